@@ -1,0 +1,8 @@
+import { json } from "@/lib/http/body";
+import { withSession } from "@/lib/http/with-session";
+import { getRequestById } from "@/lib/requests/get-request";
+import { toReviewItem } from "@/lib/requests/review-view";
+
+export const GET = withSession<{ id: string }>(["admin", "reviewer", "auditor"], async (_req, { user, params }) => {
+  return json(await toReviewItem(await getRequestById(params.id), user));
+});

@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { createAgent } from "../lib/agents/create-agent.ts";
+import { verifyChain } from "../lib/audit/verify-chain.ts";
+import { disconnectDb } from "../lib/db.ts";
+import { AppError } from "../lib/errors.ts";
+import { migrate } from "../lib/runtime/migrate.ts";
+import { prepareRuntime } from "../lib/runtime/prepare.ts";
+import { createUser, type Role } from "../lib/users/create-user.ts";
+
+/** Runs a command against the app's database (joining the embedded one if the app is running). */
+async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
+  const runtime = await prepareRuntime();
+  try {
+    await migrate(runtime.databaseUrl);
+    return await work();
+  } finally {
+    await disconnectDb();
+    await runtime.stop();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+function fail(err: unknown): never {
+  console.error(`error: ${err instanceof AppError || err instanceof Error ? err.message : String(err)}`);
+  process.exit(err instanceof AppError && err.code === "conflict" ? 3 : 1);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerAdminCommands(program: Command): void {
+  program
+    .command("migrate")
+    .description("apply database migrations")
+    .action(async () => {
+      const runtime = await prepareRuntime();
+      try {
+        await migrate(runtime.databaseUrl);
+        console.log("migrations applied");
+      } finally {
+        await runtime.stop();
+      }
+    });
+
+  const users = program.command("users").description("reviewer, admin and auditor accounts");
+  users
+    .command("create")
+    .description("create a local account (password from stdin, or generated and printed)")
+    .requiredOption("--email <email>")
+    .requiredOption("--role <role>", "admin | reviewer | auditor")
+    .option("--name <name>")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--json", "print JSON")
+    .action(async (o: { email: string; role: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
+      if (!["admin", "reviewer", "auditor"].includes(o.role)) fail(new Error("--role must be admin, reviewer or auditor"));
+      const password = o.passwordStdin ? await readStdin() : undefined;
+      try {
+        const result = await withDatabase(() => createUser({ email: o.email, role: o.role as Role, name: o.name, password, actor: "cli" }));
+        if (o.json) console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
+        else {
+          console.log(`created ${o.role} ${o.email.toLowerCase()} (${result.userId})`);
+          if (result.password) console.log(`password: ${result.password}`);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  const agents = program.command("agents").description("agent identities");
+  agents
+    .command("create")
+    .description("register an agent and print its first key (shown once)")
+    .requiredOption("--name <name>")
+    .option("--owner <email>")
+    .option("--description <text>")
+    .option("--tag <tag>", "repeatable", collect, [] as string[])
+    .option("--json", 'print {"agent_id", "key"}')
+    .action(async (o: { name: string; owner?: string; description?: string; tag: string[]; json?: boolean }) => {
+      try {
+        const r = await withDatabase(() => createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, actor: "cli" }));
+        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key }));
+        else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\nThe key is shown once; store it now.`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  const audit = program.command("audit").description("the tamper-evident audit log");
+  audit
+    .command("verify")
+    .description("recompute the hash chain; exit 0 when intact")
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const result = await withDatabase(() => verifyChain());
+      if (o.json) console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
+      else if (result.ok) console.log(`audit chain intact: ${result.events} events, head ${result.headHash.slice(0, 16)}… at event ${result.headSeq}`);
+      else console.error(`audit chain BROKEN at event ${result.brokenAt}: ${result.reason} (${result.events} events verified before it)`);
+      process.exit(result.ok ? 0 : 2);
+    });
+}

@@ -1,0 +1,49 @@
+import { safeEqual, sha256Hex } from "../crypto.ts";
+import { db } from "../db.ts";
+import { AppError } from "../errors.ts";
+import { parseAgentKey } from "./keys.ts";
+
+export interface AuthenticatedAgent {
+  id: string;
+  name: string;
+  ownerEmail: string | null;
+  tags: string[];
+  trustLevel: string;
+}
+
+const UNAUTHENTICATED = "a valid agent key is required";
+// Compared against when the key id is unknown, so every failure costs the same work.
+const DUMMY_HASH = sha256Hex("countersign-dummy-secret");
+// last_used_at / last_seen_at are refreshed at most this often, to keep a write off every call.
+const TOUCH_INTERVAL_MS = 30_000;
+
+/**
+ * Resolves `Authorization: Bearer csk_…` to an active agent. Missing,
+ * malformed, unknown, revoked and expired keys all fail with the same 401 so
+ * a caller learns nothing about which keys exist; a suspended agent is 403.
+ */
+export async function authenticateAgent(authorization: string | null): Promise<AuthenticatedAgent> {
+  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+  const parsed = match ? parseAgentKey(match[1]) : null;
+  const key = parsed
+    ? await db().agentKey.findUnique({ where: { id: parsed.id }, include: { agent: true } })
+    : null;
+  const matches = safeEqual(key?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
+  const now = new Date();
+  if (!key || !matches || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.agent.status === "retired") {
+    throw new AppError("unauthenticated", UNAUTHENTICATED);
+  }
+  if (key.agent.status === "suspended") throw new AppError("agent_suspended", "this agent is suspended");
+
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+    // Best effort and off the request path: a missed touch loses nothing that matters.
+    void db()
+      .$transaction([
+        db().agentKey.update({ where: { id: key.id }, data: { lastUsedAt: now } }),
+        db().agent.update({ where: { id: key.agentId }, data: { lastSeenAt: now } }),
+      ])
+      .catch(() => {});
+  }
+  const a = key.agent;
+  return { id: a.id, name: a.name, ownerEmail: a.ownerEmail, tags: a.tags, trustLevel: a.trustLevel };
+}

@@ -1,0 +1,154 @@
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { appendEvent } from "../audit/append-event.ts";
+import { db } from "../db.ts";
+import { env } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { createLimiter } from "../limits/rate-limit.ts";
+import { verifyPassword } from "../users/passwords.ts";
+import { clientAddress } from "../http/client-address.ts";
+
+class RateLimitedSignin extends CredentialsSignin {
+  code = "rate_limited";
+}
+
+let limiters: { account: ReturnType<typeof createLimiter>; address: ReturnType<typeof createLimiter> } | undefined;
+function signInLimiters() {
+  const points = env().COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN;
+  limiters ??= { account: createLimiter(points, 900), address: createLimiter(points * 5, 900) };
+  return limiters;
+}
+
+async function recordSignIn(userId: string, method: string, address: string): Promise<void> {
+  await db().$transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
+    await appendEvent(tx, { type: "user.signed_in", actor: `user:${userId}`, data: { method, address } });
+  });
+}
+
+async function authorizeLocal(credentials: Partial<Record<"email" | "password", unknown>>, request: Request) {
+  const email = typeof credentials.email === "string" ? credentials.email.trim().toLowerCase() : "";
+  const password = typeof credentials.password === "string" ? credentials.password : "";
+  if (!email || !password || email.length > 320 || password.length > 1024) return null;
+  const address = clientAddress(request.headers);
+  const { account, address: perAddress } = signInLimiters();
+  try {
+    await account.consume(`acct:${email}`, "too many sign-in attempts for this account");
+    await perAddress.consume(`addr:${address}`, "too many sign-in attempts from this address");
+  } catch (err) {
+    if (err instanceof AppError && err.code === "rate_limited") throw new RateLimitedSignin();
+    throw err;
+  }
+  const user = await db().user.findUnique({ where: { email } });
+  const ok = await verifyPassword(password, user?.passwordHash);
+  if (!user || !ok || user.disabled) {
+    await db().$transaction((tx) => appendEvent(tx, { type: "user.sign_in_failed", actor: "anonymous", data: { email, address } }));
+    return null;
+  }
+  await account.reset(`acct:${email}`);
+  await recordSignIn(user.id, "password", address);
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+function providers(): NextAuthConfig["providers"] {
+  const e = env();
+  const list: NextAuthConfig["providers"] = [
+    Credentials({
+      id: "credentials",
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      authorize: authorizeLocal,
+    }),
+  ];
+  if (e.AUTH_OIDC_ISSUER && e.AUTH_OIDC_CLIENT_ID) {
+    list.push({
+      id: "oidc",
+      name: e.AUTH_OIDC_NAME,
+      type: "oidc",
+      issuer: e.AUTH_OIDC_ISSUER,
+      clientId: e.AUTH_OIDC_CLIENT_ID,
+      clientSecret: e.AUTH_OIDC_CLIENT_SECRET,
+      checks: ["pkce", "state", "nonce"],
+    });
+  }
+  return list;
+}
+
+export function oidcEnabled(): boolean {
+  return Boolean(env().AUTH_OIDC_ISSUER && env().AUTH_OIDC_CLIENT_ID);
+}
+
+/** First SSO sign-in creates the account with the configured default role; disabled accounts stay out. */
+async function userForSso(email: string, name: string | null, address: string): Promise<string | null> {
+  const normalised = email.trim().toLowerCase();
+  let user = await db().user.findUnique({ where: { email: normalised } });
+  if (!user) {
+    const id = newId("usr");
+    await db().$transaction(async (tx) => {
+      await tx.user.create({ data: { id, email: normalised, name, role: env().COUNTERSIGN_OIDC_DEFAULT_ROLE } });
+      await appendEvent(tx, { type: "user.created", actor: "system", data: { user_id: id, email: normalised, role: env().COUNTERSIGN_OIDC_DEFAULT_ROLE, via: "oidc" } });
+    });
+    user = await db().user.findUniqueOrThrow({ where: { id } });
+  }
+  if (user.disabled) return null;
+  await recordSignIn(user.id, "oidc", address);
+  return user.id;
+}
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; email: string; name?: string | null; role: "admin" | "reviewer" | "auditor" };
+  }
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  secret: env().AUTH_SECRET,
+  trustHost: true,
+  session: { strategy: "jwt", maxAge: env().COUNTERSIGN_SESSION_MAX_AGE, updateAge: 15 * 60 },
+  pages: { signIn: "/signin", error: "/signin" },
+  providers: providers(),
+  callbacks: {
+    async signIn({ account, profile }) {
+      if (account?.provider !== "oidc") return true;
+      if (!profile?.email) return false;
+      if (profile.email_verified === false) return false;
+      return (await userForSso(profile.email, profile.name ?? null, "sso")) !== null;
+    },
+    /**
+     * Runs on every session read: the account is re-checked so disabling a
+     * user (or bumping their session version) ends their sessions at once,
+     * and role changes apply immediately.
+     */
+    async jwt({ token, user, account, profile }) {
+      if (account?.provider === "oidc" && profile?.email) {
+        const u = await db().user.findUnique({ where: { email: profile.email.toLowerCase() } });
+        if (!u) return null;
+        token.uid = u.id;
+        token.sv = u.sessionVersion;
+      } else if (user?.id) {
+        const u = await db().user.findUnique({ where: { id: user.id } });
+        if (!u) return null;
+        token.uid = u.id;
+        token.sv = u.sessionVersion;
+      }
+      if (typeof token.uid !== "string") return null;
+      const current = await db().user.findUnique({ where: { id: token.uid } });
+      if (!current || current.disabled || current.sessionVersion !== token.sv) return null;
+      token.role = current.role;
+      token.email = current.email;
+      token.name = current.name;
+      return token;
+    },
+    session({ session, token }) {
+      session.user = {
+        ...session.user,
+        id: token.uid as string,
+        email: token.email as string,
+        name: (token.name as string | null) ?? null,
+        role: token.role as "admin" | "reviewer" | "auditor",
+      };
+      return session;
+    },
+  },
+}));

@@ -1,0 +1,125 @@
+import { EventEmitter } from "node:events";
+import pg from "pg";
+import { env } from "../env.ts";
+import { logger } from "../logger.ts";
+import { CHANNEL, type RequestChanged } from "./notify.ts";
+
+export type HubEvent = RequestChanged | { kind: "resync" };
+
+/**
+ * The notification hub: one LISTEN connection per app process, fanned out in
+ * process. Long-waiting agents and the dashboard's live stream subscribe here,
+ * so a decision committed on any instance wakes waiters on every instance
+ * without anyone polling the database.
+ *
+ * If the connection drops, the hub reconnects and emits `resync`, which wakes
+ * every waiter so it re-reads the truth instead of missing a notification.
+ */
+export class NotificationHub {
+  private readonly emitter = new EventEmitter();
+  private client: pg.Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private retryMs = 100;
+
+  constructor(private readonly connectionString: string) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Resolves once the LISTEN is active, so a subscriber cannot miss a commit that follows. */
+  ready(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on("notification", (msg) => {
+      if (!msg.payload) return;
+      try {
+        const event = JSON.parse(msg.payload) as RequestChanged;
+        this.emitter.emit(`request:${event.id}`, event);
+        this.emitter.emit("all", event);
+      } catch {
+        logger.warn({ payload: msg.payload }, "ignored malformed notification");
+      }
+    });
+    client.on("error", (err) => this.lost(client, err));
+    client.on("end", () => this.lost(client, new Error("connection ended")));
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.retryMs = 100;
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => {});
+    if (this.closed) return;
+    logger.warn({ err: err.message }, "notification listener lost; reconnecting");
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, 5000);
+    setTimeout(() => {
+      this.ready()
+        .then(() => this.emitter.emit("all", { kind: "resync" } satisfies HubEvent))
+        .then(() => this.emitter.emit("resync"))
+        .catch((e: Error) => this.lost(client, e));
+    }, delay).unref();
+  }
+
+  /** Subscribe to changes of one request; also fires on resync and shutdown. Returns the unsubscribe function. */
+  onRequest(id: string, listener: (event: HubEvent) => void): () => void {
+    const resync = () => listener({ kind: "resync" });
+    this.emitter.on(`request:${id}`, listener);
+    this.emitter.on("resync", resync);
+    return () => {
+      this.emitter.off(`request:${id}`, listener);
+      this.emitter.off("resync", resync);
+    };
+  }
+
+  /** Subscribe to every change (the dashboard's live stream). */
+  onAny(listener: (event: HubEvent) => void): () => void {
+    this.emitter.on("all", listener);
+    return () => this.emitter.off("all", listener);
+  }
+
+  waiterCount(): number {
+    return this.emitter.listenerCount("resync");
+  }
+
+  /** Wakes every waiter (they answer with the current state) and closes the connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.emitter.emit("resync");
+    this.emitter.emit("all", { kind: "resync" } satisfies HubEvent);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+}
+
+const key = Symbol.for("countersign.hub");
+type Holder = { [key]?: NotificationHub };
+
+export function hub(): NotificationHub {
+  const holder = globalThis as Holder;
+  if (!holder[key]) {
+    const url = env().DATABASE_URL;
+    if (!url) throw new Error("DATABASE_URL is not set");
+    holder[key] = new NotificationHub(url);
+  }
+  return holder[key];
+}
+
+export async function closeHub(): Promise<void> {
+  const holder = globalThis as Holder;
+  await holder[key]?.close();
+  holder[key] = undefined;
+}

@@ -1,0 +1,20 @@
+import type { Tx } from "../db.ts";
+
+export const CHANNEL = "countersign_events";
+
+/** What travels over LISTEN/NOTIFY: small and free of agent-supplied text. */
+export interface RequestChanged {
+  kind: "request";
+  id: string;
+  agent_id: string;
+  status: string;
+}
+
+/**
+ * Queues a notification inside the caller's transaction: PostgreSQL delivers
+ * it to every listening app instance only if and when the transaction commits.
+ */
+export async function notifyRequestChanged(tx: Tx, change: Omit<RequestChanged, "kind">): Promise<void> {
+  const payload: RequestChanged = { kind: "request", ...change };
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
+}

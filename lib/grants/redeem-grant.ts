@@ -1,0 +1,92 @@
+import { appendEvent } from "../audit/append-event.ts";
+import { canonicalSha256 } from "../crypto.ts";
+import { db } from "../db.ts";
+import { AppError } from "../errors.ts";
+import { verifyGrantToken } from "./grant-token.ts";
+
+export interface RedeemGrantOptions {
+  token: string;
+  /** When given, must equal the approved action. */
+  action?: string;
+  /** When given, their canonical hash must equal the approved parameters'. */
+  params?: Record<string, unknown>;
+}
+
+export interface RedeemedGrant {
+  grantId: string;
+  requestId: string;
+  agentId: string;
+  action: string;
+  resource: string | null;
+  params: Record<string, unknown>;
+  redeemedAt: Date;
+}
+
+/**
+ * An executor redeems a grant: signature, expiry, revocation and the
+ * presented action/parameters are checked, then the grant is marked used with
+ * one conditional UPDATE, so however many redeem at once, exactly one wins.
+ * Refusals of a genuine grant are audit-logged too.
+ */
+export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant> {
+  const claims = await verifyGrantToken(o.token);
+  const grant = await db().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
+  if (!grant || grant.agentId !== claims.sub || grant.requestId === undefined) {
+    throw new AppError("grant_invalid", "the grant is not known to this gateway");
+  }
+  const r = grant.request;
+  if (o.action !== undefined && o.action !== r.action) {
+    await refuse(grant, "action_mismatch");
+    throw new AppError("grant_mismatch", "the action does not match the approved action");
+  }
+  if (o.params !== undefined && canonicalSha256(o.params) !== r.paramsSha256) {
+    await refuse(grant, "params_mismatch");
+    throw new AppError("grant_mismatch", "the parameters do not match the approved parameters");
+  }
+
+  const now = new Date();
+  const redeemed = await db().$transaction(async (tx) => {
+    const { count } = await tx.grant.updateMany({
+      where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      data: { redeemedAt: now },
+    });
+    if (count === 0) return false;
+    await appendEvent(tx, {
+      type: "grant.redeemed",
+      actor: "executor",
+      requestId: r.id,
+      agentId: grant.agentId,
+      data: { grant_id: grant.id, action: r.action, params_sha256: r.paramsSha256 },
+    });
+    return true;
+  });
+  if (!redeemed) {
+    const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });
+    const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";
+    await refuse(grant, reason);
+    if (reason === "revoked") throw new AppError("grant_revoked", "the grant was revoked");
+    if (reason === "already_redeemed") throw new AppError("grant_already_redeemed", "the grant was already redeemed");
+    throw new AppError("grant_expired", "the grant has expired");
+  }
+  return {
+    grantId: grant.id,
+    requestId: r.id,
+    agentId: grant.agentId,
+    action: r.action,
+    resource: r.resource,
+    params: r.params as Record<string, unknown>,
+    redeemedAt: now,
+  };
+}
+
+async function refuse(grant: { id: string; requestId: string; agentId: string }, reason: string): Promise<void> {
+  await db().$transaction((tx) =>
+    appendEvent(tx, {
+      type: "grant.redemption_refused",
+      actor: "executor",
+      requestId: grant.requestId,
+      agentId: grant.agentId,
+      data: { grant_id: grant.id, reason },
+    }),
+  );
+}

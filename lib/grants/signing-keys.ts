@@ -1,0 +1,90 @@
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { db } from "../db.ts";
+import { env } from "../env.ts";
+import { randomSecret } from "../ids.ts";
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+function wrappingKey(): Buffer {
+  const secret = env().COUNTERSIGN_KEY_SECRET ?? env().AUTH_SECRET;
+  if (!secret) throw new Error("AUTH_SECRET (or COUNTERSIGN_KEY_SECRET) is required to protect the grant signing key");
+  return Buffer.from(hkdfSync("sha256", secret, "countersign", "grant-signing-key-v1", 32));
+}
+
+function encrypt(plain: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", wrappingKey(), iv);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
+}
+
+function decrypt(sealed: string): Buffer {
+  const [version, iv, tag, body] = sealed.split(".");
+  if (version !== "v1") throw new Error("unknown signing key format");
+  const decipher = createDecipheriv("aes-256-gcm", wrappingKey(), Buffer.from(iv, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]);
+}
+
+const cache = new Map<string, SigningKey>();
+let active: Promise<SigningKey> | undefined;
+
+function toSigningKey(kid: string, sealed: string): SigningKey {
+  const privateKey = createPrivateKey({ key: decrypt(sealed), format: "der", type: "pkcs8" });
+  return { kid, privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+/**
+ * The key new grants are signed with: created on first use and kept in the
+ * database (private half encrypted), so every app instance signs with the
+ * same key. An advisory lock stops two instances creating two keys at once.
+ */
+export function activeSigningKey(): Promise<SigningKey> {
+  active ??= loadOrCreate().catch((err) => {
+    active = undefined;
+    throw err;
+  });
+  return active;
+}
+
+async function loadOrCreate(): Promise<SigningKey> {
+  return db().$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.signing_key'))`;
+    const row = await tx.signingKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: "desc" } });
+    if (row) return remember(toSigningKey(row.kid, row.privateKeyEnc));
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const kid = `k_${randomSecret(12)}`;
+    const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "EdDSA", use: "sig" };
+    const sealed = encrypt(privateKey.export({ format: "der", type: "pkcs8" }));
+    await tx.signingKey.create({ data: { kid, publicJwk: jwk, privateKeyEnc: sealed } });
+    return remember({ kid, privateKey, publicKey });
+  });
+}
+
+function remember(key: SigningKey): SigningKey {
+  cache.set(key.kid, key);
+  return key;
+}
+
+/** Any key that signed grants, retired or not, for re-issuing and verifying. */
+export async function signingKeyById(kid: string): Promise<SigningKey | null> {
+  const hit = cache.get(kid);
+  if (hit) return hit;
+  const row = await db().signingKey.findUnique({ where: { kid } });
+  return row ? remember(toSigningKey(row.kid, row.privateKeyEnc)) : null;
+}
+
+/** Retired keys stay published this long after retirement: longer than any grant lives. */
+const RETIRED_KEY_GRACE_MS = 24 * 3600 * 1000;
+
+export async function publicJwks(): Promise<{ keys: unknown[] }> {
+  const rows = await db().signingKey.findMany({
+    where: { OR: [{ retiredAt: null }, { retiredAt: { gt: new Date(Date.now() - RETIRED_KEY_GRACE_MS) } }] },
+    orderBy: { createdAt: "desc" },
+  });
+  return { keys: rows.map((r) => r.publicJwk) };
+}

@@ -1,0 +1,61 @@
+import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { zodErrors } from "./problem.ts";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a JSON body of at most 64 KiB. A declared or actual size above the
+ * limit is refused with 413 before any parsing; the stream is cut off as soon
+ * as it passes the limit, so a huge body never sits in memory.
+ */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) throw new AppError("validation_failed", "a JSON body is required", { errors: [{ path: "(body)", message: "empty body" }] });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("validation_failed", "the body is not valid JSON", { errors: [{ path: "(body)", message: "malformed JSON" }] });
+  }
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new AppError("validation_failed", "the request is not valid", { errors: zodErrors(result.error, prefix) });
+  }
+  return result.data;
+}
+
+export async function readBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  return parseWith(schema, await readJson(req));
+}
+
+export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+  const params = Object.fromEntries(new URL(req.url).searchParams);
+  return parseWith(schema, params, "query");
+}
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  headers.set("cache-control", "no-store");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}

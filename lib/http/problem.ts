@@ -1,0 +1,56 @@
+import { ZodError } from "zod";
+import { AppError, STATUS_BY_CODE, TITLE_BY_CODE, type ErrorCode, type FieldError } from "../errors.ts";
+import { logger } from "../logger.ts";
+
+const PROBLEM_TYPE_BASE = "https://countersign.dev/problems/";
+
+export function problem(
+  code: ErrorCode,
+  detail: string,
+  extra: { errors?: FieldError[]; retryAfterSeconds?: number; status?: number } = {},
+): Response {
+  const status = extra.status ?? STATUS_BY_CODE[code];
+  const body = {
+    type: PROBLEM_TYPE_BASE + code.replace(/_/g, "-"),
+    title: TITLE_BY_CODE[code],
+    status,
+    detail,
+    code,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+  const headers: Record<string, string> = { "content-type": "application/problem+json", "cache-control": "no-store" };
+  if (extra.retryAfterSeconds) headers["retry-after"] = String(extra.retryAfterSeconds);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+export function zodErrors(err: ZodError, prefix = ""): FieldError[] {
+  return err.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(body)",
+    message: i.code === "unrecognized_keys" ? `unknown field(s): ${i.keys.join(", ")}` : i.message,
+  }));
+}
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
+  if (!e || typeof e !== "object") return false;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "53300", "P1001", "P1017", "P2024"].includes(e.code ?? "")) return true;
+  if (e.name === "DriverAdapterError" || /connect|Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? "")) {
+    return true;
+  }
+  return e.cause ? isDatabaseUnavailable(e.cause) : false;
+}
+
+/** Turns anything thrown by a handler into a problem response; unknown errors are logged, never echoed. */
+export function toProblem(err: unknown): Response {
+  if (err instanceof AppError) return problem(err.code, err.message, { errors: err.errors, retryAfterSeconds: err.retryAfterSeconds });
+  if (err instanceof ZodError) return problem("validation_failed", "the request is not valid", { errors: zodErrors(err) });
+  if (isDatabaseUnavailable(err)) {
+    logger.error({ err: (err as Error).message }, "database unavailable");
+    return problem("unavailable", "the service is temporarily unavailable; try again shortly", { retryAfterSeconds: 5 });
+  }
+  logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "unhandled error");
+  return new Response(
+    JSON.stringify({ type: "about:blank", title: "Internal Server Error", status: 500, detail: "an unexpected error occurred", code: "internal" }),
+    { status: 500, headers: { "content-type": "application/problem+json" } },
+  );
+}

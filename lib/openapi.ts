@@ -1,0 +1,135 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { publicUrl } from "./env.ts";
+import {
+  CreateRequestBody,
+  DecisionBody,
+  ListRequestsQuery,
+  OutcomeBody,
+  Problem,
+  RedeemBody,
+  RedeemResult,
+  RequestList,
+  RequestObject,
+  WaitQuery,
+} from "./schemas/requests.ts";
+import { z } from "./schemas/zod.ts";
+
+function problems(...codes: [number, string][]) {
+  return Object.fromEntries(
+    codes.map(([status, description]) => [status, { description, content: { "application/problem+json": { schema: Problem } } }]),
+  );
+}
+
+const id = z.object({ id: z.string().openapi({ example: "req_01jb7y8m2q3w4e5r6t7y8u9i0p" }) });
+const agentAuth = [{ agentKey: [] }];
+const sessionAuth = [{ session: [] }];
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with. */
+export function openApiDocument() {
+  const r = new OpenAPIRegistry();
+  r.registerComponent("securitySchemes", "agentKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "Agent API key `csk_<key id>_<secret>`",
+  });
+  r.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "authjs.session-token" });
+
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/requests",
+    summary: "Ask for approval",
+    tags: ["Agent"],
+    security: agentAuth,
+    request: {
+      headers: z.object({ "Idempotency-Key": z.string().min(1).max(255).optional() }),
+      body: { content: { "application/json": { schema: CreateRequestBody } } },
+    },
+    responses: {
+      201: { description: "Created (pending, or already approved/denied by policy)", content: { "application/json": { schema: RequestObject } } },
+      200: { description: "Idempotent replay: the original request", content: { "application/json": { schema: RequestObject } } },
+      ...problems([401, "Unauthenticated"], [403, "Agent suspended"], [409, "Idempotency key reused with a different body"], [413, "Body over 64 KiB"], [422, "Validation failed"], [429, "Rate limited"], [503, "Unavailable"]),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/requests",
+    summary: "List the agent's own requests",
+    tags: ["Agent"],
+    security: agentAuth,
+    request: { query: ListRequestsQuery },
+    responses: { 200: { description: "A page of requests", content: { "application/json": { schema: RequestList } } }, ...problems([401, "Unauthenticated"], [422, "Validation failed"]) },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/requests/{id}",
+    summary: "Read a request, optionally waiting up to 60 s for a decision",
+    tags: ["Agent"],
+    security: agentAuth,
+    request: { params: id, query: WaitQuery },
+    responses: { 200: { description: "The request", content: { "application/json": { schema: RequestObject } } }, ...problems([401, "Unauthenticated"], [404, "Not found"]) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/requests/{id}/cancel",
+    summary: "Cancel a pending request",
+    tags: ["Agent"],
+    security: agentAuth,
+    request: { params: id },
+    responses: { 200: { description: "Cancelled", content: { "application/json": { schema: RequestObject } } }, ...problems([404, "Not found"], [409, "Already terminal"]) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/requests/{id}/outcome",
+    summary: "Report what happened after executing",
+    tags: ["Agent"],
+    security: agentAuth,
+    request: { params: id, body: { content: { "application/json": { schema: OutcomeBody } } } },
+    responses: { 200: { description: "Recorded", content: { "application/json": { schema: RequestObject } } }, ...problems([404, "Not found"], [409, "Already reported, or grant not redeemed"], [422, "Validation failed"]) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/requests/{id}/decisions",
+    summary: "Approve or deny (reviewers, session)",
+    tags: ["Reviewer"],
+    security: sessionAuth,
+    request: { params: id, body: { content: { "application/json": { schema: DecisionBody } } } },
+    responses: {
+      200: { description: "The updated request", content: { "application/json": { schema: RequestObject } } },
+      ...problems([401, "Not signed in"], [403, "Not allowed to decide this request, or cross-site"], [404, "Not found"], [409, "No longer pending, or already voted"], [422, "Validation failed"]),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/grants/redeem",
+    summary: "Redeem a grant exactly once (executors)",
+    tags: ["Executor"],
+    request: { body: { content: { "application/json": { schema: RedeemBody } } } },
+    responses: {
+      200: { description: "Redeemed: the approved action and parameters", content: { "application/json": { schema: RedeemResult } } },
+      ...problems([401, "grant_invalid"], [409, "grant_already_redeemed"], [410, "grant_expired or grant_revoked"], [422, "grant_mismatch or validation failed"]),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/.well-known/jwks.json",
+    summary: "Public keys that verify grant signatures",
+    tags: ["Executor"],
+    responses: { 200: { description: "JWKS", content: { "application/json": { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } } },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/health",
+    summary: "Liveness and database health",
+    tags: ["Operations"],
+    responses: {
+      200: { description: "Healthy", content: { "application/json": { schema: z.object({ status: z.string(), database: z.string() }) } } },
+      503: { description: "Database unavailable" },
+    },
+  });
+
+  return new OpenApiGeneratorV31(r.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: { title: "Countersign API", version: "1.0.0", description: "Human approval gateway for AI agents." },
+    servers: [{ url: publicUrl() }],
+  });
+}

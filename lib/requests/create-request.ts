@@ -1,0 +1,166 @@
+import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
+import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { canonicalSha256 } from "../crypto.ts";
+import { db } from "../db.ts";
+import { env } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { notifyRequestChanged } from "../events/notify.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+import { issueGrant } from "../grants/issue-grant.ts";
+import { newId } from "../ids.ts";
+import { createLimiter } from "../limits/rate-limit.ts";
+import { resolvePolicy } from "../policy/resolve-policy.ts";
+import type { CreateRequestBody } from "../schemas/requests.ts";
+import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+
+export interface CreateRequestOptions {
+  agent: AuthenticatedAgent;
+  body: CreateRequestBody;
+  /** From the `Idempotency-Key` header or the body field. */
+  idempotencyKey?: string;
+}
+
+export interface CreateRequestResult {
+  request: StoredRequest;
+  /** True when an earlier request with the same idempotency key and body was returned. */
+  replayed: boolean;
+}
+
+let limiter: ReturnType<typeof createLimiter> | undefined;
+function rateLimiter() {
+  limiter ??= createLimiter(env().COUNTERSIGN_AGENT_RATE_PER_MINUTE, 60);
+  return limiter;
+}
+
+/**
+ * An agent asks for approval. The matching rule decides at once (allow with a
+ * grant, deny with the rule's reason) or leaves the request pending for
+ * reviewers. The request, its grant and their audit events commit together.
+ */
+export async function createRequest(o: CreateRequestOptions): Promise<CreateRequestResult> {
+  const { agent, body } = o;
+  const idempotencyKey = o.idempotencyKey ?? body.idempotency_key;
+  const { idempotency_key: _ignored, ...hashed } = body;
+  const bodySha256 = canonicalSha256(hashed);
+
+  if (idempotencyKey) {
+    const earlier = await findByIdempotencyKey(agent.id, idempotencyKey);
+    if (earlier) return replay(earlier, bodySha256);
+  }
+
+  await rateLimiter().consume(agent.id, "this agent is sending requests too fast");
+
+  const params = body.params ?? {};
+  const context = body.context ?? {};
+  const policy = resolvePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent });
+  if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
+    throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
+      errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
+    });
+  }
+
+  if (policy.effect === "require_approval") await checkPendingCap(agent.id);
+
+  const id = newId("req");
+  const now = new Date();
+  const status = policy.effect === "allow" ? "approved" : policy.effect === "deny" ? "denied" : "pending";
+  const decided = status !== "pending";
+  const by = `policy:${policy.id}`;
+
+  try {
+    const request = await db().$transaction(async (tx) => {
+      const created = await tx.actionRequest.create({
+        data: {
+          id,
+          agentId: agent.id,
+          action: body.action,
+          resource: body.resource ?? null,
+          params: params as Prisma.InputJsonObject,
+          paramsSha256: canonicalSha256(params),
+          summary: body.summary,
+          justification: body.justification ?? null,
+          context: context as Prisma.InputJsonObject,
+          status,
+          policyId: policy.id,
+          policyName: policy.name,
+          policyVersion: policy.version,
+          policyEffect: policy.effect,
+          approvalsRequired: policy.approvalsRequired,
+          grantTtlSeconds: policy.grantTtlSeconds,
+          grantAudience: policy.audience,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
+          decidedAt: decided ? now : null,
+          decisionBy: decided ? by : null,
+          decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
+          idempotencyKey: idempotencyKey ?? null,
+          bodySha256,
+          callbackUrl: body.callback_url ?? null,
+        },
+      });
+      const events: AuditEventInput[] = [
+        {
+          type: "request.created",
+          actor: `agent:${agent.id}`,
+          requestId: id,
+          agentId: agent.id,
+          data: {
+            action: body.action,
+            resource: body.resource ?? null,
+            params_sha256: created.paramsSha256,
+            summary: body.summary,
+            on_behalf_of: context.on_behalf_of ?? null,
+            policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
+          },
+        },
+      ];
+      if (status === "approved") {
+        events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
+        events.push(
+          await issueGrant(tx, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by }),
+        );
+      } else if (status === "denied") {
+        events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
+      }
+      await notifyRequestChanged(tx, { id, agent_id: agent.id, status });
+      await appendEvents(tx, events);
+      return tx.actionRequest.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });
+    });
+    return { request, replayed: false };
+  } catch (err) {
+    // Two retries with one key raced: the loser returns the winner's request.
+    if (idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      const earlier = await findByIdempotencyKey(agent.id, idempotencyKey);
+      if (earlier) return replay(earlier, bodySha256);
+    }
+    throw err;
+  }
+}
+
+function findByIdempotencyKey(agentId: string, idempotencyKey: string) {
+  return db().actionRequest.findUnique({
+    where: { agentId_idempotencyKey: { agentId, idempotencyKey } },
+    include: REQUEST_INCLUDE,
+  });
+}
+
+function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult {
+  if (earlier.bodySha256 !== bodySha256) {
+    throw new AppError("conflict", "this idempotency key was already used with a different request body");
+  }
+  return { request: earlier, replayed: true };
+}
+
+async function checkPendingCap(agentId: string): Promise<void> {
+  const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+  const rows = await db().$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS n FROM (
+      SELECT 1 FROM action_requests
+       WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at > now()
+       LIMIT ${max}) capped`;
+  if (Number(rows[0]?.n ?? 0) >= max) {
+    throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
+      retryAfterSeconds: 30,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { db } from "../db.ts";
+import type { RequestObject } from "../schemas/requests.ts";
+import { decisionBarrier, type Reviewer } from "./decide-request.ts";
+import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
+
+export interface ReviewItem extends RequestObject {
+  agent: { id: string; name: string; description: string | null; owner: string | null; trust_level: string; tags: string[] };
+  votes: { reviewer: string; decision: "approve" | "deny"; reason: string | null; at: string }[];
+  /** Whether the signed-in reviewer may vote now, and if not, why. */
+  can_decide: boolean;
+  cannot_decide_reason: string | null;
+}
+
+/** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
+export async function toReviewItems(rows: StoredRequest[], user: Reviewer): Promise<ReviewItem[]> {
+  const agentIds = [...new Set(rows.map((r) => r.agentId))];
+  const agents = new Map((await db().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
+  const now = new Date();
+  return Promise.all(
+    rows.map(async (r) => {
+      const a = agents.get(r.agentId)!;
+      const barrier = decisionBarrier({ context: r.context, agent: { ownerEmail: a.ownerEmail } }, user);
+      const pending = effectiveStatus(r, now) === "pending";
+      const voted = r.votes.some((v) => v.userId === user.id);
+      const reason = barrier ?? (!pending ? "the request is no longer pending" : voted ? "you have already voted" : null);
+      return {
+        ...(await toRequestObject(r, { now })),
+        agent: { id: a.id, name: a.name, description: a.description, owner: a.ownerEmail, trust_level: a.trustLevel, tags: a.tags },
+        votes: r.votes.map((v) => ({ reviewer: v.reviewerEmail, decision: v.decision, reason: v.reason, at: v.createdAt.toISOString() })),
+        can_decide: reason === null,
+        cannot_decide_reason: reason,
+      };
+    }),
+  );
+}
+
+export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<ReviewItem> {
+  return (await toReviewItems([r], user))[0];
+}

@@ -1,0 +1,68 @@
+import { createServer, type Server } from "node:http";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import next from "next";
+import { disconnectDb } from "../db.ts";
+import { env, publicUrl } from "../env.ts";
+import { closeHub } from "../events/hub.ts";
+import { logger } from "../logger.ts";
+import { sweepExpired } from "../requests/sweep-expired.ts";
+import { PROJECT_ROOT } from "./migrate.ts";
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Graceful: stop accepting, answer waiting agents with their current state, drain, close. */
+  close(): Promise<void>;
+}
+
+/** Builds the production bundle when there is none yet, so `npm start` works on a fresh checkout. */
+export function ensureBuilt(): void {
+  if (existsSync(path.join(PROJECT_ROOT, ".next", "BUILD_ID"))) return;
+  console.log("No production build found: building once (this takes a minute)...");
+  const nextBin = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
+  const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: PROJECT_ROOT, stdio: "inherit", env: process.env });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+export async function startServer(options: { dev?: boolean } = {}): Promise<RunningServer> {
+  const e = env();
+  // Next builds request URLs (and Auth.js its redirects) from this hostname, so
+  // it is the public one, not the address the server binds to.
+  process.env.AUTH_URL ??= publicUrl();
+  const app = next({ dev: options.dev ?? false, dir: PROJECT_ROOT, hostname: new URL(publicUrl()).hostname, port: e.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = createServer((req, res) => {
+    // The socket address, for sign-in rate limits; never taken from the client.
+    req.headers["x-countersign-client-address"] = req.socket.remoteAddress ?? "unknown";
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(e.PORT, e.HOST, () => resolve());
+  });
+
+  const sweeper = setInterval(() => {
+    sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
+  }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweeper);
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Waking the hub makes every long-waiting agent answer with its current state now.
+      await closeHub();
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      server.closeAllConnections();
+      await app.close?.();
+      await disconnectDb();
+    })());
+  return { server, url: publicUrl(), close };
+}

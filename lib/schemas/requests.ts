@@ -1,0 +1,164 @@
+import { jsonObject, text } from "./json.ts";
+import { z } from "./zod.ts";
+
+export const ACTION_PATTERN = /^[a-z0-9][a-z0-9_.:-]*$/;
+
+export const RequestStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]).openapi("RequestStatus");
+
+const scalar = z.union([text(256), z.number(), z.boolean(), z.null()]);
+
+export const RequestContext = z
+  .strictObject({
+    task_id: text(256).optional(),
+    on_behalf_of: text(320).optional(),
+    delegation_chain: z.array(text(128)).max(32).optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    environment: z.record(text(64), scalar).refine((o) => Object.keys(o).length <= 32, "at most 32 keys").optional(),
+    labels: z.record(text(64), text(256)).refine((o) => Object.keys(o).length <= 50, "at most 50 labels").optional(),
+  })
+  .openapi("RequestContext", {
+    example: {
+      task_id: "ticket-4521",
+      on_behalf_of: "alice@example.com",
+      delegation_chain: ["support-planner", "billing-agent"],
+      confidence: 0.82,
+      environment: { name: "production", runtime: "k8s", sandboxed: true },
+      labels: { team: "support" },
+    },
+  });
+
+export const IdempotencyKey = z.string().min(1).max(255).refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+
+export const CreateRequestBody = z
+  .strictObject({
+    action: z.string().min(1).max(128).regex(ACTION_PATTERN, "must match ^[a-z0-9][a-z0-9_.:-]*$"),
+    resource: text(256).optional(),
+    params: jsonObject.optional(),
+    summary: text(500, 1),
+    justification: text(4000).optional(),
+    context: RequestContext.optional(),
+    expires_in: z.number().int().min(1).optional(),
+    callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    idempotency_key: IdempotencyKey.optional(),
+  })
+  .openapi("CreateRequest", {
+    example: {
+      action: "payments.refund",
+      resource: "customer:cus_123",
+      params: { amount: 500, currency: "USD" },
+      summary: "Refund $500 to customer cus_123 for a duplicate charge",
+      justification: "Ticket #4521: charged twice on 2026-11-20",
+      context: { on_behalf_of: "alice@example.com", confidence: 0.82 },
+      expires_in: 900,
+      idempotency_key: "ticket-4521-refund-1",
+    },
+  });
+export type CreateRequestBody = z.infer<typeof CreateRequestBody>;
+
+export const PolicyRef = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    effect: z.enum(["allow", "deny", "require_approval"]),
+    approvals_required: z.number().int(),
+  })
+  .openapi("PolicyRef");
+
+export const Approval = z.object({ reviewer: z.string(), reason: z.string().nullable(), at: z.string() }).openapi("Approval");
+
+export const Decision = z
+  .object({
+    status: z.enum(["approved", "denied", "expired", "cancelled"]),
+    by: z.string().openapi({ description: '`user:usr_…`, `policy:pol_…`, `system` or `agent`' }),
+    reason: z.string().nullable(),
+    at: z.string(),
+  })
+  .openapi("Decision");
+
+export const GrantRef = z
+  .object({
+    id: z.string(),
+    token: z.string().optional().openapi({ description: "Present only to the owning agent while the grant is unredeemed and unexpired" }),
+    expires_at: z.string(),
+    redeemed_at: z.string().nullable(),
+  })
+  .openapi("GrantRef");
+
+export const Outcome = z
+  .object({ status: z.enum(["succeeded", "failed"]), detail: z.string().nullable(), at: z.string() })
+  .openapi("Outcome");
+
+export const RequestObject = z
+  .object({
+    id: z.string().openapi({ example: "req_01jb7y8m2q3w4e5r6t7y8u9i0p" }),
+    agent_id: z.string(),
+    action: z.string(),
+    resource: z.string().nullable(),
+    params: z.record(z.string(), z.unknown()),
+    params_sha256: z.string(),
+    summary: z.string(),
+    justification: z.string().nullable(),
+    context: z.record(z.string(), z.unknown()),
+    status: RequestStatus,
+    policy: PolicyRef,
+    approvals: z.array(Approval),
+    decision: Decision.nullable(),
+    created_at: z.string(),
+    expires_at: z.string(),
+    grant: GrantRef.nullable(),
+    outcome: Outcome.nullable(),
+  })
+  .openapi("Request");
+export type RequestObject = z.infer<typeof RequestObject>;
+
+export const ListRequestsQuery = z.strictObject({
+  status: RequestStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const RequestList = z
+  .object({ data: z.array(RequestObject), next_cursor: z.string().nullable() })
+  .openapi("RequestList");
+
+export const WaitQuery = z.strictObject({ wait: z.coerce.number().int().min(0).max(60).default(0) });
+
+export const OutcomeBody = z
+  .strictObject({ status: z.enum(["succeeded", "failed"]), detail: text(4000).optional() })
+  .openapi("OutcomeReport", { example: { status: "succeeded", detail: "Refund re_123 created" } });
+
+export const DecisionBody = z
+  .strictObject({ decision: z.enum(["approve", "deny"]), reason: text(2000).optional() })
+  .openapi("DecisionBody", { example: { decision: "approve", reason: "Matches ticket #4521" } });
+
+export const RedeemBody = z
+  .strictObject({
+    token: z.string().min(1).max(8192),
+    action: z.string().max(128).optional(),
+    params: jsonObject.optional(),
+  })
+  .openapi("RedeemGrant");
+
+export const RedeemResult = z
+  .object({
+    grant_id: z.string(),
+    request_id: z.string(),
+    agent_id: z.string(),
+    action: z.string(),
+    resource: z.string().nullable(),
+    params: z.record(z.string(), z.unknown()),
+    redeemed_at: z.string(),
+  })
+  .openapi("RedeemResult");
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
