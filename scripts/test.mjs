@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The one test command (`npm test`): builds the app, then runs unit tests,
+// integration tests against real PostgreSQL and the real app over HTTP, and
+// Playwright end-to-end tests in Chromium. Stops at the first failing stage.
+import { spawnSync } from "node:child_process";
+
+const stages = [
+  ["build", "npx", ["next", "build"]],
+  ["unit", "npx", ["vitest", "run", "--project", "unit"]],
+  ["integration", "npx", ["vitest", "run", "--project", "integration"]],
+  ["e2e", "npx", ["playwright", "test"]],
+];
+
+const only = process.argv.slice(2);
+for (const [name, cmd, args] of stages) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n=== ${name} ===`);
+  const result = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (result.status !== 0) {
+    console.error(`\n${name} failed (exit ${result.status ?? result.signal})`);
+    process.exit(1);
+  }
+}

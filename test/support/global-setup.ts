@@ -1,0 +1,23 @@
+import type { TestProject } from "vitest/node";
+import { startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    databaseUrl: string;
+    authSecret: string;
+  }
+}
+
+/** One real PostgreSQL and one real app process for the whole integration run. */
+export default async function setup(project: TestProject) {
+  const database = await startTestDatabase();
+  const app = await startTestApp(database.url);
+  project.provide("baseUrl", app.url);
+  project.provide("databaseUrl", database.url);
+  project.provide("authSecret", TEST_AUTH_SECRET);
+  return async () => {
+    await app.stop();
+    await database.stop();
+  };
+}
