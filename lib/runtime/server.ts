@@ -19,7 +19,7 @@ export interface RunningServer {
 
 /** Builds the production bundle when there is none yet, so `npm start` works on a fresh checkout. */
 export function ensureBuilt(): void {
-  if (existsSync(path.join(PROJECT_ROOT, ".next", "BUILD_ID"))) return;
+  if (existsSync(path.join(PROJECT_ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) return;
   console.log("No production build found: building once (this takes a minute)...");
   const nextBin = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
   const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: PROJECT_ROOT, stdio: "inherit", env: process.env });
