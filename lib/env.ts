@@ -28,6 +28,8 @@ const schema = z.object({
   COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: z.coerce.number().int().min(1).default(10),
   COUNTERSIGN_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   COUNTERSIGN_METRICS: bool.default(true),
+  COUNTERSIGN_METRICS_TOKEN: z.string().min(16).optional(),
+  COUNTERSIGN_TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

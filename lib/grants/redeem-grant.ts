@@ -2,6 +2,7 @@ import { appendEvent } from "../audit/append-event.ts";
 import { canonicalSha256 } from "../crypto.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { metrics } from "../metrics.ts";
 import { verifyGrantToken } from "./grant-token.ts";
 
 export interface RedeemGrantOptions {
@@ -60,6 +61,7 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
     });
     return true;
   });
+  metrics().redemptions.inc({ result: redeemed ? "redeemed" : "refused" });
   if (!redeemed) {
     const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });
     const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";

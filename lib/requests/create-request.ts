@@ -9,6 +9,7 @@ import { Prisma } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
 import { createLimiter } from "../limits/rate-limit.ts";
+import { metrics } from "../metrics.ts";
 import { resolvePolicy } from "../policy/resolve-policy.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
@@ -126,6 +127,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       await appendEvents(tx, events);
       return tx.actionRequest.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });
     });
+    metrics().requestsCreated.inc({ effect: policy.effect });
     return { request, replayed: false };
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.

@@ -4,6 +4,7 @@ import { AppError } from "../errors.ts";
 import { notifyRequestChanged } from "../events/notify.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
+import { metrics } from "../metrics.ts";
 import { effectiveStatus, REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
 export interface Reviewer {
@@ -51,7 +52,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   if (o.decision === "deny" && !reason) {
     throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
   }
-  return db().$transaction(async (tx) => {
+  const decided = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT 1 FROM action_requests WHERE id = ${o.requestId} FOR UPDATE`;
     const r = await tx.actionRequest.findUnique({
       where: { id: o.requestId },
@@ -92,4 +93,6 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     await appendEvents(tx, events);
     return tx.actionRequest.findUniqueOrThrow({ where: { id: r.id }, include: REQUEST_INCLUDE });
   });
+  metrics().decisions.inc({ decision: o.decision });
+  return decided;
 }

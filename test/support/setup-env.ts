@@ -4,4 +4,3 @@ import { inject } from "vitest";
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.AUTH_SECRET = inject("authSecret");
 process.env.COUNTERSIGN_PUBLIC_URL = inject("baseUrl");
-process.env.NODE_ENV = "test";

@@ -1,0 +1,38 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+function create() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "countersign_" });
+  return {
+    registry,
+    requestsCreated: new Counter({
+      name: "countersign_requests_created_total",
+      help: "Action requests created, by the effect of the rule that matched",
+      labelNames: ["effect"] as const,
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: "countersign_votes_total",
+      help: "Reviewer votes recorded",
+      labelNames: ["decision"] as const,
+      registers: [registry],
+    }),
+    redemptions: new Counter({
+      name: "countersign_grant_redemptions_total",
+      help: "Grant redemption attempts, by result",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
+  };
+}
+
+const key = Symbol.for("countersign.metrics");
+type Holder = { [key]?: ReturnType<typeof create> };
+
+/** The process's metrics (one registry, shared by every bundle through globalThis). */
+export function metrics(): ReturnType<typeof create> {
+  const holder = globalThis as Holder;
+  holder[key] ??= create();
+  return holder[key];
+}
