@@ -25,9 +25,7 @@ const TOUCH_INTERVAL_MS = 30_000;
 export async function authenticateAgent(authorization: string | null): Promise<AuthenticatedAgent> {
   const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
   const parsed = match ? parseAgentKey(match[1]) : null;
-  const key = parsed
-    ? await db().agentKey.findUnique({ where: { id: parsed.id }, include: { agent: true } })
-    : null;
+  const key = parsed ? await findKey(parsed.id) : null;
   const matches = safeEqual(key?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
   const now = new Date();
   if (!key || !matches || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.agent.status === "retired") {
@@ -44,6 +42,36 @@ export async function authenticateAgent(authorization: string | null): Promise<A
       ])
       .catch(() => {});
   }
-  const a = key.agent;
-  return { id: a.id, name: a.name, ownerEmail: a.ownerEmail, tags: a.tags, trustLevel: a.trustLevel };
+  return key.agent;
+}
+
+interface KeyRow {
+  id: string;
+  agentId: string;
+  secretHash: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  agent: AuthenticatedAgent & { status: string };
+}
+
+// One round trip on every agent call: the key and its agent, joined.
+async function findKey(id: string): Promise<KeyRow | null> {
+  const rows = await db().$queryRaw<
+    { id: string; agent_id: string; secret_hash: string; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; name: string; owner_email: string | null; tags: string[]; trust_level: string; status: string }[]
+  >`SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
+           a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status
+      FROM agent_keys k JOIN agents a ON a.id = k.agent_id
+     WHERE k.id = ${id}`;
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    agentId: r.agent_id,
+    secretHash: r.secret_hash,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    lastUsedAt: r.last_used_at,
+    agent: { id: r.agent_id, name: r.name, ownerEmail: r.owner_email, tags: r.tags, trustLevel: r.trust_level, status: r.status },
+  };
 }

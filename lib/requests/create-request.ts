@@ -5,7 +5,7 @@ import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { notifyRequestChanged } from "../events/notify.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import { Prisma, type Grant } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
 import { createLimiter } from "../limits/rate-limit.ts";
@@ -115,17 +115,19 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
           },
         },
       ];
+      let grant: Grant | null = null;
       if (status === "approved") {
         events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
-        events.push(
-          await issueGrant(tx, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by }),
-        );
+        const issued = await issueGrant(tx, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by });
+        grant = issued.grant;
+        events.push(issued.event);
       } else if (status === "denied") {
         events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
       }
       await notifyRequestChanged(tx, { id, agent_id: agent.id, status });
       await appendEvents(tx, events);
-      return tx.actionRequest.findUniqueOrThrow({ where: { id }, include: REQUEST_INCLUDE });
+      // A new request has no votes yet: no need to read back what was just written.
+      return { ...created, votes: [], grant } satisfies StoredRequest;
     });
     metrics().requestsCreated.inc({ effect: policy.effect });
     return { request, replayed: false };

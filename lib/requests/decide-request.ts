@@ -86,7 +86,8 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       });
       events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason: reason ?? null, approvers } });
       if (next === "approved") {
-        events.push(await issueGrant(tx, { requestId: r.id, agentId: r.agentId, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor }));
+        const { event } = await issueGrant(tx, { requestId: r.id, agentId: r.agentId, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
+        events.push(event);
       }
     }
     await notifyRequestChanged(tx, { id: r.id, agent_id: r.agentId, status: next });
