@@ -30,14 +30,18 @@ export function zodErrors(err: ZodError, prefix = ""): FieldError[] {
   }));
 }
 
-function isDatabaseUnavailable(err: unknown): boolean {
+// Connection-level failures (server down, restarting, out of connections), as
+// reported by pg, PostgreSQL itself (SQLSTATE) and Prisma.
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "P1001", "P1002", "P1008", "P1017", "P2024"]);
+const UNAVAILABLE_MESSAGE =
+  /Can't reach database server|ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down)|too many clients/i;
+
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
-  if (!e || typeof e !== "object") return false;
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "53300", "P1001", "P1017", "P2024"].includes(e.code ?? "")) return true;
-  if (e.name === "DriverAdapterError" || /connect|Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? "")) {
-    return true;
-  }
-  return e.cause ? isDatabaseUnavailable(e.cause) : false;
+  if (!e || typeof e !== "object" || depth > 5) return false;
+  if (UNAVAILABLE_CODES.has(e.code ?? "") || e.name === "PrismaClientInitializationError") return true;
+  if (UNAVAILABLE_MESSAGE.test(e.message ?? "")) return true;
+  return e.cause ? isDatabaseUnavailable(e.cause, depth + 1) : false;
 }
 
 /** Turns anything thrown by a handler into a problem response; unknown errors are logged, never echoed. */
