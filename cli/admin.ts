@@ -6,6 +6,7 @@ import { AppError } from "../lib/errors.ts";
 import { migrate } from "../lib/runtime/migrate.ts";
 import { prepareRuntime } from "../lib/runtime/prepare.ts";
 import { createUser, type Role } from "../lib/users/create-user.ts";
+import { setUserDisabled } from "../lib/users/set-user-disabled.ts";
 
 /** Runs a command against the app's database (joining the embedded one if the app is running). */
 async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
@@ -70,6 +71,21 @@ export function registerAdminCommands(program: Command): void {
       }
     });
 
+  for (const [name, disabled] of [["disable", true], ["enable", false]] as const) {
+    users
+      .command(name)
+      .description(disabled ? "disable an account and end its sessions at once" : "re-enable a disabled account")
+      .requiredOption("--email <email>")
+      .action(async (o: { email: string }) => {
+        try {
+          await withDatabase(() => setUserDisabled({ email: o.email, disabled, actor: "cli" }));
+          console.log(`${name}d ${o.email.toLowerCase()}`);
+        } catch (err) {
+          fail(err);
+        }
+      });
+  }
+
   const agents = program.command("agents").description("agent identities");
   agents
     .command("create")
@@ -78,10 +94,16 @@ export function registerAdminCommands(program: Command): void {
     .option("--owner <email>")
     .option("--description <text>")
     .option("--tag <tag>", "repeatable", collect, [] as string[])
+    .option("--key-expires-in <days>", "the key stops working after this many days")
     .option("--json", 'print {"agent_id", "key"}')
-    .action(async (o: { name: string; owner?: string; description?: string; tag: string[]; json?: boolean }) => {
+    .action(async (o: { name: string; owner?: string; description?: string; tag: string[]; keyExpiresIn?: string; json?: boolean }) => {
+      const days = o.keyExpiresIn === undefined ? undefined : Number(o.keyExpiresIn);
+      if (days !== undefined && !(days > 0)) fail(new Error("--key-expires-in must be a positive number of days"));
+      const keyExpiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000);
       try {
-        const r = await withDatabase(() => createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, actor: "cli" }));
+        const r = await withDatabase(() =>
+          createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, keyExpiresAt, actor: "cli" }),
+        );
         if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key }));
         else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\nThe key is shown once; store it now.`);
       } catch (err) {

@@ -9,6 +9,8 @@ export interface CreateAgentOptions {
   ownerEmail?: string | null;
   description?: string | null;
   tags?: string[];
+  /** When the first key stops working; null or omitted for no expiry. */
+  keyExpiresAt?: Date | null;
   /** Who did it, for the audit log: `user:usr_…` or `cli`. */
   actor: string;
 }
@@ -36,10 +38,10 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
         tags: options.tags ?? [],
       },
     });
-    await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash } });
+    await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });
     await appendEvents(tx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
-      { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id } },
+      { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },
     ]);
   });
   return { agentId, key: key.plaintext, keyId: key.id };

@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader } from "jose";
+import { compactVerify, decodeProtectedHeader, SignJWT } from "jose";
 import { publicUrl } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { signingKeyById } from "./signing-keys.ts";
@@ -49,12 +49,15 @@ export interface VerifiedGrant {
   sub: string;
   action: string;
   params_sha256: string;
+  /** Seconds since the epoch. */
+  exp: number;
 }
 
 /**
- * Checks a grant's signature and claims. A bad signature, unknown key or
- * malformed token is `grant_invalid`; a well-signed but expired one is
- * `grant_expired`.
+ * Checks a grant's signature, issuer and claims. A bad signature, unknown key
+ * or malformed token is `grant_invalid`. Expiry is reported, not thrown, so
+ * that the refusal of a genuine but expired grant is audit-logged like any
+ * other refusal.
  */
 export async function verifyGrantToken(token: string): Promise<VerifiedGrant> {
   let kid: string | undefined;
@@ -65,15 +68,16 @@ export async function verifyGrantToken(token: string): Promise<VerifiedGrant> {
   }
   const key = kid ? await signingKeyById(kid) : null;
   if (!key) throw new AppError("grant_invalid", "the grant token was not signed by this gateway");
+  let payload: Record<string, unknown>;
   try {
-    const { payload } = await jwtVerify(token, key.publicKey, { algorithms: ["EdDSA"], issuer: publicUrl() });
-    if (typeof payload.jti !== "string" || typeof payload.sub !== "string" || typeof payload.action !== "string" || typeof payload.params_sha256 !== "string") {
-      throw new AppError("grant_invalid", "the grant token lacks required claims");
-    }
-    return { jti: payload.jti, sub: payload.sub, action: payload.action, params_sha256: payload.params_sha256 };
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    if (err instanceof joseErrors.JWTExpired) throw new AppError("grant_expired", "the grant has expired");
+    const verified = await compactVerify(token, key.publicKey, { algorithms: ["EdDSA"] });
+    payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
+  } catch {
     throw new AppError("grant_invalid", "the grant token is not valid");
   }
+  const { jti, sub, action, params_sha256, exp, iss } = payload;
+  if (iss !== publicUrl() || typeof jti !== "string" || typeof sub !== "string" || typeof action !== "string" || typeof params_sha256 !== "string" || typeof exp !== "number") {
+    throw new AppError("grant_invalid", "the grant token lacks required claims");
+  }
+  return { jti, sub, action, params_sha256, exp };
 }

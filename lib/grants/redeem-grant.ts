@@ -32,7 +32,7 @@ export interface RedeemedGrant {
 export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant> {
   const claims = await verifyGrantToken(o.token);
   const grant = await db().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
-  if (!grant || grant.agentId !== claims.sub || grant.requestId === undefined) {
+  if (!grant || grant.agentId !== claims.sub || grant.request.action !== claims.action || grant.request.paramsSha256 !== claims.params_sha256) {
     throw new AppError("grant_invalid", "the grant is not known to this gateway");
   }
   const r = grant.request;
@@ -46,7 +46,9 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
   }
 
   const now = new Date();
-  const redeemed = await db().$transaction(async (tx) => {
+  // The token's own expiry and the stored one are the same instant; both are honoured.
+  const stillValid = claims.exp * 1000 > now.getTime();
+  const redeemed = stillValid && (await db().$transaction(async (tx) => {
     const { count } = await tx.grant.updateMany({
       where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
       data: { redeemedAt: now },
@@ -60,10 +62,11 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
       data: { grant_id: grant.id, action: r.action, params_sha256: r.paramsSha256 },
     });
     return true;
-  });
+  }));
   metrics().redemptions.inc({ result: redeemed ? "redeemed" : "refused" });
   if (!redeemed) {
     const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });
+    // Precedence: revoked and already-redeemed say more than expired.
     const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";
     await refuse(grant, reason);
     if (reason === "revoked") throw new AppError("grant_revoked", "the grant was revoked");
