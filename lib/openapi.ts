@@ -12,6 +12,7 @@ import {
   RequestObject,
   WaitQuery,
 } from "./schemas/requests.ts";
+import { ReviewListQuery } from "./schemas/review.ts";
 import { z } from "./schemas/zod.ts";
 
 function problems(...codes: [number, string][]) {
@@ -97,6 +98,32 @@ export function openApiDocument() {
       200: { description: "The updated request", content: { "application/json": { schema: RequestObject } } },
       ...problems([401, "Not signed in"], [403, "Not allowed to decide this request, or cross-site"], [404, "Not found"], [409, "No longer pending, or already voted"], [422, "Validation failed"]),
     },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/review/requests",
+    summary: "The review queue and history: every agent's requests, newest first (reviewers, auditors, admins)",
+    tags: ["Reviewer"],
+    security: sessionAuth,
+    request: { query: ReviewListQuery },
+    responses: { 200: { description: "A page of requests with agent, votes and whether you may decide" }, ...problems([401, "Not signed in"], [403, "Role not allowed"]) },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/review/requests/{id}",
+    summary: "One request as a reviewer sees it (never with a grant token)",
+    tags: ["Reviewer"],
+    security: sessionAuth,
+    request: { params: id },
+    responses: { 200: { description: "The request with agent, votes and whether you may decide" }, ...problems([401, "Not signed in"], [404, "Not found"]) },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/review/stream",
+    summary: "Server-sent events: `request` {id, status} on every change, `resync` when events may have been missed",
+    tags: ["Reviewer"],
+    security: sessionAuth,
+    responses: { 200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } }, ...problems([401, "Not signed in"]) },
   });
   r.registerPath({
     method: "post",
