@@ -25,10 +25,7 @@ export interface DecideRequestOptions {
  * Separation of duties: nobody decides for themselves (`on_behalf_of`) or for
  * an agent they own; auditors only read.
  */
-export function decisionBarrier(
-  r: Pick<StoredRequest, "context"> & { agent: { ownerEmail: string | null } },
-  reviewer: Reviewer,
-): string | null {
+export function decisionBarrier(r: { context: unknown; agent: { ownerEmail: string | null } }, reviewer: Reviewer): string | null {
   if (reviewer.role === "auditor") return "auditors cannot decide requests";
   const email = reviewer.email.toLowerCase();
   const onBehalfOf = (r.context as { on_behalf_of?: unknown }).on_behalf_of;
