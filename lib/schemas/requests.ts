@@ -27,7 +27,7 @@ export const RequestContext = z
     },
   });
 
-export const IdempotencyKey = z.string().min(1).max(255).refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+export const IdempotencyKey = text(255, 1);
 
 export const CreateRequestBody = z
   .strictObject({
