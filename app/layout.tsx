@@ -1,13 +1,26 @@
 import type { Metadata, Viewport } from "next";
+import { currentReviewer } from "@/lib/http/with-session";
+import { DashboardShell } from "./_review/dashboard-shell";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "Countersign", description: "Human approval gateway for AI agents" };
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+export const metadata: Metadata = {
+  title: { default: "Countersign", template: "%s · Countersign" },
+  description: "Human approval gateway for AI agents",
+};
+export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#fafafa" };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+/**
+ * Signed-in people get the dashboard frame; everyone else sees the page bare
+ * (the sign-in page). Each dashboard page still checks the session itself and
+ * redirects to sign-in, so the frame is presentation, not access control.
+ */
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const reviewer = await currentReviewer();
   return (
     <html lang="en">
-      <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">{children}</body>
+      <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased">
+        {reviewer ? <DashboardShell reviewer={reviewer}>{children}</DashboardShell> : children}
+      </body>
     </html>
   );
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { createAgent } from "../../lib/agents/create-agent.ts";
+import { parseAgentKey } from "../../lib/agents/keys.ts";
 import { createUser, type Role } from "../../lib/users/create-user.ts";
 
 export const baseUrl = () => inject("baseUrl");
@@ -84,4 +85,103 @@ export function reviewerFetch(cookie: string, path: string, init: RequestInit & 
 
 export function decide(cookie: string, requestId: string, decision: "approve" | "deny", reason?: string): Promise<Response> {
   return reviewerFetch(cookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision, reason } });
+}
+
+// ---------------------------------------------------------------------------
+// Additions for the API and domain suites.
+
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** Asserts an RFC 9457 problem response with `status` and `code`, and returns its body. */
+export async function expectProblem(res: Response, status: number, code: string): Promise<Problem> {
+  const text = await res.text();
+  expect({ status: res.status, body: text }).toMatchObject({ status });
+  expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(text) as Problem;
+  expect(body).toMatchObject({ status, code });
+  expect(typeof body.type).toBe("string");
+  expect(typeof body.title).toBe("string");
+  expect(typeof body.detail).toBe("string");
+  return body;
+}
+
+/** A 422 `validation_failed` whose `errors` include one whose path or message names `field`. */
+export async function expectValidationError(res: Response, field: string): Promise<Problem> {
+  const body = await expectProblem(res, 422, "validation_failed");
+  expect(body.errors?.length).toBeGreaterThan(0);
+  const named = body.errors!.some((e) => e.path === field || e.path.startsWith(`${field}.`) || e.path.endsWith(`.${field}`) || e.message.includes(field));
+  expect(named, `errors should name ${field}: ${JSON.stringify(body.errors)}`).toBe(true);
+  return body;
+}
+
+/** POST /api/v1/requests as `agent`. */
+export function createRequestRaw(agent: TestAgent, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: body, headers });
+}
+
+/** GET /api/v1/requests/{id} as the owning agent, optionally long-waiting. */
+export async function getRequest(agent: TestAgent, id: string, wait?: number): Promise<any> {
+  const res = await agentFetch(agent.key, `/api/v1/requests/${id}${wait === undefined ? "" : `?wait=${wait}`}`);
+  if (res.status !== 200) throw new Error(`get failed: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Long-waits until the request leaves `pending` (each wait is bounded by the server at 60 s). */
+export async function waitUntilDecided(agent: TestAgent, id: string): Promise<any> {
+  for (let i = 0; i < 3; i++) {
+    const body = await getRequest(agent, id, 30);
+    if (body.status !== "pending") return body;
+  }
+  throw new Error(`request ${id} is still pending`);
+}
+
+/** Creates a request and approves it as the reviewer behind `cookie`; returns the agent's view (with the grant token). */
+export async function createApproved(agent: TestAgent, cookie: string, overrides: Record<string, unknown> = {}): Promise<any> {
+  const { id } = await createPending(agent, overrides);
+  const res = await decide(cookie, id, "approve", "approved by the test");
+  if (res.status !== 200) throw new Error(`approve failed: ${res.status} ${await res.text()}`);
+  return getRequest(agent, id);
+}
+
+export function redeem(body: Record<string, unknown>, base = baseUrl()): Promise<Response> {
+  return fetch(`${base}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** The key id (`csk_<id>_…`) of an agent key, for tampering with its row. */
+export function keyIdOf(key: string): string {
+  const parsed = parseAgentKey(key);
+  if (!parsed) throw new Error("not an agent key");
+  return parsed.id;
+}
+
+/**
+ * Signs in against the app at `base`; the session cookie, or null when refused.
+ * (`signIn` throws instead; this is for tests that expect refusals.)
+ */
+export async function trySignIn(user: Pick<TestUser, "email" | "password">, base = baseUrl()): Promise<string | null> {
+  const csrfRes = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: base },
+    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
+  });
+  await res.arrayBuffer();
+  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
+  return session ? session.split(";")[0] : null;
+}
+
+/** Runs `n` copies of `task` at once and returns every result. */
+export function concurrently<T>(n: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => task(i)));
 }

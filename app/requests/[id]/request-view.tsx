@@ -1,0 +1,46 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect } from "react";
+import { RequestDetail } from "@/components/requests/request-detail";
+import { EmptyState } from "@/components/ui/empty-state";
+import { ChevronLeftIcon, InboxIcon, SpinnerIcon } from "@/components/ui/icons";
+import { LoadError } from "@/components/ui/load-error";
+import { ProblemError, useDecision, useReviewRequest } from "../../_review/review-api";
+
+/** One request, live: another reviewer's decision shows up without a reload. */
+export function RequestView({ id }: { id: string }) {
+  const { data: item, error, isPending, refetch } = useReviewRequest(id);
+  const decision = useDecision(id);
+
+  useEffect(() => {
+    if (item) document.title = `${item.action} · Countersign`;
+  }, [item]);
+
+  return (
+    <>
+      <Link href="/" className="mb-5 inline-flex items-center gap-1 text-sm text-zinc-500 transition-colors hover:text-zinc-900">
+        <ChevronLeftIcon className="size-4" />
+        Queue
+      </Link>
+      {item ? (
+        <RequestDetail
+          item={item}
+          submitting={decision.isPending ? (decision.variables?.decision ?? null) : null}
+          serverError={decision.error?.message ?? null}
+          onDecide={(d, reason) => decision.mutate({ decision: d, reason })}
+        />
+      ) : error instanceof ProblemError && error.status === 404 ? (
+        <EmptyState icon={<InboxIcon className="size-5" />} title="No such request">
+          It may have been mistyped, or it does not exist.
+        </EmptyState>
+      ) : error ? (
+        <LoadError what="this request" message={error.message} onRetry={() => void refetch()} />
+      ) : isPending ? (
+        <div className="flex items-center gap-2 py-16 text-sm text-zinc-500" aria-busy="true">
+          <SpinnerIcon /> Loading request…
+        </div>
+      ) : null}
+    </>
+  );
+}

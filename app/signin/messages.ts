@@ -1,0 +1,22 @@
+/** Sign-in failures in words a person can act on, keyed by Auth.js error type and code. */
+export function signInErrorMessage(type: string | undefined, code?: string | undefined): string | null {
+  if (!type) return null;
+  if (code === "rate_limited") return "Too many sign-in attempts. Wait a few minutes, then try again.";
+  switch (type) {
+    case "CredentialsSignin":
+      return "Wrong email or password.";
+    case "AccessDenied":
+      return "This account is not allowed to sign in. Ask an administrator.";
+    case "Configuration":
+      return "Sign-in is not configured correctly on the server. Ask an administrator.";
+    default:
+      return "Sign-in failed. Try again.";
+  }
+}
+
+/** Only same-site paths may be returned to after signing in, so the link cannot send anyone elsewhere. */
+export function safeReturnPath(value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  if (value.startsWith("/signin") || value.startsWith("/api/")) return "/";
+  return value;
+}

@@ -1,0 +1,61 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/signin/sign-in-form";
+import { LogoMark } from "@/components/ui/icons";
+import { auth, oidcEnabled } from "@/lib/auth/config";
+import { signInWithPassword, signInWithSso } from "./actions";
+import { safeReturnPath, signInErrorMessage } from "./messages";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
+
+export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const callbackUrl = safeReturnPath(one(params.callbackUrl));
+  const session = await auth();
+  if (session?.user?.id) redirect(callbackUrl);
+  const sso = oidcEnabled();
+
+  return (
+    <main className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-8 flex flex-col items-center text-center">
+          <span className="mb-4 flex size-10 items-center justify-center rounded-xl bg-zinc-900 text-white shadow-sm">
+            <LogoMark className="size-5" />
+          </span>
+          <h1 className="text-xl font-semibold tracking-tight text-zinc-900">Sign in to Countersign</h1>
+          <p className="mt-1 text-sm text-zinc-500">Review and decide what your agents ask to do.</p>
+        </div>
+        <div className="rounded-xl border border-zinc-200 bg-white p-6 shadow-sm">
+          {sso ? (
+            <>
+              <form action={signInWithSso}>
+                <input type="hidden" name="callbackUrl" value={callbackUrl} />
+                <button
+                  type="submit"
+                  className="inline-flex h-10 w-full items-center justify-center rounded-lg border border-zinc-300 bg-white text-sm font-medium text-zinc-900 shadow-xs transition-colors hover:bg-zinc-50"
+                >
+                  Continue with single sign-on
+                </button>
+              </form>
+              <div className="my-5 flex items-center gap-3 text-xs text-zinc-400">
+                <span className="h-px flex-1 bg-zinc-200" />
+                or with email
+                <span className="h-px flex-1 bg-zinc-200" />
+              </div>
+            </>
+          ) : null}
+          <SignInForm
+            action={signInWithPassword}
+            callbackUrl={callbackUrl}
+            initialError={signInErrorMessage(one(params.error), one(params.code))}
+          />
+        </div>
+        <p className="mt-6 text-center text-xs text-zinc-400">Accounts are created by an administrator.</p>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,91 @@
+import { scalarText } from "../format";
+import { Card, Field, Fields, Muted } from "../ui/card";
+import { ArrowRightIcon } from "../ui/icons";
+
+interface RequestContext {
+  task_id?: unknown;
+  on_behalf_of?: unknown;
+  delegation_chain?: unknown;
+  confidence?: unknown;
+  environment?: unknown;
+  labels?: unknown;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Who the agent acts for, how it got here, and the facts it reports about itself. */
+export function ContextView({ context }: { context: RequestContext }) {
+  const chain = Array.isArray(context.delegation_chain) ? context.delegation_chain.map(scalarText) : [];
+  const confidence = typeof context.confidence === "number" ? context.confidence : null;
+  const environment = isRecord(context.environment) ? Object.entries(context.environment) : [];
+  const labels = isRecord(context.labels) ? Object.entries(context.labels) : [];
+  return (
+    <Card title="Context">
+      <Fields>
+        <Field label="On behalf of">
+          {typeof context.on_behalf_of === "string" ? <span data-testid="on-behalf-of">{context.on_behalf_of}</span> : <Muted>Not stated</Muted>}
+        </Field>
+        <Field label="Delegation chain">
+          {chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}
+        </Field>
+        <Field label="Confidence">{confidence === null ? <Muted>Not stated</Muted> : <Confidence value={confidence} />}</Field>
+        <Field label="Task">
+          {context.task_id !== undefined ? <span className="font-mono text-xs">{scalarText(context.task_id)}</span> : <Muted>None</Muted>}
+        </Field>
+        <Field label="Environment">
+          {environment.length ? (
+            <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 font-mono text-xs">
+              {environment.map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-zinc-500">{k}</dt>
+                  <dd className="break-words text-zinc-900">{scalarText(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          ) : (
+            <Muted>None</Muted>
+          )}
+        </Field>
+        <Field label="Labels">
+          {labels.length ? (
+            <span className="flex flex-wrap gap-1">
+              {labels.map(([k, v]) => (
+                <span key={k} className="rounded-md bg-zinc-100 px-1.5 py-0.5 font-mono text-xs text-zinc-700 ring-1 ring-inset ring-zinc-200">
+                  {k}: {scalarText(v)}
+                </span>
+              ))}
+            </span>
+          ) : (
+            <Muted>None</Muted>
+          )}
+        </Field>
+      </Fields>
+    </Card>
+  );
+}
+
+function DelegationChain({ steps }: { steps: string[] }) {
+  return (
+    <ol className="flex flex-wrap items-center gap-1.5" aria-label="Delegation chain">
+      {steps.map((step, i) => (
+        <li key={i} className="flex items-center gap-1.5">
+          {i > 0 ? <ArrowRightIcon className="size-3.5 text-zinc-400" /> : null}
+          <span className="rounded-md border border-zinc-200 bg-white px-1.5 py-0.5 font-mono text-xs text-zinc-800">{step}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Confidence({ value }: { value: number }) {
+  const pct = Math.round(value * 100);
+  const tone = pct >= 80 ? "bg-emerald-500" : pct >= 50 ? "bg-amber-500" : "bg-red-500";
+  return (
+    <span className="inline-flex items-center gap-2">
+      <span className="tabular-nums">{pct}%</span>
+      <span className="h-1.5 w-24 overflow-hidden rounded-full bg-zinc-200" aria-hidden="true">
+        <span className={`block h-full rounded-full ${tone}`} style={{ width: `${pct}%` }} />
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,101 @@
+"use client";
+
+import { useState } from "react";
+import { sentenceCase } from "../format";
+import { Card } from "../ui/card";
+import { CheckIcon, SpinnerIcon, XIcon } from "../ui/icons";
+import { Notice } from "../ui/notice";
+
+export type Decision = "approve" | "deny";
+
+interface DecisionFormProps {
+  canDecide: boolean;
+  cannotDecideReason: string | null;
+  /** Which decision is being sent, while it is in flight. */
+  submitting: Decision | null;
+  /** The server's explanation when it refused the decision. */
+  serverError: string | null;
+  onDecide(decision: Decision, reason: string): void;
+}
+
+/**
+ * Approve or deny with a reason. A reason is always required to deny; the
+ * server enforces that too, and its answer is shown as is.
+ */
+export function DecisionForm({ canDecide, cannotDecideReason, submitting, serverError, onDecide }: DecisionFormProps) {
+  const [reason, setReason] = useState("");
+  const [localError, setLocalError] = useState<string | null>(null);
+  const disabled = !canDecide || submitting !== null;
+
+  function decide(decision: Decision) {
+    if (decision === "deny" && !reason.trim()) {
+      setLocalError("A reason is required to deny a request.");
+      return;
+    }
+    setLocalError(null);
+    onDecide(decision, reason.trim());
+  }
+
+  return (
+    <Card title="Your decision">
+      <form
+        className="space-y-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          decide("approve");
+        }}
+      >
+        {!canDecide && cannotDecideReason ? (
+          <Notice tone="warning" icon="lock">
+            <span data-testid="cannot-decide-reason">{sentenceCase(cannotDecideReason)}.</span>
+          </Notice>
+        ) : null}
+        <div>
+          <label htmlFor="decision-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
+            Reason
+          </label>
+          <textarea
+            id="decision-reason"
+            name="reason"
+            rows={3}
+            maxLength={2000}
+            value={reason}
+            disabled={disabled}
+            aria-invalid={localError ? true : undefined}
+            aria-describedby="decision-reason-hint"
+            onChange={(e) => {
+              setReason(e.target.value);
+              if (localError) setLocalError(null);
+            }}
+            placeholder="What did you check? Required to deny."
+            className="block w-full resize-y rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10 disabled:cursor-not-allowed disabled:bg-zinc-50 disabled:text-zinc-400 aria-invalid:border-red-400"
+          />
+          <p id="decision-reason-hint" className="mt-1 text-xs text-zinc-500">
+            Recorded in the audit log and sent to the agent.
+          </p>
+        </div>
+        {localError ? <Notice tone="error" testId="decision-error">{localError}</Notice> : null}
+        {serverError ? <Notice tone="error" testId="decision-error">{serverError}</Notice> : null}
+        <div className="grid grid-cols-2 gap-2">
+          <button
+            type="button"
+            disabled={disabled}
+            onClick={() => decide("deny")}
+            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg border border-zinc-300 bg-white px-4 text-sm font-medium text-red-700 shadow-xs transition-colors hover:border-red-300 hover:bg-red-50 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:border-zinc-300 disabled:hover:bg-white"
+          >
+            {submitting === "deny" ? <SpinnerIcon /> : <XIcon />}
+            Deny
+          </button>
+          <button
+            type="submit"
+            disabled={disabled}
+            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-4 text-sm font-medium text-white shadow-xs transition-colors hover:bg-emerald-700 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:bg-emerald-600"
+          >
+            {submitting === "approve" ? <SpinnerIcon /> : <CheckIcon />}
+            Approve
+          </button>
+        </div>
+      </form>
+    </Card>
+  );
+}

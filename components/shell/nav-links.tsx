@@ -1,0 +1,30 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+export function NavLinks({ queueCount }: { queueCount: React.ReactNode }) {
+  const pathname = usePathname();
+  const onQueue = pathname === "/" || pathname.startsWith("/requests/");
+  const links = [
+    { href: "/", label: "Queue", active: onQueue, extra: queueCount },
+    { href: "/history", label: "History", active: pathname.startsWith("/history"), extra: null },
+  ];
+  return (
+    <nav aria-label="Main" className="flex items-center gap-1">
+      {links.map((l) => (
+        <Link
+          key={l.href}
+          href={l.href}
+          aria-current={l.active ? "page" : undefined}
+          className={`inline-flex h-8 items-center gap-2 rounded-md px-2.5 text-sm font-medium transition-colors ${
+            l.active ? "bg-zinc-100 text-zinc-900" : "text-zinc-500 hover:bg-zinc-50 hover:text-zinc-900"
+          }`}
+        >
+          {l.label}
+          {l.extra}
+        </Link>
+      ))}
+    </nav>
+  );
+}
