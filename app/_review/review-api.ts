@@ -79,7 +79,7 @@ export function useHistory(filters: HistoryFilters) {
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) => {
       const q = new URLSearchParams({ limit: "25" });
-      if (filters.status !== "all") q.set("status", filters.status);
+      q.set("status", filters.status === "all" ? "decided" : filters.status);
       if (filters.action) q.set("action", filters.action);
       if (pageParam) q.set("cursor", pageParam);
       return getJson<Page>(`/api/v1/review/requests?${q}`);

@@ -40,8 +40,7 @@ export function HistoryView({ initial }: { initial: Filters }) {
     router.replace(q.size ? `${pathname}?${q}` : pathname, { scroll: false });
   }, [status, deferredAction, pathname, router]);
 
-  // Without a status filter the endpoint also returns pending requests; those belong to the queue.
-  const items = data?.pages.flatMap((p) => p.data).filter((r) => r.status !== "pending") ?? [];
+  const items = data?.pages.flatMap((p) => p.data) ?? [];
 
   return (
     <>

@@ -5,7 +5,7 @@ import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { createLimiter } from "../limits/rate-limit.ts";
+import { limiter } from "../limits/rate-limit.ts";
 import { verifyPassword } from "../users/passwords.ts";
 import { clientAddress } from "../http/client-address.ts";
 
@@ -13,11 +13,9 @@ class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
 }
 
-let limiters: { account: ReturnType<typeof createLimiter>; address: ReturnType<typeof createLimiter> } | undefined;
 function signInLimiters() {
   const points = env().COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN;
-  limiters ??= { account: createLimiter(points, 900), address: createLimiter(points * 5, 900) };
-  return limiters;
+  return { account: limiter("signin-account", points, 900), address: limiter("signin-address", points * 5, 900) };
 }
 
 async function recordSignIn(userId: string, method: string, address: string): Promise<void> {

@@ -2,6 +2,7 @@ import { appendEvent } from "../audit/append-event.ts";
 import { canonicalSha256 } from "../crypto.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { notifyRequestChanged } from "../events/notify.ts";
 import { metrics } from "../metrics.ts";
 import { verifyGrantToken } from "./grant-token.ts";
 
@@ -54,6 +55,7 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
       data: { redeemedAt: now },
     });
     if (count === 0) return false;
+    await notifyRequestChanged(tx, { id: r.id, agent_id: grant.agentId, status: r.status });
     await appendEvent(tx, {
       type: "grant.redeemed",
       actor: "executor",

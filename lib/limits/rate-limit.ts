@@ -1,12 +1,30 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors.ts";
 
+export type Limiter = ReturnType<typeof build>;
+
+const key = Symbol.for("countersign.limiters");
+type Holder = { [key]?: Map<string, Limiter> };
+
 /**
- * Fixed-window limiters, kept in this process's memory. With several app
- * instances each enforces its own share; the pending-request cap (in the
- * database) is the hard per-agent bound.
+ * A named fixed-window limiter, kept in this process's memory. It lives on
+ * globalThis so every Next bundle (route handlers, server actions) counts
+ * against the same window. With several app instances each enforces its own
+ * share; the pending-request cap (in the database) is the hard per-agent bound.
  */
-export function createLimiter(points: number, durationSeconds: number) {
+export function limiter(name: string, points: number, durationSeconds: number): Limiter {
+  const holder = globalThis as Holder;
+  const all = (holder[key] ??= new Map());
+  const id = `${name}:${points}:${durationSeconds}`;
+  let found = all.get(id);
+  if (!found) {
+    found = build(points, durationSeconds);
+    all.set(id, found);
+  }
+  return found;
+}
+
+function build(points: number, durationSeconds: number) {
   const limiter = new RateLimiterMemory({ points, duration: durationSeconds });
   return {
     /** Takes one point for `key` or throws 429 with the seconds until the window reopens. */

@@ -8,7 +8,7 @@ import { notifyRequestChanged } from "../events/notify.ts";
 import { Prisma, type Grant } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
-import { createLimiter } from "../limits/rate-limit.ts";
+import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
 import { resolvePolicy } from "../policy/resolve-policy.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
@@ -27,11 +27,6 @@ export interface CreateRequestResult {
   replayed: boolean;
 }
 
-let limiter: ReturnType<typeof createLimiter> | undefined;
-function rateLimiter() {
-  limiter ??= createLimiter(env().COUNTERSIGN_AGENT_RATE_PER_MINUTE, 60);
-  return limiter;
-}
 
 /**
  * An agent asks for approval. The matching rule decides at once (allow with a
@@ -49,7 +44,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     if (earlier) return replay(earlier, bodySha256);
   }
 
-  await rateLimiter().consume(agent.id, "this agent is sending requests too fast");
+  await limiter("agent-requests", env().COUNTERSIGN_AGENT_RATE_PER_MINUTE, 60).consume(agent.id, "this agent is sending requests too fast");
 
   const params = body.params ?? {};
   const context = body.context ?? {};

@@ -3,7 +3,8 @@ import { AppError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
-export type StatusFilter = "pending" | "approved" | "denied" | "expired" | "cancelled";
+/** A request status, or `decided`: every status but pending (the reviewers' history). */
+export type StatusFilter = "pending" | "approved" | "denied" | "expired" | "cancelled" | "decided";
 
 export interface ListRequestsOptions {
   agentId?: string;
@@ -20,6 +21,7 @@ export interface ListRequestsOptions {
 export function statusWhere(status: StatusFilter | undefined, now: Date): Prisma.ActionRequestWhereInput {
   if (status === "pending") return { status: "pending", expiresAt: { gt: now } };
   if (status === "expired") return { OR: [{ status: "expired" }, { status: "pending", expiresAt: { lte: now } }] };
+  if (status === "decided") return { OR: [{ status: { not: "pending" } }, { status: "pending", expiresAt: { lte: now } }] };
   return status ? { status } : {};
 }
 

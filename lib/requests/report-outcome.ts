@@ -1,6 +1,7 @@
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { notifyRequestChanged } from "../events/notify.ts";
 import { getAgentRequest } from "./get-request.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
@@ -22,6 +23,7 @@ export async function reportOutcome(o: ReportOutcomeOptions): Promise<StoredRequ
       data: { outcomeStatus: o.status, outcomeDetail: o.detail ?? null, outcomeAt: now },
     });
     if (count === 0) throw new AppError("conflict", "an outcome was already reported for this request");
+    await notifyRequestChanged(tx, { id: o.requestId, agent_id: o.agentId, status: r.status });
     await appendEvent(tx, {
       type: "request.outcome_reported",
       actor: `agent:${o.agentId}`,

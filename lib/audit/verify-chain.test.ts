@@ -1,0 +1,171 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { concurrently, createApproved, newAgent, newUser, redeem, signIn, type TestAgent } from "../../test/support/fixtures.ts";
+import { db, type Db } from "../db.ts";
+import { PROJECT_ROOT } from "../runtime/migrate.ts";
+import { appendEvent } from "./append-event.ts";
+import { verifyChain } from "./verify-chain.ts";
+
+/** `countersign audit verify` against the test database: its exit code and output. */
+function cliVerify(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "countersign.mjs"), "audit", "verify"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, AUTH_SECRET: process.env.AUTH_SECRET, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+let agent: TestAgent;
+let requestId: string;
+
+beforeAll(async () => {
+  agent = await newAgent();
+  const reviewer = await newUser("reviewer");
+  const r = await createApproved(agent, await signIn(reviewer));
+  requestId = r.id;
+  expect((await redeem({ token: r.grant.token })).status).toBe(200);
+  expect((await redeem({ token: r.grant.token })).status).toBe(409);
+});
+
+const eventsOf = (id: string) => db().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
+
+describe("the audit trail of one request", () => {
+  it("records every step, in order, with its actor", async () => {
+    const events = await eventsOf(requestId);
+    expect(events.map((e) => e.type)).toEqual([
+      "request.created",
+      "request.vote_recorded",
+      "request.approved",
+      "grant.issued",
+      "grant.redeemed",
+      "grant.redemption_refused",
+    ]);
+    expect(events.map((e) => e.actor)).toEqual([
+      `agent:${agent.agentId}`,
+      expect.stringMatching(/^user:usr_/),
+      expect.stringMatching(/^user:usr_/),
+      expect.stringMatching(/^user:usr_/),
+      "executor",
+      "executor",
+    ]);
+    expect(events.every((e) => e.agentId === agent.agentId)).toBe(true);
+    expect(events.at(-1)!.data).toMatchObject({ reason: "already_redeemed" });
+  });
+});
+
+describe("verifyChain()", () => {
+  it("accepts the intact chain", async () => {
+    const result = await verifyChain();
+    expect(result).toMatchObject({ ok: true });
+    expect(result.events).toBeGreaterThan(0);
+  });
+
+  it("reports the seq of an edited event, and accepts the chain again once it is restored", async () => {
+    const [, vote] = await eventsOf(requestId);
+    try {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET data = jsonb_set(data, '{reason}', '"forged"') WHERE seq = $1`, vote.seq);
+      const broken = await verifyChain();
+      expect(broken).toMatchObject({ ok: false, brokenAt: vote.seq });
+    } finally {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET data = $1::jsonb WHERE seq = $2`, JSON.stringify(vote.data), vote.seq);
+    }
+    expect(await verifyChain()).toMatchObject({ ok: true });
+  });
+
+  it("reports an edited actor or timestamp too", async () => {
+    const [created] = await eventsOf(requestId);
+    try {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = 'agent:agt_someone_else' WHERE seq = $1`, created.seq);
+      expect(await verifyChain()).toMatchObject({ ok: false, brokenAt: created.seq });
+      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = $1, occurred_at = occurred_at + interval '1 second' WHERE seq = $2`, created.actor, created.seq);
+      expect(await verifyChain()).toMatchObject({ ok: false, brokenAt: created.seq });
+    } finally {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = $1, occurred_at = $2 WHERE seq = $3`, created.actor, created.occurredAt, created.seq);
+    }
+    expect(await verifyChain()).toMatchObject({ ok: true });
+  });
+
+  it("reports a deleted event as missing", async () => {
+    const [, , approved] = await eventsOf(requestId);
+    try {
+      await db().auditEvent.delete({ where: { seq: approved.seq } });
+      const broken = await verifyChain();
+      expect(broken).toMatchObject({ ok: false, brokenAt: approved.seq });
+      expect(!broken.ok && broken.reason).toMatch(/missing/);
+    } finally {
+      await db().auditEvent.create({ data: { ...approved, data: approved.data ?? {} } });
+    }
+    expect(await verifyChain()).toMatchObject({ ok: true });
+  });
+
+  it("stays intact under 30 concurrent creates (no forks)", async () => {
+    const many = await newAgent();
+    const ids = await concurrently(30, async (i) => {
+      const res = await fetch(`${process.env.COUNTERSIGN_PUBLIC_URL}/api/v1/requests`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${many.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ action: "db.migrate", summary: `concurrent ${i}` }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    });
+    const created = await db().auditEvent.findMany({ where: { requestId: { in: ids }, type: "request.created" } });
+    expect(created).toHaveLength(30);
+    expect(new Set(created.map((e) => e.prevHash)).size).toBe(30);
+    expect(await verifyChain()).toMatchObject({ ok: true });
+  });
+
+  it("is not fooled by events appended while it runs", async () => {
+    // Every read of the chain head first commits one more event, as a busy
+    // gateway would while an auditor verifies: that is no break in the chain.
+    const holder = globalThis as { [k: symbol]: Db | undefined };
+    const key = Symbol.for("countersign.prisma");
+    const real = db();
+    const append = () => real.$transaction((tx) => appendEvent(tx, { type: "test.concurrent_append", actor: "system" }));
+    const busy = real.$extends({
+      query: {
+        auditHead: {
+          async $allOperations({ args, query }) {
+            await append();
+            return query(args);
+          },
+        },
+      },
+    });
+    holder[key] = busy as unknown as Db;
+    try {
+      const result = await verifyChain();
+      expect(result, JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).toMatchObject({ ok: true });
+    } finally {
+      holder[key] = real;
+    }
+  });
+});
+
+describe("countersign audit verify", () => {
+  // Each run starts a CLI process (TypeScript loader, migrations), so this test is slow.
+  it("exits 0 when the chain is intact and non-zero when it is broken", { timeout: 180_000 }, async () => {
+    const intact = await cliVerify();
+    expect(intact, intact.output).toMatchObject({ code: 0 });
+
+    const [, , , issued] = await eventsOf(requestId);
+    try {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET data = jsonb_set(data, '{approved_by}', '["mallory@example.test"]') WHERE seq = $1`, issued.seq);
+      const broken = await cliVerify();
+      expect(broken.code).not.toBe(0);
+      expect(broken.code).not.toBeNull();
+      expect(broken.output).toContain(String(issued.seq));
+    } finally {
+      await db().$executeRawUnsafe(`UPDATE audit_events SET data = $1::jsonb WHERE seq = $2`, JSON.stringify(issued.data), issued.seq);
+    }
+    expect(await verifyChain()).toMatchObject({ ok: true });
+  });
+});

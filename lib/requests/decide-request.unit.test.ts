@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { decisionBarrier, type Reviewer } from "./decide-request.ts";
+
+const bob: Reviewer = { id: "usr_bob", email: "bob@example.com", role: "reviewer" };
+const request = (context: Prisma.JsonObject = {}, ownerEmail: string | null = null) => ({ context, agent: { ownerEmail } });
+
+describe("decisionBarrier (separation of duties)", () => {
+  it("lets a reviewer or an admin decide someone else's request", () => {
+    expect(decisionBarrier(request({ on_behalf_of: "alice@example.com" }, "carol@example.com"), bob)).toBeNull();
+    expect(decisionBarrier(request(), { ...bob, role: "admin" })).toBeNull();
+  });
+
+  it("never lets an auditor decide", () => {
+    expect(decisionBarrier(request(), { ...bob, role: "auditor" })).toMatch(/auditor/);
+  });
+
+  it("refuses a request on the reviewer's own behalf, whatever the case and spacing", () => {
+    expect(decisionBarrier(request({ on_behalf_of: "bob@example.com" }), bob)).toMatch(/own behalf/);
+    expect(decisionBarrier(request({ on_behalf_of: "  BOB@Example.COM " }), bob)).toMatch(/own behalf/);
+    expect(decisionBarrier(request({ on_behalf_of: "bob@example.com" }), { ...bob, email: "Bob@Example.com", role: "admin" })).toMatch(/own behalf/);
+  });
+
+  it("refuses a request from an agent the reviewer owns, whatever the case", () => {
+    expect(decisionBarrier(request({}, "bob@example.com"), bob)).toMatch(/agent you own/);
+    expect(decisionBarrier(request({}, "BOB@EXAMPLE.COM"), bob)).toMatch(/agent you own/);
+  });
+
+  it("is not fooled by a non-string on_behalf_of or a near-miss email", () => {
+    expect(decisionBarrier(request({ on_behalf_of: ["bob@example.com"] }), bob)).toBeNull();
+    expect(decisionBarrier(request({ on_behalf_of: "bob@example.co" }), bob)).toBeNull();
+    expect(decisionBarrier(request({}, "rob@example.com"), bob)).toBeNull();
+  });
+});
