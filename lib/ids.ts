@@ -20,6 +20,16 @@ export function newId(prefix: "agt" | "req" | "grt" | "usr" | "vot" | "key" | "p
   return `${prefix}_${head}${tail}`;
 }
 
+const ID_SHAPE = /^[a-z]{3}_[0-9a-z]{26}$/;
+
+/**
+ * Whether `id` has the shape of an id of this type. Checked before querying,
+ * so a malformed id from a URL is a plain "not found" and never reaches SQL.
+ */
+export function isId(prefix: "agt" | "req" | "grt" | "usr", id: string): boolean {
+  return id.startsWith(`${prefix}_`) && ID_SHAPE.test(id);
+}
+
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** A base62 secret with at least `bytes` bytes of entropy (rejection-sampled, no bias). */

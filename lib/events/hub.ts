@@ -90,6 +90,11 @@ export class NotificationHub {
     return () => this.emitter.off("all", listener);
   }
 
+  /** True once the process is shutting down: waiters answer instead of waiting on. */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   waiterCount(): number {
     return this.emitter.listenerCount("resync");
   }

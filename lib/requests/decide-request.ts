@@ -3,7 +3,7 @@ import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { notifyRequestChanged } from "../events/notify.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
-import { newId } from "../ids.ts";
+import { isId, newId } from "../ids.ts";
 import { metrics } from "../metrics.ts";
 import { effectiveStatus, REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
@@ -49,6 +49,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   if (o.decision === "deny" && !reason) {
     throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
   }
+  if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
   const decided = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT 1 FROM action_requests WHERE id = ${o.requestId} FOR UPDATE`;
     const r = await tx.actionRequest.findUnique({

@@ -10,34 +10,43 @@ export interface WaitOptions {
 }
 
 /**
- * Long-wait: answers as soon as the request leaves `pending` (woken by the
- * notification hub, whichever instance committed the change), when it
- * expires, when `waitSeconds` pass, or when the client goes away. It never
- * polls the database: the only reads are one before and one after waking.
+ * Long-wait: holds until the request leaves `pending` (woken by the
+ * notification hub, whichever instance committed the change), it expires,
+ * `waitSeconds` pass, the client goes away or the server shuts down. It never
+ * polls the database: it reads once on arrival and once per wake-up, and
+ * wake-ups come only from terminal changes of this request or a hub resync.
  */
 export async function waitForRequest({ requestId, read, waitSeconds, signal }: WaitOptions): Promise<StoredRequest> {
-  const first = await read();
-  if (waitSeconds <= 0 || effectiveStatus(first) !== "pending") return first;
+  let current = await read();
+  if (waitSeconds <= 0 || effectiveStatus(current) !== "pending") return current;
 
   const h = hub();
   await h.ready();
-  let wake!: () => void;
-  const woken = new Promise<void>((resolve) => (wake = resolve));
-  // Subscribe, then read again: a decision that committed between the first
-  // read and the subscription is seen by this second read.
-  const unsubscribe = h.onRequest(requestId, () => wake());
-  const timers: NodeJS.Timeout[] = [];
+  const deadline = Date.now() + waitSeconds * 1000;
+  let wake = () => {};
+  const unsubscribe = h.onRequest(requestId, (event) => {
+    // A vote that leaves the request pending (M-of-N) is not an answer.
+    if (event.kind === "resync" || event.status !== "pending") wake();
+  });
   const onAbort = () => wake();
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const current = await read();
-    if (effectiveStatus(current) !== "pending") return current;
-    const untilExpiry = current.expiresAt.getTime() - Date.now();
-    timers.push(setTimeout(wake, Math.max(0, Math.min(waitSeconds * 1000, untilExpiry + 5))));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    await woken;
-    return await read();
+    // Subscribed before this read, so a decision committed since the first
+    // read is either seen here or wakes us below.
+    current = await read();
+    for (;;) {
+      if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return current;
+      const until = Math.min(deadline, current.expiresAt.getTime() + 5) - Date.now();
+      if (until <= 0) return await read();
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, until);
+      });
+      clearTimeout(timer);
+      current = await read();
+    }
   } finally {
-    timers.forEach(clearTimeout);
     signal?.removeEventListener("abort", onAbort);
     unsubscribe();
   }
