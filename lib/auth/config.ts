@@ -8,6 +8,7 @@ import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { verifyPassword } from "../users/passwords.ts";
 import { clientAddress } from "../http/client-address.ts";
+import { logger } from "../logger.ts";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -108,6 +109,17 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   trustHost: true,
   session: { strategy: "jwt", maxAge: env().COUNTERSIGN_SESSION_MAX_AGE, updateAge: 15 * 60 },
   pages: { signIn: "/signin", error: "/signin" },
+  // Wrong passwords are expected and already audit-logged; everything else goes to the JSON log.
+  logger: {
+    error(error) {
+      if (error.name === "CredentialsSignin" || error.name === "AccessDenied") return;
+      logger.error({ err: { name: error.name, message: error.message } }, "auth error");
+    },
+    warn(code) {
+      logger.warn({ code }, "auth warning");
+    },
+    debug() {},
+  },
   providers: providers(),
   callbacks: {
     async signIn({ account, profile }) {
