@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 import { e2eState, type E2EState } from "./state.ts";
+import { passwordSignIn } from "../../test/support/password-sign-in.ts";
 
 /** Specs get the running app as `baseURL`, and the seeded users and agents as `app`. */
 export const test = base.extend<{ app: E2EState }>({
@@ -68,18 +69,8 @@ export function redeemGrant(body: { token: string; action: string; params: Recor
 /** A second reviewer acting through the JSON API in their own session (not the browser under test). */
 export async function reviewerSession(user: { email: string; password: string }) {
   const url = e2eState().url;
-  const csrfRes = await fetch(`${url}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const res = await fetch(`${url}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: url },
-    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error(`sign-in failed for ${user.email}: ${res.status} ${res.headers.get("location")}`);
-  const cookie = session.split(";")[0];
+  const cookie = await passwordSignIn(url, user);
+  if (!cookie) throw new Error(`sign-in failed for ${user.email}`);
   return {
     decide: (id: string, decision: "approve" | "deny", reason: string) =>
       fetch(`${url}/api/v1/requests/${id}/decisions`, {

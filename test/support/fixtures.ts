@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, inject } from "vitest";
+import { passwordSignIn } from "./password-sign-in.ts";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { parseAgentKey } from "../../lib/agents/keys.ts";
 import { createUser, type Role } from "../../lib/users/create-user.ts";
@@ -60,18 +61,9 @@ export async function createPending(agent: TestAgent, overrides: Record<string, 
 
 /** Signs in through Auth.js's credentials provider, as a browser form would; returns the session cookie. */
 export async function signIn(user: Pick<TestUser, "email" | "password">): Promise<string> {
-  const csrfRes = await fetch(`${baseUrl()}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const res = await fetch(`${baseUrl()}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: baseUrl() },
-    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error(`sign-in failed for ${user.email} (status ${res.status}, location ${res.headers.get("location")})`);
-  return session.split(";")[0];
+  const cookie = await passwordSignIn(baseUrl(), user);
+  if (!cookie) throw new Error(`sign-in failed for ${user.email}`);
+  return cookie;
 }
 
 /** Calls a session endpoint as a signed-in reviewer, from the app's own origin. */
@@ -166,19 +158,8 @@ export function keyIdOf(key: string): string {
  * Signs in against the app at `base`; the session cookie, or null when refused.
  * (`signIn` throws instead; this is for tests that expect refusals.)
  */
-export async function trySignIn(user: Pick<TestUser, "email" | "password">, base = baseUrl()): Promise<string | null> {
-  const csrfRes = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: base },
-    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
-  });
-  await res.arrayBuffer();
-  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  return session ? session.split(";")[0] : null;
+export function trySignIn(user: Pick<TestUser, "email" | "password">, base = baseUrl()): Promise<string | null> {
+  return passwordSignIn(base, user);
 }
 
 /** Runs `n` copies of `task` at once and returns every result. */
