@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { env } from "./env.ts";
 
@@ -6,14 +7,22 @@ export type Db = InstanceType<typeof PrismaClient>;
 /** A client or an interactive transaction: what domain functions run their queries on. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
-const key = Symbol.for("countersign.prisma");
-type Holder = { [key]?: Db };
+const key = Symbol.for("countersign.db");
+type Holder = { [key]?: { pool: pg.Pool; prisma: Db } };
 
-function create(): Db {
+function create() {
   const url = env().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (start the app with `countersign start`)");
-  const adapter = new PrismaPg({ connectionString: url, max: env().DATABASE_POOL_SIZE });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: url, max: env().DATABASE_POOL_SIZE });
+  // An idle connection dropped by the server must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  return { pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool) }) };
+}
+
+function holder() {
+  const h = globalThis as Holder;
+  h[key] ??= create();
+  return h[key];
 }
 
 /**
@@ -21,14 +30,39 @@ function create(): Db {
  * tests (kept on globalThis so hot reloads and Next's bundles reuse it).
  */
 export function db(): Db {
-  const holder = globalThis as Holder;
-  holder[key] ??= create();
-  return holder[key];
+  return holder().prisma;
+}
+
+/**
+ * The connection pool under that client. The hot paths (agent authentication,
+ * creating, reading and deciding requests) speak SQL to it directly: Prisma
+ * 6.19's Wasm query compiler spends milliseconds of CPU compiling each query,
+ * and these paths run thousands of times a second (see README, Benchmarks).
+ */
+export function pool(): pg.Pool {
+  return holder().pool;
+}
+
+/** Runs `work` in one transaction on one pooled connection; rolls back if it throws. */
+export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 export async function disconnectDb(): Promise<void> {
-  const holder = globalThis as Holder;
-  const client = holder[key];
-  holder[key] = undefined;
-  await client?.$disconnect();
+  const h = globalThis as Holder;
+  const current = h[key];
+  h[key] = undefined;
+  await current?.prisma.$disconnect();
+  await current?.pool.end().catch(() => {});
 }

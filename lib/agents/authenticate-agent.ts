@@ -1,5 +1,5 @@
 import { safeEqual, sha256Hex } from "../crypto.ts";
-import { db } from "../db.ts";
+import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseAgentKey } from "./keys.ts";
 
@@ -57,12 +57,13 @@ interface KeyRow {
 
 // One round trip on every agent call: the key and its agent, joined.
 async function findKey(id: string): Promise<KeyRow | null> {
-  const rows = await db().$queryRaw<
-    { id: string; agent_id: string; secret_hash: string; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null; name: string; owner_email: string | null; tags: string[]; trust_level: string; status: string }[]
-  >`SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
-           a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status
-      FROM agent_keys k JOIN agents a ON a.id = k.agent_id
-     WHERE k.id = ${id}`;
+  const { rows } = await pool().query(
+    `SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
+            a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status
+       FROM agent_keys k JOIN agents a ON a.id = k.agent_id
+      WHERE k.id = $1`,
+    [id],
+  );
   const r = rows[0];
   if (!r) return null;
   return {

@@ -1,5 +1,6 @@
 import { canonicalJson } from "../crypto.ts";
 import type { Tx } from "../db.ts";
+import type { Statement } from "../sql.ts";
 
 export interface AuditEventInput {
   /** Dotted event type, e.g. `request.created`, `grant.redeemed`. */
@@ -32,40 +33,88 @@ export function canonicalEventBody(e: {
 
 export const GENESIS_HASH = "0".repeat(64);
 
+const HASH_OF = (prev: string, seq: string, body: string) =>
+  `encode(sha256(convert_to(${prev} || chr(10) || (${seq})::text || chr(10) || (${body}), 'UTF8')), 'hex')`;
+
+const INSERT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
+const EVENT_VALUES = (e: string) =>
+  `${e} ->> 'type', ${e} ->> 'actor', ${e} ->> 'request_id', ${e} ->> 'agent_id', ${e} -> 'data', (${e} ->> 'occurred_at')::timestamptz`;
+
 /**
- * Appends events to the hash chain inside the caller's transaction.
+ * SQL common table expressions that append `count` events, given as a JSON
+ * array in parameter `placeholder` (see `auditParam`), to the hash chain: event hash =
+ * SHA-256(prev_hash "\n" seq "\n" canonical body). Compose them into a
+ * `WITH RECURSIVE` statement with the state change they record, so both
+ * commit together.
  *
- * One statement per event advances the single `audit_head` row and inserts
- * the event: hash = SHA-256(prev_hash "\n" seq "\n" canonical body). The row
- * lock on `audit_head` is held until the transaction commits, which
- * serialises appends across every app instance so the chain cannot fork.
- * Call it as the last write of a transaction to keep that lock short.
+ * Appends lock the single `audit_head` row until the transaction commits,
+ * which serialises them across every app instance: the chain cannot fork.
+ * Run them last in a transaction (or in one statement) to keep that short.
  */
-export async function appendEvents(tx: Tx, events: AuditEventInput[]): Promise<void> {
-  for (const e of events) {
-    const occurredAt = new Date();
-    const data = e.data ?? {};
-    const body = canonicalEventBody({
-      type: e.type,
-      actor: e.actor,
-      requestId: e.requestId ?? null,
-      agentId: e.agentId ?? null,
-      data,
-      occurredAt,
-    });
-    await tx.$executeRaw`
-      WITH head AS (
+export function auditCtes(count: number, placeholder: string): string {
+  const events = `${placeholder}::jsonb`;
+  if (count === 1) {
+    // The common case: one UPDATE … RETURNING advances the head and yields the link.
+    return `
+      audit_e AS (SELECT ${events} -> 0 AS e),
+      audit_head_next AS (
         UPDATE audit_head
-           SET seq = seq + 1,
-               prev = hash,
-               hash = encode(sha256(convert_to(hash || chr(10) || (seq + 1)::text || chr(10) || ${body}, 'UTF8')), 'hex')
+           SET seq = seq + 1, prev = hash,
+               hash = ${HASH_OF("hash", "seq + 1", "(SELECT e FROM audit_e) ->> 'body'")}
          WHERE id = 1
-        RETURNING seq, prev, hash)
-      INSERT INTO audit_events (seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash)
-      SELECT seq, ${e.type}, ${e.actor}, ${e.requestId ?? null}, ${e.agentId ?? null}, ${JSON.stringify(data)}::jsonb,
-             ${occurredAt}::timestamptz, prev, hash
-        FROM head`;
+        RETURNING seq, prev, hash),
+      audit_ins AS (
+        INSERT INTO audit_events (${INSERT_COLUMNS})
+        SELECT h.seq, ${EVENT_VALUES("a.e")}, h.prev, h.hash FROM audit_head_next h, audit_e a
+        RETURNING seq)`;
   }
+  return `
+    audit_ev AS (SELECT x.ord::int AS i, x.e FROM jsonb_array_elements(${events}) WITH ORDINALITY AS x(e, ord)),
+    audit_prev AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    audit_chain (i, seq, prev, hash) AS (
+      SELECT 0, seq, ''::text, hash FROM audit_prev
+      UNION ALL
+      SELECT c.i + 1, c.seq + 1, c.hash, ${HASH_OF("c.hash", "c.seq + 1", "ev.e ->> 'body'")}
+        FROM audit_chain c JOIN audit_ev ev ON ev.i = c.i + 1),
+    audit_ins AS (
+      INSERT INTO audit_events (${INSERT_COLUMNS})
+      SELECT c.seq, ${EVENT_VALUES("ev.e")}, c.prev, c.hash FROM audit_chain c JOIN audit_ev ev ON ev.i = c.i
+      RETURNING seq),
+    audit_head_next AS (
+      UPDATE audit_head h SET seq = last.seq, prev = last.prev, hash = last.hash
+        FROM (SELECT seq, prev, hash FROM audit_chain ORDER BY i DESC LIMIT 1) last
+       WHERE h.id = 1
+      RETURNING h.seq)`;
+}
+
+/** The JSON parameter for `auditCtes`: each event with its canonical body and timestamp. */
+export function auditParam(events: AuditEventInput[]): string {
+  return JSON.stringify(
+    events.map((e) => {
+      const occurredAt = new Date();
+      const fields = { type: e.type, actor: e.actor, requestId: e.requestId ?? null, agentId: e.agentId ?? null, data: e.data ?? {}, occurredAt };
+      return {
+        type: fields.type,
+        actor: fields.actor,
+        request_id: fields.requestId,
+        agent_id: fields.agentId,
+        data: fields.data,
+        occurred_at: occurredAt.toISOString(),
+        body: canonicalEventBody(fields),
+      };
+    }),
+  );
+}
+
+/** Adds the audit CTEs for `events` to a statement being built. */
+export function withAuditEvents(statement: Statement, events: AuditEventInput[]): Statement {
+  return events.length ? statement.withFragment(auditCtes(events.length, statement.param(auditParam(events)))) : statement;
+}
+
+/** Appends events inside a Prisma transaction, as its last write. */
+export async function appendEvents(tx: Tx, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.$executeRawUnsafe(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, auditParam(events));
 }
 
 export function appendEvent(tx: Tx, event: AuditEventInput): Promise<void> {

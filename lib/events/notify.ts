@@ -1,4 +1,5 @@
 import type { Tx } from "../db.ts";
+import type { Statement } from "../sql.ts";
 
 export const CHANNEL = "countersign_events";
 
@@ -17,4 +18,10 @@ export interface RequestChanged {
 export async function notifyRequestChanged(tx: Tx, change: Omit<RequestChanged, "kind">): Promise<void> {
   const payload: RequestChanged = { kind: "request", ...change };
   await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
+}
+
+/** A `pg_notify(…)` expression for a statement's final SELECT (delivered when it commits). */
+export function notifyExpression(statement: Statement, change: Omit<RequestChanged, "kind">): string {
+  const payload: RequestChanged = { kind: "request", ...change };
+  return `pg_notify('${CHANNEL}', ${statement.param(JSON.stringify(payload))})`;
 }

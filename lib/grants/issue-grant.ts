@@ -1,7 +1,7 @@
-import type { Tx } from "../db.ts";
+import type { AuditEventInput } from "../audit/append-event.ts";
 import type { Grant } from "../generated/prisma/client.ts";
 import { newId } from "../ids.ts";
-import type { AuditEventInput } from "../audit/append-event.ts";
+import { insertJsonRow, type Statement } from "../sql.ts";
 import { activeSigningKey } from "./signing-keys.ts";
 
 export interface IssueGrantOptions {
@@ -15,24 +15,43 @@ export interface IssueGrantOptions {
 }
 
 /**
- * Records a grant for an approved request inside the caller's transaction and
- * returns it with its audit event (for the caller to append with its others).
- * The token is signed from these stored claims whenever the agent reads it.
+ * Adds a grant for an approved request to the statement that approves it, and
+ * returns the grant with its audit event (for the caller to append with its
+ * others). Only the claims are stored: the token is signed from them whenever
+ * the owning agent reads it.
  */
-export async function issueGrant(tx: Tx, o: IssueGrantOptions): Promise<{ grant: Grant; event: AuditEventInput }> {
+export async function issueGrant(statement: Statement, o: IssueGrantOptions): Promise<{ grant: Grant; event: AuditEventInput }> {
   const key = await activeSigningKey();
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const expiresAt = new Date(issuedAt.getTime() + o.ttlSeconds * 1000);
-  const id = newId("grt");
-  const grant = await tx.grant.create({
-    data: { id, requestId: o.requestId, agentId: o.agentId, kid: key.kid, audience: o.audience, approvedBy: o.approvedBy, issuedAt, expiresAt },
-  });
+  const grant: Grant = {
+    id: newId("grt"),
+    requestId: o.requestId,
+    agentId: o.agentId,
+    kid: key.kid,
+    audience: o.audience,
+    approvedBy: o.approvedBy,
+    issuedAt,
+    expiresAt: new Date(issuedAt.getTime() + o.ttlSeconds * 1000),
+    redeemedAt: null,
+    revokedAt: null,
+  };
+  const row = {
+    id: grant.id,
+    request_id: grant.requestId,
+    agent_id: grant.agentId,
+    kid: grant.kid,
+    audience: grant.audience,
+    approved_by: grant.approvedBy,
+    issued_at: grant.issuedAt.toISOString(),
+    expires_at: grant.expiresAt.toISOString(),
+  };
+  statement.with("grant_ins", insertJsonRow("grants", statement.param(JSON.stringify(row))));
   const event: AuditEventInput = {
     type: "grant.issued",
     actor: o.actor,
     requestId: o.requestId,
     agentId: o.agentId,
-    data: { grant_id: id, kid: key.kid, expires_at: expiresAt.toISOString(), approved_by: o.approvedBy, audience: o.audience },
+    data: { grant_id: grant.id, kid: key.kid, expires_at: grant.expiresAt.toISOString(), approved_by: o.approvedBy, audience: o.audience },
   };
   return { grant, event };
 }

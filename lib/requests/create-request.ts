@@ -1,18 +1,20 @@
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { db } from "../db.ts";
+import { pool } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
-import { Prisma, type Grant } from "../generated/prisma/client.ts";
+import { notifyExpression } from "../events/notify.ts";
+import type { Grant } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
 import { resolvePolicy } from "../policy/resolve-policy.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
-import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import { insertJsonRow, Statement } from "../sql.ts";
+import { selectStoredRequest, toStoredRequest } from "./request-rows.ts";
+import type { StoredRequest } from "./serialize-request.ts";
 
 export interface CreateRequestOptions {
   agent: AuthenticatedAgent;
@@ -27,11 +29,11 @@ export interface CreateRequestResult {
   replayed: boolean;
 }
 
-
 /**
  * An agent asks for approval. The matching rule decides at once (allow with a
  * grant, deny with the rule's reason) or leaves the request pending for
- * reviewers. The request, its grant and their audit events commit together.
+ * reviewers. The request, its grant, their audit events and the notification
+ * are one SQL statement: they commit together, in one round trip.
  */
 export async function createRequest(o: CreateRequestOptions): Promise<CreateRequestResult> {
   const { agent, body } = o;
@@ -54,7 +56,6 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
     });
   }
-
   if (policy.effect === "require_approval") await checkPendingCap(agent.id);
 
   const id = newId("req");
@@ -62,73 +63,72 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   const status = policy.effect === "allow" ? "approved" : policy.effect === "deny" ? "denied" : "pending";
   const decided = status !== "pending";
   const by = `policy:${policy.id}`;
+  const paramsSha256 = canonicalSha256(params);
+  const row = {
+    id,
+    agent_id: agent.id,
+    action: body.action,
+    resource: body.resource ?? null,
+    params,
+    params_sha256: paramsSha256,
+    summary: body.summary,
+    justification: body.justification ?? null,
+    context,
+    status,
+    policy_id: policy.id,
+    policy_name: policy.name,
+    policy_version: policy.version,
+    policy_effect: policy.effect,
+    approvals_required: policy.approvalsRequired,
+    grant_ttl_seconds: policy.grantTtlSeconds,
+    grant_audience: policy.audience,
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000).toISOString(),
+    decided_at: decided ? now.toISOString() : null,
+    decision_by: decided ? by : null,
+    decision_reason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
+    idempotency_key: idempotencyKey ?? null,
+    body_sha256: bodySha256,
+    callback_url: body.callback_url ?? null,
+  };
+
+  const statement = new Statement();
+  statement.with("req", insertJsonRow("action_requests", statement.param(JSON.stringify(row)), "RETURNING *"));
+  const events: AuditEventInput[] = [
+    {
+      type: "request.created",
+      actor: `agent:${agent.id}`,
+      requestId: id,
+      agentId: agent.id,
+      data: {
+        action: body.action,
+        resource: body.resource ?? null,
+        params_sha256: paramsSha256,
+        summary: body.summary,
+        on_behalf_of: context.on_behalf_of ?? null,
+        policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
+      },
+    },
+  ];
+  let grant: Grant | null = null;
+  if (status === "approved") {
+    events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
+    const issued = await issueGrant(statement, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by });
+    grant = issued.grant;
+    events.push(issued.event);
+  } else if (status === "denied") {
+    events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
+  }
+  withAuditEvents(statement, events);
+  const notify = notifyExpression(statement, { id, agent_id: agent.id, status });
 
   try {
-    const request = await db().$transaction(async (tx) => {
-      const created = await tx.actionRequest.create({
-        data: {
-          id,
-          agentId: agent.id,
-          action: body.action,
-          resource: body.resource ?? null,
-          params: params as Prisma.InputJsonObject,
-          paramsSha256: canonicalSha256(params),
-          summary: body.summary,
-          justification: body.justification ?? null,
-          context: context as Prisma.InputJsonObject,
-          status,
-          policyId: policy.id,
-          policyName: policy.name,
-          policyVersion: policy.version,
-          policyEffect: policy.effect,
-          approvalsRequired: policy.approvalsRequired,
-          grantTtlSeconds: policy.grantTtlSeconds,
-          grantAudience: policy.audience,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
-          decidedAt: decided ? now : null,
-          decisionBy: decided ? by : null,
-          decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
-          idempotencyKey: idempotencyKey ?? null,
-          bodySha256,
-          callbackUrl: body.callback_url ?? null,
-        },
-      });
-      const events: AuditEventInput[] = [
-        {
-          type: "request.created",
-          actor: `agent:${agent.id}`,
-          requestId: id,
-          agentId: agent.id,
-          data: {
-            action: body.action,
-            resource: body.resource ?? null,
-            params_sha256: created.paramsSha256,
-            summary: body.summary,
-            on_behalf_of: context.on_behalf_of ?? null,
-            policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
-          },
-        },
-      ];
-      let grant: Grant | null = null;
-      if (status === "approved") {
-        events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
-        const issued = await issueGrant(tx, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by });
-        grant = issued.grant;
-        events.push(issued.event);
-      } else if (status === "denied") {
-        events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
-      }
-      await notifyRequestChanged(tx, { id, agent_id: agent.id, status });
-      await appendEvents(tx, events);
-      // A new request has no votes yet: no need to read back what was just written.
-      return { ...created, votes: [], grant } satisfies StoredRequest;
-    });
+    const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
     metrics().requestsCreated.inc({ effect: policy.effect });
-    return { request, replayed: false };
+    return { request: toStoredRequest(rows[0], [], grant), replayed: false };
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
-    if (idempotencyKey && err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+    if (idempotencyKey && (err as { code?: string }).code === "23505") {
       const earlier = await findByIdempotencyKey(agent.id, idempotencyKey);
       if (earlier) return replay(earlier, bodySha256);
     }
@@ -136,11 +136,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   }
 }
 
-function findByIdempotencyKey(agentId: string, idempotencyKey: string) {
-  return db().actionRequest.findUnique({
-    where: { agentId_idempotencyKey: { agentId, idempotencyKey } },
-    include: REQUEST_INCLUDE,
-  });
+function findByIdempotencyKey(agentId: string, idempotencyKey: string): Promise<StoredRequest | null> {
+  return selectStoredRequest(pool(), "r.agent_id = $1 AND r.idempotency_key = $2", [agentId, idempotencyKey]);
 }
 
 function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult {
@@ -152,11 +149,13 @@ function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult
 
 async function checkPendingCap(agentId: string): Promise<void> {
   const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  const rows = await db().$queryRaw<{ n: bigint }[]>`
-    SELECT count(*) AS n FROM (
-      SELECT 1 FROM action_requests
-       WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at > now()
-       LIMIT ${max}) capped`;
+  const { rows } = await pool().query<{ n: string }>(
+    `SELECT count(*) AS n FROM (
+       SELECT 1 FROM action_requests
+        WHERE agent_id = $1 AND status = 'pending' AND expires_at > now()
+        LIMIT $2) capped`,
+    [agentId, max],
+  );
   if (Number(rows[0]?.n ?? 0) >= max) {
     throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
       retryAfterSeconds: 30,

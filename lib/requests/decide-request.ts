@@ -1,11 +1,14 @@
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
+import { notifyExpression } from "../events/notify.ts";
+import type { Grant, Vote } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { isId, newId } from "../ids.ts";
 import { metrics } from "../metrics.ts";
-import { effectiveStatus, REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import { insertJsonRow, Statement } from "../sql.ts";
+import { selectStoredRequest } from "./request-rows.ts";
+import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 
 export interface Reviewer {
   id: string;
@@ -28,7 +31,7 @@ export interface DecideRequestOptions {
 export function decisionBarrier(r: { context: unknown; agent: { ownerEmail: string | null } }, reviewer: Reviewer): string | null {
   if (reviewer.role === "auditor") return "auditors cannot decide requests";
   const email = reviewer.email.toLowerCase();
-  const onBehalfOf = (r.context as { on_behalf_of?: unknown }).on_behalf_of;
+  const onBehalfOf = (r.context as { on_behalf_of?: unknown } | null)?.on_behalf_of;
   if (typeof onBehalfOf === "string" && onBehalfOf.trim().toLowerCase() === email) {
     return "you cannot decide a request made on your own behalf";
   }
@@ -41,56 +44,62 @@ export function decisionBarrier(r: { context: unknown; agent: { ownerEmail: stri
 /**
  * A reviewer votes. One deny denies; approvals count until the rule's number
  * of distinct approvals is reached, and then a grant is issued. The request
- * row is locked for the duration, so of two concurrent decisions exactly one
- * makes the terminal transition and the other gets 409.
+ * row is locked (`FOR UPDATE`) for the duration, so of two concurrent
+ * decisions exactly one makes the terminal transition and the other gets 409.
  */
 export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequest> {
-  const reason = o.reason?.trim() || undefined;
+  const reason = o.reason?.trim() || null;
   if (o.decision === "deny" && !reason) {
     throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
   }
   if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
-  const decided = await db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT 1 FROM action_requests WHERE id = ${o.requestId} FOR UPDATE`;
-    const r = await tx.actionRequest.findUnique({
-      where: { id: o.requestId },
-      include: { ...REQUEST_INCLUDE, agent: { select: { ownerEmail: true } } },
-    });
+
+  const decided = await transaction(async (client) => {
+    const r = await selectStoredRequest(client, "r.id = $1", [o.requestId], "FOR UPDATE OF r");
     if (!r) throw new AppError("not_found", "no such request");
-    const barrier = decisionBarrier(r, o.reviewer);
+    const owner = await client.query<{ owner_email: string | null }>("SELECT owner_email FROM agents WHERE id = $1", [r.agentId]);
+    const barrier = decisionBarrier({ context: r.context, agent: { ownerEmail: owner.rows[0]?.owner_email ?? null } }, o.reviewer);
     if (barrier) throw new AppError("forbidden", barrier);
     const now = new Date();
     const status = effectiveStatus(r, now);
     if (status !== "pending") throw new AppError("conflict", `the request is already ${status}`);
     if (r.votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
 
-    await tx.vote.create({
-      data: { id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason: reason ?? null, createdAt: now },
-    });
+    const vote: Vote = { id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now };
+    const statement = new Statement();
+    const voteRow = { id: vote.id, request_id: vote.requestId, user_id: vote.userId, reviewer_email: vote.reviewerEmail, decision: vote.decision, reason, created_at: now.toISOString() };
+    statement.with("vote_ins", insertJsonRow("votes", statement.param(JSON.stringify(voteRow))));
+
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
     const events: AuditEventInput[] = [
-      { type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason: reason ?? null } },
+      { type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason } },
     ];
     const approvers = [...r.votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
-    let next: "pending" | "approved" | "denied" = "pending";
-    if (o.decision === "deny") next = "denied";
-    else if (approvers.length >= r.approvalsRequired) next = "approved";
+    const next: "pending" | "approved" | "denied" =
+      o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
 
+    let grant: Grant | null = null;
     if (next !== "pending") {
-      await tx.actionRequest.update({
-        where: { id: r.id },
-        data: { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason ?? null },
-      });
-      events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason: reason ?? null, approvers } });
+      statement.with(
+        "req_upd",
+        `UPDATE action_requests SET status = ${statement.param(next)}::"RequestStatus", decided_at = ${statement.param(now.toISOString())}::timestamptz,
+                decision_by = ${statement.param(actor)}, decision_reason = ${statement.param(reason)}
+          WHERE id = ${statement.param(r.id)}`,
+      );
+      events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers } });
       if (next === "approved") {
-        const { event } = await issueGrant(tx, { requestId: r.id, agentId: r.agentId, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
-        events.push(event);
+        const issued = await issueGrant(statement, { requestId: r.id, agentId: r.agentId, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
+        grant = issued.grant;
+        events.push(issued.event);
       }
     }
-    await notifyRequestChanged(tx, { id: r.id, agent_id: r.agentId, status: next });
-    await appendEvents(tx, events);
-    return tx.actionRequest.findUniqueOrThrow({ where: { id: r.id }, include: REQUEST_INCLUDE });
+    withAuditEvents(statement, events);
+    const notify = notifyExpression(statement, { id: r.id, agent_id: r.agentId, status: next });
+    await client.query(statement.build(`SELECT ${notify}`));
+
+    const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
+    return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
   });
   metrics().decisions.inc({ decision: o.decision });
   return decided;

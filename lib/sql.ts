@@ -1,0 +1,38 @@
+/**
+ * Builds one `WITH RECURSIVE … SELECT …` statement out of common table
+ * expressions, numbering parameters as they are added. A state change, its
+ * audit events and its notification composed this way commit together in a
+ * single round trip (a single statement is its own transaction).
+ */
+export class Statement {
+  private readonly values: unknown[] = [];
+  private readonly ctes: string[] = [];
+
+  /** Adds a parameter and returns its placeholder (`$n`). */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** Adds `name AS (sql)`. Data-modifying CTEs run whether or not they are referenced. */
+  with(name: string, sql: string): this {
+    this.ctes.push(`${name} AS (${sql})`);
+    return this;
+  }
+
+  /** Adds ready-made CTE text (several `name AS (…)` separated by commas). */
+  withFragment(fragment: string): this {
+    this.ctes.push(fragment);
+    return this;
+  }
+
+  build(select: string): { text: string; values: unknown[] } {
+    const head = this.ctes.length ? `WITH RECURSIVE ${this.ctes.join(",\n")}\n` : "";
+    return { text: head + select, values: this.values };
+  }
+}
+
+/** `INSERT INTO table` of one row given as a JSON object keyed by column name. */
+export function insertJsonRow(table: string, placeholder: string, returning = ""): string {
+  return `INSERT INTO ${table} SELECT * FROM jsonb_populate_record(NULL::${table}, ${placeholder}::jsonb) ${returning}`;
+}
