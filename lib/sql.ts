@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * Builds one `WITH RECURSIVE … SELECT …` statement out of common table
  * expressions, numbering parameters as they are added. A state change, its
@@ -26,9 +28,15 @@ export class Statement {
     return this;
   }
 
-  build(select: string): { text: string; values: unknown[] } {
+  /**
+   * The statement, named by its text so each connection parses and plans it
+   * once and reuses the prepared plan afterwards (the text only varies with
+   * the shape of the change, not with its values).
+   */
+  build(select: string): { name: string; text: string; values: unknown[] } {
     const head = this.ctes.length ? `WITH RECURSIVE ${this.ctes.join(",\n")}\n` : "";
-    return { text: head + select, values: this.values };
+    const text = head + select;
+    return { name: `cs_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`, text, values: this.values };
   }
 }
 

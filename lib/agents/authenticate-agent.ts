@@ -57,13 +57,14 @@ interface KeyRow {
 
 // One round trip on every agent call: the key and its agent, joined.
 async function findKey(id: string): Promise<KeyRow | null> {
-  const { rows } = await pool().query(
-    `SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
+  const { rows } = await pool().query({
+    name: "cs_agent_key",
+    text: `SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
             a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status
        FROM agent_keys k JOIN agents a ON a.id = k.agent_id
       WHERE k.id = $1`,
-    [id],
-  );
+    values: [id],
+  });
   const r = rows[0];
   if (!r) return null;
   return {

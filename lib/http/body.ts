@@ -17,7 +17,10 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   if (req.body) {
     const reader = req.body.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch(() => {
+        // The client went away mid-body: nobody will read this answer, but it must not look like an outage.
+        throw new AppError("validation_failed", "the request body could not be read", { errors: [{ path: "(body)", message: "incomplete body" }] });
+      });
       if (done) break;
       size += value.byteLength;
       if (size > limit) {

@@ -149,13 +149,14 @@ function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult
 
 async function checkPendingCap(agentId: string): Promise<void> {
   const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  const { rows } = await pool().query<{ n: string }>(
-    `SELECT count(*) AS n FROM (
-       SELECT 1 FROM action_requests
-        WHERE agent_id = $1 AND status = 'pending' AND expires_at > now()
-        LIMIT $2) capped`,
-    [agentId, max],
-  );
+  const { rows } = await pool().query<{ n: string }>({
+    name: "cs_pending_count",
+    text: `SELECT count(*) AS n FROM (
+             SELECT 1 FROM action_requests
+              WHERE agent_id = $1 AND status = 'pending' AND expires_at > now()
+              LIMIT $2) capped`,
+    values: [agentId, max],
+  });
   if (Number(rows[0]?.n ?? 0) >= max) {
     throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
       retryAfterSeconds: 30,

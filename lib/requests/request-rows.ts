@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Grant, Vote } from "../generated/prisma/client.ts";
 import type { StoredRequest } from "./serialize-request.ts";
@@ -80,6 +81,12 @@ export function toStoredRequest(r: Row, votes?: Vote[], grant?: Grant | null): S
 }
 
 export async function selectStoredRequest(client: pg.Pool | pg.PoolClient, where: string, values: unknown[], lock = ""): Promise<StoredRequest | null> {
-  const { rows } = await client.query(`${SELECT_STORED_REQUEST} WHERE ${where} ${lock}`, values);
+  const text = `${SELECT_STORED_REQUEST} WHERE ${where} ${lock}`;
+  // Named, so each connection plans it once (`where` is one of a few fixed strings).
+  const { rows } = await client.query({ name: `cs_read_${statementKey(where + lock)}`, text, values });
   return rows[0] ? toStoredRequest(rows[0]) : null;
+}
+
+function statementKey(s: string): string {
+  return createHash("sha1").update(s).digest("hex").slice(0, 16);
 }

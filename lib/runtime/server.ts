@@ -8,6 +8,7 @@ import { env, publicUrl } from "../env.ts";
 import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
+import { serveAgentApi } from "./agent-api-server.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
 
 export interface RunningServer {
@@ -34,7 +35,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const app = next({ dev: options.dev ?? false, dir: PROJECT_ROOT, hostname: new URL(publicUrl()).hostname, port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
+  const origin = `http://${new URL(publicUrl()).host}`;
   const server = createServer((req, res) => {
+    if (serveAgentApi(req, res, origin)) return;
     // The socket address, for sign-in rate limits; never taken from the client.
     req.headers["x-countersign-client-address"] = req.socket.remoteAddress ?? "unknown";
     void handle(req, res);

@@ -1,13 +1,2 @@
-import { db } from "@/lib/db";
-import { json } from "@/lib/http/body";
-
 export const dynamic = "force-dynamic";
-
-export async function GET(): Promise<Response> {
-  try {
-    await db().$queryRaw`SELECT 1`;
-    return json({ status: "ok", database: "ok" });
-  } catch {
-    return json({ status: "degraded", database: "unavailable" }, { status: 503 });
-  }
-}
+export { healthRoute as GET } from "@/lib/http/agent-routes";

@@ -180,7 +180,7 @@ CREATE INDEX "agent_keys_agent_id_idx" ON "agent_keys"("agent_id");
 CREATE INDEX "action_requests_agent_id_id_idx" ON "action_requests"("agent_id", "id");
 
 -- CreateIndex
-CREATE INDEX "action_requests_agent_id_status_idx" ON "action_requests"("agent_id", "status");
+CREATE INDEX "action_requests_agent_id_status_expires_at_idx" ON "action_requests"("agent_id", "status", "expires_at");
 
 -- CreateIndex
 CREATE INDEX "action_requests_status_expires_at_idx" ON "action_requests"("status", "expires_at");

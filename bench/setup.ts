@@ -1,0 +1,147 @@
+import http from "node:http";
+import pg from "pg";
+import { createAgent } from "../lib/agents/create-agent.ts";
+import { createUser } from "../lib/users/create-user.ts";
+import { randomSecret } from "../lib/ids.ts";
+import { mapLimit } from "./stats.ts";
+import { parseJson, request } from "./http.ts";
+
+export interface BenchAgent {
+  agentId: string;
+  name: string;
+  key: string;
+}
+
+export interface Reviewer {
+  email: string;
+  password: string;
+}
+
+/** Agents and a reviewer, created through the domain functions against the bench database. */
+export async function seed(agentCount: number): Promise<{ agents: BenchAgent[]; reviewer: Reviewer }> {
+  const agents: BenchAgent[] = [];
+  for (let i = 0; i < agentCount; i++) {
+    const name = `bench-agent-${String(i).padStart(2, "0")}`;
+    const { agentId, key } = await createAgent({ name, ownerEmail: null, description: "benchmark load", tags: ["bench"], actor: "bench" });
+    agents.push({ agentId, name, key });
+  }
+  const reviewer = { email: "bench-reviewer@example.test", password: randomSecret(18) };
+  await createUser({ email: reviewer.email, role: "reviewer", name: "Bench Reviewer", password: reviewer.password, actor: "bench" });
+  return { agents, reviewer };
+}
+
+/** A realistic agent request, close to the example in the API contract. */
+export function requestBody(n = 0): Record<string, unknown> {
+  return {
+    action: "payments.refund",
+    resource: `customer:cus_${1000 + (n % 9000)}`,
+    params: { amount: 500, currency: "USD", invoice: `in_${n}`, lines: [{ sku: "plan-pro", qty: 1 }] },
+    summary: "Refund $500 to customer for a duplicate charge",
+    justification: "Ticket #4521: the customer was charged twice on 2026-11-20; the second charge is a duplicate of the first.",
+    context: {
+      task_id: "ticket-4521",
+      on_behalf_of: "alice@example.com",
+      delegation_chain: ["support-planner", "billing-agent"],
+      confidence: 0.82,
+      environment: { name: "production", runtime: "k8s", sandboxed: true },
+      labels: { team: "support" },
+    },
+    expires_in: 900,
+  };
+}
+
+/** Signs in through Auth.js's credentials provider as a browser form would; returns the session cookie. */
+export async function signIn(baseUrl: string, user: Reviewer): Promise<string> {
+  const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: baseUrl },
+    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
+  });
+  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
+  if (!session) throw new Error(`reviewer sign-in failed (status ${res.status}, location ${res.headers.get("location")})`);
+  return session.split(";")[0];
+}
+
+/** Creates `count` pending requests through the API, spread over the agents. */
+export async function createPendingRequests(
+  baseUrl: string,
+  agents: BenchAgent[],
+  count: number,
+  agent: http.Agent,
+  concurrency = 20,
+): Promise<PendingRequest[]> {
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const owner = agents[i % agents.length];
+      const res = await request(`${baseUrl}/api/v1/requests`, {
+        method: "POST",
+        agent,
+        headers: { authorization: `Bearer ${owner.key}` },
+        body: requestBody(i),
+      });
+      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body.slice(0, 300)}`);
+      const body = parseJson<{ id: string; status: string }>(res);
+      if (body.status !== "pending") throw new Error(`expected a pending request, got ${body.status}`);
+      return { id: body.id, agent: owner };
+    },
+  );
+}
+
+/** POST a reviewer decision (approve). */
+export function approve(baseUrl: string, cookie: string, requestId: string, agent: http.Agent) {
+  return request(`${baseUrl}/api/v1/requests/${requestId}/decisions`, {
+    method: "POST",
+    agent,
+    headers: { cookie, origin: baseUrl },
+    body: { decision: "approve", reason: "benchmark approval" },
+  });
+}
+
+export interface PendingRequest {
+  id: string;
+  agent: BenchAgent;
+}
+
+/**
+ * Pending requests already in the database (the throughput phase leaves
+ * thousands, all made through the API), newest first, so the long-wait phases
+ * need not spend minutes creating their own.
+ */
+export async function pendingFromDatabase(databaseUrl: string, agents: BenchAgent[], limit: number): Promise<PendingRequest[]> {
+  const byId = new Map(agents.map((a) => [a.agentId, a]));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; agent_id: string }>(
+      "SELECT id, agent_id FROM action_requests WHERE status = 'pending' AND expires_at > now() + interval '5 minutes' ORDER BY created_at DESC LIMIT $1",
+      [limit],
+    );
+    return rows.filter((r) => byId.has(r.agent_id)).map((r) => ({ id: r.id, agent: byId.get(r.agent_id)! }));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Hands out distinct pending requests: from the database first, then made through the API. */
+export async function pendingPool(baseUrl: string, databaseUrl: string, agents: BenchAgent[], total: number, agent: http.Agent) {
+  const stock = await pendingFromDatabase(databaseUrl, agents, total);
+  const missing = total - stock.length;
+  if (missing > 0) stock.push(...(await createPendingRequests(baseUrl, agents, missing, agent, 50)));
+  let next = 0;
+  return {
+    fromDatabase: total - Math.max(0, missing),
+    created: Math.max(0, missing),
+    take(n: number): PendingRequest[] {
+      const out = stock.slice(next, next + n);
+      next += n;
+      if (out.length < n) throw new Error(`only ${out.length} of ${n} pending requests available`);
+      return out;
+    },
+  };
+}
