@@ -5,6 +5,8 @@ import { createUser } from "../lib/users/create-user.ts";
 import { randomSecret } from "../lib/ids.ts";
 import { mapLimit } from "./stats.ts";
 import { parseJson, request } from "./http.ts";
+import { EXAMPLE_CONTEXT } from "../lib/schemas/examples.ts";
+import { passwordSignIn } from "../test/support/password-sign-in.ts";
 
 export interface BenchAgent {
   agentId: string;
@@ -38,32 +40,16 @@ export function requestBody(n = 0): Record<string, unknown> {
     params: { amount: 500, currency: "USD", invoice: `in_${n}`, lines: [{ sku: "plan-pro", qty: 1 }] },
     summary: "Refund $500 to customer for a duplicate charge",
     justification: "Ticket #4521: the customer was charged twice on 2026-11-20; the second charge is a duplicate of the first.",
-    context: {
-      task_id: "ticket-4521",
-      on_behalf_of: "alice@example.com",
-      delegation_chain: ["support-planner", "billing-agent"],
-      confidence: 0.82,
-      environment: { name: "production", runtime: "k8s", sandboxed: true },
-      labels: { team: "support" },
-    },
+    context: EXAMPLE_CONTEXT,
     expires_in: 900,
   };
 }
 
-/** Signs in through Auth.js's credentials provider as a browser form would; returns the session cookie. */
+/** Signs the reviewer in as the browser form would; returns the session cookie. */
 export async function signIn(baseUrl: string, user: Reviewer): Promise<string> {
-  const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: baseUrl },
-    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password }),
-  });
-  const session = res.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error(`reviewer sign-in failed (status ${res.status}, location ${res.headers.get("location")})`);
-  return session.split(";")[0];
+  const cookie = await passwordSignIn(baseUrl, user);
+  if (!cookie) throw new Error(`reviewer sign-in failed for ${user.email}`);
+  return cookie;
 }
 
 /** Creates `count` pending requests through the API, spread over the agents. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 import { e2eState, type E2EState } from "./state.ts";
 import { passwordSignIn } from "../../test/support/password-sign-in.ts";
+import { EXAMPLE_CONTEXT } from "../../lib/schemas/examples.ts";
 
 /** Specs get the running app as `baseURL`, and the seeded users and agents as `app`. */
 export const test = base.extend<{ app: E2EState }>({
@@ -89,14 +90,7 @@ export function refundRequest(summary: string, overrides: Record<string, unknown
     params: { amount: 500, currency: "USD", customer: "cus_123" },
     summary,
     justification: "Ticket #4521: the customer was charged twice on 2026-11-20; the second charge is a duplicate.",
-    context: {
-      task_id: "ticket-4521",
-      on_behalf_of: "alice@example.com",
-      delegation_chain: ["support-planner", "billing-agent"],
-      confidence: 0.82,
-      environment: { name: "production", runtime: "k8s", sandboxed: true },
-      labels: { team: "support" },
-    },
+    context: EXAMPLE_CONTEXT,
     ...overrides,
   };
 }

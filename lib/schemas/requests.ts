@@ -1,3 +1,4 @@
+import { EXAMPLE_CONTEXT } from "./examples.ts";
 import { jsonObject, text } from "./json.ts";
 import { z } from "./zod.ts";
 
@@ -17,14 +18,7 @@ export const RequestContext = z
     labels: z.record(text(64), text(256)).refine((o) => Object.keys(o).length <= 50, "at most 50 labels").optional(),
   })
   .openapi("RequestContext", {
-    example: {
-      task_id: "ticket-4521",
-      on_behalf_of: "alice@example.com",
-      delegation_chain: ["support-planner", "billing-agent"],
-      confidence: 0.82,
-      environment: { name: "production", runtime: "k8s", sandboxed: true },
-      labels: { team: "support" },
-    },
+    example: EXAMPLE_CONTEXT,
   });
 
 export const IdempotencyKey = text(255, 1);

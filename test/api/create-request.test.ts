@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import canonicalize from "canonicalize";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentFetch, baseUrl, createRequestRaw, expectProblem, expectValidationError, newAgent, sampleRequest, type TestAgent } from "../support/fixtures.ts";
+import { EXAMPLE_CONTEXT } from "../../lib/schemas/examples.ts";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 const BIG = "x".repeat(70 * 1024);
@@ -22,14 +23,7 @@ beforeAll(async () => {
 describe("POST /api/v1/requests: creating", () => {
   it("answers 201 with Location and the documented request object", async () => {
     const params = { currency: "USD", amount: 500, nested: { b: [1, 2.5, "z"], a: null } };
-    const context = {
-      task_id: "ticket-4521",
-      on_behalf_of: "alice@example.com",
-      delegation_chain: ["support-planner", "billing-agent"],
-      confidence: 0.82,
-      environment: { name: "production", runtime: "k8s", sandboxed: true },
-      labels: { team: "support" },
-    };
+    const context = EXAMPLE_CONTEXT;
     const res = await createRequestRaw(agent, sampleRequest({ params, context, justification: "Ticket #4521" }));
     expect(res.status).toBe(201);
     const body = await res.json();
