@@ -11,6 +11,9 @@ export interface ResolvedPolicy {
   /** Shown to the agent when the effect is `deny`. */
   denyReason: string | null;
   approvalsRequired: number;
+  /** Reviewer groups whose members may decide; empty means any reviewer. */
+  reviewerGroups: string[];
+  reasonRequiredToApprove: boolean;
   /** Upper bound (and default) for how long a decision may take. */
   waitSeconds: number;
   grantTtlSeconds: number;
@@ -25,6 +28,8 @@ export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
   effect: "require_approval",
   denyReason: null,
   approvalsRequired: 1,
+  reviewerGroups: [],
+  reasonRequiredToApprove: false,
   waitSeconds: 900,
   grantTtlSeconds: 300,
   audience: "countersign",

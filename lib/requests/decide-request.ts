@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
@@ -14,6 +15,17 @@ export interface Reviewer {
   id: string;
   email: string;
   role: "admin" | "reviewer" | "auditor";
+  /** Names of the reviewer groups the user belongs to, where the caller loaded them. */
+  groups?: string[];
+}
+
+/** What of a request decides who may vote on it. */
+export interface DecisionScope {
+  context: unknown;
+  agent: { ownerEmail: string | null };
+  /** From the rule: empty means any reviewer. */
+  reviewerGroups?: string[];
+  ownerMayDecide?: boolean;
 }
 
 export interface DecideRequestOptions {
@@ -25,18 +37,23 @@ export interface DecideRequestOptions {
 
 /**
  * Why a reviewer may not decide a request, or null when they may.
- * Separation of duties: nobody decides for themselves (`on_behalf_of`) or for
- * an agent they own; auditors only read.
+ * Separation of duties: nobody decides for themselves (`on_behalf_of`) or,
+ * unless the rule allows it, for an agent they own; auditors only read; when
+ * the rule names reviewer groups, only their members decide (admins too).
  */
-export function decisionBarrier(r: { context: unknown; agent: { ownerEmail: string | null } }, reviewer: Reviewer): string | null {
+export function decisionBarrier(r: DecisionScope, reviewer: Reviewer): string | null {
   if (reviewer.role === "auditor") return "auditors cannot decide requests";
   const email = reviewer.email.toLowerCase();
   const onBehalfOf = (r.context as { on_behalf_of?: unknown } | null)?.on_behalf_of;
   if (typeof onBehalfOf === "string" && onBehalfOf.trim().toLowerCase() === email) {
     return "you cannot decide a request made on your own behalf";
   }
-  if (r.agent.ownerEmail && r.agent.ownerEmail.toLowerCase() === email) {
+  if (!r.ownerMayDecide && r.agent.ownerEmail && r.agent.ownerEmail.toLowerCase() === email) {
     return "you cannot decide a request from an agent you own";
+  }
+  const groups = r.reviewerGroups ?? [];
+  if (groups.length > 0 && !groups.some((g) => reviewer.groups?.includes(g))) {
+    return `only members of ${groups.join(", ")} may decide this request`;
   }
   return null;
 }
@@ -58,8 +75,13 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const r = await selectStoredRequest(client, "r.id = $1", [o.requestId], "FOR UPDATE OF r");
     if (!r) throw new AppError("not_found", "no such request");
     const owner = await client.query<{ owner_email: string | null }>("SELECT owner_email FROM agents WHERE id = $1", [r.agentId]);
-    const barrier = decisionBarrier({ context: r.context, agent: { ownerEmail: owner.rows[0]?.owner_email ?? null } }, o.reviewer);
+    const groups = r.reviewerGroups.length ? await reviewerGroupNames(client, o.reviewer.id) : [];
+    const scope = { context: r.context, agent: { ownerEmail: owner.rows[0]?.owner_email ?? null }, reviewerGroups: r.reviewerGroups, ownerMayDecide: r.ownerMayDecide };
+    const barrier = decisionBarrier(scope, { ...o.reviewer, groups });
     if (barrier) throw new AppError("forbidden", barrier);
+    if (o.decision === "approve" && r.reasonRequiredToApprove && !reason) {
+      throw new AppError("validation_failed", "this rule requires a reason to approve", { errors: [{ path: "reason", message: "required to approve" }] });
+    }
     const now = new Date();
     const status = effectiveStatus(r, now);
     if (status !== "pending") throw new AppError("conflict", `the request is already ${status}`);
@@ -103,4 +125,14 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   });
   metrics().decisions.inc({ decision: o.decision });
   return decided;
+}
+
+/** The names of the reviewer groups a user belongs to. */
+export async function reviewerGroupNames(client: pg.Pool | pg.PoolClient, userId: string): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>({
+    name: "cs_user_groups",
+    text: "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1",
+    values: [userId],
+  });
+  return rows.map((r) => r.name);
 }

@@ -1,6 +1,6 @@
-import { db } from "../db.ts";
+import { db, pool } from "../db.ts";
 import type { RequestObject } from "../schemas/requests.ts";
-import { decisionBarrier, type Reviewer } from "./decide-request.ts";
+import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
 
 export interface ReviewItem extends RequestObject {
@@ -12,14 +12,16 @@ export interface ReviewItem extends RequestObject {
 }
 
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
-export async function toReviewItems(rows: StoredRequest[], user: Reviewer): Promise<ReviewItem[]> {
+export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {
+  const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const agents = new Map((await db().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
   const now = new Date();
   return Promise.all(
     rows.map(async (r) => {
       const a = agents.get(r.agentId)!;
-      const barrier = decisionBarrier({ context: r.context, agent: { ownerEmail: a.ownerEmail } }, user);
+      const scope = { context: r.context, agent: { ownerEmail: a.ownerEmail }, reviewerGroups: r.reviewerGroups, ownerMayDecide: r.ownerMayDecide };
+      const barrier = decisionBarrier(scope, user);
       const pending = effectiveStatus(r, now) === "pending";
       const voted = r.votes.some((v) => v.userId === user.id);
       const reason = barrier ?? (!pending ? "the request is no longer pending" : voted ? "you have already voted" : null);

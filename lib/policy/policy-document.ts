@@ -1,0 +1,60 @@
+import { z } from "../schemas/zod.ts";
+
+/**
+ * The policy file (API.md, "Policy file"): what `countersign policies
+ * export` writes, `import` reads and the admin API exchanges, and what each
+ * rule version stores. Omitted fields take the document's defaults.
+ */
+
+export const RULE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+export const ACTION_GLOB = /^(\*|[a-z0-9][a-z0-9_.:-]*(\.\*)?)$/;
+
+const seconds = (max: number) => z.number().int().min(1).max(max);
+
+export const PolicyDefaults = z.strictObject({
+  effect: z.literal("require_approval").default("require_approval"),
+  approvals_required: z.number().int().min(1).max(10).default(1),
+  wait_seconds: seconds(30 * 24 * 3600).default(900),
+  grant_ttl_seconds: seconds(24 * 3600).default(300),
+});
+export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
+
+export const PolicyRuleDefinition = z.strictObject({
+  name: z.string().min(1).max(64).regex(RULE_NAME, "must match ^[a-z0-9][a-z0-9_-]*$"),
+  description: z.string().max(1000).optional(),
+  enabled: z.boolean().default(true),
+  actions: z.array(z.string().max(128).regex(ACTION_GLOB, "an action, a prefix ending in .*, or *")).min(1).max(100),
+  agents: z
+    .strictObject({ names: z.array(z.string().max(64)).max(100).optional(), tags: z.array(z.string().max(64)).max(100).optional() })
+    .optional(),
+  condition: z.string().max(4000).optional(),
+  effect: z.enum(["allow", "deny", "require_approval"]),
+  /** `deny`: shown to the agent. */
+  reason: z.string().max(1000).optional(),
+  reviewers: z.strictObject({ groups: z.array(z.string().max(64)).min(1).max(50) }).optional(),
+  approvals_required: z.number().int().min(1).max(10).optional(),
+  reason_required_to_approve: z.boolean().optional(),
+  owner_may_decide: z.boolean().optional(),
+  wait_seconds: seconds(30 * 24 * 3600).optional(),
+  grant_ttl_seconds: seconds(24 * 3600).optional(),
+  /** The grant's `aud`; "countersign" when omitted. */
+  audience: z.string().min(1).max(128).optional(),
+});
+export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
+
+export const PolicyDocument = z.strictObject({
+  version: z.literal(1),
+  default: PolicyDefaults.default({ effect: "require_approval", approvals_required: 1, wait_seconds: 900, grant_ttl_seconds: 300 }),
+  rules: z
+    .array(PolicyRuleDefinition)
+    .max(1000)
+    .default([])
+    .superRefine((rules, ctx) => {
+      const seen = new Set<string>();
+      rules.forEach((r, i) => {
+        if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate rule name ${r.name}` });
+        seen.add(r.name);
+      });
+    }),
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;
