@@ -31,4 +31,18 @@ describe("decisionBarrier (separation of duties)", () => {
     expect(decisionBarrier(request({ on_behalf_of: "bob@example.co" }), bob)).toBeNull();
     expect(decisionBarrier(request({}, "rob@example.com"), bob)).toBeNull();
   });
+
+  it("lets the owner decide only when the rule says owners may", () => {
+    expect(decisionBarrier({ ...request({}, "bob@example.com"), ownerMayDecide: true }, bob)).toBeNull();
+    expect(decisionBarrier({ ...request({}, "bob@example.com"), ownerMayDecide: false }, bob)).toMatch(/agent you own/);
+  });
+
+  it("limits deciding to the rule's reviewer groups, for admins too, and fails closed when groups are unknown", () => {
+    const finance = { ...request(), reviewerGroups: ["finance", "risk"] };
+    expect(decisionBarrier(finance, { ...bob, groups: ["risk"] })).toBeNull();
+    expect(decisionBarrier(finance, { ...bob, groups: ["support"] })).toMatch(/only members of finance, risk/);
+    expect(decisionBarrier(finance, { ...bob, role: "admin", groups: [] })).toMatch(/only members/);
+    expect(decisionBarrier(finance, bob)).toMatch(/only members/);
+    expect(decisionBarrier({ ...request(), reviewerGroups: [] }, bob)).toBeNull();
+  });
 });
