@@ -1,5 +1,8 @@
 import type { Command } from "commander";
 import { createAgent } from "../lib/agents/create-agent.ts";
+import { resumeAgent } from "../lib/agents/resume-agent.ts";
+import { retireAgent } from "../lib/agents/retire-agent.ts";
+import { suspendAgent } from "../lib/agents/suspend-agent.ts";
 import { verifyChain } from "../lib/audit/verify-chain.ts";
 import { disconnectDb } from "../lib/db.ts";
 import { AppError } from "../lib/errors.ts";
@@ -7,6 +10,7 @@ import { migrate } from "../lib/runtime/migrate.ts";
 import { prepareRuntime } from "../lib/runtime/prepare.ts";
 import { createUser, type Role } from "../lib/users/create-user.ts";
 import { setUserDisabled } from "../lib/users/set-user-disabled.ts";
+import { setUserRole } from "../lib/users/set-user-role.ts";
 
 /** Runs a command against the app's database (joining the embedded one if the app is running). */
 async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
@@ -86,6 +90,21 @@ export function registerAdminCommands(program: Command): void {
       });
   }
 
+  users
+    .command("set-role")
+    .description("change an account's role (applies to its sessions at once)")
+    .requiredOption("--email <email>")
+    .requiredOption("--role <role>", "admin | reviewer | auditor")
+    .action(async (o: { email: string; role: string }) => {
+      if (!["admin", "reviewer", "auditor"].includes(o.role)) fail(new Error("--role must be admin, reviewer or auditor"));
+      try {
+        const r = await withDatabase(() => setUserRole({ email: o.email, role: o.role as Role, actor: "cli" }));
+        console.log(r.changed ? `${o.email.toLowerCase()} is now ${o.role}` : `${o.email.toLowerCase()} was already ${o.role}`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
   const agents = program.command("agents").description("agent identities");
   agents
     .command("create")
@@ -106,6 +125,41 @@ export function registerAdminCommands(program: Command): void {
         );
         if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key }));
         else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\nThe key is shown once; store it now.`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  for (const [name, stop, verb] of [["suspend", suspendAgent, "suspended"], ["retire", retireAgent, "retired"]] as const) {
+    agents
+      .command(name)
+      .description(
+        name === "suspend"
+          ? "kill switch: refuse the agent's keys (403), cancel its pending requests, revoke its unredeemed grants"
+          : "retire the agent for good: keys refused (401), pending requests cancelled, grants revoked",
+      )
+      .requiredOption("--name <name>")
+      .option("--reason <text>")
+      .option("--json", "print JSON")
+      .action(async (o: { name: string; reason?: string; json?: boolean }) => {
+        try {
+          const r = await withDatabase(() => stop({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
+          if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
+          else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
+        } catch (err) {
+          fail(err);
+        }
+      });
+  }
+  agents
+    .command("resume")
+    .description("let a suspended agent's keys work again")
+    .requiredOption("--name <name>")
+    .option("--reason <text>")
+    .action(async (o: { name: string; reason?: string }) => {
+      try {
+        const r = await withDatabase(() => resumeAgent({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
+        console.log(`resumed ${r.name} (${r.agentId})`);
       } catch (err) {
         fail(err);
       }

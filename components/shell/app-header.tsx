@@ -21,7 +21,7 @@ export function AppHeader({ reviewer, signOutAction, queueCount, live }: AppHead
           Countersign
         </Link>
         <div className="order-last -mx-2 w-full pb-1 md:order-none md:mx-0 md:w-auto md:pb-0">
-          <NavLinks queueCount={queueCount} />
+          <NavLinks queueCount={queueCount} role={reviewer.role} />
         </div>
         <div className="ml-auto flex items-center gap-3 sm:gap-4">
           {live}

@@ -3,12 +3,14 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-export function NavLinks({ queueCount }: { queueCount: React.ReactNode }) {
+/** `role` adds the admin console for admins (and auditors, read-only); the pages check the role themselves. */
+export function NavLinks({ queueCount, role }: { queueCount: React.ReactNode; role?: string }) {
   const pathname = usePathname();
   const onQueue = pathname === "/" || pathname.startsWith("/requests/");
   const links = [
     { href: "/", label: "Queue", active: onQueue, extra: queueCount },
     { href: "/history", label: "History", active: pathname.startsWith("/history"), extra: null },
+    ...(role === "admin" || role === "auditor" ? [{ href: "/admin/agents", label: "Admin", active: pathname.startsWith("/admin"), extra: null }] : []),
   ];
   return (
     <nav aria-label="Main" className="flex items-center gap-1">

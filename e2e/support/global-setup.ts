@@ -33,6 +33,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await createUser({ email: reviewer.email, role: "reviewer", name: "Rita Reviewer", password: reviewer.password, actor: "e2e" });
     await createUser({ email: secondReviewer.email, role: "reviewer", name: "Sam Second", password: secondReviewer.password, actor: "e2e" });
     await createUser({ email: lockoutUser.email, role: "reviewer", password: lockoutUser.password, actor: "e2e" });
+    const admin = { email: "ada.admin@example.test", password: password() };
+    const auditor = { email: "otto.auditor@example.test", password: password() };
+    await createUser({ email: admin.email, role: "admin", name: "Ada Admin", password: admin.password, actor: "e2e" });
+    await createUser({ email: auditor.email, role: "auditor", name: "Otto Auditor", password: auditor.password, actor: "e2e" });
 
     const billing = await createAgent({
       name: "billing-agent",
@@ -55,6 +59,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       reviewer,
       secondReviewer,
       lockoutUser,
+      admin,
+      auditor,
       agents: {
         billing: { id: billing.agentId, name: "billing-agent", key: billing.key },
         ops: { id: ops.agentId, name: "ops-agent", key: ops.key },

@@ -7,6 +7,9 @@ export interface E2EState {
   secondReviewer: { email: string; password: string };
   /** An account only the rate-limit spec signs in with, so its lockout touches nothing else. */
   lockoutUser: { email: string; password: string };
+  /** Admin console specs: an admin, and an auditor (read-only console). */
+  admin: { email: string; password: string };
+  auditor: { email: string; password: string };
   agents: {
     billing: { id: string; name: string; key: string };
     ops: { id: string; name: string; key: string };

@@ -9,6 +9,8 @@ export interface CreateAgentOptions {
   ownerEmail?: string | null;
   description?: string | null;
   tags?: string[];
+  /** `low`, `standard` (default), `high`, or the organisation's own word. */
+  trustLevel?: string;
   /** When the first key stops working; null or omitted for no expiry. */
   keyExpiresAt?: Date | null;
   /** Who did it, for the audit log: `user:usr_…` or `cli`. */
@@ -36,6 +38,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
         ownerEmail: options.ownerEmail?.toLowerCase() ?? null,
         description: options.description ?? null,
         tags: options.tags ?? [],
+        trustLevel: options.trustLevel?.trim() || "standard",
       },
     });
     await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });

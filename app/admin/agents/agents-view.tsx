@@ -1,0 +1,72 @@
+"use client";
+
+import { useState } from "react";
+import { AdminTabs } from "@/components/admin/admin-tabs";
+import { AgentForm } from "@/components/admin/agent-form";
+import { AgentTable } from "@/components/admin/agent-table";
+import { OneTimeSecret } from "@/components/admin/one-time-secret";
+import { Button } from "@/components/admin/ui";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { BotIcon } from "@/components/ui/icons";
+import { ListSkeleton } from "@/components/ui/list-skeleton";
+import { LoadError } from "@/components/ui/load-error";
+import { PageHeader } from "@/components/ui/page-header";
+import { useNow } from "@/components/use-now";
+import { useAgents, useCreateAgent } from "../_admin/admin-api";
+
+/** The agent inventory, with "New agent" for admins. */
+export function AgentsView({ canEdit }: { canEdit: boolean }) {
+  const { data, error, isPending, refetch } = useAgents();
+  const create = useCreateAgent();
+  const [creating, setCreating] = useState(false);
+  const [issued, setIssued] = useState<{ name: string; key: string } | null>(null);
+  const now = useNow();
+
+  return (
+    <>
+      <AdminTabs active="agents" readOnly={!canEdit} />
+      <PageHeader title="Agents" description="Every agent identity: who owns it, how far it is trusted, its keys and what it has asked for.">
+        {canEdit && !creating ? (
+          <Button variant="primary" onClick={() => (setCreating(true), setIssued(null), create.reset())}>
+            New agent
+          </Button>
+        ) : null}
+      </PageHeader>
+      <div className="space-y-6">
+        {issued ? <OneTimeSecret label={`Key for ${issued.name}`} value={issued.key} onDone={() => setIssued(null)} /> : null}
+        {creating ? (
+          <Card title="New agent">
+            <AgentForm
+              mode="create"
+              busy={create.isPending}
+              error={create.error?.message ?? null}
+              onCancel={() => setCreating(false)}
+              onSubmit={(v) =>
+                create.mutate(v, {
+                  onSuccess: (r) => {
+                    setCreating(false);
+                    setIssued({ name: r.agent.name, key: r.key });
+                  },
+                })
+              }
+            />
+          </Card>
+        ) : null}
+        {error && !data ? (
+          <LoadError what="the agents" message={error.message} onRetry={() => void refetch()} />
+        ) : isPending ? (
+          <ListSkeleton />
+        ) : !data || data.data.length === 0 ? (
+          <div className="rounded-xl border border-dashed border-zinc-300 bg-white">
+            <EmptyState icon={<BotIcon className="size-5" />} title="No agents yet">
+              Register an agent to give it its own key.
+            </EmptyState>
+          </div>
+        ) : (
+          <AgentTable agents={data.data} now={now} />
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,7 @@
+import { redirect } from "next/navigation";
+import { requireConsoleUser } from "./_admin/require-admin";
+
+export default async function AdminPage() {
+  await requireConsoleUser("/admin");
+  redirect("/admin/agents");
+}

@@ -1,0 +1,71 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { Notice } from "../ui/notice";
+import { Button, inputClass } from "./ui";
+
+interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  children: React.ReactNode;
+  confirmLabel: string;
+  /** Ask for a reason (recorded in the audit log). */
+  withReason?: boolean;
+  busy: boolean;
+  error: string | null;
+  onConfirm(reason: string): void;
+  onClose(): void;
+}
+
+/** A modal confirmation (native <dialog>: focus trap and Escape for free). */
+export function ConfirmDialog({ open, title, children, confirmLabel, withReason, busy, error, onConfirm, onClose }: ConfirmDialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState("");
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) {
+      setReason("");
+      d.showModal();
+    } else if (!open && d.open) d.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      onClose={onClose}
+      aria-labelledby="confirm-title"
+      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-900/40"
+    >
+      <form
+        className="space-y-4 p-5"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onConfirm(reason.trim());
+        }}
+      >
+        <h2 id="confirm-title" className="text-base font-semibold">
+          {title}
+        </h2>
+        <div className="text-sm text-zinc-600">{children}</div>
+        {withReason ? (
+          <div>
+            <label htmlFor="confirm-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
+              Reason
+            </label>
+            <textarea id="confirm-reason" rows={2} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} placeholder="Recorded in the audit log" />
+          </div>
+        ) : null}
+        {error ? <Notice tone="error">{error}</Notice> : null}
+        <div className="flex justify-end gap-2">
+          <Button onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="danger" busy={busy}>
+            {confirmLabel}
+          </Button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,35 @@
+import { appendEvent } from "../audit/append-event.ts";
+import { db } from "../db.ts";
+import { randomSecret } from "../ids.ts";
+import { createUser, type Role } from "./create-user.ts";
+import { lockUser, type UserRef } from "./find-user.ts";
+import { hashPassword } from "./passwords.ts";
+
+/**
+ * The invite flow for local accounts: the admin creates the account and is
+ * shown a one-time password once, to hand over out of band. Nothing is sent
+ * by email and only the password's hash is kept.
+ */
+export async function inviteUser(o: { email: string; role: Role; name?: string | null; actor: string }): Promise<{ userId: string; password: string }> {
+  const { userId, password } = await createUser({ email: o.email, role: o.role, name: o.name ?? null, actor: o.actor });
+  return { userId, password: password! };
+}
+
+/**
+ * Sets a new generated password (for a user who lost theirs) and ends every
+ * session the user holds. Shown once, like an invitation.
+ */
+export async function resetUserPassword(o: UserRef & { actor: string }): Promise<{ userId: string; password: string }> {
+  const password = randomSecret(15);
+  const passwordHash = await hashPassword(password);
+  return db().$transaction(async (tx) => {
+    const user = await lockUser(tx, o);
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
+    await appendEvent(tx, {
+      type: "user.password_reset",
+      actor: o.actor,
+      data: { user_id: user.id, email: user.email, before: { has_password: user.passwordHash !== null }, after: { has_password: true } },
+    });
+    return { userId: user.id, password };
+  });
+}
