@@ -1,41 +1,15 @@
 import type { Command } from "commander";
+import { collect, fail, readStdin, withDatabase } from "./support.ts";
 import { createAgent } from "../lib/agents/create-agent.ts";
 import { resumeAgent } from "../lib/agents/resume-agent.ts";
 import { retireAgent } from "../lib/agents/retire-agent.ts";
 import { suspendAgent } from "../lib/agents/suspend-agent.ts";
 import { verifyChain } from "../lib/audit/verify-chain.ts";
-import { disconnectDb } from "../lib/db.ts";
-import { AppError } from "../lib/errors.ts";
 import { migrate } from "../lib/runtime/migrate.ts";
 import { prepareRuntime } from "../lib/runtime/prepare.ts";
 import { createUser, type Role } from "../lib/users/create-user.ts";
 import { setUserDisabled } from "../lib/users/set-user-disabled.ts";
 import { setUserRole } from "../lib/users/set-user-role.ts";
-
-/** Runs a command against the app's database (joining the embedded one if the app is running). */
-async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
-  const runtime = await prepareRuntime();
-  try {
-    await migrate(runtime.databaseUrl);
-    return await work();
-  } finally {
-    await disconnectDb();
-    await runtime.stop();
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
-}
-
-function fail(err: unknown): never {
-  console.error(`error: ${err instanceof AppError || err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof AppError && err.code === "conflict" ? 3 : 1);
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerAdminCommands(program: Command): void {
   program

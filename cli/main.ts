@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { runStart } from "./start.ts";
 import { registerAdminCommands } from "./admin.ts";
+import { registerPolicyCommands } from "./policies.ts";
 
 const program = new Command()
   .name("countersign")
@@ -14,6 +15,7 @@ program
   .action((opts: { dev?: boolean }) => runStart(opts));
 
 registerAdminCommands(program);
+registerPolicyCommands(program);
 
 program.parseAsync().catch((err: Error) => {
   console.error(`error: ${err.message}`);

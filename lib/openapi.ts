@@ -12,6 +12,7 @@ import {
   RequestObject,
   WaitQuery,
 } from "./schemas/requests.ts";
+import { PolicyDocument } from "./policy/policy-document.ts";
 import { ReviewListQuery } from "./schemas/review.ts";
 import { z } from "./schemas/zod.ts";
 
@@ -24,6 +25,15 @@ function problems(...codes: [number, string][]) {
 const id = z.object({ id: z.string().openapi({ example: "req_01jb7y8m2q3w4e5r6t7y8u9i0p" }) });
 const agentAuth = [{ agentKey: [] }];
 const sessionAuth = [{ session: [] }];
+const adminAuth: Record<string, string[]>[] = [{ session: [] }, { adminToken: [] }];
+const ImportResult = z.object({
+  dry_run: z.boolean(),
+  added: z.array(z.string()),
+  changed: z.array(z.string()),
+  removed: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  default_changed: z.boolean(),
+});
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas the handlers validate with. */
 export function openApiDocument() {
@@ -33,6 +43,7 @@ export function openApiDocument() {
     scheme: "bearer",
     description: "Agent API key `csk_<key id>_<secret>`",
   });
+  r.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "Admin API token `csa_<id>_<secret>`" });
   r.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "authjs.session-token" });
 
   r.registerPath({
@@ -151,6 +162,35 @@ export function openApiDocument() {
     responses: {
       200: { description: "Healthy", content: { "application/json": { schema: z.object({ status: z.string(), database: z.string() }) } } },
       503: { description: "Database unavailable" },
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies",
+    summary: "Export the policy document",
+    description: "YAML with `Accept: application/yaml`, JSON otherwise. Rules in evaluation order; disabled rules with `enabled: false`.",
+    tags: ["Admin"],
+    security: adminAuth,
+    responses: {
+      200: { description: "The policy document", content: { "application/json": { schema: PolicyDocument }, "application/yaml": { schema: PolicyDocument } } },
+      ...problems([401, "Unauthenticated"], [403, "Not an admin"]),
+    },
+  });
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/policies",
+    summary: "Import a policy document (all or nothing)",
+    description: "Rules absent from the document are removed, new ones added, changed ones get a new version; order is file order. `?dry_run=true` reports and changes nothing.",
+    tags: ["Admin"],
+    security: adminAuth,
+    request: {
+      query: z.object({ dry_run: z.enum(["true", "false"]).optional() }),
+      body: { content: { "application/yaml": { schema: PolicyDocument }, "application/json": { schema: PolicyDocument } } },
+    },
+    responses: {
+      200: { description: "What changed (or would change)", content: { "application/json": { schema: ImportResult } } },
+      ...problems([401, "Unauthenticated"], [403, "Not an admin, or cross-site"], [413, "Body over 64 KiB"], [422, "Invalid document; errors name the rule and field"]),
     },
   });
 

@@ -40,7 +40,8 @@ export class Statement {
   }
 }
 
-/** `INSERT INTO table` of one row given as a JSON object keyed by column name. */
-export function insertJsonRow(table: string, placeholder: string, returning = ""): string {
-  return `INSERT INTO ${table} SELECT * FROM jsonb_populate_record(NULL::${table}, ${placeholder}::jsonb) ${returning}`;
+/** `INSERT INTO table` of one row given as a JSON object keyed by column name, optionally only `where` a condition holds. */
+export function insertJsonRow(table: string, placeholder: string, options: { returning?: boolean; where?: string } = {}): string {
+  const where = options.where ? ` WHERE ${options.where}` : "";
+  return `INSERT INTO ${table} SELECT * FROM jsonb_populate_record(NULL::${table}, ${placeholder}::jsonb)${where}${options.returning ? " RETURNING *" : ""}`;
 }

@@ -50,8 +50,10 @@ const EVENT_VALUES = (e: string) =>
  * Appends lock the single `audit_head` row until the transaction commits,
  * which serialises them across every app instance: the chain cannot fork.
  * Run them last in a transaction (or in one statement) to keep that short.
+ * `guard` is an SQL condition: when false, nothing is appended (for a change
+ * that turned out not to happen within the same statement).
  */
-export function auditCtes(count: number, placeholder: string): string {
+export function auditCtes(count: number, placeholder: string, guard = "TRUE"): string {
   const events = `${placeholder}::jsonb`;
   if (count === 1) {
     // The common case: one UPDATE … RETURNING advances the head and yields the link.
@@ -61,7 +63,7 @@ export function auditCtes(count: number, placeholder: string): string {
         UPDATE audit_head
            SET seq = seq + 1, prev = hash,
                hash = ${HASH_OF("hash", "seq + 1", "(SELECT e FROM audit_e) ->> 'body'")}
-         WHERE id = 1
+         WHERE id = 1 AND ${guard}
         RETURNING seq, prev, hash),
       audit_ins AS (
         INSERT INTO audit_events (${INSERT_COLUMNS})
@@ -70,7 +72,7 @@ export function auditCtes(count: number, placeholder: string): string {
   }
   return `
     audit_ev AS (SELECT x.ord::int AS i, x.e FROM jsonb_array_elements(${events}) WITH ORDINALITY AS x(e, ord)),
-    audit_prev AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    audit_prev AS (SELECT seq, hash FROM audit_head WHERE id = 1 AND ${guard} FOR UPDATE),
     audit_chain (i, seq, prev, hash) AS (
       SELECT 0, seq, ''::text, hash FROM audit_prev
       UNION ALL
@@ -107,8 +109,8 @@ export function auditParam(events: AuditEventInput[]): string {
 }
 
 /** Adds the audit CTEs for `events` to a statement being built. */
-export function withAuditEvents(statement: Statement, events: AuditEventInput[]): Statement {
-  return events.length ? statement.withFragment(auditCtes(events.length, statement.param(auditParam(events)))) : statement;
+export function withAuditEvents(statement: Statement, events: AuditEventInput[], guard?: string): Statement {
+  return events.length ? statement.withFragment(auditCtes(events.length, statement.param(auditParam(events)), guard)) : statement;
 }
 
 /** Appends events inside a Prisma transaction, as its last write. */

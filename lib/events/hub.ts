@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
-import { CHANNEL, type RequestChanged } from "./notify.ts";
+import { CHANNEL, type PolicyChanged, type RequestChanged } from "./notify.ts";
 
 export type HubEvent = RequestChanged | { kind: "resync" };
 
@@ -38,7 +38,11 @@ export class NotificationHub {
     client.on("notification", (msg) => {
       if (!msg.payload) return;
       try {
-        const event = JSON.parse(msg.payload) as RequestChanged;
+        const event = JSON.parse(msg.payload) as RequestChanged | PolicyChanged;
+        if (event.kind === "policy") {
+          this.emitter.emit("policy");
+          return;
+        }
         this.emitter.emit(`request:${event.id}`, event);
         this.emitter.emit("all", event);
       } catch {
@@ -84,7 +88,17 @@ export class NotificationHub {
     };
   }
 
-  /** Subscribe to every change (the dashboard's live stream). */
+  /** Subscribe to policy changes (rules, order, default); also fires on resync, when one may have been missed. */
+  onPolicyChange(listener: () => void): () => void {
+    this.emitter.on("policy", listener);
+    this.emitter.on("resync", listener);
+    return () => {
+      this.emitter.off("policy", listener);
+      this.emitter.off("resync", listener);
+    };
+  }
+
+  /** Subscribe to every request change (the dashboard's live stream). */
   onAny(listener: (event: HubEvent) => void): () => void {
     this.emitter.on("all", listener);
     return () => this.emitter.off("all", listener);
@@ -96,7 +110,7 @@ export class NotificationHub {
   }
 
   waiterCount(): number {
-    return this.emitter.listenerCount("resync");
+    return this.emitter.listenerCount("resync") - this.emitter.listenerCount("policy");
   }
 
   /** Wakes every waiter (they answer with the current state) and closes the connection. */

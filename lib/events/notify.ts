@@ -11,6 +11,11 @@ export interface RequestChanged {
   status: string;
 }
 
+/** Rules, their order or the default changed: every instance drops its cached rule set. */
+export interface PolicyChanged {
+  kind: "policy";
+}
+
 /**
  * Queues a notification inside the caller's transaction: PostgreSQL delivers
  * it to every listening app instance only if and when the transaction commits.
@@ -24,4 +29,10 @@ export async function notifyRequestChanged(tx: Tx, change: Omit<RequestChanged, 
 export function notifyExpression(statement: Statement, change: Omit<RequestChanged, "kind">): string {
   const payload: RequestChanged = { kind: "request", ...change };
   return `pg_notify('${CHANNEL}', ${statement.param(JSON.stringify(payload))})`;
+}
+
+/** Queues the policy-changed notification inside the caller's transaction. */
+export async function notifyPolicyChanged(tx: Tx): Promise<void> {
+  const payload: PolicyChanged = { kind: "policy" };
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
 }

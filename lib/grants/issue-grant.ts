@@ -20,7 +20,7 @@ export interface IssueGrantOptions {
  * others). Only the claims are stored: the token is signed from them whenever
  * the owning agent reads it.
  */
-export async function issueGrant(statement: Statement, o: IssueGrantOptions): Promise<{ grant: Grant; event: AuditEventInput }> {
+export async function issueGrant(statement: Statement, o: IssueGrantOptions, guard?: string): Promise<{ grant: Grant; event: AuditEventInput }> {
   const key = await activeSigningKey();
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const grant: Grant = {
@@ -45,7 +45,7 @@ export async function issueGrant(statement: Statement, o: IssueGrantOptions): Pr
     issued_at: grant.issuedAt.toISOString(),
     expires_at: grant.expiresAt.toISOString(),
   };
-  statement.with("grant_ins", insertJsonRow("grants", statement.param(JSON.stringify(row))));
+  statement.with("grant_ins", insertJsonRow("grants", statement.param(JSON.stringify(row)), { where: guard }));
   const event: AuditEventInput = {
     type: "grant.issued",
     actor: o.actor,

@@ -5,11 +5,11 @@ import { zodErrors } from "./problem.ts";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * Reads a JSON body of at most 64 KiB. A declared or actual size above the
+ * Reads a text body of at most 64 KiB. A declared or actual size above the
  * limit is refused with 413 before any parsing; the stream is cut off as soon
  * as it passes the limit, so a huge body never sits in memory.
  */
-export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+export async function readText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw new AppError("payload_too_large", `request bodies are limited to ${limit} bytes`);
   const chunks: Uint8Array[] = [];
@@ -30,7 +30,12 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads a JSON body of at most 64 KiB (see `readText`). */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readText(req, limit);
   if (!text.trim()) throw new AppError("validation_failed", "a JSON body is required", { errors: [{ path: "(body)", message: "empty body" }] });
   try {
     return JSON.parse(text);

@@ -10,7 +10,7 @@ import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
-import { resolvePolicy } from "../policy/resolve-policy.ts";
+import { evaluatePolicy } from "../policy/evaluate-policy.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
 import { selectStoredRequest, toStoredRequest } from "./request-rows.ts";
@@ -50,7 +50,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
 
   const params = body.params ?? {};
   const context = body.context ?? {};
-  const policy = resolvePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent });
+  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent });
   if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
     throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
       errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
@@ -95,8 +95,13 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     callback_url: body.callback_url ?? null,
   };
 
+  // The agent must still be active when the request lands: a suspension that
+  // committed after this call was authenticated leaves nothing behind (the
+  // key-share lock waits for it and the status is re-read).
   const statement = new Statement();
-  statement.with("req", insertJsonRow("action_requests", statement.param(JSON.stringify(row)), "RETURNING *"));
+  statement.with("agent_ok", `SELECT 1 FROM agents WHERE id = ${statement.param(agent.id)} AND status = 'active' FOR KEY SHARE`);
+  statement.with("req", insertJsonRow("action_requests", statement.param(JSON.stringify(row)), { where: "EXISTS (SELECT 1 FROM agent_ok)", returning: true }));
+  const landed = "EXISTS (SELECT 1 FROM req)";
   const events: AuditEventInput[] = [
     {
       type: "request.created",
@@ -116,17 +121,18 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   let grant: Grant | null = null;
   if (status === "approved") {
     events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
-    const issued = await issueGrant(statement, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by });
+    const issued = await issueGrant(statement, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by }, landed);
     grant = issued.grant;
     events.push(issued.event);
   } else if (status === "denied") {
     events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
   }
-  withAuditEvents(statement, events);
+  withAuditEvents(statement, events, landed);
   const notify = notifyExpression(statement, { id, agent_id: agent.id, status });
 
   try {
     const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
+    if (rows.length === 0) throw new AppError("agent_suspended", "this agent is no longer active");
     metrics().requestsCreated.inc({ effect: policy.effect });
     return { request: toStoredRequest(rows[0], [], grant), replayed: false };
   } catch (err) {

@@ -1,0 +1,135 @@
+import { compileCondition, conditionBindings, type ConditionBindings, type ConditionProgram, type ConditionVars } from "./cel.ts";
+import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
+import { BUILTIN_POLICY, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";
+
+/**
+ * Rule matching, free of I/O: the evaluator runs it over the cached rule set,
+ * the simulator over a rule set with a draft inserted, the unit tests over
+ * hand-made rules.
+ */
+
+export interface StoredRule {
+  id: string;
+  name: string;
+  version: number;
+  position: number;
+  enabled: boolean;
+  definition: PolicyRuleDefinition;
+}
+
+export interface CompiledRule extends StoredRule {
+  condition: ConditionProgram | null;
+}
+
+export interface RuleSet {
+  /** Enabled and disabled rules in evaluation order. */
+  rules: CompiledRule[];
+  defaults: PolicyDefaults;
+}
+
+export const BUILTIN_DEFAULTS: PolicyDefaults = Object.freeze({
+  effect: "require_approval",
+  approvals_required: BUILTIN_POLICY.approvalsRequired,
+  wait_seconds: BUILTIN_POLICY.waitSeconds,
+  grant_ttl_seconds: BUILTIN_POLICY.grantTtlSeconds,
+});
+
+/** `*` matches everything; `prefix.*` matches `prefix.anything` at any depth; anything else is exact. */
+export function actionMatches(pattern: string, action: string): boolean {
+  if (pattern === "*") return true;
+  if (pattern.endsWith(".*")) return action.startsWith(pattern.slice(0, -1));
+  return pattern === action;
+}
+
+/** An omitted selector (or one with no names and no tags) selects every agent; otherwise a name or a tag in common. */
+export function agentSelected(selector: PolicyRuleDefinition["agents"], agent: PolicyInput["agent"]): boolean {
+  const names = selector?.names ?? [];
+  const tags = selector?.tags ?? [];
+  if (names.length === 0 && tags.length === 0) return true;
+  return names.includes(agent.name) || tags.some((t) => agent.tags.includes(t));
+}
+
+// Compiled programs by rule id and version: a version never changes, so a
+// program compiled once serves every later load of the rule set.
+const programs = new Map<string, ConditionProgram>();
+
+export function compileRule(rule: StoredRule): CompiledRule {
+  const source = rule.definition.condition;
+  if (!source) return { ...rule, condition: null };
+  const key = `${rule.id}@${rule.version}`;
+  let program = programs.get(key);
+  if (!program) {
+    program = compileCondition(source);
+    programs.set(key, program);
+  }
+  return { ...rule, condition: program };
+}
+
+export type MatchOutcome = "match" | "no_match" | "error";
+
+/**
+ * Whether `rule` applies to `input`. A condition that fails at evaluation
+ * (a missing field, a bad operand) never fails open: it is no match for
+ * `allow` and a match for `deny` and `require_approval`.
+ */
+export function ruleMatches(rule: CompiledRule, input: PolicyInput, vars: () => ConditionBindings): boolean {
+  if (!rule.enabled) return false;
+  if (!rule.definition.actions.some((p) => actionMatches(p, input.action))) return false;
+  if (!agentSelected(rule.definition.agents, input.agent)) return false;
+  if (!rule.condition) return true;
+  const result = rule.condition(vars());
+  if (result.ok) return result.value;
+  return rule.definition.effect !== "allow";
+}
+
+export function conditionVars(input: PolicyInput, now: Date): ConditionVars {
+  return {
+    action: input.action,
+    resource: input.resource,
+    params: input.params,
+    context: input.context,
+    agent: { id: input.agent.id, name: input.agent.name, tags: input.agent.tags, trust_level: input.agent.trustLevel, owner: input.agent.ownerEmail },
+    now,
+  };
+}
+
+/** The first matching enabled rule in order, or null. */
+export function firstMatch(rules: CompiledRule[], input: PolicyInput, now: Date): CompiledRule | null {
+  let vars: ConditionBindings | undefined;
+  const lazyVars = () => (vars ??= conditionBindings(conditionVars(input, now)));
+  for (const rule of rules) if (ruleMatches(rule, input, lazyVars)) return rule;
+  return null;
+}
+
+export function defaultPolicy(defaults: PolicyDefaults): ResolvedPolicy {
+  return {
+    ...BUILTIN_POLICY,
+    approvalsRequired: defaults.approvals_required,
+    waitSeconds: defaults.wait_seconds,
+    grantTtlSeconds: defaults.grant_ttl_seconds,
+  };
+}
+
+export function rulePolicy(rule: StoredRule, defaults: PolicyDefaults): ResolvedPolicy {
+  const d = rule.definition;
+  return {
+    id: rule.id,
+    name: rule.name,
+    version: rule.version,
+    effect: d.effect,
+    denyReason: d.effect === "deny" ? (d.reason ?? `denied by policy ${rule.name}`) : null,
+    approvalsRequired: d.approvals_required ?? defaults.approvals_required,
+    reviewerGroups: d.reviewers?.groups ?? [],
+    reasonRequiredToApprove: d.reason_required_to_approve ?? false,
+    waitSeconds: d.wait_seconds ?? defaults.wait_seconds,
+    grantTtlSeconds: d.grant_ttl_seconds ?? defaults.grant_ttl_seconds,
+    audience: d.audience ?? "countersign",
+    ownerMayDecide: d.owner_may_decide ?? false,
+  };
+}
+
+/** What applies to `input` under `ruleSet`: the first matching rule, else the default (require approval). */
+export function decide(ruleSet: RuleSet, input: PolicyInput, now: Date): ResolvedPolicy {
+  const rule = firstMatch(ruleSet.rules, input, now);
+  return rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults);
+}

@@ -1,0 +1,95 @@
+import type pg from "pg";
+import { pool } from "../db.ts";
+import { hub, type NotificationHub } from "../events/hub.ts";
+import { logger } from "../logger.ts";
+import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule } from "./match-rules.ts";
+import { PolicyDefaults, type PolicyRuleDefinition } from "./policy-document.ts";
+
+export const DEFAULT_SETTING_KEY = "policy.default";
+
+/** The live rules (not deleted) in evaluation order, with their current definitions. */
+export async function loadStoredRules(client: pg.Pool | pg.PoolClient = pool()): Promise<StoredRule[]> {
+  const { rows } = await client.query({
+    name: "cs_policy_rules",
+    text: `SELECT r.id, r.name, r.position, r.enabled, r.current_version, v.definition
+             FROM policy_rules r JOIN policy_rule_versions v ON v.rule_id = r.id AND v.version = r.current_version
+            WHERE r.deleted_at IS NULL
+            ORDER BY r.position, r.id`,
+  });
+  return rows.map((r) => ({ id: r.id, name: r.name, position: r.position, enabled: r.enabled, version: r.current_version, definition: r.definition as PolicyRuleDefinition }));
+}
+
+/** The configured default (what applies when no rule matches), or the built-in one. */
+export async function loadPolicyDefaults(client: pg.Pool | pg.PoolClient = pool()): Promise<PolicyDefaults> {
+  const { rows } = await client.query({ name: "cs_policy_default", text: "SELECT value FROM settings WHERE key = $1", values: [DEFAULT_SETTING_KEY] });
+  if (!rows[0]) return BUILTIN_DEFAULTS;
+  const parsed = PolicyDefaults.safeParse(rows[0].value);
+  if (!parsed.success) {
+    logger.error({ setting: DEFAULT_SETTING_KEY }, "stored policy default is invalid; using the built-in default");
+    return BUILTIN_DEFAULTS;
+  }
+  return parsed.data;
+}
+
+interface Cache {
+  ruleSet?: Promise<RuleSet>;
+  /** Bumped by every invalidation, so a load that raced a change is not kept. */
+  generation: number;
+  subscribedTo?: NotificationHub;
+}
+
+// On globalThis: the agent server and Next's bundles load separate copies of
+// this module in one process, and a change made through either must drop the
+// one cache.
+const key = Symbol.for("countersign.policy-cache");
+function cache(): Cache {
+  const holder = globalThis as { [key]?: Cache };
+  return (holder[key] ??= { generation: 0 });
+}
+
+/** Drops the cached rule set; the next evaluation reloads it. */
+export function invalidateRuleSet(): void {
+  const c = cache();
+  c.generation++;
+  c.ruleSet = undefined;
+}
+
+/**
+ * The rule set, compiled, from the in-process cache. The cache is only
+ * trusted while this process LISTENs: the hub is made ready (and subscribed
+ * to) before loading, so a policy change committed after the load is
+ * always seen as a notification that drops the cache, and a lost listener
+ * drops it too (resync).
+ */
+export async function currentRuleSet(): Promise<RuleSet> {
+  const c = cache();
+  const h = hub();
+  if (c.subscribedTo !== h) {
+    await h.ready();
+    if (c.subscribedTo !== h) {
+      c.subscribedTo = h;
+      h.onPolicyChange(invalidateRuleSet);
+      invalidateRuleSet();
+    }
+  } else if (!c.ruleSet) {
+    await h.ready();
+  }
+  while (!c.ruleSet) {
+    const generation = c.generation;
+    const loading = loadRuleSet();
+    c.ruleSet = loading;
+    try {
+      const loaded = await loading;
+      if (c.generation === generation) return loaded;
+    } catch (err) {
+      if (c.ruleSet === loading) c.ruleSet = undefined;
+      throw err;
+    }
+  }
+  return c.ruleSet;
+}
+
+export async function loadRuleSet(client: pg.Pool | pg.PoolClient = pool()): Promise<RuleSet> {
+  const [rules, defaults] = await Promise.all([loadStoredRules(client), loadPolicyDefaults(client)]);
+  return { rules: rules.map(compileRule), defaults };
+}

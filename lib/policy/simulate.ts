@@ -1,0 +1,111 @@
+import { pool } from "../db.ts";
+import { compileCondition } from "./cel.ts";
+import { decide, firstMatch, type CompiledRule, type RuleSet } from "./match-rules.ts";
+import type { PolicyRuleDefinition } from "./policy-document.ts";
+import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
+import { loadRuleSet } from "./rule-set.ts";
+import { parseRuleDefinition } from "./validate-policy.ts";
+
+export const DRAFT_RULE_ID = "pol_draft";
+
+export interface SimulateRuleOptions {
+  draft: PolicyRuleDefinition;
+  /** Where the draft would sit (0-based); replaces the rule of the same name, else goes last. */
+  position?: number;
+  /** A hand-written request. */
+  sample?: { action: string; resource?: string | null; params?: Record<string, unknown>; context?: Record<string, unknown>; agent?: Partial<PolicyInput["agent"]> };
+  /** Also replay the last N real requests (at most 500). */
+  lastN?: number;
+  now?: Date;
+}
+
+export interface SimulatedOutcome {
+  /** `sample`, or the id of a real request. */
+  source: string;
+  action: string;
+  agentName: string;
+  current: { ruleId: string; ruleName: string; effect: ResolvedPolicy["effect"] };
+  withDraft: { ruleId: string; ruleName: string; effect: ResolvedPolicy["effect"] };
+  /** The draft decides this request. */
+  draftMatches: boolean;
+  effectChanged: boolean;
+}
+
+/**
+ * Tests a draft rule before it is saved: for a sample and for recent real
+ * requests, which rule applies now and which would apply with the draft in
+ * place, and whether the outcome changes. Reads the rule set fresh from the
+ * database (not the evaluation cache) and changes nothing.
+ */
+export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOutcome[]> {
+  const draft = parseRuleDefinition(o.draft);
+  const now = o.now ?? new Date();
+  const current = await loadRuleSet();
+  const drafted: CompiledRule = {
+    id: current.rules.find((r) => r.name === draft.name)?.id ?? DRAFT_RULE_ID,
+    name: draft.name,
+    version: 0,
+    position: 0,
+    enabled: draft.enabled ?? true,
+    definition: draft,
+    condition: draft.condition ? compileCondition(draft.condition) : null,
+  };
+  const others = current.rules.filter((r) => r.name !== draft.name);
+  const replacedAt = current.rules.findIndex((r) => r.name === draft.name);
+  const at = Math.max(0, Math.min(o.position ?? (replacedAt >= 0 ? replacedAt : others.length), others.length));
+  const withDraft: RuleSet = { defaults: current.defaults, rules: [...others.slice(0, at), drafted, ...others.slice(at)] };
+
+  const inputs: { source: string; input: PolicyInput }[] = [];
+  if (o.sample) {
+    const a = o.sample.agent ?? {};
+    inputs.push({
+      source: "sample",
+      input: {
+        action: o.sample.action,
+        resource: o.sample.resource ?? null,
+        params: o.sample.params ?? {},
+        context: o.sample.context ?? {},
+        agent: { id: a.id ?? "agt_sample", name: a.name ?? "sample-agent", tags: a.tags ?? [], trustLevel: a.trustLevel ?? "standard", ownerEmail: a.ownerEmail ?? null },
+      },
+    });
+  }
+  if (o.lastN) inputs.push(...(await recentRequests(Math.min(o.lastN, 500))));
+
+  return inputs.map(({ source, input }) => {
+    const before = describe(current, input, now);
+    const after = describe(withDraft, input, now);
+    return {
+      source,
+      action: input.action,
+      agentName: input.agent.name,
+      current: before,
+      withDraft: after,
+      draftMatches: firstMatch(withDraft.rules, input, now) === drafted,
+      effectChanged: before.effect !== after.effect,
+    };
+  });
+}
+
+function describe(ruleSet: RuleSet, input: PolicyInput, now: Date) {
+  const p = decide(ruleSet, input, now);
+  return { ruleId: p.id, ruleName: p.name, effect: p.effect };
+}
+
+async function recentRequests(n: number): Promise<{ source: string; input: PolicyInput }[]> {
+  const { rows } = await pool().query(
+    `SELECT r.id, r.action, r.resource, r.params, r.context, a.id AS agent_id, a.name, a.tags, a.trust_level, a.owner_email
+       FROM action_requests r JOIN agents a ON a.id = r.agent_id
+      ORDER BY r.created_at DESC LIMIT $1`,
+    [n],
+  );
+  return rows.map((r) => ({
+    source: r.id,
+    input: {
+      action: r.action,
+      resource: r.resource,
+      params: r.params ?? {},
+      context: r.context ?? {},
+      agent: { id: r.agent_id, name: r.name, tags: r.tags, trustLevel: r.trust_level, ownerEmail: r.owner_email },
+    },
+  }));
+}
