@@ -26,7 +26,8 @@ export async function readStdin(): Promise<string> {
 /** Prints the error (and each field error) and exits: 3 for a conflict, 1 otherwise. */
 export function fail(err: unknown): never {
   if (err instanceof AppError && err.errors?.length) {
-    console.error(`error: ${err.message}`);
+    // The message already names the first field; list every field once, below it.
+    console.error(`error: ${err.message.split(": ")[0]}`);
     for (const e of err.errors) console.error(`  ${e.path}: ${e.message}`);
   } else console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(err instanceof AppError && err.code === "conflict" ? 3 : 1);

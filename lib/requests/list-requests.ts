@@ -12,6 +12,8 @@ export interface ListRequestsOptions {
   action?: string;
   limit: number;
   cursor?: string;
+  /** Only requests these reviewer groups may see: those open to any reviewer, or naming one of them. */
+  visibleToGroups?: string[];
 }
 
 /**
@@ -42,10 +44,21 @@ export async function listRequests(o: ListRequestsOptions): Promise<{ data: Stor
       o.action ? { action: o.action } : {},
       statusWhere(o.status, now),
       o.cursor ? { id: { lt: decodeCursor(o.cursor) } } : {},
+      o.visibleToGroups ? { OR: [{ reviewerGroups: { isEmpty: true } }, { reviewerGroups: { hasSome: o.visibleToGroups } }] } : {},
     ],
   };
   const rows = await db().actionRequest.findMany({ where, orderBy: { id: "desc" }, take: o.limit + 1, include: REQUEST_INCLUDE });
   const data = rows.slice(0, o.limit);
   const nextCursor = rows.length > o.limit ? Buffer.from(data[data.length - 1].id).toString("base64url") : null;
   return { data, nextCursor };
+}
+
+/**
+ * Whether a user sees a request in the review queue and history. Reviewers
+ * see requests open to any reviewer and those routed to one of their groups;
+ * admins and auditors see everything (admins are still bound by the groups
+ * when deciding).
+ */
+export function visibleToReviewer(r: { reviewerGroups: string[] }, role: string, groups: string[]): boolean {
+  return role !== "reviewer" || r.reviewerGroups.length === 0 || r.reviewerGroups.some((g) => groups.includes(g));
 }

@@ -1,4 +1,7 @@
 import { db, pool } from "../db.ts";
+import { AppError } from "../errors.ts";
+import { getRequestById } from "./get-request.ts";
+import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
 import type { RequestObject } from "../schemas/requests.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
@@ -38,4 +41,23 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
 
 export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<ReviewItem> {
   return (await toReviewItems([r], user))[0];
+}
+
+/** The review queue or history as `reviewer` may see it (see `visibleToReviewer`). */
+export async function listForReviewer(
+  reviewer: Reviewer,
+  query: Omit<ListRequestsOptions, "agentId" | "visibleToGroups">,
+): Promise<{ data: ReviewItem[]; nextCursor: string | null }> {
+  const groups = await reviewerGroupNames(pool(), reviewer.id);
+  const visibleToGroups = reviewer.role === "reviewer" ? groups : undefined;
+  const { data, nextCursor } = await listRequests({ ...query, visibleToGroups });
+  return { data: await toReviewItems(data, { ...reviewer, groups }), nextCursor };
+}
+
+/** One request as `reviewer` sees it; one they may not see answers as missing. */
+export async function getForReviewer(reviewer: Reviewer, requestId: string): Promise<ReviewItem> {
+  const r = await getRequestById(requestId);
+  const groups = await reviewerGroupNames(pool(), reviewer.id);
+  if (!visibleToReviewer(r, reviewer.role, groups)) throw new AppError("not_found", "no such request");
+  return toReviewItem(r, { ...reviewer, groups });
 }

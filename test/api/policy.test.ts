@@ -102,6 +102,25 @@ describe("rules decide requests", () => {
     expect((await second.json()).status).toBe("approved");
   });
 
+  it("shows a request routed to a group only to its members, admins and auditors", async () => {
+    const agent = await newAgent();
+    const group = unique("treasury");
+    await createRule({ definition: ruleFor(agent, { effect: "require_approval", reviewers: { groups: [group] } }), position: 0, actor: "test" });
+    const [outsider, member, admin, auditor] = [await newUser(), await newUser(), await newUser("admin"), await newUser("auditor")];
+    await addGroupMember({ group, email: member.email, actor: "test", createGroup: true });
+    const req = await create(agent);
+    const sees = async (user: { email: string; password: string }) => {
+      const cookie = await signIn(user);
+      const list = await (await reviewerFetch(cookie, "/api/v1/review/requests?status=pending&limit=100")).json();
+      const detail = await reviewerFetch(cookie, `/api/v1/review/requests/${req.id}`);
+      return { listed: list.data.some((r: { id: string }) => r.id === req.id), detail: detail.status };
+    };
+    expect(await sees(outsider)).toEqual({ listed: false, detail: 404 });
+    expect(await sees(member)).toEqual({ listed: true, detail: 200 });
+    expect(await sees(admin)).toEqual({ listed: true, detail: 200 });
+    expect(await sees(auditor)).toEqual({ listed: true, detail: 200 });
+  });
+
   it("only members of the rule's groups decide; a reason may be required to approve", async () => {
     const agent = await newAgent();
     const group = unique("finance");

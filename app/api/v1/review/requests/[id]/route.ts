@@ -1,8 +1,7 @@
 import { json } from "@/lib/http/body";
 import { withSession } from "@/lib/http/with-session";
-import { getRequestById } from "@/lib/requests/get-request";
-import { toReviewItem } from "@/lib/requests/review-view";
+import { getForReviewer } from "@/lib/requests/review-view";
 
 export const GET = withSession<{ id: string }>(["admin", "reviewer", "auditor"], async (_req, { user, params }) => {
-  return json(await toReviewItem(await getRequestById(params.id), user));
+  return json(await getForReviewer(user, params.id));
 });
