@@ -3,10 +3,12 @@ import Link from "next/link";
 const TABS = [
   { href: "/admin/agents", label: "Agents" },
   { href: "/admin/reviewers", label: "Reviewers" },
+  { href: "/admin/policies", label: "Policies" },
+  { href: "/admin/access", label: "Access" },
 ] as const;
 
 /** The console's sections. `readOnly` marks an auditor's view. */
-export function AdminTabs({ active, readOnly }: { active: "agents" | "reviewers"; readOnly: boolean }) {
+export function AdminTabs({ active, readOnly }: { active: "agents" | "reviewers" | "policies" | "access"; readOnly: boolean }) {
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-3 border-b border-zinc-200">
       <nav aria-label="Admin" className="-mb-px flex gap-4">

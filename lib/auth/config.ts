@@ -9,6 +9,7 @@ import { limiter } from "../limits/rate-limit.ts";
 import { verifyPassword } from "../users/passwords.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
+import { getSsoDefaultRole } from "../settings/sso-default-role.ts";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -87,9 +88,10 @@ async function userForSso(email: string, name: string | null, address: string): 
   let user = await db().user.findUnique({ where: { email: normalised } });
   if (!user) {
     const id = newId("usr");
+    const role = await getSsoDefaultRole();
     await db().$transaction(async (tx) => {
-      await tx.user.create({ data: { id, email: normalised, name, role: env().COUNTERSIGN_OIDC_DEFAULT_ROLE } });
-      await appendEvent(tx, { type: "user.created", actor: "system", data: { user_id: id, email: normalised, role: env().COUNTERSIGN_OIDC_DEFAULT_ROLE, via: "oidc" } });
+      await tx.user.create({ data: { id, email: normalised, name, role } });
+      await appendEvent(tx, { type: "user.created", actor: "system", data: { user_id: id, email: normalised, role, via: "oidc" } });
     });
     user = await db().user.findUniqueOrThrow({ where: { id } });
   }

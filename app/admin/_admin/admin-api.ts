@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AgentDetail, AgentRow, GroupRow, Role, UserRow } from "@/components/admin/types";
 import { ProblemError } from "../../_review/review-api";
 
-async function call<T>(url: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+export async function call<T>(url: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
   const res = await fetch(url, {
     method: init.method ?? "GET",
     headers: { accept: "application/json", ...(init.json !== undefined ? { "content-type": "application/json" } : {}) },
@@ -26,6 +26,7 @@ export const adminKeys = {
   agent: (id: string) => ["admin", "agents", id] as const,
   users: ["admin", "users"] as const,
   groups: ["admin", "groups"] as const,
+  access: ["admin", "access"] as const,
 };
 
 const agentUrl = (id: string) => `/api/v1/admin/agents/${encodeURIComponent(id)}`;
@@ -91,3 +92,16 @@ export const useGroupChange = () =>
         ? call(`/api/v1/admin/groups/${encodeURIComponent(v.group)}/members`, { method: "POST", json: { user_id: v.userId } })
         : call(`/api/v1/admin/groups/${encodeURIComponent(v.group)}/members/${encodeURIComponent(v.userId)}`, { method: "DELETE" }),
   );
+
+export interface AccessSettings {
+  sso: { enabled: boolean; default_role: Role };
+  tokens: { id: string; name: string; created_by: string; created_at: string; last_used_at: string | null; revoked_at: string | null }[];
+}
+
+export const useAccess = () => useQuery({ queryKey: adminKeys.access, queryFn: () => call<AccessSettings>("/api/v1/admin/access") });
+export const useSetSsoDefaultRole = () =>
+  useAdminMutation((role: Role) => call<unknown>("/api/v1/admin/access", { method: "PUT", json: { default_role: role } }));
+export const useCreateAdminToken = () =>
+  useAdminMutation((name: string) => call<{ id: string; token: string }>("/api/v1/admin/tokens", { method: "POST", json: { name } }));
+export const useRevokeAdminToken = () =>
+  useAdminMutation((id: string) => call<unknown>(`/api/v1/admin/tokens/${encodeURIComponent(id)}/revoke`, { method: "POST" }));
