@@ -114,8 +114,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   // Wrong passwords are expected and already audit-logged; everything else goes to the JSON log.
   logger: {
     error(error) {
-      if (error.name === "CredentialsSignin" || error.name === "AccessDenied") return;
-      logger.error({ err: { name: error.name, message: error.message } }, "auth error");
+      // `type` survives minification (`name` does not in the production bundle).
+      const type = (error as { type?: string }).type ?? error.name;
+      if (type === "CredentialsSignin" || type === "AccessDenied") return;
+      logger.error({ err: { type, message: error.message } }, "auth error");
     },
     warn(code) {
       logger.warn({ code }, "auth warning");

@@ -1,0 +1,78 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { FieldError, PolicyDefaults, RuleDefinition, RuleRow, RuleVersion, SimulatedOutcome } from "@/components/admin/policies/types";
+import { ProblemError } from "../../_review/review-api";
+
+/** A refusal that keeps the server's field errors, so the editor can show them beside the field. */
+export class PolicyProblem extends ProblemError {
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    readonly errors: FieldError[],
+  ) {
+    super(status, code, detail);
+  }
+}
+
+async function call<T>(url: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+  const res = await fetch(url, {
+    method: init.method ?? "GET",
+    headers: { accept: "application/json", ...(init.json !== undefined ? { "content-type": "application/json" } : {}) },
+    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+    cache: "no-store",
+  });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { detail?: string; code?: string; errors?: FieldError[] } | null;
+    if (res.status === 401) window.location.assign("/signin");
+    throw new PolicyProblem(res.status, body?.code ?? "error", body?.detail ?? `The server answered ${res.status}.`, body?.errors ?? []);
+  }
+  return (res.status === 204 ? null : await res.json()) as T;
+}
+
+export const policyKeys = {
+  all: ["admin", "policies"] as const,
+  rules: ["admin", "policies", "rules"] as const,
+  rule: (id: string) => ["admin", "policies", "rules", id] as const,
+  history: (id: string) => ["admin", "policies", "rules", id, "history"] as const,
+};
+
+const ruleUrl = (id: string) => `/api/v1/admin/policies/rules/${encodeURIComponent(id)}`;
+const noRetryOn4xx = (count: number, err: Error) => !(err instanceof ProblemError && err.status < 500) && count < 2;
+
+export const useRules = () => useQuery({ queryKey: policyKeys.rules, queryFn: () => call<{ data: RuleRow[]; default: PolicyDefaults }>("/api/v1/admin/policies/rules") });
+/** One rule; nothing is fetched while `id` is null (a new rule). */
+export const useRule = (id: string | null) =>
+  useQuery({ queryKey: policyKeys.rule(id ?? ""), queryFn: () => call<RuleRow>(ruleUrl(id!)), retry: noRetryOn4xx, enabled: id !== null });
+export const useRuleHistory = (id: string | null) =>
+  useQuery({ queryKey: policyKeys.history(id ?? ""), queryFn: () => call<{ data: RuleVersion[] }>(`${ruleUrl(id!)}/history`), retry: noRetryOn4xx, enabled: id !== null });
+
+/** A policy change; afterwards every policy view is re-read. */
+function usePolicyMutation<V, R>(fn: (v: V) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: fn, onSettled: () => client.invalidateQueries({ queryKey: policyKeys.all }) });
+}
+
+export const useCreateRule = () =>
+  usePolicyMutation((v: { definition: RuleDefinition; position?: number }) =>
+    call<RuleRow>(`/api/v1/admin/policies/rules${v.position === undefined ? "" : `?position=${v.position}`}`, { method: "POST", json: v.definition }),
+  );
+export const useUpdateRule = (id: string) => usePolicyMutation((d: RuleDefinition) => call<RuleRow>(ruleUrl(id), { method: "PUT", json: d }));
+export const useDeleteRule = (id: string) => usePolicyMutation(() => call<null>(ruleUrl(id), { method: "DELETE" }));
+export const useSetEnabled = () => usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleRow>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
+export const useMoveRule = () => usePolicyMutation((v: { id: string; direction: "up" | "down" }) => call<{ data: RuleRow[] }>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }));
+export const useSetDefault = () => usePolicyMutation((d: PolicyDefaults) => call<PolicyDefaults>("/api/v1/admin/policies/default", { method: "PUT", json: d }));
+
+export const useSimulate = () =>
+  useMutation({
+    mutationFn: (v: { rule: RuleDefinition; sample?: unknown; last_n?: number; position?: number }) =>
+      call<{ data: SimulatedOutcome[] }>("/api/v1/admin/policies/simulate", { method: "POST", json: v }),
+  });
+
+/** A refusal as one line for a notice; field errors the editor shows inline are left to it. */
+export function problemText(err: Error | null): string | null {
+  if (!err) return null;
+  if (err instanceof PolicyProblem && err.errors.length) return `${err.message.replace(/:.*$/, "")}: ${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`;
+  return err.message;
+}
