@@ -116,3 +116,25 @@ test("an auditor sees the policy read-only", async ({ page, app }) => {
   await page.goto("/admin/policies/new");
   await expect(page).toHaveURL(/\/admin\/policies$/);
 });
+
+test("an admin dry-runs a policy file in the console, sees what it would change, and nothing changes", async ({ page, app }) => {
+  await signInWithForm(page, app.admin, "/admin/policies");
+  const name = `dry-run-${Date.now().toString(36)}`;
+  await expect(page.getByTestId("default-rule")).toBeVisible();
+  const rulesBefore = await page.getByTestId("rule-row").count();
+  await page.getByLabel("Import a document (YAML or JSON)").fill(`version: 1\nrules:\n  - name: ${name}\n    actions: ["db.*"]\n    effect: deny\n    reason: not from agents\n`);
+  await expect(page.getByRole("button", { name: "Apply" })).toBeDisabled();
+  await page.getByRole("button", { name: "Dry run" }).click();
+  const report = page.getByTestId("import-report");
+  await expect(report).toContainText("Would add");
+  await expect(report).toContainText(name);
+  await expect(page.getByRole("button", { name: "Apply" })).toBeEnabled();
+  // Editing the document makes the dry run stale again.
+  await page.getByLabel("Import a document (YAML or JSON)").press("End");
+  await page.getByLabel("Import a document (YAML or JSON)").type(" ");
+  await expect(page.getByRole("button", { name: "Apply" })).toBeDisabled();
+  await page.reload();
+  await expect(page.getByTestId("default-rule")).toBeVisible();
+  await expect(page.getByTestId("rule-row")).toHaveCount(rulesBefore);
+  await expect(page.getByText(name)).toHaveCount(0);
+});

@@ -10,7 +10,8 @@ import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
-import { problemText, useMoveRule, useRules, useSetDefault, useSetEnabled } from "./policy-api";
+import { PolicyFilePanel } from "@/components/admin/policies/policy-file-panel";
+import { downloadPolicyYaml, problemText, useImportPolicy, useMoveRule, useRules, useSetDefault, useSetEnabled } from "./policy-api";
 
 /** The rule set in evaluation order, ending with the fail-closed default. */
 export function PoliciesView({ canEdit }: { canEdit: boolean }) {
@@ -20,6 +21,7 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
   const setDefault = useSetDefault();
   const busyId = move.isPending ? (move.variables?.id ?? null) : toggle.isPending ? (toggle.variables?.id ?? null) : null;
   const changeError = problemText(move.error ?? toggle.error);
+  const importPolicy = useImportPolicy();
 
   return (
     <>
@@ -63,6 +65,15 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
             />
           </div>
         )}
+        <PolicyFilePanel
+          canEdit={canEdit}
+          busy={importPolicy.isPending}
+          error={problemText(importPolicy.error)}
+          report={importPolicy.data ?? null}
+          onExport={() => void downloadPolicyYaml()}
+          onImport={(text, dryRun) => importPolicy.mutate({ text, dryRun })}
+          onEdit={() => importPolicy.reset()}
+        />
       </div>
     </>
   );

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FieldError, PolicyDefaults, RuleDefinition, RuleRow, RuleVersion, SimulatedOutcome } from "@/components/admin/policies/types";
+import type { ImportReport } from "@/components/admin/policies/policy-file-panel";
 import { ProblemError } from "../../_review/review-api";
 
 /** A refusal that keeps the server's field errors, so the editor can show them beside the field. */
@@ -16,11 +17,12 @@ export class PolicyProblem extends ProblemError {
   }
 }
 
-async function call<T>(url: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+async function call<T>(url: string, init: { method?: string; json?: unknown; yaml?: string } = {}): Promise<T> {
+  const contentType = init.json !== undefined ? "application/json" : init.yaml !== undefined ? "application/yaml" : null;
   const res = await fetch(url, {
     method: init.method ?? "GET",
-    headers: { accept: "application/json", ...(init.json !== undefined ? { "content-type": "application/json" } : {}) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+    headers: { accept: "application/json", ...(contentType ? { "content-type": contentType } : {}) },
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.yaml,
     cache: "no-store",
   });
   if (!res.ok) {
@@ -75,4 +77,22 @@ export function problemText(err: Error | null): string | null {
   if (!err) return null;
   if (err instanceof PolicyProblem && err.errors.length) return `${err.message.replace(/:.*$/, "")}: ${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`;
   return err.message;
+}
+
+/** Applies (or with `dryRun` only reports) a whole policy document, YAML or JSON. */
+export const useImportPolicy = () =>
+  usePolicyMutation((v: { text: string; dryRun: boolean }) =>
+    call<ImportReport>(`/api/v1/admin/policies?dry_run=${v.dryRun}`, { method: "PUT", yaml: v.text }),
+  );
+
+/** Downloads the current policy document as YAML. */
+export async function downloadPolicyYaml(): Promise<void> {
+  const res = await fetch("/api/v1/admin/policies", { headers: { accept: "application/yaml" }, cache: "no-store" });
+  if (!res.ok) throw new Error(`The server answered ${res.status}.`);
+  const url = URL.createObjectURL(new Blob([await res.text()], { type: "application/yaml" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "countersign-policy.yaml";
+  a.click();
+  URL.revokeObjectURL(url);
 }
