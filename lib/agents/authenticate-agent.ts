@@ -9,6 +9,8 @@ export interface AuthenticatedAgent {
   ownerEmail: string | null;
   tags: string[];
   trustLevel: string;
+  /** The policy revision seen with the key (one query): the policy applied to this call is at least this new. */
+  policyRevision?: string | null;
 }
 
 const UNAUTHENTICATED = "a valid agent key is required";
@@ -60,7 +62,8 @@ async function findKey(id: string): Promise<KeyRow | null> {
   const { rows } = await pool().query({
     name: "cs_agent_key",
     text: `SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
-            a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status
+            a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status,
+            (SELECT value #>> '{}' FROM settings WHERE key = 'policy.revision') AS policy_revision
        FROM agent_keys k JOIN agents a ON a.id = k.agent_id
       WHERE k.id = $1`,
     values: [id],
@@ -74,6 +77,6 @@ async function findKey(id: string): Promise<KeyRow | null> {
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
-    agent: { id: r.agent_id, name: r.name, ownerEmail: r.owner_email, tags: r.tags, trustLevel: r.trust_level, status: r.status },
+    agent: { id: r.agent_id, name: r.name, ownerEmail: r.owner_email, tags: r.tags, trustLevel: r.trust_level, status: r.status, policyRevision: r.policy_revision },
   };
 }

@@ -7,6 +7,8 @@ export type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
 export interface EvaluatePolicyInput extends PolicyInput {
   /** The `now` conditions see; the current time when omitted. */
   now?: Date;
+  /** The policy revision the caller observed (read with its agent key): the rules used are at least that new. */
+  policyRevision?: string | null;
 }
 
 /**
@@ -16,6 +18,6 @@ export interface EvaluatePolicyInput extends PolicyInput {
  * the cached, compiled rule set: no database work per request.
  */
 export async function evaluatePolicy(input: EvaluatePolicyInput): Promise<ResolvedPolicy> {
-  const ruleSet = await currentRuleSet();
+  const ruleSet = await currentRuleSet(input.policyRevision);
   return decide(ruleSet, input, input.now ?? new Date());
 }

@@ -6,6 +6,8 @@ import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule } from "./
 import { PolicyDefaults, type PolicyRuleDefinition } from "./policy-document.ts";
 
 export const DEFAULT_SETTING_KEY = "policy.default";
+/** A counter every policy change advances (see `policyTransaction`). */
+export const REVISION_SETTING_KEY = "policy.revision";
 
 /** The live rules (not deleted) in evaluation order, with their current definitions. */
 export async function loadStoredRules(client: pg.Pool | pg.PoolClient = pool()): Promise<StoredRule[]> {
@@ -33,6 +35,8 @@ export async function loadPolicyDefaults(client: pg.Pool | pg.PoolClient = pool(
 
 interface Cache {
   ruleSet?: Promise<RuleSet>;
+  /** The policy revision the cached rule set was loaded at. */
+  revision?: bigint;
   /** Bumped by every invalidation, so a load that raced a change is not kept. */
   generation: number;
   subscribedTo?: NotificationHub;
@@ -61,8 +65,11 @@ export function invalidateRuleSet(): void {
  * always seen as a notification that drops the cache, and a lost listener
  * drops it too (resync).
  */
-export async function currentRuleSet(): Promise<RuleSet> {
+export async function currentRuleSet(atLeastRevision?: string | null): Promise<RuleSet> {
   const c = cache();
+  // The caller saw a newer policy than the cache holds (its notification is
+  // still on the way): reload now rather than evaluate against old rules.
+  if (atLeastRevision && c.revision !== undefined && BigInt(atLeastRevision) > c.revision) invalidateRuleSet();
   const h = hub();
   if (c.subscribedTo !== h) {
     await h.ready();
@@ -80,7 +87,10 @@ export async function currentRuleSet(): Promise<RuleSet> {
     c.ruleSet = loading;
     try {
       const loaded = await loading;
-      if (c.generation === generation) return loaded;
+      if (c.generation === generation) {
+        c.revision = loaded.revision;
+        return loaded;
+      }
     } catch (err) {
       if (c.ruleSet === loading) c.ruleSet = undefined;
       throw err;
@@ -89,7 +99,14 @@ export async function currentRuleSet(): Promise<RuleSet> {
   return c.ruleSet;
 }
 
-export async function loadRuleSet(client: pg.Pool | pg.PoolClient = pool()): Promise<RuleSet> {
+export async function loadRuleSet(client: pg.Pool | pg.PoolClient = pool()): Promise<RuleSet & { revision: bigint }> {
+  // The revision is read first: rules read after it are at least that new.
+  const revision = await loadPolicyRevision(client);
   const [rules, defaults] = await Promise.all([loadStoredRules(client), loadPolicyDefaults(client)]);
-  return { rules: rules.map(compileRule), defaults };
+  return { rules: rules.map(compileRule), defaults, revision };
+}
+
+async function loadPolicyRevision(client: pg.Pool | pg.PoolClient): Promise<bigint> {
+  const { rows } = await client.query({ name: "cs_policy_revision", text: "SELECT value #>> '{}' AS r FROM settings WHERE key = $1", values: [REVISION_SETTING_KEY] });
+  return BigInt(rows[0]?.r ?? 0);
 }

@@ -3,6 +3,7 @@ import { canonicalJson } from "../crypto.ts";
 import { db, type Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { notifyPolicyChanged } from "../events/notify.ts";
+import { invalidateRuleSet, REVISION_SETTING_KEY } from "./rule-set.ts";
 import { newId } from "../ids.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
 import { DEFAULT_SETTING_KEY } from "./rule-set.ts";
@@ -32,14 +33,24 @@ export interface RuleVersionView {
   createdAt: Date;
 }
 
-/** Runs `work` as a policy change: serialised, notified on commit. */
+/**
+ * Runs `work` as a policy change: serialised, and on commit the policy
+ * revision advances (agent calls read it with their key, so every instance
+ * evaluates the very next request against the new rules), listeners are
+ * notified, and this process drops its cache at once.
+ */
 export async function policyTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-  return db().$transaction(async (tx) => {
+  const result = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.policy'))`;
-    const result = await work(tx);
+    const out = await work(tx);
+    await tx.$executeRaw`
+      INSERT INTO settings (key, value, updated_at) VALUES (${REVISION_SETTING_KEY}, '1'::jsonb, now())
+      ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint + 1), updated_at = now()`;
     await notifyPolicyChanged(tx);
-    return result;
+    return out;
   });
+  invalidateRuleSet();
+  return result;
 }
 
 /** What a version stores: the definition without `enabled`, which is the rule's switch, not its content. */

@@ -50,7 +50,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
 
   const params = body.params ?? {};
   const context = body.context ?? {};
-  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent });
+  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent, policyRevision: agent.policyRevision });
   if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
     throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
       errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
