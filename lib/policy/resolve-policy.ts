@@ -1,7 +1,7 @@
 /**
- * The rule that decides how a request is handled, as recorded on the request.
- * Until admin-defined rules exist, one built-in rule applies to every action;
- * the policy engine replaces `resolvePolicy` and keeps this shape.
+ * The rule that decided how a request is handled, as recorded on the request
+ * (see evaluate-policy.ts). `BUILTIN_POLICY` is what applies when no rule
+ * matches and no default has been configured.
  */
 export interface ResolvedPolicy {
   id: string;
@@ -42,8 +42,4 @@ export interface PolicyInput {
   params: Record<string, unknown>;
   context: Record<string, unknown>;
   agent: { id: string; name: string; tags: string[]; trustLevel: string; ownerEmail: string | null };
-}
-
-export function resolvePolicy(_input: PolicyInput): ResolvedPolicy {
-  return BUILTIN_POLICY;
 }
