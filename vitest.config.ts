@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["lib/**/*.test.ts", "test/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "test/**/*.test.ts", "sdk/typescript/test/**/*.test.ts"],
           exclude: ["lib/**/*.unit.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/setup-env.ts"],

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, inject } from "vitest";
+import { startAutoReviewer, type AutoReviewer } from "./auto-reviewer.ts";
 import { passwordSignIn } from "./password-sign-in.ts";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { parseAgentKey } from "../../lib/agents/keys.ts";
@@ -165,4 +166,10 @@ export function trySignIn(user: Pick<TestUser, "email" | "password">, base = bas
 /** Runs `n` copies of `task` at once and returns every result. */
 export function concurrently<T>(n: number, task: (i: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => task(i)));
+}
+
+/** A signed-in reviewer that decides every pending request of `agent` (see auto-reviewer.ts). */
+export async function autoReviewerFor(agent: Pick<TestAgent, "agentId">): Promise<AutoReviewer> {
+  const cookie = await signIn(await newUser("reviewer"));
+  return startAutoReviewer({ baseUrl: baseUrl(), cookie, agentId: agent.agentId });
 }

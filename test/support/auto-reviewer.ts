@@ -1,0 +1,107 @@
+/**
+ * A reviewer stand-in for tests of clients that block on a human (SDKs, the MCP
+ * server, the examples): it signs in like a person would, follows the
+ * dashboard's live stream, and decides every pending request of one agent
+ * through the public decision endpoint.
+ *
+ * What it decides comes from the request itself, so a client under test (in
+ * any language) can steer it: `context.labels.test_decision` is `approve`
+ * (the default), `deny`, or `wait` (leave it pending).
+ */
+export interface Decided {
+  id: string;
+  decision: "approve" | "deny";
+  status: number;
+}
+
+export interface AutoReviewer {
+  /** Every decision it made, in order. */
+  readonly decided: Decided[];
+  stop(): Promise<void>;
+}
+
+interface ReviewRequest {
+  id: string;
+  status: string;
+  agent: { id: string };
+  context?: { labels?: Record<string, string> };
+}
+
+export async function startAutoReviewer(options: { baseUrl: string; cookie: string; agentId: string }): Promise<AutoReviewer> {
+  const { baseUrl, cookie, agentId } = options;
+  const headers = { cookie, origin: baseUrl };
+  const decided: Decided[] = [];
+  const seen = new Set<string>();
+  const abort = new AbortController();
+
+  const review = async (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const res = await fetch(`${baseUrl}/api/v1/review/requests/${id}`, { headers, signal: abort.signal });
+    if (!res.ok) return;
+    const request = (await res.json()) as ReviewRequest;
+    if (request.agent.id !== agentId || request.status !== "pending") return;
+    const wanted = request.context?.labels?.test_decision ?? "approve";
+    if (wanted !== "approve" && wanted !== "deny") return;
+    const decision = wanted;
+    const reason = decision === "deny" ? "Denied by the test reviewer" : "Approved by the test reviewer";
+    const answer = await fetch(`${baseUrl}/api/v1/requests/${id}/decisions`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ decision, reason }),
+      signal: abort.signal,
+    });
+    decided.push({ id, decision, status: answer.status });
+  };
+
+  // Catch up on anything created before the stream was open.
+  const sweep = async () => {
+    const res = await fetch(`${baseUrl}/api/v1/review/requests?status=pending&limit=100`, { headers, signal: abort.signal });
+    if (!res.ok) throw new Error(`auto-reviewer could not list the queue: ${res.status}`);
+    const { data } = (await res.json()) as { data: ReviewRequest[] };
+    for (const r of data) if (r.agent.id === agentId) await review(r.id);
+  };
+
+  const stream = await fetch(`${baseUrl}/api/v1/review/stream`, { headers, signal: abort.signal });
+  if (!stream.ok || !stream.body) throw new Error(`auto-reviewer could not open the stream: ${stream.status}`);
+
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === "ready") {
+            await sweep();
+            ready();
+          } else if (event === "resync") {
+            await sweep();
+          } else if (event === "request" && data) {
+            const { id, status } = JSON.parse(data) as { id: string; status: string };
+            if (status === "pending") await review(id);
+          }
+        }
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+  })();
+  pump.catch(() => {});
+  await isReady;
+
+  return {
+    decided,
+    async stop() {
+      abort.abort();
+      await pump.catch(() => {});
+    },
+  };
+}
