@@ -4,6 +4,7 @@ import { useState } from "react";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { AgentForm } from "@/components/admin/agent-form";
 import { AgentTable } from "@/components/admin/agent-table";
+import { ConnectAgent } from "@/components/admin/connect/connect-agent";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button } from "@/components/admin/ui";
 import { Card } from "@/components/ui/card";
@@ -16,11 +17,11 @@ import { useNow } from "@/components/use-now";
 import { useAgents, useCreateAgent } from "../_admin/admin-api";
 
 /** The agent inventory, with "New agent" for admins. */
-export function AgentsView({ canEdit }: { canEdit: boolean }) {
+export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl: string }) {
   const { data, error, isPending, refetch } = useAgents();
   const create = useCreateAgent();
   const [creating, setCreating] = useState(false);
-  const [issued, setIssued] = useState<{ name: string; key: string } | null>(null);
+  const [issued, setIssued] = useState<{ id: string; name: string; key: string } | null>(null);
   const now = useNow();
 
   return (
@@ -34,7 +35,18 @@ export function AgentsView({ canEdit }: { canEdit: boolean }) {
         ) : null}
       </PageHeader>
       <div className="space-y-6">
-        {issued ? <OneTimeSecret label={`Key for ${issued.name}`} value={issued.key} onDone={() => setIssued(null)} /> : null}
+        {issued ? (
+          <>
+            <OneTimeSecret label={`Key for ${issued.name}`} value={issued.key} onDone={() => setIssued(null)} />
+            {/* Built in the browser from the create response: the key is not sent anywhere to render these. */}
+            <section aria-labelledby="connect-new-agent" className="space-y-4">
+              <h2 id="connect-new-agent" className="text-base font-semibold text-zinc-900">
+                Connect {issued.name}
+              </h2>
+              <ConnectAgent agentId={issued.id} agentName={issued.name} publicUrl={publicUrl} agentKey={issued.key} />
+            </section>
+          </>
+        ) : null}
         {creating ? (
           <Card title="New agent">
             <AgentForm
@@ -46,7 +58,9 @@ export function AgentsView({ canEdit }: { canEdit: boolean }) {
                 create.mutate(v, {
                   onSuccess: (r) => {
                     setCreating(false);
-                    setIssued({ name: r.agent.name, key: r.key });
+                    setIssued({ id: r.agent.id, name: r.agent.name, key: r.key });
+                    // The key now lives in this view's state alone, not in the mutation cache.
+                    create.reset();
                   },
                 })
               }

@@ -6,6 +6,7 @@ import { AdminTabs } from "@/components/admin/admin-tabs";
 import { AgentForm } from "@/components/admin/agent-form";
 import { AgentStatusBadge } from "@/components/admin/agent-status-badge";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import { ConnectAgent, ConnectLink } from "@/components/admin/connect/connect-agent";
 import { KeyList } from "@/components/admin/key-list";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button, inputClass, Tags } from "@/components/admin/ui";
@@ -36,7 +37,7 @@ const CONFIRM: Record<StatusAction, { title: string; label: string; text: string
 };
 
 /** One agent: metadata, keys, and the kill switch. */
-export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean }) {
+export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdit: boolean; publicUrl: string }) {
   const { data: agent, error, isPending, refetch } = useAgent(id);
   const status = useAgentStatus(id);
   const update = useUpdateAgent(id);
@@ -91,9 +92,10 @@ export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean 
           </h1>
           <p className="mt-1 font-mono text-xs text-zinc-500">{agent.id}</p>
         </div>
-        {canEdit && !retired ? (
+        {!retired ? (
           <div className="flex flex-wrap gap-2">
-            {agent.status === "active" ? (
+            <ConnectLink agentId={agent.id} />
+            {!canEdit ? null : agent.status === "active" ? (
               <Button variant="danger" onClick={() => (status.reset(), setConfirm("suspend"))}>
                 Suspend
               </Button>
@@ -102,9 +104,11 @@ export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean 
                 Resume
               </Button>
             )}
-            <Button variant="dangerOutline" onClick={() => (status.reset(), setConfirm("retire"))}>
-              Retire
-            </Button>
+            {canEdit ? (
+              <Button variant="dangerOutline" onClick={() => (status.reset(), setConfirm("retire"))}>
+                Retire
+              </Button>
+            ) : null}
           </div>
         ) : null}
       </div>
@@ -170,7 +174,14 @@ export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean 
 
           <Card title="Keys" aside={<span className="text-xs text-zinc-500">{agent.live_keys} live</span>}>
             <div className="space-y-4">
-              {newKey ? <OneTimeSecret label="New key" value={newKey} onDone={() => setNewKey(null)} /> : null}
+              {newKey ? (
+                <>
+                  <OneTimeSecret label="New key" value={newKey} onDone={() => setNewKey(null)} />
+                  <a href="#connect-new-key" className="inline-block text-sm font-medium text-zinc-700 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900">
+                    Connect snippets with this key ↓
+                  </a>
+                </>
+              ) : null}
               <KeyList keys={agent.keys} now={now} canEdit={canEdit} revoking={revoke.isPending ? (revoke.variables ?? null) : null} onRevoke={(k) => revoke.mutate(k)} />
               {revoke.error ? <Notice tone="error">{revoke.error.message}</Notice> : null}
               {canEdit && !retired ? (
@@ -178,7 +189,7 @@ export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean 
                   className="flex flex-wrap items-end gap-2 border-t border-zinc-100 pt-4"
                   onSubmit={(e) => {
                     e.preventDefault();
-                    issue.mutate({ expires_in_days: keyDays ? Number(keyDays) : null }, { onSuccess: (r) => (setNewKey(r.key), setKeyDays("")) });
+                    issue.mutate({ expires_in_days: keyDays ? Number(keyDays) : null }, { onSuccess: (r) => (setNewKey(r.key), setKeyDays(""), issue.reset()) });
                   }}
                 >
                   <div className="min-w-0 flex-1 basis-40">
@@ -197,6 +208,16 @@ export function AgentDetailView({ id, canEdit }: { id: string; canEdit: boolean 
             </div>
           </Card>
         </div>
+
+        {newKey && !retired ? (
+          // Built in the browser from the issue response: the key is not sent anywhere to render these.
+          <section id="connect-new-key" aria-labelledby="connect-new-key-title" className="scroll-mt-6 space-y-4">
+            <h2 id="connect-new-key-title" className="text-base font-semibold text-zinc-900">
+              Connect {agent.name} with the new key
+            </h2>
+            <ConnectAgent agentId={agent.id} agentName={agent.name} publicUrl={publicUrl} agentKey={newKey} />
+          </section>
+        ) : null}
       </div>
 
       <ConfirmDialog
