@@ -203,26 +203,37 @@ describe("policy as code over the admin API", () => {
 
     const current = await exportJson();
     const name = unique("imported");
-    const doc = { ...current, default: BUILTIN_DEFAULT, rules: [{ name, agents: { names: [agent.name] }, actions: ["db.drop_database"], effect: "deny", reason: "never" }, ...current.rules] };
+    const spare = unique("spare");
+    const doc = {
+      ...current,
+      default: BUILTIN_DEFAULT,
+      rules: [
+        { name, agents: { names: [agent.name] }, actions: ["db.drop_database"], effect: "deny", reason: "never" },
+        { name: spare, agents: { names: [agent.name] }, actions: ["db.truncate"], effect: "deny", reason: "never" },
+        ...current.rules,
+      ],
+    };
     const before = await policyTables();
     const dry = await put(doc, "?dry_run=true");
     expect(dry.status).toBe(200);
-    expect(await dry.json()).toMatchObject({ dry_run: true, added: [name], changed: expect.any(Array), removed: [] });
+    expect(await dry.json()).toMatchObject({ dry_run: true, added: [name, spare], changed: expect.any(Array), removed: [] });
     expect(await policyTables()).toEqual(before);
 
     const applied = await put(doc);
-    expect(await applied.json()).toMatchObject({ dry_run: false, added: [name], removed: [] });
+    expect(await applied.json()).toMatchObject({ dry_run: false, added: [name, spare], removed: [] });
     expect((await create(agent, { action: "db.drop_database" })).status).toBe("denied");
     const exported = await exportJson();
     expect(exported.rules[0]).toMatchObject({ name, enabled: true, effect: "deny", reason: "never" });
 
-    // Same document again: nothing changes. Then a YAML edit: one rule changed, one removed.
+    // Same document again: nothing changes. Then a YAML edit: one rule changed, one removed
+    // (both this test's own: other suites' rules live in the same app).
     expect(await (await put(exported)).json()).toMatchObject({ added: [], changed: [], removed: [] });
     const { rules } = exported;
+    expect(rules[1].name).toBe(spare);
     const edited = { ...exported, rules: [{ ...rules[0], reason: "still never" }, ...rules.slice(2)] };
     const { stringify } = await import("yaml");
     const result = await (await put(null, "", { yaml: stringify(edited) })).json();
-    expect(result).toMatchObject({ added: [], changed: [name], removed: [rules[1].name] });
+    expect(result).toMatchObject({ added: [], changed: [name], removed: [spare] });
     const denied = await create(agent, { action: "db.drop_database" });
     expect(denied.decision.reason).toBe("still never");
     expect(denied.policy.version).toBe(2);

@@ -87,6 +87,7 @@ describe.each(examples)("the $name refund agent", (example) => {
         grant: { redeemed_at: expect.any(String) },
         outcome: { status: "succeeded" },
       });
+      await reviewer.settled();
       expect(reviewer.decided).toEqual([{ id: request.id, decision: "approve", status: 200 }]);
     } finally {
       await reviewer.stop();

@@ -11,12 +11,15 @@
 export interface Decided {
   id: string;
   decision: "approve" | "deny";
+  /** The decision endpoint's answer (0 while it is on its way). */
   status: number;
 }
 
 export interface AutoReviewer {
   /** Every decision it made, in order. */
   readonly decided: Decided[];
+  /** Resolves once every decision it has sent has been answered. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startAutoReviewer(options: { baseUrl: string; cookie: stri
   const headers = { cookie, origin: baseUrl };
   const decided: Decided[] = [];
   const seen = new Set<string>();
+  const inflight: Promise<void>[] = [];
   const abort = new AbortController();
 
   const review = async (id: string) => {
@@ -45,13 +49,19 @@ export async function startAutoReviewer(options: { baseUrl: string; cookie: stri
     if (wanted !== "approve" && wanted !== "deny") return;
     const decision = wanted;
     const reason = decision === "deny" ? "Denied by the test reviewer" : "Approved by the test reviewer";
-    const answer = await fetch(`${baseUrl}/api/v1/requests/${id}/decisions`, {
+    // Recorded before it is sent, so whoever sees the decision take effect also finds it here.
+    const entry: Decided = { id, decision, status: 0 };
+    decided.push(entry);
+    const sent = fetch(`${baseUrl}/api/v1/requests/${id}/decisions`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
       body: JSON.stringify({ decision, reason }),
       signal: abort.signal,
+    }).then((answer) => {
+      entry.status = answer.status;
     });
-    decided.push({ id, decision, status: answer.status });
+    inflight.push(sent);
+    await sent;
   };
 
   // Catch up on anything created before the stream was open.
@@ -99,6 +109,9 @@ export async function startAutoReviewer(options: { baseUrl: string; cookie: stri
 
   return {
     decided,
+    async settled() {
+      await Promise.all(inflight);
+    },
     async stop() {
       abort.abort();
       await pump.catch(() => {});

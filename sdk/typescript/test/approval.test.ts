@@ -55,6 +55,7 @@ describe("requestApproval", () => {
       expect(result.grant.token).toMatch(/^ey/);
       expect(result.request.approvals).toHaveLength(1);
       expect(pending.map((r) => [r.id, r.status])).toEqual([[result.request.id, "pending"]]);
+      await reviewer.settled();
       expect(reviewer.decided).toContainEqual({ id: result.request.id, decision: "approve", status: 200 });
     } finally {
       await reviewer.stop();
