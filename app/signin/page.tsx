@@ -54,7 +54,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
             initialError={signInErrorMessage(one(params.error), one(params.code))}
           />
         </div>
-        <p className="mt-6 text-center text-xs text-zinc-400">Accounts are created by an administrator.</p>
+        <p className="mt-6 text-center text-xs text-zinc-400">
+          Accounts are created by an administrator. ·{" "}
+          <a href="/docs/api" className="underline-offset-2 hover:text-zinc-600 hover:underline">
+            API reference
+          </a>
+        </p>
       </div>
     </main>
   );

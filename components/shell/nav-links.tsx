@@ -27,6 +27,10 @@ export function NavLinks({ queueCount, role }: { queueCount: React.ReactNode; ro
           {l.extra}
         </Link>
       ))}
+      {/* A plain link: the API reference is its own HTML document, not a page of this app's router. */}
+      <a href="/docs/api" className="inline-flex h-8 items-center rounded-md px-2.5 text-sm font-medium text-zinc-500 transition-colors hover:bg-zinc-50 hover:text-zinc-900">
+        API reference
+      </a>
     </nav>
   );
 }

@@ -1,10 +1,11 @@
+import type { AgentObject, KeyObject } from "../schemas/admin-objects.ts";
 import type { AgentKeyInfo } from "./keys-admin.ts";
 import type { AgentSummary } from "./list-agents.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** An agent as the admin API answers it (snake_case, RFC 3339). */
-export function toAgentObject(a: AgentSummary) {
+export function toAgentObject(a: AgentSummary): AgentObject {
   return {
     id: a.id,
     name: a.name,
@@ -19,10 +20,10 @@ export function toAgentObject(a: AgentSummary) {
     requests: { pending: a.pendingRequests, total: a.totalRequests },
   };
 }
-export type AgentObject = ReturnType<typeof toAgentObject>;
+export type { AgentObject, KeyObject };
 
 /** A key's metadata: never its secret or hash. */
-export function toKeyObject(k: AgentKeyInfo, now = new Date()) {
+export function toKeyObject(k: AgentKeyInfo, now = new Date()): KeyObject {
   return {
     id: k.id,
     created_at: k.createdAt.toISOString(),
@@ -32,4 +33,3 @@ export function toKeyObject(k: AgentKeyInfo, now = new Date()) {
     live: !k.revokedAt && (!k.expiresAt || k.expiresAt > now),
   };
 }
-export type KeyObject = ReturnType<typeof toKeyObject>;

@@ -4,20 +4,25 @@ import { logger } from "../logger.ts";
 
 const PROBLEM_TYPE_BASE = "https://countersign.dev/problems/";
 
+/** The RFC 9457 body for `code` (also what the OpenAPI document shows as examples). */
+export function problemBody(code: ErrorCode, detail: string, extra: { errors?: FieldError[]; status?: number } = {}) {
+  return {
+    type: PROBLEM_TYPE_BASE + code.replace(/_/g, "-"),
+    title: TITLE_BY_CODE[code],
+    status: extra.status ?? STATUS_BY_CODE[code],
+    detail,
+    code,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+}
+
 export function problem(
   code: ErrorCode,
   detail: string,
   extra: { errors?: FieldError[]; retryAfterSeconds?: number; status?: number } = {},
 ): Response {
-  const status = extra.status ?? STATUS_BY_CODE[code];
-  const body = {
-    type: PROBLEM_TYPE_BASE + code.replace(/_/g, "-"),
-    title: TITLE_BY_CODE[code],
-    status,
-    detail,
-    code,
-    ...(extra.errors ? { errors: extra.errors } : {}),
-  };
+  const body = problemBody(code, detail, extra);
+  const status = body.status;
   const headers: Record<string, string> = { "content-type": "application/problem+json", "cache-control": "no-store" };
   if (extra.retryAfterSeconds) headers["retry-after"] = String(extra.retryAfterSeconds);
   return new Response(JSON.stringify(body), { status, headers });

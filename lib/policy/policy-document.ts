@@ -16,7 +16,7 @@ export const PolicyDefaults = z.strictObject({
   approvals_required: z.number().int().min(1).max(10).default(1),
   wait_seconds: seconds(30 * 24 * 3600).default(900),
   grant_ttl_seconds: seconds(24 * 3600).default(300),
-});
+}).openapi("PolicyDefaults", { description: "What applies when no rule matches: always `require_approval` (the engine fails closed)." });
 export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
 
 export const PolicyRuleDefinition = z.strictObject({
@@ -39,6 +39,9 @@ export const PolicyRuleDefinition = z.strictObject({
   grant_ttl_seconds: seconds(24 * 3600).optional(),
   /** The grant's `aud`; "countersign" when omitted. */
   audience: z.string().min(1).max(128).optional(),
+}).openapi("PolicyRule", {
+  description:
+    "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`. Omitted settings take the default's.",
 });
 export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
 
@@ -56,5 +59,5 @@ export const PolicyDocument = z.strictObject({
         seen.add(r.name);
       });
     }),
-});
+}).openapi("PolicyDocument", { description: "The policy file: the default and the rules in evaluation order (the first rule that matches decides)." });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

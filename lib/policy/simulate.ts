@@ -2,9 +2,12 @@ import { pool } from "../db.ts";
 import { compileCondition } from "./cel.ts";
 import { decide, firstMatch, type CompiledRule, type RuleSet } from "./match-rules.ts";
 import type { PolicyRuleDefinition } from "./policy-document.ts";
-import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
+import type { PolicyInput } from "./resolve-policy.ts";
 import { loadRuleSet } from "./rule-set.ts";
 import { parseRuleDefinition } from "./validate-policy.ts";
+import type { SimulatedOutcome } from "../schemas/policy.ts";
+
+export type { SimulatedOutcome };
 
 export const DRAFT_RULE_ID = "pol_draft";
 
@@ -17,18 +20,6 @@ export interface SimulateRuleOptions {
   /** Also replay the last N real requests (at most 500). */
   lastN?: number;
   now?: Date;
-}
-
-export interface SimulatedOutcome {
-  /** `sample`, or the id of a real request. */
-  source: string;
-  action: string;
-  agentName: string;
-  current: { ruleId: string; ruleName: string; effect: ResolvedPolicy["effect"] };
-  withDraft: { ruleId: string; ruleName: string; effect: ResolvedPolicy["effect"] };
-  /** The draft decides this request. */
-  draftMatches: boolean;
-  effectChanged: boolean;
 }
 
 /**

@@ -2,17 +2,11 @@ import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
-import type { RequestObject } from "../schemas/requests.ts";
+import type { ReviewItem } from "../schemas/review.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
 
-export interface ReviewItem extends RequestObject {
-  agent: { id: string; name: string; description: string | null; owner: string | null; trust_level: string; tags: string[] };
-  votes: { reviewer: string; decision: "approve" | "deny"; reason: string | null; at: string }[];
-  /** Whether the signed-in reviewer may vote now, and if not, why. */
-  can_decide: boolean;
-  cannot_decide_reason: string | null;
-}
+export type { ReviewItem };
 
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {

@@ -1,7 +1,7 @@
 import { text } from "./json.ts";
 import { z } from "./zod.ts";
 
-// Bodies of the admin endpoints (agents, keys, users, groups). Unknown fields are refused.
+// Bodies of the admin endpoints (agents, keys, users, groups, access). Unknown fields are refused.
 
 const email = z.string().trim().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
 const tag = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "tags use letters, digits, _ . : -");
@@ -45,3 +45,8 @@ export const UpdateUserBody = z
 export const CreateGroupBody = z.strictObject({ name: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a-z, 0-9, - and _ (at most 64)") });
 
 export const GroupMemberBody = z.union([z.strictObject({ user_id: z.string().max(64) }), z.strictObject({ email })]);
+
+/** Single sign-on's role for accounts it creates. */
+export const SsoSettingsBody = z.strictObject({ default_role: Role });
+
+export const CreateAdminTokenBody = z.strictObject({ name: z.string().min(1).max(100) });

@@ -57,3 +57,6 @@ export const jsonObject = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .openapi({ type: "object", additionalProperties: true });
+
+/** Any JSON object, in answers or loosely checked input; shown in OpenAPI as `additionalProperties: true`. */
+export const anyObject = z.record(z.string(), z.unknown()).openapi({ type: "object", additionalProperties: true });

@@ -1,12 +1,13 @@
 import { EXAMPLE_CONTEXT } from "./examples.ts";
-import { jsonObject, text } from "./json.ts";
+import { anyObject, jsonObject, text } from "./json.ts";
 import { z } from "./zod.ts";
 
 export const ACTION_PATTERN = /^[a-z0-9][a-z0-9_.:-]*$/;
 
 export const RequestStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]).openapi("RequestStatus");
 
-const scalar = z.union([text(256), z.number(), z.boolean(), z.null()]);
+// One type list rather than anyOf: the same meaning (maxLength applies to strings only), and simpler for renderers.
+const scalar = z.union([text(256), z.number(), z.boolean(), z.null()]).openapi({ type: ["string", "number", "boolean", "null"], maxLength: 256 });
 
 export const RequestContext = z
   .strictObject({
@@ -25,15 +26,20 @@ export const IdempotencyKey = text(255, 1);
 
 export const CreateRequestBody = z
   .strictObject({
-    action: z.string().min(1).max(128).regex(ACTION_PATTERN, "must match ^[a-z0-9][a-z0-9_.:-]*$"),
-    resource: text(256).optional(),
-    params: jsonObject.optional(),
-    summary: text(500, 1),
-    justification: text(4000).optional(),
+    action: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(ACTION_PATTERN, "must match ^[a-z0-9][a-z0-9_.:-]*$")
+      .openapi({ description: "What the agent wants to do, as a dotted name rules can match (`payments.refund`, `payments.*`)." }),
+    resource: text(256).optional().openapi({ description: "What it acts on, for reviewers and rules." }),
+    params: jsonObject.optional().openapi({ description: "The action's parameters: what the executor will run. The grant binds their hash. Default `{}`." }),
+    summary: text(500, 1).openapi({ description: "One line a reviewer reads first." }),
+    justification: text(4000).optional().openapi({ description: "Why, in the agent's words." }),
     context: RequestContext.optional(),
-    expires_in: z.number().int().min(1).optional(),
-    callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-    idempotency_key: IdempotencyKey.optional(),
+    expires_in: z.number().int().min(1).optional().openapi({ description: "Seconds to wait for a decision, at most the matching rule's `wait_seconds` (its default)." }),
+    callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "Recorded with the request." }),
+    idempotency_key: IdempotencyKey.optional().openapi({ description: "Makes retries safe; the same as the `Idempotency-Key` header." }),
   })
   .openapi("CreateRequest", {
     example: {
@@ -57,7 +63,7 @@ export const PolicyRef = z
     effect: z.enum(["allow", "deny", "require_approval"]),
     approvals_required: z.number().int(),
   })
-  .openapi("PolicyRef");
+  .openapi("PolicyRef", { description: "The rule (and its version) that decided how the request is handled." });
 
 export const Approval = z.object({ reviewer: z.string(), reason: z.string().nullable(), at: z.string() }).openapi("Approval");
 
@@ -68,7 +74,7 @@ export const Decision = z
     reason: z.string().nullable(),
     at: z.string(),
   })
-  .openapi("Decision");
+  .openapi("Decision", { description: "How the request ended; `null` while pending." });
 
 export const GrantRef = z
   .object({
@@ -77,11 +83,11 @@ export const GrantRef = z
     expires_at: z.string(),
     redeemed_at: z.string().nullable(),
   })
-  .openapi("GrantRef");
+  .openapi("GrantRef", { description: "The single-use grant issued on approval; `null` otherwise." });
 
 export const Outcome = z
   .object({ status: z.enum(["succeeded", "failed"]), detail: z.string().nullable(), at: z.string() })
-  .openapi("Outcome");
+  .openapi("Outcome", { description: "What the agent reported after executing; `null` until then." });
 
 export const RequestObject = z
   .object({
@@ -89,17 +95,17 @@ export const RequestObject = z
     agent_id: z.string(),
     action: z.string(),
     resource: z.string().nullable(),
-    params: z.record(z.string(), z.unknown()),
-    params_sha256: z.string(),
+    params: anyObject,
+    params_sha256: z.string().openapi({ description: "Hex SHA-256 of the RFC 8785 canonical JSON of `params`; the grant carries it." }),
     summary: z.string(),
     justification: z.string().nullable(),
-    context: z.record(z.string(), z.unknown()),
+    context: anyObject,
     status: RequestStatus,
     policy: PolicyRef,
     approvals: z.array(Approval),
     decision: Decision.nullable(),
     created_at: z.string(),
-    expires_at: z.string(),
+    expires_at: z.string().openapi({ description: "When a pending request expires without a decision." }),
     grant: GrantRef.nullable(),
     outcome: Outcome.nullable(),
   })
@@ -141,7 +147,7 @@ export const RedeemResult = z
     agent_id: z.string(),
     action: z.string(),
     resource: z.string().nullable(),
-    params: z.record(z.string(), z.unknown()),
+    params: anyObject,
     redeemed_at: z.string(),
   })
   .openapi("RedeemResult");

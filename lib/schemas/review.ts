@@ -1,4 +1,4 @@
-import { RequestStatus } from "./requests.ts";
+import { RequestObject, RequestStatus } from "./requests.ts";
 import { z } from "./zod.ts";
 
 export const ReviewListQuery = z.strictObject({
@@ -7,3 +7,22 @@ export const ReviewListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
 });
+
+/** A request as a reviewer sees it (lib/requests/review-view.ts): never with a grant token. Flat, not `allOf` a Request, for simpler renderers. */
+export const ReviewItem = z.object({
+  ...RequestObject.shape,
+  agent: z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    owner: z.string().nullable(),
+    trust_level: z.string(),
+    tags: z.array(z.string()),
+  }),
+  votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
+  can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
+  cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
+}).openapi("ReviewRequest", { description: "A request with its agent, every vote, and whether the signed-in user may decide it." });
+export type ReviewItem = z.infer<typeof ReviewItem>;
+
+export const ReviewList = z.object({ data: z.array(ReviewItem), next_cursor: z.string().nullable() }).openapi("ReviewRequestList");

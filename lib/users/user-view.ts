@@ -1,8 +1,9 @@
+import type { GroupObject, UserObject } from "../schemas/admin-objects.ts";
 import type { GroupSummary } from "./groups.ts";
 import type { UserSummary } from "./list-users.ts";
 
 /** A user as the admin API answers it: never the password hash. */
-export function toUserObject(u: UserSummary) {
+export function toUserObject(u: UserSummary): UserObject {
   return {
     id: u.id,
     email: u.email,
@@ -15,9 +16,9 @@ export function toUserObject(u: UserSummary) {
     last_sign_in_at: u.lastSignInAt ? u.lastSignInAt.toISOString() : null,
   };
 }
-export type UserObject = ReturnType<typeof toUserObject>;
+export type { GroupObject, UserObject };
 
-export function toGroupObject(g: GroupSummary) {
+export function toGroupObject(g: GroupSummary): GroupObject {
   return {
     id: g.id,
     name: g.name,
@@ -25,4 +26,3 @@ export function toGroupObject(g: GroupSummary) {
     members: g.members.map((m) => ({ id: m.id, email: m.email, name: m.name, role: m.role, disabled: m.disabled })),
   };
 }
-export type GroupObject = ReturnType<typeof toGroupObject>;

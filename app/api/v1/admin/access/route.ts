@@ -3,7 +3,7 @@ import { oidcEnabled } from "@/lib/auth/config";
 import { json, readBody } from "@/lib/http/body";
 import { withSession } from "@/lib/http/with-session";
 import { getSsoDefaultRole, setSsoDefaultRole } from "@/lib/settings/sso-default-role";
-import { z } from "@/lib/schemas/zod";
+import { SsoSettingsBody } from "@/lib/schemas/admin";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -23,10 +23,8 @@ export const GET = withSession(["admin", "auditor"], async () => {
   });
 });
 
-const SsoBody = z.strictObject({ default_role: z.enum(["reviewer", "auditor", "admin"]) });
-
 export const PUT = withSession(["admin"], async (req, { user }) => {
-  const body = await readBody(req, SsoBody);
+  const body = await readBody(req, SsoSettingsBody);
   await setSsoDefaultRole({ role: body.default_role, actor: `user:${user.id}` });
   return json({ sso: { enabled: oidcEnabled(), default_role: body.default_role } });
 });

@@ -2,7 +2,8 @@ import { getPolicyDefaults, createRule } from "@/lib/policy/rules";
 import { json, readJson, readQuery } from "@/lib/http/body";
 import { withAdmin } from "@/lib/http/with-admin";
 import { withSession } from "@/lib/http/with-session";
-import { PositionQuery, ruleObject, ruleObjects } from "./_lib/rule-json";
+import { PositionQuery } from "@/lib/schemas/policy";
+import { ruleObject, ruleObjects } from "./_lib/rule-json";
 
 /** Rules in evaluation order, and the default that applies when none matches. Auditors may read. */
 export const GET = withSession(["admin", "auditor"], async () => {

@@ -3,33 +3,7 @@ import { json, readBody } from "@/lib/http/body";
 import { withAdmin } from "@/lib/http/with-admin";
 import type { PolicyRuleDefinition } from "@/lib/policy/policy-document";
 import { simulateRule } from "@/lib/policy/simulate";
-import { z } from "@/lib/schemas/zod";
-
-const record = z.record(z.string(), z.unknown());
-
-const SimulateBody = z.strictObject({
-  /** The draft rule definition (checked like a save, errors under `rule.`). */
-  rule: z.unknown(),
-  position: z.number().int().min(0).max(10_000).optional(),
-  sample: z
-    .strictObject({
-      action: z.string().min(1).max(128),
-      resource: z.string().max(512).nullable().optional(),
-      params: record.optional(),
-      context: record.optional(),
-      agent: z
-        .strictObject({
-          id: z.string().max(64).optional(),
-          name: z.string().max(64).optional(),
-          tags: z.array(z.string().max(64)).max(100).optional(),
-          trust_level: z.string().max(32).optional(),
-          owner: z.string().max(320).nullable().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  last_n: z.number().int().min(0).max(500).optional(),
-});
+import { SimulateBody } from "@/lib/schemas/policy";
 
 /** Which rule a sample and the last N requests match now, and with the draft in place. Changes nothing. */
 export const POST = withAdmin(async (req) => {

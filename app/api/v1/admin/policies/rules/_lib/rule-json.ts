@@ -1,7 +1,7 @@
 import { db } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { listRules, type RuleVersionView, type RuleView } from "@/lib/policy/rules";
-import { z } from "@/lib/schemas/zod";
+import type { RuleObject, RuleVersionObject } from "@/lib/schemas/policy";
 
 /**
  * The console's view of rules: actors (`user:usr_…`, `admin_token:…`) become
@@ -22,7 +22,7 @@ async function actorLabels(actors: string[]): Promise<Map<string, string>> {
 const label = (labels: Map<string, string>, actor: string) => labels.get(actor) ?? actor;
 
 /** Rules in evaluation order, each with who wrote its current version. */
-export async function ruleObjects(): Promise<ReturnType<typeof toRuleObject>[]> {
+export async function ruleObjects(): Promise<RuleObject[]> {
   const rules = await listRules();
   const current = await db().policyRuleVersion.findMany({
     where: { OR: rules.map((r) => ({ ruleId: r.id, version: r.version })) },
@@ -33,13 +33,13 @@ export async function ruleObjects(): Promise<ReturnType<typeof toRuleObject>[]> 
   return rules.map((r) => toRuleObject(r, label(labels, authors.get(r.id) ?? "")));
 }
 
-export async function ruleObject(id: string) {
+export async function ruleObject(id: string): Promise<RuleObject> {
   const rule = (await ruleObjects()).find((r) => r.id === id);
   if (!rule) throw new AppError("not_found", "no such rule");
   return rule;
 }
 
-function toRuleObject(r: RuleView, updatedBy: string) {
+function toRuleObject(r: RuleView, updatedBy: string): RuleObject {
   return {
     id: r.id,
     name: r.name,
@@ -52,12 +52,7 @@ function toRuleObject(r: RuleView, updatedBy: string) {
   };
 }
 
-export async function versionObjects(versions: RuleVersionView[]) {
+export async function versionObjects(versions: RuleVersionView[]): Promise<RuleVersionObject[]> {
   const labels = await actorLabels(versions.map((v) => v.createdBy));
   return versions.map((v) => ({ version: v.version, definition: v.definition, created_by: label(labels, v.createdBy), created_at: v.createdAt.toISOString() }));
 }
-
-/** `?position=N` (0-based) where a new rule goes; last when omitted. */
-export const PositionQuery = z.strictObject({ position: z.coerce.number().int().min(0).max(10_000).optional() });
-
-export const MoveBody = z.union([z.strictObject({ direction: z.enum(["up", "down"]) }), z.strictObject({ position: z.number().int().min(0).max(10_000) })]);

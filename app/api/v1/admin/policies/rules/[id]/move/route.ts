@@ -1,7 +1,8 @@
 import { moveRule } from "@/lib/policy/rules";
 import { json, readBody } from "@/lib/http/body";
 import { withAdmin } from "@/lib/http/with-admin";
-import { MoveBody, ruleObject, ruleObjects } from "../../_lib/rule-json";
+import { MoveBody } from "@/lib/schemas/policy";
+import { ruleObject, ruleObjects } from "../../_lib/rule-json";
 
 /** Moves a rule one place (`{"direction":"up"}`) or to a 0-based position; answers the new order. */
 export const POST = withAdmin<{ id: string }>(async (req, { admin, params }) => {

@@ -1,0 +1,41 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { publicUrl } from "../env.ts";
+import { registerAdminPaths } from "./admin-paths.ts";
+import { registerAgentPaths } from "./agent-paths.ts";
+import { registerSecuritySchemes, TAG_GROUPS, TAGS } from "./components.ts";
+import { registerOperationsPaths } from "./operations-paths.ts";
+import { registerPolicyPaths } from "./policy-paths.ts";
+import { registerReviewPaths } from "./review-paths.ts";
+
+const DESCRIPTION = `Countersign is a human approval gateway for AI agents: an agent asks before it acts, people (or rules) decide, and the action runs only with a signed, single-use grant.
+
+**The flow.** The agent sends \`POST /api/v1/requests\` with the action, its parameters and why. Rules answer at once (allow, deny) or reviewers decide in the dashboard. The agent waits with \`GET /api/v1/requests/{id}?wait=60\`; once approved it hands \`grant.token\` to the executor, which redeems it (\`POST /api/v1/grants/redeem\`) exactly once, runs the approved action, and the agent reports the outcome.
+
+**Authentication.** Agents send their key (\`Authorization: Bearer csk_…\`). Executors need nothing but the grant. The dashboard's endpoints (reviewer and admin) use the sign-in session and refuse cross-site calls; the policy endpoints also accept admin API tokens (\`Bearer csa_…\`) for automation.
+
+**Conventions.** JSON with \`snake_case\` fields, RFC 3339 UTC timestamps, durations in seconds, ids with a type prefix (\`agt_\`, \`req_\`, \`grt_\`, \`pol_\`, \`usr_\`). Bodies over 64 KiB are refused with 413, unknown fields with 422. Every error is an RFC 9457 problem (\`application/problem+json\`) with a stable \`code\`; validation failures list \`errors\` by path. 429 and 503 carry \`Retry-After\`; a database outage is 503 \`unavailable\` and never approves anything.
+
+**Not described here:** \`/api/auth/*\`, the sign-in endpoints of Auth.js that the dashboard's sign-in page uses (form posts with CSRF tokens and redirects, not an API to call).`;
+
+/** Every operation, registered from the zod schemas the handlers validate with. */
+export function openApiRegistry(): OpenAPIRegistry {
+  const r = new OpenAPIRegistry();
+  registerSecuritySchemes(r);
+  registerAgentPaths(r);
+  registerReviewPaths(r);
+  registerAdminPaths(r);
+  registerPolicyPaths(r);
+  registerOperationsPaths(r);
+  return r;
+}
+
+/** The OpenAPI 3.1 document served at /api/v1/openapi.json and rendered at /docs/api. */
+export function openApiDocument() {
+  return new OpenApiGeneratorV31(openApiRegistry().definitions).generateDocument({
+    openapi: "3.1.0",
+    info: { title: "Countersign API", version: "1.0.0", description: DESCRIPTION },
+    servers: [{ url: publicUrl(), description: "This gateway" }],
+    tags: TAGS,
+    "x-tagGroups": TAG_GROUPS,
+  });
+}

@@ -1,0 +1,261 @@
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
+import { ImportResult, MoveBody, PositionQuery, RuleHistory, RuleList, RuleObject, RuleOrder, SimulateBody, SimulationResult } from "../schemas/policy.ts";
+import { z } from "../schemas/zod.ts";
+import {
+  ADMIN_AUTH,
+  ADMIN_FORBIDDEN,
+  ADMIN_UNAUTHENTICATED,
+  body,
+  type ErrorCase,
+  errors,
+  invalid,
+  json,
+  pathParams,
+  roleForbidden,
+  SESSION_AUTH,
+  SIGNED_OUT,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "./components.ts";
+import * as ex from "./examples.ts";
+
+/*
+ * The policy: the whole document (policy as code) and single rules. Reads
+ * need an admin's or auditor's session; writes take an admin's session or an
+ * admin API token, so CI can apply the policy file.
+ */
+
+const tags = ["Policy"];
+const ruleId = pathParams({ id: { description: "The rule's id (`pol_…`).", example: ex.IDS.rule } });
+const RULE_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such rule (or it was deleted).", detail: "no such rule" };
+const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
+const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
+const INVALID_RULE = invalid("The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent` and `now`).", [
+  { path: "condition", message: "rule large-payments: found > but expecting end of input at column 15" },
+]);
+const DUPLICATE_NAME: ErrorCase = { code: "conflict", when: "Another rule has this name.", detail: "a rule named large-payments already exists" };
+
+/** The simulation body as documented: `rule` is validated as a rule definition (errors under `rule.`). */
+const SimulateBodyDocumented = SimulateBody.extend({ rule: PolicyRuleDefinition }).openapi("SimulateRule");
+
+export function registerPolicyPaths(r: OpenAPIRegistry): void {
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies",
+    operationId: "exportPolicy",
+    summary: "Export the policy document",
+    description:
+      "The whole policy as one document: the default and every rule in evaluation order (disabled ones with `enabled: false`). YAML with `Accept: application/yaml`, JSON otherwise. The same document `countersign policies export` writes; keep it in version control and apply it with the import below.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: {
+        description: "The policy document.",
+        content: {
+          "application/json": { schema: PolicyDocument, examples: { policy: { value: ex.POLICY_DOCUMENT } } },
+          "application/yaml": { schema: PolicyDocument, examples: { policy: { value: ex.POLICY_DOCUMENT_YAML } } },
+        },
+      },
+      ...errors(...WRITE_ERRORS, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/policies",
+    operationId: "importPolicy",
+    summary: "Import the policy document",
+    description: `Replaces the whole rule set with the document (YAML or JSON), all or nothing: a document with any error changes nothing, and the errors name the rule and field. Rules are matched by \`name\`: new ones are added, changed ones get a new version, and rules absent from the document are removed (list disabled rules with \`enabled: false\`). Order is file order.
+
+\`?dry_run=true\` reports what would change and changes nothing: run it in CI on pull requests, and the real import on merge.`,
+    tags,
+    security: ADMIN_AUTH,
+    request: {
+      // The handler reads `dry_run` straight from the URL: only "true" turns it on.
+      query: z.object({ dry_run: z.enum(["true", "false"]).optional().openapi({ description: "`true`: report, change nothing." }) }),
+      body: {
+        required: true,
+        content: {
+          "application/yaml": { schema: PolicyDocument, examples: { policy: { value: ex.POLICY_DOCUMENT_YAML } } },
+          "application/json": { schema: PolicyDocument, examples: { policy: { value: ex.POLICY_DOCUMENT } } },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: "What changed (or, with `dry_run`, would change), by rule name.",
+        content: json(ImportResult, { applied: { value: { dry_run: false, added: ["never-drop-databases"], changed: ["large-payments"], removed: ["old-refund-limit"], unchanged: ["small-refunds"], default_changed: false } } }),
+      },
+      ...errors(
+        ...WRITE_ERRORS,
+        TOO_LARGE,
+        invalid("The document is not valid YAML or JSON, breaks the schema, repeats a rule name, or has a condition that does not compile; nothing was changed.", [
+          { path: "rules.1.condition", message: "rule large-payments: found > but expecting end of input at column 15" },
+        ]),
+        UNAVAILABLE,
+      ),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies/default",
+    operationId: "getPolicyDefault",
+    summary: "Get the default",
+    description: "What applies when no rule matches. Always `require_approval`: the engine fails closed.",
+    tags,
+    security: SESSION_AUTH,
+    responses: { 200: { description: "The default.", content: json(PolicyDefaults, { default: { value: ex.POLICY_DEFAULTS } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/policies/default",
+    operationId: "setPolicyDefault",
+    summary: "Set the default",
+    description: "How many approvals, how long to wait and how long grants live when no rule matches. The effect stays `require_approval`.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { body: body(PolicyDefaults, { stricter: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
+    responses: {
+      200: { description: "The default now in force.", content: json(PolicyDefaults, { saved: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
+      ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("A value is out of range.", [{ path: "default.approvals_required", message: "Too big: expected number to be <=10" }]), UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies/rules",
+    operationId: "listRules",
+    summary: "List rules",
+    description: "Every rule in evaluation order (the first that matches decides), with who saved its current version, and the default that applies when none matches.",
+    tags,
+    security: SESSION_AUTH,
+    responses: {
+      200: { description: "The rules and the default.", content: json(RuleList, { rules: { value: { data: [ex.RULE], default: ex.POLICY_DEFAULTS } } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/policies/rules",
+    operationId: "createRule",
+    summary: "Add a rule",
+    description: "Adds a rule (a definition as in the policy file), last unless `?position=N` places it. It applies to the very next request, on every instance.",
+    tags,
+    security: ADMIN_AUTH,
+    request: {
+      query: PositionQuery,
+      body: body(PolicyRuleDefinition, {
+        approval: { summary: "Two approvals from finance", value: ex.RULE_DEFINITION },
+        allow: { summary: "Allow small refunds", value: ex.SMALL_REFUNDS },
+        deny: { summary: "Never allow", value: ex.NEVER_DROP },
+      }),
+    },
+    responses: {
+      201: { description: "The new rule.", content: json(RuleObject, { created: { value: ex.RULE } }) },
+      ...errors(...WRITE_ERRORS, DUPLICATE_NAME, TOO_LARGE, INVALID_RULE, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies/rules/{id}",
+    operationId: "getRule",
+    summary: "Get a rule",
+    tags,
+    description: "One rule with its current definition.",
+    security: SESSION_AUTH,
+    request: { params: ruleId },
+    responses: { 200: { description: "The rule.", content: json(RuleObject, { rule: { value: ex.RULE } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/policies/rules/{id}",
+    operationId: "updateRule",
+    summary: "Edit a rule",
+    description: "Saves a new version; the body is the whole definition. Requests already decided keep pointing at the version that decided them. An unchanged definition keeps the version.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: ruleId, body: body(PolicyRuleDefinition, { edit: { value: { ...ex.RULE_DEFINITION, approvals_required: 3 } } }) },
+    responses: {
+      200: { description: "The rule after the edit.", content: json(RuleObject, { saved: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, approvals_required: 3 } } } }) },
+      ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, DUPLICATE_NAME, TOO_LARGE, INVALID_RULE, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "delete",
+    path: "/api/v1/admin/policies/rules/{id}",
+    operationId: "deleteRule",
+    summary: "Delete a rule",
+    description: "Takes the rule out of evaluation. Its versions stay, since decided requests point at them.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: ruleId },
+    responses: { 204: { description: "Deleted." }, ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+  });
+  for (const [action, enabled] of [["enable", true], ["disable", false]] as const) {
+    r.registerPath({
+      method: "post",
+      path: `/api/v1/admin/policies/rules/{id}/${action}`,
+      operationId: `${action}Rule`,
+      summary: enabled ? "Enable a rule" : "Disable a rule",
+      description: enabled
+        ? "Puts a disabled rule back into evaluation. No new version: the switch is not part of the definition."
+        : "Keeps the rule but skips it in evaluation. No new version: the switch is not part of the definition.",
+      tags,
+      security: ADMIN_AUTH,
+      request: { params: ruleId },
+      responses: {
+        200: { description: "The rule.", content: json(RuleObject, { rule: { value: { ...ex.RULE, enabled, definition: { ...ex.RULE_DEFINITION, enabled } } } }) },
+        ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
+      },
+    });
+  }
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/policies/rules/{id}/history",
+    operationId: "getRuleHistory",
+    summary: "A rule's versions",
+    description: "Every version of the rule, newest first: who saved it, when, and its definition.",
+    tags,
+    security: SESSION_AUTH,
+    request: { params: ruleId },
+    responses: { 200: { description: "The versions.", content: json(RuleHistory, { history: { value: { data: [ex.RULE_VERSION] } } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/policies/rules/{id}/move",
+    operationId: "moveRule",
+    summary: "Move a rule",
+    description: "Moves a rule one place up or down, or to a 0-based position. Order matters: the first rule that matches decides. Answers every rule in the new order.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: ruleId, body: body(MoveBody, { up: { value: { direction: "up" } }, to_top: { value: { position: 0 } } }) },
+    responses: {
+      200: { description: "All rules, in the new order.", content: json(RuleOrder, { order: { value: { data: [{ ...ex.RULE, position: 0 }] } } }) },
+      ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, TOO_LARGE, invalid("The body is neither a direction nor a position."), UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/policies/simulate",
+    operationId: "simulateRule",
+    summary: "Simulate a draft rule",
+    description:
+      "Before saving a rule: which rule decides a sample request, and each of the last `last_n` real requests (up to 500), now and with the draft in place, and whether the outcome changes. A draft with the name of an existing rule replaces it. Changes nothing. The rows are camelCase, as the console uses them.",
+    tags,
+    security: ADMIN_AUTH,
+    request: {
+      body: body(SimulateBodyDocumented, {
+        sample: {
+          summary: "A sample request and the last 100 real ones",
+          value: { rule: ex.SMALL_REFUNDS, sample: { action: "payments.refund", params: { amount: 40, currency: "USD" }, agent: { name: "billing-agent", tags: ["finance"] } }, last_n: 100 },
+        },
+      }),
+    },
+    responses: {
+      200: { description: "One row per request tried.", content: json(SimulationResult, { result: { value: ex.SIMULATION } }) },
+      ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("The body breaks the schema, or the draft is not a valid rule (errors under `rule.`).", [{ path: "rule.condition", message: "rule small-refunds: found > but expecting end of input at column 15" }]), UNAVAILABLE),
+    },
+  });
+}

@@ -1,0 +1,100 @@
+import { PolicyDefaults, PolicyRuleDefinition } from "../policy/policy-document.ts";
+import { anyObject } from "./json.ts";
+import { z } from "./zod.ts";
+
+// The policy console's API (rules one at a time, simulation, import results),
+// beside the policy file's own schemas in lib/policy/policy-document.ts.
+
+/** `?position=N` (0-based) where a new rule goes; last when omitted. */
+export const PositionQuery = z.strictObject({ position: z.coerce.number().int().min(0).max(10_000).optional() });
+
+export const MoveBody = z
+  .union([z.strictObject({ direction: z.enum(["up", "down"]) }), z.strictObject({ position: z.number().int().min(0).max(10_000) })])
+  .openapi("MoveRule", { description: "One place up or down, or to a 0-based position." });
+
+
+export const SimulateBody = z
+  .strictObject({
+    /** The draft rule definition (checked like a save, errors under `rule.`). */
+    rule: z.unknown(),
+    position: z.number().int().min(0).max(10_000).optional(),
+    sample: z
+      .strictObject({
+        action: z.string().min(1).max(128),
+        resource: z.string().max(512).nullable().optional(),
+        params: anyObject.optional(),
+        context: anyObject.optional(),
+        agent: z
+          .strictObject({
+            id: z.string().max(64).optional(),
+            name: z.string().max(64).optional(),
+            tags: z.array(z.string().max(64)).max(100).optional(),
+            trust_level: z.string().max(32).optional(),
+            owner: z.string().max(320).nullable().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    last_n: z.number().int().min(0).max(500).optional(),
+  });
+
+const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23T04:00:00.000Z" });
+
+export const RuleObject = z
+  .object({
+    id: z.string().openapi({ example: "pol_01jb7y8m2q3w4e5r6t7y8u9i0p" }),
+    name: z.string(),
+    position: z.number().int().openapi({ description: "0-based place in evaluation order." }),
+    enabled: z.boolean(),
+    version: z.number().int().openapi({ description: "Bumped by every saved change to the definition; requests record the version that decided them." }),
+    definition: PolicyRuleDefinition,
+    updated_at: timestamp,
+    updated_by: z.string().openapi({ description: "Who saved the current version: an email, `admin token <name>`, or an actor id." }),
+  })
+  .openapi("Rule");
+export type RuleObject = z.infer<typeof RuleObject>;
+
+export const RuleList = z.object({ data: z.array(RuleObject), default: PolicyDefaults }).openapi("RuleList");
+export const RuleOrder = z.object({ data: z.array(RuleObject) }).openapi("RuleOrder", { description: "Every rule, in the new evaluation order." });
+
+export const RuleVersionObject = z
+  .object({
+    version: z.number().int(),
+    definition: PolicyRuleDefinition.omit({ enabled: true }).openapi({ description: "The definition as saved; `enabled` is the rule's switch, not part of a version." }),
+    created_by: z.string(),
+    created_at: timestamp,
+  })
+  .openapi("RuleVersion");
+export type RuleVersionObject = z.infer<typeof RuleVersionObject>;
+
+export const RuleHistory = z.object({ data: z.array(RuleVersionObject) }).openapi("RuleHistory");
+
+export const ImportResult = z
+  .object({
+    dry_run: z.boolean(),
+    added: z.array(z.string()),
+    changed: z.array(z.string()),
+    removed: z.array(z.string()),
+    unchanged: z.array(z.string()),
+    default_changed: z.boolean(),
+  })
+  .openapi("PolicyImportResult", { description: "Rule names by what the import did (or, with `dry_run`, would do)." });
+
+const Effect = z.enum(["allow", "deny", "require_approval"]);
+const MatchedRule = z.object({ ruleId: z.string(), ruleName: z.string(), effect: Effect });
+
+// camelCase, unlike the rest of the API: these are the console's simulation rows as the engine reports them.
+export const SimulatedOutcome = z
+  .object({
+    source: z.string().openapi({ description: "`sample`, or the id of a real request." }),
+    action: z.string(),
+    agentName: z.string(),
+    current: MatchedRule,
+    withDraft: MatchedRule,
+    draftMatches: z.boolean().openapi({ description: "The draft decides this request." }),
+    effectChanged: z.boolean(),
+  })
+  .openapi("SimulatedOutcome");
+export type SimulatedOutcome = z.infer<typeof SimulatedOutcome>;
+
+export const SimulationResult = z.object({ data: z.array(SimulatedOutcome) }).openapi("SimulationResult");

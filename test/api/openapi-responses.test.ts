@@ -1,0 +1,197 @@
+import type { ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ZodType } from "zod";
+import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
+import { closeHub } from "../../lib/events/hub.ts";
+import { openApiRegistry } from "../../lib/openapi/index.ts";
+import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
+import { agentFetch, baseUrl, newUser, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
+
+// Walks the API as an integrator would and checks every answer against the
+// operation's documented response for that status: the schema accepts it and
+// names every field (zod drops unnamed keys, so a difference is an
+// undocumented field). Shared state (the policy default, SSO settings, other
+// suites' rules) is read or written back unchanged.
+
+const routes = openApiRegistry()
+  .definitions.filter((d): d is { type: "route"; route: RouteConfig } => d.type === "route")
+  .map((d) => d.route);
+
+const seen = new Set<string>();
+
+/** Asserts `res` is a documented answer of `method path` (a path template), and returns its body. */
+async function documented(res: Response, method: string, path: string): Promise<any> {
+  const route = routes.find((r) => r.method === method && r.path === path);
+  expect(route, `${method} ${path} is documented`).toBeDefined();
+  const label = `${method} ${path} → ${res.status}`;
+  const response = route!.responses[String(res.status)] as ResponseConfig | undefined;
+  expect(response, `${label} is a documented status (${await res.clone().text()})`).toBeDefined();
+  seen.add(`${method} ${path}`);
+  if (res.status === 204) {
+    expect(response!.content).toBeUndefined();
+    return null;
+  }
+  const mediaType = (res.headers.get("content-type") ?? "").split(";")[0].trim();
+  const media = response!.content?.[mediaType];
+  expect(media, `${label} answers a documented content type (${mediaType})`).toBeDefined();
+  const text = await res.text();
+  const body = mediaType.endsWith("json") ? JSON.parse(text) : mediaType === "application/yaml" ? parsePolicyText(text) : text;
+  const parsed = (media!.schema as ZodType).safeParse(body);
+  expect(parsed.success, `${label}: ${parsed.error?.message}\n${text.slice(0, 2000)}`).toBe(true);
+  expect(parsed.data, `${label}: every field is documented`).toEqual(body);
+  return body;
+}
+
+let adminCookie: string;
+let reviewerCookie: string;
+let reviewerId: string;
+let adminToken: string;
+
+beforeAll(async () => {
+  const [admin, reviewer] = await Promise.all([newUser("admin"), newUser("reviewer")]);
+  reviewerId = reviewer.id;
+  [adminCookie, reviewerCookie] = await Promise.all([signIn(admin), signIn(reviewer)]);
+  ({ token: adminToken } = await createAdminToken({ name: unique("openapi"), actor: "test" }));
+});
+afterAll(async () => {
+  await closeHub();
+});
+
+const admin = (path: string, init: Parameters<typeof reviewerFetch>[2] = {}) => reviewerFetch(adminCookie, path, init);
+const withToken = (path: string, init: RequestInit = {}) => fetch(baseUrl() + path, { ...init, headers: { ...(init.headers as object), authorization: `Bearer ${adminToken}` } });
+
+describe("real answers match the documented responses", () => {
+  let agent: { id: string; name: string; key: string };
+  let requestId: string;
+  let grantToken: string;
+
+  it("admin: agents and keys", async () => {
+    const name = unique("openapi-agent");
+    const created = await documented(await admin("/api/v1/admin/agents", { method: "POST", json: { name, owner: "owner@example.test", tags: ["docs"], key_expires_in_days: 30 } }), "post", "/api/v1/admin/agents");
+    agent = { id: created.agent.id, name, key: created.key };
+    await documented(await admin("/api/v1/admin/agents"), "get", "/api/v1/admin/agents");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}`), "get", "/api/v1/admin/agents/{id}");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}`, { method: "PATCH", json: { description: "Documented", trust_level: "elevated" } }), "patch", "/api/v1/admin/agents/{id}");
+    const issued = await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys`, { method: "POST", json: { expires_in_days: 7 } }), "post", "/api/v1/admin/agents/{id}/keys");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys`), "get", "/api/v1/admin/agents/{id}/keys");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/keys/{keyId}/revoke");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/keys/{keyId}/revoke");
+    await documented(await admin("/api/v1/admin/agents/agt_nosuchagent", { method: "PATCH", json: { description: "x" } }), "patch", "/api/v1/admin/agents/{id}");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/agents"), "get", "/api/v1/admin/agents");
+
+    const other = await documented(await admin("/api/v1/admin/agents", { method: "POST", json: { name: unique("openapi-stop") } }), "post", "/api/v1/admin/agents");
+    await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/suspend`, { method: "POST", json: { reason: "docs" } }), "post", "/api/v1/admin/agents/{id}/suspend");
+    await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
+    await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/retire`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/retire");
+    await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
+  });
+
+  it("admin: policy (rules scoped to this suite's agent; the default written back unchanged)", async () => {
+    const definition = { name: unique("openapi-rule"), agents: { names: [agent.name] }, actions: ["docs.*"], effect: "require_approval", approvals_required: 1 };
+    const rule = await documented(await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify(definition) }), "post", "/api/v1/admin/policies/rules");
+    await documented(await admin("/api/v1/admin/policies/rules"), "get", "/api/v1/admin/policies/rules");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`), "get", "/api/v1/admin/policies/rules/{id}");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, description: "edited" } }), "put", "/api/v1/admin/policies/rules/{id}");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, condition: "params.amount >" } }), "put", "/api/v1/admin/policies/rules/{id}");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/history`), "get", "/api/v1/admin/policies/rules/{id}/history");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/disable`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/disable");
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/enable`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/enable");
+    const current = await (await admin(`/api/v1/admin/policies/rules/${rule.id}`)).json();
+    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/move`, { method: "POST", json: { position: current.position } }), "post", "/api/v1/admin/policies/rules/{id}/move");
+    await documented(
+      await admin("/api/v1/admin/policies/simulate", { method: "POST", json: { rule: { ...definition, effect: "allow" }, sample: { action: "docs.read", agent: { name: agent.name } } } }),
+      "post",
+      "/api/v1/admin/policies/simulate",
+    );
+
+    const defaults = await documented(await admin("/api/v1/admin/policies/default"), "get", "/api/v1/admin/policies/default");
+    await documented(await withToken("/api/v1/admin/policies/default", { method: "PUT", body: JSON.stringify(defaults) }), "put", "/api/v1/admin/policies/default");
+    await documented(await withToken("/api/v1/admin/policies"), "get", "/api/v1/admin/policies");
+    const yaml = await withToken("/api/v1/admin/policies", { headers: { accept: "application/yaml" } });
+    const exported = await documented(yaml.clone(), "get", "/api/v1/admin/policies");
+    await documented(await withToken("/api/v1/admin/policies?dry_run=true", { method: "PUT", body: await yaml.text() }), "put", "/api/v1/admin/policies");
+    expect(exported.rules.some((r: { name: string }) => r.name === definition.name)).toBe(true);
+    await documented(await withToken("/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 2\n" }), "put", "/api/v1/admin/policies");
+    await documented(await agentFetch(agent.key, "/api/v1/admin/policies"), "get", "/api/v1/admin/policies");
+
+    const doomed = await documented(await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify({ ...definition, name: unique("openapi-doomed") }) }), "post", "/api/v1/admin/policies/rules");
+    await documented(await withToken(`/api/v1/admin/policies/rules/${doomed.id}`, { method: "DELETE" }), "delete", "/api/v1/admin/policies/rules/{id}");
+    await documented(await withToken(`/api/v1/admin/policies/rules/${doomed.id}`, { method: "DELETE" }), "delete", "/api/v1/admin/policies/rules/{id}");
+  });
+
+  it("agent, reviewer and executor: ask, decide, redeem, report", async () => {
+    const ask = { action: "docs.publish", resource: "page:api", params: { version: 2 }, summary: "Publish the API reference", context: { on_behalf_of: "someone@example.test" } };
+    const created = await documented(await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: ask, headers: { "idempotency-key": unique("docs") } }), "post", "/api/v1/requests");
+    requestId = created.id;
+    expect(created.status).toBe("pending");
+    await documented(await agentFetch(agent.key, "/api/v1/requests?status=pending&limit=5"), "get", "/api/v1/requests");
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}?wait=0`), "get", "/api/v1/requests/{id}");
+    await documented(await agentFetch(agent.key, "/api/v1/requests/req_00000000000000000000000000"), "get", "/api/v1/requests/{id}");
+    await documented(await agentFetch("csk_nope", "/api/v1/requests"), "get", "/api/v1/requests");
+    await documented(await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: { ...ask, unknown_field: 1 } }), "post", "/api/v1/requests");
+
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/review/requests?status=pending&action=docs.publish`), "get", "/api/v1/review/requests");
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/review/requests/${requestId}`), "get", "/api/v1/review/requests/{id}");
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "deny" } }), "post", "/api/v1/requests/{id}/decisions");
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve" }, origin: "https://evil.example" }), "post", "/api/v1/requests/{id}/decisions");
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve", reason: "ok" } }), "post", "/api/v1/requests/{id}/decisions");
+    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve" } }), "post", "/api/v1/requests/{id}/decisions");
+
+    const approved = await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}`), "get", "/api/v1/requests/{id}");
+    grantToken = approved.grant.token;
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded" } }), "post", "/api/v1/requests/{id}/outcome");
+    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 3 } }) }), "post", "/api/v1/grants/redeem");
+    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 2 } }) }), "post", "/api/v1/grants/redeem");
+    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken }) }), "post", "/api/v1/grants/redeem");
+    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "not.a.jwt" }) }), "post", "/api/v1/grants/redeem");
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded", detail: "published" } }), "post", "/api/v1/requests/{id}/outcome");
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "failed" } }), "post", "/api/v1/requests/{id}/outcome");
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/cancel`, { method: "POST" }), "post", "/api/v1/requests/{id}/cancel");
+
+    const second = await (await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: ask })).json();
+    await documented(await agentFetch(agent.key, `/api/v1/requests/${second.id}/cancel`, { method: "POST" }), "post", "/api/v1/requests/{id}/cancel");
+
+    const stream = await reviewerFetch(reviewerCookie, "/api/v1/review/stream", { signal: AbortSignal.timeout(5_000) });
+    expect(stream.status).toBe(200);
+    const route = routes.find((r) => r.path === "/api/v1/review/stream")!;
+    expect(Object.keys((route.responses[200] as ResponseConfig).content!)).toEqual([stream.headers.get("content-type")]);
+    seen.add("get /api/v1/review/stream");
+    await stream.body?.cancel();
+    await documented(await fetch(`${baseUrl()}/api/v1/review/stream`), "get", "/api/v1/review/stream");
+  });
+
+  it("admin: users, groups and access", async () => {
+    const email = `${unique("invitee")}@example.test`;
+    const invited = await documented(await admin("/api/v1/admin/users", { method: "POST", json: { email, role: "reviewer", name: "Invitee" } }), "post", "/api/v1/admin/users");
+    await documented(await admin("/api/v1/admin/users", { method: "POST", json: { email, role: "reviewer" } }), "post", "/api/v1/admin/users");
+    await documented(await admin("/api/v1/admin/users"), "get", "/api/v1/admin/users");
+    await documented(await admin(`/api/v1/admin/users/${invited.user.id}`), "get", "/api/v1/admin/users/{id}");
+    await documented(await admin(`/api/v1/admin/users/${invited.user.id}`, { method: "PATCH", json: { role: "auditor" } }), "patch", "/api/v1/admin/users/{id}");
+    await documented(await admin(`/api/v1/admin/users/${invited.user.id}/reset-password`, { method: "POST" }), "post", "/api/v1/admin/users/{id}/reset-password");
+
+    const group = unique("docs").toLowerCase();
+    await documented(await admin("/api/v1/admin/groups", { method: "POST", json: { name: group } }), "post", "/api/v1/admin/groups");
+    await documented(await admin(`/api/v1/admin/groups/${group}/members`, { method: "POST", json: { email } }), "post", "/api/v1/admin/groups/{name}/members");
+    await documented(await admin(`/api/v1/admin/groups/${group}/members`, { method: "POST", json: { user_id: reviewerId } }), "post", "/api/v1/admin/groups/{name}/members");
+    await documented(await admin("/api/v1/admin/groups"), "get", "/api/v1/admin/groups");
+    await documented(await admin(`/api/v1/admin/groups/${group}/members/${reviewerId}`, { method: "DELETE" }), "delete", "/api/v1/admin/groups/{name}/members/{userId}");
+
+    await documented(await admin("/api/v1/admin/access"), "get", "/api/v1/admin/access");
+    await documented(await admin("/api/v1/admin/access", { method: "PUT", json: { default_role: "owner" } }), "put", "/api/v1/admin/access");
+    const token = await documented(await admin("/api/v1/admin/tokens", { method: "POST", json: { name: unique("docs-ci") } }), "post", "/api/v1/admin/tokens");
+    await documented(await admin(`/api/v1/admin/tokens/${token.id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
+    await documented(await admin("/api/v1/admin/tokens/nosuchtoken/revoke", { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
+  });
+
+  it("operations and the executor's keys", async () => {
+    await documented(await fetch(`${baseUrl()}/api/health`), "get", "/api/health");
+    await documented(await fetch(`${baseUrl()}/api/metrics`), "get", "/api/metrics");
+    await documented(await fetch(`${baseUrl()}/.well-known/jwks.json`), "get", "/.well-known/jwks.json");
+    await documented(await fetch(`${baseUrl()}/api/v1/openapi.json`), "get", "/api/v1/openapi.json");
+  });
+
+  it("called every documented operation", () => {
+    // (PUT /api/v1/admin/access only with an invalid body: changing SSO's default role would race the access suite.)
+    expect(routes.map((r) => `${r.method} ${r.path}`).filter((op) => !seen.has(op))).toEqual([]);
+  });
+});
