@@ -311,11 +311,11 @@ export const SIMULATION = {
     {
       source: "sample",
       action: "payments.refund",
-      agentName: "billing-agent",
-      current: { ruleId: "pol_builtin_default", ruleName: "Built-in: one approval by any reviewer", effect: "require_approval" as const },
-      withDraft: { ruleId: "pol_draft", ruleName: "small-refunds", effect: "allow" as const },
-      draftMatches: true,
-      effectChanged: true,
+      agent_name: "billing-agent",
+      current: { rule_id: "pol_builtin_default", rule_name: "Built-in: one approval by any reviewer", effect: "require_approval" as const },
+      with_draft: { rule_id: "pol_draft", rule_name: "small-refunds", effect: "allow" as const },
+      draft_matches: true,
+      effect_changed: true,
     },
   ],
 };

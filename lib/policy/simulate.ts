@@ -68,18 +68,18 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
     return {
       source,
       action: input.action,
-      agentName: input.agent.name,
+      agent_name: input.agent.name,
       current: before,
-      withDraft: after,
-      draftMatches: firstMatch(withDraft.rules, input, now) === drafted,
-      effectChanged: before.effect !== after.effect,
+      with_draft: after,
+      draft_matches: firstMatch(withDraft.rules, input, now) === drafted,
+      effect_changed: before.effect !== after.effect,
     };
   });
 }
 
 function describe(ruleSet: RuleSet, input: PolicyInput, now: Date) {
   const p = decide(ruleSet, input, now);
-  return { ruleId: p.id, ruleName: p.name, effect: p.effect };
+  return { rule_id: p.id, rule_name: p.name, effect: p.effect };
 }
 
 async function recentRequests(n: number): Promise<{ source: string; input: PolicyInput }[]> {

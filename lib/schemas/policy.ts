@@ -81,18 +81,17 @@ export const ImportResult = z
   .openapi("PolicyImportResult", { description: "Rule names by what the import did (or, with `dry_run`, would do)." });
 
 const Effect = z.enum(["allow", "deny", "require_approval"]);
-const MatchedRule = z.object({ ruleId: z.string(), ruleName: z.string(), effect: Effect });
+const MatchedRule = z.object({ rule_id: z.string(), rule_name: z.string(), effect: Effect });
 
-// camelCase, unlike the rest of the API: these are the console's simulation rows as the engine reports them.
 export const SimulatedOutcome = z
   .object({
     source: z.string().openapi({ description: "`sample`, or the id of a real request." }),
     action: z.string(),
-    agentName: z.string(),
+    agent_name: z.string(),
     current: MatchedRule,
-    withDraft: MatchedRule,
-    draftMatches: z.boolean().openapi({ description: "The draft decides this request." }),
-    effectChanged: z.boolean(),
+    with_draft: MatchedRule,
+    draft_matches: z.boolean().openapi({ description: "The draft decides this request." }),
+    effect_changed: z.boolean(),
   })
   .openapi("SimulatedOutcome");
 export type SimulatedOutcome = z.infer<typeof SimulatedOutcome>;

@@ -128,12 +128,12 @@ describe("policy console endpoints", () => {
     });
     expect(res.status).toBe(200);
     const { data } = await res.json();
-    expect(data[0]).toMatchObject({ source: "sample", draftMatches: true, withDraft: { ruleName: draft.name, effect: "require_approval" } });
-    expect(data.some((r: any) => r.source !== "sample" && r.agentName === agent.name && r.draftMatches)).toBe(true);
+    expect(data[0]).toMatchObject({ source: "sample", draft_matches: true, with_draft: { rule_name: draft.name, effect: "require_approval" } });
+    expect(data.some((r: any) => r.source !== "sample" && r.agent_name === agent.name && r.draft_matches)).toBe(true);
     expect((await listRules()).data.some((r) => r.name === draft.name)).toBe(false);
 
     const below = await (await asAdmin("/simulate", { method: "POST", json: { rule: draft, sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } } } })).json();
-    expect(below.data).toEqual([expect.objectContaining({ source: "sample", draftMatches: false })]);
+    expect(below.data).toEqual([expect.objectContaining({ source: "sample", draft_matches: false })]);
 
     const bad = await expectProblem(await asAdmin("/simulate", { method: "POST", json: { rule: { ...draft, condition: "params.amount >" }, sample: { action: "x" } } }), 422, "validation_failed");
     expect(bad.errors?.[0]).toMatchObject({ path: "rule.condition", message: expect.stringMatching(/at column \d+/) });

@@ -171,9 +171,9 @@ describe("rules decide requests", () => {
     await create(agent, { params: { amount: 50 } });
     const draft = ruleFor(agent, { effect: "deny", condition: "params.amount < 100", reason: "small" }) as any;
     const results = await simulateRule({ draft, position: 0, sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } }, lastN: 20 });
-    expect(results[0]).toMatchObject({ source: "sample", draftMatches: true, current: { effect: "require_approval" }, withDraft: { effect: "deny", ruleName: draft.name }, effectChanged: true });
-    expect(results.some((r) => r.agentName === agent.name && r.source !== "sample" && r.draftMatches)).toBe(true);
-    expect(results.filter((r) => r.agentName !== agent.name).every((r) => !r.draftMatches)).toBe(true);
+    expect(results[0]).toMatchObject({ source: "sample", draft_matches: true, current: { effect: "require_approval" }, with_draft: { effect: "deny", rule_name: draft.name }, effect_changed: true });
+    expect(results.some((r) => r.agent_name === agent.name && r.source !== "sample" && r.draft_matches)).toBe(true);
+    expect(results.filter((r) => r.agent_name !== agent.name).every((r) => !r.draft_matches)).toBe(true);
   });
 });
 

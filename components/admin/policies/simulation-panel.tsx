@@ -7,11 +7,11 @@ import type { Effect, SimulatedOutcome } from "./types";
 
 const EFFECT_TONE: Record<Effect, string> = { allow: "text-emerald-700", deny: "text-red-700", require_approval: "text-amber-800" };
 
-function Outcome({ label, o }: { label: string; o: { ruleName: string; effect: Effect } }) {
+function Outcome({ label, o }: { label: string; o: { rule_name: string; effect: Effect } }) {
   return (
     <span className="min-w-0">
       <span className="block text-[11px] uppercase tracking-wide text-zinc-400">{label}</span>
-      <span className="block break-all text-zinc-900">{o.ruleName}</span>
+      <span className="block break-all text-zinc-900">{o.rule_name}</span>
       <span className={`text-xs font-medium ${EFFECT_TONE[o.effect]}`}>{EFFECT_LABEL[o.effect]}</span>
     </span>
   );
@@ -20,8 +20,8 @@ function Outcome({ label, o }: { label: string; o: { ruleName: string; effect: E
 /** Which rule each request matches now and with the draft in place. */
 function Results({ results }: { results: SimulatedOutcome[] }) {
   if (results.length === 0) return <p className="text-sm text-zinc-500">No requests to replay yet.</p>;
-  const matched = results.filter((r) => r.draftMatches).length;
-  const changed = results.filter((r) => r.effectChanged).length;
+  const matched = results.filter((r) => r.draft_matches).length;
+  const changed = results.filter((r) => r.effect_changed).length;
   return (
     <div className="space-y-2">
       <p className="text-xs text-zinc-600" data-testid="simulation-summary">
@@ -33,20 +33,20 @@ function Results({ results }: { results: SimulatedOutcome[] }) {
             key={`${r.source}-${i}`}
             data-testid="simulation-row"
             data-source={r.source}
-            data-draft-matches={r.draftMatches}
-            className={`space-y-2 px-3 py-2.5 text-sm ${r.draftMatches ? "bg-sky-50/60" : ""}`}
+            data-draft-matches={r.draft_matches}
+            className={`space-y-2 px-3 py-2.5 text-sm ${r.draft_matches ? "bg-sky-50/60" : ""}`}
           >
             <div className="flex flex-wrap items-baseline justify-between gap-x-3 gap-y-1">
               <span className="min-w-0">
                 <span className="font-mono text-xs text-zinc-900">{r.action}</span>
                 <span className="text-xs text-zinc-500">
                   {" "}
-                  · {r.source === "sample" ? "sample" : r.source} · {r.agentName}
+                  · {r.source === "sample" ? "sample" : r.source} · {r.agent_name}
                 </span>
               </span>
               <span className="flex shrink-0 items-center gap-1.5 text-xs">
-                {r.draftMatches ? <span className="rounded bg-sky-100 px-1.5 py-0.5 font-medium text-sky-800">draft matches</span> : null}
-                {r.effectChanged ? (
+                {r.draft_matches ? <span className="rounded bg-sky-100 px-1.5 py-0.5 font-medium text-sky-800">draft matches</span> : null}
+                {r.effect_changed ? (
                   <span className="rounded bg-amber-100 px-1.5 py-0.5 font-medium text-amber-900">outcome changes</span>
                 ) : (
                   <span className="text-zinc-400">no change</span>
@@ -55,7 +55,7 @@ function Results({ results }: { results: SimulatedOutcome[] }) {
             </div>
             <div className="grid grid-cols-2 gap-3">
               <Outcome label="Now" o={r.current} />
-              <Outcome label="With the draft" o={r.withDraft} />
+              <Outcome label="With the draft" o={r.with_draft} />
             </div>
           </li>
         ))}

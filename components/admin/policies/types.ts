@@ -47,11 +47,11 @@ export interface RuleVersion {
 export interface SimulatedOutcome {
   source: string;
   action: string;
-  agentName: string;
-  current: { ruleId: string; ruleName: string; effect: Effect };
-  withDraft: { ruleId: string; ruleName: string; effect: Effect };
-  draftMatches: boolean;
-  effectChanged: boolean;
+  agent_name: string;
+  current: { rule_id: string; rule_name: string; effect: Effect };
+  with_draft: { rule_id: string; rule_name: string; effect: Effect };
+  draft_matches: boolean;
+  effect_changed: boolean;
 }
 
 export interface FieldError {
