@@ -1,8 +1,8 @@
 import { CountersignError, CountersignNetworkError, redeemGrant, verifyGrant, type ApprovalResult } from "@countersign/sdk";
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { canonicalSha256 } from "../../../lib/crypto.ts";
 import { closeHub } from "../../../lib/events/hub.ts";
+import { freePort } from "../../../test/support/test-server.ts";
 import { baseUrl, newAgent, type TestAgent } from "../../../test/support/fixtures.ts";
 import { clientFor, lostResponse, problemResponse, QUICK_RETRY, ruleFor, uniqueAction, wrapFetch } from "./helpers.ts";
 
@@ -20,17 +20,6 @@ async function approved(agent?: TestAgent): Promise<{ agent: TestAgent; action: 
   const result = await clientFor(agent).requestApproval({ action, summary: "grant test", resource: "thing:1", params: PARAMS });
   if (result.status !== "approved" || !result.grant.token) throw new Error(`expected a live grant, got ${result.status}`);
   return { agent, action, token: result.grant.token, result };
-}
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 describe("redeemGrant", () => {
@@ -77,7 +66,7 @@ describe("redeemGrant", () => {
 
   it("is retried when nothing was sent (connection refused) and on 503 unavailable, then redeems once", async () => {
     const { agent, token } = await approved();
-    const port = await closedPort();
+    const port = await freePort();
     const { fetch, calls } = wrapFetch(async ({ n, url, init, real }) => {
       if (n === 1) return globalThis.fetch(url.replace(new URL(url).origin, `http://127.0.0.1:${port}`), init);
       if (n === 2) return problemResponse(503, "unavailable", { "retry-after": "0" });
@@ -136,7 +125,7 @@ describe("verifyGrant", () => {
 
   it("says the key set is unreachable with a network error, and wants an issuer it cannot derive", async () => {
     const { token } = await approved();
-    const port = await closedPort();
+    const port = await freePort();
     await expect(verifyGrant(token, { jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json` })).rejects.toBeInstanceOf(CountersignNetworkError);
     await expect(verifyGrant(token, { jwksUrl: `${baseUrl()}/keys.json` })).rejects.toThrow(/issuer/);
   });

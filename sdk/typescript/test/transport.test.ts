@@ -1,7 +1,7 @@
 import { Countersign, CountersignError, CountersignNetworkError } from "@countersign/sdk";
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeHub } from "../../../lib/events/hub.ts";
+import { freePort } from "../../../test/support/test-server.ts";
 import { baseUrl, newAgent } from "../../../test/support/fixtures.ts";
 import { clientFor, lostResponse, problemResponse, QUICK_RETRY, ruleFor, uniqueAction, wrapFetch } from "./helpers.ts";
 
@@ -12,17 +12,6 @@ afterAll(async () => {
 const ask = (action: string, labels: Record<string, string> = {}) => ({ action, summary: `Test ${action}`, params: { n: 1 }, context: { labels } });
 
 /** A port nothing listens on: connecting is refused for real. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe("retries", () => {
   it("reuses the idempotency key when a create's answer is lost: one request, the original returned", async () => {
     const agent = await newAgent();
@@ -65,7 +54,7 @@ describe("retries", () => {
     const agent = await newAgent();
     const action = uniqueAction();
     await ruleFor(agent, action, "allow");
-    const port = await closedPort();
+    const port = await freePort();
     const { fetch, calls } = wrapFetch(async ({ n, url, init, real }) => {
       if (n === 1) return problemResponse(503, "unavailable");
       if (n === 2) return new Response("<html>Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } });
@@ -99,7 +88,7 @@ describe("retries", () => {
     expect(error).toMatchObject({ status: 503, code: "unavailable" });
     expect(always503.calls).toHaveLength(3);
 
-    const port = await closedPort();
+    const port = await freePort();
     const down = new Countersign({ url: `http://127.0.0.1:${port}`, agentKey: agent.key, retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 2 } });
     const network = await down.listRequests().catch((e: unknown) => e);
     expect(network).toBeInstanceOf(CountersignNetworkError);

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { AdminTabs } from "@/components/admin/admin-tabs";
+import { AgentNotLoaded } from "@/components/admin/agent-not-loaded";
 import { AgentForm } from "@/components/admin/agent-form";
 import { AgentStatusBadge } from "@/components/admin/agent-status-badge";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
@@ -12,12 +13,9 @@ import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button, inputClass, Tags } from "@/components/admin/ui";
 import { formatDateTime } from "@/components/format";
 import { Card, Field, Fields, Muted } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
-import { BotIcon, ChevronLeftIcon, SpinnerIcon } from "@/components/ui/icons";
-import { LoadError } from "@/components/ui/load-error";
+import { ChevronLeftIcon } from "@/components/ui/icons";
 import { Notice } from "@/components/ui/notice";
 import { useNow } from "@/components/use-now";
-import { ProblemError } from "../../../_review/review-api";
 import { useAgent, useAgentStatus, useIssueKey, useRevokeKey, useUpdateAgent } from "../../_admin/admin-api";
 
 type StatusAction = "suspend" | "resume" | "retire";
@@ -66,15 +64,7 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
       <>
         <AdminTabs active="agents" readOnly={!canEdit} />
         {back}
-        {error instanceof ProblemError && error.status === 404 ? (
-          <EmptyState icon={<BotIcon className="size-5" />} title="No such agent" />
-        ) : error ? (
-          <LoadError what="this agent" message={error.message} onRetry={() => void refetch()} />
-        ) : isPending ? (
-          <div className="flex items-center gap-2 py-16 text-sm text-zinc-500" aria-busy="true">
-            <SpinnerIcon /> Loading agent…
-          </div>
-        ) : null}
+        <AgentNotLoaded error={error} isPending={isPending} onRetry={() => void refetch()} />
       </>
     );
   }

@@ -3,15 +3,13 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { AdminTabs } from "@/components/admin/admin-tabs";
+import { AgentNotLoaded } from "@/components/admin/agent-not-loaded";
 import { AgentStatusBadge } from "@/components/admin/agent-status-badge";
 import { ConnectAgent } from "@/components/admin/connect/connect-agent";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button } from "@/components/admin/ui";
-import { EmptyState } from "@/components/ui/empty-state";
-import { BotIcon, ChevronLeftIcon, SpinnerIcon } from "@/components/ui/icons";
-import { LoadError } from "@/components/ui/load-error";
+import { ChevronLeftIcon } from "@/components/ui/icons";
 import { Notice } from "@/components/ui/notice";
-import { ProblemError } from "../../../../_review/review-api";
 import { useAgent, useIssueKey } from "../../../_admin/admin-api";
 
 /** "Connect" for one agent: snippets with a placeholder key, or with a key issued right here. */
@@ -37,15 +35,7 @@ export function ConnectView({ id, canEdit, publicUrl }: { id: string; canEdit: b
       <>
         <AdminTabs active="agents" readOnly={!canEdit} />
         {back}
-        {error instanceof ProblemError && error.status === 404 ? (
-          <EmptyState icon={<BotIcon className="size-5" />} title="No such agent" />
-        ) : error ? (
-          <LoadError what="this agent" message={error.message} onRetry={() => void refetch()} />
-        ) : isPending ? (
-          <div className="flex items-center gap-2 py-16 text-sm text-zinc-500" aria-busy="true">
-            <SpinnerIcon /> Loading agent…
-          </div>
-        ) : null}
+        <AgentNotLoaded error={error} isPending={isPending} onRetry={() => void refetch()} />
       </>
     );
   }
