@@ -24,11 +24,8 @@ import { requestBody, seed } from "./setup.ts";
 import { median, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
+import { envInt, roundOptions, runBenchmark } from "./harness.ts";
 
-const int = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const log = (line: string) => process.stdout.write(line + "\n");
 
 /** 200 rules none of which matches the benchmark's request (payments.refund by bench-agent-NN). */
@@ -90,13 +87,7 @@ async function main(): Promise<void> {
     resetEnv();
     const { agents } = await seed(200);
     app = await startTestApp(database.url, { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" });
-    const options = {
-      connections: int("BENCH_CONNECTIONS", 50),
-      durationSeconds: int("BENCH_DURATION", 5),
-      warmupSeconds: int("BENCH_WARMUP", 2),
-      rounds: int("BENCH_ROUNDS", 3),
-      body: JSON.stringify(requestBody()),
-    };
+    const options = roundOptions(requestBody());
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
 
     // Rounds alternate between no rules and 200 rules, so drift in the machine's load hits both alike.
@@ -131,10 +122,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(`policy benchmark failed: ${err.stack ?? err.message}`);
-    process.exit(1);
-  },
-);
+runBenchmark("policy", main);

@@ -19,6 +19,7 @@ import { cpuTicks, descendants } from "./proc.ts";
 import { requestBody, seed } from "./setup.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
+import { runBenchmark } from "./harness.ts";
 
 const log = (l: string) => process.stdout.write(l + "\n");
 const seconds = Number(process.env.BENCH_DURATION ?? 10);
@@ -160,10 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(err.stack ?? err.message);
-    process.exit(1);
-  },
-);
+runBenchmark("profile", main);

@@ -33,11 +33,8 @@ import { pendingPool, requestBody, seed, signIn } from "./setup.ts";
 import { round } from "./stats.ts";
 import { measureThroughput } from "./throughput.ts";
 import { measureManyWaiters } from "./waiters.ts";
+import { envInt, runBenchmark } from "./harness.ts";
 
-const int = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 
 /** Decisions made (and waiters woken) before the latency samples start counting. */
 const LATENCY_WARMUP = 20;
@@ -86,14 +83,14 @@ async function main(): Promise<void> {
   const config: BenchConfig = {
     command: `${distDir === ".next" ? "" : `NEXT_DIST_DIR=${distDir} `}npm run bench`,
     distDir,
-    databasePoolSize: int("BENCH_POOL_SIZE", 10),
-    connections: int("BENCH_CONNECTIONS", 50),
-    warmupSeconds: int("BENCH_WARMUP", 3),
-    durationSeconds: int("BENCH_DURATION", 10),
-    rounds: int("BENCH_ROUNDS", 3),
+    databasePoolSize: envInt("BENCH_POOL_SIZE", 10),
+    connections: envInt("BENCH_CONNECTIONS", 50),
+    warmupSeconds: envInt("BENCH_WARMUP", 3),
+    durationSeconds: envInt("BENCH_DURATION", 10),
+    rounds: envInt("BENCH_ROUNDS", 3),
     agents: 200,
-    latencyRequests: int("BENCH_LATENCY_REQUESTS", 200),
-    waiters: int("BENCH_WAITERS", 2000),
+    latencyRequests: envInt("BENCH_LATENCY_REQUESTS", 200),
+    waiters: envInt("BENCH_WAITERS", 2000),
     decisionConcurrency: 20,
   };
   const fdText = ensureFileDescriptors(config.waiters);
@@ -193,10 +190,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(`benchmark failed: ${err.stack ?? err.message}`);
-    process.exit(1);
-  },
-);
+runBenchmark("create-request", main);

@@ -31,11 +31,8 @@ import { machineInfo } from "./report.ts";
 import { requestBody } from "./setup.ts";
 import { median, percentile, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
+import { envInt, runBenchmark } from "./harness.ts";
 
-const int = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-};
 const log = (line: string) => process.stdout.write(line + "\n");
 
 const ACTION = "bench.sdk_allowed";
@@ -53,8 +50,8 @@ const figures = (samples: number[]): Figures => ({
 });
 
 async function main(): Promise<void> {
-  const iterations = int("BENCH_SDK_ITERATIONS", 2000);
-  const warmup = int("BENCH_SDK_WARMUP", 200);
+  const iterations = envInt("BENCH_SDK_ITERATIONS", 2000);
+  const warmup = envInt("BENCH_SDK_WARMUP", 200);
   const distDir = process.env.NEXT_DIST_DIR || ".next";
   let database: TestDatabase | undefined;
   let app: TestApp | undefined;
@@ -164,10 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(`SDK benchmark failed: ${err.stack ?? err.message}`);
-    process.exit(1);
-  },
-);
+runBenchmark("SDK", main);
