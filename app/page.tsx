@@ -4,7 +4,8 @@ import { QueueView } from "./queue-view";
 
 export const metadata: Metadata = { title: "Queue" };
 
-export default async function QueuePage() {
+export default async function QueuePage({ searchParams }: { searchParams: Promise<{ sort?: string | string[] }> }) {
   await requireReviewer("/");
-  return <QueueView />;
+  const { sort } = await searchParams;
+  return <QueueView sort={sort === "risk" ? "risk" : "newest"} />;
 }

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
+import { registerAuditCommands } from "./audit.ts";
 import { collect, fail, readStdin, withDatabase } from "./support.ts";
 import { createAgent } from "../lib/agents/create-agent.ts";
 import { resumeAgent } from "../lib/agents/resume-agent.ts";
 import { retireAgent } from "../lib/agents/retire-agent.ts";
 import { suspendAgent } from "../lib/agents/suspend-agent.ts";
-import { verifyChain } from "../lib/audit/verify-chain.ts";
 import { migrate } from "../lib/runtime/migrate.ts";
 import { prepareRuntime } from "../lib/runtime/prepare.ts";
 import { createUser, type Role } from "../lib/users/create-user.ts";
@@ -88,7 +88,7 @@ export function registerAdminCommands(program: Command): void {
     .option("--description <text>")
     .option("--tag <tag>", "repeatable", collect, [] as string[])
     .option("--key-expires-in <days>", "the key stops working after this many days")
-    .option("--json", 'print {"agent_id", "key"}')
+    .option("--json", 'print {"agent_id", "key", "callback_secret"}')
     .action(async (o: { name: string; owner?: string; description?: string; tag: string[]; keyExpiresIn?: string; json?: boolean }) => {
       const days = o.keyExpiresIn === undefined ? undefined : Number(o.keyExpiresIn);
       if (days !== undefined && !(days > 0)) fail(new Error("--key-expires-in must be a positive number of days"));
@@ -97,8 +97,8 @@ export function registerAdminCommands(program: Command): void {
         const r = await withDatabase(() =>
           createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, keyExpiresAt, actor: "cli" }),
         );
-        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key }));
-        else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\nThe key is shown once; store it now.`);
+        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key, callback_secret: r.callbackSecret }));
+        else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\ncallback secret: ${r.callbackSecret}\nThe key and the callback secret are shown once; store them now.`);
       } catch (err) {
         fail(err);
       }
@@ -139,16 +139,5 @@ export function registerAdminCommands(program: Command): void {
       }
     });
 
-  const audit = program.command("audit").description("the tamper-evident audit log");
-  audit
-    .command("verify")
-    .description("recompute the hash chain; exit 0 when intact")
-    .option("--json", "print JSON")
-    .action(async (o: { json?: boolean }) => {
-      const result = await withDatabase(() => verifyChain());
-      if (o.json) console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
-      else if (result.ok) console.log(`audit chain intact: ${result.events} events, head ${result.headHash.slice(0, 16)}… at event ${result.headSeq}`);
-      else console.error(`audit chain BROKEN at event ${result.brokenAt}: ${result.reason} (${result.events} events verified before it)`);
-      process.exit(result.ok ? 0 : 2);
-    });
+  registerAuditCommands(program);
 }

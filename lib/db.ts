@@ -43,9 +43,9 @@ export function pool(): pg.Pool {
   return holder().pool;
 }
 
-/** Runs `work` in one transaction on one pooled connection; rolls back if it throws. */
-export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool().connect();
+/** Runs `work` in one transaction on one pooled connection (of the app's pool, or `on`); rolls back if it throws. */
+export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>, on: pg.Pool = pool()): Promise<T> {
+  const client = await on.connect();
   try {
     await client.query("BEGIN");
     const result = await work(client);

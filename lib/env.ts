@@ -27,6 +27,11 @@ const schema = z.object({
   COUNTERSIGN_MAX_PENDING_PER_AGENT: z.coerce.number().int().min(1).default(1000),
   COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: z.coerce.number().int().min(1).default(10),
   COUNTERSIGN_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
+  /** Risk signals (lib/risk); off, none are computed or kept, and rule conditions on `risk` fail closed. */
+  COUNTERSIGN_RISK_SIGNALS: bool.default(true),
+  /** Requests stating a confidence below this get the `low_confidence` risk flag. */
+  COUNTERSIGN_RISK_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).default(3600),
   COUNTERSIGN_METRICS: bool.default(true),
   COUNTERSIGN_METRICS_TOKEN: z.string().min(16).optional(),
   COUNTERSIGN_TRUST_PROXY: bool.default(false),

@@ -43,11 +43,14 @@ export const reviewKeys = {
   request: (id: string) => ["review", "request", id] as const,
 };
 
-/** The pending queue, newest first. The server caps a page at 100; the queue is meant to be short. */
-export function useQueue() {
+export type QueueSort = "newest" | "risk";
+
+/** The pending queue, newest (or riskiest) first. The server caps a page at 100; the queue is meant to be short. */
+export function useQueue(sort: QueueSort = "newest") {
   return useQuery({
-    queryKey: reviewKeys.queue,
-    queryFn: () => getJson<Page>("/api/v1/review/requests?status=pending&limit=100"),
+    // Under the queue key, so whatever refreshes the queue refreshes both orders.
+    queryKey: sort === "risk" ? ([...reviewKeys.queue, "risk"] as const) : reviewKeys.queue,
+    queryFn: () => getJson<Page>(`/api/v1/review/requests?status=pending&limit=100${sort === "risk" ? "&sort=risk" : ""}`),
   });
 }
 
@@ -55,8 +58,8 @@ export function useQueue() {
  * The queue as it stands this second: a request whose wait ran out leaves at
  * once, before the server's expiry sweep reports it.
  */
-export function usePendingRequests() {
-  const query = useQueue();
+export function usePendingRequests(sort: QueueSort = "newest") {
+  const query = useQueue(sort);
   const now = useNow();
   const items = query.data ? query.data.data.filter((r) => now === null || new Date(r.expires_at).getTime() > now) : undefined;
   return { ...query, items };

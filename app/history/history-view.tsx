@@ -10,18 +10,9 @@ import { InboxIcon, SpinnerIcon } from "@/components/ui/icons";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { PageHeader } from "@/components/ui/page-header";
+import { useSettled } from "@/components/use-settled";
 import { useHistory } from "../_review/review-api";
 import type { HistoryFilters as Filters } from "./filters";
-
-/** `value`, once it has stopped changing for `ms`: typing a filter fetches once, not per key. */
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
 
 /** Decided requests, filterable by status and action, a page at a time; filters live in the URL. */
 export function HistoryView({ initial }: { initial: Filters }) {

@@ -5,13 +5,14 @@ const TABS = [
   { href: "/admin/reviewers", label: "Reviewers" },
   { href: "/admin/policies", label: "Policies" },
   { href: "/admin/access", label: "Access" },
+  { href: "/admin/webhooks", label: "Webhooks" },
 ] as const;
 
 /** The console's sections. `readOnly` marks an auditor's view. */
-export function AdminTabs({ active, readOnly }: { active: "agents" | "reviewers" | "policies" | "access"; readOnly: boolean }) {
+export function AdminTabs({ active, readOnly }: { active: "agents" | "reviewers" | "policies" | "access" | "webhooks"; readOnly: boolean }) {
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-3 border-b border-zinc-200">
-      <nav aria-label="Admin" className="-mb-px flex gap-4">
+      <nav aria-label="Admin" className="-mb-px flex gap-2 sm:gap-4">
         {TABS.map((t) => {
           const on = t.href.endsWith(active);
           return (

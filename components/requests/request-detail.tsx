@@ -8,6 +8,7 @@ import { DecisionRecord } from "./decision-record";
 import { ExecutionCard } from "./execution-card";
 import { ParamsView } from "./params-view";
 import { PolicyCard } from "./policy-card";
+import { RiskCard } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
 import type { ReviewItem } from "./types";
@@ -35,6 +36,7 @@ export function RequestDetail({ item, submitting, serverError, onDecide }: Reque
               <p className="text-sm text-zinc-400">The agent gave no justification.</p>
             )}
           </Card>
+          <RiskCard risk={item.risk} />
           <ParamsView params={item.params} sha256={item.params_sha256} />
           <ContextView context={item.context} />
           <AgentCard agent={item.agent} />

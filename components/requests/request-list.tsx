@@ -2,6 +2,7 @@ import Link from "next/link";
 import { formatShortDateTime, sentenceCase } from "../format";
 import { BotIcon, ChevronRightIcon, LockIcon } from "../ui/icons";
 import { ActionLabel } from "./action-label";
+import { RiskScore, RiskSummary } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
 import type { ReviewItem } from "./types";
@@ -53,7 +54,9 @@ function RequestRow({ item, mode }: { item: ReviewItem; mode: "queue" | "history
         <p className="truncate text-sm font-medium text-zinc-900 md:text-[0.9rem]">{item.summary}</p>
         <div className="mt-1 flex min-w-0 flex-wrap items-center gap-2">
           <ActionLabel action={item.action} resource={item.resource} />
+          <RiskScore risk={item.risk} />
         </div>
+        <RiskSummary risk={item.risk} />
         {blocked ? (
           <p className="mt-1.5 inline-flex items-center gap-1 rounded-md bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800" data-testid="cannot-decide">
             <LockIcon className="size-3 shrink-0" />

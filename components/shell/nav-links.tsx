@@ -11,6 +11,7 @@ export function NavLinks({ queueCount, role }: { queueCount: React.ReactNode; ro
     { href: "/", label: "Queue", active: onQueue, extra: queueCount },
     { href: "/history", label: "History", active: pathname.startsWith("/history"), extra: null },
     ...(role === "admin" || role === "auditor" ? [{ href: "/admin/agents", label: "Admin", active: pathname.startsWith("/admin"), extra: null }] : []),
+    ...(role === "admin" || role === "auditor" ? [{ href: "/audit", label: "Audit", active: pathname.startsWith("/audit"), extra: null }] : []),
   ];
   return (
     <nav aria-label="Main" className="flex items-center gap-1">

@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   let app: Awaited<ReturnType<typeof startTestApp>> | undefined;
   const stateDir = mkdtempSync(path.join(tmpdir(), "countersign-e2e-"));
   try {
-    app = await startTestApp(database.url);
+    app = await startTestApp(database.url, { COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true" });
     process.env.COUNTERSIGN_PUBLIC_URL = app.url;
 
     const { createUser } = await import("../../lib/users/create-user.ts");

@@ -1,5 +1,6 @@
 import { appendEvents } from "../audit/append-event.ts";
 import { db } from "../db.ts";
+import { generateWebhookSecret, sealSecret } from "../delivery/secrets.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { generateAgentKey } from "./keys.ts";
@@ -19,8 +20,12 @@ export interface CreateAgentOptions {
 
 export const AGENT_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
-/** Registers an agent with its first API key. The key is returned once and only its hash is kept. */
-export async function createAgent(options: CreateAgentOptions): Promise<{ agentId: string; key: string; keyId: string }> {
+/**
+ * Registers an agent with its first API key and its callback secret (signs
+ * `request.decided` to its requests' `callback_url`). Both are returned once;
+ * only the key's hash is kept, and the secret is kept sealed.
+ */
+export async function createAgent(options: CreateAgentOptions): Promise<{ agentId: string; key: string; keyId: string; callbackSecret: string }> {
   if (!AGENT_NAME.test(options.name)) {
     throw new AppError("validation_failed", "agent name must match ^[a-z0-9][a-z0-9_.-]{0,63}$", {
       errors: [{ path: "name", message: "invalid agent name" }],
@@ -28,6 +33,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
   }
   const agentId = newId("agt");
   const key = generateAgentKey();
+  const callbackSecret = generateWebhookSecret();
   await db().$transaction(async (tx) => {
     const existing = await tx.agent.findUnique({ where: { name: options.name } });
     if (existing) throw new AppError("conflict", `an agent named ${options.name} already exists`);
@@ -42,10 +48,11 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
       },
     });
     await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });
+    await tx.$executeRawUnsafe("INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)", agentId, sealSecret(callbackSecret));
     await appendEvents(tx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
       { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },
     ]);
   });
-  return { agentId, key: key.plaintext, keyId: key.id };
+  return { agentId, key: key.plaintext, keyId: key.id, callbackSecret };
 }

@@ -1,52 +1,278 @@
+import type pg from "pg";
 import { sha256Hex } from "../crypto.ts";
-import { db } from "../db.ts";
+import { pool } from "../db.ts";
 import { canonicalEventBody, GENESIS_HASH } from "./append-event.ts";
+import { verifyCheckpointToken, type CheckpointRow } from "./checkpoints.ts";
+import { getChainStart, type ChainStart } from "./retention.ts";
+
+/** One stored event, as verification and export read it. */
+export interface ChainRow {
+  seq: bigint;
+  type: string;
+  actor: string;
+  requestId: string | null;
+  agentId: string | null;
+  data: unknown;
+  occurredAt: Date;
+  prevHash: string;
+  hash: string;
+}
+
+/** Why a link is broken: an event was changed, removed, or the sequence is not in order. */
+export type BreakKind = "edited" | "missing" | "out_of_order" | "truncated";
 
 export type ChainVerification =
-  | { ok: true; events: number; headSeq: bigint; headHash: string }
-  | { ok: false; events: number; brokenAt: bigint; reason: string };
+  | { ok: true; events: number; fromSeq: bigint; headSeq: bigint; headHash: string; checkpoints: number }
+  | { ok: false; events: number; brokenAt: bigint; kind: BreakKind; reason: string; checkpoints: number };
 
 /**
- * Recomputes the audit chain from the first event, in batches by sequence so
- * memory stays flat however long the log is, and reports the first broken
- * link: an edited event, a deleted one (gap), or a head that disagrees.
+ * Where verification reads from. The default reads the app's database; tests
+ * and tools can pass another (a copy of the database, a fake that counts calls).
  */
-export async function verifyChain(options: { batchSize?: number } = {}): Promise<ChainVerification> {
+export interface ChainSource {
+  /** The chain head row: the seq and hash of the last appended event. */
+  head(): Promise<{ seq: bigint; hash: string } | null>;
+  /** Up to `limit` events with `afterSeq < seq <= upTo`, in seq order. */
+  events(afterSeq: bigint, upTo: bigint, limit: number): Promise<ChainRow[]>;
+  /** Up to `limit` checkpoints with seq > `afterSeq`, in seq order. */
+  checkpoints(afterSeq: bigint, limit: number): Promise<CheckpointRow[]>;
+  /** The public JWK of a signing key, for checking checkpoint signatures. */
+  publicJwk(kid: string): Promise<Record<string, unknown> | null>;
+  /** Where the stored chain starts (after retention deleted a prefix); seq 1 after genesis when absent. */
+  start?(): Promise<ChainStart>;
+}
+
+export const EVENT_COLUMNS =
+  "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
+
+export function toChainRow(r: Record<string, unknown>): ChainRow {
+  return {
+    seq: BigInt(r.seq as string),
+    type: r.type as string,
+    actor: r.actor as string,
+    requestId: (r.request_id as string | null) ?? null,
+    agentId: (r.agent_id as string | null) ?? null,
+    data: r.data,
+    occurredAt: r.occurred_at as Date,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
+  };
+}
+
+/** A source over a `pg` pool (the app's own unless given): keyset pages by seq, never the whole log. */
+export function sqlChainSource(db: Pick<pg.Pool, "query"> = pool()): ChainSource {
+  return {
+    async head() {
+      const { rows } = await db.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1");
+      return rows[0] ? { seq: BigInt(rows[0].seq), hash: rows[0].hash } : null;
+    },
+    async events(afterSeq, upTo, limit) {
+      const { rows } = await db.query({
+        name: "audit_verify_page",
+        text: `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+        values: [afterSeq.toString(), upTo.toString(), limit],
+      });
+      return rows.map(toChainRow);
+    },
+    async checkpoints(afterSeq, limit) {
+      const { rows } = await db.query(
+        "SELECT seq::text, head_hash, event_count::text, kid, token, created_at FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
+        [afterSeq.toString(), limit],
+      );
+      return rows.map((r) => ({
+        seq: BigInt(r.seq),
+        headHash: r.head_hash,
+        eventCount: BigInt(r.event_count),
+        kid: r.kid,
+        token: r.token,
+        createdAt: r.created_at,
+      }));
+    },
+    async publicJwk(kid) {
+      const { rows } = await db.query<{ public_jwk: Record<string, unknown> }>("SELECT public_jwk FROM signing_keys WHERE kid = $1", [kid]);
+      return rows[0]?.public_jwk ?? null;
+    },
+    start: () => getChainStart(db),
+  };
+}
+
+export interface VerifyOptions {
+  /** Events read per query (default 5,000): memory is bounded by one batch. */
+  batchSize?: number;
+  source?: ChainSource;
+  /** Called after each batch with the number of events verified so far and the head being verified up to. */
+  onProgress?: (verified: number, headSeq: bigint) => void;
+}
+
+/**
+ * Recomputes the audit chain from the first event, streaming it in keyset
+ * batches by seq so memory stays flat however long the log is, and checks it
+ * against the signed checkpoints. Answers "intact up to event N" (the head's
+ * seq and hash) or the first broken link:
+ *
+ * - `edited`: an event's content or previous-hash link does not match its hash;
+ * - `missing`: a seq is absent (a deleted event);
+ * - `out_of_order`: a seq appears where an earlier one was expected;
+ * - `truncated`: events are gone from the end (the head was rewound, or
+ *   disagrees with the last event), detected through a checkpoint that signed
+ *   a longer chain, or a checkpoint whose hash the chain no longer reaches.
+ *
+ * The head is read first: every event up to it committed with it (they are
+ * written in one statement), and events appended while we verify lie beyond
+ * it, so a live gateway is verified without false alarms.
+ *
+ * After retention deleted old events, verification starts at the first kept
+ * event with the hash recorded at the cut, and the missing prefix is
+ * accepted only if a chained `audit.events_deleted` event records exactly
+ * that cut (see retention.ts); checkpoints before the cut are skipped.
+ */
+export async function verifyChain(options: VerifyOptions = {}): Promise<ChainVerification> {
   const batchSize = options.batchSize ?? 5000;
-  // The head is read first: every event up to it committed with it (they are
-  // written in one transaction), and events appended while we verify lie
-  // beyond it, so a live gateway can be verified without false alarms.
-  const head = await db().auditHead.findUnique({ where: { id: 1 } });
-  if (!head) return { ok: false, events: 0, brokenAt: 0n, reason: "the chain head is missing" };
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1n;
+  const source = options.source ?? sqlChainSource();
+  const head = await source.head();
   let count = 0;
+  let checked = 0;
+  const broken = (brokenAt: bigint, kind: BreakKind, reason: string): ChainVerification => ({
+    ok: false,
+    events: count,
+    brokenAt,
+    kind,
+    reason,
+    checkpoints: checked,
+  });
+  if (!head) return broken(0n, "missing", "the chain head is missing");
+
+  const start = (await source.start?.()) ?? { seq: 1n, prevHash: GENESIS_HASH };
+  const cut = start.seq > 1n ? { through: (start.seq - 1n).toString(), hash: start.prevHash } : null;
+  let cutVouched = cut === null;
+
+  // Checkpoints are read in pages alongside the events, in seq order.
+  const checkpoints = checkpointCursor(source, start.seq - 1n);
+  let nextCheckpoint = await checkpoints.next();
+
+  let prevHash = start.prevHash;
+  let expectedSeq = start.seq;
+  const atCheckpoint = async (seq: bigint, hash: string): Promise<ChainVerification | null> => {
+    while (nextCheckpoint && nextCheckpoint.seq === seq) {
+      const problem = await checkCheckpoint(source, nextCheckpoint, hash);
+      if (problem) return broken(seq, problem.kind, problem.reason);
+      checked++;
+      nextCheckpoint = await checkpoints.next();
+    }
+    return null;
+  };
+
+  // One batch is read ahead while the current one is hashed, so the database
+  // and this process work at once; at most two batches are held.
+  let pending = source.events(expectedSeq - 1n, head.seq, batchSize);
   for (;;) {
-    const rows = await db().auditEvent.findMany({
-      where: { seq: { gte: expectedSeq, lte: head.seq } },
-      orderBy: { seq: "asc" },
-      take: batchSize,
-    });
+    const rows = await pending;
+    if (rows.length === batchSize) {
+      pending = source.events(rows[rows.length - 1].seq, head.seq, batchSize);
+      // A break found in this batch ends the walk: the read-ahead's outcome is then of no interest.
+      pending.catch(() => {});
+    }
     for (const row of rows) {
-      if (row.seq !== expectedSeq) {
-        return { ok: false, events: count, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing` };
-      }
-      if (row.prevHash !== prevHash) {
-        return { ok: false, events: count, brokenAt: row.seq, reason: "previous-hash link does not match" };
-      }
-      const body = canonicalEventBody(row);
-      const hash = sha256Hex(`${prevHash}\n${row.seq}\n${body}`);
-      if (hash !== row.hash) {
-        return { ok: false, events: count, brokenAt: row.seq, reason: "event content does not match its hash" };
+      if (row.seq > expectedSeq) return broken(expectedSeq, "missing", `event ${expectedSeq} is missing`);
+      if (row.seq < expectedSeq) return broken(row.seq, "out_of_order", `event ${row.seq} appears after event ${expectedSeq - 1n}`);
+      if (row.prevHash !== prevHash) return broken(row.seq, "edited", "previous-hash link does not match");
+      const hash = sha256Hex(`${prevHash}\n${row.seq}\n${canonicalEventBody(row)}`);
+      if (hash !== row.hash) return broken(row.seq, "edited", "event content does not match its hash");
+      const problem = await atCheckpoint(row.seq, hash);
+      if (problem) return problem;
+      if (!cutVouched && row.type === "audit.events_deleted") {
+        const d = row.data as { through_seq?: unknown; hash_at_cut?: unknown } | null;
+        cutVouched = d?.through_seq === cut!.through && d?.hash_at_cut === cut!.hash;
       }
       prevHash = hash;
       expectedSeq++;
       count++;
     }
+    options.onProgress?.(count, head.seq);
     if (rows.length < batchSize) break;
   }
-  if (head.seq !== expectedSeq - 1n || head.hash !== prevHash) {
-    return { ok: false, events: count, brokenAt: expectedSeq, reason: "chain head does not match the last event (events removed from the end?)" };
+  if (head.seq !== expectedSeq - 1n) {
+    return head.seq > expectedSeq - 1n
+      ? broken(expectedSeq, "truncated", `the chain head is at event ${head.seq} but the events end at ${expectedSeq - 1n} (events removed from the end)`)
+      : broken(expectedSeq, "out_of_order", "events exist beyond the chain head");
   }
-  return { ok: true, events: count, headSeq: head.seq, headHash: head.hash };
+  if (head.hash !== prevHash) return broken(head.seq, "edited", "chain head does not match the last event");
+  if (!cutVouched) {
+    return broken(start.seq - 1n, "missing", `events before ${start.seq} are gone and no chained deletion record (audit.events_deleted) vouches for that cut`);
+  }
+  // A checkpoint beyond the head signed a longer chain than the one stored:
+  // the tail was cut and the head rewound to hide it.
+  if (nextCheckpoint && nextCheckpoint.seq > head.seq) {
+    const problem = await verifyCheckpointSignature(source, nextCheckpoint);
+    if (!problem) {
+      return broken(
+        head.seq + 1n,
+        "truncated",
+        `checkpoint at event ${nextCheckpoint.seq} (${nextCheckpoint.createdAt.toISOString()}) was signed, but the chain ends at event ${head.seq}: events removed from the end`,
+      );
+    }
+    return broken(nextCheckpoint.seq, "edited", `checkpoint at event ${nextCheckpoint.seq}: ${problem}`);
+  }
+  return { ok: true, events: count, fromSeq: start.seq, headSeq: head.seq, headHash: head.hash, checkpoints: checked };
+}
+
+function checkpointCursor(source: ChainSource, from: bigint) {
+  let page: CheckpointRow[] = [];
+  let after = from;
+  let done = false;
+  return {
+    async next(): Promise<CheckpointRow | null> {
+      if (page.length === 0 && !done) {
+        page = await source.checkpoints(after, 1000);
+        if (page.length < 1000) done = true;
+        if (page.length) after = page[page.length - 1].seq;
+      }
+      return page.shift() ?? null;
+    },
+  };
+}
+
+async function verifyCheckpointSignature(source: ChainSource, cp: CheckpointRow): Promise<string | null> {
+  const jwk = await source.publicJwk(cp.kid);
+  if (!jwk) return `signing key ${cp.kid} is unknown`;
+  const claims = await verifyCheckpointToken(cp.token, jwk);
+  if (!claims) return "signature does not verify";
+  if (claims.seq !== cp.seq || claims.headHash !== cp.headHash || claims.eventCount !== cp.eventCount) {
+    return "stored fields differ from the signed ones";
+  }
+  return null;
+}
+
+async function checkCheckpoint(source: ChainSource, cp: CheckpointRow, hashAtSeq: string): Promise<{ kind: BreakKind; reason: string } | null> {
+  const problem = await verifyCheckpointSignature(source, cp);
+  if (problem) return { kind: "edited", reason: `checkpoint at event ${cp.seq}: ${problem}` };
+  if (cp.headHash !== hashAtSeq) {
+    return { kind: "edited", reason: `the chain at event ${cp.seq} does not match the signed checkpoint of ${cp.createdAt.toISOString()} (rewritten history)` };
+  }
+  return null;
+}
+
+/** A verification result as the API and `countersign audit verify --json` show it. */
+export function verificationObject(r: ChainVerification) {
+  return r.ok
+    ? { ok: true, events: r.events, from_seq: Number(r.fromSeq), head_seq: Number(r.headSeq), head_hash: r.headHash, checkpoints: r.checkpoints, broken_at: null, kind: null, reason: null }
+    : { ok: false, events: r.events, from_seq: null, head_seq: null, head_hash: null, checkpoints: r.checkpoints, broken_at: Number(r.brokenAt), kind: r.kind, reason: r.reason };
+}
+
+/**
+ * A source that also checks checkpoints kept elsewhere (an exported file):
+ * someone able to delete the tail of the log could delete the stored
+ * checkpoints too, but not the copies an auditor keeps.
+ */
+export function withExtraCheckpoints(source: ChainSource, extra: CheckpointRow[]): ChainSource {
+  const sorted = [...extra].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  return {
+    ...source,
+    async checkpoints(afterSeq, limit) {
+      // The first `limit` of the merge lie within the first `limit` of each side.
+      const stored = await source.checkpoints(afterSeq, limit);
+      const kept = sorted.filter((c) => c.seq > afterSeq).slice(0, limit);
+      return [...stored, ...kept].sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0)).slice(0, limit);
+    },
+  };
 }

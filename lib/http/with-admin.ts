@@ -14,17 +14,20 @@ export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | {
  * is not an admin token (an agent key, say) is refused outright rather than
  * falling back to cookies.
  */
-export function withAdmin<P = Record<string, never>>(handler: (req: Request, ctx: { admin: AdminPrincipal; params: P }) => Promise<Response>) {
+export function withAdmin<P = Record<string, never>>(
+  handler: (req: Request, ctx: { admin: AdminPrincipal; params: P }) => Promise<Response>,
+  options: { roles?: Reviewer["role"][] } = {},
+) {
   return async (req: Request, route: RouteContext<P>): Promise<Response> => {
     try {
-      return await handler(req, { admin: await authenticateAdmin(req), params: await route.params });
+      return await handler(req, { admin: await authenticateAdmin(req, options.roles ?? ["admin"]), params: await route.params });
     } catch (err) {
       return toProblem(err);
     }
   };
 }
 
-async function authenticateAdmin(req: Request): Promise<AdminPrincipal> {
+async function authenticateAdmin(req: Request, roles: Reviewer["role"][]): Promise<AdminPrincipal> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -35,6 +38,6 @@ async function authenticateAdmin(req: Request): Promise<AdminPrincipal> {
   assertSameOrigin(req);
   const user = await currentReviewer();
   if (!user) throw new AppError("unauthenticated", "sign in as an admin, or send an admin token");
-  if (user.role !== "admin") throw new AppError("forbidden", "only admins may do this");
+  if (!roles.includes(user.role)) throw new AppError("forbidden", `only ${roles.map((r) => `${r}s`).join(" and ")} may do this`);
   return { kind: "user", user, actor: `user:${user.id}` };
 }

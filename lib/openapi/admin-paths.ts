@@ -94,7 +94,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
       }),
     },
     responses: {
-      201: { description: "Registered; the key is shown once.", content: json(CreatedAgent, { created: { value: { agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } }, key: ex.AGENT_KEY, key_id: ex.IDS.key } } }) },
+      201: { description: "Registered; the key is shown once.", content: json(CreatedAgent, { created: { value: { agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } }, key: ex.AGENT_KEY, key_id: ex.IDS.key, callback_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } } }) },
       ...errors(...WRITE_ERRORS, { code: "conflict", when: "An agent with this name exists.", detail: "an agent named billing-agent already exists" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "name", message: "a-z, 0-9, _ . - (at most 64), starting with a letter or digit" }]), UNAVAILABLE),
     },
   });

@@ -70,13 +70,23 @@ export const TAGS = [
     description:
       "The rules that decide whether a request is allowed, denied or needs approval: the whole policy document (policy as code), single rules, the default, and simulation. Writes accept an admin API token as well as an admin's session.",
   },
+  {
+    name: "Webhooks",
+    description:
+      "Signed webhooks (Standard Webhooks) to admin-configured endpoints, their delivery history and manual retries. Admins; auditors may read. Changes accept an admin API token too.",
+  },
+  {
+    name: "Audit",
+    description:
+      "The hash-chained audit log as evidence: events with their place in the chain, verification, signed checkpoints and streamed export (JSON lines, CSV). Admins and auditors, or an admin API token.",
+  },
   { name: "Service", description: "Health, metrics and this document." },
 ];
 
 export const TAG_GROUPS = [
   { name: "Agents and executors", tags: ["Agent", "Executor"] },
   { name: "Dashboard", tags: ["Reviewer"] },
-  { name: "Administration", tags: ["Agents and keys", "Users and groups", "Access", "Policy"] },
+  { name: "Administration", tags: ["Agents and keys", "Users and groups", "Access", "Policy", "Webhooks", "Audit"] },
   { name: "Operations", tags: ["Service"] },
 ];
 

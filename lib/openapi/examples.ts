@@ -161,6 +161,13 @@ export const REVIEW_ITEM = {
   votes: [{ reviewer: "bob@example.com", decision: "approve" as const, reason: "Matches ticket #4521", at: "2026-11-23T04:01:10.000Z" }],
   can_decide: true,
   cannot_decide_reason: null,
+  risk: {
+    score: 35,
+    flags: [
+      { code: "new_on_behalf_of" as const, severity: "medium" as const, explanation: "First time billing-agent acts on behalf of alice@example.com: no earlier approved request was for them" },
+      { code: "low_confidence" as const, severity: "low" as const, explanation: "The agent states a confidence of 0.42 (below 0.5)" },
+    ],
+  },
 };
 
 export const AGENT = {

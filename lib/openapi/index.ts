@@ -2,10 +2,12 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-ope
 import { publicUrl } from "../env.ts";
 import { registerAdminPaths } from "./admin-paths.ts";
 import { registerAgentPaths } from "./agent-paths.ts";
+import { registerAuditPaths } from "./audit-paths.ts";
 import { registerSecuritySchemes, TAG_GROUPS, TAGS } from "./components.ts";
 import { registerOperationsPaths } from "./operations-paths.ts";
 import { registerPolicyPaths } from "./policy-paths.ts";
 import { registerReviewPaths } from "./review-paths.ts";
+import { registerWebhookPaths } from "./webhook-paths.ts";
 
 const DESCRIPTION = `Countersign is a human approval gateway for AI agents: an agent asks before it acts, people (or rules) decide, and the action runs only with a signed, single-use grant.
 
@@ -25,6 +27,8 @@ export function openApiRegistry(): OpenAPIRegistry {
   registerReviewPaths(r);
   registerAdminPaths(r);
   registerPolicyPaths(r);
+  registerWebhookPaths(r);
+  registerAuditPaths(r);
   registerOperationsPaths(r);
   return r;
 }

@@ -31,7 +31,7 @@ const ruleId = pathParams({ id: { description: "The rule's id (`pol_…`).", exa
 const RULE_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such rule (or it was deleted).", detail: "no such rule" };
 const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
-const INVALID_RULE = invalid("The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent` and `now`).", [
+const INVALID_RULE = invalid("The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent`, `now` and `risk`: `risk.flags`, a list of flag codes, and `risk.score`, 0 to 100).", [
   { path: "condition", message: "rule large-payments: found > but expecting end of input at column 15" },
 ]);
 const DUPLICATE_NAME: ErrorCase = { code: "conflict", when: "Another rule has this name.", detail: "a rule named large-payments already exists" };

@@ -51,7 +51,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     operationId: "listReviewRequests",
     summary: "The review queue",
     description:
-      "Requests from every agent that the signed-in user may see, newest first, with the agent, every vote and whether this user may decide. `status=pending` is the queue; `status=decided` is the history. Never includes grant tokens. Reviewers, auditors and admins.",
+      "Requests from every agent that the signed-in user may see, newest first, with the agent, every vote and whether this user may decide. `status=pending` is the queue; `status=decided` is the history; `sort=risk` puts the highest risk score first. Each request carries its risk signals (`risk`), which agents never see. Never includes grant tokens. Reviewers, auditors and admins.",
     tags: ["Reviewer"],
     security: SESSION_AUTH,
     request: { query: ReviewListQuery },

@@ -4,7 +4,7 @@ import type { Expr, ParsedExpr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js"
 import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 /**
- * Rule conditions in CEL over `{ action, resource, params, context, agent, now }`.
+ * Rule conditions in CEL over `{ action, resource, params, context, agent, now, risk }`.
  *
  * @bufbuild/cel parses and evaluates; its type checker is not public (and in
  * 0.6 does not handle calls yet), so `checkCondition` is a small checker of
@@ -16,7 +16,7 @@ import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 const dynMap = mapType(CelScalar.STRING, CelScalar.DYN);
 const env = celEnv({
-  variables: { action: CelScalar.STRING, resource: CelScalar.DYN, params: dynMap, context: dynMap, agent: dynMap, now: objectType(TimestampSchema) },
+  variables: { action: CelScalar.STRING, resource: CelScalar.DYN, params: dynMap, context: dynMap, agent: dynMap, now: objectType(TimestampSchema), risk: dynMap },
   funcs: strings,
 });
 
@@ -27,6 +27,12 @@ export interface ConditionVars {
   context: Record<string, unknown>;
   agent: { id: string; name: string; tags: string[]; trust_level: string; owner: string | null };
   now: Date;
+  /**
+   * The request's risk signals (lib/risk): flag codes and the 0–100 score.
+   * Null when not assessed: then `risk.flags` and `risk.score` are errors, so
+   * a condition on them fails closed (never allows).
+   */
+  risk: { score: number; flags: string[] } | null;
 }
 
 /** What a compiled condition runs on: the variables, prepared once per evaluation and shared by every rule's condition. */
@@ -40,7 +46,7 @@ const asMap = (o: object) => celMap(new Map(Object.entries(o)));
 
 export function conditionBindings(vars: ConditionVars): ConditionBindings {
   return {
-    bindings: { action: vars.action, resource: vars.resource, params: asMap(vars.params), context: asMap(vars.context), agent: asMap(vars.agent), now: timestampFromDate(vars.now) },
+    bindings: { action: vars.action, resource: vars.resource, params: asMap(vars.params), context: asMap(vars.context), agent: asMap(vars.agent), now: timestampFromDate(vars.now), risk: asMap(vars.risk ? { score: BigInt(vars.risk.score), flags: vars.risk.flags } : {}) },
   };
 }
 
@@ -100,7 +106,7 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
-type T = "string" | "int" | "uint" | "double" | "bool" | "null" | "bytes" | "list" | "map" | "timestamp" | "duration" | "type" | "dyn" | "agent";
+type T = "string" | "int" | "uint" | "double" | "bool" | "null" | "bytes" | "list" | "map" | "timestamp" | "duration" | "type" | "dyn" | "agent" | "risk";
 
 class CheckError extends Error {
   constructor(
@@ -111,8 +117,9 @@ class CheckError extends Error {
   }
 }
 
-const VARIABLES: Record<string, T> = { action: "string", resource: "dyn", params: "map", context: "map", agent: "agent", now: "timestamp" };
+const VARIABLES: Record<string, T> = { action: "string", resource: "dyn", params: "map", context: "map", agent: "agent", now: "timestamp", risk: "risk" };
 const AGENT_FIELDS: Record<string, T> = { id: "string", name: "string", tags: "list", trust_level: "string", owner: "dyn" };
+const RISK_FIELDS: Record<string, T> = { flags: "list", score: "int" };
 const NUMERIC = new Set<T>(["int", "uint", "double"]);
 const ORDERED = new Set<T>(["int", "uint", "double", "string", "bytes", "bool", "timestamp", "duration"]);
 
@@ -141,16 +148,17 @@ class Checker {
       }
       case "identExpr": {
         const t = scope.get(k.value.name) ?? VARIABLES[k.value.name];
-        if (!t) throw new CheckError(`undeclared reference to '${k.value.name}' (use action, resource, params, context, agent or now)`, e.id);
+        if (!t) throw new CheckError(`undeclared reference to '${k.value.name}' (use action, resource, params, context, agent, now or risk)`, e.id);
         return t;
       }
       case "selectExpr": {
         const operand = this.check(k.value.operand!, scope);
         const field = k.value.field;
         if (k.value.testOnly) return "bool";
-        if (operand === "agent") {
-          const t = AGENT_FIELDS[field];
-          if (!t) throw new CheckError(`agent has no field '${field}' (it has ${Object.keys(AGENT_FIELDS).join(", ")})`, e.id);
+        if (operand === "agent" || operand === "risk") {
+          const fields = operand === "agent" ? AGENT_FIELDS : RISK_FIELDS;
+          const t = fields[field];
+          if (!t) throw new CheckError(`${operand} has no field '${field}' (it has ${Object.keys(fields).join(", ")})`, e.id);
           return t;
         }
         if (operand === "map" || operand === "dyn") return "dyn";

@@ -90,6 +90,7 @@ export function conditionVars(input: PolicyInput, now: Date): ConditionVars {
     context: input.context,
     agent: { id: input.agent.id, name: input.agent.name, tags: input.agent.tags, trust_level: input.agent.trustLevel, owner: input.agent.ownerEmail },
     now,
+    risk: input.risk ? { score: input.risk.score, flags: input.risk.flags.map((f) => f.code) } : null,
   };
 }
 

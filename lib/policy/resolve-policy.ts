@@ -42,4 +42,6 @@ export interface PolicyInput {
   params: Record<string, unknown>;
   context: Record<string, unknown>;
   agent: { id: string; name: string; tags: string[]; trustLevel: string; ownerEmail: string | null };
+  /** Risk signals (lib/risk); absent when not assessed (turned off, a request from before they existed): conditions on them fail closed. */
+  risk?: { score: number; flags: readonly { code: string }[] } | null;
 }

@@ -16,7 +16,15 @@ export interface SimulateRuleOptions {
   /** Where the draft would sit (0-based); replaces the rule of the same name, else goes last. */
   position?: number;
   /** A hand-written request. */
-  sample?: { action: string; resource?: string | null; params?: Record<string, unknown>; context?: Record<string, unknown>; agent?: Partial<PolicyInput["agent"]> };
+  sample?: {
+    action: string;
+    resource?: string | null;
+    params?: Record<string, unknown>;
+    context?: Record<string, unknown>;
+    agent?: Partial<PolicyInput["agent"]>;
+    /** Flag codes and score; omitted, the sample is not assessed (conditions on risk fail closed, as in production). */
+    risk?: { flags: string[]; score?: number };
+  };
   /** Also replay the last N real requests (at most 500). */
   lastN?: number;
   now?: Date;
@@ -57,6 +65,7 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
         params: o.sample.params ?? {},
         context: o.sample.context ?? {},
         agent: { id: a.id ?? "agt_sample", name: a.name ?? "sample-agent", tags: a.tags ?? [], trustLevel: a.trustLevel ?? "standard", ownerEmail: a.ownerEmail ?? null },
+        risk: o.sample.risk ? { score: o.sample.risk.score ?? 0, flags: o.sample.risk.flags.map((code) => ({ code })) } : null,
       },
     });
   }
@@ -84,7 +93,7 @@ function describe(ruleSet: RuleSet, input: PolicyInput, now: Date) {
 
 async function recentRequests(n: number): Promise<{ source: string; input: PolicyInput }[]> {
   const { rows } = await pool().query(
-    `SELECT r.id, r.action, r.resource, r.params, r.context, a.id AS agent_id, a.name, a.tags, a.trust_level, a.owner_email
+    `SELECT r.id, r.action, r.resource, r.params, r.context, r.risk, a.id AS agent_id, a.name, a.tags, a.trust_level, a.owner_email
        FROM action_requests r JOIN agents a ON a.id = r.agent_id
       ORDER BY r.created_at DESC LIMIT $1`,
     [n],
@@ -97,6 +106,8 @@ async function recentRequests(n: number): Promise<{ source: string; input: Polic
       params: r.params ?? {},
       context: r.context ?? {},
       agent: { id: r.agent_id, name: r.name, tags: r.tags, trustLevel: r.trust_level, ownerEmail: r.owner_email },
+      // The risk recorded when the request was created: replayed against the history of that moment, not today's.
+      risk: r.risk,
     },
   }));
 }

@@ -11,6 +11,8 @@ import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
 import { evaluatePolicy } from "../policy/evaluate-policy.ts";
+import { assessRisk } from "../risk/assess-risk.ts";
+import { recordRequest } from "../risk/record-risk-history.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
 import { selectStoredRequest, toStoredRequest } from "./request-rows.ts";
@@ -50,16 +52,21 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
 
   const params = body.params ?? {};
   const context = body.context ?? {};
-  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent, policyRevision: agent.policyRevision });
+  const now = new Date();
+  // Before policy: rule conditions may test `risk.flags` and `risk.score`.
+  const riskSignals = env().COUNTERSIGN_RISK_SIGNALS;
+  const maxPending = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+  const assessed = riskSignals ? await assessRisk({ agent, action: body.action, params, context, now, countPendingUpTo: maxPending }) : null;
+  const risk = assessed && { score: assessed.score, flags: assessed.flags };
+  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent, risk, now, policyRevision: agent.policyRevision });
   if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
     throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
       errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
     });
   }
-  if (policy.effect === "require_approval") await checkPendingCap(agent.id);
+  if (policy.effect === "require_approval") await checkPendingCap(agent.id, assessed?.pendingCount);
 
   const id = newId("req");
-  const now = new Date();
   const status = policy.effect === "allow" ? "approved" : policy.effect === "deny" ? "denied" : "pending";
   const decided = status !== "pending";
   const by = `policy:${policy.id}`;
@@ -93,6 +100,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     idempotency_key: idempotencyKey ?? null,
     body_sha256: bodySha256,
     callback_url: body.callback_url ?? null,
+    risk,
   };
 
   // The agent must still be active when the request lands: a suspension that
@@ -115,6 +123,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
         summary: body.summary,
         on_behalf_of: context.on_behalf_of ?? null,
         policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
+        risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
       },
     },
   ];
@@ -133,6 +142,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   try {
     const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
     if (rows.length === 0) throw new AppError("agent_suspended", "this agent is no longer active");
+    if (riskSignals) await recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined });
     metrics().requestsCreated.inc({ effect: policy.effect });
     return { request: toStoredRequest(rows[0], [], grant), replayed: false };
   } catch (err) {
@@ -156,8 +166,10 @@ function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult
   return { request: earlier, replayed: true };
 }
 
-async function checkPendingCap(agentId: string): Promise<void> {
+/** `counted`: the count already read with the risk history, in the same round trip. */
+async function checkPendingCap(agentId: string, counted?: number): Promise<void> {
   const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+  if (counted !== undefined) return pendingCapReached(counted, max);
   const { rows } = await pool().query<{ n: string }>({
     name: "cs_pending_count",
     text: `SELECT count(*) AS n FROM (
@@ -166,7 +178,11 @@ async function checkPendingCap(agentId: string): Promise<void> {
               LIMIT $2) capped`,
     values: [agentId, max],
   });
-  if (Number(rows[0]?.n ?? 0) >= max) {
+  pendingCapReached(Number(rows[0]?.n ?? 0), max);
+}
+
+function pendingCapReached(pending: number, max: number): void {
+  if (pending >= max) {
     throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
       retryAfterSeconds: 30,
     });

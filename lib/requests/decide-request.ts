@@ -6,7 +6,9 @@ import { notifyExpression } from "../events/notify.ts";
 import type { Grant, Vote } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { isId, newId } from "../ids.ts";
+import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
+import { recordApproval } from "../risk/record-risk-history.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
 import { selectStoredRequest } from "./request-rows.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
@@ -123,6 +125,10 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
   });
+  if (decided.status === "approved" && env().COUNTERSIGN_RISK_SIGNALS) {
+    const d = decided;
+    await recordApproval({ agentId: d.agentId, action: d.action, params: d.params as Record<string, unknown>, context: d.context as Record<string, unknown>, at: d.decidedAt ?? new Date() });
+  }
   metrics().decisions.inc({ decision: o.decision });
   return decided;
 }

@@ -2,6 +2,7 @@ import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
+import { listRequestsByRisk } from "./list-requests-by-risk.ts";
 import type { ReviewItem } from "../schemas/review.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
@@ -13,6 +14,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
   const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const agents = new Map((await db().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
+  const risks = await riskOf(rows.map((r) => r.id));
   const now = new Date();
   return Promise.all(
     rows.map(async (r) => {
@@ -28,6 +30,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
         votes: r.votes.map((v) => ({ reviewer: v.reviewerEmail, decision: v.decision, reason: v.reason, at: v.createdAt.toISOString() })),
         can_decide: reason === null,
         cannot_decide_reason: reason,
+        risk: risks.get(r.id) ?? null,
       };
     }),
   );
@@ -37,14 +40,25 @@ export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<Re
   return (await toReviewItems([r], user))[0];
 }
 
-/** The review queue or history as `reviewer` may see it (see `visibleToReviewer`). */
+/**
+ * Risk signals are reviewer-only (the agent's own view of a request leaves
+ * them out, so they cannot teach it what looks usual); read here by id.
+ */
+async function riskOf(ids: string[]): Promise<Map<string, ReviewItem["risk"]>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await pool().query({ name: "cs_review_risk", text: "SELECT id, risk FROM action_requests WHERE id = ANY($1::text[])", values: [ids] });
+  return new Map(rows.map((r) => [r.id as string, r.risk as ReviewItem["risk"]]));
+}
+
+/** The review queue or history as `reviewer` may see it (see `visibleToReviewer`), newest or riskiest first. */
 export async function listForReviewer(
   reviewer: Reviewer,
-  query: Omit<ListRequestsOptions, "agentId" | "visibleToGroups">,
+  query: Omit<ListRequestsOptions, "agentId" | "visibleToGroups"> & { sort?: "newest" | "risk" },
 ): Promise<{ data: ReviewItem[]; nextCursor: string | null }> {
   const groups = await reviewerGroupNames(pool(), reviewer.id);
   const visibleToGroups = reviewer.role === "reviewer" ? groups : undefined;
-  const { data, nextCursor } = await listRequests({ ...query, visibleToGroups });
+  const { sort, ...filters } = query;
+  const { data, nextCursor } = await (sort === "risk" ? listRequestsByRisk : listRequests)({ ...filters, visibleToGroups });
   return { data: await toReviewItems(data, { ...reviewer, groups }), nextCursor };
 }
 

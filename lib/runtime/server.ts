@@ -3,8 +3,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
+import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
+import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
@@ -53,11 +55,16 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
   }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
   sweeper.unref();
+  // Webhooks, agent callbacks and SIEM streaming, from the audit log (lib/delivery).
+  const delivery = startDelivery();
+  const stopCheckpoints = startCheckpointTimer(e.COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS, (err) => logger.warn({ err: err.message }, "audit checkpoint failed"));
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweeper);
+      await delivery.stop();
+      stopCheckpoints();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Waking the hub makes every long-waiting agent answer with its current state now.

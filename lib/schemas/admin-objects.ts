@@ -46,7 +46,14 @@ export const KeyList = z.object({ data: z.array(KeyObject) }).openapi("AgentKeyL
 
 const secretKey = z.string().openapi({ description: "The agent key `csk_<key id>_<secret>`. Shown in this answer only: store it now.", example: "csk_4fT9kQ2mZx7A_Vb3…" });
 
-export const CreatedAgent = z.object({ agent: AgentObject, key: secretKey, key_id: z.string() }).openapi("CreatedAgent");
+export const CreatedAgent = z
+  .object({
+    agent: AgentObject,
+    key: secretKey,
+    key_id: z.string(),
+    callback_secret: z.string().openapi({ description: "Signs `request.decided` to this agent's requests' `callback_url` (Standard Webhooks, `whsec_…`). Shown in this answer only.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+  })
+  .openapi("CreatedAgent");
 export const IssuedKey = z.object({ key_id: z.string(), key: secretKey, expires_at: timestamp.nullable() }).openapi("IssuedKey");
 
 export const StoppedAgent = z

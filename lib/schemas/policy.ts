@@ -1,5 +1,6 @@
 import { PolicyDefaults, PolicyRuleDefinition } from "../policy/policy-document.ts";
 import { anyObject } from "./json.ts";
+import { RiskFlag } from "./risk.ts";
 import { z } from "./zod.ts";
 
 // The policy console's API (rules one at a time, simulation, import results),
@@ -33,6 +34,10 @@ export const SimulateBody = z
             owner: z.string().max(320).nullable().optional(),
           })
           .optional(),
+        risk: z
+          .strictObject({ flags: z.array(RiskFlag.shape.code).max(20), score: z.number().int().min(0).max(100).optional() })
+          .optional()
+          .openapi({ description: "The sample's risk signals, for conditions on `risk`; omitted, the sample counts as not assessed (conditions on `risk` fail closed)." }),
       })
       .optional(),
     last_n: z.number().int().min(0).max(500).optional(),

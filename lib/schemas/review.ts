@@ -1,4 +1,5 @@
 import { RequestObject, RequestStatus } from "./requests.ts";
+import { RiskAssessment } from "./risk.ts";
 import { z } from "./zod.ts";
 
 export const ReviewListQuery = z.strictObject({
@@ -6,6 +7,7 @@ export const ReviewListQuery = z.strictObject({
   action: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
+  sort: z.enum(["newest", "risk"]).default("newest").openapi({ description: "`newest` first (the default), or highest `risk.score` first (newest first among equals)." }),
 });
 
 /** A request as a reviewer sees it (lib/requests/review-view.ts): never with a grant token. Flat, not `allOf` a Request, for simpler renderers. */
@@ -22,6 +24,7 @@ export const ReviewItem = z.object({
   votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
   can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
   cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
+  risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),
 }).openapi("ReviewRequest", { description: "A request with its agent, every vote, and whether the signed-in user may decide it." });
 export type ReviewItem = z.infer<typeof ReviewItem>;
 

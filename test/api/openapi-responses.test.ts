@@ -35,7 +35,7 @@ async function documented(res: Response, method: string, path: string): Promise<
   const media = response!.content?.[mediaType];
   expect(media, `${label} answers a documented content type (${mediaType})`).toBeDefined();
   const text = await res.text();
-  const body = mediaType.endsWith("json") ? JSON.parse(text) : mediaType === "application/yaml" ? parsePolicyText(text) : text;
+  const body = mediaType.endsWith("json") && !mediaType.endsWith("ndjson") ? JSON.parse(text) : mediaType === "application/yaml" ? parsePolicyText(text) : text;
   const parsed = (media!.schema as ZodType).safeParse(body);
   expect(parsed.success, `${label}: ${parsed.error?.message}\n${text.slice(0, 2000)}`).toBe(true);
   expect(parsed.data, `${label}: every field is documented`).toEqual(body);
@@ -181,6 +181,44 @@ describe("real answers match the documented responses", () => {
     const token = await documented(await admin("/api/v1/admin/tokens", { method: "POST", json: { name: unique("docs-ci") } }), "post", "/api/v1/admin/tokens");
     await documented(await admin(`/api/v1/admin/tokens/${token.id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
     await documented(await admin("/api/v1/admin/tokens/nosuchtoken/revoke", { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
+  });
+
+  it("admin: webhooks, deliveries and callback secrets", async () => {
+    const created = await documented(await withToken("/api/v1/admin/webhooks", { method: "POST", body: JSON.stringify({ url: "https://hooks.example.com/docs", description: "docs", event_types: ["agent.suspended"], enabled: false }) }), "post", "/api/v1/admin/webhooks");
+    const id = created.endpoint.id;
+    await documented(await admin("/api/v1/admin/webhooks", { method: "POST", json: { url: "https://169.254.169.254/", event_types: ["agent.suspended"] } }), "post", "/api/v1/admin/webhooks");
+    await documented(await admin("/api/v1/admin/webhooks"), "get", "/api/v1/admin/webhooks");
+    await documented(await admin(`/api/v1/admin/webhooks/${id}`), "get", "/api/v1/admin/webhooks/{id}");
+    await documented(await admin(`/api/v1/admin/webhooks/${id}`, { method: "PATCH", json: { description: "documented" } }), "patch", "/api/v1/admin/webhooks/{id}");
+    await documented(await admin(`/api/v1/admin/webhooks/${id}/rotate-secret`, { method: "POST" }), "post", "/api/v1/admin/webhooks/{id}/rotate-secret");
+    const queued = await documented(await admin(`/api/v1/admin/webhooks/${id}/test`, { method: "POST" }), "post", "/api/v1/admin/webhooks/{id}/test");
+    await documented(await admin(`/api/v1/admin/deliveries?endpoint_id=${id}`), "get", "/api/v1/admin/deliveries");
+    await documented(await admin("/api/v1/admin/deliveries?status=nope"), "get", "/api/v1/admin/deliveries");
+    await documented(await admin(`/api/v1/admin/deliveries/${queued.id}/retry`, { method: "POST" }), "post", "/api/v1/admin/deliveries/{id}/retry");
+    await documented(await admin(`/api/v1/admin/agents/${agent.id}/callback-secret`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/callback-secret");
+    await documented(await admin(`/api/v1/admin/webhooks/${id}`, { method: "DELETE" }), "delete", "/api/v1/admin/webhooks/{id}");
+    await documented(await admin(`/api/v1/admin/webhooks/${id}`, { method: "DELETE" }), "delete", "/api/v1/admin/webhooks/{id}");
+  });
+
+  it("admin: audit log", async () => {
+    const page = await documented(await admin("/api/v1/admin/audit/events?limit=2"), "get", "/api/v1/admin/audit/events");
+    await documented(await admin("/api/v1/admin/audit/events?since=yesterday"), "get", "/api/v1/admin/audit/events");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/events"), "get", "/api/v1/admin/audit/events");
+    await documented(await fetch(`${baseUrl()}/api/v1/admin/audit/events`), "get", "/api/v1/admin/audit/events");
+    await documented(await admin(`/api/v1/admin/audit/events/${page.data[0].seq}`), "get", "/api/v1/admin/audit/events/{seq}");
+    await documented(await admin("/api/v1/admin/audit/events/999999999999"), "get", "/api/v1/admin/audit/events/{seq}");
+    await documented(await admin("/api/v1/admin/audit/events/abc"), "get", "/api/v1/admin/audit/events/{seq}");
+    const since = encodeURIComponent(new Date(Date.now() - 60_000).toISOString());
+    await documented(await withToken(`/api/v1/admin/audit/export?since=${since}&format=jsonl`), "get", "/api/v1/admin/audit/export");
+    await documented(await withToken(`/api/v1/admin/audit/export?since=${since}&format=csv`), "get", "/api/v1/admin/audit/export");
+    await documented(await withToken("/api/v1/admin/audit/export?format=xml"), "get", "/api/v1/admin/audit/export");
+    await documented(await admin("/api/v1/admin/audit/verify", { method: "POST" }), "post", "/api/v1/admin/audit/verify");
+    await documented(await admin("/api/v1/admin/audit/verify", { method: "POST", headers: { accept: "application/x-ndjson" } }), "post", "/api/v1/admin/audit/verify");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/verify", { method: "POST" }), "post", "/api/v1/admin/audit/verify");
+    await documented(await withToken("/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
+    await documented(await withToken("/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
+    await documented(await admin("/api/v1/admin/audit/checkpoints"), "get", "/api/v1/admin/audit/checkpoints");
   });
 
   it("operations and the executor's keys", async () => {

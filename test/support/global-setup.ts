@@ -12,7 +12,8 @@ declare module "vitest" {
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
-  const app = await startTestApp(database.url);
+  // Webhook tests post to receivers on 127.0.0.1.
+  const app = await startTestApp(database.url, { COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true" });
   project.provide("baseUrl", app.url);
   project.provide("databaseUrl", database.url);
   project.provide("authSecret", TEST_AUTH_SECRET);

@@ -51,7 +51,7 @@ function useAdminMutation<V, R>(fn: (v: V) => Promise<R>) {
 
 export const useCreateAgent = () =>
   useAdminMutation((v: { name: string; description: string; owner: string; trust_level: string; tags: string[]; key_expires_in_days: number | null }) =>
-    call<{ agent: AgentRow; key: string; key_id: string }>("/api/v1/admin/agents", {
+    call<{ agent: AgentRow; key: string; key_id: string; callback_secret: string }>("/api/v1/admin/agents", {
       method: "POST",
       json: { ...v, description: v.description || null, owner: v.owner || null, key_expires_in_days: v.key_expires_in_days },
     }),

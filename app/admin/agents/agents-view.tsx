@@ -5,6 +5,7 @@ import { AdminTabs } from "@/components/admin/admin-tabs";
 import { AgentForm } from "@/components/admin/agent-form";
 import { AgentTable } from "@/components/admin/agent-table";
 import { ConnectAgent } from "@/components/admin/connect/connect-agent";
+import { CallbackSecretNote } from "@/components/admin/callback-secret";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button } from "@/components/admin/ui";
 import { Card } from "@/components/ui/card";
@@ -21,7 +22,7 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
   const { data, error, isPending, refetch } = useAgents();
   const create = useCreateAgent();
   const [creating, setCreating] = useState(false);
-  const [issued, setIssued] = useState<{ id: string; name: string; key: string } | null>(null);
+  const [issued, setIssued] = useState<{ id: string; name: string; key: string; callbackSecret?: string } | null>(null);
   const now = useNow();
 
   return (
@@ -38,6 +39,7 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
         {issued ? (
           <>
             <OneTimeSecret label={`Key for ${issued.name}`} value={issued.key} onDone={() => setIssued(null)} />
+            {issued.callbackSecret ? <CallbackSecretNote secret={issued.callbackSecret} /> : null}
             {/* Built in the browser from the create response: the key is not sent anywhere to render these. */}
             <section aria-labelledby="connect-new-agent" className="space-y-4">
               <h2 id="connect-new-agent" className="text-base font-semibold text-zinc-900">
@@ -58,7 +60,7 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
                 create.mutate(v, {
                   onSuccess: (r) => {
                     setCreating(false);
-                    setIssued({ id: r.agent.id, name: r.agent.name, key: r.key });
+                    setIssued({ id: r.agent.id, name: r.agent.name, key: r.key, callbackSecret: r.callback_secret });
                     // The key now lives in this view's state alone, not in the mutation cache.
                     create.reset();
                   },

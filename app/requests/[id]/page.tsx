@@ -6,6 +6,6 @@ export const metadata: Metadata = { title: "Request" };
 
 export default async function RequestPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  await requireReviewer(`/requests/${encodeURIComponent(id)}`);
-  return <RequestView id={id} />;
+  const user = await requireReviewer(`/requests/${encodeURIComponent(id)}`);
+  return <RequestView id={id} showAudit={user.role === "admin" || user.role === "auditor"} />;
 }

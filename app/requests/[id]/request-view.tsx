@@ -9,7 +9,7 @@ import { LoadError } from "@/components/ui/load-error";
 import { ProblemError, useDecision, useReviewRequest } from "../../_review/review-api";
 
 /** One request, live: another reviewer's decision shows up without a reload. */
-export function RequestView({ id }: { id: string }) {
+export function RequestView({ id, showAudit = false }: { id: string; showAudit?: boolean }) {
   const { data: item, error, isPending, refetch } = useReviewRequest(id);
   const decision = useDecision(id);
 
@@ -19,10 +19,17 @@ export function RequestView({ id }: { id: string }) {
 
   return (
     <>
-      <Link href="/" className="mb-5 inline-flex items-center gap-1 text-sm text-zinc-500 transition-colors hover:text-zinc-900">
-        <ChevronLeftIcon className="size-4" />
-        Queue
-      </Link>
+      <div className="mb-5 flex items-center justify-between gap-3">
+        <Link href="/" className="inline-flex items-center gap-1 text-sm text-zinc-500 transition-colors hover:text-zinc-900">
+          <ChevronLeftIcon className="size-4" />
+          Queue
+        </Link>
+        {showAudit ? (
+          <Link href={`/audit?request=${encodeURIComponent(id)}`} className="text-sm text-zinc-500 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900">
+            Audit events
+          </Link>
+        ) : null}
+      </div>
       {item ? (
         <RequestDetail
           item={item}

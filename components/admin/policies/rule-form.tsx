@@ -189,7 +189,9 @@ export function RuleForm({
           <Inline id="error-condition" message={conditionError} />
         ) : (
           <p id="hint-condition" className="mt-1 text-xs text-zinc-500">
-            Over <span className="font-mono">action, resource, params, context, agent.name / tags / trust_level / owner, now</span>. Checked when you save or simulate.
+            Over <span className="font-mono">action, resource, params, context, agent.name / tags / trust_level / owner, now</span>, and the
+            request&apos;s risk signals <span className="font-mono">risk.flags</span> (codes such as first_action, unusual_amount, rate_spike) and{" "}
+            <span className="font-mono">risk.score</span> (0–100), e.g. <span className="font-mono">risk.flags.size() == 0</span>. Checked when you save or simulate.
           </p>
         )}
       </div>

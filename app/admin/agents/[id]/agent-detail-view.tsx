@@ -9,6 +9,7 @@ import { AgentStatusBadge } from "@/components/admin/agent-status-badge";
 import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { ConnectAgent, ConnectLink } from "@/components/admin/connect/connect-agent";
 import { KeyList } from "@/components/admin/key-list";
+import { RotateCallbackSecret } from "@/components/admin/callback-secret";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button, inputClass, Tags } from "@/components/admin/ui";
 import { formatDateTime } from "@/components/format";
@@ -195,6 +196,7 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
                   {issue.error ? <Notice tone="error">{issue.error.message}</Notice> : null}
                 </form>
               ) : null}
+              {canEdit && !retired ? <RotateCallbackSecret agentId={agent.id} /> : null}
             </div>
           </Card>
         </div>

@@ -23,5 +23,5 @@ export const POST = withSession(["admin"], async (req, { user }) => {
     actor: `user:${user.id}`,
   });
   const agent = await getAgentSummary(created.agentId);
-  return json({ agent: agent && toAgentObject(agent), key: created.key, key_id: created.keyId }, { status: 201 });
+  return json({ agent: agent && toAgentObject(agent), key: created.key, key_id: created.keyId, callback_secret: created.callbackSecret }, { status: 201 });
 });

@@ -1,0 +1,168 @@
+import { importJWK, jwtVerify, SignJWT } from "jose";
+import type pg from "pg";
+import { pool } from "../db.ts";
+import { publicUrl } from "../env.ts";
+import { activeSigningKey } from "../grants/signing-keys.ts";
+import { applyRetention } from "./retention.ts";
+
+/**
+ * Signed checkpoints ("anchors") of the audit chain. A checkpoint states, under
+ * the gateway's Ed25519 grant signing key, that the chain up to event `seq`
+ * ends in `head_hash`; it is a compact JWT of type
+ * `countersign-checkpoint+jwt` whose `kid` is published at
+ * `/.well-known/jwks.json`, so anyone can check it with the JWKS alone.
+ * Exported and kept elsewhere, checkpoints make a cut-off tail detectable:
+ * a chain that ends before a signed checkpoint, or reaches it with another
+ * hash, was rewritten.
+ *
+ * A checkpoint is NOT itself an audit event. Appending one would move the
+ * head it signs (so it could only ever sign the head as of just before it),
+ * and a periodic timer would then grow an idle chain by one event per
+ * interval, each checkpointing the last checkpoint. Checkpoints live in their
+ * own table, keyed by seq: signing the same head twice (two instances, or a
+ * timer and an admin at once) records it once, and an idle chain is not
+ * checkpointed again.
+ */
+
+export const CHECKPOINT_TYP = "countersign-checkpoint+jwt";
+
+export interface CheckpointRow {
+  seq: bigint;
+  headHash: string;
+  eventCount: bigint;
+  kid: string;
+  token: string;
+  createdAt: Date;
+}
+
+export interface CheckpointClaims {
+  seq: bigint;
+  headHash: string;
+  eventCount: bigint;
+  issuedAt: Date;
+}
+
+function rowOf(r: Record<string, unknown>): CheckpointRow {
+  return {
+    seq: BigInt(r.seq as string),
+    headHash: r.head_hash as string,
+    eventCount: BigInt(r.event_count as string),
+    kid: r.kid as string,
+    token: r.token as string,
+    createdAt: r.created_at as Date,
+  };
+}
+
+const SELECT = "SELECT seq::text, head_hash, event_count::text, kid, token, created_at FROM audit_checkpoints";
+
+/**
+ * Signs the current head and records it. Answers the checkpoint and whether
+ * this call created it (false when that head was already checkpointed, by
+ * this instance or another). Nothing is signed for an empty chain.
+ */
+export async function createCheckpoint(db: Pick<pg.Pool, "query"> = pool()): Promise<{ checkpoint: CheckpointRow | null; created: boolean }> {
+  const { rows: heads } = await db.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1");
+  const head = heads[0];
+  if (!head || head.seq === "0") return { checkpoint: null, created: false };
+  const existing = await db.query(`${SELECT} WHERE seq = $1`, [head.seq]);
+  if (existing.rows[0]) return { checkpoint: rowOf(existing.rows[0]), created: false };
+
+  const key = await activeSigningKey();
+  const createdAt = new Date();
+  // The chain starts at seq 1 and is never renumbered, so the count of events it holds is its head's seq.
+  const eventCount = head.seq;
+  const token = await new SignJWT({ seq: head.seq, head_hash: head.hash, event_count: eventCount })
+    .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: CHECKPOINT_TYP })
+    .setIssuer(publicUrl())
+    .setSubject("audit-chain")
+    .setJti(`cp_${head.seq}`)
+    .setIssuedAt(Math.floor(createdAt.getTime() / 1000))
+    .sign(key.privateKey);
+  const inserted = await db.query(
+    `INSERT INTO audit_checkpoints (seq, head_hash, event_count, kid, token, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING
+     RETURNING seq::text, head_hash, event_count::text, kid, token, created_at`,
+    [head.seq, head.hash, eventCount, key.kid, token, createdAt],
+  );
+  if (inserted.rows[0]) return { checkpoint: rowOf(inserted.rows[0]), created: true };
+  const raced = await db.query(`${SELECT} WHERE seq = $1`, [head.seq]);
+  return { checkpoint: raced.rows[0] ? rowOf(raced.rows[0]) : null, created: false };
+}
+
+/** Checkpoints, newest first, `limit` at a time before seq `before` (keyset). */
+export async function listCheckpoints(options: { limit?: number; before?: bigint } = {}, db: Pick<pg.Pool, "query"> = pool()): Promise<CheckpointRow[]> {
+  const limit = options.limit ?? 100;
+  const { rows } = options.before
+    ? await db.query(`${SELECT} WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, [options.before.toString(), limit])
+    : await db.query(`${SELECT} ORDER BY seq DESC LIMIT $1`, [limit]);
+  return rows.map(rowOf);
+}
+
+/** Every checkpoint in seq order, streamed in pages (for export). */
+export async function* allCheckpoints(db: Pick<pg.Pool, "query"> = pool()): AsyncGenerator<CheckpointRow> {
+  let after = "0";
+  for (;;) {
+    const { rows } = await db.query(`${SELECT} WHERE seq > $1 ORDER BY seq LIMIT 1000`, [after]);
+    for (const r of rows) yield rowOf(r);
+    if (rows.length < 1000) return;
+    after = rows[rows.length - 1].seq as string;
+  }
+}
+
+/** A checkpoint as the API and exports show it. */
+export function checkpointObject(c: CheckpointRow) {
+  return {
+    seq: Number(c.seq),
+    head_hash: c.headHash,
+    event_count: Number(c.eventCount),
+    kid: c.kid,
+    created_at: c.createdAt.toISOString(),
+    token: c.token,
+  };
+}
+
+/** Reads checkpoints exported as JSON lines (`countersign audit checkpoints`, or the console's download). */
+export function parseCheckpointLines(text: string): CheckpointRow[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      const o = JSON.parse(line) as Partial<ReturnType<typeof checkpointObject>>;
+      if (typeof o.seq !== "number" || typeof o.head_hash !== "string" || typeof o.kid !== "string" || typeof o.token !== "string" || typeof o.event_count !== "number") {
+        throw new Error(`line ${i + 1} is not a checkpoint`);
+      }
+      return { seq: BigInt(o.seq), headHash: o.head_hash, eventCount: BigInt(o.event_count), kid: o.kid, token: o.token, createdAt: new Date(o.created_at ?? 0) };
+    });
+}
+
+/** Checks a checkpoint token's signature and type against a public JWK; null when it does not verify. */
+export async function verifyCheckpointToken(token: string, jwk: Record<string, unknown>): Promise<CheckpointClaims | null> {
+  try {
+    const key = await importJWK(jwk as Parameters<typeof importJWK>[0], "EdDSA");
+    const { payload } = await jwtVerify(token, key, { typ: CHECKPOINT_TYP, algorithms: ["EdDSA"] });
+    const { seq, head_hash, event_count, iat } = payload as { seq?: unknown; head_hash?: unknown; event_count?: unknown; iat?: number };
+    if (typeof seq !== "string" || typeof head_hash !== "string" || typeof event_count !== "string" || !/^\d+$/.test(seq) || !/^\d+$/.test(event_count)) {
+      return null;
+    }
+    return { seq: BigInt(seq), headHash: head_hash, eventCount: BigInt(event_count), issuedAt: new Date((iat ?? 0) * 1000) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every `seconds` in this process (`COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS`):
+ * applies the retention policy if an admin set one, then checkpoints the
+ * chain. Answers a stop function.
+ */
+export function startCheckpointTimer(seconds: number, onError: (err: Error) => void): () => void {
+  const timer = setInterval(() => {
+    // Retention (only when an admin set a policy) runs first, so the checkpoint signs the chain as kept.
+    applyRetention("system")
+      .catch(onError)
+      .then(() => createCheckpoint())
+      .catch(onError);
+  }, seconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

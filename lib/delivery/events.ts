@@ -1,0 +1,150 @@
+import { publicUrl } from "../env.ts";
+
+/**
+ * The event types webhook endpoints subscribe to, and the audit events they
+ * come from. Webhooks carry what a person or a chat tool needs to act (the
+ * request, its agent, the decision, a deep link, a one-line `text`), never a
+ * grant token, an agent key or the request's parameters.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  "request.created",
+  "request.decided",
+  "request.expired",
+  "request.cancelled",
+  "request.outcome_reported",
+  "grant.redeemed",
+  "grant.redemption_refused",
+  "agent.suspended",
+  "agent.resumed",
+  "agent.retired",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Audit event type → webhook event type. */
+export const AUDIT_TO_WEBHOOK: Record<string, WebhookEventType> = {
+  "request.created": "request.created",
+  "request.approved": "request.decided",
+  "request.denied": "request.decided",
+  "request.expired": "request.expired",
+  "request.cancelled": "request.cancelled",
+  "request.outcome_reported": "request.outcome_reported",
+  "grant.redeemed": "grant.redeemed",
+  "grant.redemption_refused": "grant.redemption_refused",
+  "agent.suspended": "agent.suspended",
+  "agent.resumed": "agent.resumed",
+  "agent.retired": "agent.retired",
+};
+
+/** Audit events that end a request: its callback_url gets `request.decided`. */
+export const CALLBACK_AUDIT_TYPES = ["request.approved", "request.denied", "request.expired", "request.cancelled"];
+
+/** An audit event as the dispatcher reads it, joined with its request and agent. */
+export interface AuditEventRow {
+  seq: string;
+  type: string;
+  actor: string;
+  request_id: string | null;
+  agent_id: string | null;
+  data: Record<string, unknown>;
+  occurred_at: Date;
+  action: string | null;
+  resource: string | null;
+  summary: string | null;
+  request_status: string | null;
+  callback_url: string | null;
+  agent_name: string | null;
+}
+
+export interface WebhookPayload {
+  type: string;
+  timestamp: string;
+  /** One line for chat tools (Slack and compatible tools show a top-level `text`). */
+  text: string;
+  data: Record<string, unknown>;
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+
+/** The request's status right after this event. */
+function statusAfter(e: AuditEventRow): string {
+  switch (e.type) {
+    case "request.created": {
+      const effect = str((e.data.policy as Record<string, unknown> | undefined)?.effect);
+      return effect === "allow" ? "approved" : effect === "deny" ? "denied" : "pending";
+    }
+    case "request.approved":
+      return "approved";
+    case "request.denied":
+      return "denied";
+    case "request.expired":
+      return "expired";
+    case "request.cancelled":
+      return "cancelled";
+    default:
+      return e.request_status ?? "pending";
+  }
+}
+
+export function requestUrl(id: string): string {
+  return `${publicUrl()}/requests/${id}`;
+}
+
+/** The payload of `type` for one audit event. */
+export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
+  const agent = e.agent_id ? { id: e.agent_id, name: e.agent_name } : null;
+  const data: Record<string, unknown> = { event: { seq: Number(e.seq), type: e.type, actor: e.actor } };
+  let text: string;
+  const who = e.agent_name ?? e.agent_id ?? "an agent";
+  if (e.request_id) {
+    const status = statusAfter(e);
+    const request: Record<string, unknown> = {
+      id: e.request_id,
+      action: e.action,
+      resource: e.resource,
+      summary: e.summary,
+      status,
+      agent,
+      url: requestUrl(e.request_id),
+    };
+    if (status !== "pending") {
+      request.decision = { status, by: str(e.data.reviewer) ?? e.actor, reason: str(e.data.reason) };
+    }
+    data.request = request;
+    if (e.type.startsWith("grant.")) data.grant = { id: str(e.data.grant_id), ...(e.data.reason ? { refusal: str(e.data.reason) } : {}) };
+    if (e.type === "request.outcome_reported") data.outcome = { status: str(e.data.status), detail: str(e.data.detail) };
+    const reason = str(e.data.reason);
+    const line = `"${e.summary ?? e.request_id}" (${who}, ${e.action})`;
+    text =
+      type === "request.created"
+        ? status === "pending"
+          ? `${who} asks for approval: ${line}. Review: ${request.url}`
+          : `${who} asked: ${line}, ${status} by policy. ${request.url}`
+        : type === "request.decided"
+          ? `${status === "approved" ? "Approved" : status === "denied" ? "Denied" : status === "expired" ? "Expired undecided" : "Cancelled"}${str(e.data.reviewer) ? ` by ${str(e.data.reviewer)}` : ""}: ${line}${reason ? `. Reason: ${reason}` : ""}. ${request.url}`
+          : type === "request.expired"
+            ? `Expired undecided: ${line}. ${request.url}`
+            : type === "request.cancelled"
+              ? `Cancelled: ${line}${reason ? ` (${reason})` : ""}. ${request.url}`
+              : type === "grant.redeemed"
+                ? `Grant redeemed, the approved action may run: ${line}. ${request.url}`
+                : type === "grant.redemption_refused"
+                  ? `Grant redemption refused (${reason ?? "refused"}): ${line}. ${request.url}`
+                  : `Outcome reported (${str(e.data.status)}): ${line}. ${request.url}`;
+  } else {
+    const reason = str(e.data.reason);
+    data.agent = { ...agent, name: e.agent_name ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
+    const verb = e.type.split(".")[1] ?? e.type;
+    text = `Agent ${e.agent_name ?? str(e.data.name) ?? e.agent_id} ${verb}${reason ? `: ${reason}` : ""}`;
+  }
+  return { type, timestamp: e.occurred_at.toISOString(), text, data };
+}
+
+/** The payload of a test event, sent on demand from the console. */
+export function testPayload(endpointId: string, now: Date): WebhookPayload {
+  return {
+    type: "webhook.test",
+    timestamp: now.toISOString(),
+    text: "Countersign test event: this endpoint receives signed webhooks.",
+    data: { endpoint_id: endpointId, url: `${publicUrl()}/admin/webhooks` },
+  };
+}

@@ -1,0 +1,133 @@
+import dgram from "node:dgram";
+import net from "node:net";
+import { hostname } from "node:os";
+import type pg from "pg";
+import { transaction } from "../db.ts";
+import { deliveryConfig, type DeliveryConfig, type HttpsSinkConfig, type SiemSinkConfig, type SyslogSinkConfig } from "./config.ts";
+import { lockCursor } from "./dispatch.ts";
+import { postJson } from "./http-post.ts";
+import { formatSyslog, frameOctetCounting } from "./syslog.ts";
+import { signedHeaders } from "./worker.ts";
+
+/** The private enterprise number RFC 5424 reserves for examples; our SD-ID is `countersign@32473`. */
+export const SD_ID = "countersign@32473";
+const BATCH = 100;
+
+/** An audit event exactly as stored, hashes included, so a SIEM can check the chain itself. */
+export interface SiemEvent {
+  seq: number;
+  type: string;
+  actor: string;
+  request_id: string | null;
+  agent_id: string | null;
+  data: unknown;
+  occurred_at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+async function readEvents(client: pg.PoolClient, position: string): Promise<SiemEvent[]> {
+  const { rows } = await client.query({
+    name: "cs_siem_events",
+    text: `SELECT seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash
+             FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT ${BATCH}`,
+    values: [position],
+  });
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), occurred_at: (r.occurred_at as Date).toISOString() }));
+}
+
+/** One RFC 5424 message per event: facility 13 (log audit), severity 6 (informational); MSGID is the event type. */
+export function syslogLine(e: SiemEvent, host = hostname()): string {
+  const params: Record<string, string> = { seq: String(e.seq), type: e.type, actor: e.actor, hash: e.hash };
+  if (e.request_id) params.request_id = e.request_id;
+  if (e.agent_id) params.agent_id = e.agent_id;
+  return formatSyslog({
+    facility: 13,
+    severity: 6,
+    timestamp: new Date(e.occurred_at),
+    hostname: host,
+    appName: "countersign",
+    procId: String(process.pid),
+    msgId: e.type,
+    structuredData: { [SD_ID]: params },
+    message: JSON.stringify(e),
+  });
+}
+
+function sendTcp(sink: SyslogSinkConfig, lines: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: sink.host, port: sink.port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`syslog receiver did not accept within ${timeoutMs} ms`)));
+    socket.once("error", reject);
+    socket.once("connect", () => socket.end(Buffer.concat(lines.map(frameOctetCounting))));
+    // Closed without error after our FIN: the receiver has read the whole batch off the connection.
+    socket.once("close", (hadError) => (hadError ? undefined : resolve()));
+    socket.resume();
+  });
+}
+
+async function sendUdp(sink: SyslogSinkConfig, lines: string[]): Promise<void> {
+  const socket = dgram.createSocket(net.isIPv6(sink.host) ? "udp6" : "udp4");
+  try {
+    for (const line of lines) {
+      await new Promise<void>((resolve, reject) => socket.send(Buffer.from(line, "utf8"), sink.port, sink.host, (err) => (err ? reject(err) : resolve())));
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+async function sendHttps(sink: HttpsSinkConfig, events: SiemEvent[], config: DeliveryConfig): Promise<void> {
+  const body = JSON.stringify({ type: "audit.events", timestamp: new Date().toISOString(), data: { events } });
+  // The batch's id names its range, so a retried batch keeps its id and receivers can deduplicate.
+  const id = `siem_${events[0].seq}_${events[events.length - 1].seq}`;
+  const result = await postJson(sink.url, body, signedHeaders(sink.secret, id, body), { timeoutMs: config.timeoutMs, allowHttp: config.allowHttp });
+  if (!result.ok) throw new Error(result.error ?? "delivery failed");
+}
+
+/**
+ * Forwards the audit events after this sink's cursor, in batches of up to 100,
+ * advancing the cursor only after the sink took the batch, in the same
+ * transaction that holds the cursor row (SKIP LOCKED: one instance at a time).
+ * A failed batch leaves the cursor where it was and backs off (5 s doubling to
+ * 5 min, never giving up): an outage delays events but loses none. After a
+ * crash between sending and committing, the batch is sent again (at-least-once;
+ * events carry `seq` to deduplicate by). UDP cannot tell whether anything
+ * arrived: use TCP or HTTPS when delivery matters.
+ */
+export async function forwardToSink(sink: SiemSinkConfig, o: { now?: Date; config?: DeliveryConfig } = {}): Promise<number> {
+  const config = o.config ?? deliveryConfig();
+  const now = o.now ?? new Date();
+  let total = 0;
+  for (;;) {
+    const sent = await transaction(async (client) => {
+      const cursor = await lockCursor(client, sink.id, now);
+      if (!cursor) return 0;
+      const events = await readEvents(client, cursor.position);
+      if (events.length === 0) return 0;
+      try {
+        if (sink.kind === "https") await sendHttps(sink, events, config);
+        else if (sink.transport === "tcp") await sendTcp(sink, events.map((e) => syslogLine(e)), config.timeoutMs);
+        else await sendUdp(sink, events.map((e) => syslogLine(e)));
+      } catch (err) {
+        await client.query({
+          name: "cs_siem_failed",
+          text: `UPDATE delivery_cursors SET attempts = attempts + 1, last_error = $2, updated_at = now(),
+                        next_attempt_at = $3::timestamptz + least(interval '5 seconds' * power(2, attempts), interval '5 minutes')
+                  WHERE id = $1`,
+          values: [sink.id, (err as Error).message.slice(0, 500), now.toISOString()],
+        });
+        return -1;
+      }
+      await client.query({
+        name: "cs_siem_sent",
+        text: "UPDATE delivery_cursors SET position = $2, attempts = 0, last_error = NULL, next_attempt_at = now(), updated_at = now() WHERE id = $1",
+        values: [sink.id, String(events[events.length - 1].seq)],
+      });
+      return events.length;
+    });
+    if (sent <= 0) return total;
+    total += sent;
+    if (sent < BATCH) return total;
+  }
+}

@@ -1,0 +1,116 @@
+import { randomInt } from "node:crypto";
+import { Webhook } from "standardwebhooks";
+import { pool } from "../db.ts";
+import { logger } from "../logger.ts";
+import { deliveryConfig, type DeliveryConfig } from "./config.ts";
+import { postJson } from "./http-post.ts";
+import { unsealSecret } from "./secrets.ts";
+
+/** How long a claimed delivery stays invisible to other workers while it is being sent. */
+export const LEASE_MS = 60_000;
+
+/** Exponential backoff with ±25 % jitter: 5 s, 15 s, 45 s … capped at 6 h. */
+export function backoffMs(attempts: number): number {
+  const base = Math.min(5_000 * 3 ** Math.max(0, attempts - 1), 6 * 3600_000);
+  return Math.round(base * (0.75 + randomInt(0, 500) / 1000));
+}
+
+export interface Claimed {
+  id: string;
+  url: string;
+  payload: unknown;
+  attempts: number;
+  secret_sealed: string | null;
+}
+
+/** Standard Webhooks headers for `body`, signed with `secret` (`whsec_…`). */
+export function signedHeaders(secret: string, id: string, body: string, at = new Date()): Record<string, string> {
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": new Webhook(secret).sign(id, at, body),
+  };
+}
+
+/**
+ * The worker: claims due deliveries (FOR UPDATE SKIP LOCKED, then leased by
+ * moving next_attempt_at, so concurrent workers on any instance never claim
+ * the same row), sends each signed with its endpoint's or agent's secret, and
+ * records the outcome: delivered; failed with the next attempt after an
+ * exponential backoff with jitter; or dead after the maximum attempts. If a
+ * worker dies mid-send the lease runs out and the delivery is sent again:
+ * delivery is at-least-once, and receivers deduplicate by `webhook-id`.
+ * `now` decides which deliveries are due (tests pass a later one).
+ */
+export async function deliverDue(o: { now?: Date; limit?: number; config?: DeliveryConfig } = {}): Promise<number> {
+  const config = o.config ?? deliveryConfig();
+  const now = o.now ?? new Date();
+  const { rows } = await pool().query<Claimed>({
+    name: "cs_delivery_claim",
+    text: `UPDATE deliveries d
+              SET attempts = d.attempts + 1, next_attempt_at = $2::timestamptz, updated_at = now()
+             FROM (SELECT c.id FROM deliveries c
+                    WHERE c.status IN ('pending', 'failed') AND c.next_attempt_at <= $1::timestamptz
+                      AND NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = c.endpoint_id AND NOT w.enabled)
+                    ORDER BY c.next_attempt_at
+                    LIMIT $3
+                    FOR UPDATE OF c SKIP LOCKED) due
+            WHERE d.id = due.id
+        RETURNING d.id, d.url, d.payload, d.attempts,
+                  COALESCE((SELECT w.secret_sealed FROM webhook_endpoints w WHERE w.id = d.endpoint_id),
+                           (SELECT s.secret_sealed FROM agent_callback_secrets s WHERE s.agent_id = d.agent_id)) AS secret_sealed`,
+    values: [now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), o.limit ?? 20],
+  });
+  await sendClaimed(rows, now, config);
+  return rows.length;
+}
+
+/** Sends deliveries this process has claimed (leased) and records every outcome in one statement. */
+export async function sendClaimed(rows: Claimed[], now: Date, config: DeliveryConfig): Promise<void> {
+  const results = await Promise.all(rows.map((row) => sendOne(row, now, config)));
+  if (results.length) {
+    // One statement records every outcome of the batch.
+    await pool()
+      .query({
+        name: "cs_delivery_results",
+        text: `UPDATE deliveries d
+                  SET status = x.status, response_status = x.response_status, last_error = x.last_error, updated_at = now(),
+                      delivered_at = CASE WHEN x.status = 'delivered' THEN now() ELSE d.delivered_at END,
+                      next_attempt_at = x.next_attempt_at
+                 FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, response_status int, last_error text, next_attempt_at timestamptz)
+                WHERE d.id = x.id`,
+        values: [JSON.stringify(results)],
+      })
+      .catch((err: Error) => logger.warn({ err: err.message }, "could not record delivery results; they will be sent again when their lease ends"));
+  }
+}
+
+interface Outcome {
+  id: string;
+  status: "delivered" | "failed" | "dead";
+  response_status: number | null;
+  last_error: string | null;
+  next_attempt_at: string;
+}
+
+async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise<Outcome> {
+  const body = JSON.stringify(row.payload);
+  let secret: string | null = null;
+  try {
+    secret = row.secret_sealed ? unsealSecret(row.secret_sealed) : null;
+  } catch {
+    // COUNTERSIGN_KEY_SECRET changed since the secret was sealed: nothing can be signed until it is rotated.
+  }
+  const result = secret
+    ? await postJson(row.url, body, signedHeaders(secret, row.id, body), { timeoutMs: config.timeoutMs, allowHttp: config.allowHttp })
+    : { ok: false, status: null, error: "no usable secret to sign with (rotate the secret)" };
+  const refused = !result.ok && result.error?.startsWith("refused");
+  const dead = !result.ok && (refused || row.attempts >= config.maxAttempts);
+  return {
+    id: row.id,
+    status: result.ok ? "delivered" : dead ? "dead" : "failed",
+    response_status: result.status,
+    last_error: result.error?.slice(0, 500) ?? null,
+    next_attempt_at: new Date(now.getTime() + (result.ok || dead ? 0 : backoffMs(row.attempts))).toISOString(),
+  };
+}

@@ -1,0 +1,208 @@
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import {
+  AuditCheckpointList,
+  AuditEventList,
+  AuditEventObject,
+  AuditEventsQuery,
+  AuditExportQuery,
+  ChainVerificationObject,
+  CreatedCheckpoint,
+} from "../schemas/audit.ts";
+import { z } from "../schemas/zod.ts";
+import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, type ErrorCase, errors, invalid, json, pathParams, UNAVAILABLE } from "./components.ts";
+import * as ex from "./examples.ts";
+
+/*
+ * The audit log as evidence: events with their place in the hash chain,
+ * verification, signed checkpoints and streamed export. An admin's or
+ * auditor's session, or an admin API token; creating a checkpoint is for
+ * admins (and tokens).
+ */
+
+const tags = ["Audit"];
+const READ_FORBIDDEN: ErrorCase = {
+  code: "forbidden",
+  when: "Signed in, but neither an admin nor an auditor; or the browser marked the call cross-site (`Sec-Fetch-Site: cross-site`, or a foreign `Origin` on POST).",
+  detail: "only admins and auditors may do this",
+};
+const WRITE_FORBIDDEN: ErrorCase = {
+  code: "forbidden",
+  when: "Signed in, but not as an admin; or a session call came from another origin.",
+  detail: "only admins may do this",
+};
+const BAD_FILTER = invalid("A filter is malformed: `since`/`until` must be RFC 3339 with an offset, `type` an event type or a `prefix.*`, `actor` a kind or `kind:id`.", [
+  { path: "query.since", message: "Invalid ISO datetime" },
+]);
+
+const HASH_1 = "5c1f0e9d7b3a2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
+const HASH_2 = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d";
+const EVENT = {
+  seq: 1842,
+  type: "request.approved",
+  actor: `user:${ex.IDS.user}`,
+  request_id: ex.IDS.request,
+  agent_id: ex.IDS.agent,
+  occurred_at: "2026-11-23T04:01:12.345Z",
+  data: { reason: "Matches ticket #4521", approvals: 1 },
+  prev_hash: HASH_1,
+  hash: HASH_2,
+};
+const CHECKPOINT = {
+  seq: 1842,
+  head_hash: HASH_2,
+  event_count: 1842,
+  kid: "k_8Yb2kQm4Zx1P",
+  created_at: "2026-11-23T05:00:00.000Z",
+  token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImtfOFliMmtRbTRaeDFQIiwidHlwIjoiY291bnRlcnNpZ24tY2hlY2twb2ludCtqd3QifQ.eyJzZXEiOiIxODQyIiwiaGVhZF9oYXNoIjoiOWU4ZC4uLiIsImV2ZW50X2NvdW50IjoiMTg0MiJ9.c2lnbmF0dXJl",
+};
+const INTACT = { ok: true, events: 1842, from_seq: 1, head_seq: 1842, head_hash: HASH_2, checkpoints: 3, broken_at: null, kind: null, reason: null };
+const BROKEN = {
+  ok: false,
+  events: 1199,
+  from_seq: null,
+  head_seq: null,
+  head_hash: null,
+  checkpoints: 1,
+  broken_at: 1200,
+  kind: "edited" as const,
+  reason: "event content does not match its hash",
+};
+const TRUNCATED = {
+  ok: false,
+  events: 1700,
+  from_seq: null,
+  head_seq: null,
+  head_hash: null,
+  checkpoints: 2,
+  broken_at: 1701,
+  kind: "truncated" as const,
+  reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
+};
+
+export function registerAuditPaths(r: OpenAPIRegistry): void {
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/audit/events",
+    operationId: "listAuditEvents",
+    summary: "List audit events",
+    description:
+      "Events matching the filters, newest first, `limit` per page; pass `next_cursor` as `cursor` for the next page. Time bounds are half-open: `since` inclusive, `until` exclusive.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { query: AuditEventsQuery },
+    responses: {
+      200: { description: "A page of events.", content: json(AuditEventList, { page: { value: { data: [EVENT], next_cursor: "1842" } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/audit/events/{seq}",
+    operationId: "getAuditEvent",
+    summary: "Get an audit event",
+    description: "One event with its full data and its place in the chain (`seq`, `prev_hash`, `hash`).",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams({ seq: { description: "The event's position in the chain.", example: "1842" } }) },
+    responses: {
+      200: { description: "The event.", content: json(AuditEventObject, { event: { value: EVENT } }) },
+      ...errors(
+        ADMIN_UNAUTHENTICATED,
+        READ_FORBIDDEN,
+        { code: "not_found", when: "No event has this seq.", detail: "no such event" },
+        invalid("`seq` is not a positive integer.", [{ path: "path.seq", message: "a positive integer" }]),
+        UNAVAILABLE,
+      ),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/audit/export",
+    operationId: "exportAuditEvents",
+    summary: "Export audit events",
+    description:
+      "Every event matching the filters, in chain order, as JSON lines (one event object a line, like `GET /api/v1/admin/audit/events/{seq}`) or CSV (RFC 4180 with a header row; `data` as JSON text; values a spreadsheet would run as formulas are prefixed with `'`). The body is streamed as it is read from the database, so any range can be exported; `Content-Disposition` names the file. `since` is inclusive and `until` exclusive: consecutive ranges export each event once. The same as `countersign audit export`.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { query: AuditExportQuery },
+    responses: {
+      200: {
+        description: "The events, streamed.",
+        headers: z.object({ "Content-Disposition": z.string().openapi({ example: 'attachment; filename="countersign-audit-2026-11-23T05-00-00-000Z.jsonl"' }) }),
+        content: {
+          "application/x-ndjson": { schema: z.string(), examples: { jsonl: { value: `${JSON.stringify(EVENT)}\n` } } },
+          "text/csv": {
+            schema: z.string(),
+            examples: {
+              csv: {
+                value: `seq,occurred_at,type,actor,request_id,agent_id,data,prev_hash,hash\r\n1842,2026-11-23T04:01:12.345Z,request.approved,user:${ex.IDS.user},${ex.IDS.request},${ex.IDS.agent},"{""reason"":""Matches ticket #4521"",""approvals"":1}",${HASH_1},${HASH_2}\r\n`,
+              },
+            },
+          },
+        },
+      },
+      ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/audit/verify",
+    operationId: "verifyAuditChain",
+    summary: "Verify the audit chain",
+    description:
+      "Recomputes every event's hash from the first event to the current head, reading in batches so memory stays flat, and checks the chain against every signed checkpoint. Answers `ok: true` and the head (\"intact up to event N\"), or the first broken link: `edited` (content or link does not match its hash, or a checkpoint's hash), `missing` (a deleted event), `out_of_order`, or `truncated` (events cut from the end, found through a checkpoint that signed a longer chain). The same as `countersign audit verify`. Takes no body. Send `Accept: application/x-ndjson` to follow its progress: the answer is then streamed as JSON lines, one `progress` line per batch of 5,000 events and the `result` last.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: {
+        description: "The verification result (a broken chain is still a 200: the verification itself succeeded).",
+        content: {
+          ...json(ChainVerificationObject, { intact: { value: INTACT }, edited: { value: BROKEN }, truncated: { value: TRUNCATED } }),
+          "application/x-ndjson": {
+            schema: z.string().openapi({ description: "With `Accept: application/x-ndjson`: a `progress` line after each batch, then the `result`." }),
+            examples: {
+              progress: {
+                value: `${JSON.stringify({ progress: { verified: 1000, head_seq: 1842 } })}\n${JSON.stringify({ progress: { verified: 1842, head_seq: 1842 } })}\n${JSON.stringify({ result: INTACT })}\n`,
+              },
+            },
+          },
+        },
+      },
+      ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/audit/checkpoints",
+    operationId: "listAuditCheckpoints",
+    summary: "List signed checkpoints",
+    description:
+      "The latest 500 checkpoints, newest first. Each `token` is a compact JWT (`typ` `countersign-checkpoint+jwt`, EdDSA) signed with the grant signing key named by `kid`: verify it against `/.well-known/jwks.json`. Keep copies elsewhere: a chain that ends before a checkpoint, or reaches it with another hash, was rewritten. `countersign audit checkpoints` exports them all.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: { description: "Checkpoints.", content: json(AuditCheckpointList, { checkpoints: { value: { data: [CHECKPOINT] } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/audit/checkpoints",
+    operationId: "createAuditCheckpoint",
+    summary: "Create a checkpoint now",
+    description:
+      "Signs the current chain head and records it (the app also does this every `COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS`). 201 when created; 200 with `created: false` when this head is already checkpointed, so calling it twice, or from several instances, records one checkpoint per head. A checkpoint is not itself an audit event: it would move the head it signs. Takes no body.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: { description: "This head was already checkpointed (or the chain is empty).", content: json(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
+      201: { description: "Created.", content: json(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
+    },
+  });
+}

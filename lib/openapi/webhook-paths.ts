@@ -1,0 +1,200 @@
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { CreateWebhookBody, CreatedWebhook, DeliveryList, DeliveryObject, DeliveryQuery, RotatedSecret, UpdateWebhookBody, WebhookList, WebhookObject } from "../schemas/webhooks.ts";
+import {
+  ADMIN_AUTH,
+  ADMIN_FORBIDDEN,
+  ADMIN_UNAUTHENTICATED,
+  body,
+  type ErrorCase,
+  errors,
+  invalid,
+  json,
+  pathParams,
+  roleForbidden,
+  SESSION_AUTH,
+  SIGNED_OUT,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "./components.ts";
+import * as ex from "./examples.ts";
+
+/*
+ * Webhook endpoints, their delivery history and manual retries, and agents'
+ * callback secrets. Reads need an admin's or an auditor's session; changes
+ * accept an admin's session or an admin API token.
+ */
+
+const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
+const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
+const ENDPOINT_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such webhook endpoint.", detail: "no such webhook endpoint" };
+const DELIVERY_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such delivery.", detail: "no such delivery" };
+const endpointId = { id: { description: "The endpoint's id (`whe_…`).", example: "whe_3f9a0c1d2e4b5a6c7d8e" } };
+const deliveryId = { id: { description: "The delivery's id (`msg_…`), also its `webhook-id`.", example: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60" } };
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const BAD_URL = invalid("The body breaks the schema, or the URL may not receive webhooks (not https, or a link-local or metadata address).", [
+  { path: "url", message: "link-local and cloud metadata addresses (169.254.0.0/16) are refused" },
+]);
+
+const ENDPOINT = {
+  id: "whe_3f9a0c1d2e4b5a6c7d8e",
+  url: "https://hooks.example.com/countersign",
+  description: "#approvals channel",
+  event_types: ["request.created", "request.decided"],
+  enabled: true,
+  created_at: "2026-11-23T19:00:00.000Z",
+  updated_at: "2026-11-23T19:00:00.000Z",
+};
+const DELIVERY = {
+  id: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60",
+  endpoint_id: ENDPOINT.id,
+  agent_id: null,
+  url: ENDPOINT.url,
+  event_type: "request.decided",
+  event_seq: 1042,
+  request_id: ex.IDS.request,
+  status: "failed" as const,
+  attempts: 2,
+  next_attempt_at: "2026-11-23T19:01:05.000Z",
+  last_error: "the receiver answered 503",
+  response_status: 503,
+  created_at: "2026-11-23T19:00:20.000Z",
+  delivered_at: null,
+};
+
+const PAYLOAD_NOTE =
+  "Each delivery is a `POST` of `{type, timestamp, text, data}` signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`); `data.request` carries the request's id, action, resource, summary, status, agent, decision and `url` (its page in the dashboard), never a grant token or an agent key. Delivery is at-least-once: deduplicate by `webhook-id`.";
+
+export function registerWebhookPaths(r: OpenAPIRegistry): void {
+  const tags = ["Webhooks"];
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/webhooks",
+    operationId: "listWebhooks",
+    summary: "List webhook endpoints",
+    description: `Every endpoint with its subscribed event types (never its secret), and the event types there are. ${PAYLOAD_NOTE}`,
+    tags,
+    security: SESSION_AUTH,
+    responses: {
+      200: { description: "The endpoints.", content: json(WebhookList, { endpoints: { value: { data: [ENDPOINT], event_types: ["request.created", "request.decided", "request.expired"] } } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/webhooks",
+    operationId: "createWebhook",
+    summary: "Add a webhook endpoint",
+    description: `Adds an endpoint; it receives the chosen event types from events that commit after it is created. The signing secret is in this answer only. ${PAYLOAD_NOTE}`,
+    tags,
+    security: ADMIN_AUTH,
+    request: { body: body(CreateWebhookBody, { chat: { value: { url: ENDPOINT.url, description: ENDPOINT.description, event_types: ["request.created", "request.decided"] } } }) },
+    responses: {
+      201: { description: "Added; the secret is shown once.", content: json(CreatedWebhook, { created: { value: { endpoint: ENDPOINT, secret: SECRET } } }) },
+      ...errors(...WRITE_ERRORS, TOO_LARGE, BAD_URL, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/webhooks/{id}",
+    operationId: "getWebhook",
+    summary: "Get a webhook endpoint",
+    description: "One endpoint (never its secret).",
+    tags,
+    security: SESSION_AUTH,
+    request: { params: pathParams(endpointId) },
+    responses: { 200: { description: "The endpoint.", content: json(WebhookObject, { endpoint: { value: ENDPOINT } }) }, ...errors(...READ_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "patch",
+    path: "/api/v1/admin/webhooks/{id}",
+    operationId: "updateWebhook",
+    summary: "Edit a webhook endpoint",
+    description: "Changes the URL, description, event types or `enabled`; send only what changes. A disabled endpoint gets no new deliveries, and its queued ones wait until it is enabled again.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams(endpointId), body: body(UpdateWebhookBody, { disable: { value: { enabled: false } } }) },
+    responses: {
+      200: { description: "The endpoint after the change.", content: json(WebhookObject, { disabled: { value: { ...ENDPOINT, enabled: false } } }) },
+      ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, TOO_LARGE, BAD_URL, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "delete",
+    path: "/api/v1/admin/webhooks/{id}",
+    operationId: "deleteWebhook",
+    summary: "Delete a webhook endpoint",
+    description: "Deletes the endpoint and its delivery history. The deletion is in the audit log.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams(endpointId) },
+    responses: { 204: { description: "Deleted." }, ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/webhooks/{id}/rotate-secret",
+    operationId: "rotateWebhookSecret",
+    summary: "Rotate an endpoint's secret",
+    description: "Replaces the signing secret at once (queued deliveries are signed with the new one); the new secret is in this answer only.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams(endpointId) },
+    responses: { 200: { description: "The new secret, shown once.", content: json(RotatedSecret, { rotated: { value: { secret: SECRET } } }) }, ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/webhooks/{id}/test",
+    operationId: "testWebhook",
+    summary: "Send a test event",
+    description: "Queues a signed `webhook.test` event to the endpoint and answers at once; follow it in the delivery history.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams(endpointId) },
+    responses: {
+      202: { description: "Queued.", content: json(DeliveryObject, { queued: { value: { ...DELIVERY, event_type: "webhook.test", event_seq: null, request_id: null, status: "pending", attempts: 0, last_error: null, response_status: null } } }) },
+      ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/deliveries",
+    operationId: "listDeliveries",
+    summary: "Delivery history",
+    description: "Webhook and callback deliveries, newest first, with status, attempts, the last error and response code. Filter by endpoint, agent (callbacks) or status; page with `cursor`.",
+    tags,
+    security: SESSION_AUTH,
+    request: { query: DeliveryQuery },
+    responses: {
+      200: { description: "A page of deliveries.", content: json(DeliveryList, { page: { value: { data: [DELIVERY], next_cursor: null } } }) },
+      ...errors(...READ_ERRORS, invalid("A query parameter is not valid.", [{ path: "query.status", message: 'Invalid option: expected one of "pending"|"failed"|"delivered"|"dead"' }]), UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/deliveries/{id}/retry",
+    operationId: "retryDelivery",
+    summary: "Retry a delivery",
+    description: "Queues a failed or dead delivery for one more attempt now, with the same `webhook-id`. The retry is in the audit log.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { params: pathParams(deliveryId) },
+    responses: {
+      202: { description: "Queued.", content: json(DeliveryObject, { queued: { value: { ...DELIVERY, status: "pending" } } }) },
+      ...errors(...WRITE_ERRORS, DELIVERY_NOT_FOUND, { code: "conflict", when: "The delivery is pending or delivered.", detail: "the delivery is delivered; only failed or dead deliveries can be retried" }, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/agents/{id}/callback-secret",
+    operationId: "rotateAgentCallbackSecret",
+    summary: "Rotate an agent's callback secret",
+    description:
+      "Replaces the secret that signs `request.decided` to the `callback_url` of the agent's requests (Standard Webhooks); the new secret is in this answer only. Agents registered before callbacks existed get their first secret this way.",
+    tags: ["Agents and keys"],
+    security: SESSION_AUTH,
+    request: { params: pathParams({ id: { description: "The agent's id (`agt_…`).", example: ex.IDS.agent } }) },
+    responses: {
+      200: { description: "The new secret, shown once.", content: json(RotatedSecret, { rotated: { value: { secret: SECRET } } }) },
+      ...errors(SIGNED_OUT, roleForbidden("admins"), { code: "not_found", when: "No such agent.", detail: "no such agent" }, UNAVAILABLE),
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import pg from "pg";
+import { sha256Hex } from "../../lib/crypto.ts";
+import { canonicalEventBody } from "../../lib/audit/append-event.ts";
+import { migrate } from "../../lib/runtime/migrate.ts";
+
+/**
+ * Appends `count` chained events in bulk, hashing in Node exactly as
+ * append-event.ts defines the chain, inserting 5,000 rows per statement
+ * (unnest of arrays) and advancing the head, all under the head's row lock.
+ * For tests and benchmarks that need long chains quickly.
+ */
+export async function appendBulk(
+  pool: pg.Pool,
+  count: number,
+  make: (i: number) => { type: string; actor: string; requestId?: string | null; agentId?: string | null; data?: Record<string, unknown>; occurredAt?: Date } = (i) => ({
+    type: "bench.event",
+    actor: i % 3 === 0 ? "system" : `agent:agt_bench${i % 50}`,
+    data: { i, note: "synthetic event for verification benchmarks" },
+  }),
+): Promise<{ firstSeq: bigint; lastSeq: bigint }> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1 FOR UPDATE");
+    let seq = BigInt(rows[0].seq);
+    let prev = rows[0].hash;
+    const firstSeq = seq + 1n;
+    const BATCH = 5000;
+    for (let start = 0; start < count; start += BATCH) {
+      const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+      for (let i = start; i < Math.min(count, start + BATCH); i++) {
+        const m = make(i);
+        // Whole milliseconds, as the column stores them.
+        const e = { type: m.type, actor: m.actor, requestId: m.requestId ?? null, agentId: m.agentId ?? null, data: m.data ?? {}, occurredAt: m.occurredAt ?? new Date() };
+        seq++;
+        const hash = sha256Hex(`${prev}\n${seq}\n${canonicalEventBody(e)}`);
+        const values = [seq.toString(), e.type, e.actor, e.requestId, e.agentId, JSON.stringify(e.data), e.occurredAt.toISOString(), prev, hash];
+        values.forEach((v, k) => cols[k].push(v));
+        prev = hash;
+      }
+      await client.query(
+        `INSERT INTO audit_events (seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[], $9::text[])`,
+        cols,
+      );
+    }
+    const { rows: before } = await client.query<{ prev: string }>("SELECT hash AS prev FROM audit_events WHERE seq = $1", [(seq - 1n).toString()]);
+    await client.query("UPDATE audit_head SET seq = $1, hash = $2, prev = $3 WHERE id = 1", [seq.toString(), prev, before[0]?.prev ?? ""]);
+    await client.query("COMMIT");
+    return { firstSeq, lastSeq: seq };
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * A fresh, migrated database on the same server as `url`, for tests that
+ * tamper with the chain (truncate it, rewind the head) without disturbing
+ * the shared one other suites use. Answers its pool and a drop function.
+ */
+export async function scratchDatabase(url: string, name: string): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  await migrate(u.toString());
+  const pool = new pg.Pool({ connectionString: u.toString(), max: 4 });
+  return {
+    url: u.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
