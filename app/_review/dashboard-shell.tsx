@@ -1,5 +1,6 @@
 import { AppHeader } from "@/components/shell/app-header";
 import { QueryProvider } from "./query-provider";
+import { NewWorkNotifier } from "./new-work-notifier";
 import { QueueCount } from "./queue-count";
 import { ReviewStream } from "./review-stream";
 import { signOutAction } from "./sign-out";
@@ -9,6 +10,7 @@ export function DashboardShell({ reviewer, children }: { reviewer: { email: stri
   return (
     <QueryProvider>
       <AppHeader reviewer={reviewer} signOutAction={signOutAction} queueCount={<QueueCount />} live={<ReviewStream />} />
+      <NewWorkNotifier />
       <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
     </QueryProvider>
   );

@@ -107,3 +107,44 @@ export function useDecision(id: string) {
     onSettled: () => client.invalidateQueries({ queryKey: reviewKeys.all }),
   });
 }
+
+/** The signed-in user's email preferences (`email_enabled`: whether this server sends email at all). */
+export interface NotificationPreferences {
+  email_new_requests: boolean;
+  email_reminders: boolean;
+  email_escalations: boolean;
+  email_agent_alerts: boolean;
+  email_enabled: boolean;
+}
+
+const preferencesKey = ["me", "notification-preferences"] as const;
+
+export function useNotificationPreferences() {
+  return useQuery({ queryKey: preferencesKey, queryFn: () => getJson<NotificationPreferences>("/api/v1/review/notification-preferences") });
+}
+
+export function useUpdateNotificationPreferences() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (changes: Partial<Omit<NotificationPreferences, "email_enabled">>) => {
+      const res = await fetch("/api/v1/review/notification-preferences", {
+        method: "PUT",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(changes),
+      });
+      if (!res.ok) throw await problemFrom(res);
+      return (await res.json()) as NotificationPreferences;
+    },
+    // The checkbox moves at once; a refusal puts it back.
+    onMutate: async (changes) => {
+      await client.cancelQueries({ queryKey: preferencesKey });
+      const before = client.getQueryData<NotificationPreferences>(preferencesKey);
+      if (before) client.setQueryData(preferencesKey, { ...before, ...changes });
+      return { before };
+    },
+    onError: (_err, _changes, ctx) => {
+      if (ctx?.before) client.setQueryData(preferencesKey, ctx.before);
+    },
+    onSuccess: (saved) => client.setQueryData(preferencesKey, saved),
+  });
+}

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { LogoMark } from "../ui/icons";
+import { BellIcon, LogoMark } from "../ui/icons";
 import { NavLinks } from "./nav-links";
 
 interface AppHeaderProps {
@@ -25,6 +25,14 @@ export function AppHeader({ reviewer, signOutAction, queueCount, live }: AppHead
         </div>
         <div className="ml-auto flex items-center gap-3 sm:gap-4">
           {live}
+          <Link
+            href="/settings/notifications"
+            aria-label="Notification settings"
+            title="Notification settings"
+            className="flex size-8 items-center justify-center rounded-md text-zinc-500 transition-colors hover:bg-zinc-50 hover:text-zinc-900"
+          >
+            <BellIcon />
+          </Link>
           <div className="hidden text-right leading-tight sm:block">
             <p className="text-sm text-zinc-900" data-testid="signed-in-as">{reviewer.email}</p>
             <p className="text-xs capitalize text-zinc-500">{reviewer.role}</p>

@@ -94,3 +94,9 @@ export const SpinnerIcon = ({ className = "", ...p }: IconProps) => (
     <path d="M21 12a9 9 0 1 1-6.2-8.6" />
   </Icon>
 );
+export const BellIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+  </Icon>
+);

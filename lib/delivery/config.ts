@@ -12,6 +12,14 @@ import { z } from "zod";
  *   events wake the dispatcher at once through the notification hub.
  * - `COUNTERSIGN_SIEM_SYSLOG`: `tcp://host:port` or `udp://host:port`.
  * - `COUNTERSIGN_SIEM_HTTPS_URL` + `COUNTERSIGN_SIEM_HTTPS_SECRET` (`whsec_…`).
+ * - `COUNTERSIGN_SMTP_URL`: `smtp://user:pass@host:587` (STARTTLS when the
+ *   server offers it) or `smtps://…:465`; email is off without it.
+ * - `COUNTERSIGN_EMAIL_FROM` ("Countersign <countersign@localhost>").
+ * - `COUNTERSIGN_REMINDER_AT` (0.5): the share of a request's wait after
+ *   which, still undecided, it is `request.expiring` (reviewers are reminded);
+ *   0 turns reminders off.
+ * - `COUNTERSIGN_ESCALATION_GROUP` + `COUNTERSIGN_ESCALATE_AT` (0.8): the
+ *   reviewer group told when a request is still undecided at that share.
  */
 const bool = z
   .enum(["true", "false", "1", "0", ""])
@@ -30,6 +38,19 @@ const schema = z.object({
     .optional(),
   COUNTERSIGN_SIEM_HTTPS_URL: z.string().url().optional(),
   COUNTERSIGN_SIEM_HTTPS_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, "must be whsec_ followed by base64 of at least 24 bytes").optional(),
+  COUNTERSIGN_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  COUNTERSIGN_EMAIL_FROM: z.string().min(3).max(320).regex(/^[^\r\n]+$/, "must be one line").default("Countersign <countersign@localhost>"),
+  COUNTERSIGN_REMINDER_AT: z.coerce.number().min(0).max(0.99).default(0.5),
+  COUNTERSIGN_ESCALATE_AT: z.coerce.number().min(0.01).max(0.99).default(0.8),
+  COUNTERSIGN_ESCALATION_GROUP: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a reviewer group name")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
 });
 
 export interface SyslogSinkConfig {
@@ -47,12 +68,27 @@ export interface HttpsSinkConfig {
 }
 export type SiemSinkConfig = SyslogSinkConfig | HttpsSinkConfig;
 
+export interface EmailConfig {
+  smtpUrl: string;
+  from: string;
+}
+
+export interface ReminderConfig {
+  /** Share of the wait after which an undecided request is `request.expiring`; null: no reminders. */
+  remindAt: number | null;
+  /** The group told when a request is still undecided at `escalateAt`; null: no escalation. */
+  escalation: { group: string; at: number } | null;
+}
+
 export interface DeliveryConfig {
   allowHttp: boolean;
   maxAttempts: number;
   timeoutMs: number;
   intervalMs: number;
   sinks: SiemSinkConfig[];
+  /** Null when no SMTP server is configured. */
+  email: EmailConfig | null;
+  reminders: ReminderConfig;
 }
 
 export function parseDeliveryConfig(source: Record<string, string | undefined>): DeliveryConfig {
@@ -78,6 +114,11 @@ export function parseDeliveryConfig(source: Record<string, string | undefined>):
     timeoutMs: e.COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS * 1000,
     intervalMs: e.COUNTERSIGN_DELIVERY_INTERVAL_SECONDS * 1000,
     sinks,
+    email: e.COUNTERSIGN_SMTP_URL ? { smtpUrl: e.COUNTERSIGN_SMTP_URL, from: e.COUNTERSIGN_EMAIL_FROM } : null,
+    reminders: {
+      remindAt: e.COUNTERSIGN_REMINDER_AT > 0 ? e.COUNTERSIGN_REMINDER_AT : null,
+      escalation: e.COUNTERSIGN_ESCALATION_GROUP ? { group: e.COUNTERSIGN_ESCALATION_GROUP, at: e.COUNTERSIGN_ESCALATE_AT } : null,
+    },
   };
 }
 

@@ -67,3 +67,30 @@ describe("the guarded lookup", () => {
     }
   });
 });
+
+describe("email and reminder settings", () => {
+  it("email is off without an SMTP URL; reminders at half the wait, no escalation, by default", () => {
+    const c = parseDeliveryConfig({});
+    expect(c.email).toBeNull();
+    expect(c.reminders).toEqual({ remindAt: 0.5, escalation: null });
+  });
+
+  it("reads SMTP, sender, reminder share and escalation group", () => {
+    const c = parseDeliveryConfig({
+      COUNTERSIGN_SMTP_URL: "smtps://user:pass@mail.example.com:465",
+      COUNTERSIGN_EMAIL_FROM: "Approvals <approvals@example.com>",
+      COUNTERSIGN_REMINDER_AT: "0",
+      COUNTERSIGN_ESCALATION_GROUP: "on-call",
+      COUNTERSIGN_ESCALATE_AT: "0.9",
+    });
+    expect(c.email).toEqual({ smtpUrl: "smtps://user:pass@mail.example.com:465", from: "Approvals <approvals@example.com>" });
+    expect(c.reminders).toEqual({ remindAt: null, escalation: { group: "on-call", at: 0.9 } });
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "mail.example.com" })).toThrow(/^COUNTERSIGN_SMTP_URL: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_EMAIL_FROM: "a\r\nBcc: b@c" })).toThrow(/^COUNTERSIGN_EMAIL_FROM: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_ESCALATION_GROUP: "On Call" })).toThrow(/^COUNTERSIGN_ESCALATION_GROUP: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_REMINDER_AT: "1.5" })).toThrow(/^COUNTERSIGN_REMINDER_AT: /);
+  });
+});

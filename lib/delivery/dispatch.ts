@@ -46,7 +46,7 @@ export async function eventsAfter(client: pg.PoolClient, position: string, limit
   return rows;
 }
 
-interface NewDelivery {
+export interface NewDelivery {
   id: string;
   endpoint_id: string | null;
   agent_id: string | null;
@@ -55,6 +55,35 @@ interface NewDelivery {
   event_seq: string;
   request_id: string | null;
   payload: unknown;
+}
+
+export function newDeliveryId(): string {
+  return `msg_${randomBytes(16).toString("hex")}`;
+}
+
+/**
+ * Inserts new deliveries; with `claim`, already leased to this process
+ * (attempt 1, invisible to other workers for the lease), to be sent right after the commit.
+ */
+export async function insertDeliveries(client: pg.PoolClient, queued: NewDelivery[], claim: boolean): Promise<void> {
+  if (!queued.length) return;
+  const lease = claim ? new Date(Date.now() + LEASE_MS).toISOString() : null;
+  await client.query({
+    name: "cs_delivery_insert",
+    text: `INSERT INTO deliveries (id, endpoint_id, agent_id, url, event_type, event_seq, request_id, payload, attempts, next_attempt_at)
+           SELECT x.id, x.endpoint_id, x.agent_id, x.url, x.event_type, x.event_seq, x.request_id, x.payload,
+                  CASE WHEN $2::timestamptz IS NULL THEN 0 ELSE 1 END, COALESCE($2::timestamptz, now())
+             FROM jsonb_to_recordset($1::jsonb) AS x(id text, endpoint_id text, agent_id text, url text, event_type text, event_seq bigint, request_id text, payload jsonb)`,
+    values: [JSON.stringify(queued), lease],
+  });
+}
+
+export async function advanceCursor(client: pg.PoolClient, id: string, position: string): Promise<void> {
+  await client.query({
+    name: "cs_delivery_cursor_advance",
+    text: "UPDATE delivery_cursors SET position = $2, updated_at = now() WHERE id = $1",
+    values: [id, position],
+  });
 }
 
 /**
@@ -94,7 +123,7 @@ export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean 
     const queued: NewDelivery[] = [];
     const claimed: Claimed[] = [];
     const add = (d: Omit<NewDelivery, "id">, secretSealed: string | null) => {
-      const id = `msg_${randomBytes(16).toString("hex")}`;
+      const id = newDeliveryId();
       queued.push({ id, ...d });
       claimed.push({ id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: secretSealed });
     };
@@ -110,22 +139,8 @@ export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean 
         add({ endpoint_id: null, agent_id: e.agent_id, url: e.callback_url, event_type: "request.decided", event_seq: e.seq, request_id: e.request_id, payload: buildPayload("request.decided", e) }, callbackAgents.get(e.agent_id)!);
       }
     }
-    if (queued.length) {
-      const lease = o.claim ? new Date(Date.now() + LEASE_MS).toISOString() : null;
-      await client.query({
-        name: "cs_delivery_insert",
-        text: `INSERT INTO deliveries (id, endpoint_id, agent_id, url, event_type, event_seq, request_id, payload, attempts, next_attempt_at)
-               SELECT x.id, x.endpoint_id, x.agent_id, x.url, x.event_type, x.event_seq, x.request_id, x.payload,
-                      CASE WHEN $2::timestamptz IS NULL THEN 0 ELSE 1 END, COALESCE($2::timestamptz, now())
-                 FROM jsonb_to_recordset($1::jsonb) AS x(id text, endpoint_id text, agent_id text, url text, event_type text, event_seq bigint, request_id text, payload jsonb)`,
-        values: [JSON.stringify(queued), lease],
-      });
-    }
-    await client.query({
-      name: "cs_delivery_cursor_advance",
-      text: "UPDATE delivery_cursors SET position = $2, updated_at = now() WHERE id = $1",
-      values: [WEBHOOK_CURSOR, events[events.length - 1].seq],
-    });
+    await insertDeliveries(client, queued, o.claim ?? false);
+    await advanceCursor(client, WEBHOOK_CURSOR, events[events.length - 1].seq);
     return { read: events.length, queued: queued.length, claimed: o.claim ? claimed : [] };
   });
 }

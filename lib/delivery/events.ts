@@ -9,6 +9,8 @@ import { publicUrl } from "../env.ts";
 export const WEBHOOK_EVENT_TYPES = [
   "request.created",
   "request.decided",
+  "request.expiring",
+  "request.escalated",
   "request.expired",
   "request.cancelled",
   "request.outcome_reported",
@@ -25,6 +27,8 @@ export const AUDIT_TO_WEBHOOK: Record<string, WebhookEventType> = {
   "request.created": "request.created",
   "request.approved": "request.decided",
   "request.denied": "request.decided",
+  "request.expiring": "request.expiring",
+  "request.escalated": "request.escalated",
   "request.expired": "request.expired",
   "request.cancelled": "request.cancelled",
   "request.outcome_reported": "request.outcome_reported",
@@ -66,7 +70,7 @@ export interface WebhookPayload {
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
 /** The request's status right after this event. */
-function statusAfter(e: AuditEventRow): string {
+export function statusAfter(e: AuditEventRow): string {
   switch (e.type) {
     case "request.created": {
       const effect = str((e.data.policy as Record<string, unknown> | undefined)?.effect);
@@ -85,8 +89,42 @@ function statusAfter(e: AuditEventRow): string {
   }
 }
 
+function minutesLeft(e: AuditEventRow): string {
+  const seconds = typeof e.data.remaining_seconds === "number" ? e.data.remaining_seconds : 0;
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  return minutes < 90 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
+}
+
 export function requestUrl(id: string): string {
   return `${publicUrl()}/requests/${id}`;
+}
+
+/** The one-line `text` of a request event, for chat tools. */
+function requestLine(type: string, e: AuditEventRow, p: { who: string; line: string; status: string; reason: string | null; url: string }): string {
+  const { who, line, status, reason, url } = p;
+  switch (type) {
+    case "request.created":
+      return status === "pending" ? `${who} asks for approval: ${line}. Review: ${url}` : `${who} asked: ${line}, ${status} by policy. ${url}`;
+    case "request.decided": {
+      const verb = status === "approved" ? "Approved" : status === "denied" ? "Denied" : status === "expired" ? "Expired undecided" : "Cancelled";
+      const by = str(e.data.reviewer) ? ` by ${str(e.data.reviewer)}` : "";
+      return `${verb}${by}: ${line}${reason ? `. Reason: ${reason}` : ""}. ${url}`;
+    }
+    case "request.expiring":
+      return `Still undecided, expires in ${minutesLeft(e)}: ${line}. Review: ${url}`;
+    case "request.escalated":
+      return `Escalated to ${str(e.data.group) ?? "the escalation group"}, undecided with ${minutesLeft(e)} left: ${line}. Review: ${url}`;
+    case "request.expired":
+      return `Expired undecided: ${line}. ${url}`;
+    case "request.cancelled":
+      return `Cancelled: ${line}${reason ? ` (${reason})` : ""}. ${url}`;
+    case "grant.redeemed":
+      return `Grant redeemed, the approved action may run: ${line}. ${url}`;
+    case "grant.redemption_refused":
+      return `Grant redemption refused (${reason ?? "refused"}): ${line}. ${url}`;
+    default:
+      return `Outcome reported (${str(e.data.status)}): ${line}. ${url}`;
+  }
 }
 
 /** The payload of `type` for one audit event. */
@@ -114,22 +152,7 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     if (e.type === "request.outcome_reported") data.outcome = { status: str(e.data.status), detail: str(e.data.detail) };
     const reason = str(e.data.reason);
     const line = `"${e.summary ?? e.request_id}" (${who}, ${e.action})`;
-    text =
-      type === "request.created"
-        ? status === "pending"
-          ? `${who} asks for approval: ${line}. Review: ${request.url}`
-          : `${who} asked: ${line}, ${status} by policy. ${request.url}`
-        : type === "request.decided"
-          ? `${status === "approved" ? "Approved" : status === "denied" ? "Denied" : status === "expired" ? "Expired undecided" : "Cancelled"}${str(e.data.reviewer) ? ` by ${str(e.data.reviewer)}` : ""}: ${line}${reason ? `. Reason: ${reason}` : ""}. ${request.url}`
-          : type === "request.expired"
-            ? `Expired undecided: ${line}. ${request.url}`
-            : type === "request.cancelled"
-              ? `Cancelled: ${line}${reason ? ` (${reason})` : ""}. ${request.url}`
-              : type === "grant.redeemed"
-                ? `Grant redeemed, the approved action may run: ${line}. ${request.url}`
-                : type === "grant.redemption_refused"
-                  ? `Grant redemption refused (${reason ?? "refused"}): ${line}. ${request.url}`
-                  : `Outcome reported (${str(e.data.status)}): ${line}. ${request.url}`;
+    text = requestLine(type, e, { who, line, status, reason, url: request.url as string });
   } else {
     const reason = str(e.data.reason);
     data.agent = { ...agent, name: e.agent_name ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };

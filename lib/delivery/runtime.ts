@@ -3,6 +3,8 @@ import { logger } from "../logger.ts";
 import { deliveryConfig } from "./config.ts";
 import { dispatchWebhooks, ensureCursor, WEBHOOK_CURSOR } from "./dispatch.ts";
 import { forwardToSink } from "./siem.ts";
+import { dispatchEmails, EMAIL_CURSOR } from "../notifications/dispatch-email.ts";
+import { closeSmtp } from "../notifications/smtp.ts";
 import { deliverDue, sendClaimed } from "./worker.ts";
 
 export interface DeliveryRuntime {
@@ -45,11 +47,17 @@ function createRuntime(): DeliveryRuntime {
     if (!ready) {
       await ensureCursor(WEBHOOK_CURSOR);
       for (const sink of config.sinks) await ensureCursor(sink.id);
+      if (config.email) await ensureCursor(EMAIL_CURSOR);
       ready = true;
     }
     for (;;) {
       // New deliveries come back already leased to this process: send them at once, no second claim.
       const { read, claimed } = await dispatchWebhooks({ claim: true });
+      if (claimed.length) await sendClaimed(claimed, new Date(), config);
+      if (read < 500) break;
+    }
+    while (config.email) {
+      const { read, claimed } = await dispatchEmails({ claim: true });
       if (claimed.length) await sendClaimed(claimed, new Date(), config);
       if (read < 500) break;
     }
@@ -90,6 +98,7 @@ function createRuntime(): DeliveryRuntime {
       clearInterval(timer);
       unsubscribe();
       await running;
+      closeSmtp();
     },
   };
 }

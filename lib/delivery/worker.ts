@@ -4,6 +4,8 @@ import { pool } from "../db.ts";
 import { logger } from "../logger.ts";
 import { deliveryConfig, type DeliveryConfig } from "./config.ts";
 import { postJson } from "./http-post.ts";
+import { sendEmail } from "../notifications/smtp.ts";
+import type { EmailMessage } from "../notifications/messages.ts";
 import { unsealSecret } from "./secrets.ts";
 
 /** How long a claimed delivery stays invisible to other workers while it is being sent. */
@@ -52,6 +54,7 @@ export async function deliverDue(o: { now?: Date; limit?: number; config?: Deliv
              FROM (SELECT c.id FROM deliveries c
                     WHERE c.status IN ('pending', 'failed') AND c.next_attempt_at <= $1::timestamptz
                       AND NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = c.endpoint_id AND NOT w.enabled)
+                      AND ($4 OR c.url NOT LIKE 'mailto:%')
                     ORDER BY c.next_attempt_at
                     LIMIT $3
                     FOR UPDATE OF c SKIP LOCKED) due
@@ -59,7 +62,8 @@ export async function deliverDue(o: { now?: Date; limit?: number; config?: Deliv
         RETURNING d.id, d.url, d.payload, d.attempts,
                   COALESCE((SELECT w.secret_sealed FROM webhook_endpoints w WHERE w.id = d.endpoint_id),
                            (SELECT s.secret_sealed FROM agent_callback_secrets s WHERE s.agent_id = d.agent_id)) AS secret_sealed`,
-    values: [now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), o.limit ?? 20],
+    // An instance without SMTP leaves emails to the instances that have it.
+    values: [now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), o.limit ?? 20, config.email !== null],
   });
   await sendClaimed(rows, now, config);
   return rows.length;
@@ -94,6 +98,12 @@ interface Outcome {
 }
 
 async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise<Outcome> {
+  if (row.url.startsWith("mailto:")) {
+    const result = config.email
+      ? await sendEmail(row.id, row.payload as EmailMessage, config.email, config.timeoutMs)
+      : { ok: false, status: null, error: "SMTP is not configured on this instance", permanent: false };
+    return outcome(row, now, config, { ...result, refused: result.permanent ?? false });
+  }
   const body = JSON.stringify(row.payload);
   let secret: string | null = null;
   try {
@@ -104,8 +114,12 @@ async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise
   const result = secret
     ? await postJson(row.url, body, signedHeaders(secret, row.id, body), { timeoutMs: config.timeoutMs, allowHttp: config.allowHttp })
     : { ok: false, status: null, error: "no usable secret to sign with (rotate the secret)" };
-  const refused = !result.ok && result.error?.startsWith("refused");
-  const dead = !result.ok && (refused || row.attempts >= config.maxAttempts);
+  return outcome(row, now, config, { ...result, refused: !result.ok && !!result.error?.startsWith("refused") });
+}
+
+/** Delivered; dead when refused for good or out of attempts; otherwise failed, with the next attempt after a backoff. */
+function outcome(row: Claimed, now: Date, config: DeliveryConfig, result: { ok: boolean; status: number | null; error?: string | null; refused: boolean }): Outcome {
+  const dead = !result.ok && (result.refused || row.attempts >= config.maxAttempts);
   return {
     id: row.id,
     status: result.ok ? "delivered" : dead ? "dead" : "failed",

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { DecisionBody, RequestObject } from "../schemas/requests.ts";
-import { ReviewItem, ReviewList, ReviewListQuery } from "../schemas/review.ts";
+import { NotificationPreferences, NotificationPreferencesUpdate, ReviewItem, ReviewList, ReviewListQuery } from "../schemas/review.ts";
 import { z } from "../schemas/zod.ts";
 import { body, errors, invalid, json, pathParams, roleForbidden, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "./components.ts";
 import * as ex from "./examples.ts";
@@ -88,6 +88,36 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     responses: {
       200: { description: "The event stream; it stays open.", content: { "text/event-stream": { schema: z.string(), example: ex.STREAM_TEXT } } },
       ...errors(SIGNED_OUT, roleForbidden("reviewers, auditors and admins", false), UNAVAILABLE),
+    },
+  });
+
+  const PREFERENCES = { email_new_requests: true, email_reminders: true, email_escalations: false, email_agent_alerts: true, email_enabled: true };
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/review/notification-preferences",
+    operationId: "getNotificationPreferences",
+    summary: "My email preferences",
+    description: "Which emails the signed-in user gets: new requests they may decide, reminders, escalations to their groups, and alerts about agents they own. Every kind is on until turned off.",
+    tags: ["Reviewer"],
+    security: SESSION_AUTH,
+    responses: {
+      200: { description: "The preferences.", content: json(NotificationPreferences, { defaults: { value: { ...PREFERENCES, email_escalations: true } } }) },
+      ...errors(SIGNED_OUT, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/review/notification-preferences",
+    operationId: "updateNotificationPreferences",
+    summary: "Change my email preferences",
+    description: "Changes the given preferences of the signed-in user (the others keep their value). Recorded in the audit log as `user.notification_preferences_changed`.",
+    tags: ["Reviewer"],
+    security: SESSION_AUTH,
+    request: { body: body(NotificationPreferencesUpdate, { quieter: { value: { email_escalations: false } } }) },
+    responses: {
+      200: { description: "The preferences after the change.", content: json(NotificationPreferences, { changed: { value: PREFERENCES } }) },
+      ...errors(SIGNED_OUT, { code: "forbidden", when: "The call came from another origin.", detail: "cross-site requests are not allowed" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "email_reminders", message: "Invalid input: expected boolean, received string" }]), UNAVAILABLE),
     },
   });
 }

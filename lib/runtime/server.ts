@@ -10,6 +10,7 @@ import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
+import { sweepReminders } from "../notifications/reminders.ts";
 import { serveAgentApi } from "./agent-api-server.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
 
@@ -53,6 +54,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
 
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
+    sweepReminders().catch((err: Error) => logger.warn({ err: err.message }, "reminder sweep failed"));
   }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
   sweeper.unref();
   // Webhooks, agent callbacks and SIEM streaming, from the audit log (lib/delivery).

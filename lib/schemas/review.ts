@@ -29,3 +29,25 @@ export const ReviewItem = z.object({
 export type ReviewItem = z.infer<typeof ReviewItem>;
 
 export const ReviewList = z.object({ data: z.array(ReviewItem), next_cursor: z.string().nullable() }).openapi("ReviewRequestList");
+
+const preference = (what: string) => z.boolean().openapi({ description: `Email me ${what}.` });
+
+/** A user's own email notification preferences (lib/notifications/preferences.ts). */
+export const NotificationPreferences = z
+  .object({
+    email_new_requests: preference("when a request I may decide arrives"),
+    email_reminders: preference("again when such a request is still undecided at the reminder point of its wait (`request.expiring`)"),
+    email_escalations: preference("when a request is escalated to a group I am in"),
+    email_agent_alerts: preference("when an agent I own is suspended, by an admin or by automatic containment"),
+    email_enabled: z.boolean().openapi({ description: "Whether this server sends email at all (`COUNTERSIGN_SMTP_URL` is set). Read-only." }),
+  })
+  .openapi("NotificationPreferences", { description: "Which emails the signed-in user gets. Every kind is on until the user turns it off." });
+
+export const NotificationPreferencesUpdate = z
+  .strictObject({
+    email_new_requests: z.boolean().optional(),
+    email_reminders: z.boolean().optional(),
+    email_escalations: z.boolean().optional(),
+    email_agent_alerts: z.boolean().optional(),
+  })
+  .openapi("NotificationPreferencesUpdate", { description: "The preferences to change; the others keep their value." });

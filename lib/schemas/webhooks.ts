@@ -56,9 +56,9 @@ export const DeliveryStatus = z.enum(["pending", "failed", "delivered", "dead"])
 export const DeliveryObject = z
   .object({
     id: z.string().openapi({ description: "Also the `webhook-id` header: the same on every attempt, so receivers deduplicate by it.", example: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60" }),
-    endpoint_id: z.string().nullable().openapi({ description: "The webhook endpoint, or null for a request's callback_url." }),
+    endpoint_id: z.string().nullable().openapi({ description: "The webhook endpoint, or null for a request's callback_url or an email." }),
     agent_id: z.string().nullable().openapi({ description: "For callbacks: the agent whose secret signs it." }),
-    url: z.string(),
+    url: z.string().openapi({ description: "Where it goes: the endpoint's or callback's URL, or `mailto:` the recipient of an email." }),
     event_type: z.string(),
     event_seq: z.number().int().nullable().openapi({ description: "The audit event it comes from (null for test events)." }),
     request_id: z.string().nullable(),
@@ -66,7 +66,7 @@ export const DeliveryObject = z
     attempts: z.number().int(),
     next_attempt_at: timestamp.nullable(),
     last_error: z.string().nullable(),
-    response_status: z.number().int().nullable().openapi({ description: "The HTTP status of the last answer, if any." }),
+    response_status: z.number().int().nullable().openapi({ description: "The HTTP status (for email, the SMTP reply code) of the last answer, if any." }),
     created_at: timestamp,
     delivered_at: timestamp.nullable(),
   })

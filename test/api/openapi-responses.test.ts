@@ -200,6 +200,16 @@ describe("real answers match the documented responses", () => {
     await documented(await admin(`/api/v1/admin/webhooks/${id}`, { method: "DELETE" }), "delete", "/api/v1/admin/webhooks/{id}");
   });
 
+  it("reviewer: notification preferences", async () => {
+    const path = "/api/v1/review/notification-preferences";
+    const mine = (init: Parameters<typeof reviewerFetch>[2] = {}) => reviewerFetch(reviewerCookie, path, init);
+    await documented(await mine(), "get", path);
+    await documented(await mine({ method: "PUT", json: { email_escalations: false } }), "put", path);
+    await documented(await mine({ method: "PUT", json: { email_escalations: "no" } }), "put", path);
+    await documented(await mine({ method: "PUT", json: {}, origin: "https://evil.example" }), "put", path);
+    await documented(await fetch(baseUrl() + path), "get", path);
+  });
+
   it("admin: audit log", async () => {
     const page = await documented(await admin("/api/v1/admin/audit/events?limit=2"), "get", "/api/v1/admin/audit/events");
     await documented(await admin("/api/v1/admin/audit/events?since=yesterday"), "get", "/api/v1/admin/audit/events");
