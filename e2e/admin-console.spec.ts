@@ -6,9 +6,9 @@ test("an admin registers an agent, and suspending it in the console takes its pe
   await expect(page.getByRole("heading", { name: "Agents", exact: true })).toBeVisible();
   const name = unique("kill-switch").replace(" ", "-");
   await page.getByRole("button", { name: "New agent" }).click();
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Owner").fill("owner@example.test");
-  await page.getByLabel("Tags").fill("e2e, finance");
+  await page.getByLabel("Tags", { exact: true }).fill("e2e, finance");
   await page.getByRole("button", { name: "Create agent" }).click();
   const key = (await page.getByTestId("secret-value").textContent())!.trim();
   expect(key).toMatch(/^csk_/);
@@ -67,7 +67,7 @@ test("rotating a key in the console: the new key is shown once, both work, and r
   await signInWithForm(page, app.admin, "/admin/agents");
   await page.getByRole("button", { name: "New agent" }).click();
   const name = unique("rotating").replace(" ", "-");
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByRole("button", { name: "Create agent" }).click();
   const oldKey = (await page.getByTestId("secret-value").textContent())!.trim();
   await page.getByRole("button", { name: "Done" }).click();

@@ -71,3 +71,21 @@ test("an admin creates a checkpoint in the console and downloads it", async ({ p
   expect(checkpoint.token.split(".")).toHaveLength(3);
   expect(checkpoint.head_hash).toMatch(/^[0-9a-f]{64}$/);
 });
+
+test("an admin sets a retention policy, applies it, and goes back to keeping everything", async ({ page, app }) => {
+  await signInWithForm(page, app.admin, "/audit");
+  const policy = page.getByTestId("retention-policy");
+  await expect(policy).toHaveText(/^Events are kept forever/);
+  // A century: nothing in this run is that old.
+  await page.getByLabel("Keep events for (days)").fill("36500");
+  await page.getByRole("button", { name: "Set policy" }).click();
+  await expect(policy).toContainText("Events are kept 36500 days.");
+  await page.getByRole("button", { name: "Apply now" }).click();
+  await expect(page.getByText("Nothing is old enough to delete.")).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/retention.png`, fullPage: true });
+  await page.getByRole("button", { name: "Keep forever" }).click();
+  await expect(policy).toHaveText(/^Events are kept forever/);
+  // Both changes are in the chain.
+  await page.getByLabel("Event type").fill("audit.retention_set");
+  await expect(page.getByTestId("audit-event")).toHaveCount(2);
+});

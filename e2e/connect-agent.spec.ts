@@ -22,7 +22,7 @@ async function snippetText(page: Page, id: string): Promise<string> {
 async function createAgentInConsole(page: Page): Promise<{ name: string; key: string; id: string }> {
   const name = unique("connect").replace(" ", "-");
   await page.getByRole("button", { name: "New agent" }).click();
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByRole("button", { name: "Create agent" }).click();
   const key = (await page.getByTestId("secret-value").textContent())!.trim();
   expect(key).toMatch(/^csk_/);

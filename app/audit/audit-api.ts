@@ -130,3 +130,28 @@ export async function streamExport(query: string, format: "jsonl" | "csv", onPro
   const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? `countersign-audit.${format}`;
   saveBlob(new Blob(chunks, { type: res.headers.get("content-type") ?? "application/octet-stream" }), name);
 }
+
+export interface Retention {
+  days: number | null;
+  chain_start_seq: number;
+}
+
+const retentionKey = ["audit", "retention"] as const;
+
+export const useRetention = () => useQuery({ queryKey: retentionKey, queryFn: () => call<Retention>("/api/v1/admin/audit/retention") });
+
+export const useSetRetention = () => {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (days: number | null) => call<Retention>("/api/v1/admin/audit/retention", { method: "PUT", json: { days } }),
+    onSuccess: (saved) => client.setQueryData(retentionKey, saved),
+  });
+};
+
+export const useApplyRetention = () => {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => call<{ deleted: number; from_seq: number | null; through_seq: number | null }>("/api/v1/admin/audit/retention/apply", { method: "POST" }),
+    onSettled: () => client.invalidateQueries({ queryKey: ["audit"] }),
+  });
+};

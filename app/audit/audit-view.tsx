@@ -13,6 +13,7 @@ import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { useSettled } from "@/components/use-settled";
+import { RetentionCard } from "./retention-card";
 import {
   type Checkpoint,
   filterQuery,
@@ -129,6 +130,7 @@ export function AuditView({ initial, canCheckpoint }: { initial: AuditFilters; c
       </div>
 
       <Checkpoints canCreate={canCheckpoint} />
+      <RetentionCard canEdit={canCheckpoint} />
     </>
   );
 }

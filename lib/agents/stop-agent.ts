@@ -7,8 +7,10 @@ import { lockAgent, type AgentRef } from "./find-agent.ts";
 export type StopAgentOptions = AgentRef & {
   /** Why, for the audit log and the cancelled requests' decision reason. */
   reason?: string | null;
-  /** Who did it: `user:usr_…` or `cli`. */
+  /** Who did it: `user:usr_…`, `cli`, or `system` (automatic containment). */
   actor: string;
+  /** Set by automatic containment: the rule that tripped and what it saw, recorded as the event's `containment`. */
+  containment?: Record<string, unknown>;
 };
 
 export interface StopAgentResult {
@@ -50,6 +52,7 @@ export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retir
           after: { status: o.to },
           cancelled_requests: cancelled.length,
           revoked_grants: revokedGrants,
+          ...(o.containment ? { containment: o.containment } : {}),
         },
       },
       ...cancelled.map((requestId) => ({

@@ -156,6 +156,8 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
   } else {
     const reason = str(e.data.reason);
     data.agent = { ...agent, name: e.agent_name ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
+    // Automatic containment says which rule tripped and what it saw.
+    if (e.data.containment && typeof e.data.containment === "object") data.agent = { ...(data.agent as object), containment: e.data.containment };
     const verb = e.type.split(".")[1] ?? e.type;
     text = `Agent ${e.agent_name ?? str(e.data.name) ?? e.agent_id} ${verb}${reason ? `: ${reason}` : ""}`;
   }

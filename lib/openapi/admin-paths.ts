@@ -32,7 +32,9 @@ import {
   UserList,
   UserObject,
 } from "../schemas/admin-objects.ts";
-import { body, type ErrorCase, errors, invalid, json, pathParams, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE, roleForbidden } from "./components.ts";
+import { ContainmentSettings } from "../containment/rules.ts";
+import { ContainmentView } from "../containment/view.ts";
+import { ADMIN_AUTH, ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, json, pathParams, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE, roleForbidden } from "./components.ts";
 import * as ex from "./examples.ts";
 
 /*
@@ -65,6 +67,7 @@ export function registerAdminPaths(r: OpenAPIRegistry): void {
   registerAgentAdminPaths(r);
   registerUserAdminPaths(r);
   registerAccessPaths(r);
+  registerContainmentPaths(r);
 }
 
 function registerAgentAdminPaths(r: OpenAPIRegistry): void {
@@ -363,6 +366,65 @@ function registerAccessPaths(r: OpenAPIRegistry): void {
     responses: {
       200: { description: "Revoked.", content: json(RevokedAdminToken, { revoked: { value: { id: ex.IDS.adminToken, revoked: true as const } } }) },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such token.", detail: "no such admin token" }, UNAVAILABLE),
+    },
+  });
+}
+
+/** Automatic containment: reads for admins and auditors, changes for admins; both also with an admin API token. */
+function registerContainmentPaths(r: OpenAPIRegistry): void {
+  const tags = ["Agents and keys"];
+  const rules = {
+    request_rate: { max_requests: 100, window_seconds: 60 },
+    denial_rate: { max_ratio: 0.5, min_decisions: 10, window_seconds: 3600 },
+  };
+  const saved = { enabled: true, ...rules, agents: { names: [], tags: ["experimental"] }, updated_at: "2026-11-25T13:00:00.000Z" };
+  const what =
+    "When a rule is crossed, the agent is suspended exactly as by the kill switch (keys refused with 403 `agent_suspended`, pending requests cancelled, unredeemed grants revoked), by `system`, with a plain-language reason; its `agent.suspended` audit event (and webhook) carries that reason, and the event's data a `containment` object: `rule`, `observed`, `threshold`, `window_seconds`. The request rate is checked as each request is created; the denial rate (decisions by people and by policy) each time a request is denied. A resume starts both windows afresh. Suspended and retired agents are left alone.";
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/containment",
+    operationId: "getContainment",
+    summary: "Automatic containment rules",
+    description: `The rules that suspend an agent automatically; both null (the default) means containment is off. ${what}`,
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: {
+        description: "The rules.",
+        content: json(ContainmentView, {
+          off: { summary: "The default: off", value: { enabled: false, request_rate: null, denial_rate: null, agents: null, updated_at: null } },
+          on: { value: saved },
+        }),
+      },
+      ...errors(ADMIN_UNAUTHENTICATED, { code: "forbidden", when: "Signed in, but neither an admin nor an auditor.", detail: "only admins and auditors may do this" }, UNAVAILABLE),
+    },
+  });
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/containment",
+    operationId: "setContainment",
+    summary: "Set automatic containment rules",
+    description: `Replaces the rules (both null turns containment off); \`agents\` limits them to agents with one of these names or tags (omitted or null: every agent). Saved with a \`settings.containment_changed\` audit event holding before and after; other app instances apply the change within 5 seconds. ${what}`,
+    tags,
+    security: ADMIN_AUTH,
+    request: {
+      body: body(ContainmentSettings, {
+        both: { summary: "Both rules, for agents tagged experimental", value: { ...rules, agents: { tags: ["experimental"] } } },
+        rate: { summary: "Request rate only, every agent", value: { request_rate: rules.request_rate, denial_rate: null } },
+        off: { summary: "Off", value: { request_rate: null, denial_rate: null } },
+      }),
+    },
+    responses: {
+      200: { description: "The saved rules.", content: json(ContainmentView, { saved: { value: saved } }) },
+      ...errors(
+        ADMIN_UNAUTHENTICATED,
+        ADMIN_FORBIDDEN,
+        TOO_LARGE,
+        invalid("The body breaks the schema: a missing rule key (give null to turn a rule off), a number out of range, or an unknown field.", [
+          { path: "denial_rate.max_ratio", message: "Too big: expected number to be <1" },
+        ]),
+        UNAVAILABLE,
+      ),
     },
   });
 }

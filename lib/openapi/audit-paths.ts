@@ -5,11 +5,14 @@ import {
   AuditEventObject,
   AuditEventsQuery,
   AuditExportQuery,
+  AuditRetentionApplied,
+  AuditRetentionBody,
+  AuditRetentionObject,
   ChainVerificationObject,
   CreatedCheckpoint,
 } from "../schemas/audit.ts";
 import { z } from "../schemas/zod.ts";
-import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, type ErrorCase, errors, invalid, json, pathParams, UNAVAILABLE } from "./components.ts";
+import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, json, pathParams, TOO_LARGE, UNAVAILABLE } from "./components.ts";
 import * as ex from "./examples.ts";
 
 /*
@@ -202,6 +205,50 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     responses: {
       200: { description: "This head was already checkpointed (or the chain is empty).", content: json(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
       201: { description: "Created.", content: json(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "get",
+    path: "/api/v1/admin/audit/retention",
+    operationId: "getAuditRetention",
+    summary: "The retention policy",
+    description: "How long audit events are kept. Without a policy (`days: null`, the default) nothing is ever deleted.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: { description: "The policy.", content: json(AuditRetentionObject, { forever: { value: { days: null, chain_start_seq: 1 } }, year: { value: { days: 365, chain_start_seq: 48_211 } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "put",
+    path: "/api/v1/admin/audit/retention",
+    operationId: "setAuditRetention",
+    summary: "Set the retention policy",
+    description:
+      "Keep events `days` days, or `null` to keep everything. Recorded as a chained `audit.retention_set` event. The app applies the policy with each checkpoint: events older than the policy are deleted from the start of the chain (never from the middle), and the deletion is itself a chained `audit.events_deleted` event recording the range and the hash at the cut, so verification accepts exactly that cut and still detects any other deletion.",
+    tags,
+    security: ADMIN_AUTH,
+    request: { body: body(AuditRetentionBody, { year: { value: { days: 365 } }, off: { value: { days: null } } }) },
+    responses: {
+      200: { description: "The policy after the change.", content: json(AuditRetentionObject, { year: { value: { days: 365, chain_start_seq: 1 } } }) },
+      ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, TOO_LARGE, invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]), UNAVAILABLE),
+    },
+  });
+
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/admin/audit/retention/apply",
+    operationId: "applyAuditRetention",
+    summary: "Apply the retention policy now",
+    description: "Deletes the events older than the policy now instead of at the next checkpoint. Does nothing without a policy. Takes no body.",
+    tags,
+    security: ADMIN_AUTH,
+    responses: {
+      200: { description: "What was deleted.", content: json(AuditRetentionApplied, { deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } }, nothing: { value: { deleted: 0, from_seq: null, through_seq: null } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   });

@@ -1,5 +1,6 @@
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { containAfterRequest } from "../containment/check-containment.ts";
 import { canonicalSha256 } from "../crypto.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
@@ -142,9 +143,16 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   try {
     const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
     if (rows.length === 0) throw new AppError("agent_suspended", "this agent is no longer active");
-    if (riskSignals) await recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined });
+    const [, contained] = await Promise.all([
+      riskSignals ? recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined }) : undefined,
+      // Automatic containment (off unless an admin set rules): a request that
+      // takes the agent over a limit suspends it, which cancels this request if
+      // it was pending and revokes its grant if it was allowed; answer with that.
+      containAfterRequest({ agent, status, now }),
+    ]);
     metrics().requestsCreated.inc({ effect: policy.effect });
-    return { request: toStoredRequest(rows[0], [], grant), replayed: false };
+    const request = (contained && (await selectStoredRequest(pool(), "r.id = $1", [id]))) || toStoredRequest(rows[0], [], grant);
+    return { request, replayed: false };
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
     if (idempotencyKey && (err as { code?: string }).code === "23505") {

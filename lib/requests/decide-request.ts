@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { containAfterDenial } from "../containment/check-containment.ts";
 import { transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { notifyExpression } from "../events/notify.ts";
@@ -129,6 +130,8 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const d = decided;
     await recordApproval({ agentId: d.agentId, action: d.action, params: d.params as Record<string, unknown>, context: d.context as Record<string, unknown>, at: d.decidedAt ?? new Date() });
   }
+  // Automatic containment (off unless an admin set a denial-rate rule): a denial may take the agent over it.
+  if (decided.status === "denied") await containAfterDenial({ agentId: decided.agentId, now: decided.decidedAt ?? new Date() });
   metrics().decisions.inc({ decision: o.decision });
   return decided;
 }

@@ -85,3 +85,24 @@ export const ChainVerificationObject = z
     reason: z.string().nullable(),
   })
   .openapi("AuditChainVerification");
+
+export const AuditRetentionObject = z
+  .object({
+    days: z.number().int().nullable().openapi({ description: "Events are kept this many days; null: kept forever (nothing is ever deleted)." }),
+    chain_start_seq: z.number().int().openapi({ description: "The first stored event: 1, or the first kept after a retention deletion." }),
+  })
+  .openapi("AuditRetention");
+
+export const AuditRetentionBody = z
+  .strictObject({
+    days: z.number().int().min(1).max(36_500).nullable().openapi({ description: "Keep events this many days (1 to 36,500), or null to keep everything." }),
+  })
+  .openapi("AuditRetentionUpdate");
+
+export const AuditRetentionApplied = z
+  .object({
+    deleted: z.number().int().openapi({ description: "How many events were deleted (0 when nothing was old enough, or without a policy)." }),
+    from_seq: z.number().int().nullable(),
+    through_seq: z.number().int().nullable(),
+  })
+  .openapi("AuditRetentionApplied");

@@ -277,6 +277,28 @@ describe("export, the API and the CLI (the app's database)", () => {
     expect(shown.stdout).toContain("kept forever");
   });
 
+  it("admins set retention through the API, auditors read it, and both changes are chained events", async () => {
+    const path = "/api/v1/admin/audit/retention";
+    expect(await (await reviewerFetch(auditorCookie, path)).json()).toEqual({ days: null, chain_start_seq: 1 });
+    await expectProblem(await reviewerFetch(auditorCookie, path, { method: "PUT", json: { days: 30 } }), 403, "forbidden");
+    await expectProblem(await reviewerFetch(auditorCookie, `${path}/apply`, { method: "POST" }), 403, "forbidden");
+    await expectProblem(await reviewerFetch(adminCookie, path, { method: "PUT", json: { days: 0 } }), 422, "validation_failed");
+    await expectProblem(await reviewerFetch(adminCookie, path, { method: "PUT", json: { days: 1.5 } }), 422, "validation_failed");
+    await expectProblem(await reviewerFetch(adminCookie, path, { method: "PUT", json: {} }), 422, "validation_failed");
+    try {
+      // A century: nothing in this run is that old, so applying deletes nothing.
+      const set = await reviewerFetch(adminCookie, path, { method: "PUT", json: { days: 36_500 } });
+      expect(await set.json()).toEqual({ days: 36_500, chain_start_seq: 1 });
+      expect(await (await reviewerFetch(auditorCookie, path)).json()).toEqual({ days: 36_500, chain_start_seq: 1 });
+      const applied = await reviewerFetch(adminCookie, `${path}/apply`, { method: "POST" });
+      expect(await applied.json()).toEqual({ deleted: 0, from_seq: null, through_seq: null });
+    } finally {
+      expect((await reviewerFetch(adminCookie, path, { method: "PUT", json: { days: null } })).status).toBe(200);
+    }
+    const { rows } = await pool().query("SELECT data FROM audit_events WHERE type = 'audit.retention_set' AND actor LIKE 'user:%' ORDER BY seq DESC LIMIT 2");
+    expect(rows.map((r) => r.data)).toEqual([{ days: null }, { days: 36_500 }]);
+  });
+
   it("the app's timer checkpoints the chain on its interval (retention untouched without a policy)", async () => {
     const { lastSeq } = await appendBulk(pool(), 1, () => ({ type: "test.timer", actor: "system" }));
     const before = (await pool().query("SELECT count(*)::int AS n FROM audit_events")).rows[0].n;

@@ -181,6 +181,10 @@ describe("real answers match the documented responses", () => {
     const token = await documented(await admin("/api/v1/admin/tokens", { method: "POST", json: { name: unique("docs-ci") } }), "post", "/api/v1/admin/tokens");
     await documented(await admin(`/api/v1/admin/tokens/${token.id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
     await documented(await admin("/api/v1/admin/tokens/nosuchtoken/revoke", { method: "POST" }), "post", "/api/v1/admin/tokens/{id}/revoke");
+
+    await documented(await admin("/api/v1/admin/containment"), "get", "/api/v1/admin/containment");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/containment"), "get", "/api/v1/admin/containment");
+    await documented(await withToken("/api/v1/admin/containment", { method: "PUT", body: JSON.stringify({ request_rate: { max_requests: 0, window_seconds: 60 }, denial_rate: null }) }), "put", "/api/v1/admin/containment");
   });
 
   it("admin: webhooks, deliveries and callback secrets", async () => {
@@ -229,6 +233,13 @@ describe("real answers match the documented responses", () => {
     await documented(await withToken("/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
     await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
     await documented(await admin("/api/v1/admin/audit/checkpoints"), "get", "/api/v1/admin/audit/checkpoints");
+    // Retention: read, and written only with invalid bodies (a real policy would race the audit suite); applying
+    // without a policy, or with the audit suite's century-long one, deletes nothing.
+    await documented(await admin("/api/v1/admin/audit/retention"), "get", "/api/v1/admin/audit/retention");
+    await documented(await withToken("/api/v1/admin/audit/retention", { method: "PUT", body: JSON.stringify({ days: 0 }) }), "put", "/api/v1/admin/audit/retention");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention", { method: "PUT", json: { days: 30 } }), "put", "/api/v1/admin/audit/retention");
+    await documented(await withToken("/api/v1/admin/audit/retention/apply", { method: "POST" }), "post", "/api/v1/admin/audit/retention/apply");
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention/apply", { method: "POST" }), "post", "/api/v1/admin/audit/retention/apply");
   });
 
   it("operations and the executor's keys", async () => {
@@ -239,7 +250,8 @@ describe("real answers match the documented responses", () => {
   });
 
   it("called every documented operation", () => {
-    // (PUT /api/v1/admin/access only with an invalid body: changing SSO's default role would race the access suite.)
+    // (PUT /api/v1/admin/access and /containment only with invalid bodies: changing SSO's default role or the
+    // containment rules would race the access and containment suites.)
     expect(routes.map((r) => `${r.method} ${r.path}`).filter((op) => !seen.has(op))).toEqual([]);
   });
 });

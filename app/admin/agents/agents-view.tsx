@@ -16,6 +16,7 @@ import { LoadError } from "@/components/ui/load-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { useNow } from "@/components/use-now";
 import { useAgents, useCreateAgent } from "../_admin/admin-api";
+import { ContainmentCard } from "./containment-card";
 
 /** The agent inventory, with "New agent" for admins. */
 export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl: string }) {
@@ -82,6 +83,7 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
         ) : (
           <AgentTable agents={data.data} now={now} />
         )}
+        <ContainmentCard canEdit={canEdit} />
       </div>
     </>
   );

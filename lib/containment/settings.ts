@@ -1,0 +1,88 @@
+import { appendEvent } from "../audit/append-event.ts";
+import { db, pool } from "../db.ts";
+import { logger } from "../logger.ts";
+import { CONTAINMENT_OFF, ContainmentSettings, normalizeContainment, type ContainmentConfig } from "./rules.ts";
+
+const KEY = "containment.rules";
+/**
+ * How long a process trusts its copy. The setting is read on every request an
+ * agent creates, so it is cached; a change made through this process clears
+ * the copy at once, and other instances see it within this time.
+ */
+export const CACHE_MS = 5_000;
+
+export interface StoredContainment {
+  config: ContainmentConfig;
+  updatedAt: Date | null;
+}
+
+interface Cache {
+  value?: Promise<StoredContainment>;
+  at: number;
+  generation: number;
+}
+
+// On globalThis: the agent server and Next's bundles load separate copies of
+// this module in one process, and a change saved through either must clear
+// the one cache.
+const key = Symbol.for("countersign.containment-cache");
+function cache(): Cache {
+  const holder = globalThis as { [key]?: Cache };
+  return (holder[key] ??= { at: 0, generation: 0 });
+}
+
+export function clearContainmentCache(): void {
+  const c = cache();
+  c.generation++;
+  c.value = undefined;
+}
+
+/** The containment rules, from the database. A stored value that no longer parses counts as off, loudly. */
+export async function readContainment(): Promise<StoredContainment> {
+  const { rows } = await pool().query<{ value: unknown; updated_at: Date }>({
+    name: "cs_containment_setting",
+    text: "SELECT value, updated_at FROM settings WHERE key = $1",
+    values: [KEY],
+  });
+  const row = rows[0];
+  if (!row) return { config: CONTAINMENT_OFF, updatedAt: null };
+  const parsed = ContainmentSettings.safeParse(row.value);
+  if (!parsed.success) {
+    logger.error({ setting: KEY }, "stored containment rules are invalid; containment is off");
+    return { config: CONTAINMENT_OFF, updatedAt: row.updated_at };
+  }
+  return { config: normalizeContainment(parsed.data), updatedAt: row.updated_at };
+}
+
+/** The containment rules from this process's cache (at most `CACHE_MS` old). */
+export function currentContainment(now = Date.now()): Promise<StoredContainment> {
+  const c = cache();
+  if (c.value && now - c.at < CACHE_MS) return c.value;
+  const generation = c.generation;
+  const loading = readContainment();
+  c.value = loading;
+  c.at = now;
+  // A failed read is not kept: the next call tries again. A change saved while
+  // this load ran leaves the cache to the newer generation.
+  loading.catch(() => {
+    if (c.generation === generation && c.value === loading) c.value = undefined;
+  });
+  return loading;
+}
+
+/** Replaces the rules; the change and its audit event (before and after) commit together. */
+export async function setContainment(o: { settings: ContainmentSettings; actor: string }): Promise<StoredContainment> {
+  const after = normalizeContainment(o.settings);
+  const saved = await db().$transaction(async (tx) => {
+    // The row's lock orders concurrent changes, so each event's `before` is what it replaced.
+    const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE key = ${KEY} FOR UPDATE`;
+    const parsed = rows[0] ? ContainmentSettings.safeParse(rows[0].value) : null;
+    const before = parsed?.success ? normalizeContainment(parsed.data) : CONTAINMENT_OFF;
+    const now = new Date();
+    await tx.setting.upsert({ where: { key: KEY }, create: { key: KEY, value: after as object, updatedAt: now }, update: { value: after as object, updatedAt: now } });
+    await appendEvent(tx, { type: "settings.containment_changed", actor: o.actor, data: { before, after } });
+    return { config: after, updatedAt: now };
+  });
+  clearContainmentCache();
+  return saved;
+}
