@@ -114,32 +114,26 @@ function ContainmentForm({ saved, canEdit, save }: { saved: Containment; canEdit
         reason, and the agent&apos;s owner is notified. Resume the agent to let it back in; its windows then start afresh.
       </p>
 
-      <fieldset className="space-y-2">
-        <label htmlFor="containment-rate" className="flex items-center gap-2 text-sm font-medium text-zinc-900">
-          <input id="containment-rate" type="checkbox" className="size-4 accent-zinc-900" checked={rate.on} disabled={disabled} onChange={(e) => (edited(), setRate({ ...rate, on: e.target.checked }))} />
-          Request rate
-        </label>
-        <p className={`flex flex-wrap items-center gap-x-1.5 gap-y-2 pl-6 text-sm ${rate.on ? "text-zinc-700" : "text-zinc-400"}`}>
-          <span>Suspend an agent that creates more than</span>
-          <Words>{num("containment-max-requests", rate.max, (n) => setRate({ ...rate, max: n }), "Most requests")} requests within</Words>
-          <Words>{num("containment-rate-window", rate.window, (n) => setRate({ ...rate, window: n }), "Request window in seconds")} seconds.</Words>
-        </p>
-      </fieldset>
+      <RuleFieldset id="containment-rate" label="Request rate" on={rate.on} disabled={disabled} onToggle={(on) => (edited(), setRate({ ...rate, on }))}>
+        <span>Suspend an agent that creates more than</span>
+        <Words>{num("containment-max-requests", rate.max, (n) => setRate({ ...rate, max: n }), "Most requests")} requests within</Words>
+        <Words>{num("containment-rate-window", rate.window, (n) => setRate({ ...rate, window: n }), "Request window in seconds")} seconds.</Words>
+      </RuleFieldset>
 
-      <fieldset className="space-y-2">
-        <label htmlFor="containment-denial" className="flex items-center gap-2 text-sm font-medium text-zinc-900">
-          <input id="containment-denial" type="checkbox" className="size-4 accent-zinc-900" checked={denial.on} disabled={disabled} onChange={(e) => (edited(), setDenial({ ...denial, on: e.target.checked }))} />
-          Denial rate
-        </label>
-        <p className={`flex flex-wrap items-center gap-x-1.5 gap-y-2 pl-6 text-sm ${denial.on ? "text-zinc-700" : "text-zinc-400"}`}>
-          <span>Suspend an agent when more than</span>
-          <Words>{num("containment-max-ratio", denial.percent, (n) => setDenial({ ...denial, percent: n }), "Highest share denied, in percent", 99)} % of its decisions</Words>
-          <Words>within {num("containment-denial-window", denial.window, (n) => setDenial({ ...denial, window: n }), "Denial window in seconds")} seconds are denials,</Words>
-          <span>once it has at least</span>
-          <Words>{num("containment-min-decisions", denial.min, (n) => setDenial({ ...denial, min: n }), "Fewest decisions")} decisions there.</Words>
-        </p>
-        <p className="pl-6 text-xs text-zinc-500">Counts decisions by people and by policy; checked each time one of the agent&apos;s requests is denied.</p>
-      </fieldset>
+      <RuleFieldset
+        id="containment-denial"
+        label="Denial rate"
+        on={denial.on}
+        disabled={disabled}
+        onToggle={(on) => (edited(), setDenial({ ...denial, on }))}
+        after={<p className="pl-6 text-xs text-zinc-500">Counts decisions by people and by policy; checked each time one of the agent&apos;s requests is denied.</p>}
+      >
+        <span>Suspend an agent when more than</span>
+        <Words>{num("containment-max-ratio", denial.percent, (n) => setDenial({ ...denial, percent: n }), "Highest share denied, in percent", 99)} % of its decisions</Words>
+        <Words>within {num("containment-denial-window", denial.window, (n) => setDenial({ ...denial, window: n }), "Denial window in seconds")} seconds are denials,</Words>
+        <span>once it has at least</span>
+        <Words>{num("containment-min-decisions", denial.min, (n) => setDenial({ ...denial, min: n }), "Fewest decisions")} decisions there.</Words>
+      </RuleFieldset>
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-zinc-900">Applies to</legend>
@@ -185,5 +179,19 @@ function ContainmentForm({ saved, canEdit, save }: { saved: Containment; canEdit
         ) : null}
       </div>
     </form>
+  );
+}
+
+/** One rule: a checkbox that turns it on, and its sentence with the numbers to fill in (greyed while off). */
+function RuleFieldset(p: { id: string; label: string; on: boolean; disabled: boolean; onToggle(on: boolean): void; after?: React.ReactNode; children: React.ReactNode }) {
+  return (
+    <fieldset className="space-y-2">
+      <label htmlFor={p.id} className="flex items-center gap-2 text-sm font-medium text-zinc-900">
+        <input id={p.id} type="checkbox" className="size-4 accent-zinc-900" checked={p.on} disabled={p.disabled} onChange={(e) => p.onToggle(e.target.checked)} />
+        {p.label}
+      </label>
+      <p className={`flex flex-wrap items-center gap-x-1.5 gap-y-2 pl-6 text-sm ${p.on ? "text-zinc-700" : "text-zinc-400"}`}>{p.children}</p>
+      {p.after}
+    </fieldset>
   );
 }

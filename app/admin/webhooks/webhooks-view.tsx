@@ -166,7 +166,8 @@ function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: End
 function DeliveryHistory({ canEdit, endpoints }: { canEdit: boolean; endpoints: Endpoint[] }) {
   const deliveries = useDeliveries();
   const retry = useRetryDelivery();
-  const target = (d: Delivery) => (d.endpoint_id ? (endpoints.find((e) => e.id === d.endpoint_id)?.description || d.url) : `callback · ${d.url}`);
+  const target = (d: Delivery) =>
+    d.endpoint_id ? endpoints.find((e) => e.id === d.endpoint_id)?.description || d.url : d.url.startsWith("mailto:") ? `email · ${d.url.slice(7)}` : `callback · ${d.url}`;
   return (
     <Card title="Delivery history" aside={<span className="text-xs text-zinc-500">latest 50 · at-least-once, deduplicate by webhook-id</span>}>
       {deliveries.error && !deliveries.data ? <Notice tone="error">{deliveries.error.message}</Notice> : null}
