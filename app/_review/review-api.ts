@@ -135,16 +135,6 @@ export function useUpdateNotificationPreferences() {
       if (!res.ok) throw await problemFrom(res);
       return (await res.json()) as NotificationPreferences;
     },
-    // The checkbox moves at once; a refusal puts it back.
-    onMutate: async (changes) => {
-      await client.cancelQueries({ queryKey: preferencesKey });
-      const before = client.getQueryData<NotificationPreferences>(preferencesKey);
-      if (before) client.setQueryData(preferencesKey, { ...before, ...changes });
-      return { before };
-    },
-    onError: (_err, _changes, ctx) => {
-      if (ctx?.before) client.setQueryData(preferencesKey, ctx.before);
-    },
     onSuccess: (saved) => client.setQueryData(preferencesKey, saved),
   });
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { useState } from "react";
 import { useBrowserNotifications } from "../../_review/browser-notifications";
 import { useNotificationPreferences, useUpdateNotificationPreferences, type NotificationPreferences } from "../../_review/review-api";
 import { Card } from "@/components/ui/card";
@@ -21,6 +22,21 @@ export function NotificationsView() {
   const prefs = useNotificationPreferences();
   const update = useUpdateNotificationPreferences();
   const browser = useBrowserNotifications();
+  // What the user just ticked, shown at once while it saves; the saved value takes over after (or on a refusal).
+  const [draft, setDraft] = useState<Partial<Record<EmailKey, boolean>>>({});
+  const toggle = (key: EmailKey, checked: boolean) => {
+    setDraft((d) => ({ ...d, [key]: checked }));
+    // mutateAsync settles for every call (mutate's own callbacks fire for the latest call only); the error shows below.
+    void update
+      .mutateAsync({ [key]: checked })
+      .catch(() => {})
+      .finally(() =>
+        setDraft((d) => {
+          const { [key]: _settled, ...rest } = d;
+          return rest;
+        }),
+      );
+  };
 
   return (
     <div className="mx-auto max-w-2xl space-y-6">
@@ -47,8 +63,8 @@ export function NotificationsView() {
                       <input
                         type="checkbox"
                         className="mt-0.5 size-4 rounded border-zinc-300 accent-zinc-900"
-                        checked={prefs.data[e.key]}
-                        onChange={(ev) => update.mutate({ [e.key]: ev.target.checked })}
+                        checked={draft[e.key] ?? prefs.data[e.key]}
+                        onChange={(ev) => toggle(e.key, ev.target.checked)}
                       />
                       <span className="min-w-0">
                         <span className="block text-sm font-medium text-zinc-900">{e.label}</span>
