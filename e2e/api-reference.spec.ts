@@ -9,8 +9,9 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOT_DIR) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  // Scalar renders a section lazily after jumping to it; let it paint.
-  await page.waitForTimeout(500);
+  // Scalar renders a section lazily after jumping to it: wait for the network to settle and two frames to paint.
+  await page.waitForLoadState("networkidle");
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 

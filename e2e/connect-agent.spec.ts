@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { agentApi, expect, reviewerSession, signInWithForm, test, unique, waitForLiveQueue } from "./support/fixtures.ts";
 
 const exec = promisify(execFile);
@@ -75,7 +75,8 @@ test("after creating an agent the admin copies Connect snippets with its real ke
   const wait = (await snippetText(page, "curl-wait")).replace("REQUEST_ID='req_…'", `REQUEST_ID=${created.id}`);
   expect(wait).toContain(`REQUEST_ID=${created.id}`);
   const waiting = runInShell(wait);
-  await new Promise((r) => setTimeout(r, 500));
+  // Approve only once the snippet's long-wait is parked on the server, so the approval is what answers it.
+  await expect.poll(() => waitingAgents(page.request)).toBeGreaterThan(0);
   const reviewer = await reviewerSession(app.reviewer);
   expect((await reviewer.decide(created.id, "approve", "Duplicate charge confirmed")).status).toBe(200);
   const approved = JSON.parse(await waiting) as { status: string; grant: { token: string } };
@@ -162,3 +163,9 @@ test("an auditor can read an agent's Connect page but cannot issue a key there",
   await expect(page.getByRole("button", { name: "Issue a new key" })).toHaveCount(0);
   expect(await snippetText(page, "env")).toContain(`export COUNTERSIGN_URL=${app.url}`);
 });
+
+/** Agents long-waiting on the app right now (its Prometheus gauge). */
+async function waitingAgents(request: APIRequestContext): Promise<number> {
+  const text = await (await request.get("/api/metrics")).text();
+  return Number(/^countersign_waiting_agents (\d+)/m.exec(text)?.[1] ?? 0);
+}

@@ -1,4 +1,5 @@
 import { canonicalJson } from "../crypto.ts";
+import type { PoolClient as PgClient } from "pg";
 import type { Tx } from "../db.ts";
 import type { Statement } from "../sql.ts";
 
@@ -117,6 +118,12 @@ export function withAuditEvents(statement: Statement, events: AuditEventInput[],
 export async function appendEvents(tx: Tx, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   await tx.$executeRawUnsafe(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, auditParam(events));
+}
+
+/** Appends events inside a `pg` transaction (the pool's client), as its last write. */
+export async function appendEventsPg(client: Pick<PgClient, "query">, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await client.query(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]);
 }
 
 export function appendEvent(tx: Tx, event: AuditEventInput): Promise<void> {

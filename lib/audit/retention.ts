@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { pool, transaction } from "../db.ts";
-import { auditCtes, auditParam, GENESIS_HASH, type AuditEventInput } from "./append-event.ts";
+import { appendEventsPg, GENESIS_HASH } from "./append-event.ts";
 
 /**
  * Audit retention is explicit: nothing is deleted unless an admin sets a
@@ -41,10 +41,6 @@ export async function getChainStart(db: Queryable = pool()): Promise<ChainStart>
   return v?.seq && v.prev_hash ? { seq: BigInt(v.seq), prevHash: v.prev_hash } : { seq: 1n, prevHash: GENESIS_HASH };
 }
 
-async function appendWith(client: pg.PoolClient, events: AuditEventInput[]): Promise<void> {
-  await client.query(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]);
-}
-
 /** Sets (days) or removes (null) the retention policy; the change is itself an audit event. */
 export async function setRetention(days: number | null, actor: string, db: pg.Pool = pool()): Promise<void> {
   if (days !== null && !(Number.isInteger(days) && days >= 1)) throw new Error("retention must be a whole number of days, at least 1");
@@ -56,7 +52,7 @@ export async function setRetention(days: number | null, actor: string, db: pg.Po
         [POLICY_KEY, JSON.stringify({ days })],
       );
     }
-    await appendWith(client, [{ type: "audit.retention_set", actor, data: { days } }]);
+    await appendEventsPg(client, [{ type: "audit.retention_set", actor, data: { days } }]);
   }, db);
 }
 
@@ -101,7 +97,7 @@ export async function applyRetention(actor: string, options: { db?: pg.Pool; now
       "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
       [START_KEY, JSON.stringify({ seq: (through + 1n).toString(), prev_hash: cut[0].hash })],
     );
-    await appendWith(client, [
+    await appendEventsPg(client, [
       {
         type: "audit.events_deleted",
         actor,

@@ -1,6 +1,7 @@
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { appendEventsPg, getEndpoint } from "./endpoints.ts";
+import { appendEventsPg } from "../audit/append-event.ts";
+import { getEndpoint } from "./endpoints.ts";
 import { testPayload } from "./events.ts";
 import { generateWebhookSecret, sealSecret } from "./secrets.ts";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import { auditCtes, auditParam, type AuditEventInput } from "../audit/append-event.ts";
+import { appendEventsPg } from "../audit/append-event.ts";
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { deliveryConfig } from "./config.ts";
@@ -16,11 +16,6 @@ export interface WebhookEndpoint {
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
-}
-
-/** Appends audit events inside a pg transaction, as its last write. */
-export async function appendEventsPg(client: pg.PoolClient, events: AuditEventInput[]): Promise<void> {
-  await client.query(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]);
 }
 
 function checkUrl(url: string): void {

@@ -42,6 +42,8 @@ function createRuntime(): DeliveryRuntime {
   let again = false;
   let stopped = false;
   let ready = false;
+  // Webhooks and callbacks always; email only where SMTP is configured (its cursor waits for such an instance).
+  const dispatchers = config.email ? [dispatchWebhooks, dispatchEmails] : [dispatchWebhooks];
 
   const pass = async () => {
     if (!ready) {
@@ -50,16 +52,13 @@ function createRuntime(): DeliveryRuntime {
       if (config.email) await ensureCursor(EMAIL_CURSOR);
       ready = true;
     }
-    for (;;) {
-      // New deliveries come back already leased to this process: send them at once, no second claim.
-      const { read, claimed } = await dispatchWebhooks({ claim: true });
-      if (claimed.length) await sendClaimed(claimed, new Date(), config);
-      if (read < 500) break;
-    }
-    while (config.email) {
-      const { read, claimed } = await dispatchEmails({ claim: true });
-      if (claimed.length) await sendClaimed(claimed, new Date(), config);
-      if (read < 500) break;
+    for (const dispatch of dispatchers) {
+      for (;;) {
+        // New deliveries come back already leased to this process: send them at once, no second claim.
+        const { read, claimed } = await dispatch({ claim: true });
+        if (claimed.length) await sendClaimed(claimed, new Date(), config);
+        if (read < 500) break;
+      }
     }
     while ((await deliverDue({ config, limit: 50 })) > 0 && !stopped) {
       // keep sending while there is due work

@@ -1,3 +1,4 @@
+import type { PoolClient } from "pg";
 import type { Tx } from "../db.ts";
 import type { Statement } from "../sql.ts";
 
@@ -29,6 +30,13 @@ export async function notifyRequestChanged(tx: Tx, change: Omit<RequestChanged, 
 export function notifyExpression(statement: Statement, change: Omit<RequestChanged, "kind">): string {
   const payload: RequestChanged = { kind: "request", ...change };
   return `pg_notify('${CHANNEL}', ${statement.param(JSON.stringify(payload))})`;
+}
+
+/** Queues one notification per changed request inside the caller's `pg` transaction, in one statement. */
+export async function notifyRequestsChangedPg(client: Pick<PoolClient, "query">, changes: Omit<RequestChanged, "kind">[]): Promise<void> {
+  if (changes.length === 0) return;
+  const payloads = changes.map((c) => JSON.stringify({ kind: "request", ...c } satisfies RequestChanged));
+  await client.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [CHANNEL, payloads]);
 }
 
 /** Queues the policy-changed notification inside the caller's transaction. */

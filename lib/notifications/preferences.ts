@@ -1,5 +1,5 @@
 import { pool, transaction } from "../db.ts";
-import { appendEventsPg } from "../delivery/endpoints.ts";
+import { appendEventsPg } from "../audit/append-event.ts";
 
 /** Which emails a user wants. Every kind is on until the user turns it off. */
 export interface NotificationPreferences {
@@ -18,9 +18,11 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = {
   email_agent_alerts: true,
 };
 
+const COLUMNS = PREFERENCE_KEYS.join(", ");
+
 export async function getPreferences(userId: string): Promise<NotificationPreferences> {
   const { rows } = await pool().query<NotificationPreferences>(
-    "SELECT email_new_requests, email_reminders, email_escalations, email_agent_alerts FROM notification_preferences WHERE user_id = $1",
+    `SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1`,
     [userId],
   );
   return rows[0] ?? { ...DEFAULT_PREFERENCES };
@@ -30,7 +32,7 @@ export async function getPreferences(userId: string): Promise<NotificationPrefer
 export async function updatePreferences(o: { userId: string; changes: Partial<NotificationPreferences> }): Promise<NotificationPreferences> {
   return transaction(async (client) => {
     const { rows: before } = await client.query<NotificationPreferences>(
-      "SELECT email_new_requests, email_reminders, email_escalations, email_agent_alerts FROM notification_preferences WHERE user_id = $1 FOR UPDATE",
+      `SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1 FOR UPDATE`,
       [o.userId],
     );
     const after: NotificationPreferences = { ...(before[0] ?? DEFAULT_PREFERENCES) };

@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { pool, transaction } from "../db.ts";
 import { deliveryConfig, type ReminderConfig } from "../delivery/config.ts";
-import { appendEventsPg } from "../delivery/endpoints.ts";
-import { CHANNEL, type RequestChanged } from "../events/notify.ts";
+import { appendEventsPg } from "../audit/append-event.ts";
+import { notifyRequestsChangedPg } from "../events/notify.ts";
 
 /** A request that waits less than this is over before anyone could act on a reminder: none is sent. */
 export const MIN_WAIT_SECONDS = 60;
@@ -21,7 +21,7 @@ interface Due {
  * without blocking each other or a decision.
  */
 async function sweep(
-  o: { column: "reminded_at" | "escalated_at"; share: number; type: string; data: (row: Due, now: Date) => Record<string, unknown>; now: Date; batchSize: number },
+  o: { column: "reminded_at" | "escalated_at"; share: number; type: string; data: (row: Due) => Record<string, unknown>; now: Date; batchSize: number },
   on: pg.Pool,
 ): Promise<number> {
   return transaction(async (client) => {
@@ -41,13 +41,10 @@ async function sweep(
     if (rows.length === 0) return 0;
     await appendEventsPg(
       client,
-      rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agent_id, data: o.data(row, o.now) })),
+      rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agent_id, data: o.data(row) })),
     );
     // Wakes the delivery runtimes (and refreshes reviewers' dashboards) when the transaction commits.
-    for (const row of rows) {
-      const change: RequestChanged = { kind: "request", id: row.id, agent_id: row.agent_id, status: "pending" };
-      await client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify(change)]);
-    }
+    await notifyRequestsChangedPg(client, rows.map((row) => ({ id: row.id, agent_id: row.agent_id, status: "pending" })));
     return rows.length;
   }, on);
 }
