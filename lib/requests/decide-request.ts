@@ -64,8 +64,9 @@ export function decisionBarrier(r: DecisionScope, reviewer: Reviewer): string | 
 /**
  * A reviewer votes. One deny denies; approvals count until the rule's number
  * of distinct approvals is reached, and then a grant is issued. The request
- * row is locked (`FOR UPDATE`) for the duration, so of two concurrent
- * decisions exactly one makes the terminal transition and the other gets 409.
+ * row is locked (`FOR UPDATE`) for the duration, so decisions on one request
+ * run one after another: each counts every vote before it, exactly one makes
+ * the terminal transition, and the others get 409.
  */
 export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequest> {
   const reason = o.reason?.trim() || null;
@@ -75,8 +76,13 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
 
   const decided = await transaction(async (client) => {
-    const r = await selectStoredRequest(client, "r.id = $1", [o.requestId], "FOR UPDATE OF r");
-    if (!r) throw new AppError("not_found", "no such request");
+    // Lock first, then read in a statement of its own. Under READ COMMITTED a
+    // statement that waited for the lock re-checks only the locked row: votes
+    // read by that same statement would come from before the wait, and a
+    // concurrent approval committed meanwhile would go uncounted.
+    const locked = await client.query({ name: "cs_lock_request", text: "SELECT 1 FROM action_requests WHERE id = $1 FOR UPDATE", values: [o.requestId] });
+    if (locked.rowCount === 0) throw new AppError("not_found", "no such request");
+    const r = (await selectStoredRequest(client, "r.id = $1", [o.requestId]))!;
     const owner = await client.query<{ owner_email: string | null }>("SELECT owner_email FROM agents WHERE id = $1", [r.agentId]);
     const groups = r.reviewerGroups.length ? await reviewerGroupNames(client, o.reviewer.id) : [];
     const scope = { context: r.context, agent: { ownerEmail: owner.rows[0]?.owner_email ?? null }, reviewerGroups: r.reviewerGroups, ownerMayDecide: r.ownerMayDecide };
@@ -125,6 +131,12 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
 
     const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
+  }).catch((err: unknown) => {
+    // The row lock makes this unreachable for votes; kept so a second vote by one reviewer can never surface as a 500.
+    if ((err as { code?: string; constraint?: string }).code === "23505" && (err as { constraint?: string }).constraint === "votes_request_id_user_id_key") {
+      throw new AppError("conflict", "you have already voted on this request");
+    }
+    throw err;
   });
   if (decided.status === "approved" && env().COUNTERSIGN_RISK_SIGNALS) {
     const d = decided;
