@@ -23,6 +23,12 @@ function create() {
       labelNames: ["result"] as const,
       registers: [registry],
     }),
+    conditionErrors: new Counter({
+      name: "countersign_policy_condition_errors_total",
+      help: "Rule conditions that errored while a request was evaluated (each then treated as a match, or for allow rules as no match), by rule name",
+      labelNames: ["rule"] as const,
+      registers: [registry],
+    }),
     waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
   };
 }

@@ -168,6 +168,7 @@ export const REVIEW_ITEM = {
       { code: "low_confidence" as const, severity: "low" as const, explanation: "The agent states a confidence of 0.42 (below 0.5)" },
     ],
   },
+  condition_errors: [] as { rule_id: string; rule_name: string; rule_version: number; error: string; treated_as: "match" | "no_match" }[],
 };
 
 export const AGENT = {
@@ -319,10 +320,39 @@ export const SIMULATION = {
       source: "sample",
       action: "payments.refund",
       agent_name: "billing-agent",
-      current: { rule_id: "pol_builtin_default", rule_name: "Built-in: one approval by any reviewer", effect: "require_approval" as const },
-      with_draft: { rule_id: "pol_draft", rule_name: "small-refunds", effect: "allow" as const },
+      current: {
+        rule_id: "pol_builtin_default",
+        rule_name: "Built-in: one approval by any reviewer",
+        effect: "require_approval" as const,
+        reason: null,
+        approvals_required: 1,
+        reviewer_groups: [],
+        reason_required_to_approve: false,
+        owner_may_decide: false,
+        wait_seconds: 900,
+        grant_ttl_seconds: 300,
+        audience: "countersign",
+        condition_errors: [],
+      },
+      with_draft: {
+        rule_id: "pol_draft",
+        rule_name: "small-refunds",
+        effect: "allow" as const,
+        reason: null,
+        approvals_required: 1,
+        reviewer_groups: [],
+        reason_required_to_approve: false,
+        owner_may_decide: false,
+        wait_seconds: 900,
+        grant_ttl_seconds: 120,
+        audience: "payments-service",
+        condition_errors: [],
+      },
       draft_matches: true,
       effect_changed: true,
+      handling_changed: true,
+      changes: ["effect" as const],
+      draft_condition_error: null,
     },
   ],
 };
@@ -331,6 +361,9 @@ export const METRICS_TEXT = `# HELP countersign_requests_created_total Action re
 # TYPE countersign_requests_created_total counter
 countersign_requests_created_total{effect="require_approval"} 214
 countersign_requests_created_total{effect="allow"} 1280
+# HELP countersign_policy_condition_errors_total Rule conditions that errored while a request was evaluated (each then treated as a match, or for allow rules as no match), by rule name
+# TYPE countersign_policy_condition_errors_total counter
+countersign_policy_condition_errors_total{rule="large-refunds"} 3
 # HELP countersign_waiting_agents Agents long-waiting on this instance
 # TYPE countersign_waiting_agents gauge
 countersign_waiting_agents 3

@@ -1,6 +1,8 @@
 import { compileCondition, conditionBindings, type ConditionBindings, type ConditionProgram, type ConditionVars } from "./cel.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
-import { BUILTIN_POLICY, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";
+import { BUILTIN_POLICY, type ConditionErrorRecord, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";
+
+export type { ConditionErrorRecord };
 
 /**
  * Rule matching, free of I/O: the evaluator runs it over the cached rule set,
@@ -65,21 +67,26 @@ export function compileRule(rule: StoredRule): CompiledRule {
   return { ...rule, condition: program };
 }
 
-export type MatchOutcome = "match" | "no_match" | "error";
+/** What a condition error makes of `rule`: never allows (fail closed). */
+export const treatedAs = (effect: PolicyRuleDefinition["effect"]): ConditionErrorRecord["treated_as"] => (effect === "allow" ? "no_match" : "match");
+
+/** Whether `rule` selects `input` by its switch, actions and agents (its condition aside). */
+export function ruleSelects(rule: StoredRule, input: PolicyInput): boolean {
+  return rule.enabled && rule.definition.actions.some((p) => actionMatches(p, input.action)) && agentSelected(rule.definition.agents, input.agent);
+}
 
 /**
  * Whether `rule` applies to `input`. A condition that fails at evaluation
  * (a missing field, a bad operand) never fails open: it is no match for
- * `allow` and a match for `deny` and `require_approval`.
+ * `allow` and a match for `deny` and `require_approval`; the error is
+ * returned so it can be shown and counted.
  */
-export function ruleMatches(rule: CompiledRule, input: PolicyInput, vars: () => ConditionBindings): boolean {
-  if (!rule.enabled) return false;
-  if (!rule.definition.actions.some((p) => actionMatches(p, input.action))) return false;
-  if (!agentSelected(rule.definition.agents, input.agent)) return false;
-  if (!rule.condition) return true;
+export function ruleMatches(rule: CompiledRule, input: PolicyInput, vars: () => ConditionBindings): { matched: boolean; error?: string } {
+  if (!ruleSelects(rule, input)) return { matched: false };
+  if (!rule.condition) return { matched: true };
   const result = rule.condition(vars());
-  if (result.ok) return result.value;
-  return rule.definition.effect !== "allow";
+  if (result.ok) return { matched: result.value };
+  return { matched: treatedAs(rule.definition.effect) === "match", error: result.error };
 }
 
 export function conditionVars(input: PolicyInput, now: Date): ConditionVars {
@@ -94,12 +101,19 @@ export function conditionVars(input: PolicyInput, now: Date): ConditionVars {
   };
 }
 
-/** The first matching enabled rule in order, or null. */
-export function firstMatch(rules: CompiledRule[], input: PolicyInput, now: Date): CompiledRule | null {
+/** The first matching enabled rule in order (or null), and every condition that errored on the way to it. */
+export function firstMatch(rules: CompiledRule[], input: PolicyInput, now: Date): { rule: CompiledRule | null; conditionErrors: ConditionErrorRecord[] } {
   let vars: ConditionBindings | undefined;
   const lazyVars = () => (vars ??= conditionBindings(conditionVars(input, now)));
-  for (const rule of rules) if (ruleMatches(rule, input, lazyVars)) return rule;
-  return null;
+  const conditionErrors: ConditionErrorRecord[] = [];
+  for (const rule of rules) {
+    const { matched, error } = ruleMatches(rule, input, lazyVars);
+    if (error !== undefined) {
+      conditionErrors.push({ rule_id: rule.id, rule_name: rule.name, rule_version: rule.version, error, treated_as: matched ? "match" : "no_match" });
+    }
+    if (matched) return { rule, conditionErrors };
+  }
+  return { rule: null, conditionErrors };
 }
 
 export function defaultPolicy(defaults: PolicyDefaults): ResolvedPolicy {
@@ -126,11 +140,12 @@ export function rulePolicy(rule: StoredRule, defaults: PolicyDefaults): Resolved
     grantTtlSeconds: d.grant_ttl_seconds ?? defaults.grant_ttl_seconds,
     audience: d.audience ?? "countersign",
     ownerMayDecide: d.owner_may_decide ?? false,
+    conditionErrors: [],
   };
 }
 
 /** What applies to `input` under `ruleSet`: the first matching rule, else the default (require approval). */
 export function decide(ruleSet: RuleSet, input: PolicyInput, now: Date): ResolvedPolicy {
-  const rule = firstMatch(ruleSet.rules, input, now);
-  return rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults);
+  const { rule, conditionErrors } = firstMatch(ruleSet.rules, input, now);
+  return { ...(rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults)), conditionErrors };
 }

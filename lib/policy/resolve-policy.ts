@@ -1,3 +1,12 @@
+/** A rule whose condition failed at evaluation, and how it was then treated (fail closed, see match-rules.ts). */
+export interface ConditionErrorRecord {
+  rule_id: string;
+  rule_name: string;
+  rule_version: number;
+  error: string;
+  treated_as: "match" | "no_match";
+}
+
 /**
  * The rule that decided how a request is handled, as recorded on the request
  * (see evaluate-policy.ts). `BUILTIN_POLICY` is what applies when no rule
@@ -19,6 +28,8 @@ export interface ResolvedPolicy {
   grantTtlSeconds: number;
   audience: string;
   ownerMayDecide: boolean;
+  /** Conditions that errored while the rules were tried (each treated as a match, or for `allow` as no match). */
+  conditionErrors: readonly ConditionErrorRecord[];
 }
 
 export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
@@ -34,6 +45,7 @@ export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
   grantTtlSeconds: 300,
   audience: "countersign",
   ownerMayDecide: false,
+  conditionErrors: [],
 });
 
 export interface PolicyInput {

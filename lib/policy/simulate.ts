@@ -1,8 +1,8 @@
 import { pool } from "../db.ts";
-import { compileCondition } from "./cel.ts";
-import { decide, firstMatch, type CompiledRule, type RuleSet } from "./match-rules.ts";
+import { compileCondition, conditionBindings } from "./cel.ts";
+import { conditionVars, decide, firstMatch, ruleSelects, treatedAs, type CompiledRule, type RuleSet } from "./match-rules.ts";
 import type { PolicyRuleDefinition } from "./policy-document.ts";
-import type { PolicyInput } from "./resolve-policy.ts";
+import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
 import { loadRuleSet } from "./rule-set.ts";
 import { parseRuleDefinition } from "./validate-policy.ts";
 import type { SimulatedOutcome } from "../schemas/policy.ts";
@@ -33,28 +33,14 @@ export interface SimulateRuleOptions {
 /**
  * Tests a draft rule before it is saved: for a sample and for recent real
  * requests, which rule applies now and which would apply with the draft in
- * place, and whether the outcome changes. Reads the rule set fresh from the
- * database (not the evaluation cache) and changes nothing.
+ * place, what changes in how each is handled, and where the draft's
+ * condition errors. Reads the rule set fresh from the database (not the
+ * evaluation cache) and changes nothing.
  */
 export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOutcome[]> {
   const draft = parseRuleDefinition(o.draft);
-  const now = o.now ?? new Date();
   const current = await loadRuleSet();
-  const drafted: CompiledRule = {
-    id: current.rules.find((r) => r.name === draft.name)?.id ?? DRAFT_RULE_ID,
-    name: draft.name,
-    version: 0,
-    position: 0,
-    enabled: draft.enabled ?? true,
-    definition: draft,
-    condition: draft.condition ? compileCondition(draft.condition) : null,
-  };
-  const others = current.rules.filter((r) => r.name !== draft.name);
-  const replacedAt = current.rules.findIndex((r) => r.name === draft.name);
-  const at = Math.max(0, Math.min(o.position ?? (replacedAt >= 0 ? replacedAt : others.length), others.length));
-  const withDraft: RuleSet = { defaults: current.defaults, rules: [...others.slice(0, at), drafted, ...others.slice(at)] };
-
-  const inputs: { source: string; input: PolicyInput }[] = [];
+  const inputs: SimulationInput[] = [];
   if (o.sample) {
     const a = o.sample.agent ?? {};
     inputs.push({
@@ -70,28 +56,94 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
     });
   }
   if (o.lastN) inputs.push(...(await recentRequests(Math.min(o.lastN, 500))));
+  return simulateOver(current, draft, inputs, { position: o.position, now: o.now ?? new Date() });
+}
+
+export interface SimulationInput {
+  source: string;
+  input: PolicyInput;
+}
+
+/** The simulation proper, free of I/O: `current` as it is, and with `draft` placed as `simulateRule` describes. */
+export function simulateOver(current: RuleSet, draft: PolicyRuleDefinition, inputs: SimulationInput[], o: { position?: number; now: Date }): SimulatedOutcome[] {
+  const drafted: CompiledRule = {
+    id: current.rules.find((r) => r.name === draft.name)?.id ?? DRAFT_RULE_ID,
+    name: draft.name,
+    version: 0,
+    position: 0,
+    enabled: draft.enabled ?? true,
+    definition: draft,
+    condition: draft.condition ? compileCondition(draft.condition) : null,
+  };
+  const others = current.rules.filter((r) => r.name !== draft.name);
+  const replacedAt = current.rules.findIndex((r) => r.name === draft.name);
+  const at = Math.max(0, Math.min(o.position ?? (replacedAt >= 0 ? replacedAt : others.length), others.length));
+  const withDraft: RuleSet = { defaults: current.defaults, rules: [...others.slice(0, at), drafted, ...others.slice(at)] };
 
   return inputs.map(({ source, input }) => {
-    const before = describe(current, input, now);
-    const after = describe(withDraft, input, now);
+    const before = handling(decide(current, input, o.now));
+    const after = handling(decide(withDraft, input, o.now));
+    const changes = handlingChanges(before, after);
     return {
       source,
       action: input.action,
       agent_name: input.agent.name,
       current: before,
       with_draft: after,
-      draft_matches: firstMatch(withDraft.rules, input, now) === drafted,
+      draft_matches: firstMatch(withDraft.rules, input, o.now).rule === drafted,
       effect_changed: before.effect !== after.effect,
+      handling_changed: changes.length > 0,
+      changes,
+      draft_condition_error: draftConditionError(drafted, input, o.now),
     };
   });
 }
 
-function describe(ruleSet: RuleSet, input: PolicyInput, now: Date) {
-  const p = decide(ruleSet, input, now);
-  return { rule_id: p.id, rule_name: p.name, effect: p.effect };
+/**
+ * The draft's own condition on this request, wherever the draft sits: an
+ * error here is what saving it would record (and count) for every such
+ * request the draft is tried on.
+ */
+function draftConditionError(drafted: CompiledRule, input: PolicyInput, now: Date): SimulatedOutcome["draft_condition_error"] {
+  if (!drafted.condition || !ruleSelects(drafted, input)) return null;
+  const result = drafted.condition(conditionBindings(conditionVars(input, now)));
+  return result.ok ? null : { error: result.error, treated_as: treatedAs(drafted.definition.effect) };
 }
 
-async function recentRequests(n: number): Promise<{ source: string; input: PolicyInput }[]> {
+type Handling = SimulatedOutcome["current"];
+
+function handling(p: ResolvedPolicy): Handling {
+  return {
+    rule_id: p.id,
+    rule_name: p.name,
+    effect: p.effect,
+    reason: p.denyReason,
+    approvals_required: p.approvalsRequired,
+    reviewer_groups: [...p.reviewerGroups].sort(),
+    reason_required_to_approve: p.reasonRequiredToApprove,
+    owner_may_decide: p.ownerMayDecide,
+    wait_seconds: p.waitSeconds,
+    grant_ttl_seconds: p.grantTtlSeconds,
+    audience: p.audience,
+    condition_errors: [...p.conditionErrors],
+  };
+}
+
+/** What of handling matters for each effect: a deny has no reviewers, an allow no wait. */
+const HANDLING_FIELDS = {
+  require_approval: ["approvals_required", "reviewer_groups", "reason_required_to_approve", "owner_may_decide", "wait_seconds", "grant_ttl_seconds", "audience"],
+  allow: ["grant_ttl_seconds", "audience"],
+  deny: ["reason"],
+} as const satisfies Record<Handling["effect"], readonly (keyof Handling)[]>;
+
+/** Every difference in how a request is handled (not which rule says so): the effect, then the settings that apply to it. */
+export function handlingChanges(before: Handling, after: Handling): SimulatedOutcome["changes"] {
+  if (before.effect !== after.effect) return ["effect"];
+  const fields: readonly SimulatedOutcome["changes"][number][] = HANDLING_FIELDS[after.effect];
+  return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+}
+
+async function recentRequests(n: number): Promise<SimulationInput[]> {
   const { rows } = await pool().query(
     `SELECT r.id, r.action, r.resource, r.params, r.context, r.risk, a.id AS agent_id, a.name, a.tags, a.trust_level, a.owner_email
        FROM action_requests r JOIN agents a ON a.id = r.agent_id

@@ -102,6 +102,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     body_sha256: bodySha256,
     callback_url: body.callback_url ?? null,
     risk,
+    condition_errors: policy.conditionErrors.length ? policy.conditionErrors : null,
   };
 
   // The agent must still be active when the request lands: a suspension that
@@ -125,6 +126,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
         on_behalf_of: context.on_behalf_of ?? null,
         policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
         risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
+        // A condition error fails closed; the record says so (each with how it was treated).
+        condition_errors: policy.conditionErrors,
       },
     },
   ];

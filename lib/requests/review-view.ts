@@ -14,7 +14,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
   const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const agents = new Map((await db().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
-  const risks = await riskOf(rows.map((r) => r.id));
+  const reviewerOnly = await reviewerOnlyOf(rows.map((r) => r.id));
   const now = new Date();
   return Promise.all(
     rows.map(async (r) => {
@@ -30,7 +30,8 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
         votes: r.votes.map((v) => ({ reviewer: v.reviewerEmail, decision: v.decision, reason: v.reason, at: v.createdAt.toISOString() })),
         can_decide: reason === null,
         cannot_decide_reason: reason,
-        risk: risks.get(r.id) ?? null,
+        risk: reviewerOnly.get(r.id)?.risk ?? null,
+        condition_errors: reviewerOnly.get(r.id)?.condition_errors ?? [],
       };
     }),
   );
@@ -41,13 +42,14 @@ export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<Re
 }
 
 /**
- * Risk signals are reviewer-only (the agent's own view of a request leaves
- * them out, so they cannot teach it what looks usual); read here by id.
+ * Risk signals and condition errors are reviewer-only (the agent's own view
+ * of a request leaves them out, so they cannot teach it what looks usual or
+ * how policy read it); read here by id.
  */
-async function riskOf(ids: string[]): Promise<Map<string, ReviewItem["risk"]>> {
+async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewItem, "risk" | "condition_errors">>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await pool().query({ name: "cs_review_risk", text: "SELECT id, risk FROM action_requests WHERE id = ANY($1::text[])", values: [ids] });
-  return new Map(rows.map((r) => [r.id as string, r.risk as ReviewItem["risk"]]));
+  const { rows } = await pool().query({ name: "cs_review_extra", text: "SELECT id, risk, condition_errors FROM action_requests WHERE id = ANY($1::text[])", values: [ids] });
+  return new Map(rows.map((r) => [r.id as string, { risk: r.risk as ReviewItem["risk"], condition_errors: (r.condition_errors as ReviewItem["condition_errors"] | null) ?? [] }]));
 }
 
 /** The review queue or history as `reviewer` may see it (see `visibleToReviewer`), newest or riskiest first. */

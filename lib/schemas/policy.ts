@@ -86,7 +86,32 @@ export const ImportResult = z
   .openapi("PolicyImportResult", { description: "Rule names by what the import did (or, with `dry_run`, would do)." });
 
 const Effect = z.enum(["allow", "deny", "require_approval"]);
-const MatchedRule = z.object({ rule_id: z.string(), rule_name: z.string(), effect: Effect });
+export const ConditionError = z
+  .object({
+    rule_id: z.string(),
+    rule_name: z.string(),
+    rule_version: z.number().int(),
+    error: z.string(),
+    treated_as: z.enum(["match", "no_match"]).openapi({ description: "A condition error fails closed: a match, except for an `allow` rule, where it is no match." }),
+  })
+  .openapi("ConditionError", { description: "A rule whose condition errored at evaluation." });
+
+const MatchedRule = z.object({
+  rule_id: z.string(),
+  rule_name: z.string(),
+  effect: Effect,
+  reason: z.string().nullable().openapi({ description: "A deny's reason." }),
+  approvals_required: z.number().int(),
+  reviewer_groups: z.array(z.string()),
+  reason_required_to_approve: z.boolean(),
+  owner_may_decide: z.boolean(),
+  wait_seconds: z.number().int(),
+  grant_ttl_seconds: z.number().int(),
+  audience: z.string(),
+  condition_errors: z.array(ConditionError).openapi({ description: "Conditions that errored while the rules were tried, in order." }),
+});
+
+const HandlingChange = z.enum(["effect", "reason", "approvals_required", "reviewer_groups", "reason_required_to_approve", "owner_may_decide", "wait_seconds", "grant_ttl_seconds", "audience"]);
 
 export const SimulatedOutcome = z
   .object({
@@ -97,6 +122,12 @@ export const SimulatedOutcome = z
     with_draft: MatchedRule,
     draft_matches: z.boolean().openapi({ description: "The draft decides this request." }),
     effect_changed: z.boolean(),
+    handling_changed: z.boolean().openapi({ description: "Anything in how the request is handled changes (see `changes`)." }),
+    changes: z.array(HandlingChange).openapi({ description: "What changes: `effect`, or the settings that apply to the effect (for `require_approval` the approvals, reviewer groups, reason and owner rules, wait, grant TTL and audience; for `allow` the grant TTL and audience; for `deny` the reason)." }),
+    draft_condition_error: z
+      .object({ error: z.string(), treated_as: z.enum(["match", "no_match"]) })
+      .nullable()
+      .openapi({ description: "The draft's condition errored on this request (its actions and agents select it), wherever the draft sits." }),
   })
   .openapi("SimulatedOutcome");
 export type SimulatedOutcome = z.infer<typeof SimulatedOutcome>;

@@ -1,3 +1,4 @@
+import { ConditionError } from "./policy.ts";
 import { RequestObject, RequestStatus } from "./requests.ts";
 import { RiskAssessment } from "./risk.ts";
 import { z } from "./zod.ts";
@@ -25,6 +26,7 @@ export const ReviewItem = z.object({
   can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
   cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
   risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),
+  condition_errors: z.array(ConditionError).openapi({ description: "Rule conditions that errored when the request was evaluated, each treated as a match (for an `allow` rule: as no match)." }),
 }).openapi("ReviewRequest", { description: "A request with its agent, every vote, and whether the signed-in user may decide it." });
 export type ReviewItem = z.infer<typeof ReviewItem>;
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "action_requests" ADD COLUMN     "condition_errors" JSONB;
