@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { Notice } from "../ui/notice";
 import { Button, inputClass } from "./ui";
 
@@ -21,6 +21,8 @@ interface ConfirmDialogProps {
 export function ConfirmDialog({ open, title, children, confirmLabel, withReason, busy, error, onConfirm, onClose }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState("");
+  // One per dialog: a page may hold several, each named by its own title.
+  const titleId = useId();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -34,7 +36,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, withReason,
     <dialog
       ref={ref}
       onClose={onClose}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       className="m-auto w-[calc(100%-2rem)] max-w-md rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-zinc-900/40"
     >
       <form
@@ -44,7 +46,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, withReason,
           onConfirm(reason.trim());
         }}
       >
-        <h2 id="confirm-title" className="text-base font-semibold">
+        <h2 id={titleId} className="text-base font-semibold">
           {title}
         </h2>
         <div className="text-sm text-zinc-600">{children}</div>

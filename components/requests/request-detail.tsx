@@ -2,6 +2,7 @@ import { formatDateTime } from "../format";
 import { Card } from "../ui/card";
 import { ActionLabel } from "./action-label";
 import { AgentCard } from "./agent-card";
+import { ConditionErrors } from "./condition-errors";
 import { ContextView } from "./context-view";
 import { DecisionForm, type Decision } from "./decision-form";
 import { DecisionRecord } from "./decision-record";
@@ -25,6 +26,7 @@ export function RequestDetail({ item, submitting, serverError, onDecide }: Reque
   return (
     <article className="space-y-6" data-testid="request-detail" data-status={item.status}>
       <RequestHeader item={item} />
+      <ConditionErrors errors={item.condition_errors} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-6">
           <Card title="Justification">

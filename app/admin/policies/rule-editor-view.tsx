@@ -8,8 +8,8 @@ import { ConfirmDialog } from "@/components/admin/confirm-dialog";
 import { EffectBadge } from "@/components/admin/policies/effect-badge";
 import { RuleForm, fromDefinition, toDefinition, type RuleFormValues } from "@/components/admin/policies/rule-form";
 import { RuleHistory } from "@/components/admin/policies/rule-history";
-import { SimulationPanel } from "@/components/admin/policies/simulation-panel";
-import type { FieldError, RuleRow, SimulatedOutcome } from "@/components/admin/policies/types";
+import { conditionErrorText, SimulationPanel } from "@/components/admin/policies/simulation-panel";
+import type { FieldError, RuleDefinition, RuleRow, SimulatedOutcome } from "@/components/admin/policies/types";
 import { Button, selectClass } from "@/components/admin/ui";
 import { formatDateTime } from "@/components/format";
 import { Card } from "@/components/ui/card";
@@ -76,8 +76,12 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
   const [sample, setSample] = useState(() => sampleFor(rule?.definition.agents?.names?.[0]));
   const [replayRecent, setReplayRecent] = useState(true);
   const [results, setResults] = useState<SimulatedOutcome[] | null>(null);
+  /** The condition the results were computed for: their errors are shown at the field while it stays the same. */
+  const [resultsCondition, setResultsCondition] = useState<string | null>(null);
   const [simError, setSimError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [checking, setChecking] = useState(false);
+  const [erroring, setErroring] = useState<{ definition: RuleDefinition; results: SimulatedOutcome[] } | null>(null);
   const create = useCreateRule();
   const update = useUpdateRule(rule?.id ?? "");
   const remove = useDeleteRule(rule?.id ?? "");
@@ -96,9 +100,8 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
     return allInline ? "Not saved: see the marked fields." : problemText(err);
   };
 
-  const save = () => {
+  const commit = (definition: RuleDefinition) => {
     setSaved(null);
-    const definition = toDefinition(values);
     const onError = (err: Error) => setNotice(refused(err));
     if (rule) {
       update.mutate(definition, {
@@ -114,6 +117,38 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
     }
   };
 
+  const parsedSample = (): unknown => {
+    try {
+      return JSON.parse(sample);
+    } catch {
+      return undefined;
+    }
+  };
+
+  // A condition that errors at run time fails closed without a word, so
+  // before saving one, it runs over the sample and recent requests; errors
+  // are shown per request and saving anyway takes a confirmation.
+  const save = () => {
+    const definition = toDefinition(values);
+    if (!definition.condition) return commit(definition);
+    setChecking(true);
+    simulate.mutate(
+      { rule: definition, sample: parsedSample(), last_n: 50, position: !rule && placeFirst ? 0 : undefined },
+      {
+        onSuccess: (r) => {
+          setResults(r.data);
+          setResultsCondition(definition.condition ?? "");
+          setSimError(null);
+          if (r.data.some((o) => o.draft_condition_error)) setErroring({ definition, results: r.data });
+          else commit(definition);
+        },
+        // Refused as a draft: saving reports the same problem on the fields.
+        onError: () => commit(definition),
+        onSettled: () => setChecking(false),
+      },
+    );
+  };
+
   const runSimulation = () => {
     setSimError(null);
     let parsed: unknown;
@@ -123,11 +158,13 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
       setSimError("The sample is not valid JSON.");
       return;
     }
+    const definition = toDefinition(values);
     simulate.mutate(
-      { rule: toDefinition(values), sample: parsed, last_n: replayRecent ? 50 : undefined, position: !rule && placeFirst ? 0 : undefined },
+      { rule: definition, sample: parsed, last_n: replayRecent ? 50 : undefined, position: !rule && placeFirst ? 0 : undefined },
       {
         onSuccess: (r) => {
           setResults(r.data);
+          setResultsCondition(definition.condition ?? "");
           setFieldErrors(null);
           setNotice(null);
         },
@@ -140,6 +177,11 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
       },
     );
   };
+
+  const errored = results && resultsCondition === (toDefinition(values).condition ?? "") ? results.filter((r) => r.draft_condition_error) : [];
+  const conditionRunError = errored.length
+    ? `Errors on ${errored.length} of ${results!.length} requests tried (see the simulation), e.g. ${conditionErrorText(errored[0].draft_condition_error!)}.`
+    : null;
 
   const readOnly = !canEdit;
   return (
@@ -193,12 +235,13 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
               values={values}
               onChange={setValues}
               readOnly={readOnly}
-              busy={create.isPending || update.isPending}
+              busy={create.isPending || update.isPending || checking}
               errors={fieldErrors}
               error={notice}
               submitLabel={rule ? "Save new version" : "Save rule"}
               onSubmit={save}
               onCancel={() => router.push("/admin/policies")}
+              conditionRunError={conditionRunError}
             />
           </div>
         </Card>
@@ -235,6 +278,21 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
       ) : null}
 
       <ConfirmDialog
+        open={erroring !== null}
+        title="Save a rule that errors?"
+        confirmLabel="Save anyway"
+        busy={create.isPending || update.isPending}
+        error={null}
+        onClose={() => setErroring(null)}
+        onConfirm={() => {
+          if (erroring) commit(erroring.definition);
+          setErroring(null);
+        }}
+      >
+        {erroring ? <ErroringRequests results={erroring.results} /> : null}
+      </ConfirmDialog>
+
+      <ConfirmDialog
         open={confirmDelete}
         title="Delete this rule?"
         confirmLabel="Delete rule"
@@ -246,5 +304,27 @@ function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
         Requests it would have matched fall through to the next rule. Its versions stay, with the requests they decided.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** The requests a draft's condition errors on, for the confirmation before saving it. */
+function ErroringRequests({ results }: { results: SimulatedOutcome[] }) {
+  const errored = results.filter((r) => r.draft_condition_error);
+  const shown = errored.slice(0, 5);
+  return (
+    <div className="space-y-2" data-testid="save-condition-errors">
+      <p>
+        The condition errors on {errored.length} of {results.length} {results.length === 1 ? "request" : "requests"} tried. Saved, every such request is handled as the error
+        dictates, whatever its values, and the request page says so.
+      </p>
+      <ul className="space-y-1">
+        {shown.map((r, i) => (
+          <li key={`${r.source}-${i}`} className="break-words rounded border border-red-200 bg-red-50 px-2 py-1 text-xs text-red-800">
+            <span className="font-medium">{r.source === "sample" ? "sample" : r.source}</span>: <span className="font-mono">{conditionErrorText(r.draft_condition_error!)}</span>
+          </li>
+        ))}
+      </ul>
+      {errored.length > shown.length ? <p className="text-xs text-zinc-500">and {errored.length - shown.length} more (see the simulation).</p> : null}
+    </div>
   );
 }

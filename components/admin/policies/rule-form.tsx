@@ -120,6 +120,7 @@ export function RuleForm({
   submitLabel,
   onSubmit,
   onCancel,
+  conditionRunError,
 }: {
   values: RuleFormValues;
   onChange(v: RuleFormValues): void;
@@ -130,6 +131,8 @@ export function RuleForm({
   submitLabel: string;
   onSubmit(): void;
   onCancel(): void;
+  /** The condition checked but errored when last run over requests: how often, with the first error. */
+  conditionRunError?: string | null;
 }) {
   const set = <K extends keyof RuleFormValues>(k: K, value: RuleFormValues[K]) => onChange({ ...values, [k]: value });
   const text = (k: keyof RuleFormValues) => ({
@@ -194,6 +197,11 @@ export function RuleForm({
             <span className="font-mono">risk.score</span> (0–100), e.g. <span className="font-mono">risk.flags.size() == 0</span>. Checked when you save or simulate.
           </p>
         )}
+        {conditionRunError && !conditionError ? (
+          <p id="run-error-condition" data-testid="condition-run-error" role="alert" className="mt-1.5 break-words rounded-md border border-red-200 bg-red-50 px-2 py-1.5 text-xs text-red-800">
+            {conditionRunError}
+          </p>
+        ) : null}
       </div>
 
       <fieldset className="space-y-4 rounded-lg border border-zinc-200 p-4">

@@ -44,15 +44,7 @@ export interface RuleVersion {
   created_at: string;
 }
 
-export interface SimulatedOutcome {
-  source: string;
-  action: string;
-  agent_name: string;
-  current: { rule_id: string; rule_name: string; effect: Effect };
-  with_draft: { rule_id: string; rule_name: string; effect: Effect };
-  draft_matches: boolean;
-  effect_changed: boolean;
-}
+export type { SimulatedOutcome } from "@/lib/schemas/policy";
 
 export interface FieldError {
   path: string;
