@@ -132,8 +132,9 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
   }).catch((err: unknown) => {
-    // The row lock makes this unreachable for votes; kept so a second vote by one reviewer can never surface as a 500.
-    if ((err as { code?: string; constraint?: string }).code === "23505" && (err as { constraint?: string }).constraint === "votes_request_id_user_id_key") {
+    // The row lock already turns a second vote by one reviewer into a 409 above; should one still reach the unique index, it is the same conflict, never a 500.
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === "23505" && e.constraint === "votes_request_id_user_id_key") {
       throw new AppError("conflict", "you have already voted on this request");
     }
     throw err;
