@@ -59,6 +59,7 @@ export async function flushRefusals(batchSize = 500): Promise<number> {
     );
     const summaries = rows
       .filter((r) => r.repeated > 0)
+      .sort((a, b) => a.first_at.getTime() - b.first_at.getTime())
       .map((r) => ({
         type: r.type,
         actor: r.actor,
