@@ -6,11 +6,14 @@ export const CLIENT_ADDRESS_HEADER = "x-countersign-client-address";
 
 /**
  * The caller's address, from the socket (`CLIENT_ADDRESS_HEADER`), so it
- * cannot be spoofed unless a proxy is explicitly trusted. IPv4-mapped IPv6
- * (`::ffff:192.0.2.1`) is given as the IPv4 address it is.
+ * cannot be spoofed. Behind a trusted proxy (COUNTERSIGN_TRUST_PROXY) it is
+ * the last `X-Forwarded-For` entry, the one that proxy appended: earlier
+ * entries are whatever the client sent, and would let it pick a fresh
+ * address for every attempt. IPv4-mapped IPv6 (`::ffff:192.0.2.1`) is given
+ * as the IPv4 address it is.
  */
 export function clientAddress(headers: Headers): string {
-  const forwarded = env().COUNTERSIGN_TRUST_PROXY ? headers.get("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
+  const forwarded = env().COUNTERSIGN_TRUST_PROXY ? headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
   const raw = forwarded || headers.get(CLIENT_ADDRESS_HEADER);
   if (!raw || !ipaddr.isValid(raw)) return "unknown";
   return ipaddr.process(raw).toString();
