@@ -68,6 +68,7 @@ export async function startTestApp(databaseUrl: string, extraEnv: Record<string,
       COUNTERSIGN_PUBLIC_URL: url,
       COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: "20",
       // Suites share one app and one source address; test/api/abuse-limits.test.ts checks the real limits.
+      COUNTERSIGN_SIGNIN_FAILURES_PER_ADDRESS_15MIN: "1000",
       COUNTERSIGN_REDEEM_REFUSALS_PER_GRANT_MINUTE: "1000",
       COUNTERSIGN_REDEEM_REFUSALS_PER_ADDRESS_MINUTE: "100000",
       LOG_LEVEL: process.env.TEST_APP_LOG_LEVEL ?? "warn",
