@@ -25,7 +25,22 @@ const schema = z.object({
   COUNTERSIGN_SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
   COUNTERSIGN_AGENT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   COUNTERSIGN_MAX_PENDING_PER_AGENT: z.coerce.number().int().min(1).default(1000),
+  /** Sign-in attempts for one account from one address per 15 minutes (a lock there locks out only that address). */
   COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: z.coerce.number().int().min(1).default(10),
+  /** Failed sign-ins from one address (an IPv6 /64) across all accounts per 15 minutes. */
+  COUNTERSIGN_SIGNIN_FAILURES_PER_ADDRESS_15MIN: z.coerce.number().int().min(1).default(50),
+  /** Failed sign-ins for one account from all addresses per hour; beyond it only addresses the account signed in from before may try. */
+  COUNTERSIGN_SIGNIN_FAILURES_PER_ACCOUNT_HOUR: z.coerce.number().int().min(1).default(100),
+  /** Refused grant redemptions from one address (an IPv6 /64) per minute, then 429. */
+  COUNTERSIGN_REDEEM_REFUSALS_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Refused redemptions of one grant per minute, then 429. */
+  COUNTERSIGN_REDEEM_REFUSALS_PER_GRANT_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** Long-waits (`?wait=`) one agent may hold at once, per app instance; more get 429. */
+  COUNTERSIGN_MAX_WAITS_PER_AGENT: z.coerce.number().int().min(1).default(50),
+  /** Long-waits on one request at once, per app instance; more get 429. */
+  COUNTERSIGN_MAX_WAITS_PER_REQUEST: z.coerce.number().int().min(1).default(10),
+  /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */
+  COUNTERSIGN_AUDIT_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   COUNTERSIGN_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Risk signals (lib/risk); off, none are computed or kept, and rule conditions on `risk` fail closed. */
   COUNTERSIGN_RISK_SIGNALS: bool.default(true),

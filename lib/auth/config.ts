@@ -5,7 +5,7 @@ import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { limiter } from "../limits/rate-limit.ts";
+import { limitPasswordSignIn } from "../limits/sign-in-limits.ts";
 import { verifyPassword } from "../users/passwords.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
@@ -13,11 +13,6 @@ import { getSsoDefaultRole } from "../settings/sso-default-role.ts";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
-}
-
-function signInLimiters() {
-  const points = env().COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN;
-  return { account: limiter("signin-account", points, 900), address: limiter("signin-address", points * 5, 900) };
 }
 
 async function recordSignIn(userId: string, method: string, address: string): Promise<void> {
@@ -32,21 +27,14 @@ async function authorizeLocal(credentials: Partial<Record<"email" | "password", 
   const password = typeof credentials.password === "string" ? credentials.password : "";
   if (!email || !password || email.length > 320 || password.length > 1024) return null;
   const address = clientAddress(request.headers);
-  const { account, address: perAddress } = signInLimiters();
-  try {
-    await account.consume(`acct:${email}`, "too many sign-in attempts for this account");
-    await perAddress.consume(`addr:${address}`, "too many sign-in attempts from this address");
-  } catch (err) {
-    if (err instanceof AppError && err.code === "rate_limited") throw new RateLimitedSignin();
-    throw err;
-  }
-  const user = await db().user.findUnique({ where: { email } });
-  const ok = await verifyPassword(password, user?.passwordHash);
-  if (!user || !ok || user.disabled) {
-    await db().$transaction((tx) => appendEvent(tx, { type: "user.sign_in_failed", actor: "anonymous", data: { email, address } }));
-    return null;
-  }
-  await account.reset(`acct:${email}`);
+  const user = await limitPasswordSignIn({ email, address }, async () => {
+    const found = await db().user.findUnique({ where: { email } });
+    const ok = await verifyPassword(password, found?.passwordHash);
+    return found && ok && !found.disabled ? found : null;
+  }).catch((err) => {
+    throw err instanceof AppError && err.code === "rate_limited" ? new RateLimitedSignin() : err;
+  });
+  if (!user) return null;
   await recordSignIn(user.id, "password", address);
   return { id: user.id, email: user.email, name: user.name };
 }

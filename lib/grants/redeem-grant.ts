@@ -1,8 +1,10 @@
 import { appendEvent } from "../audit/append-event.ts";
+import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { canonicalSha256 } from "../crypto.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { notifyRequestChanged } from "../events/notify.ts";
+import { redeemLimits } from "../limits/redeem-limits.ts";
 import { metrics } from "../metrics.ts";
 import { verifyGrantToken } from "./grant-token.ts";
 
@@ -12,6 +14,8 @@ export interface RedeemGrantOptions {
   action?: string;
   /** When given, their canonical hash must equal the approved parameters'. */
   params?: Record<string, unknown>;
+  /** The executor's address (from the socket): refusals are limited per source and recorded with it. */
+  source?: string;
 }
 
 export interface RedeemedGrant {
@@ -28,21 +32,52 @@ export interface RedeemedGrant {
  * An executor redeems a grant: signature, expiry, revocation and the
  * presented action/parameters are checked, then the grant is marked used with
  * one conditional UPDATE, so however many redeem at once, exactly one wins.
- * Refusals of a genuine grant are audit-logged too.
+ * Refusals of a genuine grant are audit-logged too, repeats aggregated
+ * (lib/audit/aggregate-refusals.ts); a source or grant refused too often is
+ * answered 429 before any work.
  */
 export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant> {
+  const source = o.source ?? "unknown";
+  const limits = redeemLimits();
+  try {
+    await limits.admitSource(source);
+  } catch (err) {
+    metrics().redemptions.inc({ result: "rate_limited" });
+    throw err;
+  }
+  try {
+    return await redeem(o, source, limits);
+  } catch (err) {
+    if (err instanceof AppError && (err.code.startsWith("grant_") || err.code === "rate_limited")) await limits.refusedSource(source);
+    throw err;
+  }
+}
+
+async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<typeof redeemLimits>): Promise<RedeemedGrant> {
   const claims = await verifyGrantToken(o.token);
+  try {
+    await limits.admitGrant(claims.jti);
+  } catch (err) {
+    metrics().redemptions.inc({ result: "rate_limited" });
+    // Genuinely signed, so worth a (aggregated) line in the log, though the grant is not read.
+    await refuse({ id: claims.jti, requestId: null, agentId: claims.sub }, "rate_limited", source);
+    throw err;
+  }
   const grant = await db().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
   if (!grant || grant.agentId !== claims.sub || grant.request.action !== claims.action || grant.request.paramsSha256 !== claims.params_sha256) {
     throw new AppError("grant_invalid", "the grant is not known to this gateway");
   }
+  const refuseCounted = async (reason: string) => {
+    await limits.refusedGrant(grant.id);
+    await refuse(grant, reason, source);
+  };
   const r = grant.request;
   if (o.action !== undefined && o.action !== r.action) {
-    await refuse(grant, "action_mismatch");
+    await refuseCounted("action_mismatch");
     throw new AppError("grant_mismatch", "the action does not match the approved action");
   }
   if (o.params !== undefined && canonicalSha256(o.params) !== r.paramsSha256) {
-    await refuse(grant, "params_mismatch");
+    await refuseCounted("params_mismatch");
     throw new AppError("grant_mismatch", "the parameters do not match the approved parameters");
   }
 
@@ -70,7 +105,7 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
     const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });
     // Precedence: revoked and already-redeemed say more than expired.
     const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";
-    await refuse(grant, reason);
+    await refuseCounted(reason);
     if (reason === "revoked") throw new AppError("grant_revoked", "the grant was revoked");
     if (reason === "already_redeemed") throw new AppError("grant_already_redeemed", "the grant was already redeemed");
     throw new AppError("grant_expired", "the grant has expired");
@@ -86,14 +121,18 @@ export async function redeemGrant(o: RedeemGrantOptions): Promise<RedeemedGrant>
   };
 }
 
-async function refuse(grant: { id: string; requestId: string; agentId: string }, reason: string): Promise<void> {
-  await db().$transaction((tx) =>
-    appendEvent(tx, {
+type GrantRef = { id: string; requestId: string | null; agentId: string };
+
+/** One refusal in the audit log; repeats with the same grant, reason and source within the window are summarised. */
+async function refuse(grant: GrantRef, reason: string, source: string): Promise<void> {
+  await recordRefusal({
+    key: `grant.redemption_refused:${grant.id}:${reason}:${source}`,
+    event: {
       type: "grant.redemption_refused",
       actor: "executor",
       requestId: grant.requestId,
       agentId: grant.agentId,
-      data: { grant_id: grant.id, reason },
-    }),
-  );
+      data: { grant_id: grant.id, reason, address: source },
+    },
+  });
 }

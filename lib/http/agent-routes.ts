@@ -12,6 +12,7 @@ import { toRequestObject } from "../requests/serialize-request.ts";
 import { waitForRequest } from "../requests/wait-for-request.ts";
 import { CreateRequestBody, IdempotencyKey, ListRequestsQuery, OutcomeBody, RedeemBody, WaitQuery } from "../schemas/requests.ts";
 import { json, readBody, readQuery } from "./body.ts";
+import { clientAddress } from "./client-address.ts";
 import { withAgent, withPublic } from "./with-agent.ts";
 
 /*
@@ -48,6 +49,7 @@ export const getRequestRoute = withAgent<{ id: string }>(async (req, { agent, pa
   const { wait } = readQuery(req, WaitQuery);
   const request = await waitForRequest({
     requestId: params.id,
+    agentId: agent.id,
     read: () => getAgentRequest(agent.id, params.id),
     waitSeconds: wait,
     signal: req.signal,
@@ -68,7 +70,7 @@ export const reportOutcomeRoute = withAgent<{ id: string }>(async (req, { agent,
 
 export const redeemGrantRoute = withPublic(async (req) => {
   const body = await readBody(req, RedeemBody);
-  const g = await redeemGrant({ token: body.token, action: body.action, params: body.params });
+  const g = await redeemGrant({ token: body.token, action: body.action, params: body.params, source: clientAddress(req.headers) });
   return json({
     grant_id: g.grantId,
     request_id: g.requestId,

@@ -119,7 +119,17 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
           approved: { summary: "Approved by two reviewers: the grant is ready", value: ex.REQUEST_APPROVED },
         }),
       },
-      ...errors(...AGENT_ERRORS, REQUEST_NOT_FOUND, invalid("`wait` is not a whole number from 0 to 60.", [{ path: "query.wait", message: "Too big: expected number to be <=60" }]), UNAVAILABLE),
+      ...errors(
+        ...AGENT_ERRORS,
+        REQUEST_NOT_FOUND,
+        invalid("`wait` is not a whole number from 0 to 60.", [{ path: "query.wait", message: "Too big: expected number to be <=60" }]),
+        {
+          code: "rate_limited",
+          when: "With `wait`, the agent already holds its maximum of long-waits, or the request has its maximum of waiters (per app instance). Retry after `Retry-After` seconds.",
+          detail: "this agent is already long-waiting on too many requests",
+        },
+        UNAVAILABLE,
+      ),
     },
   });
 
@@ -178,6 +188,8 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
     summary: "Redeem a grant",
     description: `For the executor, just before it performs the action. Exactly one redemption of a grant ever succeeds, however many run at once; every later one gets \`409\`. The answer carries the approved action and parameters: execute those.
 
+Repeated refusals are limited per source address and per grant (429), and recorded in the audit log as one event plus a summary with the count per window.
+
 Send \`action\` and \`params\` too (recommended): the gateway then checks they are what was approved (\`422 grant_mismatch\` otherwise). No agent key is needed: the grant is the capability. To check a grant offline instead, verify its signature with the keys from \`/.well-known/jwks.json\`.`,
     tags: ["Executor"],
     security: [],
@@ -192,6 +204,11 @@ Send \`action\` and \`params\` too (recommended): the gateway then checks they a
         { code: "grant_mismatch", when: "`action` or `params` differ from what was approved.", detail: "the parameters do not match the approved parameters" },
         invalid("The body breaks the schema.", [{ path: "token", message: "Invalid input: expected string, received undefined" }]),
         TOO_LARGE,
+        {
+          code: "rate_limited",
+          when: "This address, or this grant, was refused too often in the last minute (successful redemptions never count). Retry after `Retry-After` seconds.",
+          detail: "too many refused redemptions from this address",
+        },
         UNAVAILABLE,
       ),
     },

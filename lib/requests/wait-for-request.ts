@@ -1,8 +1,11 @@
 import { hub } from "../events/hub.ts";
+import { holdWaitSlot } from "../limits/wait-slots.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 
 export interface WaitOptions {
   requestId: string;
+  /** The waiting agent: its concurrent long-waits are capped (lib/limits/wait-slots.ts). */
+  agentId: string;
   /** Reads the request as the caller may see it (throws not_found otherwise). */
   read: () => Promise<StoredRequest>;
   waitSeconds: number;
@@ -15,11 +18,21 @@ export interface WaitOptions {
  * `waitSeconds` pass, the client goes away or the server shuts down. It never
  * polls the database: it reads once on arrival and once per wake-up, and
  * wake-ups come only from terminal changes of this request or a hub resync.
+ * Only a wait that would hold takes a slot; over the cap it is a 429.
  */
-export async function waitForRequest({ requestId, read, waitSeconds, signal }: WaitOptions): Promise<StoredRequest> {
+export async function waitForRequest({ requestId, agentId, read, waitSeconds, signal }: WaitOptions): Promise<StoredRequest> {
   let current = await read();
   if (waitSeconds <= 0 || effectiveStatus(current) !== "pending") return current;
 
+  const release = holdWaitSlot(agentId, requestId);
+  try {
+    return await hold(requestId, read, waitSeconds, signal);
+  } finally {
+    release();
+  }
+}
+
+async function hold(requestId: string, read: () => Promise<StoredRequest>, waitSeconds: number, signal?: AbortSignal): Promise<StoredRequest> {
   const h = hub();
   await h.ready();
   const deadline = Date.now() + waitSeconds * 1000;
@@ -33,7 +46,7 @@ export async function waitForRequest({ requestId, read, waitSeconds, signal }: W
   try {
     // Subscribed before this read, so a decision committed since the first
     // read is either seen here or wakes us below.
-    current = await read();
+    let current = await read();
     for (;;) {
       if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return current;
       const until = Math.min(deadline, current.expiresAt.getTime() + 5) - Date.now();

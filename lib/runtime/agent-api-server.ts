@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { matchAgentRoute } from "../http/agent-routes.ts";
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { toProblem } from "../http/problem.ts";
 import { securityHeaders } from "../http/security-headers.ts";
 
@@ -25,7 +26,11 @@ export function serveAgentApi(req: IncomingMessage, res: ServerResponse, origin:
     if (!res.writableFinished) aborted.abort();
   });
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i].toLowerCase() !== CLIENT_ADDRESS_HEADER) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  }
+  // The socket address, for per-source limits; never taken from the client.
+  headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? "unknown");
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const request = new Request(origin + req.url, {
     method: req.method,

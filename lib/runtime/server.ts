@@ -3,11 +3,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
+import { flushRefusals } from "../audit/aggregate-refusals.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
@@ -42,7 +44,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const server = createServer((req, res) => {
     if (serveAgentApi(req, res, origin)) return;
     // The socket address, for sign-in rate limits; never taken from the client.
-    req.headers["x-countersign-client-address"] = req.socket.remoteAddress ?? "unknown";
+    req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
     void handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -55,6 +57,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
     sweepReminders().catch((err: Error) => logger.warn({ err: err.message }, "reminder sweep failed"));
+    flushRefusals().catch((err: Error) => logger.warn({ err: err.message }, "refusal summary flush failed"));
   }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
   sweeper.unref();
   // Webhooks, agent callbacks and SIEM streaming, from the audit log (lib/delivery).

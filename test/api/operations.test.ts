@@ -91,11 +91,12 @@ describe("limits (on a second app with small limits)", () => {
     expect(problem.detail).toMatch(/pending/);
   });
 
-  it("locks an account after 20 failed sign-ins, even for the right password", async () => {
+  it("locks an account for the address after 20 failed sign-ins from it, even for the right password", async () => {
     const user = await newUser("reviewer");
     for (let i = 0; i < 21; i++) expect(await trySignIn({ email: user.email, password: `wrong-password-${i}` }, app.url)).toBeNull();
     expect(await trySignIn(user, app.url)).toBeNull();
-    // The lock is per account: another account still signs in from the same address.
+    // The lock is per account and address: another account still signs in from the same address
+    // (other addresses: test/api/abuse-limits.test.ts).
     const other = await newUser("reviewer");
     expect(await trySignIn(other, app.url)).toMatch(/^authjs\.session-token=/);
   });
