@@ -1,7 +1,7 @@
 import net from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { EmailConfig } from "../delivery/config.ts";
-import { addressProblem, guardedLookup, normalizeHost, type OutboundPolicy } from "../delivery/url-safety.ts";
+import { addressProblem, guardedLookup, normalizeHost, RefusedError, type OutboundPolicy } from "../delivery/url-safety.ts";
 import type { EmailMessage } from "./messages.ts";
 
 let transport: { key: string; transporter: Transporter } | undefined;
@@ -15,7 +15,7 @@ let transport: { key: string; transporter: Transporter } | undefined;
 function guardedSocket(host: string, port: number, policy: OutboundPolicy, timeoutMs: number) {
   return (_options: unknown, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void) => {
     const problem = addressProblem(host, policy);
-    if (problem) return callback(Object.assign(new Error(`refused: ${problem}`), { code: "EREFUSED_ADDRESS" }));
+    if (problem) return callback(new RefusedError(`refused: ${problem}`));
     const socket = net.connect({ host: host.replace(/^\[|\]$/g, ""), port, lookup: guardedLookup(policy) as never, timeout: timeoutMs });
     const fail = (err: Error) => {
       socket.destroy();
@@ -88,6 +88,8 @@ export async function sendEmail(id: string, message: EmailMessage, config: Email
     return { ok: rejected.length === 0, status: code, error: rejected.length ? `rejected: ${rejected.join(", ")}` : undefined, permanent: rejected.length > 0 };
   } catch (err) {
     const e = err as Error & { responseCode?: number; code?: string };
+    // The address policy refused the server: retrying will not help until the configuration changes.
+    if (e.message.startsWith("refused:")) return { ok: false, status: null, error: e.message, permanent: true };
     const status = typeof e.responseCode === "number" ? e.responseCode : null;
     return { ok: false, status, error: `${e.code ? `${e.code}: ` : ""}${e.message}`, permanent: status !== null && status >= 500 };
   }
