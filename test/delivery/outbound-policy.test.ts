@@ -153,13 +153,17 @@ describe("SIEM and SMTP connections under the default policy", () => {
       for (const transport of ["tcp", "udp"] as const) {
         const sink = { kind: "syslog" as const, id: `siem:syslog:${transport}://localhost:${rx.port}`, transport, host: "localhost", port: rx.port };
         await ensureCursor(sink.id);
+        const before = (await pool().query("SELECT position FROM delivery_cursors WHERE id = $1", [sink.id])).rows[0].position;
+        // An event after the cursor, for the sink to forward.
+        await createAgent({ name: unique("siem"), ownerEmail: null, actor: "test" });
         expect(await forwardToSink(sink, { config: strict })).toBe(0);
         const { rows } = await pool().query("SELECT position, attempts, last_error FROM delivery_cursors WHERE id = $1", [sink.id]);
-        expect(rows[0]).toMatchObject({ position: "0", attempts: 1 });
+        expect(rows[0]).toMatchObject({ position: before, attempts: 1 });
         expect(rows[0].last_error).toMatch(/^refused: localhost resolves to .*loopback/);
       }
       const https = { kind: "https" as const, id: `siem:https:http://[::ffff:7f00:1]:${rx.port}/`, url: `http://[::ffff:7f00:1]:${rx.port}/`, secret: `whsec_${"A".repeat(43)}=` };
       await ensureCursor(https.id);
+      await createAgent({ name: unique("siem"), ownerEmail: null, actor: "test" });
       expect(await forwardToSink(https, { config: strict })).toBe(0);
       const { rows } = await pool().query("SELECT last_error FROM delivery_cursors WHERE id = $1", [https.id]);
       expect(rows[0].last_error).toMatch(/^refused: .*loopback/);
