@@ -26,7 +26,7 @@ import { CACHE_MS, setContainment } from "../lib/containment/settings.ts";
 import { createEndpoint } from "../lib/delivery/endpoints.ts";
 import { resetEnv } from "../lib/env.ts";
 import { closeHub } from "../lib/events/hub.ts";
-import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
+import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { requestBody, seed } from "./setup.ts";
 import { median, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
@@ -62,11 +62,11 @@ async function main(): Promise<void> {
     database = await startTestDatabase();
     process.env.DATABASE_URL = database.url;
     process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
-    process.env.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS = "true";
+    Object.assign(process.env, LOCAL_RECEIVERS_ENV);
     resetEnv();
     const features = new Set((process.env.BENCH_WITH ?? "risk,webhook,containment").split(",").map((f) => f.trim()));
     const { agents } = await seed(200);
-    const common = { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000", COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true", LOG_LEVEL: "warn" };
+    const common = { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000", ...LOCAL_RECEIVERS_ENV, LOG_LEVEL: "warn" };
     // One after the other: each start runs migrations under an advisory lock.
     full = await startTestApp(database.url, { ...common, COUNTERSIGN_RISK_SIGNALS: String(features.has("risk")) });
     bare = await startTestApp(database.url, { ...common, COUNTERSIGN_RISK_SIGNALS: "false" });

@@ -1,3 +1,5 @@
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
+
 /** Sign-in failures in words a person can act on, keyed by Auth.js error type and code. */
 export function signInErrorMessage(type: string | undefined, code?: string | undefined): string | null {
   if (!type) return null;
@@ -14,9 +16,9 @@ export function signInErrorMessage(type: string | undefined, code?: string | und
   }
 }
 
-/** Only same-site paths may be returned to after signing in, so the link cannot send anyone elsewhere. */
+/** Where to go after signing in: a same-origin path (never the sign-in page or the API), else the queue. */
 export function safeReturnPath(value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  if (value.startsWith("/signin") || value.startsWith("/api/")) return "/";
-  return value;
+  const path = safeCallbackPath(value);
+  if (!path || path.startsWith("/signin") || path.startsWith("/api/")) return "/";
+  return path;
 }

@@ -8,6 +8,7 @@ import { newId } from "../ids.ts";
 import { limitPasswordSignIn } from "../limits/sign-in-limits.ts";
 import { verifyPassword } from "../users/passwords.ts";
 import { clientAddress } from "../http/client-address.ts";
+import { safeRedirectUrl } from "../http/safe-redirect.ts";
 import { logger } from "../logger.ts";
 import { getSsoDefaultRole } from "../settings/sso-default-role.ts";
 
@@ -114,6 +115,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   },
   providers: providers(),
   callbacks: {
+    redirect: safeRedirectUrl,
     async signIn({ account, profile }) {
       if (account?.provider !== "oidc") return true;
       if (!profile?.email) return false;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostProblem, normalizeHost, urlProblem, type OutboundPolicy } from "./url-safety.ts";
 
 /**
  * Event delivery settings, read from the environment once. Kept apart from
@@ -6,6 +7,12 @@ import { z } from "zod";
  *
  * - `COUNTERSIGN_ALLOW_HTTP_WEBHOOKS`: allow plain `http://` to localhost
  *   (always allowed when NODE_ENV is not `production`).
+ * - `COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE` (false): webhook endpoints, SIEM
+ *   sinks and the SMTP server may be on loopback, private (RFC 1918),
+ *   unique-local or carrier-grade NAT addresses. Link-local and metadata
+ *   addresses stay refused (lib/delivery/url-safety.ts).
+ * - `COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS` (false): the same for the
+ *   `callback_url` agents put in their requests.
  * - `COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS` (8): attempts before a delivery is `dead`.
  * - `COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS` (10): per attempt.
  * - `COUNTERSIGN_DELIVERY_INTERVAL_SECONDS` (5): the safety timer; new request
@@ -29,6 +36,8 @@ const bool = z
 const schema = z.object({
   NODE_ENV: z.string().optional(),
   COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: bool,
+  COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: bool,
+  COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: bool,
   COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
   COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
@@ -71,6 +80,8 @@ export type SiemSinkConfig = SyslogSinkConfig | HttpsSinkConfig;
 export interface EmailConfig {
   smtpUrl: string;
   from: string;
+  /** The address policy for the SMTP server (the destinations policy). */
+  policy: OutboundPolicy;
 }
 
 export interface ReminderConfig {
@@ -81,7 +92,10 @@ export interface ReminderConfig {
 }
 
 export interface DeliveryConfig {
-  allowHttp: boolean;
+  /** Where admin-configured receivers may be: webhook endpoints, SIEM sinks, SMTP. */
+  destinations: OutboundPolicy;
+  /** Where the `callback_url` of agents' requests may be. */
+  callbacks: OutboundPolicy;
   maxAttempts: number;
   timeoutMs: number;
   intervalMs: number;
@@ -98,23 +112,36 @@ export function parseDeliveryConfig(source: Record<string, string | undefined>):
     throw new Error(`${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
+  const allowHttp = e.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS ?? e.NODE_ENV !== "production";
+  const destinations: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE ?? false, setting: "COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE" };
+  const callbacks: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS ?? false, setting: "COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS" };
+  // Configured receivers are checked here, as a saved endpoint is; their connections are checked again.
+  const check = (variable: string, problem: string | null) => {
+    if (problem) throw new Error(`${variable}: ${problem}`);
+  };
   const sinks: SiemSinkConfig[] = [];
   if (e.COUNTERSIGN_SIEM_SYSLOG) {
     const url = new URL(e.COUNTERSIGN_SIEM_SYSLOG);
     const transport = url.protocol === "tcp:" ? "tcp" : "udp";
-    sinks.push({ kind: "syslog", id: `siem:syslog:${transport}://${url.hostname}:${url.port}`, transport, host: url.hostname, port: Number(url.port) });
+    // tcp:// and udp:// are not special schemes: normalise the host as http:// would (2852039166 is 169.254.169.254).
+    const host = normalizeHost(url.hostname) ?? url.hostname;
+    check("COUNTERSIGN_SIEM_SYSLOG", hostProblem(host, destinations));
+    sinks.push({ kind: "syslog", id: `siem:syslog:${transport}://${url.hostname}:${url.port}`, transport, host, port: Number(url.port) });
   }
   if (e.COUNTERSIGN_SIEM_HTTPS_URL) {
     if (!e.COUNTERSIGN_SIEM_HTTPS_SECRET) throw new Error("COUNTERSIGN_SIEM_HTTPS_SECRET: required with COUNTERSIGN_SIEM_HTTPS_URL (whsec_…)");
+    check("COUNTERSIGN_SIEM_HTTPS_URL", urlProblem(e.COUNTERSIGN_SIEM_HTTPS_URL, destinations));
     sinks.push({ kind: "https", id: `siem:https:${e.COUNTERSIGN_SIEM_HTTPS_URL}`, url: e.COUNTERSIGN_SIEM_HTTPS_URL, secret: e.COUNTERSIGN_SIEM_HTTPS_SECRET });
   }
+  if (e.COUNTERSIGN_SMTP_URL) check("COUNTERSIGN_SMTP_URL", hostProblem(new URL(e.COUNTERSIGN_SMTP_URL).hostname, destinations));
   return {
-    allowHttp: e.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS ?? e.NODE_ENV !== "production",
+    destinations,
+    callbacks,
     maxAttempts: e.COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS,
     timeoutMs: e.COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS * 1000,
     intervalMs: e.COUNTERSIGN_DELIVERY_INTERVAL_SECONDS * 1000,
     sinks,
-    email: e.COUNTERSIGN_SMTP_URL ? { smtpUrl: e.COUNTERSIGN_SMTP_URL, from: e.COUNTERSIGN_EMAIL_FROM } : null,
+    email: e.COUNTERSIGN_SMTP_URL ? { smtpUrl: e.COUNTERSIGN_SMTP_URL, from: e.COUNTERSIGN_EMAIL_FROM, policy: destinations } : null,
     reminders: {
       remindAt: e.COUNTERSIGN_REMINDER_AT > 0 ? e.COUNTERSIGN_REMINDER_AT : null,
       escalation: e.COUNTERSIGN_ESCALATION_GROUP ? { group: e.COUNTERSIGN_ESCALATION_GROUP, at: e.COUNTERSIGN_ESCALATE_AT } : null,

@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseDeliveryConfig } from "./config.ts";
-import { createServer } from "node:http";
-import { postJson } from "./http-post.ts";
-import { blockedAddress, guardedLookup, urlProblem } from "./url-safety.ts";
 
 describe("delivery configuration", () => {
   it("reads the SIEM sinks from the environment", () => {
@@ -12,59 +9,40 @@ describe("delivery configuration", () => {
       COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com/ingest",
       COUNTERSIGN_SIEM_HTTPS_SECRET: `whsec_${"A".repeat(43)}=`,
     });
-    expect(c.allowHttp).toBe(false);
+    expect(c.destinations).toEqual({ allowHttp: false, allowPrivate: false, setting: "COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE" });
+    expect(c.callbacks).toEqual({ allowHttp: false, allowPrivate: false, setting: "COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS" });
     expect(c.sinks).toEqual([
       { kind: "syslog", id: "siem:syslog:tcp://siem.internal:6514", transport: "tcp", host: "siem.internal", port: 6514 },
       { kind: "https", id: "siem:https:https://siem.example.com/ingest", url: "https://siem.example.com/ingest", secret: `whsec_${"A".repeat(43)}=` },
     ]);
-    expect(parseDeliveryConfig({ NODE_ENV: "development" }).allowHttp).toBe(true);
-    expect(parseDeliveryConfig({ NODE_ENV: "production", COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true" }).allowHttp).toBe(true);
+    expect(parseDeliveryConfig({ NODE_ENV: "development" }).destinations.allowHttp).toBe(true);
+    expect(parseDeliveryConfig({ NODE_ENV: "production", COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true" }).callbacks.allowHttp).toBe(true);
+  });
+
+  it("private destinations and private callbacks are separate admin settings, both off by default", () => {
+    expect(parseDeliveryConfig({}).destinations.allowPrivate).toBe(false);
+    expect(parseDeliveryConfig({}).callbacks.allowPrivate).toBe(false);
+    const c = parseDeliveryConfig({ COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" });
+    expect([c.destinations.allowPrivate, c.callbacks.allowPrivate]).toEqual([true, false]);
+    const d = parseDeliveryConfig({ COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: "1" });
+    expect([d.destinations.allowPrivate, d.callbacks.allowPrivate]).toEqual([false, true]);
+  });
+
+  it("checks configured SIEM and SMTP hosts at startup, in any spelling", () => {
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://2852039166:514" })).toThrow(/^COUNTERSIGN_SIEM_SYSLOG: 169\.254\.169\.254 is link-local/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "udp://0xa9.0xfe.0xa9.0xfe:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" })).toThrow(/always refused/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://10.1.2.3:514" })).toThrow(/COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE=true/);
+    expect(parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://10.1.2.3:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).sinks[0]).toMatchObject({ host: "10.1.2.3" });
+    const https = { COUNTERSIGN_SIEM_HTTPS_SECRET: `whsec_${"A".repeat(43)}=` };
+    expect(() => parseDeliveryConfig({ ...https, COUNTERSIGN_SIEM_HTTPS_URL: "https://[::ffff:a9fe:a9fe]/ingest" })).toThrow(/^COUNTERSIGN_SIEM_HTTPS_URL: .*link-local/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://[::ffff:127.0.0.1]:25" })).toThrow(/^COUNTERSIGN_SMTP_URL: .*loopback/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25" })).toThrow(/^COUNTERSIGN_SMTP_URL: .*loopback/);
+    expect(parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).email?.smtpUrl).toBe("smtp://localhost:25");
   });
 
   it("names the variable that is wrong", () => {
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "syslog.example.com" })).toThrow(/^COUNTERSIGN_SIEM_SYSLOG: must be tcp:\/\/host:port/);
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(/^COUNTERSIGN_SIEM_HTTPS_SECRET/);
-  });
-});
-
-describe("webhook URL safety", () => {
-  it("refuses link-local, metadata and unspecified addresses, in every spelling", () => {
-    for (const a of ["169.254.169.254", "169.254.0.1", "::ffff:169.254.169.254", "fe80::1", "FE80::abcd", "fd00:ec2::254", "0.0.0.0", "::"]) expect(blockedAddress(a), a).not.toBeNull();
-    for (const a of ["10.0.0.5", "192.168.1.1", "127.0.0.1", "::1", "93.184.216.34", "2001:db8::1"]) expect(blockedAddress(a), a).toBeNull();
-  });
-
-  it("wants https, allowing plain http only to localhost when permitted", () => {
-    expect(urlProblem("https://hooks.example.com/x", false)).toBeNull();
-    expect(urlProblem("http://127.0.0.1:8080/x", true)).toBeNull();
-    expect(urlProblem("http://localhost/x", false)).toMatch(/COUNTERSIGN_ALLOW_HTTP_WEBHOOKS/);
-    expect(urlProblem("http://hooks.example.com/x", true)).toMatch(/https/);
-    expect(urlProblem("https://169.254.169.254/latest/meta-data", false)).toMatch(/metadata/);
-    expect(urlProblem("https://[fe80::1]/", false)).toMatch(/link-local/);
-    expect(urlProblem("https://u:p@example.com/", false)).toMatch(/credentials/);
-    expect(urlProblem("not a url", false)).toMatch(/absolute/);
-  });
-});
-
-describe("the guarded lookup", () => {
-  it("resolves ordinary names, in both callback shapes", async () => {
-    const one = await new Promise<string>((resolve, reject) => guardedLookup("localhost", {}, (err, address) => (err ? reject(err) : resolve(address as string))));
-    expect(["127.0.0.1", "::1"]).toContain(one);
-    const all = await new Promise<unknown>((resolve, reject) => guardedLookup("localhost", { all: true }, (err, address) => (err ? reject(err) : resolve(address))));
-    expect(Array.isArray(all)).toBe(true);
-  });
-
-  it("lets a POST through to localhost by name, and refuses a metadata address before connecting", async () => {
-    const server = createServer((req, res) => req.resume().on("end", () => res.writeHead(204).end()));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    const { port } = server.address() as { port: number };
-    try {
-      expect(await postJson(`http://localhost:${port}/x`, "{}", {}, { timeoutMs: 5000, allowHttp: true })).toEqual({ ok: true, status: 204, error: null });
-      const refused = await postJson("https://169.254.169.254/latest", "{}", {}, { timeoutMs: 5000, allowHttp: false });
-      expect(refused.ok).toBe(false);
-      expect(refused.error).toMatch(/^refused: .*metadata/);
-    } finally {
-      server.close();
-    }
   });
 });
 
@@ -83,7 +61,7 @@ describe("email and reminder settings", () => {
       COUNTERSIGN_ESCALATION_GROUP: "on-call",
       COUNTERSIGN_ESCALATE_AT: "0.9",
     });
-    expect(c.email).toEqual({ smtpUrl: "smtps://user:pass@mail.example.com:465", from: "Approvals <approvals@example.com>" });
+    expect(c.email).toEqual({ smtpUrl: "smtps://user:pass@mail.example.com:465", from: "Approvals <approvals@example.com>", policy: c.destinations });
     expect(c.reminders).toEqual({ remindAt: null, escalation: { group: "on-call", at: 0.9 } });
   });
 

@@ -125,7 +125,7 @@ export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean 
     const add = (d: Omit<NewDelivery, "id">, secretSealed: string | null) => {
       const id = newDeliveryId();
       queued.push({ id, ...d });
-      claimed.push({ id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: secretSealed });
+      claimed.push({ id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: secretSealed, agent_id: d.agent_id });
     };
     for (const e of events) {
       const type = AUDIT_TO_WEBHOOK[e.type];

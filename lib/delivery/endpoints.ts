@@ -19,7 +19,7 @@ export interface WebhookEndpoint {
 }
 
 function checkUrl(url: string): void {
-  const problem = urlProblem(url, deliveryConfig().allowHttp);
+  const problem = urlProblem(url, deliveryConfig().destinations);
   if (problem) throw new AppError("validation_failed", `the URL ${problem}`, { errors: [{ path: "url", message: problem }] });
 }
 

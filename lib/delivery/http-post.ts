@@ -1,9 +1,16 @@
 import http from "node:http";
 import https from "node:https";
-import { guardedLookup, urlProblem } from "./url-safety.ts";
+import { connectUrlProblem, guardedLookup, RefusedError, type OutboundPolicy } from "./url-safety.ts";
 
 // Connections are kept alive between deliveries to the same receiver; the address guard runs on each new connection.
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 50 }), https: new https.Agent({ keepAlive: true, maxSockets: 50 }) };
+// One pool per policy, so a connection opened under a wider policy is never reused under a narrower one.
+const pools = new Map<string, { http: http.Agent; https: https.Agent }>();
+function agentsFor(policy: OutboundPolicy) {
+  const key = `${policy.allowPrivate}`;
+  let agents = pools.get(key);
+  if (!agents) pools.set(key, (agents = { http: new http.Agent({ keepAlive: true, maxSockets: 50 }), https: new https.Agent({ keepAlive: true, maxSockets: 50 }) }));
+  return agents;
+}
 
 export interface PostResult {
   ok: boolean;
@@ -13,11 +20,13 @@ export interface PostResult {
 
 /**
  * POSTs a JSON body with the given headers. 2xx is success; redirects are not
- * followed (a redirect is a failure, so a receiver cannot bounce us to an
- * internal address); the answer's body is drained and discarded, never stored.
+ * followed (node:http never does; a redirect is a failure, so a receiver
+ * cannot bounce us to an internal address); the answer's body is drained and
+ * discarded, never stored. The address is checked by `policy` before
+ * connecting: an IP literal here, a name in the pinned lookup.
  */
-export function postJson(url: string, body: string, headers: Record<string, string>, o: { timeoutMs: number; allowHttp: boolean }): Promise<PostResult> {
-  const problem = urlProblem(url, o.allowHttp);
+export function postJson(url: string, body: string, headers: Record<string, string>, o: { timeoutMs: number; policy: OutboundPolicy }): Promise<PostResult> {
+  const problem = connectUrlProblem(url, o.policy);
   if (problem) return Promise.resolve({ ok: false, status: null, error: `refused: the URL ${problem}` });
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
@@ -34,9 +43,9 @@ export function postJson(url: string, body: string, headers: Record<string, stri
       {
         method: "POST",
         headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), "user-agent": "Countersign-Webhooks/1", ...headers },
-        lookup: guardedLookup as never,
+        lookup: guardedLookup(o.policy) as never,
         timeout: o.timeoutMs,
-        agent: target.protocol === "https:" ? agents.https : agents.http,
+        agent: target.protocol === "https:" ? agentsFor(o.policy).https : agentsFor(o.policy).http,
       },
       (res) => {
         res.resume();
@@ -50,7 +59,9 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     );
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
     req.on("timeout", () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
-    req.on("error", (err: NodeJS.ErrnoException) => done({ ok: false, status: null, error: err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message }));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      done({ ok: false, status: null, error: err instanceof RefusedError || !err.code || err.message.includes(err.code) ? err.message : `${err.code}: ${err.message}` }),
+    );
     req.on("close", () => clearTimeout(timer));
     req.end(body);
   });

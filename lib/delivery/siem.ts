@@ -7,6 +7,7 @@ import { deliveryConfig, type DeliveryConfig, type HttpsSinkConfig, type SiemSin
 import { lockCursor } from "./dispatch.ts";
 import { postJson } from "./http-post.ts";
 import { formatSyslog, frameOctetCounting } from "./syslog.ts";
+import { addressProblem, guardedLookup, resolveChecked, type OutboundPolicy } from "./url-safety.ts";
 import { signedHeaders } from "./worker.ts";
 
 /** The private enterprise number RFC 5424 reserves for examples; our SD-ID is `countersign@32473`. */
@@ -54,9 +55,12 @@ export function syslogLine(e: SiemEvent, host = hostname()): string {
   });
 }
 
-function sendTcp(sink: SyslogSinkConfig, lines: string[], timeoutMs: number): Promise<void> {
+function sendTcp(sink: SyslogSinkConfig, lines: string[], config: DeliveryConfig): Promise<void> {
+  const timeoutMs = config.timeoutMs;
+  const problem = addressProblem(sink.host, config.destinations);
+  if (problem) return Promise.reject(new Error(`refused: ${problem}`));
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: sink.host, port: sink.port });
+    const socket = net.connect({ host: sink.host, port: sink.port, lookup: guardedLookup(config.destinations) as never });
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`syslog receiver did not accept within ${timeoutMs} ms`)));
     socket.once("error", reject);
     socket.once("connect", () => socket.end(Buffer.concat(lines.map(frameOctetCounting))));
@@ -66,11 +70,13 @@ function sendTcp(sink: SyslogSinkConfig, lines: string[], timeoutMs: number): Pr
   });
 }
 
-async function sendUdp(sink: SyslogSinkConfig, lines: string[]): Promise<void> {
-  const socket = dgram.createSocket(net.isIPv6(sink.host) ? "udp6" : "udp4");
+async function sendUdp(sink: SyslogSinkConfig, lines: string[], policy: OutboundPolicy): Promise<void> {
+  // Resolved and checked once per batch; every datagram goes to that address.
+  const { address, family } = await resolveChecked(sink.host, policy);
+  const socket = dgram.createSocket(family === 6 ? "udp6" : "udp4");
   try {
     for (const line of lines) {
-      await new Promise<void>((resolve, reject) => socket.send(Buffer.from(line, "utf8"), sink.port, sink.host, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => socket.send(Buffer.from(line, "utf8"), sink.port, address, (err) => (err ? reject(err) : resolve())));
     }
   } finally {
     socket.close();
@@ -81,7 +87,7 @@ async function sendHttps(sink: HttpsSinkConfig, events: SiemEvent[], config: Del
   const body = JSON.stringify({ type: "audit.events", timestamp: new Date().toISOString(), data: { events } });
   // The batch's id names its range, so a retried batch keeps its id and receivers can deduplicate.
   const id = `siem_${events[0].seq}_${events[events.length - 1].seq}`;
-  const result = await postJson(sink.url, body, signedHeaders(sink.secret, id, body), { timeoutMs: config.timeoutMs, allowHttp: config.allowHttp });
+  const result = await postJson(sink.url, body, signedHeaders(sink.secret, id, body), { timeoutMs: config.timeoutMs, policy: config.destinations });
   if (!result.ok) throw new Error(result.error ?? "delivery failed");
 }
 
@@ -107,8 +113,8 @@ export async function forwardToSink(sink: SiemSinkConfig, o: { now?: Date; confi
       if (events.length === 0) return 0;
       try {
         if (sink.kind === "https") await sendHttps(sink, events, config);
-        else if (sink.transport === "tcp") await sendTcp(sink, events.map((e) => syslogLine(e)), config.timeoutMs);
-        else await sendUdp(sink, events.map((e) => syslogLine(e)));
+        else if (sink.transport === "tcp") await sendTcp(sink, events.map((e) => syslogLine(e)), config);
+        else await sendUdp(sink, events.map((e) => syslogLine(e)), config.destinations);
       } catch (err) {
         await client.query({
           name: "cs_siem_failed",

@@ -23,6 +23,8 @@ export interface Claimed {
   payload: unknown;
   attempts: number;
   secret_sealed: string | null;
+  /** Set for an agent's callback (its URL came from the agent), null for an endpoint or an email. */
+  agent_id: string | null;
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` (`whsec_…`). */
@@ -59,7 +61,7 @@ export async function deliverDue(o: { now?: Date; limit?: number; config?: Deliv
                     LIMIT $3
                     FOR UPDATE OF c SKIP LOCKED) due
             WHERE d.id = due.id
-        RETURNING d.id, d.url, d.payload, d.attempts,
+        RETURNING d.id, d.url, d.payload, d.attempts, d.agent_id,
                   COALESCE((SELECT w.secret_sealed FROM webhook_endpoints w WHERE w.id = d.endpoint_id),
                            (SELECT s.secret_sealed FROM agent_callback_secrets s WHERE s.agent_id = d.agent_id)) AS secret_sealed`,
     // An instance without SMTP leaves emails to the instances that have it.
@@ -112,7 +114,7 @@ async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise
     // COUNTERSIGN_KEY_SECRET changed since the secret was sealed: nothing can be signed until it is rotated.
   }
   const result = secret
-    ? await postJson(row.url, body, signedHeaders(secret, row.id, body), { timeoutMs: config.timeoutMs, allowHttp: config.allowHttp })
+    ? await postJson(row.url, body, signedHeaders(secret, row.id, body), { timeoutMs: config.timeoutMs, policy: row.agent_id ? config.callbacks : config.destinations })
     : { ok: false, status: null, error: "no usable secret to sign with (rotate the secret)" };
   return outcome(row, now, config, { ...result, refused: !result.ok && !!result.error?.startsWith("refused") });
 }

@@ -89,7 +89,7 @@ export async function dispatchEmails(o: { batchSize?: number; claim?: boolean; n
     }
     await insertDeliveries(client, queued, o.claim ?? false);
     await advanceCursor(client, EMAIL_CURSOR, all[all.length - 1].seq);
-    const claimed = o.claim ? queued.map((d) => ({ id: d.id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: null })) : [];
+    const claimed = o.claim ? queued.map((d) => ({ id: d.id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: null, agent_id: null })) : [];
     return { read: all.length, queued: queued.length, claimed };
   });
 }

@@ -31,9 +31,10 @@ const DELIVERY_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such delive
 const endpointId = { id: { description: "The endpoint's id (`whe_…`).", example: "whe_3f9a0c1d2e4b5a6c7d8e" } };
 const deliveryId = { id: { description: "The delivery's id (`msg_…`), also its `webhook-id`.", example: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60" } };
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const BAD_URL = invalid("The body breaks the schema, or the URL may not receive webhooks (not https, or a link-local or metadata address).", [
-  { path: "url", message: "link-local and cloud metadata addresses (169.254.0.0/16) are refused" },
-]);
+const BAD_URL = invalid(
+  "The body breaks the schema, or the URL may not receive webhooks: not https, a link-local or metadata address in any spelling, or a loopback or private address while COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE is off.",
+  [{ path: "url", message: "::ffff:a9fe:a9fe (IPv4 169.254.169.254) is link-local (169.254.0.0/16, where cloud metadata services live), always refused" }],
+);
 
 const ENDPOINT = {
   id: "whe_3f9a0c1d2e4b5a6c7d8e",

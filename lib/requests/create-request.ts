@@ -1,6 +1,8 @@
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";
+import { deliveryConfig } from "../delivery/config.ts";
+import { urlProblem } from "../delivery/url-safety.ts";
 import { canonicalSha256 } from "../crypto.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
@@ -40,6 +42,11 @@ export interface CreateRequestResult {
  */
 export async function createRequest(o: CreateRequestOptions): Promise<CreateRequestResult> {
   const { agent, body } = o;
+  if (body.callback_url !== undefined) {
+    // The agent chooses this URL: it may reach internal addresses only where the admin allowed it.
+    const problem = urlProblem(body.callback_url, deliveryConfig().callbacks);
+    if (problem) throw new AppError("validation_failed", `callback_url ${problem}`, { errors: [{ path: "callback_url", message: problem }] });
+  }
   const idempotencyKey = o.idempotencyKey ?? body.idempotency_key;
   const { idempotency_key: _ignored, ...hashed } = body;
   const bodySha256 = canonicalSha256(hashed);

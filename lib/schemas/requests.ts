@@ -38,7 +38,14 @@ export const CreateRequestBody = z
     justification: text(4000).optional().openapi({ description: "Why, in the agent's words." }),
     context: RequestContext.optional(),
     expires_in: z.number().int().min(1).optional().openapi({ description: "Seconds to wait for a decision, at most the matching rule's `wait_seconds` (its default)." }),
-    callback_url: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "Recorded with the request." }),
+    callback_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .openapi({
+        description:
+          "Receives `request.decided` (Standard Webhooks, signed with the agent's callback secret). https to a public address; loopback and private addresses only where the admin set COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS; link-local and metadata addresses never. Redirects are not followed.",
+      }),
     idempotency_key: IdempotencyKey.optional().openapi({ description: "Makes retries safe; the same as the `Idempotency-Key` header." }),
   })
   .openapi("CreateRequest", {

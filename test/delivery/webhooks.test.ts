@@ -1,3 +1,4 @@
+import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -194,13 +195,46 @@ describe("webhook endpoints", () => {
     expect(rows.map((r) => r.type)).toEqual(["webhook.endpoint_created", "webhook.endpoint_updated", "webhook.secret_rotated", "webhook.endpoint_deleted"]);
   });
 
-  it("refuse metadata and link-local addresses, and plain http beyond localhost", async () => {
-    for (const url of ["https://169.254.169.254/latest/meta-data", "https://[fe80::1]/hook", "http://example.com/hook", "ftp://example.com/x", "https://user:pw@example.com/"]) {
+  it("refuse metadata and link-local addresses in every spelling, and plain http beyond localhost", async () => {
+    for (const url of [
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::ffff:169.254.169.254]/",
+      "https://[::ffff:a9fe:a9fe]/",
+      "https://[64:ff9b::a9fe:a9fe]/",
+      "https://[::a9fe:a9fe]/",
+      "https://2852039166/",
+      "https://0xa9.0xfe.0xa9.0xfe/",
+      "https://[fe80::1]/hook",
+      "http://example.com/hook",
+      "http://[::ffff:10.0.0.1]/hook",
+      "ftp://example.com/x",
+      "https://user:pw@example.com/",
+    ]) {
       const res = await reviewerFetch(admin, "/api/v1/admin/webhooks", { method: "POST", json: { url, event_types: ["request.created"] } });
       const problem = await expectProblem(res, 422, "validation_failed");
       expect(problem.errors?.[0]?.path, url).toBe("url");
     }
     await expectProblem(await reviewerFetch(admin, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.nope"] } }), 422, "validation_failed");
+  });
+
+  it("do not follow a redirect: a 302 is a failed attempt, and its Location gets nothing", async () => {
+    const hits = { bouncer: 0, target: 0 };
+    const target = http.createServer((_req, res) => (hits.target++, res.writeHead(204).end()));
+    const bouncer = http.createServer((req, res) => req.resume().on("end", () => (hits.bouncer++, res.writeHead(302, { location: `http://127.0.0.1:${port(target)}/internal` }).end())));
+    const port = (s: http.Server) => (s.address() as { port: number }).port;
+    await Promise.all([target, bouncer].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))));
+    try {
+      const { id: endpointId } = await createEndpoint(`http://127.0.0.1:${port(bouncer)}/hook`, ["agent.suspended"]);
+      const queued = await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${endpointId}/test`, { method: "POST" })).json();
+      const [failed] = await eventually(() => deliveries(`endpoint_id=${endpointId}`), (ds) => ds[0]?.id === queued.id && ds[0].status !== "pending");
+      expect(failed).toMatchObject({ status: "failed", response_status: 302, last_error: "the receiver answered 302" });
+      expect(hits.bouncer).toBeGreaterThanOrEqual(1);
+      expect(hits.target).toBe(0);
+      await pool().query("UPDATE webhook_endpoints SET enabled = false WHERE id = $1", [endpointId]);
+    } finally {
+      bouncer.close();
+      target.close();
+    }
   });
 
   it("are for admins: reviewers get 403, auditors read only, admin tokens may write", async () => {

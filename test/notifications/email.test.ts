@@ -11,7 +11,7 @@ import { createRule } from "../../lib/policy/rules.ts";
 import { createUser, type Role } from "../../lib/users/create-user.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
 import { passwordSignIn } from "../support/password-sign-in.ts";
-import { freePort, startTestApp, startTestDatabase, type TestApp, type TestDatabase } from "../support/test-server.ts";
+import { freePort, LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, type TestApp, type TestDatabase } from "../support/test-server.ts";
 import { Webhook } from "standardwebhooks";
 import { eventually, Receiver } from "../delivery/receiver.ts";
 
@@ -129,7 +129,7 @@ beforeAll(async () => {
     COUNTERSIGN_REMINDER_AT: "0.5",
     COUNTERSIGN_ESCALATE_AT: "0.8",
     COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: "5",
-    COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true",
+    ...LOCAL_RECEIVERS_ENV,
   });
   process.env.COUNTERSIGN_PUBLIC_URL = app.url;
 

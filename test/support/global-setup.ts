@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
+import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,8 +12,8 @@ declare module "vitest" {
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
-  // Webhook tests post to receivers on 127.0.0.1.
-  const app = await startTestApp(database.url, { COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true" });
+  // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
+  const app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
   project.provide("baseUrl", app.url);
   project.provide("databaseUrl", database.url);
   project.provide("authSecret", TEST_AUTH_SECRET);

@@ -1,6 +1,9 @@
 import { inject } from "vitest";
+import { LOCAL_RECEIVERS_ENV } from "./test-server.ts";
 
 // Domain functions called from tests use the same database as the app under test.
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.AUTH_SECRET = inject("authSecret");
 process.env.COUNTERSIGN_PUBLIC_URL = inject("baseUrl");
+// Deliveries sent from tests (deliverDue, forwardToSink) go to receivers on 127.0.0.1, like the app's.
+Object.assign(process.env, LOCAL_RECEIVERS_ENV);

@@ -49,6 +49,17 @@ export interface TestApp {
 export const TEST_AUTH_SECRET = randomBytes(32).toString("base64url");
 
 /**
+ * The test receivers (webhooks, callbacks, SIEM, SMTP) listen on 127.0.0.1:
+ * suites that deliver to them allow plain http and private destinations
+ * explicitly; the defaults refuse both.
+ */
+export const LOCAL_RECEIVERS_ENV = {
+  COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: "true",
+  COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true",
+  COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: "true",
+} as const;
+
+/**
  * Starts the real app (production build, `countersign start`) as a child
  * process on a free port, against `databaseUrl`, and waits until it is healthy.
  */

@@ -89,7 +89,7 @@ function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: 
         }}
       >
         <div className="grid gap-4 sm:grid-cols-2">
-          <FormField label="URL" htmlFor="webhook-url" hint="https:// (plain http only to localhost in development)">
+          <FormField label="URL" htmlFor="webhook-url" hint="https:// to a public address (private addresses, and plain http to localhost, only where the server allows them)">
             <input id="webhook-url" type="url" required className={inputClass} value={url} maxLength={2048} placeholder="https://hooks.example.com/countersign" onChange={(e) => setUrl(e.target.value)} />
           </FormField>
           <FormField label="Description" htmlFor="webhook-description" hint="Where it goes, e.g. #approvals in Slack">
