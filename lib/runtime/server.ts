@@ -8,6 +8,7 @@ import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
+import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
@@ -41,8 +42,8 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const origin = `http://${new URL(publicUrl()).host}`;
   const server = createServer((req, res) => {
     if (serveAgentApi(req, res, origin)) return;
-    // The socket address, for sign-in rate limits; never taken from the client.
-    req.headers["x-countersign-client-address"] = req.socket.remoteAddress ?? "unknown";
+    // The socket address (sign-in limits, metrics access); never taken from the client.
+    req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
     void handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
