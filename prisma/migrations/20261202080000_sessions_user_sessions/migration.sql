@@ -1,6 +1,6 @@
 -- Server-side sessions (issue 11, finding 6). The session cookie names a row
--- here; deleting the row signs that session out at once. This replaces the
--- per-user session version: every existing session ends with this migration.
+-- here, and deleting the row signs that session out at once. This replaces
+-- the per-user session version: every existing session ends with this migration.
 ALTER TABLE "users" DROP COLUMN "session_version";
 
 CREATE TABLE "user_sessions" (
