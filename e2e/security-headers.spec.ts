@@ -74,7 +74,10 @@ test("every page runs under a nonce-only script policy with no CSP violation: si
   await expect(page.getByRole("heading", { name: "Countersign API", level: 1 })).toBeVisible();
   await expect(page.locator(".t-doc__sidebar").getByText("Administration", { exact: true })).toBeVisible();
 
-  expect(violations, "CSP violations").toEqual([]);
+  // The one expected report: zod (inside Scalar's bundle) probes `try { new Function("") }` to pick its
+  // parser; the policy refuses eval by design and zod falls back. Any other violation fails.
+  const expected = /^CSP violation: script-src blocked eval at http:\/\/[^/]+\/docs\/api\/scalar\.js:\d+$/;
+  expect(violations.filter((v) => !expected.test(v)), "CSP violations").toEqual([]);
   // A fresh nonce for every page load.
   expect(nonces.size).toBe(6);
 });
