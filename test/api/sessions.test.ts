@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSession } from "../../lib/auth/sessions.ts";
 import { db } from "../../lib/db.ts";
-import { closeHub } from "../../lib/events/hub.ts";
+import { closeHub, hub } from "../../lib/events/hub.ts";
+import { openReviewStream } from "../../lib/events/review-stream.ts";
+import { metrics } from "../../lib/metrics.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
 import { EventStreamReader } from "../support/event-stream.ts";
@@ -131,5 +134,41 @@ describe("sessions", () => {
         return again.status;
       }, { timeout: 10_000 })
       .toBe(200);
+  });
+
+  it("reads a request's groups once per instance, not once per open reviewer stream", async () => {
+    // Streams served by this test process (same code as the app's), so its own metrics count their lookups.
+    const seen = new Set<string>();
+    const off = hub().onAny((e) => void (e.kind === "request" && seen.add(e.id)));
+    const lookups = async () => (await metrics().streamGroupLookups.get()).values[0]?.value ?? 0;
+    expect(await lookups()).toBe(0);
+    const aborts: AbortController[] = [];
+    const reviewers = await Promise.all(Array.from({ length: 20 }, () => newUser("reviewer")));
+    const opened = await Promise.all(
+      reviewers.map(async (u) => {
+        const abort = new AbortController();
+        aborts.push(abort);
+        return openReviewStream({ userId: u.id, sessionId: await startSession(u.id) }, abort.signal);
+      }),
+    );
+
+    const { id } = await createPending(await newAgent());
+    await Promise.all(
+      opened.map(async (stream) => {
+        const reader = stream.getReader();
+        let text = "";
+        while (!text.includes(`"id":"${id}"`)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error("the stream ended before the request's event");
+          text += new TextDecoder().decode(value);
+        }
+      }),
+    );
+    for (const a of aborts) a.abort();
+    off();
+    // One read per request seen (other suites create requests meanwhile), never one per stream.
+    expect(seen.has(id)).toBe(true);
+    expect(await lookups()).toBeGreaterThanOrEqual(1);
+    expect(await lookups()).toBeLessThanOrEqual(seen.size);
   });
 });
