@@ -60,6 +60,20 @@ describe("sessions", () => {
     expect(signedOut).toHaveLength(1);
   });
 
+  it("a session slides forward while used and ends on the server once idle past its lifetime", async () => {
+    const user = await newUser();
+    const cookie = await signIn(user);
+    const soon = new Date(Date.now() + 60_000);
+    await db().userSession.updateMany({ where: { userId: user.id }, data: { expiresAt: soon } });
+    expect((await queue(cookie)).status).toBe(200);
+    const [extended] = await db().userSession.findMany({ where: { userId: user.id } });
+    // COUNTERSIGN_SESSION_MAX_AGE is 8 hours by default.
+    expect(extended.expiresAt.getTime()).toBeGreaterThan(Date.now() + 7 * 3600_000);
+
+    await db().userSession.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await expectProblem(await queue(cookie), 401, "unauthenticated");
+  });
+
   it("disabling a user ends their sessions and closes their open stream at once", async () => {
     const user = await newUser();
     const cookie = await signIn(user);
