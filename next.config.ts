@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { securityHeaders } from "./lib/http/security-headers.ts";
+import { API_CSP, SECURITY_HEADERS } from "./lib/http/security-headers.ts";
 
 const config: NextConfig = {
   // A separate build folder per checkout user (tests, benchmarks) when set; `.next` otherwise.
@@ -13,7 +13,11 @@ const config: NextConfig = {
     "/docs/api": ["./node_modules/@scalar/api-reference/package.json"],
   },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders(process.env.NODE_ENV === "production") }];
+    // Pages get their policy, with a nonce per response, from proxy.ts.
+    return [
+      { source: "/:path*", headers: SECURITY_HEADERS },
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: API_CSP }] },
+    ];
   },
 };
 

@@ -23,6 +23,8 @@ const schema = z.object({
   AUTH_OIDC_NAME: z.string().default("Single sign-on"),
   COUNTERSIGN_OIDC_DEFAULT_ROLE: z.enum(["reviewer", "auditor", "admin"]).default("reviewer"),
   COUNTERSIGN_SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
+  /** Open dashboard event streams per user and instance; the next one is answered 429. */
+  COUNTERSIGN_STREAMS_PER_USER: z.coerce.number().int().min(1).default(8),
   COUNTERSIGN_AGENT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   COUNTERSIGN_MAX_PENDING_PER_AGENT: z.coerce.number().int().min(1).default(1000),
   /** Sign-in attempts for one account from one address per 15 minutes (a lock there locks out only that address). */

@@ -30,6 +30,12 @@ function create() {
       registers: [registry],
     }),
     waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
+    reviewStreams: new Gauge({ name: "countersign_review_streams", help: "Open dashboard event streams on this instance", registers: [registry] }),
+    streamGroupLookups: new Counter({
+      name: "countersign_review_stream_group_lookups_total",
+      help: "Reads of a request's reviewer groups to filter the dashboard streams (at most one per request per instance while cached)",
+      registers: [registry],
+    }),
   };
 }
 

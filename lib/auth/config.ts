@@ -11,6 +11,7 @@ import { clientAddress } from "../http/client-address.ts";
 import { safeRedirectUrl } from "../http/safe-redirect.ts";
 import { logger } from "../logger.ts";
 import { getSsoDefaultRole } from "../settings/sso-default-role.ts";
+import { endSession, findLiveSession, startSession } from "./sessions.ts";
 
 class RateLimitedSignin extends CredentialsSignin {
   code = "rate_limited";
@@ -92,6 +93,8 @@ async function userForSso(email: string, name: string | null, address: string): 
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name?: string | null; role: "admin" | "reviewer" | "auditor" };
+    /** The server-side session (`user_sessions` row) this cookie names. */
+    sessionId: string;
   }
 }
 
@@ -114,6 +117,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     debug() {},
   },
   providers: providers(),
+  events: {
+    // Both sign-out paths (the dashboard's action and POST /api/auth/signout) end here.
+    async signOut(message) {
+      const token = "token" in message ? message.token : null;
+      if (typeof token?.sid === "string" && typeof token.uid === "string") await endSession({ sessionId: token.sid, userId: token.uid });
+    },
+  },
   callbacks: {
     redirect: safeRedirectUrl,
     async signIn({ account, profile }) {
@@ -123,31 +133,31 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       return (await userForSso(profile.email, profile.name ?? null, "sso")) !== null;
     },
     /**
-     * Runs on every session read: the account is re-checked so disabling a
-     * user (or bumping their session version) ends their sessions at once,
-     * and role changes apply immediately.
+     * Runs on every session read. At sign-in it starts a server-side session
+     * (lib/auth/sessions.ts) and puts only its id in the cookie; afterwards
+     * each read looks that session up, so a signed-out, revoked or disabled
+     * session ends at once, and the role is always the current one.
      */
     async jwt({ token, user, account, profile }) {
+      let userId: string | undefined;
       if (account?.provider === "oidc" && profile?.email) {
-        const u = await db().user.findUnique({ where: { email: profile.email.toLowerCase() } });
-        if (!u) return null;
-        token.uid = u.id;
-        token.sv = u.sessionVersion;
+        userId = (await db().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
+        if (!userId) return null;
       } else if (user?.id) {
-        const u = await db().user.findUnique({ where: { id: user.id } });
-        if (!u) return null;
-        token.uid = u.id;
-        token.sv = u.sessionVersion;
+        userId = user.id;
       }
-      if (typeof token.uid !== "string") return null;
-      const current = await db().user.findUnique({ where: { id: token.uid } });
-      if (!current || current.disabled || current.sessionVersion !== token.sv) return null;
-      token.role = current.role;
-      token.email = current.email;
-      token.name = current.name;
+      if (userId) token.sid = await startSession(userId);
+      if (typeof token.sid !== "string") return null;
+      const live = await findLiveSession(token.sid);
+      if (!live) return null;
+      token.uid = live.userId;
+      token.role = live.role;
+      token.email = live.email;
+      token.name = live.name;
       return token;
     },
     session({ session, token }) {
+      session.sessionId = token.sid as string;
       session.user = {
         ...session.user,
         id: token.uid as string,

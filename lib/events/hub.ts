@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
-import { CHANNEL, type PolicyChanged, type RequestChanged } from "./notify.ts";
+import { CHANNEL, type PolicyChanged, type RequestChanged, type SessionsChanged } from "./notify.ts";
 
 export type HubEvent = RequestChanged | { kind: "resync" };
 
@@ -38,9 +38,13 @@ export class NotificationHub {
     client.on("notification", (msg) => {
       if (!msg.payload) return;
       try {
-        const event = JSON.parse(msg.payload) as RequestChanged | PolicyChanged;
+        const event = JSON.parse(msg.payload) as RequestChanged | PolicyChanged | SessionsChanged;
         if (event.kind === "policy") {
           this.emitter.emit("policy");
+          return;
+        }
+        if (event.kind === "sessions") {
+          this.emitter.emit("sessions", event);
           return;
         }
         this.emitter.emit(`request:${event.id}`, event);
@@ -96,6 +100,12 @@ export class NotificationHub {
       this.emitter.off("policy", listener);
       this.emitter.off("resync", listener);
     };
+  }
+
+  /** Subscribe to session changes (sign-out, disable, role or group change) of any user. */
+  onSessionsChanged(listener: (event: SessionsChanged) => void): () => void {
+    this.emitter.on("sessions", listener);
+    return () => this.emitter.off("sessions", listener);
   }
 
   /** Subscribe to every request change (the dashboard's live stream). */

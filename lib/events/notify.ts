@@ -18,6 +18,18 @@ export interface PolicyChanged {
 }
 
 /**
+ * A user's sessions changed (signed out, disabled, role, groups or password):
+ * every instance closes that user's live streams (only `session_id`'s, when
+ * given), which reconnect, and are authorised again, if the session still
+ * lives. Rare, so a NOTIFY in those transactions costs nothing that matters.
+ */
+export interface SessionsChanged {
+  kind: "sessions";
+  user_id: string;
+  session_id?: string;
+}
+
+/**
  * Queues a notification inside the caller's transaction: PostgreSQL delivers
  * it to every listening app instance only if and when the transaction commits.
  */
@@ -42,5 +54,11 @@ export async function notifyRequestsChangedPg(client: Pick<PoolClient, "query">,
 /** Queues the policy-changed notification inside the caller's transaction. */
 export async function notifyPolicyChanged(tx: Tx): Promise<void> {
   const payload: PolicyChanged = { kind: "policy" };
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
+}
+
+/** Queues the sessions-changed notification inside the caller's transaction. */
+export async function notifySessionsChanged(tx: Pick<Tx, "$executeRaw">, change: Omit<SessionsChanged, "kind">): Promise<void> {
+  const payload: SessionsChanged = { kind: "sessions", ...change };
   await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
 }

@@ -23,24 +23,30 @@ export function assertSameOrigin(req: Request): void {
   if (!origin || !own.has(origin)) throw new AppError("forbidden", "cross-site requests are not allowed");
 }
 
-export async function currentReviewer(): Promise<Reviewer | null> {
+/** The signed-in user and their server-side session, or null (lib/auth/sessions.ts decides, on every call). */
+async function currentSession(): Promise<{ user: Reviewer; sessionId: string } | null> {
   const session = await auth();
   const u = session?.user;
-  return u?.id ? { id: u.id, email: u.email, role: u.role } : null;
+  return session && u?.id ? { user: { id: u.id, email: u.email, role: u.role }, sessionId: session.sessionId } : null;
+}
+
+export async function currentReviewer(): Promise<Reviewer | null> {
+  return (await currentSession())?.user ?? null;
 }
 
 /** Wraps a session endpoint: signed-in user with one of `roles`, same-origin for writes, problem responses. */
 export function withSession<P = Record<string, never>>(
   roles: Role[],
-  handler: (req: Request, ctx: { user: Reviewer; params: P }) => Promise<Response>,
+  handler: (req: Request, ctx: { user: Reviewer; sessionId: string; params: P }) => Promise<Response>,
 ) {
   return async (req: Request, route: RouteContext<P>): Promise<Response> => {
     try {
       assertSameOrigin(req);
-      const user = await currentReviewer();
-      if (!user) throw new AppError("unauthenticated", "sign in first");
+      const current = await currentSession();
+      if (!current) throw new AppError("unauthenticated", "sign in first");
+      const { user, sessionId } = current;
       if (!roles.includes(user.role)) throw new AppError("forbidden", "your role does not allow this");
-      return await handler(req, { user, params: await route.params });
+      return await handler(req, { user, sessionId, params: await route.params });
     } catch (err) {
       return toProblem(err);
     }

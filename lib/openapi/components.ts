@@ -34,7 +34,7 @@ export function registerSecuritySchemes(r: OpenAPIRegistry): void {
   r.registerComponent("securitySchemes", "metricsToken", {
     type: "http",
     scheme: "bearer",
-    description: "Required by `GET /api/metrics` only when the server sets `COUNTERSIGN_METRICS_TOKEN`.",
+    description: "`GET /api/metrics` from another machine: the server's `COUNTERSIGN_METRICS_TOKEN` (clients on the server's own machine need none).",
   });
 }
 

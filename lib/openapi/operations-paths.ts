@@ -31,13 +31,14 @@ export function registerOperationsPaths(r: OpenAPIRegistry): void {
     operationId: "getMetrics",
     summary: "Metrics (Prometheus)",
     description:
-      "Prometheus text format: requests created by effect, votes, grant redemptions by result, agents waiting, and process metrics. Turn it off with `COUNTERSIGN_METRICS=false`, or require a bearer token with `COUNTERSIGN_METRICS_TOKEN`.",
+      "Prometheus text format: requests created by effect, votes, grant redemptions by result, agents waiting, open dashboard streams, and process metrics. It answers clients on the server's own machine (loopback) without a token; from anywhere else it needs `Authorization: Bearer $COUNTERSIGN_METRICS_TOKEN`. Turn it off with `COUNTERSIGN_METRICS=false`.",
     tags,
     security: [{}, { metricsToken: [] }],
     responses: {
       200: { description: "The metrics.", content: { "text/plain": { schema: z.string(), example: ex.METRICS_TEXT } } },
       ...errors(
-        { code: "unauthenticated", when: "A metrics token is configured and the request did not send it.", detail: "a metrics token is required" },
+        { code: "unauthenticated", when: "A token was sent and is wrong, or a token is configured and a client from another machine sent none.", detail: "a valid metrics token is required" },
+        { code: "forbidden", when: "A client from another machine, and no metrics token is configured.", detail: "metrics answer only to clients on this machine unless COUNTERSIGN_METRICS_TOKEN is set" },
         { code: "not_found", when: "Metrics are turned off.", detail: "metrics are disabled" },
       ),
     },

@@ -82,12 +82,21 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     operationId: "streamReviewEvents",
     summary: "Live updates (server-sent events)",
     description:
-      "An `text/event-stream` that tells the dashboard when to refetch: `ready` once connected, `request` with `{id, status}` whenever a request is created or changes, and `resync` when events may have been missed (refetch everything). Events carry ids and statuses only; read the details through the endpoints above. A comment line every 20 seconds keeps the connection open.",
+      "An `text/event-stream` that tells the dashboard when to refetch: `ready` once connected, `request` with `{id, status}` whenever a request the user may see is created or changes (a reviewer: requests open to any reviewer or routed to one of their groups), and `resync` when events may have been missed (refetch everything). Events carry ids and statuses only; read the details through the endpoints above. A comment line every 20 seconds keeps the connection open. The stream ends when the session is signed out or revoked, or the user's role or groups change (reconnect: the new rights apply). At most `COUNTERSIGN_STREAMS_PER_USER` (default 8) streams per user are open at once on an instance.",
     tags: ["Reviewer"],
     security: SESSION_AUTH,
     responses: {
       200: { description: "The event stream; it stays open.", content: { "text/event-stream": { schema: z.string(), example: ex.STREAM_TEXT } } },
-      ...errors(SIGNED_OUT, roleForbidden("reviewers, auditors and admins", false), UNAVAILABLE),
+      ...errors(
+        SIGNED_OUT,
+        roleForbidden("reviewers, auditors and admins", false),
+        {
+          code: "rate_limited",
+          when: "The user already has the maximum number of streams open (other tabs). Close one, or wait `Retry-After` seconds.",
+          detail: "at most 8 live streams per user; close another dashboard tab and try again",
+        },
+        UNAVAILABLE,
+      ),
     },
   });
 

@@ -3,9 +3,9 @@ import { Readable } from "node:stream";
 import { matchAgentRoute } from "../http/agent-routes.ts";
 import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { toProblem } from "../http/problem.ts";
-import { securityHeaders } from "../http/security-headers.ts";
+import { API_CSP, SECURITY_HEADERS } from "../http/security-headers.ts";
 
-const HEADERS = securityHeaders(true);
+const HEADERS = [...SECURITY_HEADERS, { key: "Content-Security-Policy", value: API_CSP }];
 
 /**
  * Serves the machine-facing API (agents, executors, health) straight from the
@@ -26,10 +26,8 @@ export function serveAgentApi(req: IncomingMessage, res: ServerResponse, origin:
     if (!res.writableFinished) aborted.abort();
   });
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i].toLowerCase() !== CLIENT_ADDRESS_HEADER) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-  }
-  // The socket address, for per-source limits; never taken from the client.
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  // The socket address, replacing any the client sent under that name.
   headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? "unknown");
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const request = new Request(origin + req.url, {

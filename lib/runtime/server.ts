@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
-import { flushRefusals } from "../audit/aggregate-refusals.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
@@ -43,7 +42,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const origin = `http://${new URL(publicUrl()).host}`;
   const server = createServer((req, res) => {
     if (serveAgentApi(req, res, origin)) return;
-    // The socket address, for sign-in rate limits; never taken from the client.
+    // The socket address (sign-in limits, metrics access); never taken from the client.
     req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
     void handle(req, res);
   });
@@ -57,7 +56,6 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
     sweepReminders().catch((err: Error) => logger.warn({ err: err.message }, "reminder sweep failed"));
-    flushRefusals().catch((err: Error) => logger.warn({ err: err.message }, "refusal summary flush failed"));
   }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
   sweeper.unref();
   // Webhooks, agent callbacks and SIEM streaming, from the audit log (lib/delivery).

@@ -1,4 +1,5 @@
 import { appendEvent } from "../audit/append-event.ts";
+import { refreshUserSessions } from "../auth/sessions.ts";
 import { db, type Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -70,6 +71,8 @@ export async function addGroupMember(o: GroupMemberOptions): Promise<{ groupId: 
       const existing = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId: group.id, userId: user.id } } });
       if (existing) return { groupId: group.id, userId: user.id, changed: false };
       await tx.groupMember.create({ data: { groupId: group.id, userId: user.id } });
+      // What the user's live stream may show changed.
+      await refreshUserSessions(tx, user.id);
       await appendEvent(tx, {
         type: "group.member_added",
         actor: o.actor,
@@ -92,6 +95,7 @@ export async function removeGroupMember(o: UserRef & { group: string; actor: str
     if (!group) throw new AppError("not_found", `no group named ${name}`);
     const { count } = await tx.groupMember.deleteMany({ where: { groupId: group.id, userId: user.id } });
     if (count === 0) return { changed: false };
+    await refreshUserSessions(tx, user.id);
     await appendEvent(tx, {
       type: "group.member_removed",
       actor: o.actor,

@@ -1,4 +1,5 @@
 import { appendEvent } from "../audit/append-event.ts";
+import { revokeUserSessions } from "../auth/sessions.ts";
 import { db } from "../db.ts";
 import { randomSecret } from "../ids.ts";
 import { createUser, type Role } from "./create-user.ts";
@@ -24,7 +25,8 @@ export async function resetUserPassword(o: UserRef & { actor: string }): Promise
   const passwordHash = await hashPassword(password);
   return db().$transaction(async (tx) => {
     const user = await lockUser(tx, o);
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+    await revokeUserSessions(tx, user.id);
     await appendEvent(tx, {
       type: "user.password_reset",
       actor: o.actor,

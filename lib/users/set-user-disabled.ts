@@ -1,4 +1,5 @@
 import { appendEvent } from "../audit/append-event.ts";
+import { revokeUserSessions } from "../auth/sessions.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { assertAnotherAdmin, lockUser, type UserRef } from "./find-user.ts";
@@ -9,8 +10,8 @@ export type SetUserDisabledOptions = UserRef & {
 };
 
 /**
- * Disables (or re-enables) an account. Disabling also bumps the session
- * version, so every session the user holds stops working at its next request.
+ * Disables (or re-enables) an account. Disabling also ends every session the
+ * user holds and closes their live streams, on every instance, at once.
  * The last enabled admin cannot be disabled.
  */
 export async function setUserDisabled(o: SetUserDisabledOptions): Promise<{ userId: string; changed: boolean }> {
@@ -19,10 +20,8 @@ export async function setUserDisabled(o: SetUserDisabledOptions): Promise<{ user
     if (user.disabled === o.disabled) return { userId: user.id, changed: false };
     if (o.disabled && user.role === "admin") await assertAnotherAdmin(tx, user.id);
     if (o.disabled && o.actor === `user:${user.id}`) throw new AppError("conflict", "you cannot disable your own account");
-    await tx.user.update({
-      where: { id: user.id },
-      data: { disabled: o.disabled, sessionVersion: o.disabled ? { increment: 1 } : undefined },
-    });
+    await tx.user.update({ where: { id: user.id }, data: { disabled: o.disabled } });
+    if (o.disabled) await revokeUserSessions(tx, user.id);
     await appendEvent(tx, {
       type: o.disabled ? "user.disabled" : "user.enabled",
       actor: o.actor,

@@ -1,19 +1,28 @@
 import { env } from "@/lib/env";
 import { hub } from "@/lib/events/hub";
-import { safeEqual } from "@/lib/crypto";
+import { clientAddress } from "@/lib/http/client-address";
+import { metricsAccess } from "@/lib/http/metrics-access";
 import { problem } from "@/lib/http/problem";
 import { metrics } from "@/lib/metrics";
 
 export const dynamic = "force-dynamic";
 
-/** Prometheus metrics. Disable with COUNTERSIGN_METRICS=false, or protect with COUNTERSIGN_METRICS_TOKEN. */
+/**
+ * Prometheus metrics: to loopback clients, or to anyone with
+ * `Authorization: Bearer $COUNTERSIGN_METRICS_TOKEN` (lib/http/metrics-access.ts).
+ * Disable with COUNTERSIGN_METRICS=false.
+ */
 export async function GET(req: Request): Promise<Response> {
   const e = env();
-  if (!e.COUNTERSIGN_METRICS) return problem("not_found", "metrics are disabled");
-  if (e.COUNTERSIGN_METRICS_TOKEN) {
-    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-    if (!safeEqual(given, e.COUNTERSIGN_METRICS_TOKEN)) return problem("unauthenticated", "a metrics token is required");
-  }
+  const access = metricsAccess({
+    enabled: e.COUNTERSIGN_METRICS,
+    token: e.COUNTERSIGN_METRICS_TOKEN,
+    address: clientAddress(req.headers),
+    authorization: req.headers.get("authorization"),
+  });
+  if (access === "disabled") return problem("not_found", "metrics are disabled");
+  if (access === "unauthenticated") return problem("unauthenticated", "a valid metrics token is required");
+  if (access === "forbidden") return problem("forbidden", "metrics answer only to clients on this machine unless COUNTERSIGN_METRICS_TOKEN is set");
   const m = metrics();
   m.waiting.set(hub().waiterCount());
   return new Response(await m.registry.metrics(), { headers: { "content-type": m.registry.contentType } });

@@ -3,7 +3,8 @@
  * page, so Scalar (a Vue app with global styles and keyboard shortcuts) gets
  * the full viewport and never lingers in the dashboard after client-side
  * navigation. Everything it loads comes from this origin, under the same CSP
- * as every other page (no remote fonts, no Scalar cloud features).
+ * as every other page (no remote fonts, no Scalar cloud features), with
+ * this response's nonce on its two scripts.
  */
 
 const OPENAPI_URL = "/api/v1/openapi.json";
@@ -107,7 +108,8 @@ const FAVICON = `data:image/svg+xml,${encodeURIComponent(
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 // The mount point must not be `#api-reference`: the bundle mounts an unconfigured instance on that id by itself.
-export function referencePage(bundleUrl: string): string {
+// Both scripts carry the response's CSP nonce (lib/http/security-headers.ts); what the bundle loads runs by 'strict-dynamic'.
+export function referencePage(bundleUrl: string, nonce: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -130,8 +132,8 @@ export function referencePage(bundleUrl: string): string {
   </nav>
 </header>
 <div id="reference"></div>
-<script src="${bundleUrl}"></script>
-<script>Scalar.createApiReference("#reference", ${scriptJson(scalarConfiguration())});</script>
+<script nonce="${nonce}" src="${bundleUrl}"></script>
+<script nonce="${nonce}">Scalar.createApiReference("#reference", ${scriptJson(scalarConfiguration())});</script>
 </body>
 </html>
 `;
