@@ -159,7 +159,7 @@ export function mutate(value: Record<string, unknown>, rand: () => number): Reco
     if (Array.isArray(c)) c.splice(Math.floor(rand() * (c.length + 1)), 0, pick(rand, [0, "", null, false, {}]));
     else c[freshKey(c, rand)] = pick(rand, [0, "", null, false, {}]);
   } else {
-    const k = pick(rand, keys) as never;
+    const k = pick<string | number>(rand, keys) as never;
     if (r < 0.4) {
       // Remove it.
       if (Array.isArray(c)) c.splice(k, 1);
