@@ -61,8 +61,15 @@ export async function readBody<S extends z.ZodType>(req: Request, schema: S): Pr
   return parseWith(schema, await readJson(req));
 }
 
+/** Reads the query string; like a body member, a repeated parameter is refused rather than letting the last one win. */
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(req.url).searchParams);
+  const params: Record<string, string> = {};
+  for (const [name, value] of new URL(req.url).searchParams) {
+    if (Object.hasOwn(params, name)) {
+      throw new AppError("validation_failed", "the request is not valid", { errors: [{ path: `query.${name}`, message: "repeated query parameter" }] });
+    }
+    Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true });
+  }
   return parseWith(schema, params, "query");
 }
 

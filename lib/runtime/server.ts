@@ -11,7 +11,9 @@ import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
-import { serveAgentApi } from "./agent-api-server.ts";
+import { problem } from "../http/problem.ts";
+import { requestTargetProblem } from "../http/request-target.ts";
+import { sendResponse, serveAgentApi } from "./agent-api-server.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
 
 export interface RunningServer {
@@ -40,6 +42,11 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const handle = app.getRequestHandler();
   const origin = `http://${new URL(publicUrl()).host}`;
   const server = createServer((req, res) => {
+    const bad = requestTargetProblem(req.url ?? "/");
+    if (bad) {
+      void sendResponse(res, problem("validation_failed", `the request URL is not acceptable: ${bad.message}`, { errors: [bad] })).catch(() => res.destroy());
+      return;
+    }
     if (serveAgentApi(req, res, origin)) return;
     // The socket address, for sign-in rate limits; never taken from the client.
     req.headers["x-countersign-client-address"] = req.socket.remoteAddress ?? "unknown";
