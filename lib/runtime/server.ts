@@ -44,7 +44,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const server = createServer((req, res) => {
     const bad = requestTargetProblem(req.url ?? "/");
     if (bad) {
-      void sendResponse(res, problem("validation_failed", `the request URL is not acceptable: ${bad.message}`, { errors: [bad] })).catch(() => res.destroy());
+      // A path that does not decode names nothing (like any malformed id: 404); a query value that does not is invalid input.
+      const answer = bad.path === "(path)" ? problem("not_found", `no resource has this address: ${bad.message}`, { errors: [bad] }) : problem("validation_failed", `the query is not acceptable: ${bad.message}`, { errors: [bad] });
+      void sendResponse(res, answer).catch(() => res.destroy());
       return;
     }
     if (serveAgentApi(req, res, origin)) return;

@@ -343,9 +343,18 @@ function caseFor(op: Operation): fc.Arbitrary<Case> {
 /** Sign-in is not an API operation, but its callbackUrl is agent- and attacker-reachable input too. */
 function beyondDocument(): Case[] {
   const urls = ["%0d%0aSet-Cookie:%20x=1", "https://evil.example/", "//evil.example", "%00", "javascript:alert(1)", "/%0d%0a", "https:%2F%2Fevil.example"];
-  return urls.flatMap((u) => [
+  return urls.flatMap((u): Case[] => [
     { label: "GET /signin", method: "GET", url: `${baseUrl()}/signin?callbackUrl=${u}`, headers: {}, twice: false, beyondDocument: true },
-    { label: "GET /api/auth/signin", method: "GET", url: `${baseUrl()}/api/auth/signin?callbackUrl=${u}`, headers: {}, twice: false, beyondDocument: true },
+    { label: "GET /api/auth/signin", method: "GET", url: `${baseUrl()}/api/auth/signin?callbackUrl=${u}`, headers: { cookie: `authjs.callback-url=${u}` }, twice: false, beyondDocument: true },
+    {
+      label: "POST /api/auth/callback/credentials",
+      method: "POST",
+      url: `${baseUrl()}/api/auth/callback/credentials?callbackUrl=${u}`,
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: baseUrl(), cookie: `authjs.callback-url=${u}` },
+      body: `email=nobody%40example.test&password=x&callbackUrl=${u}`,
+      twice: false,
+      beyondDocument: true,
+    },
   ]);
 }
 
@@ -407,24 +416,26 @@ describe("fuzzing every operation of the OpenAPI document", () => {
     expect(failures, failures.map((f) => `${f.status} ${f.label}\n  ${f.request}\n  ${f.detail}`).join("\n")).toEqual([]);
   }, 240_000);
 
-  it("refuses malformed escapes, NUL and repeated names in URLs with a problem naming where", async () => {
+  it("answers malformed escapes, NUL and repeated names in URLs with a problem naming where", async () => {
     const session = { cookie: adminCookie, origin: baseUrl() };
     const agentKey = { authorization: `Bearer ${agent.key}` };
-    const cases: [string, Record<string, string>, string, string][] = [
-      ["/api/v1/admin/agents/%ZZ", session, "(path)", "malformed percent-encoding or invalid UTF-8"],
-      ["/api/v1/admin/users/%C0%AF", session, "(path)", "malformed percent-encoding or invalid UTF-8"],
-      ["/api/v1/admin/webhooks/req_%00", session, "(path)", "contains a NUL character"],
-      ["/api/v1/requests/req_%00", agentKey, "(path)", "contains a NUL character"],
-      ["/api/v1/requests?cursor=%00", agentKey, "query.cursor", "contains a NUL character"],
-      ["/api/v1/review/requests?action=a%00b", session, "query.action", "contains a NUL character"],
-      ["/api/v1/admin/audit/events?actor=%E0%A4%A", session, "query.actor", "malformed percent-encoding or invalid UTF-8"],
-      ["/api/v1/requests?status=pending&status=approved", agentKey, "query.status", "repeated query parameter"],
+    // An address that does not decode names nothing (404, as any malformed id); a query value that does not is invalid (422).
+    const cases: [string, Record<string, string>, number, string, string][] = [
+      ["/api/v1/admin/agents/%ZZ", session, 404, "(path)", "malformed percent-encoding or invalid UTF-8"],
+      ["/api/v1/admin/users/%C0%AF", session, 404, "(path)", "malformed percent-encoding or invalid UTF-8"],
+      ["/api/v1/admin/webhooks/req_%00", session, 404, "(path)", "contains a NUL character"],
+      ["/api/v1/admin/deliveries/%00/retry", session, 404, "(path)", "contains a NUL character"],
+      ["/api/v1/requests/req_%00", agentKey, 404, "(path)", "contains a NUL character"],
+      ["/api/v1/requests?cursor=%00", agentKey, 422, "query.cursor", "contains a NUL character"],
+      ["/api/v1/review/requests?action=a%00b", session, 422, "query.action", "contains a NUL character"],
+      ["/api/v1/admin/audit/events?actor=%E0%A4%A", session, 422, "query.actor", "malformed percent-encoding or invalid UTF-8"],
+      ["/api/v1/requests?status=pending&status=approved", agentKey, 422, "query.status", "repeated query parameter"],
     ];
-    for (const [path, headers, where, message] of cases) {
+    for (const [path, headers, status, where, message] of cases) {
       const res = await fetch(baseUrl() + path, { headers });
-      expect(res.status, path).toBe(422);
+      expect(res.status, path).toBe(status);
       expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-      expect((await res.json()) as unknown, path).toMatchObject({ code: "validation_failed", errors: [{ path: where, message }] });
+      expect((await res.json()) as unknown, path).toMatchObject({ code: status === 404 ? "not_found" : "validation_failed", errors: [{ path: where, message }] });
     }
   });
 
