@@ -44,6 +44,9 @@ export async function signGrant(c: GrantClaims): Promise<string> {
     .sign(key.privateKey);
 }
 
+/** Our key ids are `k_` and base64url; anything outside printable ASCII cannot be one. */
+const KID = /^[\x21-\x7e]{1,128}$/;
+
 export interface VerifiedGrant {
   jti: string;
   sub: string;
@@ -60,13 +63,14 @@ export interface VerifiedGrant {
  * other refusal.
  */
 export async function verifyGrantToken(token: string): Promise<VerifiedGrant> {
-  let kid: string | undefined;
+  let kid: unknown;
   try {
     kid = decodeProtectedHeader(token).kid;
   } catch {
     throw new AppError("grant_invalid", "the grant token is malformed");
   }
-  const key = kid ? await signingKeyById(kid) : null;
+  // The header is the presenter's JSON: a number, object or NUL-laden kid must not reach the database.
+  const key = typeof kid === "string" && KID.test(kid) ? await signingKeyById(kid) : null;
   if (!key) throw new AppError("grant_invalid", "the grant token was not signed by this gateway");
   let payload: Record<string, unknown>;
   try {

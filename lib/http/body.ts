@@ -1,13 +1,18 @@
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { zodErrors } from "./problem.ts";
+import { parseStrictJson } from "./strict-json.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Reads a text body of at most 64 KiB. A declared or actual size above the
  * limit is refused with 413 before any parsing; the stream is cut off as soon
- * as it passes the limit, so a huge body never sits in memory.
+ * as it passes the limit, so a huge body never sits in memory. Invalid UTF-8
+ * is refused, not replaced: two different byte strings must never read as
+ * the same text.
  */
 export async function readText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
@@ -30,18 +35,18 @@ export async function readText(req: Request, limit = MAX_BODY_BYTES): Promise<st
       chunks.push(value);
     }
   }
-  return Buffer.concat(chunks).toString("utf8");
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("validation_failed", "the request body is not valid UTF-8", { errors: [{ path: "(body)", message: "invalid UTF-8" }] });
+  }
 }
 
-/** Reads a JSON body of at most 64 KiB (see `readText`). */
+/** Reads a JSON body of at most 64 KiB (see `readText`), parsed strictly (see `parseStrictJson`). */
 export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   const text = await readText(req, limit);
   if (!text.trim()) throw new AppError("validation_failed", "a JSON body is required", { errors: [{ path: "(body)", message: "empty body" }] });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("validation_failed", "the body is not valid JSON", { errors: [{ path: "(body)", message: "malformed JSON" }] });
-  }
+  return parseStrictJson(text);
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.infer<S> {
@@ -56,8 +61,15 @@ export async function readBody<S extends z.ZodType>(req: Request, schema: S): Pr
   return parseWith(schema, await readJson(req));
 }
 
+/** Reads the query string; like a body member, a repeated parameter is refused rather than letting the last one win. */
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(req.url).searchParams);
+  const params: Record<string, string> = {};
+  for (const [name, value] of new URL(req.url).searchParams) {
+    if (Object.hasOwn(params, name)) {
+      throw new AppError("validation_failed", "the request is not valid", { errors: [{ path: `query.${name}`, message: "repeated query parameter" }] });
+    }
+    Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true });
+  }
   return parseWith(schema, params, "query");
 }
 

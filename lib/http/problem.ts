@@ -49,10 +49,22 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   return e.cause ? isDatabaseUnavailable(e.cause, depth + 1) : false;
 }
 
+/** A unique constraint refused an insert (Prisma P2002, PostgreSQL 23505). */
+function isUniqueViolation(err: unknown, depth = 0): boolean {
+  const e = err as { code?: string; cause?: unknown };
+  if (!e || typeof e !== "object" || depth > 5) return false;
+  if (e.code === "P2002" || e.code === "23505") return true;
+  return e.cause ? isUniqueViolation(e.cause, depth + 1) : false;
+}
+
 /** Turns anything thrown by a handler into a problem response; unknown errors are logged, never echoed. */
 export function toProblem(err: unknown): Response {
   if (err instanceof AppError) return problem(err.code, err.message, { errors: err.errors, retryAfterSeconds: err.retryAfterSeconds });
   if (err instanceof ZodError) return problem("validation_failed", "the request is not valid", { errors: zodErrors(err) });
+  if (isUniqueViolation(err)) {
+    // Two identical creates at once both passed their existence check; the database kept one.
+    return problem("conflict", "this conflicts with an existing record (possibly one created at the same moment)");
+  }
   if (isDatabaseUnavailable(err)) {
     logger.error({ err: (err as Error).message }, "database unavailable");
     return problem("unavailable", "the service is temporarily unavailable; try again shortly", { retryAfterSeconds: 5 });

@@ -17,6 +17,14 @@ describe("toProblem", () => {
     expect(typeof r.body.title).toBe("string");
   });
 
+  it("answers a unique-constraint violation (a lost race between identical creates) with 409, not 500", async () => {
+    for (const err of [Object.assign(new Error("Unique constraint failed"), { code: "P2002" }), Object.assign(new Error("wrapped"), { cause: { code: "23505" } })]) {
+      const r = await read(toProblem(err));
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ code: "conflict" });
+    }
+  });
+
   it("keeps field errors and Retry-After", async () => {
     const validation = await read(toProblem(new AppError("validation_failed", "bad", { errors: [{ path: "summary", message: "required" }] })));
     expect(validation.body.errors).toEqual([{ path: "summary", message: "required" }]);

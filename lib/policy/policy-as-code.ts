@@ -3,6 +3,7 @@ import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
 import type { Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { parseStrictJson } from "../http/strict-json.ts";
 import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "./policy-document.ts";
 import { getPolicyDefaults, insertRule, listRules, policyTransaction, removeRule, reviseRule, sameDefinition, writeDefaults, writeOrder, type RuleView } from "./rules.ts";
 import { parsePolicyDocument } from "./validate-policy.ts";
@@ -47,11 +48,11 @@ export function parsePolicyText(text: string): unknown {
   if (!trimmed) throw new AppError("validation_failed", "the policy document is empty", { errors: [{ path: "(document)", message: "empty" }] });
   if (trimmed.startsWith("{")) {
     try {
-      return JSON.parse(trimmed);
+      return parseStrictJson(trimmed);
     } catch (err) {
-      throw new AppError("validation_failed", `the policy document is not valid JSON: ${(err as Error).message}`, {
-        errors: [{ path: "(document)", message: (err as Error).message }],
-      });
+      const e = err as AppError;
+      const errors = e.errors?.map((f) => ({ path: f.path === "(body)" ? "(document)" : f.path, message: f.message }));
+      throw new AppError("validation_failed", `the policy document is not valid JSON: ${errors?.[0]?.message ?? e.message}`, { errors });
     }
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });

@@ -42,15 +42,18 @@ export function serveAgentApi(req: IncomingMessage, res: ServerResponse, origin:
   void route
     .handler(request, { params: Promise.resolve(route.params) })
     .catch(toProblem)
-    .then(async (response) => {
-      const body = Buffer.from(await response.arrayBuffer());
-      if (res.destroyed) return;
-      for (const { key, value } of HEADERS) res.setHeader(key, value);
-      response.headers.forEach((value, key) => res.setHeader(key, value));
-      res.setHeader("content-length", body.byteLength);
-      res.writeHead(response.status);
-      res.end(body);
-    })
+    .then((response) => sendResponse(res, response))
     .catch(() => res.destroy());
   return true;
+}
+
+/** Writes a Web Response, with the API's security headers, to a Node response. */
+export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  if (res.destroyed) return;
+  for (const { key, value } of HEADERS) res.setHeader(key, value);
+  response.headers.forEach((value, key) => res.setHeader(key, value));
+  res.setHeader("content-length", body.byteLength);
+  res.writeHead(response.status);
+  res.end(body);
 }

@@ -12,7 +12,9 @@ import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
-import { serveAgentApi } from "./agent-api-server.ts";
+import { problem } from "../http/problem.ts";
+import { requestTargetProblem } from "../http/request-target.ts";
+import { sendResponse, serveAgentApi } from "./agent-api-server.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
 
 export interface RunningServer {
@@ -41,6 +43,13 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const handle = app.getRequestHandler();
   const origin = `http://${new URL(publicUrl()).host}`;
   const server = createServer((req, res) => {
+    const bad = requestTargetProblem(req.url ?? "/");
+    if (bad) {
+      // A path that does not decode names nothing (like any malformed id: 404); a query value that does not is invalid input.
+      const answer = bad.path === "(path)" ? problem("not_found", `no resource has this address: ${bad.message}`, { errors: [bad] }) : problem("validation_failed", `the query is not acceptable: ${bad.message}`, { errors: [bad] });
+      void sendResponse(res, answer).catch(() => res.destroy());
+      return;
+    }
     if (serveAgentApi(req, res, origin)) return;
     // The socket address (sign-in limits, metrics access); never taken from the client.
     req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
