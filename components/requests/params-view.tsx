@@ -107,7 +107,9 @@ function CanonicalJson({ params, sha256 }: { params: Record<string, unknown>; sh
   const canonical = useMemo(() => canonicalize(params) ?? "", [params]);
   const [check, setCheck] = useState<HashCheck>({ state: "pending" });
   const [copied, setCopied] = useState<CopyState>("idle");
-  const exactRef = useRef<HTMLPreElement>(null);
+  // Without the Clipboard API: the exact text in a box to select (rendered only then, as it shows hidden characters applied).
+  const [manual, setManual] = useState(false);
+  const exactRef = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     if (typeof crypto === "undefined" || !crypto.subtle) {
@@ -125,6 +127,19 @@ function CanonicalJson({ params, sha256 }: { params: Record<string, unknown>; sh
   }, [canonical]);
 
   useEffect(() => {
+    const box = exactRef.current;
+    if (!manual || !box) return;
+    box.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      // Some browsers throw instead of answering false.
+    }
+    setCopied(ok ? "copied" : "selected");
+  }, [manual]);
+
+  useEffect(() => {
     if (copied !== "copied") return;
     const t = setTimeout(() => setCopied("idle"), 2000);
     return () => clearTimeout(t);
@@ -137,7 +152,7 @@ function CanonicalJson({ params, sha256 }: { params: Record<string, unknown>; sh
         <h3 className="text-xs font-medium tracking-wide text-zinc-500 uppercase">Canonical JSON</h3>
         <button
           type="button"
-          onClick={() => void copyText(canonical, exactRef.current).then(setCopied)}
+          onClick={() => void copyText(canonical, null).then((state) => (state === "idle" ? setManual(true) : setCopied(state)))}
           aria-label="Copy the canonical JSON"
           className="inline-flex h-8 shrink-0 items-center gap-1.5 rounded-lg border border-zinc-200 bg-white px-2.5 text-xs font-medium text-zinc-700 shadow-xs transition-colors hover:bg-zinc-50 hover:text-zinc-900"
         >
@@ -151,12 +166,19 @@ function CanonicalJson({ params, sha256 }: { params: Record<string, unknown>; sh
       >
         <VisibleText text={canonical} />
       </div>
-      {/* The exact text, for the copy fallback to select when the Clipboard API is unavailable. */}
-      <pre ref={exactRef} className="sr-only" aria-hidden="true">
-        {canonical}
-      </pre>
-      {copied === "selected" ? (
-        <p className="mt-1.5 text-xs text-amber-800">Your browser did not allow copying from this page: the text is selected, press Ctrl+C (⌘C on a Mac).</p>
+      {manual ? (
+        <>
+          <textarea
+            ref={exactRef}
+            readOnly
+            value={canonical}
+            aria-label="Canonical JSON, exact text"
+            className="mt-2 block h-20 w-full resize-y rounded-lg border border-zinc-200 p-2 font-mono text-xs"
+          />
+          {copied === "selected" ? (
+            <p className="mt-1.5 text-xs text-amber-800">Your browser did not allow copying from this page: the exact text is selected, press Ctrl+C (⌘C on a Mac).</p>
+          ) : null}
+        </>
       ) : null}
       <dl className="mt-3 grid grid-cols-1 gap-x-4 gap-y-1 text-xs sm:grid-cols-[max-content_minmax(0,1fr)]">
         <dt className="text-zinc-500">SHA-256, computed here</dt>
