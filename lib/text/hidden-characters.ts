@@ -3,7 +3,7 @@
  * see the others: bidi controls (an RLO turns `acct_‮1234_evil‬` into
  * what reads as `acct_live_4321`), zero-width and other default-ignorable
  * characters, tag characters (which can smuggle whole ASCII texts), variation
- * selectors, and controls other than line feed and tab. Pure and free of
+ * selectors, and controls other than line feed, tab and CR LF. Pure and free of
  * Node APIs: the dashboard, the risk flags, email and webhook text share it.
  */
 
@@ -142,7 +142,8 @@ export function splitHidden(s: string): Segment[] {
   for (const m of s.matchAll(HIDDEN_ALL)) {
     const char = m[0];
     const i = m.index!;
-    if (char === "\n" || char === "\t" || partOfEmoji(s, i, char)) continue;
+    // A carriage return before a line feed is a line break; alone it can hide what precedes it in a terminal.
+    if (char === "\n" || char === "\t" || (char === "\r" && s[i + 1] === "\n") || partOfEmoji(s, i, char)) continue;
     if (i > last) out.push({ text: s.slice(last, i) });
     out.push({ text: char, hidden: describe(char) });
     last = i + char.length;

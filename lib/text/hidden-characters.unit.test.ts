@@ -28,7 +28,8 @@ describe("hidden characters", () => {
   it("finds C0 and C1 controls, DEL and lone surrogates, but not line feed or tab", () => {
     expect(hexes("a\u0000b\u0007\u001b\r\u007f\u0085\u009f")).toEqual(["U+0000", "U+0007", "U+001B", "U+000D", "U+007F", "U+0085", "U+009F"]);
     expect(findHidden("\ud800")[0]).toMatchObject({ kind: "control", name: "LONE SURROGATE" });
-    expect(hasHidden("line one\nline two\tcolumn")).toBe(false);
+    expect(hasHidden("line one\nline two\tcolumn\r\nthree")).toBe(false);
+    expect(hexes("ok\rfake")).toEqual(["U+000D"]);
   });
 
   it("leaves ordinary text alone, other scripts and emoji included", () => {
