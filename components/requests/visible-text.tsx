@@ -5,7 +5,7 @@ type Tone = "light" | "dark";
 
 const CHIP: Record<Tone, string> = {
   light: "bg-red-50 text-red-700 ring-red-600/30",
-  dark: "bg-red-500/20 text-red-200 ring-red-400/50",
+  dark: "bg-red-500/30 text-red-100 ring-red-400/70",
 };
 const SUBTLE: Record<Tone, string> = { light: "text-zinc-400", dark: "text-zinc-500" };
 
