@@ -120,7 +120,7 @@ describe("computeRisk", () => {
     expect(computeRisk({ ...request({}, { on_behalf_of: "a\u200d@example.com" }), justification: "x" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "medium" });
     expect(computeRisk({ ...request(), justification: "see \u202eevil" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "high" });
     // Line breaks, tabs, other scripts and emoji are not hidden.
-    expect(computeRisk({ ...request({ note: "line one\nline two\tx", name: "שלום" }), summary: "⚠️ refund 👩‍💻" }, history()).flags).toEqual([]);
+    expect(computeRisk({ ...request({ note: "line one\nline two\tx", name: "שלום" }), summary: "⚠️ refund 👩\u200d💻" }, history()).flags).toEqual([]);
   });
 
   it("orders flags by severity and caps the score at 100", () => {

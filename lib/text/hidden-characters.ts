@@ -1,6 +1,6 @@
 /**
  * Characters a reviewer cannot see, or that change the order in which they
- * see the others: bidi controls (an RLO turns `acct_‮1234_evil‬` into
+ * see the others: bidi controls (an RLO turns `acct_\u202e1234_evil\u202c` into
  * what reads as `acct_live_4321`), zero-width and other default-ignorable
  * characters, tag characters (which can smuggle whole ASCII texts), variation
  * selectors, and controls other than line feed, tab and CR LF. Pure and free of
@@ -101,7 +101,7 @@ function describe(char: string): HiddenCharacter {
  * Whether the character at `i` of `s` (a match of HIDDEN) is part of an
  * emoji that renders as one visible picture: a variation selector right
  * after a pictograph (`⚠️`, or a keycap `1️⃣`), or a joiner between two
- * pictographs (`👩‍💻`). Such text shows what it is; flagging it would only
+ * pictographs (`\u{1F469}\u200D\u{1F4BB}`, woman technologist). Such text shows what it is; flagging it would only
  * teach reviewers to ignore the warning.
  */
 function partOfEmoji(s: string, i: number, char: string): boolean {
