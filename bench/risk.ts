@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       const agent = agents[i % agents.length];
       const t0 = performance.now();
-      await assessRisk({ agent: { id: agent.agentId, name: agent.name }, action: "payments.refund", params: body.params as Record<string, unknown>, context: body.context as Record<string, unknown> });
+      await assessRisk({ agent: { id: agent.agentId, name: agent.name }, action: "payments.refund", resource: (body.resource as string | undefined) ?? null, summary: body.summary as string, justification: (body.justification as string | undefined) ?? null, params: body.params as Record<string, unknown>, context: body.context as Record<string, unknown> });
       if (i >= 200) reads.push((performance.now() - t0) * 1000);
     }
     const readMedian = round(median(reads), 0);

@@ -2,6 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
+import { hiddenFindings } from "@/components/requests/hidden-characters-warning";
+import { displayLine } from "@/lib/text/hidden-characters";
 import { useBrowserNotifications } from "./browser-notifications";
 import { usePendingRequests } from "./review-api";
 
@@ -29,8 +31,9 @@ export function NewWorkNotifier() {
       seen.current.add(r.id);
       if (state !== "on") continue;
       // Agent text, shown by the browser as plain text.
-      const n = new Notification(`Approval needed: ${r.summary}`.slice(0, 120), {
-        body: `${r.agent.name} · ${r.action}${r.risk?.flags.length ? ` · ${r.risk.flags.length} risk flag${r.risk.flags.length === 1 ? "" : "s"}` : ""}`,
+      const hidden = hiddenFindings(r).length > 0;
+      const n = new Notification(`${hidden ? "⚠ " : ""}Approval needed: ${displayLine(r.summary)}`.slice(0, 120), {
+        body: `${hidden ? "Hidden characters · " : ""}${r.agent.name} · ${r.action}${r.risk?.flags.length ? ` · ${r.risk.flags.length} risk flag${r.risk.flags.length === 1 ? "" : "s"}` : ""}`,
         tag: r.id,
       });
       n.onclick = () => {

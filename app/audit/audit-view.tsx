@@ -5,6 +5,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { Button, inputClass, selectClass } from "@/components/admin/ui";
 import { formatDateTime, formatShortDateTime } from "@/components/format";
+import { VisibleText } from "@/components/requests/visible-text";
 import { Card, Field, Fields } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { CheckIcon, InboxIcon, SpinnerIcon } from "@/components/ui/icons";
@@ -247,7 +248,7 @@ function EventDetail({ seq }: { seq: number | null }) {
       </Fields>
       <h3 className="mb-1.5 mt-4 text-xs font-medium uppercase tracking-wide text-zinc-500">Data</h3>
       <pre className="max-h-96 overflow-auto whitespace-pre-wrap rounded-lg bg-zinc-50 p-3 font-mono text-xs leading-relaxed text-zinc-800 [overflow-wrap:anywhere]" data-testid="audit-event-data">
-        {JSON.stringify(e.data, null, 2)}
+        <VisibleText text={JSON.stringify(e.data, null, 2)} />
       </pre>
     </Card>
   );

@@ -1,6 +1,7 @@
 import { scalarText } from "../format";
 import { Card, Field, Fields, Muted } from "../ui/card";
 import { ArrowRightIcon } from "../ui/icons";
+import { VisibleText } from "./visible-text";
 
 interface RequestContext {
   task_id?: unknown;
@@ -23,22 +24,30 @@ export function ContextView({ context }: { context: RequestContext }) {
     <Card title="Context">
       <Fields>
         <Field label="On behalf of">
-          {typeof context.on_behalf_of === "string" ? <span data-testid="on-behalf-of">{context.on_behalf_of}</span> : <Muted>Not stated</Muted>}
+          {typeof context.on_behalf_of === "string" ? <span data-testid="on-behalf-of">
+              <VisibleText text={context.on_behalf_of} />
+            </span> : <Muted>Not stated</Muted>}
         </Field>
         <Field label="Delegation chain">
           {chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}
         </Field>
         <Field label="Confidence">{confidence === null ? <Muted>Not stated</Muted> : <Confidence value={confidence} />}</Field>
         <Field label="Task">
-          {context.task_id !== undefined ? <span className="font-mono text-xs">{scalarText(context.task_id)}</span> : <Muted>None</Muted>}
+          {context.task_id !== undefined ? <span className="font-mono text-xs">
+              <VisibleText text={scalarText(context.task_id)} />
+            </span> : <Muted>None</Muted>}
         </Field>
         <Field label="Environment">
           {environment.length ? (
             <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 font-mono text-xs">
               {environment.map(([k, v]) => (
                 <div key={k} className="contents">
-                  <dt className="text-zinc-500">{k}</dt>
-                  <dd className="break-words text-zinc-900">{scalarText(v)}</dd>
+                  <dt className="text-zinc-500">
+                    <VisibleText text={k} />
+                  </dt>
+                  <dd className="break-words text-zinc-900">
+                    <VisibleText text={scalarText(v)} />
+                  </dd>
                 </div>
               ))}
             </dl>
@@ -51,7 +60,7 @@ export function ContextView({ context }: { context: RequestContext }) {
             <span className="flex flex-wrap gap-1">
               {labels.map(([k, v]) => (
                 <span key={k} className="rounded-md bg-zinc-100 px-1.5 py-0.5 font-mono text-xs text-zinc-700 ring-1 ring-inset ring-zinc-200">
-                  {k}: {scalarText(v)}
+                  <VisibleText text={`${k}: ${scalarText(v)}`} />
                 </span>
               ))}
             </span>
@@ -70,7 +79,9 @@ function DelegationChain({ steps }: { steps: string[] }) {
       {steps.map((step, i) => (
         <li key={i} className="flex items-center gap-1.5">
           {i > 0 ? <ArrowRightIcon className="size-3.5 text-zinc-400" /> : null}
-          <span className="rounded-md border border-zinc-200 bg-white px-1.5 py-0.5 font-mono text-xs text-zinc-800">{step}</span>
+          <span className="rounded-md border border-zinc-200 bg-white px-1.5 py-0.5 font-mono text-xs text-zinc-800">
+            <VisibleText text={step} />
+          </span>
         </li>
       ))}
     </ol>

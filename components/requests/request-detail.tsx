@@ -7,12 +7,14 @@ import { ContextView } from "./context-view";
 import { DecisionForm, type Decision } from "./decision-form";
 import { DecisionRecord } from "./decision-record";
 import { ExecutionCard } from "./execution-card";
+import { HiddenCharactersWarning, hiddenFindings } from "./hidden-characters-warning";
 import { ParamsView } from "./params-view";
 import { PolicyCard } from "./policy-card";
 import { RiskCard } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
 import type { ReviewItem } from "./types";
+import { VisibleText } from "./visible-text";
 
 export interface RequestDetailProps {
   item: ReviewItem;
@@ -26,13 +28,14 @@ export function RequestDetail({ item, submitting, serverError, onDecide }: Reque
   return (
     <article className="space-y-6" data-testid="request-detail" data-status={item.status}>
       <RequestHeader item={item} />
+      <HiddenCharactersWarning findings={hiddenFindings(item)} />
       <ConditionErrors errors={item.condition_errors} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <div className="min-w-0 space-y-6">
           <Card title="Justification">
             {item.justification ? (
               <p className="whitespace-pre-wrap break-words text-sm leading-relaxed text-zinc-800" data-testid="justification">
-                {item.justification}
+                <VisibleText text={item.justification} />
               </p>
             ) : (
               <p className="text-sm text-zinc-400">The agent gave no justification.</p>
@@ -70,7 +73,7 @@ function RequestHeader({ item }: { item: ReviewItem }) {
         <ActionLabel action={item.action} resource={item.resource} />
       </div>
       <h1 className="break-words text-xl font-semibold tracking-tight text-zinc-900 sm:text-2xl" data-testid="request-summary">
-        {item.summary}
+        <VisibleText text={item.summary} />
       </h1>
       <p className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-500">
         <span>

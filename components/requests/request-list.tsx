@@ -2,10 +2,12 @@ import Link from "next/link";
 import { formatShortDateTime, sentenceCase } from "../format";
 import { BotIcon, ChevronRightIcon, LockIcon } from "../ui/icons";
 import { ActionLabel } from "./action-label";
+import { HiddenCharactersBadge } from "./hidden-characters-warning";
 import { RiskScore, RiskSummary } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
 import type { ReviewItem } from "./types";
+import { VisibleText } from "./visible-text";
 import { VoteCount } from "./vote-count";
 
 const COLUMNS = "md:grid-cols-[minmax(0,2.4fr)_minmax(0,1fr)_minmax(0,1.1fr)_5.5rem_7.5rem_1rem]";
@@ -51,10 +53,13 @@ function RequestRow({ item, mode }: { item: ReviewItem; mode: "queue" | "history
       className={`group grid gap-2 px-4 py-3.5 transition-colors hover:bg-zinc-50 md:items-center md:gap-4 md:px-5 ${COLUMNS}`}
     >
       <div className="min-w-0">
-        <p className="truncate text-sm font-medium text-zinc-900 md:text-[0.9rem]">{item.summary}</p>
+        <p className="truncate text-sm font-medium text-zinc-900 md:text-[0.9rem]">
+          <VisibleText text={item.summary} />
+        </p>
         <div className="mt-1 flex min-w-0 flex-wrap items-center gap-2">
           <ActionLabel action={item.action} resource={item.resource} />
           <RiskScore risk={item.risk} />
+          <HiddenCharactersBadge item={item} />
         </div>
         <RiskSummary risk={item.risk} />
         {blocked ? (
@@ -72,7 +77,7 @@ function RequestRow({ item, mode }: { item: ReviewItem; mode: "queue" | "history
         </span>
         <span className="min-w-0 truncate">
           <span className="text-zinc-400 md:hidden">for </span>
-          {onBehalfOf ?? <span className="text-zinc-400">—</span>}
+          {onBehalfOf !== null ? <VisibleText text={onBehalfOf} /> : <span className="text-zinc-400">—</span>}
         </span>
         {mode === "queue" ? (
           <>

@@ -1,5 +1,6 @@
 import { Card } from "../ui/card";
 import type { ReviewItem } from "./types";
+import { VisibleText } from "./visible-text";
 
 type Risk = NonNullable<ReviewItem["risk"]>;
 type Severity = Risk["flags"][number]["severity"];
@@ -46,7 +47,7 @@ export function RiskSummary({ risk }: { risk: ReviewItem["risk"] }) {
     <p className="mt-1.5 flex min-w-0 items-center gap-1.5 text-xs text-zinc-600" data-testid="risk-summary">
       <span className={`size-1.5 shrink-0 rounded-full ${SEVERITY[top.severity].dot}`} aria-label={`${SEVERITY[top.severity].label} risk`} />
       <span className="truncate" data-testid="risk-explanation">
-        {top.explanation}
+        <VisibleText text={top.explanation} />
       </span>
       {rest.length ? <span className="shrink-0 text-zinc-400">+{rest.length} more</span> : null}
     </p>
@@ -69,7 +70,7 @@ export function RiskCard({ risk }: { risk: ReviewItem["risk"] }) {
             <li key={`${f.code}-${i}`} className="flex items-start gap-3" data-testid="risk-flag" data-code={f.code}>
               <SeverityBadge severity={f.severity} />
               <span className="min-w-0 break-words text-sm text-zinc-800" data-testid="risk-explanation">
-                {f.explanation}
+                <VisibleText text={f.explanation} />
               </span>
             </li>
           ))}

@@ -34,7 +34,7 @@ export async function eventsAfter(client: pg.PoolClient, position: string, limit
   const { rows } = await client.query<AuditEventRow>({
     name: "cs_delivery_events_after",
     text: `SELECT e.seq, e.type, e.actor, e.request_id, e.agent_id, e.data, e.occurred_at,
-                  r.action, r.resource, r.summary, r.status::text AS request_status, r.callback_url, a.name AS agent_name
+                  r.action, r.resource, r.summary, r.justification, r.params, r.context, r.status::text AS request_status, r.callback_url, a.name AS agent_name
              FROM audit_events e
              LEFT JOIN action_requests r ON r.id = e.request_id
              LEFT JOIN agents a ON a.id = e.agent_id

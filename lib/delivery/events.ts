@@ -1,10 +1,13 @@
 import { publicUrl } from "../env.ts";
+import { displayLine, hiddenCharactersWarning, scanRequest } from "../text/hidden-characters.ts";
 
 /**
  * The event types webhook endpoints subscribe to, and the audit events they
  * come from. Webhooks carry what a person or a chat tool needs to act (the
  * request, its agent, the decision, a deep link, a one-line `text`), never a
- * grant token, an agent key or the request's parameters.
+ * grant token, an agent key or the request's parameters. `data` carries agent
+ * text exactly; `text`, which people read, writes hidden characters as
+ * ⟨U+…⟩ markers and starts with a warning naming them (params included).
  */
 export const WEBHOOK_EVENT_TYPES = [
   "request.created",
@@ -54,6 +57,10 @@ export interface AuditEventRow {
   action: string | null;
   resource: string | null;
   summary: string | null;
+  /** Only checked for hidden characters, never sent. */
+  justification: string | null;
+  params: unknown;
+  context: unknown;
   request_status: string | null;
   callback_url: string | null;
   agent_name: string | null;
@@ -151,15 +158,19 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     if (e.type.startsWith("grant.")) data.grant = { id: str(e.data.grant_id), ...(e.data.reason ? { refusal: str(e.data.reason) } : {}) };
     if (e.type === "request.outcome_reported") data.outcome = { status: str(e.data.status), detail: str(e.data.detail) };
     const reason = str(e.data.reason);
-    const line = `"${e.summary ?? e.request_id}" (${who}, ${e.action})`;
-    text = requestLine(type, e, { who, line, status, reason, url: request.url as string });
+    const line = `"${displayLine(e.summary ?? e.request_id)}" (${displayLine(who)}, ${displayLine(e.action ?? "")})`;
+    text = requestLine(type, e, { who: displayLine(who), line, status, reason: reason && displayLine(reason), url: request.url as string });
+    const warning = hiddenCharactersWarning(
+      scanRequest({ action: e.action, resource: e.resource, summary: e.summary, justification: e.justification, params: e.params, context: e.context, outcomeDetail: str(e.data.detail) }),
+    );
+    if (warning) text = `⚠ ${warning} ${text}`;
   } else {
     const reason = str(e.data.reason);
     data.agent = { ...agent, name: e.agent_name ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
     // Automatic containment says which rule tripped and what it saw.
     if (e.data.containment && typeof e.data.containment === "object") data.agent = { ...(data.agent as object), containment: e.data.containment };
     const verb = e.type.split(".")[1] ?? e.type;
-    text = `Agent ${e.agent_name ?? str(e.data.name) ?? e.agent_id} ${verb}${reason ? `: ${reason}` : ""}`;
+    text = `Agent ${displayLine(e.agent_name ?? str(e.data.name) ?? e.agent_id ?? "")} ${verb}${reason ? `: ${displayLine(reason)}` : ""}`;
   }
   return { type, timestamp: e.occurred_at.toISOString(), text, data };
 }

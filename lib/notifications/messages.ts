@@ -1,10 +1,12 @@
 import { publicUrl } from "../env.ts";
+import { displayLine, hiddenCharactersWarning, scanRequest } from "../text/hidden-characters.ts";
 
 /**
  * The emails Countersign sends, as plain text and HTML. Everything an agent
  * supplied (summary, action, resource, justification, names) is untrusted:
- * the text part carries it verbatim, the HTML part escapes it, and the
- * subject is one bounded line.
+ * it is shown on one line with hidden characters written as ⟨U+…⟩ markers
+ * (a warning names them), the HTML part escapes it, and the subject is one
+ * bounded line.
  */
 export interface EmailMessage {
   to: string;
@@ -20,6 +22,9 @@ export interface RequestFacts {
   resource: string | null;
   summary: string;
   justification: string | null;
+  /** Not shown, only checked for hidden characters with the text above. */
+  params: unknown;
+  context: unknown;
   expiresAt: Date;
   approvalsRequired: number;
   riskFlags: { code: string; explanation: string }[];
@@ -29,21 +34,23 @@ export type EmailKind = "new_request" | "reminder" | "escalation";
 
 const SUBJECT_MAX = 160;
 
-/** One line of at most 160 characters, without control characters (no header injection). */
+/** At most `max` characters (code points, so no pair is cut in half). */
+function bounded(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : s;
+}
+
+/** One line of at most 160 characters, without control or hidden characters (no header injection, no reordering). */
 export function subjectLine(s: string): string {
-  const line = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim();
-  return line.length > SUBJECT_MAX ? `${line.slice(0, SUBJECT_MAX - 1)}…` : line;
+  return bounded(displayLine(s).replace(/\s+/g, " ").trim(), SUBJECT_MAX);
 }
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-/** Agent text in a body line: newlines kept in the text part would let it forge lines, so they become spaces. */
-const inline = (s: string, max = 500) => {
-  const line = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-};
+/** Agent text in a body line: newlines kept in the text part would let it forge lines, so they become spaces; hidden characters become markers. */
+const inline = (s: string, max = 500) => bounded(displayLine(s).trim(), max);
 
 function remaining(expiresAt: Date, now: Date): string {
   const minutes = Math.max(0, Math.round((expiresAt.getTime() - now.getTime()) / 60_000));
@@ -56,15 +63,17 @@ function remaining(expiresAt: Date, now: Date): string {
 interface Body {
   subject: string;
   intro: string;
+  /** Shown first, in red in the HTML part. */
+  warning?: string | null;
   rows: [string, string][];
   link: { label: string; url: string };
   footer: string;
 }
 
 function render(to: string, b: Body): EmailMessage {
-  const text = [b.intro, "", ...b.rows.map(([k, v]) => `${k}: ${v}`), "", `${b.link.label}: ${b.link.url}`, "", "--", b.footer].join("\n");
+  const text = [...(b.warning ? [`WARNING: ${b.warning}`, ""] : []), b.intro, "", ...b.rows.map(([k, v]) => `${k}: ${v}`), "", `${b.link.label}: ${b.link.url}`, "", "--", b.footer].join("\n");
   const html = `<!doctype html><html><body style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;color:#18181b;line-height:1.5">
-<p>${escapeHtml(b.intro)}</p>
+${b.warning ? `<p style="border:1px solid #fecaca;background:#fef2f2;color:#991b1b;padding:8px 12px;border-radius:6px"><strong>Warning:</strong> ${escapeHtml(b.warning)}</p>\n` : ""}<p>${escapeHtml(b.intro)}</p>
 <table style="border-collapse:collapse">${b.rows
     .map(([k, v]) => `<tr><td style="padding:2px 12px 2px 0;color:#71717a;vertical-align:top">${escapeHtml(k)}</td><td style="padding:2px 0;white-space:pre-wrap">${escapeHtml(v)}</td></tr>`)
     .join("")}</table>
@@ -81,12 +90,14 @@ export function requestEmail(kind: EmailKind, to: string, r: RequestFacts, o: { 
   const url = `${publicUrl()}/requests/${r.id}`;
   const summary = inline(r.summary, 200);
   const left = remaining(r.expiresAt, o.now);
+  const warning = hiddenCharactersWarning(scanRequest(r));
+  const flagged = warning ? " (hidden characters)" : "";
   const subject =
     kind === "new_request"
-      ? `Approval needed: ${summary} (${inline(r.agentName, 64)})`
+      ? `Approval needed${flagged}: ${summary} (${inline(r.agentName, 64)})`
       : kind === "reminder"
-        ? `Reminder, ${left} left: ${summary}`
-        : `Escalated, undecided with ${left} left: ${summary}`;
+        ? `Reminder, ${left} left${flagged}: ${summary}`
+        : `Escalated, undecided with ${left} left${flagged}: ${summary}`;
   const intro =
     kind === "new_request"
       ? `${inline(r.agentName, 64)} asks for approval.`
@@ -103,7 +114,7 @@ export function requestEmail(kind: EmailKind, to: string, r: RequestFacts, o: { 
   if (r.approvalsRequired > 1) rows.push(["Approvals needed", String(r.approvalsRequired)]);
   if (r.riskFlags.length) rows.push(["Risk", r.riskFlags.map((f) => inline(f.explanation, 200)).join("; ")]);
   rows.push(["Expires", `${r.expiresAt.toISOString().replace("T", " ").slice(0, 16)} UTC (in ${left})`]);
-  return render(to, { subject, intro, rows, link: { label: o.canDecide ? "Review the request" : "Open the request", url }, footer: preferencesFooter() });
+  return render(to, { subject, intro, warning: warning && `${warning} Here they are written as ⟨U+…⟩ markers; the request page marks them too.`, rows, link: { label: o.canDecide ? "Review the request" : "Open the request", url }, footer: preferencesFooter() });
 }
 
 /** To an agent's owner: their agent was suspended (by an admin or by automatic containment). */

@@ -8,6 +8,8 @@ const request: RequestFacts = {
   resource: "customer:cus_1",
   summary: "Refund $500",
   justification: null,
+  params: { amount: 500 },
+  context: {},
   expiresAt: new Date("2026-11-25T12:15:00Z"),
   approvalsRequired: 1,
   riskFlags: [],
@@ -16,7 +18,9 @@ const now = new Date("2026-11-25T12:00:00Z");
 
 describe("email messages", () => {
   it("subjects are one bounded line whatever the agent sent", () => {
-    expect(subjectLine("a\r\nBcc: x@y\u2028z\u0000")).toBe("a Bcc: x@y z");
+    expect(subjectLine("a\r\nBcc: x@y\u2028z\u0000")).toBe("a Bcc: x@y z⟨U+0000 NUL⟩");
+    expect(subjectLine("Refund \u202e1234_evil\u202c")).toBe("Refund ⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩");
+    expect([...subjectLine("😀".repeat(300))]).toHaveLength(160);
     expect(subjectLine("x".repeat(500))).toHaveLength(160);
     expect(subjectLine("x".repeat(500)).endsWith("…")).toBe(true);
   });
@@ -51,6 +55,32 @@ describe("email messages", () => {
     expect(escalation.subject).toBe("Escalated, undecided with 1 minute left: Refund $500");
     expect(escalation.text).toContain("escalated to the on-call group; you cannot decide it yourself");
     expect(escalation.text).toContain("Open the request:");
+  });
+
+  it("hidden characters anywhere, params included, are named in a warning and written as markers", () => {
+    const m = requestEmail(
+      "new_request",
+      "a@example.test",
+      { ...request, summary: "Pay acct_\u202e1234_evil\u202c", justification: "ok\u200b", params: { to: "acct_\u202e1234_evil\u202c" } },
+      { now, canDecide: true },
+    );
+    expect(m.subject).toBe("Approval needed (hidden characters): Pay acct_⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩ (billing-bot)");
+    const lines = m.text.split("\n");
+    expect(lines[0]).toBe(
+      "WARNING: This request contains hidden or direction-changing characters: summary: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING; justification: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING. What other tools display for it may differ from what is bound. Here they are written as ⟨U+…⟩ markers; the request page marks them too.",
+    );
+    expect(m.text).toContain("Summary: Pay acct_⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩");
+    expect(m.text).toContain("Justification: ok⟨U+200B ZWSP⟩");
+    for (const part of [m.subject, m.text, m.html]) expect(part).not.toMatch(/[\u202e\u202c\u200b]/);
+    expect(m.html).toContain("<strong>Warning:</strong> This request contains hidden or direction-changing characters");
+    // Only in params: still warned about (the email does not show params).
+    const paramsOnly = requestEmail("reminder", "a@example.test", { ...request, params: { to: "x\u2066" } }, { now, canDecide: true });
+    expect(paramsOnly.subject).toBe("Reminder, 15 minutes left (hidden characters): Refund $500");
+    expect(paramsOnly.text).toContain("params.to: U+2066 LEFT-TO-RIGHT ISOLATE");
+    // Nothing hidden: no warning.
+    const plain = requestEmail("new_request", "a@example.test", { ...request, params: { note: "line one\nline two" } }, { now, canDecide: true });
+    expect(plain.text).not.toContain("WARNING");
+    expect(plain.html).not.toContain("Warning");
   });
 
   it("an automatic suspension says so to the owner", () => {

@@ -14,7 +14,6 @@ export interface Candidate extends NotificationPreferences {
 /** A pending request with what deciding who may decide it needs. */
 export interface RequestForEmail extends RequestFacts {
   status: string;
-  context: unknown;
   reviewerGroups: string[];
   ownerMayDecide: boolean;
   ownerEmail: string | null;
@@ -39,7 +38,7 @@ export async function loadRequests(client: pg.PoolClient, ids: string[]): Promis
   if (ids.length === 0) return new Map();
   const { rows } = await client.query({
     name: "cs_email_requests",
-    text: `SELECT r.id, r.status::text AS status, r.action, r.resource, r.summary, r.justification, r.expires_at, r.approvals_required,
+    text: `SELECT r.id, r.status::text AS status, r.action, r.resource, r.summary, r.justification, r.params, r.expires_at, r.approvals_required,
                   r.context, r.reviewer_groups, r.owner_may_decide, r.risk, a.name AS agent_name, a.owner_email,
                   COALESCE((SELECT array_agg(v.user_id) FROM votes v WHERE v.request_id = r.id), '{}') AS voters
              FROM action_requests r JOIN agents a ON a.id = r.agent_id
@@ -57,6 +56,7 @@ export async function loadRequests(client: pg.PoolClient, ids: string[]): Promis
         resource: r.resource,
         summary: r.summary,
         justification: r.justification,
+        params: r.params,
         expiresAt: r.expires_at,
         approvalsRequired: r.approvals_required,
         riskFlags: ((r.risk as { flags?: { code: string; explanation: string }[] } | null)?.flags ?? []).map((f) => ({ code: f.code, explanation: f.explanation })),

@@ -64,7 +64,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // Before policy: rule conditions may test `risk.flags` and `risk.score`.
   const riskSignals = env().COUNTERSIGN_RISK_SIGNALS;
   const maxPending = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  const assessed = riskSignals ? await assessRisk({ agent, action: body.action, params, context, now, countPendingUpTo: maxPending }) : null;
+  const assessed = riskSignals ? await assessRisk({ agent, action: body.action, resource: body.resource ?? null, summary: body.summary, justification: body.justification ?? null, params, context, now, countPendingUpTo: maxPending }) : null;
   const risk = assessed && { score: assessed.score, flags: assessed.flags };
   const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent, risk, now, policyRevision: agent.policyRevision });
   if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {

@@ -8,6 +8,10 @@ export interface AssessRiskOptions {
   action: string;
   params: Record<string, unknown>;
   context: Record<string, unknown>;
+  /** Agent text reviewers read, checked for hidden characters with params and context. */
+  resource: string | null;
+  summary: string;
+  justification: string | null;
   now?: Date;
   /**
    * Also count the agent's live pending requests, up to this many, in the
@@ -83,7 +87,7 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
     hourlyMedian: hours >= 24 ? hourlyMedian(((r.hourly ?? []) as (number | string)[]).map(Number), hours) : null,
   };
   const risk = computeRisk(
-    { agentName: o.agent.name, action: o.action, params: o.params, context: o.context },
+    { agentName: o.agent.name, action: o.action, params: o.params, context: o.context, resource: o.resource, summary: o.summary, justification: o.justification },
     history,
     { ...DEFAULT_THRESHOLDS, lowConfidence: env().COUNTERSIGN_RISK_LOW_CONFIDENCE },
   );

@@ -8,7 +8,9 @@
 
 export type RiskSeverity = "low" | "medium" | "high";
 
-export type RiskFlagCode = "first_action" | "rate_spike" | "unusual_amount" | "new_on_behalf_of" | "new_environment" | "low_confidence";
+import { describeFindings, scanRequest, type HiddenFinding } from "../text/hidden-characters.ts";
+
+export type RiskFlagCode = "first_action" | "rate_spike" | "unusual_amount" | "new_on_behalf_of" | "new_environment" | "low_confidence" | "hidden_characters";
 
 export interface RiskFlag {
   code: RiskFlagCode;
@@ -64,6 +66,9 @@ export interface RiskRequest {
   action: string;
   params: Record<string, unknown>;
   context: Record<string, unknown>;
+  resource?: string | null;
+  summary?: string;
+  justification?: string | null;
 }
 
 export interface RiskThresholds {
@@ -192,6 +197,9 @@ export function computeRisk(request: RiskRequest, history: RiskHistory, t: RiskT
     }
   }
 
+  const hidden = scanRequest(request);
+  if (hidden.length) flags.push({ code: "hidden_characters", severity: hiddenSeverity(hidden), explanation: `Hidden or direction-changing characters in ${describeFindings(hidden)}` });
+
   const confidence = request.context.confidence;
   if (typeof confidence === "number" && confidence < t.lowConfidence) {
     flags.push({
@@ -203,6 +211,18 @@ export function computeRisk(request: RiskRequest, history: RiskHistory, t: RiskT
 
   flags.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
   return { score: riskScore(flags), flags };
+}
+
+/**
+ * High when the characters are in what runs (params, action, resource) or
+ * reorder or smuggle text (bidi controls, tag characters) anywhere; medium
+ * for invisible ones in prose (a zero-width non-joiner is part of Persian
+ * spelling, say).
+ */
+function hiddenSeverity(findings: HiddenFinding[]): RiskSeverity {
+  const bound = findings.some((f) => /^(params|action|resource)\b/.test(f.path));
+  const reorders = findings.some((f) => f.characters.some((c) => c.kind === "bidi" || c.kind === "tag"));
+  return bound || reorders ? "high" : "medium";
 }
 
 /** A value far above the largest approved one, or many standard deviations outside the approved range. */

@@ -103,6 +103,26 @@ describe("computeRisk", () => {
     ]);
   });
 
+  it("flags hidden and direction-changing characters, naming the fields and characters", () => {
+    const r = computeRisk({ ...request({ to: "acct_\u202e1234_evil\u202c", amount: 5 }), summary: "Pay\u200b out" }, history());
+    expect(r.flags).toEqual([
+      {
+        code: "hidden_characters",
+        severity: "high",
+        explanation: "Hidden or direction-changing characters in summary: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING",
+      },
+    ]);
+    expect(r.score).toBe(45);
+    // Keys, nested values, context and resource count too.
+    const keyed = computeRisk({ ...request({ nested: { "t\u2066o": 1 } }, { labels: { team: "ops" } }), resource: "db:main" }, history());
+    expect(keyed.flags[0].explanation).toBe('Hidden or direction-changing characters in params.nested["t⟨U+2066 LRI⟩o"] (key): U+2066 LEFT-TO-RIGHT ISOLATE');
+    // Invisible characters only in prose: medium; a bidi control in prose: high.
+    expect(computeRisk({ ...request({}, { on_behalf_of: "a\u200d@example.com" }), justification: "x" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "medium" });
+    expect(computeRisk({ ...request(), justification: "see \u202eevil" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "high" });
+    // Line breaks, tabs, other scripts and emoji are not hidden.
+    expect(computeRisk({ ...request({ note: "line one\nline two\tx", name: "שלום" }), summary: "⚠️ refund 👩\u200d💻" }, history()).flags).toEqual([]);
+  });
+
   it("orders flags by severity and caps the score at 100", () => {
     const r = computeRisk(
       request({ amount: 1e6 }, { confidence: 0.4, on_behalf_of: "x@example.com" }),

@@ -123,6 +123,23 @@ describe("risk flags from the agent's own history", () => {
     expect((await create(agent, { context: { confidence: 0.9 } })).review.risk.flags).toEqual([]);
   });
 
+  it("flags hidden and direction-changing characters, and rules can act on them", async () => {
+    const agent = await newAgent();
+    await approved(agent);
+    const r = await create(agent, { params: { amount: 500, to: "acct_\u202e1234_evil\u202c" } });
+    expect(r.review.risk).toEqual({
+      score: 45,
+      flags: [{ code: "hidden_characters", severity: "high", explanation: "Hidden or direction-changing characters in params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING" }],
+    });
+    await createRule({
+      definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], condition: '"hidden_characters" in risk.flags', effect: "deny", reason: "hidden characters" },
+      position: 0,
+      actor: "test",
+    });
+    expect((await create(agent, { summary: "Refund\u200b $5" })).status).toBe("denied");
+    expect((await create(agent, { summary: "Refund $5", params: { note: "line one\nline two" } })).status).toBe("pending");
+  });
+
   it("flags a burst far above the agent's 7-day hourly median", async () => {
     const agent = await newAgent();
     await approved(agent);

@@ -85,6 +85,20 @@ describe("webhook endpoints", () => {
     expect(typeof decided.json.timestamp).toBe("string");
   });
 
+  it("warn in the text line about hidden characters, in params too, and write them as markers", async () => {
+    const rx = await receiver();
+    await createEndpoint(rx.url, ["request.created"]);
+    const agent = await newAgent();
+    const { id } = await createPending(agent, { summary: "Pay acct_\u202e1234_evil\u202c", params: { to: "acct_\u202e1234_evil\u202c", note: "line one\nline two" } });
+    await rx.waitFor((all) => all.some((r) => r.json.data?.request?.id === id), 30_000, "created");
+    const created = rx.forRequest(id)[0].json;
+    expect(created.text).toMatch(/^⚠ This request contains hidden or direction-changing characters: summary: U\+202E RIGHT-TO-LEFT OVERRIDE, U\+202C POP DIRECTIONAL FORMATTING; params\.to: U\+202E/);
+    expect(created.text).toContain('asks for approval: "Pay acct_⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩"');
+    expect(created.text).not.toMatch(/[\u202e\u202c]/);
+    // The structured data is exact, for machines.
+    expect(created.data.request.summary).toBe("Pay acct_\u202e1234_evil\u202c");
+  });
+
   it("send only the event types an endpoint subscribes to", async () => {
     const rx = await receiver();
     const { id: endpointId } = await createEndpoint(rx.url, ["request.decided"]);

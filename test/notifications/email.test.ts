@@ -197,6 +197,17 @@ describe("email to reviewers", () => {
     expect(mails(about(r.id)).flatMap((m) => m.to)).not.toContain("attacker@evil.test");
   });
 
+  it("hidden characters, in params too, are named in a warning and written as markers", async () => {
+    const r = await ask(agent.key, { summary: "Pay out\u200b now", params: { amount: 5, to: "acct_\u202e1234_evil\u202c" } });
+    const [mail] = await inboxHas((m) => about(r.id)(m) && to(alice.email)(m));
+    expect(mail.parsed.subject).toBe("Approval needed (hidden characters): Pay out⟨U+200B ZWSP⟩ now (billing-bot)");
+    expect(mail.parsed.text).toMatch(
+      /^WARNING: This request contains hidden or direction-changing characters: summary: U\+200B ZERO WIDTH SPACE; params\.to: U\+202E RIGHT-TO-LEFT OVERRIDE, U\+202C POP DIRECTIONAL FORMATTING\./,
+    );
+    expect(mail.parsed.html).toContain("<strong>Warning:</strong> This request contains hidden or direction-changing characters");
+    for (const part of [mail.parsed.subject, mail.parsed.text, mail.parsed.html]) expect(part).not.toMatch(/[\u200b\u202e\u202c]/);
+  });
+
   it("with several instances dispatching at once, each email is queued once", async () => {
     // This test process dispatches too (four at a time), racing the app: the locked cursor lets one through at a time.
     const ids = await Promise.all([1, 2, 3].map((i) => ask(agent.key, { summary: `Refund $50${i}, raced`, params: { amount: 500 + i, currency: "USD" } }).then((r) => r.id)));

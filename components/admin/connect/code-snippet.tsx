@@ -2,45 +2,8 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { Snippet } from "@/lib/agents/connect-snippets";
+import { copyText, CopyIcon, type CopyState } from "../../ui/copy";
 import { CheckIcon } from "../../ui/icons";
-
-const CopyIcon = (p: React.SVGProps<SVGSVGElement>) => (
-  <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false" {...p}>
-    <rect x="9" y="9" width="12" height="12" rx="2" />
-    <path d="M5 15H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h10a1 1 0 0 1 1 1v1" />
-  </svg>
-);
-
-type CopyState = "idle" | "copied" | "selected";
-
-/**
- * Puts `text` on the clipboard. The Clipboard API needs a secure context
- * (HTTPS or localhost); a console served over plain HTTP on a LAN address
- * has none, so fall back to selecting the code, trying the old copy
- * command, and otherwise leaving the selection for the person to copy.
- */
-async function copy(text: string, code: HTMLElement | null): Promise<CopyState> {
-  if (typeof navigator !== "undefined" && navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return "copied";
-    } catch {
-      // Denied or unavailable: fall through to selecting the text.
-    }
-  }
-  if (!code) return "idle";
-  const selection = window.getSelection();
-  const range = document.createRange();
-  range.selectNodeContents(code);
-  selection?.removeAllRanges();
-  selection?.addRange(range);
-  try {
-    if (document.execCommand("copy")) return "copied";
-  } catch {
-    // Some browsers throw instead of answering false.
-  }
-  return "selected";
-}
 
 /**
  * One snippet: title, optional note, the code as inert monospaced text
@@ -66,7 +29,7 @@ export function CodeSnippet({ snippet, label }: { snippet: Snippet; label?: stri
         </div>
         <button
           type="button"
-          onClick={() => void copy(snippet.code, codeRef.current).then(setState)}
+          onClick={() => void copyText(snippet.code, codeRef.current).then(setState)}
           aria-label={`Copy ${name}`}
           className="inline-flex h-8 shrink-0 items-center gap-1.5 rounded-lg border border-zinc-200 bg-white px-2.5 text-xs font-medium text-zinc-700 shadow-xs transition-colors hover:bg-zinc-50 hover:text-zinc-900"
         >

@@ -193,7 +193,7 @@ export function RuleForm({
         ) : (
           <p id="hint-condition" className="mt-1 text-xs text-zinc-500">
             Over <span className="font-mono">action, resource, params, context, agent.name / tags / trust_level / owner, now</span>, and the
-            request&apos;s risk signals <span className="font-mono">risk.flags</span> (codes such as first_action, unusual_amount, rate_spike) and{" "}
+            request&apos;s risk signals <span className="font-mono">risk.flags</span> (codes such as first_action, unusual_amount, rate_spike, hidden_characters) and{" "}
             <span className="font-mono">risk.score</span> (0–100), e.g. <span className="font-mono">risk.flags.size() == 0</span>. Checked when you save or simulate.
           </p>
         )}
