@@ -51,10 +51,12 @@ export async function pendingMigrations(databaseUrl: string, where = describeDat
     throw connectFailure(err, where);
   }
   try {
-    const { rows } = await client.query<{ present: boolean }>("select to_regclass('_prisma_migrations') is not null as present");
+    // Prisma keeps its table in the URL's `schema` (public by default).
+    const table = `"${(new URL(databaseUrl).searchParams.get("schema") ?? "public").replace(/"/g, '""')}"._prisma_migrations`;
+    const { rows } = await client.query<{ present: boolean }>("select to_regclass($1) is not null as present", [table]);
     if (!rows[0].present) return null;
     const applied = await client.query<{ name: string }>(
-      "select migration_name as name from _prisma_migrations where finished_at is not null and rolled_back_at is null",
+      `select migration_name as name from ${table} where finished_at is not null and rolled_back_at is null`,
     );
     const done = new Set(applied.rows.map((r) => r.name));
     return migrationNames().filter((name) => !done.has(name));
