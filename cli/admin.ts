@@ -1,25 +1,21 @@
 import type { Command } from "commander";
 import { registerAuditCommands } from "./audit.ts";
-import { collect, fail, readStdin, withDatabase } from "./support.ts";
-import { createAgent } from "../lib/agents/create-agent.ts";
-import { resumeAgent } from "../lib/agents/resume-agent.ts";
-import { retireAgent } from "../lib/agents/retire-agent.ts";
-import { suspendAgent } from "../lib/agents/suspend-agent.ts";
-import { migrate } from "../lib/runtime/migrate.ts";
-import { prepareRuntime } from "../lib/runtime/prepare.ts";
-import { createUser, type Role } from "../lib/users/create-user.ts";
-import { setUserDisabled } from "../lib/users/set-user-disabled.ts";
-import { setUserRole } from "../lib/users/set-user-role.ts";
+import { collect, readStdin, withDatabase } from "./support.ts";
+import type { Role } from "../lib/users/create-user.ts";
+
+const ROLES = ["admin", "reviewer", "auditor"];
 
 export function registerAdminCommands(program: Command): void {
   program
     .command("migrate")
-    .description("apply database migrations")
+    .description("apply database migrations (creates the embedded database when DATABASE_URL is not set)")
     .action(async () => {
-      const runtime = await prepareRuntime();
+      const { prepareRuntime } = await import("../lib/runtime/prepare.ts");
+      const { migrate } = await import("../lib/runtime/migrate.ts");
+      const runtime = await prepareRuntime({ create: true });
       try {
         await migrate(runtime.databaseUrl);
-        console.log("migrations applied");
+        console.log(`migrations applied (${runtime.where})`);
       } finally {
         await runtime.stop();
       }
@@ -35,17 +31,14 @@ export function registerAdminCommands(program: Command): void {
     .option("--password-stdin", "read the password from standard input")
     .option("--json", "print JSON")
     .action(async (o: { email: string; role: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
-      if (!["admin", "reviewer", "auditor"].includes(o.role)) fail(new Error("--role must be admin, reviewer or auditor"));
+      if (!ROLES.includes(o.role)) throw new Error("--role must be admin, reviewer or auditor");
       const password = o.passwordStdin ? await readStdin() : undefined;
-      try {
-        const result = await withDatabase(() => createUser({ email: o.email, role: o.role as Role, name: o.name, password, actor: "cli" }));
-        if (o.json) console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
-        else {
-          console.log(`created ${o.role} ${o.email.toLowerCase()} (${result.userId})`);
-          if (result.password) console.log(`password: ${result.password}`);
-        }
-      } catch (err) {
-        fail(err);
+      const { createUser } = await import("../lib/users/create-user.ts");
+      const result = await withDatabase(() => createUser({ email: o.email, role: o.role as Role, name: o.name, password, actor: "cli" }));
+      if (o.json) console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
+      else {
+        console.log(`created ${o.role} ${o.email.toLowerCase()} (${result.userId})`);
+        if (result.password) console.log(`password: ${result.password}`);
       }
     });
 
@@ -55,12 +48,9 @@ export function registerAdminCommands(program: Command): void {
       .description(disabled ? "disable an account and end its sessions at once" : "re-enable a disabled account")
       .requiredOption("--email <email>")
       .action(async (o: { email: string }) => {
-        try {
-          await withDatabase(() => setUserDisabled({ email: o.email, disabled, actor: "cli" }));
-          console.log(`${name}d ${o.email.toLowerCase()}`);
-        } catch (err) {
-          fail(err);
-        }
+        const { setUserDisabled } = await import("../lib/users/set-user-disabled.ts");
+        await withDatabase(() => setUserDisabled({ email: o.email, disabled, actor: "cli" }));
+        console.log(`${name}d ${o.email.toLowerCase()}`);
       });
   }
 
@@ -70,13 +60,10 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption("--email <email>")
     .requiredOption("--role <role>", "admin | reviewer | auditor")
     .action(async (o: { email: string; role: string }) => {
-      if (!["admin", "reviewer", "auditor"].includes(o.role)) fail(new Error("--role must be admin, reviewer or auditor"));
-      try {
-        const r = await withDatabase(() => setUserRole({ email: o.email, role: o.role as Role, actor: "cli" }));
-        console.log(r.changed ? `${o.email.toLowerCase()} is now ${o.role}` : `${o.email.toLowerCase()} was already ${o.role}`);
-      } catch (err) {
-        fail(err);
-      }
+      if (!ROLES.includes(o.role)) throw new Error("--role must be admin, reviewer or auditor");
+      const { setUserRole } = await import("../lib/users/set-user-role.ts");
+      const r = await withDatabase(() => setUserRole({ email: o.email, role: o.role as Role, actor: "cli" }));
+      console.log(r.changed ? `${o.email.toLowerCase()} is now ${o.role}` : `${o.email.toLowerCase()} was already ${o.role}`);
     });
 
   const agents = program.command("agents").description("agent identities");
@@ -91,20 +78,17 @@ export function registerAdminCommands(program: Command): void {
     .option("--json", 'print {"agent_id", "key", "callback_secret"}')
     .action(async (o: { name: string; owner?: string; description?: string; tag: string[]; keyExpiresIn?: string; json?: boolean }) => {
       const days = o.keyExpiresIn === undefined ? undefined : Number(o.keyExpiresIn);
-      if (days !== undefined && !(days > 0)) fail(new Error("--key-expires-in must be a positive number of days"));
+      if (days !== undefined && !(days > 0)) throw new Error("--key-expires-in must be a positive number of days");
       const keyExpiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000);
-      try {
-        const r = await withDatabase(() =>
-          createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, keyExpiresAt, actor: "cli" }),
-        );
-        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key, callback_secret: r.callbackSecret }));
-        else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\ncallback secret: ${r.callbackSecret}\nThe key and the callback secret are shown once; store them now.`);
-      } catch (err) {
-        fail(err);
-      }
+      const { createAgent } = await import("../lib/agents/create-agent.ts");
+      const r = await withDatabase(() =>
+        createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, keyExpiresAt, actor: "cli" }),
+      );
+      if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key, callback_secret: r.callbackSecret }));
+      else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\ncallback secret: ${r.callbackSecret}\nThe key and the callback secret are shown once; store them now.`);
     });
 
-  for (const [name, stop, verb] of [["suspend", suspendAgent, "suspended"], ["retire", retireAgent, "retired"]] as const) {
+  for (const [name, verb] of [["suspend", "suspended"], ["retire", "retired"]] as const) {
     agents
       .command(name)
       .description(
@@ -116,13 +100,11 @@ export function registerAdminCommands(program: Command): void {
       .option("--reason <text>")
       .option("--json", "print JSON")
       .action(async (o: { name: string; reason?: string; json?: boolean }) => {
-        try {
-          const r = await withDatabase(() => stop({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
-          if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
-          else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
-        } catch (err) {
-          fail(err);
-        }
+        const stop =
+          name === "suspend" ? (await import("../lib/agents/suspend-agent.ts")).suspendAgent : (await import("../lib/agents/retire-agent.ts")).retireAgent;
+        const r = await withDatabase(() => stop({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
+        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
+        else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
       });
   }
   agents
@@ -131,12 +113,9 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption("--name <name>")
     .option("--reason <text>")
     .action(async (o: { name: string; reason?: string }) => {
-      try {
-        const r = await withDatabase(() => resumeAgent({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
-        console.log(`resumed ${r.name} (${r.agentId})`);
-      } catch (err) {
-        fail(err);
-      }
+      const { resumeAgent } = await import("../lib/agents/resume-agent.ts");
+      const r = await withDatabase(() => resumeAgent({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
+      console.log(`resumed ${r.name} (${r.agentId})`);
     });
 
   registerAuditCommands(program);

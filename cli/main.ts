@@ -1,8 +1,10 @@
 import { Command, Option } from "commander";
-import { runStart } from "./start.ts";
 import { registerAdminCommands } from "./admin.ts";
 import { registerPolicyCommands } from "./policies.ts";
+import { fail } from "./support.ts";
 
+// Commands import what they use when they run, so each loads only its own
+// part of the app (`--help` and option errors load none of it).
 const program = new Command()
   .name("countersign")
   .description("Human approval gateway for AI agents")
@@ -12,7 +14,7 @@ program
   .command("start")
   .description("migrate, then serve (embedded PostgreSQL when DATABASE_URL is not set)")
   .addOption(new Option("--dev", "run Next.js in development mode"))
-  .action((opts: { dev?: boolean }) => runStart(opts));
+  .action(async (opts: { dev?: boolean }) => (await import("./start.ts")).runStart(opts));
 
 registerAdminCommands(program);
 registerPolicyCommands(program);
@@ -23,10 +25,7 @@ program
   .option("--url <url>", "the gateway's URL (overrides COUNTERSIGN_URL)")
   .option("--agent-key <key>", "the agent's key (overrides COUNTERSIGN_AGENT_KEY)")
   .option("--max-wait <seconds>", "the longest one tool call waits for a decision (default 45)")
-  // Imported on use: only this command loads the MCP SDK. It is an HTTP client of a gateway and needs no database.
+  // An HTTP client of a gateway: it needs no database.
   .action(async (opts: { url?: string; agentKey?: string; maxWait?: string }) => (await import("./mcp.ts")).runMcp(opts));
 
-program.parseAsync().catch((err: Error) => {
-  console.error(`error: ${err.message}`);
-  process.exit(1);
-});
+program.parseAsync().catch(fail);

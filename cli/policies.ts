@@ -1,9 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { createAdminToken } from "../lib/admin-tokens/admin-tokens.ts";
-import { addGroupMember } from "../lib/users/groups.ts";
-import { fail, withDatabase } from "./support.ts";
-import { exportPolicyDocument, importPolicyDocument, serializePolicyDocument } from "../lib/policy/policy-as-code.ts";
+import { withDatabase } from "./support.ts";
 
 export function registerPolicyCommands(program: Command): void {
   program
@@ -15,13 +12,10 @@ export function registerPolicyCommands(program: Command): void {
     .requiredOption("--email <email>")
     .option("--json", "print JSON")
     .action(async (o: { group: string; email: string; json?: boolean }) => {
-      try {
-        const r = await withDatabase(() => addGroupMember({ group: o.group, email: o.email, actor: "cli", createGroup: true }));
-        if (o.json) console.log(JSON.stringify({ group_id: r.groupId, added: r.changed }));
-        else console.log(r.changed ? `added ${o.email.toLowerCase()} to ${o.group}` : `${o.email.toLowerCase()} is already in ${o.group}`);
-      } catch (err) {
-        fail(err);
-      }
+      const { addGroupMember } = await import("../lib/users/groups.ts");
+      const r = await withDatabase(() => addGroupMember({ group: o.group, email: o.email, actor: "cli", createGroup: true }));
+      if (o.json) console.log(JSON.stringify({ group_id: r.groupId, added: r.changed }));
+      else console.log(r.changed ? `added ${o.email.toLowerCase()} to ${o.group}` : `${o.email.toLowerCase()} is already in ${o.group}`);
     });
 
   const policies = program.command("policies").description("policy as code");
@@ -30,16 +24,13 @@ export function registerPolicyCommands(program: Command): void {
     .description("write the policy document as YAML (to FILE, or standard output)")
     .option("--json", "write JSON instead of YAML")
     .action(async (file: string | undefined, o: { json?: boolean }) => {
-      try {
-        const document = await withDatabase(() => exportPolicyDocument());
-        const text = serializePolicyDocument(document, o.json ? "json" : "yaml");
-        if (file) {
-          await writeFile(file, text);
-          console.error(`wrote ${document.rules.length} rules to ${file}`);
-        } else process.stdout.write(text);
-      } catch (err) {
-        fail(err);
-      }
+      const { exportPolicyDocument, serializePolicyDocument } = await import("../lib/policy/policy-as-code.ts");
+      const document = await withDatabase(() => exportPolicyDocument());
+      const text = serializePolicyDocument(document, o.json ? "json" : "yaml");
+      if (file) {
+        await writeFile(file, text);
+        console.error(`wrote ${document.rules.length} rules to ${file}`);
+      } else process.stdout.write(text);
     });
   policies
     .command("import <file>")
@@ -47,22 +38,19 @@ export function registerPolicyCommands(program: Command): void {
     .option("--dry-run", "report what would change, change nothing")
     .option("--json", "print JSON")
     .action(async (file: string, o: { dryRun?: boolean; json?: boolean }) => {
-      try {
-        const text = await readFile(file, "utf8");
-        const r = await withDatabase(() => importPolicyDocument({ text, dryRun: o.dryRun, actor: "cli" }));
-        if (o.json) {
-          console.log(JSON.stringify({ dry_run: r.dryRun, added: r.added, changed: r.changed, removed: r.removed, unchanged: r.unchanged, default_changed: r.defaultChanged }));
-          return;
-        }
-        const list = (names: string[]) => (names.length ? names.join(", ") : "none");
-        console.log(`${r.dryRun ? "dry run: would change" : "applied"}:`);
-        console.log(`  added:   ${list(r.added)}`);
-        console.log(`  changed: ${list(r.changed)}`);
-        console.log(`  removed: ${list(r.removed)}`);
-        console.log(`  unchanged: ${r.unchanged.length} rule(s)${r.defaultChanged ? "; default changed" : ""}`);
-      } catch (err) {
-        fail(err);
+      const text = await readFile(file, "utf8");
+      const { importPolicyDocument } = await import("../lib/policy/policy-as-code.ts");
+      const r = await withDatabase(() => importPolicyDocument({ text, dryRun: o.dryRun, actor: "cli" }));
+      if (o.json) {
+        console.log(JSON.stringify({ dry_run: r.dryRun, added: r.added, changed: r.changed, removed: r.removed, unchanged: r.unchanged, default_changed: r.defaultChanged }));
+        return;
       }
+      const list = (names: string[]) => (names.length ? names.join(", ") : "none");
+      console.log(`${r.dryRun ? "dry run: would change" : "applied"}:`);
+      console.log(`  added:   ${list(r.added)}`);
+      console.log(`  changed: ${list(r.changed)}`);
+      console.log(`  removed: ${list(r.removed)}`);
+      console.log(`  unchanged: ${r.unchanged.length} rule(s)${r.defaultChanged ? "; default changed" : ""}`);
     });
 
   program
@@ -73,12 +61,9 @@ export function registerPolicyCommands(program: Command): void {
     .requiredOption("--name <name>")
     .option("--json", 'print {"token"}')
     .action(async (o: { name: string; json?: boolean }) => {
-      try {
-        const r = await withDatabase(() => createAdminToken({ name: o.name, actor: "cli" }));
-        if (o.json) console.log(JSON.stringify({ token: r.token, token_id: r.tokenId }));
-        else console.log(`created admin token ${o.name} (${r.tokenId})\ntoken: ${r.token}\nThe token is shown once; store it now.`);
-      } catch (err) {
-        fail(err);
-      }
+      const { createAdminToken } = await import("../lib/admin-tokens/admin-tokens.ts");
+      const r = await withDatabase(() => createAdminToken({ name: o.name, actor: "cli" }));
+      if (o.json) console.log(JSON.stringify({ token: r.token, token_id: r.tokenId }));
+      else console.log(`created admin token ${o.name} (${r.tokenId})\ntoken: ${r.token}\nThe token is shown once; store it now.`);
     });
 }

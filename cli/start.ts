@@ -33,7 +33,7 @@ function printWelcome(c: FirstStartCredentials, url: string): void {
 }
 
 export async function runStart(opts: { dev?: boolean }): Promise<void> {
-  const runtime = await prepareRuntime();
+  const runtime = await prepareRuntime({ create: true });
   await migrate(runtime.databaseUrl);
   const firstStart = runtime.embedded ? await bootstrapFirstStart() : null;
   if (!opts.dev) ensureBuilt();

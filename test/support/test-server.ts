@@ -27,7 +27,7 @@ export interface TestDatabase {
 /** A fresh embedded PostgreSQL in a temporary folder, migrated. */
 export async function startTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "countersign-test-"));
-  const db = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const db = await startEmbeddedPostgres({ dataDir, port: await freePort(), create: true });
   await migrate(db.url);
   return {
     url: db.url,
