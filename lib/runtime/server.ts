@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
+import { flushRefusals } from "../audit/aggregate-refusals.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
@@ -65,6 +66,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
     sweepReminders().catch((err: Error) => logger.warn({ err: err.message }, "reminder sweep failed"));
+    flushRefusals().catch((err: Error) => logger.warn({ err: err.message }, "refusal summary flush failed"));
   }, e.COUNTERSIGN_SWEEP_INTERVAL_SECONDS * 1000);
   sweeper.unref();
   // Webhooks, agent callbacks and SIEM streaming, from the audit log (lib/delivery).
