@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,9 +11,9 @@ import { sqlChainSource, verifyChain, withExtraCheckpoints, type ChainSource } f
 import { pool } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { activeSigningKey } from "../../lib/grants/signing-keys.ts";
-import { PROJECT_ROOT } from "../../lib/runtime/migrate.ts";
 import { appendBulk, scratchDatabase } from "../support/audit-chain.ts";
 import { baseUrl, concurrently, expectProblem, newUser, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
+import { runCli } from "../support/run-cli.ts";
 
 /*
  * The audit log as evidence. Tampering (edits, deletions, a cut tail with the
@@ -177,22 +176,8 @@ describe("chain verification and checkpoints (scratch database)", () => {
   });
 });
 
-/** Runs the CLI against the test database; answers its exit code and stdout/stderr. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "countersign.mjs"), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI against the test database. */
+const cli = (args: string[]) => runCli(args, { ...process.env, LOG_LEVEL: "warn" });
 
 describe("export, the API and the CLI (the app's database)", () => {
   // Events far in the past, one second apart, appended properly to the shared chain.

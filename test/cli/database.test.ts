@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -7,9 +6,9 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEmbeddedPostgres } from "../../lib/runtime/embedded-postgres.ts";
-import { PROJECT_ROOT } from "../../lib/runtime/migrate.ts";
 import { scratchDatabase } from "../support/audit-chain.ts";
 import { freePort } from "../support/test-server.ts";
+import { runCli, type CliResult } from "../support/run-cli.ts";
 
 /*
  * The CLI tells the truth about where it is pointed: commands other than
@@ -17,28 +16,10 @@ import { freePort } from "../support/test-server.ts";
  * line on stderr and a non-zero exit, never a stack trace.
  */
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI as a child process with exactly this configuration (none of the test process's database settings). */
+/** Runs the real CLI with exactly this configuration (none of the test process's database settings). */
 function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const { DATABASE_URL: _url, AUTH_SECRET: _secret, COUNTERSIGN_DATA_DIR: _dir, COUNTERSIGN_EMBEDDED_PG_PORT: _port, ...inherited } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "countersign.mjs"), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...inherited, LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { ...inherited, LOG_LEVEL: "warn", ...env });
 }
 
 /** One line on stderr, starting with `error:`, and nothing that looks like a stack trace. */
