@@ -24,7 +24,7 @@ import { machineInfo } from "./report.ts";
 import { median, round } from "./stats.ts";
 import { envInt } from "./harness.ts";
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 const MiB = (bytes: number) => round(bytes / 2 ** 20, 1);
 
 /** Samples RSS and heap every `ms` until stopped; answers the peaks. */
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     );
     const file = path.join(PROJECT_ROOT, "bench", "results", "audit.json");
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported }, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported }, null, 2)}\n`);
     log(`written to ${path.relative(PROJECT_ROOT, file)}`);
   } finally {
     await db?.end().catch(() => {});

@@ -26,7 +26,7 @@ import { envInt } from "./harness.ts";
 import { machineInfo } from "./report.ts";
 import { median, round } from "./stats.ts";
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Run {
   seconds: number;
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 
     mkdirSync(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
     const file = path.join(PROJECT_ROOT, "bench", "results", "cli.json");
-    writeFileSync(file, JSON.stringify({ machine, root, runs, migrateFreshSeconds: round(created.seconds, 2), running, stopped }, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify({ machine, root, runs, migrateFreshSeconds: round(created.seconds, 2), running, stopped }, null, 2)}\n`);
     log(`  wrote ${path.relative(PROJECT_ROOT, file)}`);
   } finally {
     await held?.stop();

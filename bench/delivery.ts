@@ -31,9 +31,9 @@ import { requestBody, seed } from "./setup.ts";
 import { median, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
-import { envInt, roundOptions, runBenchmark } from "./harness.ts";
+import { roundOptions, runBenchmark } from "./harness.ts";
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Events not yet dispatched plus deliveries not yet sent. */
 async function backlog(): Promise<number> {

@@ -24,9 +24,9 @@ import { requestBody, seed } from "./setup.ts";
 import { median, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
-import { envInt, roundOptions, runBenchmark } from "./harness.ts";
+import { roundOptions, runBenchmark } from "./harness.ts";
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** 200 rules none of which matches the benchmark's request (payments.refund by bench-agent-NN). */
 export function benchRules(count = 200): PolicyRuleDefinition[] {

@@ -21,7 +21,7 @@ import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 import { runBenchmark } from "./harness.ts";
 
-const log = (l: string) => process.stdout.write(l + "\n");
+const log = (l: string) => process.stdout.write(`${l}\n`);
 const seconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
@@ -51,7 +51,7 @@ function summarizeProfile(file: string, fromEndS: number, toEndS: number): void 
   for (const [id, us] of self) {
     const n = byId.get(id)!;
     const url = n.callFrame.url;
-    const where = url.replace(/^file:\/\//, "").replace(PROJECT_ROOT + "/", "");
+    const where = url.replace(/^file:\/\//, "").replace(`${PROJECT_ROOT}/`, "");
     const name = `${n.callFrame.functionName || "(anonymous)"}  ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ""}`;
     fn.set(name, (fn.get(name) ?? 0) + us);
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);

@@ -106,6 +106,6 @@ export function writeJson(r: BenchResults, projectRoot: string): string {
   const dir = path.join(projectRoot, "bench", "results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "latest.json");
-  writeFileSync(file, JSON.stringify({ ...r, markdown: markdown(r) }, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify({ ...r, markdown: markdown(r) }, null, 2)}\n`);
   return file;
 }

@@ -39,7 +39,7 @@ import { envInt, runBenchmark } from "./harness.ts";
 /** Decisions made (and waiters woken) before the latency samples start counting. */
 const LATENCY_WARMUP = 20;
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Soft and hard open-file limits, as the shell reports them. */
 function fdLimits(): { soft: number; hard: number } {

@@ -33,7 +33,7 @@ import { median, percentile, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
 import { envInt, runBenchmark } from "./harness.ts";
 
-const log = (line: string) => process.stdout.write(line + "\n");
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const ACTION = "bench.sdk_allowed";
 
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const dir = path.join(PROJECT_ROOT, "bench", "results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "sdk.json");
-    writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     log(`JSON: ${path.relative(PROJECT_ROOT, file)}`);
   } finally {
     await closeHub().catch(() => {});

@@ -1,4 +1,4 @@
-import http from "node:http";
+import type http from "node:http";
 import pg from "pg";
 import { createAgent } from "../lib/agents/create-agent.ts";
 import { createUser } from "../lib/users/create-user.ts";

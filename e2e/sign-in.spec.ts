@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, signInWithForm, test } from "./support/fixtures.ts";
+import { expect, test } from "./support/fixtures.ts";
 
 test("signed-out visitors are sent to sign in, and come back where they were going", async ({ page, app }) => {
   await page.goto("/history");

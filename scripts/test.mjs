@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// The one test command (`npm test`): builds the app, then runs unit tests,
-// integration tests against real PostgreSQL and the real app over HTTP, and
-// Playwright end-to-end tests in Chromium. Stops at the first failing stage.
+// The one test command (`npm test`), fastest feedback first: lint (Biome) and
+// type-check, unit tests, then the production build, integration tests against
+// real PostgreSQL and the real app over HTTP, and Playwright end-to-end tests
+// in Chromium. Stops at the first failing stage.
 import { spawnSync } from "node:child_process";
 
 const stages = [
-  ["build", "npx", ["next", "build"]],
+  ["lint", "npx", ["biome", "lint", "--diagnostic-level=error", "."]],
+  ["typecheck", "npx", ["tsc", "--noEmit"]],
   ["unit", "npx", ["vitest", "run", "--project", "unit"]],
+  ["build", "npx", ["next", "build"]],
   ["integration", "npx", ["vitest", "run", "--project", "integration"]],
   ["e2e", "npx", ["playwright", "test"]],
 ];

@@ -102,7 +102,7 @@ describe("the first request id of a window", () => {
     expect(later >= bound).toBe(true);
     expect(bound).toMatch(/^req_[0-9a-z]{10}$/);
     // An id from one millisecond earlier has a smaller time prefix.
-    const earlier = firstRequestIdAt(new Date(at.getTime() - 1)) + "zzzzzzzzzzzzzzzz";
+    const earlier = `${firstRequestIdAt(new Date(at.getTime() - 1))}zzzzzzzzzzzzzzzz`;
     expect(earlier < bound).toBe(true);
     expect(later.slice(0, 14) >= bound).toBe(true);
   });

@@ -27,7 +27,7 @@ export function emailsFor(e: AuditEventRow, ctx: { candidates: Candidate[]; requ
   const spec = REQUEST_EMAILS[e.type];
   if (spec && e.request_id) {
     const r = ctx.requests.get(e.request_id);
-    if (!r || r.status !== "pending" || r.expiresAt <= ctx.now) return [];
+    if (r?.status !== "pending" || r.expiresAt <= ctx.now) return [];
     if (e.type === "request.created" && statusAfter(e) !== "pending") return [];
     // Time left as the sweep saw it (the clock that decided to remind), not as the dispatcher sees it.
     const left = e.data.remaining_seconds;

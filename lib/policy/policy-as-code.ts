@@ -4,7 +4,7 @@ import { canonicalJson } from "../crypto.ts";
 import type { Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseStrictJson } from "../http/strict-json.ts";
-import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "./policy-document.ts";
+import { PolicyDefaults, type PolicyDocument, PolicyRuleDefinition } from "./policy-document.ts";
 import { getPolicyDefaults, insertRule, listRules, policyTransaction, removeRule, reviseRule, sameDefinition, writeDefaults, writeOrder, type RuleView } from "./rules.ts";
 import { parsePolicyDocument } from "./validate-policy.ts";
 
@@ -38,7 +38,7 @@ export async function exportPolicyDocument(): Promise<PolicyDocument> {
 }
 
 export function serializePolicyDocument(document: PolicyDocument, format: "yaml" | "json"): string {
-  if (format === "json") return JSON.stringify(document, null, 2) + "\n";
+  if (format === "json") return `${JSON.stringify(document, null, 2)}\n`;
   return YAML.stringify(document, { lineWidth: 0 });
 }
 

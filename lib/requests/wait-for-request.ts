@@ -21,7 +21,7 @@ export interface WaitOptions {
  * Only a wait that would hold takes a slot; over the cap it is a 429.
  */
 export async function waitForRequest({ requestId, agentId, read, waitSeconds, signal }: WaitOptions): Promise<StoredRequest> {
-  let current = await read();
+  const current = await read();
   if (waitSeconds <= 0 || effectiveStatus(current) !== "pending") return current;
 
   const release = holdWaitSlot(agentId, requestId);

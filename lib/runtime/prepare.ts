@@ -35,7 +35,7 @@ export async function prepareRuntime(options: { create: boolean; log?: (line: st
       const file = path.join(dir, "auth-secret");
       if (!existsSync(file)) {
         if (!options.create) throw new Error(`${file} is missing and AUTH_SECRET is not set: set AUTH_SECRET to the app's value`);
-        writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+        writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
       }
       process.env.AUTH_SECRET = readFileSync(file, "utf8").trim();
     }

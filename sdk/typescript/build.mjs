@@ -24,7 +24,7 @@ await Promise.all([run("tsconfig.esm.json"), run("tsconfig.cjs.json")]);
 const cjs = path.join(here, "dist", "cjs");
 mkdirSync(cjs, { recursive: true });
 // The package is "type": "module"; this marks dist/cjs as CommonJS for Node and for TypeScript.
-writeFileSync(path.join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+writeFileSync(path.join(cjs, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
 // jose is ESM-only: CommonJS must load it with a real import(), which tsc
 // rewrites to require() for module CommonJS. This file replaces the compiled
 // src/load-jose.ts (same export, same behaviour; its source map no longer applies).

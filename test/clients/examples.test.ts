@@ -122,7 +122,7 @@ describe.each(examples)("the $name refund agent", (example) => {
   });
 
   it("exits 1 with the gateway's reason when the key is refused", async () => {
-    const { code, output } = await start(example, { agentId: "agt_none", name: "none", key: "csk_nosuchkey_" + "x".repeat(43) }).done;
+    const { code, output } = await start(example, { agentId: "agt_none", name: "none", key: `csk_nosuchkey_${"x".repeat(43)}` }).done;
     expect(code, output).toBe(1);
     expect(output).toMatch(/unauthenticated/);
     expect(output).not.toMatch(/Refunded/);

@@ -76,7 +76,7 @@ function stringLiteral(s: string, rand: () => number): string {
     else if (ch === "/" && r < 0.6) out += "\\/";
     else out += ch;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 const WHITESPACE = ["", "", "", " ", "\n", "\t", "\r\n  ", "  "];

@@ -92,5 +92,5 @@ function describeError(error: unknown): string {
   let cut = MAX_DETAIL - 1;
   // Never split a surrogate pair.
   if (/[\uD800-\uDBFF]/.test(text[cut - 1])) cut--;
-  return text.slice(0, cut) + "…";
+  return `${text.slice(0, cut)}…`;
 }
