@@ -1,14 +1,10 @@
 import { NextRequest } from "next/server";
 import { readText } from "../http/body.ts";
-import { safeCallbackPath } from "../http/safe-redirect.ts";
+import { sameOriginPath } from "../http/safe-redirect.ts";
 
-const CALLBACK_COOKIES = ["authjs.callback-url", "__Secure-authjs.callback-url"];
+const CALLBACK_COOKIES = new Set(["authjs.callback-url", "__Secure-authjs.callback-url"]);
 
-/** True when `value` is a same-origin return path, relative or absolute on `origin`. */
-function isSafe(value: string, origin: string): boolean {
-  const relative = value === origin ? "/" : value.startsWith(`${origin}/`) ? value.slice(origin.length) : value;
-  return safeCallbackPath(relative) !== null;
-}
+const isSafe = (value: string, origin: string) => sameOriginPath(value, origin) !== null;
 
 /**
  * Auth.js refuses a `callbackUrl` it cannot parse (a CR, `javascript:`) by
@@ -21,21 +17,17 @@ export async function withSafeCallbackUrl(req: NextRequest): Promise<NextRequest
   const url = new URL(req.url);
   const origin = url.origin;
   let changed = false;
-  for (const value of url.searchParams.getAll("callbackUrl")) {
-    if (!isSafe(value, origin)) {
-      url.searchParams.delete("callbackUrl");
-      changed = true;
-      break;
-    }
+  if (url.searchParams.getAll("callbackUrl").some((value) => !isSafe(value, origin))) {
+    url.searchParams.delete("callbackUrl");
+    changed = true;
   }
   const headers = new Headers(req.headers);
-  for (const name of CALLBACK_COOKIES) {
-    const value = req.cookies.get(name)?.value;
-    if (value !== undefined && !isSafe(value, origin)) {
-      const rest = req.cookies.getAll().filter((c) => c.name !== name);
-      headers.set("cookie", rest.map((c) => `${c.name}=${encodeURIComponent(c.value)}`).join("; "));
-      changed = true;
-    }
+  const unsafeCookies = new Set(req.cookies.getAll().filter((c) => CALLBACK_COOKIES.has(c.name) && !isSafe(c.value, origin)).map((c) => c.name));
+  if (unsafeCookies.size > 0) {
+    // Drop those pairs from the raw header, leaving every other cookie exactly as the browser sent it.
+    const kept = (req.headers.get("cookie") ?? "").split(";").filter((pair) => !unsafeCookies.has(pair.split("=", 1)[0].trim()));
+    headers.set("cookie", kept.join(";"));
+    changed = true;
   }
   let body: string | undefined;
   if (req.method === "POST" && req.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded")) {

@@ -168,13 +168,7 @@ function shapeProblem(url: URL, policy: OutboundPolicy): string | null {
 
 /** Why `raw` may not receive deliveries, or null when it may (checked when it is saved or a request carrying it is created). */
 export function urlProblem(raw: string, policy: OutboundPolicy): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return "must be an absolute URL";
-  }
-  return shapeProblem(url, policy) ?? hostProblem(url.hostname, policy);
+  return checkUrl(raw, policy, hostProblem);
 }
 
 /**
@@ -182,13 +176,17 @@ export function urlProblem(raw: string, policy: OutboundPolicy): string | null {
  * not look those up), and nothing for names, which `guardedLookup` checks.
  */
 export function connectUrlProblem(raw: string, policy: OutboundPolicy): string | null {
+  return checkUrl(raw, policy, addressProblem);
+}
+
+function checkUrl(raw: string, policy: OutboundPolicy, host: (hostname: string, policy: OutboundPolicy) => string | null): string | null {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return "must be an absolute URL";
   }
-  return shapeProblem(url, policy) ?? addressProblem(url.hostname, policy);
+  return shapeProblem(url, policy) ?? host(url.hostname, policy);
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

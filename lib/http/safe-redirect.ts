@@ -49,9 +49,14 @@ export function safeCallbackPath(raw: unknown): string | null {
   return path.startsWith("//") ? null : path;
 }
 
+/** `safeCallbackPath` for a value that may also be an absolute URL on `baseUrl`. */
+export function sameOriginPath(url: string, baseUrl: string): string | null {
+  const relative = url === baseUrl ? "/" : url.startsWith(`${baseUrl}/`) ? url.slice(baseUrl.length) : url;
+  return safeCallbackPath(relative);
+}
+
 /** Auth.js `redirect` callback: a same-origin URL for `url`, or the base URL. */
 export function safeRedirectUrl({ url, baseUrl }: { url: string; baseUrl: string }): string {
-  const relative = url === baseUrl ? "/" : url.startsWith(`${baseUrl}/`) ? url.slice(baseUrl.length) : url;
-  const path = safeCallbackPath(relative);
+  const path = sameOriginPath(url, baseUrl);
   return path ? `${baseUrl}${path}` : baseUrl;
 }

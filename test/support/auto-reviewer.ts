@@ -8,6 +8,8 @@
  * any language) can steer it: `context.labels.test_decision` is `approve`
  * (the default), `deny`, or `wait` (leave it pending).
  */
+import { serverSentEvents } from "./event-stream.ts";
+
 export interface Decided {
   id: string;
   decision: "approve" | "deny";
@@ -78,26 +80,16 @@ export async function startAutoReviewer(options: { baseUrl: string; cookie: stri
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
   const pump = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event === "ready") {
-            await sweep();
-            ready();
-          } else if (event === "resync") {
-            await sweep();
-          } else if (event === "request" && data) {
-            const { id, status } = JSON.parse(data) as { id: string; status: string };
-            if (status === "pending") await review(id);
-          }
+      for await (const { event, data } of serverSentEvents(stream.body as ReadableStream<Uint8Array>)) {
+        if (event === "ready") {
+          await sweep();
+          ready();
+        } else if (event === "resync") {
+          await sweep();
+        } else if (event === "request" && data) {
+          const { id, status } = JSON.parse(data) as { id: string; status: string };
+          if (status === "pending") await review(id);
         }
       }
     } catch (error) {

@@ -38,18 +38,9 @@ export class EventStreamReader {
   }
 
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          if (event) this.events.push({ event, data: /^data: (.*)$/m.exec(block)?.[1] ?? "" });
-        }
+      for await (const event of serverSentEvents(body)) {
+        this.events.push(event);
         this.wake();
       }
     } catch {
@@ -98,5 +89,20 @@ export class EventStreamReader {
 
   close(): void {
     this.abort.abort();
+  }
+}
+
+/** The named events of a server-sent event stream, in order, as they arrive. */
+export async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      if (event) yield { event, data: /^data: (.*)$/m.exec(block)?.[1] ?? "" };
+    }
   }
 }
