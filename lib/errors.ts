@@ -7,6 +7,7 @@ export type ErrorCode =
   | "unauthenticated"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "payload_too_large"
   | "rate_limited"
@@ -42,6 +43,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
@@ -59,6 +61,7 @@ export const TITLE_BY_CODE: Record<ErrorCode, string> = {
   unauthenticated: "Unauthenticated",
   forbidden: "Forbidden",
   not_found: "Not found",
+  method_not_allowed: "Method not allowed",
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   rate_limited: "Too many requests",

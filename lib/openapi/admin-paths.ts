@@ -34,7 +34,7 @@ import {
 } from "../schemas/admin-objects.ts";
 import { ContainmentSettings } from "../containment/rules.ts";
 import { ContainmentView } from "../containment/view.ts";
-import { ADMIN_AUTH, ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, json, pathParams, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE, roleForbidden } from "./components.ts";
+import { ADMIN_AUTH, ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, jsonContent, pathParams, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE, roleForbidden } from "./components.ts";
 import * as ex from "./examples.ts";
 
 /*
@@ -81,7 +81,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     summary: "List agents",
     description: "Every registered agent with its status, live keys and request counts.",
     tags,
-    responses: { 200: { description: "The agents.", content: json(AgentList, { agents: { value: { data: [ex.AGENT] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: { 200: { description: "The agents.", content: jsonContent(AgentList, { agents: { value: { data: [ex.AGENT] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
   });
   session(r, {
     method: "post",
@@ -97,7 +97,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
       }),
     },
     responses: {
-      201: { description: "Registered; the key is shown once.", content: json(CreatedAgent, { created: { value: { agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } }, key: ex.AGENT_KEY, key_id: ex.IDS.key, callback_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } } }) },
+      201: { description: "Registered; the key is shown once.", content: jsonContent(CreatedAgent, { created: { value: { agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } }, key: ex.AGENT_KEY, key_id: ex.IDS.key, callback_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } } }) },
       ...errors(...WRITE_ERRORS, { code: "conflict", when: "An agent with this name exists.", detail: "an agent named billing-agent already exists" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "name", message: "a-z, 0-9, _ . - (at most 64), starting with a letter or digit" }]), UNAVAILABLE),
     },
   });
@@ -109,7 +109,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     description: "One agent with its keys (ids and dates, never secrets).",
     tags,
     request: { params: pathParams(agentId) },
-    responses: { 200: { description: "The agent.", content: json(AgentDetail, { agent: { value: { ...ex.AGENT, keys: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The agent.", content: jsonContent(AgentDetail, { agent: { value: { ...ex.AGENT, keys: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
   });
   session(r, {
     method: "patch",
@@ -120,7 +120,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(agentId), body: body(UpdateAgentBody, { tags: { value: { tags: ["finance", "refunds"], trust_level: "elevated" } } }) },
     responses: {
-      200: { description: "The agent after the change.", content: json(AgentDetail, { updated: { value: { ...ex.AGENT, tags: ["finance", "refunds"], trust_level: "elevated", keys: [ex.KEY] } } }) },
+      200: { description: "The agent after the change.", content: jsonContent(AgentDetail, { updated: { value: { ...ex.AGENT, tags: ["finance", "refunds"], trust_level: "elevated", keys: [ex.KEY] } } }) },
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, TOO_LARGE, invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change at least one field" }]), UNAVAILABLE),
     },
   });
@@ -134,7 +134,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(agentId), body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Refund loop in production; investigating" } } }) },
     responses: {
-      200: { description: "Suspended; what was cancelled and revoked.", content: json(StoppedAgent, { suspended: stopped }) },
+      200: { description: "Suspended; what was cancelled and revoked.", content: jsonContent(StoppedAgent, { suspended: stopped }) },
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, { code: "conflict", when: "The agent is already suspended, or retired.", detail: "agent billing-agent is already suspended" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
     },
   });
@@ -147,7 +147,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(agentId), body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Fixed in release 2026.11.3" } } }) },
     responses: {
-      200: { description: "Active again.", content: json(ResumedAgent, { resumed: { value: { agent: ex.AGENT } } }) },
+      200: { description: "Active again.", content: jsonContent(ResumedAgent, { resumed: { value: { agent: ex.AGENT } } }) },
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, { code: "conflict", when: "The agent is not suspended.", detail: "agent billing-agent is active, not suspended" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
     },
   });
@@ -160,7 +160,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(agentId), body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Replaced by billing-agent-v2" } } }) },
     responses: {
-      200: { description: "Retired; what was cancelled and revoked.", content: json(StoppedAgent, { retired: { value: { ...stopped.value, agent: { ...stopped.value.agent, status: "retired" as const, live_keys: 0 } } } }) },
+      200: { description: "Retired; what was cancelled and revoked.", content: jsonContent(StoppedAgent, { retired: { value: { ...stopped.value, agent: { ...stopped.value.agent, status: "retired" as const, live_keys: 0 } } } }) },
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, { code: "conflict", when: "The agent is already retired.", detail: "agent billing-agent is retired" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
     },
   });
@@ -172,7 +172,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     description: "Key ids and dates; never secrets.",
     tags,
     request: { params: pathParams(agentId) },
-    responses: { 200: { description: "The keys, live and not.", content: json(KeyList, { keys: { value: { data: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The keys, live and not.", content: jsonContent(KeyList, { keys: { value: { data: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
   });
   session(r, {
     method: "post",
@@ -183,7 +183,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(agentId), body: optionalBody(IssueKeyBody, { expiring: { summary: "Expires in 90 days", value: { expires_in_days: 90 } }, forever: { summary: "Never expires", value: {} } }) },
     responses: {
-      201: { description: "Issued; the key is shown once.", content: json(IssuedKey, { issued: { value: { key_id: ex.IDS.key, key: ex.AGENT_KEY, expires_at: "2027-02-21T04:00:00.000Z" } } }) },
+      201: { description: "Issued; the key is shown once.", content: jsonContent(IssuedKey, { issued: { value: { key_id: ex.IDS.key, key: ex.AGENT_KEY, expires_at: "2027-02-21T04:00:00.000Z" } } }) },
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, { code: "conflict", when: "The agent is retired, or already has the maximum number of live keys.", detail: "agent billing-agent already has 5 live keys; revoke one first" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
     },
   });
@@ -196,7 +196,7 @@ function registerAgentAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams({ ...agentId, keyId: { description: "The key's id (from the key list).", example: ex.IDS.key } }) },
     responses: {
-      200: { description: "The key, now revoked.", content: json(KeyObject, { revoked: { value: { ...ex.KEY, revoked_at: "2026-11-23T05:00:00.000Z", live: false } } }) },
+      200: { description: "The key, now revoked.", content: jsonContent(KeyObject, { revoked: { value: { ...ex.KEY, revoked_at: "2026-11-23T05:00:00.000Z", live: false } } }) },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such agent, or no such key for it.", detail: "no such key for this agent" }, { code: "conflict", when: "The key is already revoked.", detail: "the key is already revoked" }, UNAVAILABLE),
     },
   });
@@ -214,7 +214,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     summary: "List users",
     description: "Every account, by email, with role, status and reviewer groups. Never password hashes.",
     tags,
-    responses: { 200: { description: "The users.", content: json(UserList, { users: { value: { data: [ex.USER] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: { 200: { description: "The users.", content: jsonContent(UserList, { users: { value: { data: [ex.USER] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
   });
   session(r, {
     method: "post",
@@ -225,7 +225,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { body: body(InviteUserBody, { reviewer: { value: { email: "bob@example.com", role: "reviewer", name: "Bob Reviewer" } } }) },
     responses: {
-      201: { description: "Created; the password is shown once.", content: json(InvitedUser, { invited: { value: { user: { ...ex.USER, groups: [], last_sign_in_at: null }, password: ex.ONE_TIME_PASSWORD } } }) },
+      201: { description: "Created; the password is shown once.", content: jsonContent(InvitedUser, { invited: { value: { user: { ...ex.USER, groups: [], last_sign_in_at: null }, password: ex.ONE_TIME_PASSWORD } } }) },
       ...errors(...WRITE_ERRORS, { code: "conflict", when: "A user with this email exists.", detail: "a user with email bob@example.com already exists" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "email", message: "must be an email address" }]), UNAVAILABLE),
     },
   });
@@ -237,7 +237,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     description: "One account with role, status and groups.",
     request: { params: pathParams(userId) },
-    responses: { 200: { description: "The user.", content: json(UserObject, { user: { value: ex.USER } }) }, ...errors(...READ_ERRORS, USER_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The user.", content: jsonContent(UserObject, { user: { value: ex.USER } }) }, ...errors(...READ_ERRORS, USER_NOT_FOUND, UNAVAILABLE) },
   });
   session(r, {
     method: "patch",
@@ -248,7 +248,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(userId), body: body(UpdateUserBody, { promote: { value: { role: "admin" } }, disable: { value: { disabled: true } } }) },
     responses: {
-      200: { description: "The user after the change.", content: json(UserObject, { promoted: { value: { ...ex.USER, role: "admin" as const } } }) },
+      200: { description: "The user after the change.", content: jsonContent(UserObject, { promoted: { value: { ...ex.USER, role: "admin" as const } } }) },
       ...errors(...WRITE_ERRORS, USER_NOT_FOUND, LAST_ADMIN, TOO_LARGE, invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change role or disabled" }]), UNAVAILABLE),
     },
   });
@@ -261,7 +261,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(userId) },
     responses: {
-      200: { description: "The new password, shown once.", content: json(PasswordReset, { reset: { value: { user_id: ex.IDS.user, password: ex.ONE_TIME_PASSWORD } } }) },
+      200: { description: "The new password, shown once.", content: jsonContent(PasswordReset, { reset: { value: { user_id: ex.IDS.user, password: ex.ONE_TIME_PASSWORD } } }) },
       ...errors(...WRITE_ERRORS, USER_NOT_FOUND, UNAVAILABLE),
     },
   });
@@ -272,7 +272,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     summary: "List reviewer groups",
     description: "Reviewer groups with their members. Rules name groups (`reviewers.groups`) to say who may decide.",
     tags,
-    responses: { 200: { description: "The groups.", content: json(GroupList, { groups: { value: { data: [ex.GROUP] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: { 200: { description: "The groups.", content: jsonContent(GroupList, { groups: { value: { data: [ex.GROUP] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
   });
   session(r, {
     method: "post",
@@ -283,7 +283,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { body: body(CreateGroupBody, { finance: { value: { name: "finance" } } }) },
     responses: {
-      201: { description: "Created.", content: json(CreatedGroup, { created: { value: { id: ex.IDS.group, name: "finance", members: [] } } }) },
+      201: { description: "Created.", content: jsonContent(CreatedGroup, { created: { value: { id: ex.IDS.group, name: "finance", members: [] } } }) },
       ...errors(...WRITE_ERRORS, { code: "conflict", when: "A group with this name exists.", detail: "a group named finance already exists" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "name", message: "a-z, 0-9, - and _ (at most 64)" }]), UNAVAILABLE),
     },
   });
@@ -296,7 +296,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams(groupName), body: body(GroupMemberBody, { by_email: { value: { email: "carol@example.com" } }, by_id: { value: { user_id: ex.IDS.secondUser } } }) },
     responses: {
-      200: { description: "The group with its members.", content: json(GroupObject, { group: { value: ex.GROUP } }) },
+      200: { description: "The group with its members.", content: jsonContent(GroupObject, { group: { value: ex.GROUP } }) },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such group or user.", detail: "no group named finance" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
     },
   });
@@ -309,7 +309,7 @@ function registerUserAdminPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams({ ...groupName, userId: { description: "The user's id (`usr_…`).", example: ex.IDS.secondUser } }) },
     responses: {
-      200: { description: "The group with its remaining members.", content: json(GroupObject, { group: { value: { ...ex.GROUP, members: ex.GROUP.members.slice(0, 1) } } }) },
+      200: { description: "The group with its remaining members.", content: jsonContent(GroupObject, { group: { value: { ...ex.GROUP, members: ex.GROUP.members.slice(0, 1) } } }) },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such group or user.", detail: "no group named finance" }, UNAVAILABLE),
     },
   });
@@ -325,7 +325,7 @@ function registerAccessPaths(r: OpenAPIRegistry): void {
     description: "Whether single sign-on is configured and the role it gives new accounts, and every admin API token (never its secret).",
     tags,
     responses: {
-      200: { description: "The settings.", content: json(AccessSettings, { settings: { value: { sso: { enabled: true, default_role: "reviewer" as const }, tokens: [ex.ADMIN_TOKEN_INFO] } } }) },
+      200: { description: "The settings.", content: jsonContent(AccessSettings, { settings: { value: { sso: { enabled: true, default_role: "reviewer" as const }, tokens: [ex.ADMIN_TOKEN_INFO] } } }) },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
   });
@@ -338,7 +338,7 @@ function registerAccessPaths(r: OpenAPIRegistry): void {
     tags,
     request: { body: body(SsoSettingsBody, { auditor: { value: { default_role: "auditor" } } }) },
     responses: {
-      200: { description: "The new setting.", content: json(SsoSettingsResult, { saved: { value: { sso: { enabled: true, default_role: "auditor" as const } } } }) },
+      200: { description: "The new setting.", content: jsonContent(SsoSettingsResult, { saved: { value: { sso: { enabled: true, default_role: "auditor" as const } } } }) },
       ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("The role is not one of admin, reviewer, auditor.", [{ path: "default_role", message: 'Invalid option: expected one of "admin"|"reviewer"|"auditor"' }]), UNAVAILABLE),
     },
   });
@@ -351,7 +351,7 @@ function registerAccessPaths(r: OpenAPIRegistry): void {
     tags,
     request: { body: body(CreateAdminTokenBody, { ci: { value: { name: "policy-ci" } } }) },
     responses: {
-      201: { description: "Created; the token is shown once.", content: json(CreatedAdminToken, { created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN } } }) },
+      201: { description: "Created; the token is shown once.", content: jsonContent(CreatedAdminToken, { created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN } } }) },
       ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("The name is empty or longer than 100 characters.", [{ path: "name", message: "Too small: expected string to have >=1 characters" }]), UNAVAILABLE),
     },
   });
@@ -364,7 +364,7 @@ function registerAccessPaths(r: OpenAPIRegistry): void {
     tags,
     request: { params: pathParams({ id: { description: "The token's id (the part between `csa_` and the secret).", example: ex.IDS.adminToken } }) },
     responses: {
-      200: { description: "Revoked.", content: json(RevokedAdminToken, { revoked: { value: { id: ex.IDS.adminToken, revoked: true as const } } }) },
+      200: { description: "Revoked.", content: jsonContent(RevokedAdminToken, { revoked: { value: { id: ex.IDS.adminToken, revoked: true as const } } }) },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such token.", detail: "no such admin token" }, UNAVAILABLE),
     },
   });
@@ -391,7 +391,7 @@ function registerContainmentPaths(r: OpenAPIRegistry): void {
     responses: {
       200: {
         description: "The rules.",
-        content: json(ContainmentView, {
+        content: jsonContent(ContainmentView, {
           off: { summary: "The default: off", value: { enabled: false, request_rate: null, denial_rate: null, agents: null, updated_at: null } },
           on: { value: saved },
         }),
@@ -415,7 +415,7 @@ function registerContainmentPaths(r: OpenAPIRegistry): void {
       }),
     },
     responses: {
-      200: { description: "The saved rules.", content: json(ContainmentView, { saved: { value: saved } }) },
+      200: { description: "The saved rules.", content: jsonContent(ContainmentView, { saved: { value: saved } }) },
       ...errors(
         ADMIN_UNAUTHENTICATED,
         ADMIN_FORBIDDEN,

@@ -12,7 +12,7 @@ import {
   CreatedCheckpoint,
 } from "../schemas/audit.ts";
 import { z } from "../schemas/zod.ts";
-import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, json, pathParams, TOO_LARGE, UNAVAILABLE } from "./components.ts";
+import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, jsonContent, pathParams, TOO_LARGE, UNAVAILABLE } from "./components.ts";
 import * as ex from "./examples.ts";
 
 /*
@@ -94,7 +94,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { query: AuditEventsQuery },
     responses: {
-      200: { description: "A page of events.", content: json(AuditEventList, { page: { value: { data: [EVENT], next_cursor: "1842" } } }) },
+      200: { description: "A page of events.", content: jsonContent(AuditEventList, { page: { value: { data: [EVENT], next_cursor: "1842" } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
   });
@@ -109,7 +109,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: pathParams({ seq: { description: "The event's position in the chain.", example: "1842" } }) },
     responses: {
-      200: { description: "The event.", content: json(AuditEventObject, { event: { value: EVENT } }) },
+      200: { description: "The event.", content: jsonContent(AuditEventObject, { event: { value: EVENT } }) },
       ...errors(
         ADMIN_UNAUTHENTICATED,
         READ_FORBIDDEN,
@@ -163,7 +163,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
       200: {
         description: "The verification result (a broken chain is still a 200: the verification itself succeeded).",
         content: {
-          ...json(ChainVerificationObject, { intact: { value: INTACT }, edited: { value: BROKEN }, truncated: { value: TRUNCATED } }),
+          ...jsonContent(ChainVerificationObject, { intact: { value: INTACT }, edited: { value: BROKEN }, truncated: { value: TRUNCATED } }),
           "application/x-ndjson": {
             schema: z.string().openapi({ description: "With `Accept: application/x-ndjson`: a `progress` line after each batch, then the `result`." }),
             examples: {
@@ -188,7 +188,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     tags,
     security: ADMIN_AUTH,
     responses: {
-      200: { description: "Checkpoints.", content: json(AuditCheckpointList, { checkpoints: { value: { data: [CHECKPOINT] } } }) },
+      200: { description: "Checkpoints.", content: jsonContent(AuditCheckpointList, { checkpoints: { value: { data: [CHECKPOINT] } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   });
@@ -203,8 +203,8 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     tags,
     security: ADMIN_AUTH,
     responses: {
-      200: { description: "This head was already checkpointed (or the chain is empty).", content: json(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
-      201: { description: "Created.", content: json(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
+      200: { description: "This head was already checkpointed (or the chain is empty).", content: jsonContent(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
+      201: { description: "Created.", content: jsonContent(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   });
@@ -218,7 +218,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     tags,
     security: ADMIN_AUTH,
     responses: {
-      200: { description: "The policy.", content: json(AuditRetentionObject, { forever: { value: { days: null, chain_start_seq: 1 } }, year: { value: { days: 365, chain_start_seq: 48_211 } } }) },
+      200: { description: "The policy.", content: jsonContent(AuditRetentionObject, { forever: { value: { days: null, chain_start_seq: 1 } }, year: { value: { days: 365, chain_start_seq: 48_211 } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   });
@@ -234,7 +234,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { body: body(AuditRetentionBody, { year: { value: { days: 365 } }, off: { value: { days: null } } }) },
     responses: {
-      200: { description: "The policy after the change.", content: json(AuditRetentionObject, { year: { value: { days: 365, chain_start_seq: 1 } } }) },
+      200: { description: "The policy after the change.", content: jsonContent(AuditRetentionObject, { year: { value: { days: 365, chain_start_seq: 1 } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, TOO_LARGE, invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]), UNAVAILABLE),
     },
   });
@@ -248,7 +248,7 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
     tags,
     security: ADMIN_AUTH,
     responses: {
-      200: { description: "What was deleted.", content: json(AuditRetentionApplied, { deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } }, nothing: { value: { deleted: 0, from_seq: null, through_seq: null } } }) },
+      200: { description: "What was deleted.", content: jsonContent(AuditRetentionApplied, { deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } }, nothing: { value: { deleted: 0, from_seq: null, through_seq: null } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   });

@@ -93,13 +93,13 @@ export const TAG_GROUPS = [
 type Examples = Record<string, { summary?: string; description?: string; value: unknown }>;
 
 /** `application/json` content with a schema and named examples. */
-export function json(schema: ZodType, examples?: Examples): Record<string, ZodMediaTypeObject> {
+export function jsonContent(schema: ZodType, examples?: Examples): Record<string, ZodMediaTypeObject> {
   return { "application/json": { schema, ...(examples ? { examples } : {}) } };
 }
 
 /** A request body: JSON, required, with named examples. */
 export function body(schema: ZodType, examples: Examples, description?: string) {
-  return { required: true, ...(description ? { description } : {}), content: json(schema, examples) };
+  return { required: true, ...(description ? { description } : {}), content: jsonContent(schema, examples) };
 }
 
 /** `{ id }` (or another name) as a path parameter. */

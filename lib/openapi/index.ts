@@ -1,13 +1,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { publicUrl } from "../env.ts";
-import { registerAdminPaths } from "./admin-paths.ts";
-import { registerAgentPaths } from "./agent-paths.ts";
-import { registerAuditPaths } from "./audit-paths.ts";
-import { registerSecuritySchemes, TAG_GROUPS, TAGS } from "./components.ts";
-import { registerOperationsPaths } from "./operations-paths.ts";
-import { registerPolicyPaths } from "./policy-paths.ts";
-import { registerReviewPaths } from "./review-paths.ts";
-import { registerWebhookPaths } from "./webhook-paths.ts";
+import type { Access, AnyRoute } from "../http/define-route.ts";
+import { z } from "../schemas/zod.ts";
+import { ADMIN_AUTH, AGENT_AUTH, body, registerSecuritySchemes, SESSION_AUTH, TAG_GROUPS, TAGS } from "./components.ts";
 
 const DESCRIPTION = `Countersign is a human approval gateway for AI agents: an agent asks before it acts, people (or rules) decide, and the action runs only with a signed, single-use grant.
 
@@ -19,23 +14,45 @@ const DESCRIPTION = `Countersign is a human approval gateway for AI agents: an a
 
 **Not described here:** \`/api/auth/*\`, the sign-in endpoints of Auth.js that the dashboard's sign-in page uses (form posts with CSRF tokens and redirects, not an API to call).`;
 
-/** Every operation, registered from the zod schemas the handlers validate with. */
-export function openApiRegistry(): OpenAPIRegistry {
+function securityFor(access: Access) {
+  if (access === "public") return [];
+  if (access === "agent") return AGENT_AUTH;
+  return "session" in access ? SESSION_AUTH : ADMIN_AUTH;
+}
+
+/** `{ id }` as plain strings, for a path template whose docs do not describe its parameters. */
+function plainParams(path: string) {
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+  return names.length ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
+}
+
+/** Every documented route of the table, as OpenAPI operations built from the zod schemas they validate with. */
+export function openApiRegistry(routes: readonly AnyRoute[]): OpenAPIRegistry {
   const r = new OpenAPIRegistry();
   registerSecuritySchemes(r);
-  registerAgentPaths(r);
-  registerReviewPaths(r);
-  registerAdminPaths(r);
-  registerPolicyPaths(r);
-  registerWebhookPaths(r);
-  registerAuditPaths(r);
-  registerOperationsPaths(r);
+  for (const route of routes) {
+    if (!route.docs) continue;
+    const { request = {}, security, ...docs } = route.docs;
+    const { bodyExamples, bodyDescription, ...requestDocs } = request;
+    r.registerPath({
+      ...docs,
+      method: route.method.toLowerCase() as "get",
+      path: route.path,
+      security: security ?? securityFor(route.access),
+      request: {
+        ...requestDocs,
+        params: requestDocs.params ?? plainParams(route.path),
+        ...(route.query ? { query: route.query as z.ZodObject } : {}),
+        ...(route.body ? { body: body(route.body, bodyExamples ?? {}, bodyDescription) } : {}),
+      },
+    });
+  }
   return r;
 }
 
 /** The OpenAPI 3.1 document served at /api/v1/openapi.json and rendered at /docs/api. */
-export function openApiDocument() {
-  return new OpenApiGeneratorV31(openApiRegistry().definitions).generateDocument({
+export function openApiDocument(routes: readonly AnyRoute[]) {
+  return new OpenApiGeneratorV31(openApiRegistry(routes).definitions).generateDocument({
     openapi: "3.1.0",
     info: { title: "Countersign API", version: "1.0.0", description: DESCRIPTION },
     servers: [{ url: publicUrl(), description: "This gateway" }],

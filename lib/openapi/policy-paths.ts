@@ -10,7 +10,7 @@ import {
   type ErrorCase,
   errors,
   invalid,
-  json,
+  jsonContent,
   pathParams,
   roleForbidden,
   SESSION_AUTH,
@@ -85,7 +85,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     responses: {
       200: {
         description: "What changed (or, with `dry_run`, would change), by rule name.",
-        content: json(ImportResult, { applied: { value: { dry_run: false, added: ["never-drop-databases"], changed: ["large-payments"], removed: ["old-refund-limit"], unchanged: ["small-refunds"], default_changed: false } } }),
+        content: jsonContent(ImportResult, { applied: { value: { dry_run: false, added: ["never-drop-databases"], changed: ["large-payments"], removed: ["old-refund-limit"], unchanged: ["small-refunds"], default_changed: false } } }),
       },
       ...errors(
         ...WRITE_ERRORS,
@@ -106,7 +106,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     description: "What applies when no rule matches. Always `require_approval`: the engine fails closed.",
     tags,
     security: SESSION_AUTH,
-    responses: { 200: { description: "The default.", content: json(PolicyDefaults, { default: { value: ex.POLICY_DEFAULTS } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: { 200: { description: "The default.", content: jsonContent(PolicyDefaults, { default: { value: ex.POLICY_DEFAULTS } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
   });
   r.registerPath({
     method: "put",
@@ -118,7 +118,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { body: body(PolicyDefaults, { stricter: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
     responses: {
-      200: { description: "The default now in force.", content: json(PolicyDefaults, { saved: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
+      200: { description: "The default now in force.", content: jsonContent(PolicyDefaults, { saved: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
       ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("A value is out of range.", [{ path: "default.approvals_required", message: "Too big: expected number to be <=10" }]), UNAVAILABLE),
     },
   });
@@ -132,7 +132,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     tags,
     security: SESSION_AUTH,
     responses: {
-      200: { description: "The rules and the default.", content: json(RuleList, { rules: { value: { data: [ex.RULE], default: ex.POLICY_DEFAULTS } } }) },
+      200: { description: "The rules and the default.", content: jsonContent(RuleList, { rules: { value: { data: [ex.RULE], default: ex.POLICY_DEFAULTS } } }) },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
   });
@@ -153,7 +153,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
       }),
     },
     responses: {
-      201: { description: "The new rule.", content: json(RuleObject, { created: { value: ex.RULE } }) },
+      201: { description: "The new rule.", content: jsonContent(RuleObject, { created: { value: ex.RULE } }) },
       ...errors(...WRITE_ERRORS, DUPLICATE_NAME, TOO_LARGE, INVALID_RULE, UNAVAILABLE),
     },
   });
@@ -166,7 +166,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     description: "One rule with its current definition.",
     security: SESSION_AUTH,
     request: { params: ruleId },
-    responses: { 200: { description: "The rule.", content: json(RuleObject, { rule: { value: ex.RULE } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: ex.RULE } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
   });
   r.registerPath({
     method: "put",
@@ -178,7 +178,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: ruleId, body: body(PolicyRuleDefinition, { edit: { value: { ...ex.RULE_DEFINITION, approvals_required: 3 } } }) },
     responses: {
-      200: { description: "The rule after the edit.", content: json(RuleObject, { saved: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, approvals_required: 3 } } } }) },
+      200: { description: "The rule after the edit.", content: jsonContent(RuleObject, { saved: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, approvals_required: 3 } } } }) },
       ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, DUPLICATE_NAME, TOO_LARGE, INVALID_RULE, UNAVAILABLE),
     },
   });
@@ -206,7 +206,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
       security: ADMIN_AUTH,
       request: { params: ruleId },
       responses: {
-        200: { description: "The rule.", content: json(RuleObject, { rule: { value: { ...ex.RULE, enabled, definition: { ...ex.RULE_DEFINITION, enabled } } } }) },
+        200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: { ...ex.RULE, enabled, definition: { ...ex.RULE_DEFINITION, enabled } } } }) },
         ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
       },
     });
@@ -220,7 +220,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     tags,
     security: SESSION_AUTH,
     request: { params: ruleId },
-    responses: { 200: { description: "The versions.", content: json(RuleHistory, { history: { value: { data: [ex.RULE_VERSION] } } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The versions.", content: jsonContent(RuleHistory, { history: { value: { data: [ex.RULE_VERSION] } } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
   });
   r.registerPath({
     method: "post",
@@ -232,7 +232,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: ruleId, body: body(MoveBody, { up: { value: { direction: "up" } }, to_top: { value: { position: 0 } } }) },
     responses: {
-      200: { description: "All rules, in the new order.", content: json(RuleOrder, { order: { value: { data: [{ ...ex.RULE, position: 0 }] } } }) },
+      200: { description: "All rules, in the new order.", content: jsonContent(RuleOrder, { order: { value: { data: [{ ...ex.RULE, position: 0 }] } } }) },
       ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, TOO_LARGE, invalid("The body is neither a direction nor a position."), UNAVAILABLE),
     },
   });
@@ -254,7 +254,7 @@ export function registerPolicyPaths(r: OpenAPIRegistry): void {
       }),
     },
     responses: {
-      200: { description: "One row per request tried.", content: json(SimulationResult, { result: { value: ex.SIMULATION } }) },
+      200: { description: "One row per request tried.", content: jsonContent(SimulationResult, { result: { value: ex.SIMULATION } }) },
       ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("The body breaks the schema, or the draft is not a valid rule (errors under `rule.`).", [{ path: "rule.condition", message: "rule small-refunds: found > but expecting end of input at column 15" }]), UNAVAILABLE),
     },
   });

@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { DecisionBody, RequestObject } from "../schemas/requests.ts";
 import { NotificationPreferences, NotificationPreferencesUpdate, ReviewItem, ReviewList, ReviewListQuery } from "../schemas/review.ts";
 import { z } from "../schemas/zod.ts";
-import { body, errors, invalid, json, pathParams, roleForbidden, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "./components.ts";
+import { body, errors, invalid, jsonContent, pathParams, roleForbidden, SESSION_AUTH, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "./components.ts";
 import * as ex from "./examples.ts";
 
 const requestId = pathParams({ id: { description: "The request's id (`req_…`).", example: ex.IDS.request } });
@@ -28,7 +28,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
       }),
     },
     responses: {
-      200: { description: "The request after this vote.", content: json(RequestObject, { approved: { summary: "The second approval: approved, grant issued", value: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } } } }) },
+      200: { description: "The request after this vote.", content: jsonContent(RequestObject, { approved: { summary: "The second approval: approved, grant issued", value: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } } } }) },
       ...errors(
         SIGNED_OUT,
         {
@@ -56,7 +56,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     security: SESSION_AUTH,
     request: { query: ReviewListQuery },
     responses: {
-      200: { description: "A page of requests; pass `next_cursor` back as `cursor` for the next.", content: json(ReviewList, { queue: { value: { data: [ex.REVIEW_ITEM], next_cursor: null } } }) },
+      200: { description: "A page of requests; pass `next_cursor` back as `cursor` for the next.", content: jsonContent(ReviewList, { queue: { value: { data: [ex.REVIEW_ITEM], next_cursor: null } } }) },
       ...errors(SIGNED_OUT, roleForbidden("reviewers, auditors and admins", false), invalid("A query parameter is out of range.", [{ path: "query.status", message: "Invalid input" }]), UNAVAILABLE),
     },
   });
@@ -71,7 +71,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     security: SESSION_AUTH,
     request: { params: requestId },
     responses: {
-      200: { description: "The request.", content: json(ReviewItem, { pending: { value: ex.REVIEW_ITEM } }) },
+      200: { description: "The request.", content: jsonContent(ReviewItem, { pending: { value: ex.REVIEW_ITEM } }) },
       ...errors(SIGNED_OUT, roleForbidden("reviewers, auditors and admins", false), NOT_FOUND, UNAVAILABLE),
     },
   });
@@ -110,7 +110,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     tags: ["Reviewer"],
     security: SESSION_AUTH,
     responses: {
-      200: { description: "The preferences.", content: json(NotificationPreferences, { defaults: { value: { ...PREFERENCES, email_escalations: true } } }) },
+      200: { description: "The preferences.", content: jsonContent(NotificationPreferences, { defaults: { value: { ...PREFERENCES, email_escalations: true } } }) },
       ...errors(SIGNED_OUT, UNAVAILABLE),
     },
   });
@@ -125,7 +125,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
     security: SESSION_AUTH,
     request: { body: body(NotificationPreferencesUpdate, { quieter: { value: { email_escalations: false } } }) },
     responses: {
-      200: { description: "The preferences after the change.", content: json(NotificationPreferences, { changed: { value: PREFERENCES } }) },
+      200: { description: "The preferences after the change.", content: jsonContent(NotificationPreferences, { changed: { value: PREFERENCES } }) },
       ...errors(SIGNED_OUT, { code: "forbidden", when: "The call came from another origin.", detail: "cross-site requests are not allowed" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "email_reminders", message: "Invalid input: expected boolean, received string" }]), UNAVAILABLE),
     },
   });

@@ -8,7 +8,7 @@ import {
   type ErrorCase,
   errors,
   invalid,
-  json,
+  jsonContent,
   pathParams,
   roleForbidden,
   SESSION_AUTH,
@@ -76,7 +76,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     tags,
     security: SESSION_AUTH,
     responses: {
-      200: { description: "The endpoints.", content: json(WebhookList, { endpoints: { value: { data: [ENDPOINT], event_types: ["request.created", "request.decided", "request.expired"] } } }) },
+      200: { description: "The endpoints.", content: jsonContent(WebhookList, { endpoints: { value: { data: [ENDPOINT], event_types: ["request.created", "request.decided", "request.expired"] } } }) },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
   });
@@ -90,7 +90,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { body: body(CreateWebhookBody, { chat: { value: { url: ENDPOINT.url, description: ENDPOINT.description, event_types: ["request.created", "request.decided"] } } }) },
     responses: {
-      201: { description: "Added; the secret is shown once.", content: json(CreatedWebhook, { created: { value: { endpoint: ENDPOINT, secret: SECRET } } }) },
+      201: { description: "Added; the secret is shown once.", content: jsonContent(CreatedWebhook, { created: { value: { endpoint: ENDPOINT, secret: SECRET } } }) },
       ...errors(...WRITE_ERRORS, TOO_LARGE, BAD_URL, UNAVAILABLE),
     },
   });
@@ -103,7 +103,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     tags,
     security: SESSION_AUTH,
     request: { params: pathParams(endpointId) },
-    responses: { 200: { description: "The endpoint.", content: json(WebhookObject, { endpoint: { value: ENDPOINT } }) }, ...errors(...READ_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The endpoint.", content: jsonContent(WebhookObject, { endpoint: { value: ENDPOINT } }) }, ...errors(...READ_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
   });
   r.registerPath({
     method: "patch",
@@ -115,7 +115,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: pathParams(endpointId), body: body(UpdateWebhookBody, { disable: { value: { enabled: false } } }) },
     responses: {
-      200: { description: "The endpoint after the change.", content: json(WebhookObject, { disabled: { value: { ...ENDPOINT, enabled: false } } }) },
+      200: { description: "The endpoint after the change.", content: jsonContent(WebhookObject, { disabled: { value: { ...ENDPOINT, enabled: false } } }) },
       ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, TOO_LARGE, BAD_URL, UNAVAILABLE),
     },
   });
@@ -139,7 +139,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     tags,
     security: ADMIN_AUTH,
     request: { params: pathParams(endpointId) },
-    responses: { 200: { description: "The new secret, shown once.", content: json(RotatedSecret, { rotated: { value: { secret: SECRET } } }) }, ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+    responses: { 200: { description: "The new secret, shown once.", content: jsonContent(RotatedSecret, { rotated: { value: { secret: SECRET } } }) }, ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
   });
   r.registerPath({
     method: "post",
@@ -151,7 +151,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: pathParams(endpointId) },
     responses: {
-      202: { description: "Queued.", content: json(DeliveryObject, { queued: { value: { ...DELIVERY, event_type: "webhook.test", event_seq: null, request_id: null, status: "pending", attempts: 0, last_error: null, response_status: null } } }) },
+      202: { description: "Queued.", content: jsonContent(DeliveryObject, { queued: { value: { ...DELIVERY, event_type: "webhook.test", event_seq: null, request_id: null, status: "pending", attempts: 0, last_error: null, response_status: null } } }) },
       ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE),
     },
   });
@@ -165,7 +165,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: SESSION_AUTH,
     request: { query: DeliveryQuery },
     responses: {
-      200: { description: "A page of deliveries.", content: json(DeliveryList, { page: { value: { data: [DELIVERY], next_cursor: null } } }) },
+      200: { description: "A page of deliveries.", content: jsonContent(DeliveryList, { page: { value: { data: [DELIVERY], next_cursor: null } } }) },
       ...errors(...READ_ERRORS, invalid("A query parameter is not valid.", [{ path: "query.status", message: 'Invalid option: expected one of "pending"|"failed"|"delivered"|"dead"' }]), UNAVAILABLE),
     },
   });
@@ -179,7 +179,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: ADMIN_AUTH,
     request: { params: pathParams(deliveryId) },
     responses: {
-      202: { description: "Queued.", content: json(DeliveryObject, { queued: { value: { ...DELIVERY, status: "pending" } } }) },
+      202: { description: "Queued.", content: jsonContent(DeliveryObject, { queued: { value: { ...DELIVERY, status: "pending" } } }) },
       ...errors(...WRITE_ERRORS, DELIVERY_NOT_FOUND, { code: "conflict", when: "The delivery is pending or delivered.", detail: "the delivery is delivered; only failed or dead deliveries can be retried" }, UNAVAILABLE),
     },
   });
@@ -194,7 +194,7 @@ export function registerWebhookPaths(r: OpenAPIRegistry): void {
     security: SESSION_AUTH,
     request: { params: pathParams({ id: { description: "The agent's id (`agt_…`).", example: ex.IDS.agent } }) },
     responses: {
-      200: { description: "The new secret, shown once.", content: json(RotatedSecret, { rotated: { value: { secret: SECRET } } }) },
+      200: { description: "The new secret, shown once.", content: jsonContent(RotatedSecret, { rotated: { value: { secret: SECRET } } }) },
       ...errors(SIGNED_OUT, roleForbidden("admins"), { code: "not_found", when: "No such agent.", detail: "no such agent" }, UNAVAILABLE),
     },
   });

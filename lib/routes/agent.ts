@@ -1,40 +1,38 @@
-import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
-import {
-  CreateRequestBody,
-  IdempotencyKey,
-  ListRequestsQuery,
-  OutcomeBody,
-  RedeemBody,
-  RedeemResult,
-  RequestList,
-  RequestObject,
-  WaitQuery,
-} from "../schemas/requests.ts";
+import { activeSigningKey, publicJwks } from "../grants/signing-keys.ts";
+import { redeemGrant } from "../grants/redeem-grant.ts";
+import { publicUrl } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { json } from "../http/body.ts";
+import { clientAddress } from "../http/client-address.ts";
+import { defineRoute } from "../http/define-route.ts";
+import { AGENT_SUSPENDED, AGENT_UNAUTHENTICATED, errors, invalid, jsonContent, pathParams, REQUEST_NOT_FOUND, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import * as ex from "../openapi/examples.ts";
+import { cancelRequest } from "../requests/cancel-request.ts";
+import { createRequest } from "../requests/create-request.ts";
+import { getAgentRequest } from "../requests/get-request.ts";
+import { listRequests } from "../requests/list-requests.ts";
+import { reportOutcome } from "../requests/report-outcome.ts";
+import { toRequestObject } from "../requests/serialize-request.ts";
+import { waitForRequest } from "../requests/wait-for-request.ts";
+import { CreateRequestBody, IdempotencyKey, ListRequestsQuery, OutcomeBody, RedeemBody, RedeemResult, RequestList, RequestObject, WaitQuery } from "../schemas/requests.ts";
 import { Jwks } from "../schemas/service.ts";
 import { z } from "../schemas/zod.ts";
-import {
-  AGENT_AUTH,
-  AGENT_SUSPENDED,
-  AGENT_UNAUTHENTICATED,
-  body,
-  errors,
-  invalid,
-  json,
-  pathParams,
-  REQUEST_NOT_FOUND,
-  TOO_LARGE,
-  UNAVAILABLE,
-} from "./components.ts";
-import * as ex from "./examples.ts";
+
+/*
+ * The machine-facing API: agents (with their key) ask, wait, cancel and
+ * report; executors (with nothing but the grant) redeem and fetch the keys
+ * that verify grants.
+ */
 
 const requestId = pathParams({ id: { description: "The request's id (`req_…`), as answered when it was created.", example: ex.IDS.request } });
 const AGENT_ERRORS = [AGENT_UNAUTHENTICATED, AGENT_SUSPENDED];
 
-/** The machine-facing API: agents (with their key) and executors (with a grant). */
-export function registerAgentPaths(r: OpenAPIRegistry): void {
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/requests",
+const createRequestRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/requests",
+  access: "agent",
+  body: CreateRequestBody,
+  docs: {
     operationId: "createRequest",
     summary: "Ask for approval",
     description: `Describe the action you want to take and wait for a decision. The gateway evaluates its rules at once:
@@ -47,19 +45,18 @@ Retrying is safe with an idempotency key (the \`Idempotency-Key\` header or the 
 
 \`params\` are what the executor will do; reviewers see them, and the grant binds their SHA-256 (RFC 8785 canonical JSON), so the executor can prove it runs exactly what was approved. \`context\` is shown to reviewers and usable in rule conditions.`,
     tags: ["Agent"],
-    security: AGENT_AUTH,
     request: {
       headers: z.object({ "Idempotency-Key": IdempotencyKey.optional().openapi({ description: "1 to 255 characters; the same as the `idempotency_key` field.", example: "ticket-4521-refund-1" }) }),
-      body: body(CreateRequestBody, {
+      bodyExamples: {
         refund: { summary: "A refund with full context", value: ex.CREATE_REQUEST },
         minimal: { summary: "Only what is required (plus a resource)", value: ex.CREATE_REQUEST_MINIMAL },
-      }),
+      },
     },
     responses: {
       201: {
         description: "Created. `status` is `pending`, or already `approved` / `denied` when a rule decided. `Location` is the request's URL.",
         headers: z.object({ Location: z.string().openapi({ example: `https://countersign.example.com/api/v1/requests/${ex.IDS.request}` }) }),
-        content: json(RequestObject, {
+        content: jsonContent(RequestObject, {
           pending: { summary: "Waiting for reviewers", value: ex.REQUEST_PENDING },
           allowed: { summary: "Allowed by a rule: the grant is already here", value: ex.REQUEST_ALLOWED_BY_POLICY },
           denied: { summary: "Denied by a rule", value: ex.REQUEST_DENIED_BY_POLICY },
@@ -67,7 +64,7 @@ Retrying is safe with an idempotency key (the \`Idempotency-Key\` header or the 
       },
       200: {
         description: "An idempotent retry: the original request, as it is now.",
-        content: json(RequestObject, { replay: { summary: "The same key and body again", value: ex.REQUEST_PENDING } }),
+        content: jsonContent(RequestObject, { replay: { summary: "The same key and body again", value: ex.REQUEST_PENDING } }),
       },
       ...errors(
         AGENT_UNAUTHENTICATED,
@@ -83,38 +80,62 @@ Retrying is safe with an idempotency key (the \`Idempotency-Key\` header or the 
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ req, agent, body }) {
+    const header = req.headers.get("idempotency-key") ?? undefined;
+    if (header !== undefined && !IdempotencyKey.safeParse(header).success) {
+      throw new AppError("validation_failed", "Idempotency-Key must be 1 to 255 characters", { errors: [{ path: "Idempotency-Key", message: "invalid" }] });
+    }
+    if (header && body.idempotency_key && header !== body.idempotency_key) {
+      throw new AppError("validation_failed", "the Idempotency-Key header and idempotency_key field differ", {
+        errors: [{ path: "idempotency_key", message: "differs from the Idempotency-Key header" }],
+      });
+    }
+    const { request, replayed } = await createRequest({ agent, body, idempotencyKey: header });
+    const location = `${publicUrl()}/api/v1/requests/${request.id}`;
+    return json(await toRequestObject(request, { forAgentId: agent.id }), { status: replayed ? 200 : 201, headers: { location } });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/requests",
+const listRequestsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/requests",
+  access: "agent",
+  query: ListRequestsQuery,
+  docs: {
     operationId: "listRequests",
     summary: "List your requests",
     description: "The calling agent's own requests, newest first, a page at a time. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.",
     tags: ["Agent"],
-    security: AGENT_AUTH,
-    request: { query: ListRequestsQuery },
-    responses: {
-      200: { description: "A page of requests.", content: json(RequestList, { page: { value: { data: [ex.REQUEST_PENDING], next_cursor: null } } }) },
+        responses: {
+      200: { description: "A page of requests.", content: jsonContent(RequestList, { page: { value: { data: [ex.REQUEST_PENDING], next_cursor: null } } }) },
       ...errors(...AGENT_ERRORS, invalid("A query parameter is out of range.", [{ path: "query.limit", message: "Too big: expected number to be <=100" }]), UNAVAILABLE),
     },
-  });
+  },
+  async handler({ agent, query }) {
+    const { data, nextCursor } = await listRequests({ agentId: agent.id, status: query.status, limit: query.limit, cursor: query.cursor });
+    const now = new Date();
+    return json({ data: await Promise.all(data.map((r) => toRequestObject(r, { forAgentId: agent.id, now }))), next_cursor: nextCursor });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/requests/{id}",
+const getRequestRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/requests/{id}",
+  access: "agent",
+  query: WaitQuery,
+  docs: {
     operationId: "getRequest",
     summary: "Get a request (and wait)",
     description: `The request as it is now. With \`?wait=N\` (up to 60 seconds) a pending request holds the connection until it is decided, cancelled or expires, or N seconds pass, then answers; a decided one answers at once. The decision wakes the wait directly (no polling), whichever instance it was made on. Loop on \`wait=60\` until \`status\` is not \`pending\`.
 
 Once approved, \`grant.token\` is present (to this agent only, while the grant is unredeemed and unexpired): hand it to the executor.`,
     tags: ["Agent"],
-    security: AGENT_AUTH,
-    request: { params: requestId, query: WaitQuery },
+    request: { params: requestId },
     responses: {
       200: {
         description: "The request.",
-        content: json(RequestObject, {
+        content: jsonContent(RequestObject, {
           pending: { summary: "Still pending after the wait", value: ex.REQUEST_PENDING },
           approved: { summary: "Approved by two reviewers: the grant is ready", value: ex.REQUEST_APPROVED },
         }),
@@ -131,19 +152,31 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ req, agent, params, query }) {
+    const request = await waitForRequest({
+      requestId: params.id,
+      agentId: agent.id,
+      read: () => getAgentRequest(agent.id, params.id),
+      waitSeconds: query.wait,
+      signal: req.signal,
+    });
+    return json(await toRequestObject(request, { forAgentId: agent.id }));
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/requests/{id}/cancel",
+const cancelRequestRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/requests/{id}/cancel",
+  access: "agent",
+  docs: {
     operationId: "cancelRequest",
     summary: "Cancel a request",
     description: "Withdraws a pending request (the task no longer needs it). Reviewers see it as cancelled; it can no longer be approved.",
     tags: ["Agent"],
-    security: AGENT_AUTH,
     request: { params: requestId },
     responses: {
-      200: { description: "Cancelled.", content: json(RequestObject, { cancelled: { value: ex.REQUEST_CANCELLED } }) },
+      200: { description: "Cancelled.", content: jsonContent(RequestObject, { cancelled: { value: ex.REQUEST_CANCELLED } }) },
       ...errors(
         ...AGENT_ERRORS,
         REQUEST_NOT_FOUND,
@@ -151,25 +184,32 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ agent, params }) {
+    const request = await cancelRequest(agent.id, params.id);
+    return json(await toRequestObject(request, { forAgentId: agent.id }));
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/requests/{id}/outcome",
+const reportOutcomeRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/requests/{id}/outcome",
+  access: "agent",
+  body: OutcomeBody,
+  docs: {
     operationId: "reportOutcome",
     summary: "Report the outcome",
     description: "After the grant was redeemed and the action ran, say whether it worked. Reviewers see it on the request; it completes the audit trail. Once per request.",
     tags: ["Agent"],
-    security: AGENT_AUTH,
     request: {
       params: requestId,
-      body: body(OutcomeBody, {
+      bodyExamples: {
         succeeded: { value: { status: "succeeded", detail: "Refund re_3Qx8 created" } },
         failed: { value: { status: "failed", detail: "The payment provider answered 502; nothing was refunded" } },
-      }),
+      },
     },
     responses: {
-      200: { description: "Recorded.", content: json(RequestObject, { recorded: { value: ex.REQUEST_WITH_OUTCOME } }) },
+      200: { description: "Recorded.", content: jsonContent(RequestObject, { recorded: { value: ex.REQUEST_WITH_OUTCOME } }) },
       ...errors(
         ...AGENT_ERRORS,
         REQUEST_NOT_FOUND,
@@ -179,11 +219,19 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ agent, params, body }) {
+    const request = await reportOutcome({ agentId: agent.id, requestId: params.id, status: body.status, detail: body.detail });
+    return json(await toRequestObject(request, { forAgentId: agent.id }));
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/grants/redeem",
+const redeemGrantRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/grants/redeem",
+  access: "public",
+  body: RedeemBody,
+  docs: {
     operationId: "redeemGrant",
     summary: "Redeem a grant",
     description: `For the executor, just before it performs the action. Exactly one redemption of a grant ever succeeds, however many run at once; every later one gets \`409\`. The answer carries the approved action and parameters: execute those.
@@ -192,10 +240,9 @@ Repeated refusals are limited per source address and per grant (429), and record
 
 Send \`action\` and \`params\` too (recommended): the gateway then checks they are what was approved (\`422 grant_mismatch\` otherwise). No agent key is needed: the grant is the capability. To check a grant offline instead, verify its signature with the keys from \`/.well-known/jwks.json\`.`,
     tags: ["Executor"],
-    security: [],
-    request: { body: body(RedeemBody, { checked: { summary: "With the action and parameters to check", value: ex.REDEEM }, token_only: { summary: "The token alone", value: { token: ex.GRANT_TOKEN } } }) },
+    request: { bodyExamples: { checked: { summary: "With the action and parameters to check", value: ex.REDEEM }, token_only: { summary: "The token alone", value: { token: ex.GRANT_TOKEN } } } },
     responses: {
-      200: { description: "Redeemed, the first time: execute the approved action with these parameters.", content: json(RedeemResult, { redeemed: { value: ex.REDEEMED } }) },
+      200: { description: "Redeemed, the first time: execute the approved action with these parameters.", content: jsonContent(RedeemResult, { redeemed: { value: ex.REDEEMED } }) },
       ...errors(
         { code: "grant_invalid", when: "The token is malformed, not signed by this gateway, or unknown.", detail: "the grant token is not valid" },
         { code: "grant_already_redeemed", when: "The grant was redeemed before (every attempt after the first).", detail: "the grant was already redeemed" },
@@ -212,20 +259,42 @@ Send \`action\` and \`params\` too (recommended): the gateway then checks they a
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ req, body }) {
+    const g = await redeemGrant({ token: body.token, action: body.action, params: body.params, source: clientAddress(req.headers) });
+    return json({
+      grant_id: g.grantId,
+      request_id: g.requestId,
+      agent_id: g.agentId,
+      action: g.action,
+      resource: g.resource,
+      params: g.params,
+      redeemed_at: g.redeemedAt.toISOString(),
+    });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/.well-known/jwks.json",
+const getJwksRoute = defineRoute({
+  method: "GET",
+  path: "/.well-known/jwks.json",
+  access: "public",
+  docs: {
     operationId: "getJwks",
     summary: "Grant signing keys (JWKS)",
     description:
       "The Ed25519 public keys that verify grant signatures, by `kid`, including retired keys until every grant they signed has expired. Cache for a few minutes (`Cache-Control: max-age=300`). Grant claims: `iss` (the gateway's URL), `sub` (agent id), `aud` (`countersign` unless the rule sets one), `jti` (grant id), `iat`, `nbf`, `exp`, `request_id`, `action`, `resource`, `params_sha256`, `approved_by`.",
     tags: ["Executor"],
-    security: [],
     responses: {
-      200: { description: "The key set.", content: json(Jwks, { keys: { value: ex.JWKS } }) },
+      200: { description: "The key set.", content: jsonContent(Jwks, { keys: { value: ex.JWKS } }) },
       ...errors(UNAVAILABLE),
     },
-  });
-}
+  },
+  async handler() {
+    await activeSigningKey();
+    const res = json(await publicJwks());
+    res.headers.set("cache-control", "public, max-age=300");
+    return res;
+  },
+});
+
+export const agentRoutes = [createRequestRoute, listRequestsRoute, getRequestRoute, cancelRequestRoute, reportOutcomeRoute, redeemGrantRoute, getJwksRoute];

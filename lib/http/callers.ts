@@ -1,0 +1,61 @@
+import { authenticateAdminToken } from "../admin-tokens/admin-tokens.ts";
+import { authenticateAgent } from "../agents/authenticate-agent.ts";
+import { currentSession } from "../auth/current-session.ts";
+import { publicUrl } from "../env.ts";
+import { AppError } from "../errors.ts";
+import type { Reviewer } from "../requests/decide-request.ts";
+import type { Access } from "./define-route.ts";
+
+export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | { kind: "token"; tokenId: string; name: string; actor: string };
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cross-site requests must not act with a reviewer's cookies. State-changing
+ * calls need an `Origin` of this app (browsers always send it on POST); a
+ * missing one is refused too, since cookie-bearing scripts could omit it.
+ */
+export function assertSameOrigin(req: Request): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.get("origin");
+  const own = new Set([new URL(req.url).origin, new URL(publicUrl()).origin]);
+  const host = req.headers.get("host");
+  if (host) own.add(`${new URL(req.url).protocol}//${host}`);
+  if (!origin || !own.has(origin)) throw new AppError("forbidden", "cross-site requests are not allowed");
+}
+
+const plural = (roles: readonly string[]) => roles.map((r) => `${r}s`).join(" and ");
+
+async function sessionCaller(req: Request, roles: readonly Reviewer["role"][], unauthenticated: string) {
+  assertSameOrigin(req);
+  const current = await currentSession(req.headers);
+  if (!current) throw new AppError("unauthenticated", unauthenticated);
+  if (!roles.includes(current.user.role)) throw new AppError("forbidden", "your role does not allow this");
+  const { id, email, role } = current.user;
+  return { user: { id, email, role }, sessionId: current.sessionId };
+}
+
+async function adminCaller(req: Request, roles: readonly Reviewer["role"][]): Promise<AdminPrincipal> {
+  const authorization = req.headers.get("authorization");
+  if (authorization !== null) {
+    // No cookies are involved, so no cross-site check: a page cannot make a browser send this header.
+    // A bearer credential that is not an admin token (an agent key, say) is refused, never a fall back to cookies.
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const token = await authenticateAdminToken(m?.[1] ?? "");
+    return { kind: "token", tokenId: token.id, name: token.name, actor: `admin_token:${token.id}` };
+  }
+  assertSameOrigin(req);
+  const current = await currentSession(req.headers);
+  if (!current) throw new AppError("unauthenticated", "sign in as an admin, or send an admin token");
+  if (!roles.includes(current.user.role)) throw new AppError("forbidden", `only ${plural(roles)} may do this`);
+  const { id, email, role } = current.user;
+  return { kind: "user", user: { id, email, role }, actor: `user:${id}` };
+}
+
+/** Who is calling, as the route's `access` requires; throws a coded error (401, 403) otherwise. Decided on every call. */
+export async function authenticateCaller(access: Access, req: Request): Promise<Record<string, unknown>> {
+  if (access === "public") return {};
+  if (access === "agent") return { agent: await authenticateAgent(req.headers.get("authorization")) };
+  if ("session" in access) return sessionCaller(req, access.session, "sign in first");
+  return { admin: await adminCaller(req, access.admin) };
+}

@@ -1,0 +1,108 @@
+import { readJson, parseWith, readQuery } from "./body.ts";
+import { authenticateCaller } from "./callers.ts";
+import type { AnyRoute } from "./define-route.ts";
+import { problem, toProblem } from "./problem.ts";
+
+type Segment = { literal: string } | { param: string };
+
+interface Compiled {
+  route: AnyRoute;
+  segments: Segment[];
+}
+
+export interface Match {
+  route: AnyRoute;
+  params: Record<string, string>;
+}
+
+function compile(route: AnyRoute): Compiled {
+  const segments = route.path
+    .split("/")
+    .slice(1)
+    .map((s): Segment => (s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : { literal: s }));
+  return { route, segments };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // lib/http/request-target.ts refuses undecodable paths before routing; this is only a guard
+  }
+}
+
+/**
+ * Dispatches Web requests to the route table. Paths without parameters are
+ * one map lookup; the rest are compared segment by segment (a few dozen
+ * routes). A known path with another method is 405 with `Allow`.
+ */
+export class Router {
+  private readonly exact = new Map<string, Map<string, AnyRoute>>();
+  private readonly templated: Compiled[] = [];
+
+  constructor(routes: readonly AnyRoute[]) {
+    const seen = new Set<string>();
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      if (seen.has(key)) throw new Error(`route defined twice: ${key}`);
+      seen.add(key);
+      if (route.path.includes("{")) this.templated.push(compile(route));
+      else {
+        const byMethod = this.exact.get(route.path) ?? new Map<string, AnyRoute>();
+        byMethod.set(route.method, route);
+        this.exact.set(route.path, byMethod);
+      }
+    }
+  }
+
+  /** The route for a method and path, its decoded parameters, or the methods the path allows (empty: no such path). */
+  match(method: string, pathname: string): Match | { allow: string[] } {
+    const byMethod = this.exact.get(pathname);
+    if (byMethod) {
+      const route = byMethod.get(method === "HEAD" ? "GET" : method);
+      return route ? { route, params: {} } : { allow: [...byMethod.keys()] };
+    }
+    const parts = pathname.split("/").slice(1);
+    const allow: string[] = [];
+    for (const c of this.templated) {
+      if (c.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < parts.length && ok; i++) {
+        const s = c.segments[i];
+        if ("literal" in s) ok = s.literal === parts[i];
+        else if (parts[i] === "") ok = false;
+        else params[s.param] = decodeSegment(parts[i]);
+      }
+      if (!ok) continue;
+      if (c.route.method === method || (method === "HEAD" && c.route.method === "GET")) return { route: c.route, params };
+      allow.push(c.route.method);
+    }
+    return { allow };
+  }
+
+  /** Whether any route answers this path (with any method). */
+  has(pathname: string): boolean {
+    const m = this.match("GET", pathname);
+    return "route" in m || m.allow.length > 0;
+  }
+}
+
+/** Runs one route: the caller is authenticated, then the query and body are parsed, then the handler; every failure is a problem response. */
+export async function runRoute(route: AnyRoute, req: Request, params: Record<string, string>): Promise<Response> {
+  try {
+    const caller = await authenticateCaller(route.access, req);
+    const query = route.query ? readQuery(req, route.query) : undefined;
+    const body = route.body ? parseWith(route.body, await readJson(req, route.bodyLimit)) : undefined;
+    return await route.handler({ req, params, query, body, ...caller });
+  } catch (err) {
+    return toProblem(err);
+  }
+}
+
+export function methodNotAllowed(allow: string[]): Response {
+  const response = problem("method_not_allowed", `this resource answers ${allow.join(", ")}`);
+  response.headers.set("allow", allow.join(", "));
+  return response;
+}
+
