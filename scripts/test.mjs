@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 
 const stages = [
   ["lint", "npx", ["biome", "lint", "--diagnostic-level=error", "."]],
-  ["typecheck", "npx", ["tsc", "--noEmit"]],
+  ["typecheck", "npm", ["run", "--silent", "typecheck"]],
   ["unit", "npx", ["vitest", "run", "--project", "unit"]],
   ["build", "npx", ["next", "build"]],
   ["integration", "npx", ["vitest", "run", "--project", "integration"]],
