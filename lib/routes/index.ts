@@ -4,7 +4,9 @@ import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
+import { auditRoutes } from "./audit.ts";
 import { serviceRoutes } from "./service.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 /*
  * The route table: every HTTP endpoint Countersign answers (besides pages and
@@ -37,4 +39,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, ...webhookRoutes, ...auditRoutes, getOpenApiDocument];

@@ -1,8 +1,18 @@
-import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { checkpointObject, createCheckpoint, listCheckpoints } from "../audit/checkpoints.ts";
+import { type EventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
+import { applyRetention, getChainStart, getRetention, setRetention } from "../audit/retention.ts";
+import { verificationObject, verifyChain } from "../audit/verify-chain.ts";
+import { AppError } from "../errors.ts";
+import { json, parseWith } from "../http/body.ts";
+import type { AdminPrincipal } from "../http/callers.ts";
+import { defineRoute } from "../http/define-route.ts";
+import { ADMIN_UNAUTHENTICATED, type ErrorCase, errors, invalid, jsonContent, pathParams, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import * as ex from "../openapi/examples.ts";
 import {
   AuditCheckpointList,
   AuditEventList,
   AuditEventObject,
+  AuditEventSeqParam,
   AuditEventsQuery,
   AuditExportQuery,
   AuditRetentionApplied,
@@ -12,17 +22,17 @@ import {
   CreatedCheckpoint,
 } from "../schemas/audit.ts";
 import { z } from "../schemas/zod.ts";
-import { ADMIN_AUTH, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, jsonContent, pathParams, TOO_LARGE, UNAVAILABLE } from "./components.ts";
-import * as ex from "./examples.ts";
 
 /*
  * The audit log as evidence: events with their place in the hash chain,
- * verification, signed checkpoints and streamed export. An admin's or
- * auditor's session, or an admin API token; creating a checkpoint is for
- * admins (and tokens).
+ * verification, signed checkpoints, streamed export and retention. An
+ * admin's or auditor's session, or an admin API token; changes (a
+ * checkpoint now, the retention policy) are for admins (and tokens).
  */
 
 const tags = ["Audit"];
+const READERS = { admin: ["admin", "auditor"] } as const;
+const ADMINS = { admin: ["admin"] } as const;
 const READ_FORBIDDEN: ErrorCase = {
   code: "forbidden",
   when: "Signed in, but neither an admin nor an auditor; or the browser marked the call cross-site (`Sec-Fetch-Site: cross-site`, or a foreign `Origin` on POST).",
@@ -82,31 +92,67 @@ const TRUNCATED = {
   reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
 };
 
-export function registerAuditPaths(r: OpenAPIRegistry): void {
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/admin/audit/events",
+/**
+ * Every audit call with a session is refused when the browser says it is
+ * cross-site (`Sec-Fetch-Site`), so another site cannot start an export or a
+ * verification with an auditor's cookies; writes also need our `Origin`
+ * (checked before the handler runs).
+ */
+function refuseCrossSite(req: Request, admin: AdminPrincipal): void {
+  if (admin.kind === "user" && req.headers.get("sec-fetch-site") === "cross-site") {
+    throw new AppError("forbidden", "cross-site requests are not allowed");
+  }
+}
+
+/** The API's filter query (already validated) as the domain's filter. */
+function toFilter(q: { since?: string; until?: string; actor?: string; type?: string; request?: string; agent?: string }): EventFilter {
+  return {
+    since: q.since ? new Date(q.since) : undefined,
+    until: q.until ? new Date(q.until) : undefined,
+    actor: q.actor,
+    type: q.type,
+    requestId: q.request,
+    agentId: q.agent,
+  };
+}
+
+async function retentionObject() {
+  const [policy, start] = await Promise.all([getRetention(), getChainStart()]);
+  return { days: policy?.days ?? null, chain_start_seq: Number(start.seq) };
+}
+
+const listAuditEventsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/audit/events",
+  access: READERS,
+  query: AuditEventsQuery,
+  docs: {
     operationId: "listAuditEvents",
     summary: "List audit events",
     description:
       "Events matching the filters, newest first, `limit` per page; pass `next_cursor` as `cursor` for the next page. Time bounds are half-open: `since` inclusive, `until` exclusive.",
     tags,
-    security: ADMIN_AUTH,
-    request: { query: AuditEventsQuery },
     responses: {
       200: { description: "A page of events.", content: jsonContent(AuditEventList, { page: { value: { data: [EVENT], next_cursor: "1842" } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin, query }) {
+    refuseCrossSite(req, admin);
+    const page = await listEvents(toFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
+    return json({ data: page.events.map(eventObject), next_cursor: page.nextCursor?.toString() ?? null });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/admin/audit/events/{seq}",
+const getAuditEventRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/audit/events/{seq}",
+  access: READERS,
+  docs: {
     operationId: "getAuditEvent",
     summary: "Get an audit event",
     description: "One event with its full data and its place in the chain (`seq`, `prev_hash`, `hash`).",
     tags,
-    security: ADMIN_AUTH,
     request: { params: pathParams({ seq: { description: "The event's position in the chain.", example: "1842" } }) },
     responses: {
       200: { description: "The event.", content: jsonContent(AuditEventObject, { event: { value: EVENT } }) },
@@ -118,18 +164,29 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
         UNAVAILABLE,
       ),
     },
-  });
+  },
+  async handler({ req, admin, params }) {
+    refuseCrossSite(req, admin);
+    const { seq } = parseWith(AuditEventSeqParam, params, "path");
+    const event = await getEvent(BigInt(seq));
+    if (!event) throw new AppError("not_found", "no such event");
+    return json(eventObject(event));
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/admin/audit/export",
+/** Pages are read from the database as the client consumes the body, never the whole range at once. */
+const exportAuditEventsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/audit/export",
+  access: READERS,
+  query: AuditExportQuery,
+  streams: true,
+  docs: {
     operationId: "exportAuditEvents",
     summary: "Export audit events",
     description:
       "Every event matching the filters, in chain order, as JSON lines (one event object a line, like `GET /api/v1/admin/audit/events/{seq}`) or CSV (RFC 4180 with a header row; `data` as JSON text; values a spreadsheet would run as formulas are prefixed with `'`). The body is streamed as it is read from the database, so any range can be exported; `Content-Disposition` names the file. `since` is inclusive and `until` exclusive: consecutive ranges export each event once. The same as `countersign audit export`.",
     tags,
-    security: ADMIN_AUTH,
-    request: { query: AuditExportQuery },
     responses: {
       200: {
         description: "The events, streamed.",
@@ -148,17 +205,48 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
       },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin, query }) {
+    refuseCrossSite(req, admin);
+    const lines = exportLines(toFilter(query), query.format);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await lines.next();
+          if (done) controller.close();
+          else controller.enqueue(encoder.encode(value));
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await lines.return(undefined);
+      },
+    });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    return new Response(body, {
+      headers: {
+        "content-type": query.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "content-disposition": `attachment; filename="countersign-audit-${stamp}.${query.format}"`,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/admin/audit/verify",
+const verifyAuditChainRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/audit/verify",
+  access: READERS,
+  streams: true,
+  docs: {
     operationId: "verifyAuditChain",
     summary: "Verify the audit chain",
     description:
       "Recomputes every event's hash from the first event to the current head, reading in batches so memory stays flat, and checks the chain against every signed checkpoint. Answers `ok: true` and the head (\"intact up to event N\"), or the first broken link: `edited` (content or link does not match its hash, or a checkpoint's hash), `missing` (a deleted event), `out_of_order`, or `truncated` (events cut from the end, found through a checkpoint that signed a longer chain). The same as `countersign audit verify`. Takes no body. Send `Accept: application/x-ndjson` to follow its progress: the answer is then streamed as JSON lines, one `progress` line per batch of 5,000 events and the `result` last.",
     tags,
-    security: ADMIN_AUTH,
     responses: {
       200: {
         description: "The verification result (a broken chain is still a 200: the verification itself succeeded).",
@@ -176,80 +264,144 @@ export function registerAuditPaths(r: OpenAPIRegistry): void {
       },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin }) {
+    refuseCrossSite(req, admin);
+    if (!/\bapplication\/x-ndjson\b/.test(req.headers.get("accept") ?? "")) return json(verificationObject(await verifyChain()));
+    const encoder = new TextEncoder();
+    const line = (o: unknown) => encoder.encode(`${JSON.stringify(o)}\n`);
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        try {
+          const result = await verifyChain({ onProgress: (verified, headSeq) => controller.enqueue(line({ progress: { verified, head_seq: Number(headSeq) } })) });
+          controller.enqueue(line({ result: verificationObject(result) }));
+          controller.close();
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" } });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/admin/audit/checkpoints",
+const listAuditCheckpointsRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/audit/checkpoints",
+  access: READERS,
+  docs: {
     operationId: "listAuditCheckpoints",
     summary: "List signed checkpoints",
     description:
       "The latest 500 checkpoints, newest first. Each `token` is a compact JWT (`typ` `countersign-checkpoint+jwt`, EdDSA) signed with the grant signing key named by `kid`: verify it against `/.well-known/jwks.json`. Keep copies elsewhere: a chain that ends before a checkpoint, or reaches it with another hash, was rewritten. `countersign audit checkpoints` exports them all.",
     tags,
-    security: ADMIN_AUTH,
     responses: {
       200: { description: "Checkpoints.", content: jsonContent(AuditCheckpointList, { checkpoints: { value: { data: [CHECKPOINT] } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin }) {
+    refuseCrossSite(req, admin);
+    return json({ data: (await listCheckpoints({ limit: 500 })).map(checkpointObject) });
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/admin/audit/checkpoints",
+const createAuditCheckpointRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/audit/checkpoints",
+  access: ADMINS,
+  docs: {
     operationId: "createAuditCheckpoint",
     summary: "Create a checkpoint now",
     description:
       "Signs the current chain head and records it (the app also does this every `COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS`). 201 when created; 200 with `created: false` when this head is already checkpointed, so calling it twice, or from several instances, records one checkpoint per head. A checkpoint is not itself an audit event: it would move the head it signs. Takes no body.",
     tags,
-    security: ADMIN_AUTH,
     responses: {
       200: { description: "This head was already checkpointed (or the chain is empty).", content: jsonContent(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
       201: { description: "Created.", content: jsonContent(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin }) {
+    refuseCrossSite(req, admin);
+    const r = await createCheckpoint();
+    return json({ checkpoint: r.checkpoint && checkpointObject(r.checkpoint), created: r.created }, { status: r.created ? 201 : 200 });
+  },
+});
 
-  r.registerPath({
-    method: "get",
-    path: "/api/v1/admin/audit/retention",
+const getAuditRetentionRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/audit/retention",
+  access: READERS,
+  docs: {
     operationId: "getAuditRetention",
     summary: "The retention policy",
     description: "How long audit events are kept. Without a policy (`days: null`, the default) nothing is ever deleted.",
     tags,
-    security: ADMIN_AUTH,
     responses: {
       200: { description: "The policy.", content: jsonContent(AuditRetentionObject, { forever: { value: { days: null, chain_start_seq: 1 } }, year: { value: { days: 365, chain_start_seq: 48_211 } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin }) {
+    refuseCrossSite(req, admin);
+    return json(await retentionObject());
+  },
+});
 
-  r.registerPath({
-    method: "put",
-    path: "/api/v1/admin/audit/retention",
+const setAuditRetentionRoute = defineRoute({
+  method: "PUT",
+  path: "/api/v1/admin/audit/retention",
+  access: ADMINS,
+  body: AuditRetentionBody,
+  docs: {
     operationId: "setAuditRetention",
     summary: "Set the retention policy",
     description:
       "Keep events `days` days, or `null` to keep everything. Recorded as a chained `audit.retention_set` event. The app applies the policy with each checkpoint: events older than the policy are deleted from the start of the chain (never from the middle), and the deletion is itself a chained `audit.events_deleted` event recording the range and the hash at the cut, so verification accepts exactly that cut and still detects any other deletion.",
     tags,
-    security: ADMIN_AUTH,
-    request: { body: body(AuditRetentionBody, { year: { value: { days: 365 } }, off: { value: { days: null } } }) },
+    request: { bodyExamples: { year: { value: { days: 365 } }, off: { value: { days: null } } } },
     responses: {
       200: { description: "The policy after the change.", content: jsonContent(AuditRetentionObject, { year: { value: { days: 365, chain_start_seq: 1 } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, TOO_LARGE, invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]), UNAVAILABLE),
     },
-  });
+  },
+  async handler({ req, admin, body }) {
+    refuseCrossSite(req, admin);
+    await setRetention(body.days, admin.actor);
+    return json(await retentionObject());
+  },
+});
 
-  r.registerPath({
-    method: "post",
-    path: "/api/v1/admin/audit/retention/apply",
+const applyAuditRetentionRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/audit/retention/apply",
+  access: ADMINS,
+  docs: {
     operationId: "applyAuditRetention",
     summary: "Apply the retention policy now",
     description: "Deletes the events older than the policy now instead of at the next checkpoint. Does nothing without a policy. Takes no body.",
     tags,
-    security: ADMIN_AUTH,
     responses: {
       200: { description: "What was deleted.", content: jsonContent(AuditRetentionApplied, { deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } }, nothing: { value: { deleted: 0, from_seq: null, through_seq: null } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
-  });
-}
+  },
+  async handler({ req, admin }) {
+    refuseCrossSite(req, admin);
+    const r = await applyRetention(admin.actor);
+    return json({ deleted: r.deleted, from_seq: r.fromSeq === null ? null : Number(r.fromSeq), through_seq: r.throughSeq === null ? null : Number(r.throughSeq) });
+  },
+});
+
+export const auditRoutes = [
+  listAuditEventsRoute,
+  getAuditEventRoute,
+  exportAuditEventsRoute,
+  verifyAuditChainRoute,
+  listAuditCheckpointsRoute,
+  createAuditCheckpointRoute,
+  getAuditRetentionRoute,
+  setAuditRetentionRoute,
+  applyAuditRetentionRoute,
+];
