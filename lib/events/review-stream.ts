@@ -123,13 +123,11 @@ class ReviewStreams {
   }
 }
 
-const key = Symbol.for("countersign.reviewStreams");
-type Holder = { [key]?: ReviewStreams };
+let streams: ReviewStreams | undefined;
 
 function reviewStreams(): ReviewStreams {
-  const holder = globalThis as Holder;
-  holder[key] ??= new ReviewStreams();
-  return holder[key];
+  streams ??= new ReviewStreams();
+  return streams;
 }
 
 /**
