@@ -7,8 +7,6 @@ import type { ReviewItem } from "../schemas/review.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
 
-export type { ReviewItem };
-
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {
   const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
