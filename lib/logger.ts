@@ -1,3 +1,4 @@
+import "server-only";
 import pino from "pino";
 
 /** Structured JSON logs on stdout. Never log secrets or agent-supplied payloads. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 function create() {

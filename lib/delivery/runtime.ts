@@ -1,3 +1,4 @@
+import "server-only";
 import { hub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { deliveryConfig } from "./config.ts";

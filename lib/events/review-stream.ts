@@ -1,3 +1,4 @@
+import "server-only";
 import { findLiveSession } from "../auth/sessions.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";

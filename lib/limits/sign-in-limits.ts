@@ -1,3 +1,4 @@
+import "server-only";
 import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { env } from "../env.ts";
 import { addressBucket } from "../http/client-address.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { pool } from "../db.ts";
 import { hub, type NotificationHub } from "../events/hub.ts";
