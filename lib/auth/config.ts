@@ -1,3 +1,4 @@
+import "server-only";
 import { Auth, type AuthConfig } from "@auth/core";
 import { CredentialsSignin } from "@auth/core/errors";
 import Credentials from "@auth/core/providers/credentials";

@@ -1,3 +1,4 @@
+import "server-only";
 import { authenticateAdminToken } from "../admin-tokens/admin-tokens.ts";
 import { authenticateAgent } from "../agents/authenticate-agent.ts";
 import { currentSession } from "../auth/current-session.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
 import { ImportResult, MoveBody, PositionQuery, RuleHistory, RuleList, RuleObject, RuleOrder, SimulateBody, SimulationResult } from "../schemas/policy.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { DecisionBody, RequestObject } from "../schemas/requests.ts";
 import { NotificationPreferences, NotificationPreferencesUpdate, ReviewItem, ReviewList, ReviewListQuery } from "../schemas/review.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { json } from "../http/body.ts";
 import { type AnyRoute, defineRoute } from "../http/define-route.ts";
 import { openApiDocument } from "../openapi/index.ts";
