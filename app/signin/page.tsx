@@ -4,7 +4,7 @@ import { SignInForm, SsoButton } from "@/components/signin/sign-in-form";
 import { LogoMark } from "@/components/ui/icons";
 import { env } from "@/lib/env";
 import { signedInUser } from "../_review/require-reviewer";
-import { safeReturnPath, signInErrorMessage } from "./messages";
+import { safeReturnPath, signInErrorMessage } from "@/components/signin/messages";
 
 export const metadata: Metadata = { title: "Sign in" };
 
