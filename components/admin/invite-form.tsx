@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Notice } from "../ui/notice";
+import { RoleOptions } from "./role-options";
 import type { Role } from "./types";
 import { Button, FormField, inputClass } from "./ui";
 
@@ -27,9 +28,7 @@ export function InviteForm({ busy, error, onSubmit, onCancel }: { busy: boolean;
         </FormField>
         <FormField label="Role" htmlFor="invite-role">
           <select id="invite-role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={inputClass}>
-            <option value="reviewer">Reviewer</option>
-            <option value="auditor">Auditor</option>
-            <option value="admin">Admin</option>
+            <RoleOptions />
           </select>
         </FormField>
       </div>

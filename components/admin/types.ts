@@ -1,3 +1,5 @@
+import type { Role } from "@/lib/users/roles";
+
 /** The admin API's shapes, as the console's components receive them. */
 export type AgentStatus = "active" | "suspended" | "retired";
 
@@ -26,7 +28,7 @@ export interface KeyRow {
 
 export type AgentDetail = AgentRow & { keys: KeyRow[] };
 
-export type Role = "admin" | "reviewer" | "auditor";
+export type { Role };
 
 export interface UserRow {
   id: string;

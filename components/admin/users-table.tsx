@@ -1,5 +1,6 @@
 import { formatShortDateTime } from "../format";
 import type { Role, UserRow } from "./types";
+import { RoleOptions } from "./role-options";
 import { Button, selectClass } from "./ui";
 
 interface UsersTableProps {
@@ -44,9 +45,7 @@ export function UsersTable({ users, selfId, canEdit, busyUserId, onRole, onDisab
               onChange={(e) => onRole(u, e.target.value as Role)}
               className={selectClass}
             >
-              <option value="admin">Admin</option>
-              <option value="reviewer">Reviewer</option>
-              <option value="auditor">Auditor</option>
+              <RoleOptions />
             </select>
             {canEdit ? (
               <>

@@ -1,5 +1,5 @@
 import { db } from "../db.ts";
-import type { Role } from "./create-user.ts";
+import type { Role } from "./roles.ts";
 
 export interface UserSummary {
   id: string;
