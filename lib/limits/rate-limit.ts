@@ -9,8 +9,10 @@ type Holder = { [key]?: Map<string, Limiter> };
 /**
  * A named fixed-window limiter, kept in this process's memory. It lives on
  * globalThis so every Next bundle (route handlers, server actions) counts
- * against the same window. With several app instances each enforces its own
- * share; the pending-request cap (in the database) is the hard per-agent bound.
+ * against the same window. With several app instances each counts on its
+ * own, so a caller spread across them gets the limit from each; the
+ * pending-request cap (lib/requests/pending-cap.ts) counts in the database
+ * and holds across instances (as a soft bound).
  */
 export function limiter(name: string, points: number, durationSeconds: number): Limiter {
   const holder = globalThis as Holder;
