@@ -40,8 +40,16 @@ export class Statement {
   }
 }
 
-/** `INSERT INTO table` of one row given as a JSON object keyed by column name, optionally only `where` a condition holds. */
-export function insertJsonRow(table: string, placeholder: string, options: { returning?: boolean; where?: string } = {}): string {
+/**
+ * `INSERT INTO table` of one row, given as an object keyed by column name and
+ * sent as one JSON parameter, optionally only `where` a condition holds. Only
+ * the row's own keys are inserted, so a column it leaves out gets its default
+ * (jsonb_populate_record alone would give it NULL).
+ */
+export function insertJsonRow(statement: Statement, table: string, row: Record<string, unknown>, options: { returning?: boolean; where?: string } = {}): string {
+  const columns = Object.keys(row).filter((column) => row[column] !== undefined);
+  for (const column of columns) if (!/^[a-z_][a-z0-9_]*$/.test(column)) throw new Error(`not a column name: ${column}`);
+  const list = columns.join(", ");
   const where = options.where ? ` WHERE ${options.where}` : "";
-  return `INSERT INTO ${table} SELECT * FROM jsonb_populate_record(NULL::${table}, ${placeholder}::jsonb)${where}${options.returning ? " RETURNING *" : ""}`;
+  return `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_record(NULL::${table}, ${statement.param(JSON.stringify(row))}::jsonb)${where}${options.returning ? " RETURNING *" : ""}`;
 }

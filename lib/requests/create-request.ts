@@ -118,7 +118,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // key-share lock waits for it and the status is re-read).
   const statement = new Statement();
   statement.with("agent_ok", `SELECT 1 FROM agents WHERE id = ${statement.param(agent.id)} AND status = 'active' FOR KEY SHARE`);
-  statement.with("req", insertJsonRow("action_requests", statement.param(JSON.stringify(row)), { where: "EXISTS (SELECT 1 FROM agent_ok)", returning: true }));
+  statement.with("req", insertJsonRow(statement, "action_requests", row, { where: "EXISTS (SELECT 1 FROM agent_ok)", returning: true }));
   const landed = "EXISTS (SELECT 1 FROM req)";
   const events: AuditEventInput[] = [
     {

@@ -100,7 +100,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const vote: Vote = { id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now };
     const statement = new Statement();
     const voteRow = { id: vote.id, request_id: vote.requestId, user_id: vote.userId, reviewer_email: vote.reviewerEmail, decision: vote.decision, reason, created_at: now.toISOString() };
-    statement.with("vote_ins", insertJsonRow("votes", statement.param(JSON.stringify(voteRow))));
+    statement.with("vote_ins", insertJsonRow(statement, "votes", voteRow));
 
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
