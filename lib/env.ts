@@ -40,7 +40,7 @@ const schema = z
     /** Open dashboard event streams per user and instance; the next one is answered 429. */
     COUNTERSIGN_STREAMS_PER_USER: int(1).default(8),
     COUNTERSIGN_AGENT_RATE_PER_MINUTE: int(1).default(600),
-    /** A soft bound: see checkPendingCap (lib/requests/pending-requests.ts). */
+    /** Pending requests per agent; a soft bound (lib/requests/pending-cap.ts). */
     COUNTERSIGN_MAX_PENDING_PER_AGENT: int(1).default(1000),
     /** Sign-in attempts for one account from one address per 15 minutes (a lock there locks out only that address). */
     COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: int(1).default(10),
