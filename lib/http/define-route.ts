@@ -5,7 +5,7 @@ import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
 import type { AdminPrincipal } from "./callers.ts";
 
-type Role = Reviewer["role"];
+import type { Role } from "../users/roles.ts";
 
 /**
  * Who may call a route:

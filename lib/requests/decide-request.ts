@@ -14,11 +14,12 @@ import { recordApproval } from "../risk/record-risk-history.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
 import { selectStoredRequest } from "./request-rows.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
+import type { Role } from "../users/roles.ts";
 
 export interface Reviewer {
   id: string;
   email: string;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
   /** Names of the reviewer groups the user belongs to, where the caller loaded them. */
   groups?: string[];
 }
