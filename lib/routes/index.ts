@@ -5,6 +5,7 @@ import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
+import { peopleRoutes } from "./people.ts";
 import { serviceRoutes } from "./service.ts";
 
 /*
@@ -38,4 +39,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, ...peopleRoutes, getOpenApiDocument];
