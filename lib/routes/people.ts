@@ -1,5 +1,5 @@
 import { createAdminToken, listAdminTokens, revokeAdminToken } from "../admin-tokens/admin-tokens.ts";
-import { oidcEnabled } from "../auth/config.ts";
+import { oidcEnabled } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { json } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
