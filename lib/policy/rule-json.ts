@@ -1,7 +1,7 @@
-import { db } from "@/lib/db";
-import { AppError } from "@/lib/errors";
-import { listRules, type RuleVersionView, type RuleView } from "@/lib/policy/rules";
-import type { RuleObject, RuleVersionObject } from "@/lib/schemas/policy";
+import { db } from "../db.ts";
+import { AppError } from "../errors.ts";
+import type { RuleObject, RuleVersionObject } from "../schemas/policy.ts";
+import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
 
 /**
  * The console's view of rules: actors (`user:usr_…`, `admin_token:…`) become
