@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { RuleObject, RuleVersionObject } from "../schemas/policy.ts";
