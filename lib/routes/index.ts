@@ -6,6 +6,8 @@ import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
 import { peopleRoutes } from "./people.ts";
+import { policyRoutes } from "./policy.ts";
+import { reviewRoutes } from "./review.ts";
 import { serviceRoutes } from "./service.ts";
 
 /*
@@ -39,4 +41,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, ...peopleRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...serviceRoutes, getOpenApiDocument];
