@@ -4,6 +4,8 @@ import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
+import { agentAdminRoutes } from "./agents.ts";
+import { containmentRoutes } from "./containment.ts";
 import { serviceRoutes } from "./service.ts";
 
 /*
@@ -37,4 +39,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...serviceRoutes, getOpenApiDocument];
