@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 
 // The environment is parsed once; a missing or malformed variable fails fast

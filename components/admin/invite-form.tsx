@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { Notice } from "../ui/notice";
-import type { Role } from "./types";
+import type { Role } from "@/lib/schemas/admin";
 import { Button, FormField, inputClass } from "./ui";
 
 /** Invite a local account: the server answers a one-time password to hand over. */

@@ -1,16 +1,17 @@
 import { formatShortDateTime } from "../format";
-import type { Role, UserRow } from "./types";
+import type { Role } from "@/lib/schemas/admin";
+import type { UserObject } from "@/lib/schemas/admin-objects";
 import { Button, selectClass } from "./ui";
 
 interface UsersTableProps {
-  users: UserRow[];
+  users: UserObject[];
   /** The signed-in admin: they cannot disable themselves. */
   selfId: string;
   canEdit: boolean;
   busyUserId: string | null;
-  onRole(user: UserRow, role: Role): void;
-  onDisabled(user: UserRow, disabled: boolean): void;
-  onResetPassword(user: UserRow): void;
+  onRole(user: UserObject, role: Role): void;
+  onDisabled(user: UserObject, disabled: boolean): void;
+  onResetPassword(user: UserObject): void;
 }
 
 /** People who sign in: role, status, groups; admins change roles and disable accounts here. */

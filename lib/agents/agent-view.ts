@@ -1,3 +1,4 @@
+import "server-only";
 import type { AgentObject, KeyObject } from "../schemas/admin-objects.ts";
 import type { AgentKeyInfo } from "./keys-admin.ts";
 import type { AgentSummary } from "./list-agents.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { safeEqual, sha256Hex } from "../crypto.ts";
 import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";

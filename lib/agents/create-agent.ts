@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvents } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { generateWebhookSecret, sealSecret } from "../delivery/secrets.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { hostProblem, normalizeHost, urlProblem, type OutboundPolicy } from "./url-safety.ts";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { appendEventsPg } from "../audit/append-event.ts";

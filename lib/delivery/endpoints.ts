@@ -1,10 +1,11 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { appendEventsPg } from "../audit/append-event.ts";
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { deliveryConfig } from "./config.ts";
-import { WEBHOOK_EVENT_TYPES } from "./events.ts";
+import { WEBHOOK_EVENT_TYPES } from "../schemas/webhooks.ts";
 import { generateWebhookSecret, sealSecret } from "./secrets.ts";
 import { urlProblem } from "./url-safety.ts";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { findLiveSession } from "../auth/sessions.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
@@ -123,13 +124,11 @@ class ReviewStreams {
   }
 }
 
-const key = Symbol.for("countersign.reviewStreams");
-type Holder = { [key]?: ReviewStreams };
+let streams: ReviewStreams | undefined;
 
 function reviewStreams(): ReviewStreams {
-  const holder = globalThis as Holder;
-  holder[key] ??= new ReviewStreams();
-  return holder[key];
+  streams ??= new ReviewStreams();
+  return streams;
 }
 
 /**

@@ -1,3 +1,4 @@
+import "server-only";
 import type { AuditEventInput } from "../audit/append-event.ts";
 import type { Grant } from "../generated/prisma/client.ts";
 import { newId } from "../ids.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { db } from "../db.ts";
 import { env } from "../env.ts";

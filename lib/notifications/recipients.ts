@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { decisionBarrier } from "../requests/decide-request.ts";
 import type { NotificationPreferences } from "./preferences.ts";

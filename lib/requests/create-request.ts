@@ -1,3 +1,4 @@
+import "server-only";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";

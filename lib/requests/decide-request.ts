@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterDenial } from "../containment/check-containment.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
 import { RATE_WINDOW } from "./record-risk-history.ts";

@@ -35,6 +35,7 @@ export const AgentStatusBody = z.strictObject({ reason });
 export const IssueKeyBody = z.strictObject({ expires_in_days: expiresInDays });
 
 export const Role = z.enum(["admin", "reviewer", "auditor"]);
+export type Role = z.infer<typeof Role>;
 
 export const InviteUserBody = z.strictObject({ email, role: Role, name: text(200).nullable().optional() });
 

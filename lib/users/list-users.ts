@@ -1,3 +1,4 @@
+import "server-only";
 import { db } from "../db.ts";
 import type { Role } from "./create-user.ts";
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
 import { Button, FormField, inputClass, selectClass } from "@/components/admin/ui";
-import type { Role } from "@/components/admin/types";
+import type { Role } from "@/lib/schemas/admin";
 import { Card } from "@/components/ui/card";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
