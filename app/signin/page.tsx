@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm, SsoButton } from "@/components/signin/sign-in-form";
 import { LogoMark } from "@/components/ui/icons";
-import { env } from "@/lib/env";
+import { oidcEnabled } from "@/lib/env";
 import { signedInUser } from "../_review/require-reviewer";
-import { safeReturnPath, signInErrorMessage } from "./messages";
+import { safeReturnPath, signInErrorMessage } from "@/components/signin/messages";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -16,7 +16,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   const params = await searchParams;
   const callbackUrl = safeReturnPath(one(params.callbackUrl));
   if (await signedInUser()) redirect(callbackUrl);
-  const sso = Boolean(env().AUTH_OIDC_ISSUER && env().AUTH_OIDC_CLIENT_ID);
+  const sso = oidcEnabled();
 
   return (
     <main className="flex min-h-screen flex-col items-center justify-center px-4 py-12">

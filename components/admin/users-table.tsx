@@ -1,6 +1,7 @@
 import { formatShortDateTime } from "../format";
-import type { Role } from "@/lib/schemas/admin";
 import type { UserObject } from "@/lib/schemas/admin-objects";
+import type { Role } from "@/lib/users/roles";
+import { RoleOptions } from "./role-options";
 import { Button, selectClass } from "./ui";
 
 interface UsersTableProps {
@@ -45,9 +46,7 @@ export function UsersTable({ users, selfId, canEdit, busyUserId, onRole, onDisab
               onChange={(e) => onRole(u, e.target.value as Role)}
               className={selectClass}
             >
-              <option value="admin">Admin</option>
-              <option value="reviewer">Reviewer</option>
-              <option value="auditor">Auditor</option>
+              <RoleOptions />
             </select>
             {canEdit ? (
               <>

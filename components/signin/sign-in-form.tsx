@@ -2,7 +2,7 @@
 
 import { signIn } from "next-auth/react";
 import { useActionState } from "react";
-import { safeReturnPath, signInErrorMessage } from "@/app/signin/messages";
+import { safeReturnPath, signInErrorMessage } from "./messages";
 import { SpinnerIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { publicUrl } from "../env.ts";
 import { problem, toProblem } from "../http/problem.ts";
 import { authHandler } from "./config.ts";

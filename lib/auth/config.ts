@@ -1,3 +1,5 @@
+import "server-only";
+import type { Role } from "../users/roles.ts";
 import { Auth, type AuthConfig } from "@auth/core";
 import { CredentialsSignin } from "@auth/core/errors";
 import Credentials from "@auth/core/providers/credentials";
@@ -69,10 +71,6 @@ function providers(): AuthConfig["providers"] {
   return list;
 }
 
-export function oidcEnabled(): boolean {
-  return Boolean(env().AUTH_OIDC_ISSUER && env().AUTH_OIDC_CLIENT_ID);
-}
-
 /** First SSO sign-in creates the account with the configured default role; disabled accounts stay out. */
 async function userForSso(email: string, name: string | null, address: string): Promise<string | null> {
   const normalised = email.trim().toLowerCase();
@@ -93,7 +91,7 @@ async function userForSso(email: string, name: string | null, address: string): 
 
 declare module "@auth/core/types" {
   interface Session {
-    user: { id: string; email: string; name?: string | null; role: "admin" | "reviewer" | "auditor" };
+    user: { id: string; email: string; name?: string | null; role: Role };
     /** The server-side session (`user_sessions` row) this cookie names. */
     sessionId: string;
   }
@@ -173,7 +171,7 @@ const authConfig = (): AuthConfig => (config ??= {
         id: token.uid as string,
         email: token.email as string,
         name: (token.name as string | null) ?? null,
-        role: token.role as "admin" | "reviewer" | "auditor",
+        role: token.role as Role,
       };
       return session;
     },

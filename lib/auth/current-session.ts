@@ -1,3 +1,4 @@
+import "server-only";
 import { publicUrl } from "../env.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
 import { authHandler } from "./config.ts";

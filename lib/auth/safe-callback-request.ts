@@ -1,3 +1,4 @@
+import "server-only";
 import { readText } from "../http/body.ts";
 import { sameOriginPath } from "../http/safe-redirect.ts";
 

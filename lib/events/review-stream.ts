@@ -8,12 +8,13 @@ import { reviewerGroupNames } from "../requests/decide-request.ts";
 import { visibleToReviewer } from "../requests/list-requests.ts";
 import { hub, type HubEvent, type NotificationHub } from "./hub.ts";
 import type { SessionsChanged } from "./notify.ts";
+import type { Role } from "../users/roles.ts";
 
 /** Who a stream is for, as authorised when it opened. */
 export interface StreamViewer {
   userId: string;
   sessionId: string;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
   /** The reviewer groups the user belonged to when the stream opened (a change closes the stream). */
   groups: string[];
 }

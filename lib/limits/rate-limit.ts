@@ -8,7 +8,9 @@ const limiters = new Map<string, Limiter>();
 
 /**
  * A named fixed-window limiter, kept in this process's memory. With several
- * app instances each enforces its own share.
+ * app instances each counts on its own, so a caller spread across them gets
+ * the limit from each; the pending-request cap (lib/requests/pending-cap.ts)
+ * counts in the database and holds across instances (as a soft bound).
  */
 export function limiter(name: string, points: number, durationSeconds: number): Limiter {
   const all = limiters;

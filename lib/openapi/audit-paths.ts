@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import {
   AuditCheckpointList,

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { CreateWebhookBody, CreatedWebhook, DeliveryList, DeliveryObject, DeliveryQuery, RotatedSecret, UpdateWebhookBody, WebhookList, WebhookObject } from "../schemas/webhooks.ts";
 import {

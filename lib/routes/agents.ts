@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { toAgentObject, toKeyObject } from "../agents/agent-view.ts";
 import { createAgent } from "../agents/create-agent.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { ContainmentSettings } from "../containment/rules.ts";
 import { readContainment, setContainment } from "../containment/settings.ts";
 import { ContainmentView, toContainmentView } from "../containment/view.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { json } from "../http/body.ts";
 import { type AnyRoute, defineRoute } from "../http/define-route.ts";
 import { openApiDocument } from "../openapi/index.ts";
@@ -6,6 +7,9 @@ import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
 import { agentAdminRoutes } from "./agents.ts";
 import { containmentRoutes } from "./containment.ts";
+import { peopleRoutes } from "./people.ts";
+import { policyRoutes } from "./policy.ts";
+import { reviewRoutes } from "./review.ts";
 import { serviceRoutes } from "./service.ts";
 
 /*
@@ -39,4 +43,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...serviceRoutes, getOpenApiDocument];

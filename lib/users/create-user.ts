@@ -5,7 +5,7 @@ import { AppError } from "../errors.ts";
 import { newId, randomSecret } from "../ids.ts";
 import { hashPassword } from "./passwords.ts";
 
-export type Role = "admin" | "reviewer" | "auditor";
+import type { Role } from "./roles.ts";
 
 export interface CreateUserOptions {
   email: string;

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { encodePrincipal, PRINCIPAL_HEADER } from "../../lib/auth/principal-header.ts";
 import { Router } from "../../lib/http/router.ts";
 import { ROUTES } from "../../lib/routes/index.ts";
 import { baseUrl } from "../support/fixtures.ts";
@@ -65,5 +66,15 @@ describe("the route table", () => {
     const res = await fetch(`${baseUrl()}/api/health`);
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("lets pages trust only the server on who is signed in: a forged principal header is dropped", async () => {
+    const forged = encodePrincipal({ id: "usr_forged", email: "forged@example.test", name: null, role: "admin" });
+    for (const page of ["/", "/admin/agents", "/audit"]) {
+      const res = await fetch(baseUrl() + page, { headers: { [PRINCIPAL_HEADER]: forged }, redirect: "manual" });
+      expect(res.status, page).toBe(307);
+      expect(res.headers.get("location"), page).toContain("/signin");
+      await res.body?.cancel();
+    }
   });
 });

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { Role } from "@/lib/schemas/admin";
+import type { Role } from "@/lib/users/roles";
 import type {
   AccessSettings,
   AgentDetail,
