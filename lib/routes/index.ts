@@ -5,6 +5,8 @@ import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
+import { agentAdminRoutes } from "./agents.ts";
+import { containmentRoutes } from "./containment.ts";
 import { peopleRoutes } from "./people.ts";
 import { policyRoutes } from "./policy.ts";
 import { reviewRoutes } from "./review.ts";
@@ -41,4 +43,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...serviceRoutes, getOpenApiDocument];
