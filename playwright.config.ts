@@ -1,5 +1,9 @@
 import { existsSync } from "node:fs";
 import { defineConfig } from "@playwright/test";
+import { registerServerOnlyEmpty } from "./bin/server-only-empty.mjs";
+
+// The global setup seeds through lib/: its server modules' `server-only` marker is the empty module, as on the server.
+registerServerOnlyEmpty();
 
 // Debian's Chromium where it is installed (CI, these machines); Playwright's own browser elsewhere.
 const chromium = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SERVER_ONLY_EMPTY } from "./bin/server-only-empty.mjs";
 
 export default defineConfig({
   test: {
@@ -21,5 +22,6 @@ export default defineConfig({
       },
     ],
   },
-  resolve: { alias: { "@": new URL(".", import.meta.url).pathname } },
+  // Tests load server modules: their `server-only` marker is its empty module, as on the server.
+  resolve: { alias: { "@": new URL(".", import.meta.url).pathname, "server-only": SERVER_ONLY_EMPTY } },
 });

@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from "next";
-import { currentReviewer } from "@/lib/http/with-session";
 import { DashboardShell } from "./_review/dashboard-shell";
+import { signedInUser } from "./_review/require-reviewer";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -15,7 +15,7 @@ export const viewport: Viewport = { width: "device-width", initialScale: 1, them
  * redirects to sign-in, so the frame is presentation, not access control.
  */
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  const reviewer = await currentReviewer();
+  const reviewer = await signedInUser();
   return (
     <html lang="en">
       <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased">

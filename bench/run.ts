@@ -61,7 +61,9 @@ function ensureFileDescriptors(waiters: number): string {
   if (process.env.BENCH_FD_RAISED) throw new Error(`open-file limit still too low after raising it (${text}; need ${needed})`);
   if (hard < needed) throw new Error(`open-file hard limit ${hard} is below the ${needed} this run needs; lower BENCH_WAITERS`);
   log(`Open-file limit ${soft} < ${needed}: re-running under \`ulimit -n ${hard}\`.`);
-  const quoted = process.argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  // Again through bin/run-ts.mjs, which loads TypeScript (process.argv holds only node and this script).
+  const argv = [process.execPath, path.join(PROJECT_ROOT, "bin", "run-ts.mjs"), ...process.argv.slice(1)];
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
   const res = spawnSync("sh", ["-c", `ulimit -n ${hard} && exec ${quoted}`], { stdio: "inherit", env: { ...process.env, BENCH_FD_RAISED: "1" } });
   process.exit(res.status ?? 1);
 }

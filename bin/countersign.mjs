@@ -49,6 +49,7 @@ function cached(dir) {
 
 async function build(dir) {
   const { build } = await import("esbuild");
+  const { SERVER_ONLY_EMPTY } = await import("./server-only-empty.mjs");
   const started = Date.now();
   const out = path.join(dir, `build-${process.pid}-${started}`);
   const result = await build({
@@ -66,6 +67,13 @@ async function build(dir) {
     metafile: true,
     logLevel: "error",
     plugins: [
+      {
+        // Server modules mark themselves with `import "server-only"`; on the server that is its empty module.
+        name: "server-only-empty",
+        setup(b) {
+          b.onResolve({ filter: /^server-only$/ }, () => ({ path: SERVER_ONLY_EMPTY }));
+        },
+      },
       {
         // Sources find files relative to themselves (the project root, package.json): keep their own URL.
         name: "source-import-meta-url",

@@ -1,9 +1,14 @@
 import type { Command } from "commander";
 import { registerAuditCommands } from "./audit.ts";
 import { collect, readStdin, withDatabase } from "./support.ts";
-import type { Role } from "../lib/users/create-user.ts";
+import { isRole, ROLES, type Role } from "../lib/users/roles.ts";
 
-const ROLES = ["admin", "reviewer", "auditor"];
+const ROLE_CHOICES = ROLES.join(" | ");
+
+function roleOption(value: string): Role {
+  if (!isRole(value)) throw new Error(`--role must be one of ${ROLES.join(", ")}`);
+  return value;
+}
 
 export function registerAdminCommands(program: Command): void {
   program
@@ -26,15 +31,15 @@ export function registerAdminCommands(program: Command): void {
     .command("create")
     .description("create a local account (password from stdin, or generated and printed)")
     .requiredOption("--email <email>")
-    .requiredOption("--role <role>", "admin | reviewer | auditor")
+    .requiredOption("--role <role>", ROLE_CHOICES)
     .option("--name <name>")
     .option("--password-stdin", "read the password from standard input")
     .option("--json", "print JSON")
     .action(async (o: { email: string; role: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
-      if (!ROLES.includes(o.role)) throw new Error("--role must be admin, reviewer or auditor");
+      const role = roleOption(o.role);
       const password = o.passwordStdin ? await readStdin() : undefined;
       const { createUser } = await import("../lib/users/create-user.ts");
-      const result = await withDatabase(() => createUser({ email: o.email, role: o.role as Role, name: o.name, password, actor: "cli" }));
+      const result = await withDatabase(() => createUser({ email: o.email, role, name: o.name, password, actor: "cli" }));
       if (o.json) console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
       else {
         console.log(`created ${o.role} ${o.email.toLowerCase()} (${result.userId})`);
@@ -58,11 +63,11 @@ export function registerAdminCommands(program: Command): void {
     .command("set-role")
     .description("change an account's role (applies to its sessions at once)")
     .requiredOption("--email <email>")
-    .requiredOption("--role <role>", "admin | reviewer | auditor")
+    .requiredOption("--role <role>", ROLE_CHOICES)
     .action(async (o: { email: string; role: string }) => {
-      if (!ROLES.includes(o.role)) throw new Error("--role must be admin, reviewer or auditor");
+      const role = roleOption(o.role);
       const { setUserRole } = await import("../lib/users/set-user-role.ts");
-      const r = await withDatabase(() => setUserRole({ email: o.email, role: o.role as Role, actor: "cli" }));
+      const r = await withDatabase(() => setUserRole({ email: o.email, role, actor: "cli" }));
       console.log(r.changed ? `${o.email.toLowerCase()} is now ${o.role}` : `${o.email.toLowerCase()} was already ${o.role}`);
     });
 

@@ -39,8 +39,8 @@ export function fail(err: unknown): never {
   } else {
     const message = err instanceof Error ? err.message || err.name : String(err ?? "unknown error");
     console.error(`error: ${message.split("\n")[0]}`);
-    const rest = message.split("\n").slice(1).join("\n").trim();
-    if (rest) console.error(rest.replace(/^/gm, "  "));
+    const rest = message.split("\n").slice(1).join("\n").trimEnd();
+    if (rest.trim()) console.error(rest.replace(/^/gm, "  "));
   }
   if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? "") && err instanceof Error) console.error(err.stack);
   process.exit(err instanceof AppError && err.code === "conflict" ? 3 : 1);

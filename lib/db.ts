@@ -1,3 +1,4 @@
+import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
@@ -7,8 +8,7 @@ export type Db = InstanceType<typeof PrismaClient>;
 /** A client or an interactive transaction: what domain functions run their queries on. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
-const key = Symbol.for("countersign.db");
-type Holder = { [key]?: { pool: pg.Pool; prisma: Db } };
+let current: { pool: pg.Pool; prisma: Db } | undefined;
 
 function create() {
   const url = env().DATABASE_URL;
@@ -20,14 +20,13 @@ function create() {
 }
 
 function holder() {
-  const h = globalThis as Holder;
-  h[key] ??= create();
-  return h[key];
+  current ??= create();
+  return current;
 }
 
 /**
- * The one Prisma client of the process, shared by route handlers, the CLI and
- * tests (kept on globalThis so hot reloads and Next's bundles reuse it).
+ * The one Prisma client of the process, shared by route handlers, workers,
+ * the CLI and tests. Created on first use.
  */
 export function db(): Db {
   return holder().prisma;
@@ -60,9 +59,8 @@ export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>
 }
 
 export async function disconnectDb(): Promise<void> {
-  const h = globalThis as Holder;
-  const current = h[key];
-  h[key] = undefined;
-  await current?.prisma.$disconnect();
-  await current?.pool.end().catch(() => {});
+  const closing = current;
+  current = undefined;
+  await closing?.prisma.$disconnect();
+  await closing?.pool.end().catch(() => {});
 }

@@ -1,68 +1,136 @@
+import "server-only";
 import { z } from "zod";
+import { ROLES } from "./users/roles.ts";
 
-// The environment is parsed once; a missing or malformed variable fails fast
-// with a readable message instead of at the first request.
+// Every variable is parsed here, once, by the same rules; a missing or
+// malformed one fails fast with a readable message instead of at the first
+// request. The rules:
+// - an empty value counts as unset (`VAR=` in a compose file means the default);
+// - booleans are true/false, 1/0 or yes/no;
+// - counts and limits are whole numbers;
+// - durations are whole seconds (`…_SECONDS`, `…_MAX_AGE`);
+// - shares of a wait and confidences are fractions.
 const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
+  .enum(["true", "false", "1", "0", "yes", "no"], "must be true, false, 1, 0, yes or no")
   .transform((v) => v === "true" || v === "1" || v === "yes");
+const number = (min: number, max: number) =>
+  z.coerce.number("must be a number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => number(min, max).int("must be a whole number");
+const seconds = int;
+const fraction = number;
+const port = int(1, 65535);
 
-const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: z.string().url().optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  COUNTERSIGN_DATA_DIR: z.string().default(".countersign"),
-  COUNTERSIGN_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
-  COUNTERSIGN_KEY_SECRET: z.string().min(32).optional(),
-  COUNTERSIGN_PUBLIC_URL: z.string().url().optional(),
-  AUTH_OIDC_ISSUER: z.string().url().optional(),
-  AUTH_OIDC_CLIENT_ID: z.string().optional(),
-  AUTH_OIDC_CLIENT_SECRET: z.string().optional(),
-  AUTH_OIDC_NAME: z.string().default("Single sign-on"),
-  COUNTERSIGN_OIDC_DEFAULT_ROLE: z.enum(["reviewer", "auditor", "admin"]).default("reviewer"),
-  COUNTERSIGN_SESSION_MAX_AGE: z.coerce.number().int().min(60).default(8 * 3600),
-  /** Open dashboard event streams per user and instance; the next one is answered 429. */
-  COUNTERSIGN_STREAMS_PER_USER: z.coerce.number().int().min(1).default(8),
-  COUNTERSIGN_AGENT_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  COUNTERSIGN_MAX_PENDING_PER_AGENT: z.coerce.number().int().min(1).default(1000),
-  /** Sign-in attempts for one account from one address per 15 minutes (a lock there locks out only that address). */
-  COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: z.coerce.number().int().min(1).default(10),
-  /** Failed sign-ins from one address (an IPv6 /64) across all accounts per 15 minutes. */
-  COUNTERSIGN_SIGNIN_FAILURES_PER_ADDRESS_15MIN: z.coerce.number().int().min(1).default(50),
-  /** Failed sign-ins for one account from all addresses per hour; beyond it only addresses the account signed in from before may try. */
-  COUNTERSIGN_SIGNIN_FAILURES_PER_ACCOUNT_HOUR: z.coerce.number().int().min(1).default(100),
-  /** Refused grant redemptions from one address (an IPv6 /64) per minute, then 429. */
-  COUNTERSIGN_REDEEM_REFUSALS_PER_ADDRESS_MINUTE: z.coerce.number().int().min(1).default(60),
-  /** Refused redemptions of one grant per minute, then 429. */
-  COUNTERSIGN_REDEEM_REFUSALS_PER_GRANT_MINUTE: z.coerce.number().int().min(1).default(10),
-  /** Long-waits (`?wait=`) one agent may hold at once, per app instance; more get 429. */
-  COUNTERSIGN_MAX_WAITS_PER_AGENT: z.coerce.number().int().min(1).default(50),
-  /** Long-waits on one request at once, per app instance; more get 429. */
-  COUNTERSIGN_MAX_WAITS_PER_REQUEST: z.coerce.number().int().min(1).default(10),
-  /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */
-  COUNTERSIGN_AUDIT_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
-  COUNTERSIGN_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
-  /** Risk signals (lib/risk); off, none are computed or kept, and rule conditions on `risk` fail closed. */
-  COUNTERSIGN_RISK_SIGNALS: bool.default(true),
-  /** Requests stating a confidence below this get the `low_confidence` risk flag. */
-  COUNTERSIGN_RISK_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
-  COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).default(3600),
-  COUNTERSIGN_METRICS: bool.default(true),
-  COUNTERSIGN_METRICS_TOKEN: z.string().min(16).optional(),
-  COUNTERSIGN_TRUST_PROXY: bool.default(false),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-});
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port.default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    DATABASE_URL: z.string().url().optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    COUNTERSIGN_DATA_DIR: z.string().default(".countersign"),
+    COUNTERSIGN_EMBEDDED_PG_PORT: port.default(54329),
+    AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
+    COUNTERSIGN_KEY_SECRET: z.string().min(32).optional(),
+    COUNTERSIGN_PUBLIC_URL: z.string().url().optional(),
+    AUTH_OIDC_ISSUER: z.string().url().optional(),
+    AUTH_OIDC_CLIENT_ID: z.string().optional(),
+    AUTH_OIDC_CLIENT_SECRET: z.string().optional(),
+    AUTH_OIDC_NAME: z.string().default("Single sign-on"),
+    COUNTERSIGN_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("reviewer"),
+    COUNTERSIGN_SESSION_MAX_AGE: seconds(60).default(8 * 3600),
+    /** Open dashboard event streams per user and instance; the next one is answered 429. */
+    COUNTERSIGN_STREAMS_PER_USER: int(1).default(8),
+    COUNTERSIGN_AGENT_RATE_PER_MINUTE: int(1).default(600),
+    /** Pending requests per agent; a soft bound (lib/requests/pending-cap.ts). */
+    COUNTERSIGN_MAX_PENDING_PER_AGENT: int(1).default(1000),
+    /** Sign-in attempts for one account from one address per 15 minutes (a lock there locks out only that address). */
+    COUNTERSIGN_SIGNIN_ATTEMPTS_PER_15MIN: int(1).default(10),
+    /** Failed sign-ins from one address (an IPv6 /64) across all accounts per 15 minutes. */
+    COUNTERSIGN_SIGNIN_FAILURES_PER_ADDRESS_15MIN: int(1).default(50),
+    /** Failed sign-ins for one account from all addresses per hour; beyond it only addresses the account signed in from before may try. */
+    COUNTERSIGN_SIGNIN_FAILURES_PER_ACCOUNT_HOUR: int(1).default(100),
+    /** Refused grant redemptions from one address (an IPv6 /64) per minute, then 429. */
+    COUNTERSIGN_REDEEM_REFUSALS_PER_ADDRESS_MINUTE: int(1).default(60),
+    /** Refused redemptions of one grant per minute, then 429. */
+    COUNTERSIGN_REDEEM_REFUSALS_PER_GRANT_MINUTE: int(1).default(10),
+    /** Long-waits (`?wait=`) one agent may hold at once, per app instance; more get 429. */
+    COUNTERSIGN_MAX_WAITS_PER_AGENT: int(1).default(50),
+    /** Long-waits on one request at once, per app instance; more get 429. */
+    COUNTERSIGN_MAX_WAITS_PER_REQUEST: int(1).default(10),
+    /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */
+    COUNTERSIGN_AUDIT_REFUSAL_WINDOW_SECONDS: seconds(1).default(60),
+    COUNTERSIGN_SWEEP_INTERVAL_SECONDS: seconds(1).default(15),
+    /** Risk signals (lib/risk); off, none are computed or kept, and rule conditions on `risk` fail closed. */
+    COUNTERSIGN_RISK_SIGNALS: bool.default(true),
+    /** Requests stating a confidence below this get the `low_confidence` risk flag. */
+    COUNTERSIGN_RISK_LOW_CONFIDENCE: fraction(0, 1).default(0.5),
+    COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS: seconds(1).default(3600),
+    COUNTERSIGN_METRICS: bool.default(true),
+    COUNTERSIGN_METRICS_TOKEN: z.string().min(16).optional(),
+    COUNTERSIGN_TRUST_PROXY: bool.default(false),
+    /** Unset: `silent` under NODE_ENV=test, `info` otherwise. */
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+
+    // Outbound delivery (lib/delivery/config.ts derives the policies and sinks from these).
+    /** Plain `http://` to webhook, callback and SIEM URLs; unset: allowed unless NODE_ENV is production. */
+    COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: bool.optional(),
+    /** Webhook endpoints, SIEM sinks and the SMTP server may be on loopback and private addresses. */
+    COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: bool.default(false),
+    /** The same for the `callback_url` agents put in their requests. */
+    COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: bool.default(false),
+    /** Attempts before a delivery is `dead`. */
+    COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS: int(1, 50).default(8),
+    COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: seconds(1, 120).default(10),
+    /** The dispatcher's safety timer; new request events wake it at once through the notification hub. */
+    COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: seconds(1, 3600).default(5),
+    COUNTERSIGN_SIEM_SYSLOG: z
+      .string()
+      .regex(/^(tcp|udp):\/\/[^/:]+:\d{1,5}$/, "must be tcp://host:port or udp://host:port")
+      .optional(),
+    COUNTERSIGN_SIEM_HTTPS_URL: z.string().url().optional(),
+    COUNTERSIGN_SIEM_HTTPS_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, "must be whsec_ followed by base64 of at least 24 bytes")
+      .optional(),
+    /** `smtp://user:pass@host:587` (STARTTLS when the server offers it) or `smtps://…:465`; email is off without it. */
+    COUNTERSIGN_SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/\S+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")
+      .optional(),
+    COUNTERSIGN_EMAIL_FROM: z
+      .string()
+      .min(3)
+      .max(320)
+      .regex(/^[^\r\n]+$/, "must be one line")
+      .default("Countersign <countersign@localhost>"),
+    /** Share of a request's wait after which, still undecided, it is `request.expiring`; 0 turns reminders off. */
+    COUNTERSIGN_REMINDER_AT: fraction(0, 0.99).default(0.5),
+    /** The reviewer group told when a request is still undecided at COUNTERSIGN_ESCALATE_AT of its wait. */
+    COUNTERSIGN_ESCALATION_GROUP: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a reviewer group name")
+      .optional(),
+    COUNTERSIGN_ESCALATE_AT: fraction(0.01, 0.99).default(0.8),
+  })
+  .superRefine((e, ctx) => {
+    if (e.COUNTERSIGN_SIEM_HTTPS_URL && !e.COUNTERSIGN_SIEM_HTTPS_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["COUNTERSIGN_SIEM_HTTPS_SECRET"], message: "required with COUNTERSIGN_SIEM_HTTPS_URL (whsec_…)" });
+    }
+  })
+  .transform((e) => ({ ...e, LOG_LEVEL: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? ("silent" as const) : ("info" as const)) }));
 
 export type Env = z.infer<typeof schema>;
 
-function parse(): Env {
-  const result = schema.safeParse(process.env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
-  }
+/** The error every configuration problem is reported with: one line per variable. */
+export function configurationError(problems: { variable: string; message: string }[]): Error {
+  return new Error(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
+}
+
+/** Parses an environment (process.env, or a test's own); throws configurationError. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(set);
+  if (!result.success) throw configurationError(result.error.issues.map((i) => ({ variable: i.path.join("."), message: i.message })));
   return result.data;
 }
 
@@ -70,7 +138,7 @@ let cached: Env | undefined;
 
 /** The parsed environment. Read lazily so the CLI can fill in embedded-mode values first. */
 export function env(): Env {
-  cached ??= parse();
+  cached ??= parseEnv(process.env);
   return cached;
 }
 
@@ -82,4 +150,9 @@ export function resetEnv(): void {
 export function publicUrl(): string {
   const e = env();
   return (e.COUNTERSIGN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+}
+
+/** Single sign-on is offered when an OIDC issuer and client are configured. */
+export function oidcEnabled(): boolean {
+  return Boolean(env().AUTH_OIDC_ISSUER && env().AUTH_OIDC_CLIENT_ID);
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 function create() {
@@ -39,12 +40,10 @@ function create() {
   };
 }
 
-const key = Symbol.for("countersign.metrics");
-type Holder = { [key]?: ReturnType<typeof create> };
+let registry: ReturnType<typeof create> | undefined;
 
-/** The process's metrics (one registry, shared by every bundle through globalThis). */
+/** The process's metrics: one registry, created on first use. */
 export function metrics(): ReturnType<typeof create> {
-  const holder = globalThis as Holder;
-  holder[key] ??= create();
-  return holder[key];
+  registry ??= create();
+  return registry;
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 
 /**
@@ -40,8 +41,24 @@ export class Statement {
   }
 }
 
-/** `INSERT INTO table` of one row given as a JSON object keyed by column name, optionally only `where` a condition holds. */
-export function insertJsonRow(table: string, placeholder: string, options: { returning?: boolean; where?: string } = {}): string {
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * `INSERT INTO table` of one row given as an object keyed by column name,
+ * optionally only `where` a condition holds. Only the row's keys are
+ * inserted, so every column it leaves out (or sets to `undefined`) takes its
+ * default. A call site passes the same keys every time, so the statement
+ * text, and with it the prepared plan, stays the same.
+ */
+export function insertJsonRow(
+  statement: Statement,
+  table: string,
+  row: Record<string, unknown>,
+  options: { returning?: boolean; where?: string } = {},
+): string {
+  const columns = Object.keys(row).filter((k) => row[k] !== undefined);
+  for (const c of columns) if (!COLUMN_NAME.test(c)) throw new Error(`not a column name: ${c}`);
+  const list = columns.join(", ");
   const where = options.where ? ` WHERE ${options.where}` : "";
-  return `INSERT INTO ${table} SELECT * FROM jsonb_populate_record(NULL::${table}, ${placeholder}::jsonb)${where}${options.returning ? " RETURNING *" : ""}`;
+  return `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_record(NULL::${table}, ${statement.param(JSON.stringify(row))}::jsonb)${where}${options.returning ? " RETURNING *" : ""}`;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one test command (`npm test`), fastest feedback first: lint (Biome) and
-// type-check, unit tests, then the production build, integration tests against
+// type-check, unit tests, then the build (Prisma client, SDK, Next.js), integration tests against
 // real PostgreSQL and the real app over HTTP, and Playwright end-to-end tests
 // in Chromium. Stops at the first failing stage.
 import { spawnSync } from "node:child_process";
@@ -9,7 +9,7 @@ const stages = [
   ["lint", "npx", ["biome", "lint", "--diagnostic-level=error", "."]],
   ["typecheck", "npm", ["run", "--silent", "typecheck"]],
   ["unit", "npx", ["vitest", "run", "--project", "unit"]],
-  ["build", "npx", ["next", "build"]],
+  ["build", "npm", ["run", "--silent", "build"]],
   ["integration", "npx", ["vitest", "run", "--project", "integration"]],
   ["e2e", "npx", ["playwright", "test"]],
 ];

@@ -3,13 +3,12 @@ import { QueryProvider } from "./query-provider";
 import { NewWorkNotifier } from "./new-work-notifier";
 import { QueueCount } from "./queue-count";
 import { ReviewStream } from "./review-stream";
-import { signOutAction } from "./sign-out";
 
 /** The signed-in frame around every dashboard page: header, live stream, query cache. */
 export function DashboardShell({ reviewer, children }: { reviewer: { email: string; role: string }; children: React.ReactNode }) {
   return (
     <QueryProvider>
-      <AppHeader reviewer={reviewer} signOutAction={signOutAction} queueCount={<QueueCount />} live={<ReviewStream />} />
+      <AppHeader reviewer={reviewer} queueCount={<QueueCount />} live={<ReviewStream />} />
       <NewWorkNotifier />
       <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
     </QueryProvider>

@@ -1,7 +1,8 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { RequestObject, ReviewItem } from "@/components/requests/types";
+import type { DecisionBody, Problem, RequestObject } from "@/lib/schemas/requests";
+import type { NotificationPreferences, NotificationPreferencesUpdate, ReviewItem, ReviewList, ReviewListQuery } from "@/lib/schemas/review";
 import type { HistoryFilters } from "../history/filters";
 import { useNow } from "@/components/use-now";
 
@@ -17,7 +18,7 @@ export class ProblemError extends Error {
 }
 
 async function problemFrom(res: Response): Promise<ProblemError> {
-  const body = (await res.json().catch(() => null)) as { detail?: string; code?: string } | null;
+  const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
   if (res.status === 401) {
     // The session ended (expired, signed out elsewhere, account disabled).
     window.location.assign("/signin");
@@ -31,11 +32,6 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-interface Page {
-  data: ReviewItem[];
-  next_cursor: string | null;
-}
-
 export const reviewKeys = {
   all: ["review"] as const,
   queue: ["review", "queue"] as const,
@@ -43,14 +39,14 @@ export const reviewKeys = {
   request: (id: string) => ["review", "request", id] as const,
 };
 
-export type QueueSort = "newest" | "risk";
+export type QueueSort = ReviewListQuery["sort"];
 
 /** The pending queue, newest (or riskiest) first. The server caps a page at 100; the queue is meant to be short. */
 export function useQueue(sort: QueueSort = "newest") {
   return useQuery({
     // Under the queue key, so whatever refreshes the queue refreshes both orders.
     queryKey: sort === "risk" ? ([...reviewKeys.queue, "risk"] as const) : reviewKeys.queue,
-    queryFn: () => getJson<Page>(`/api/v1/review/requests?status=pending&limit=100${sort === "risk" ? "&sort=risk" : ""}`),
+    queryFn: () => getJson<ReviewList>(`/api/v1/review/requests?status=pending&limit=100${sort === "risk" ? "&sort=risk" : ""}`),
   });
 }
 
@@ -85,7 +81,7 @@ export function useHistory(filters: HistoryFilters) {
       q.set("status", filters.status === "all" ? "decided" : filters.status);
       if (filters.action) q.set("action", filters.action);
       if (pageParam) q.set("cursor", pageParam);
-      return getJson<Page>(`/api/v1/review/requests?${q}`);
+      return getJson<ReviewList>(`/api/v1/review/requests?${q}`);
     },
     getNextPageParam: (last) => last.next_cursor,
   });
@@ -94,7 +90,7 @@ export function useHistory(filters: HistoryFilters) {
 export function useDecision(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ decision, reason }: { decision: "approve" | "deny"; reason: string }) => {
+    mutationFn: async ({ decision, reason }: { decision: DecisionBody["decision"]; reason: string }) => {
       const res = await fetch(`/api/v1/requests/${encodeURIComponent(id)}/decisions`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
@@ -108,15 +104,6 @@ export function useDecision(id: string) {
   });
 }
 
-/** The signed-in user's email preferences (`email_enabled`: whether this server sends email at all). */
-export interface NotificationPreferences {
-  email_new_requests: boolean;
-  email_reminders: boolean;
-  email_escalations: boolean;
-  email_agent_alerts: boolean;
-  email_enabled: boolean;
-}
-
 const preferencesKey = ["me", "notification-preferences"] as const;
 
 export function useNotificationPreferences() {
@@ -126,7 +113,7 @@ export function useNotificationPreferences() {
 export function useUpdateNotificationPreferences() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async (changes: Partial<Omit<NotificationPreferences, "email_enabled">>) => {
+    mutationFn: async (changes: NotificationPreferencesUpdate) => {
       const res = await fetch("/api/v1/review/notification-preferences", {
         method: "PUT",
         headers: { "content-type": "application/json", accept: "application/json" },

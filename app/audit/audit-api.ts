@@ -1,40 +1,17 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type {
+  AuditCheckpointList,
+  AuditEventList,
+  AuditEventObject,
+  AuditRetentionApplied,
+  AuditRetentionObject,
+  ChainVerificationObject,
+  CreatedCheckpoint,
+} from "@/lib/schemas/audit";
+import type { Problem } from "@/lib/schemas/requests";
 import { call } from "../admin/_admin/admin-api";
-
-export interface AuditEvent {
-  seq: number;
-  type: string;
-  actor: string;
-  request_id: string | null;
-  agent_id: string | null;
-  occurred_at: string;
-  data: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface Checkpoint {
-  seq: number;
-  head_hash: string;
-  event_count: number;
-  kid: string;
-  created_at: string;
-  token: string;
-}
-
-export interface Verification {
-  ok: boolean;
-  events: number;
-  from_seq: number | null;
-  head_seq: number | null;
-  head_hash: string | null;
-  checkpoints: number;
-  broken_at: number | null;
-  kind: "edited" | "missing" | "out_of_order" | "truncated" | null;
-  reason: string | null;
-}
 
 /** The filters as the API's query: datetime-local values are the browser's local time, sent as UTC instants. */
 export function filterQuery(f: Record<string, string>): URLSearchParams {
@@ -52,20 +29,20 @@ export const useAuditEvents = (query: string) =>
     queryKey: ["audit", "events", query],
     initialPageParam: "",
     queryFn: ({ pageParam }) =>
-      call<{ data: AuditEvent[]; next_cursor: string | null }>(`/api/v1/admin/audit/events?${query}${query ? "&" : ""}limit=50${pageParam ? `&cursor=${pageParam}` : ""}`),
+      call<AuditEventList>(`/api/v1/admin/audit/events?${query}${query ? "&" : ""}limit=50${pageParam ? `&cursor=${pageParam}` : ""}`),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
 
 export const useAuditEvent = (seq: number | null) =>
-  useQuery({ queryKey: ["audit", "event", seq], enabled: seq !== null, queryFn: () => call<AuditEvent>(`/api/v1/admin/audit/events/${seq}`) });
+  useQuery({ queryKey: ["audit", "event", seq], enabled: seq !== null, queryFn: () => call<AuditEventObject>(`/api/v1/admin/audit/events/${seq}`) });
 
-export const useCheckpoints = () => useQuery({ queryKey: ["audit", "checkpoints"], queryFn: () => call<{ data: Checkpoint[] }>("/api/v1/admin/audit/checkpoints") });
+export const useCheckpoints = () => useQuery({ queryKey: ["audit", "checkpoints"], queryFn: () => call<AuditCheckpointList>("/api/v1/admin/audit/checkpoints") });
 
 /** Verifies the chain, following its progress: the server streams a line per batch, then the result. */
-export async function verifyWithProgress(onProgress: (p: { verified: number; head_seq: number }) => void): Promise<Verification> {
+export async function verifyWithProgress(onProgress: (p: { verified: number; head_seq: number }) => void): Promise<ChainVerificationObject> {
   const res = await fetch("/api/v1/admin/audit/verify", { method: "POST", headers: { accept: "application/x-ndjson" }, cache: "no-store" });
   if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { detail?: string } | null;
+    const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
     throw new Error(body?.detail ?? `The server answered ${res.status}.`);
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -76,7 +53,7 @@ export async function verifyWithProgress(onProgress: (p: { verified: number; hea
     buffered += value;
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
-      const message = JSON.parse(buffered.slice(0, newline)) as { progress?: { verified: number; head_seq: number }; result?: Verification };
+      const message = JSON.parse(buffered.slice(0, newline)) as { progress?: { verified: number; head_seq: number }; result?: ChainVerificationObject };
       buffered = buffered.slice(newline + 1);
       if (message.progress) onProgress(message.progress);
       if (message.result) return message.result;
@@ -88,7 +65,7 @@ export async function verifyWithProgress(onProgress: (p: { verified: number; hea
 export const useCreateCheckpoint = () => {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call<{ checkpoint: Checkpoint | null; created: boolean }>("/api/v1/admin/audit/checkpoints", { method: "POST" }),
+    mutationFn: () => call<CreatedCheckpoint>("/api/v1/admin/audit/checkpoints", { method: "POST" }),
     onSettled: () => client.invalidateQueries({ queryKey: ["audit", "checkpoints"] }),
   });
 };
@@ -112,7 +89,7 @@ export function saveBlob(blob: Blob, filename: string): void {
 export async function streamExport(query: string, format: "jsonl" | "csv", onProgress: (p: { bytes: number; rows: number }) => void, signal: AbortSignal): Promise<void> {
   const res = await fetch(`/api/v1/admin/audit/export?${query}${query ? "&" : ""}format=${format}`, { signal, cache: "no-store" });
   if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { detail?: string } | null;
+    const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
     throw new Error(body?.detail ?? `The server answered ${res.status}.`);
   }
   const reader = res.body.getReader();
@@ -131,19 +108,14 @@ export async function streamExport(query: string, format: "jsonl" | "csv", onPro
   saveBlob(new Blob(chunks, { type: res.headers.get("content-type") ?? "application/octet-stream" }), name);
 }
 
-export interface Retention {
-  days: number | null;
-  chain_start_seq: number;
-}
-
 const retentionKey = ["audit", "retention"] as const;
 
-export const useRetention = () => useQuery({ queryKey: retentionKey, queryFn: () => call<Retention>("/api/v1/admin/audit/retention") });
+export const useRetention = () => useQuery({ queryKey: retentionKey, queryFn: () => call<AuditRetentionObject>("/api/v1/admin/audit/retention") });
 
 export const useSetRetention = () => {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (days: number | null) => call<Retention>("/api/v1/admin/audit/retention", { method: "PUT", json: { days } }),
+    mutationFn: (days: number | null) => call<AuditRetentionObject>("/api/v1/admin/audit/retention", { method: "PUT", json: { days } }),
     onSuccess: (saved) => client.setQueryData(retentionKey, saved),
   });
 };
@@ -151,7 +123,7 @@ export const useSetRetention = () => {
 export const useApplyRetention = () => {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call<{ deleted: number; from_seq: number | null; through_seq: number | null }>("/api/v1/admin/audit/retention/apply", { method: "POST" }),
+    mutationFn: () => call<AuditRetentionApplied>("/api/v1/admin/audit/retention/apply", { method: "POST" }),
     onSettled: () => client.invalidateQueries({ queryKey: ["audit"] }),
   });
 };

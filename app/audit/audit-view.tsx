@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import type { z } from "zod";
 import { Button, inputClass, selectClass } from "@/components/admin/ui";
 import { formatDateTime, formatShortDateTime } from "@/components/format";
 import { VisibleText } from "@/components/requests/visible-text";
@@ -14,9 +15,9 @@ import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { useSettled } from "@/components/use-settled";
+import type { AuditCheckpointObject, AuditExportQuery, ChainVerificationObject } from "@/lib/schemas/audit";
 import { RetentionCard } from "./retention-card";
 import {
-  type Checkpoint,
   filterQuery,
   saveBlob,
   streamExport,
@@ -25,17 +26,10 @@ import {
   useCheckpoints,
   useCreateCheckpoint,
   verifyWithProgress,
-  type Verification,
 } from "./audit-api";
 
-export interface AuditFilters {
-  since: string;
-  until: string;
-  actor: string;
-  type: string;
-  request: string;
-  agent: string;
-}
+/** The filters as the form holds them (datetime-local values for the time bounds): the export query's fields but `format`. */
+export type AuditFilters = Record<Exclude<keyof z.input<typeof AuditExportQuery>, "format">, string>;
 
 const ACTORS = [
   ["", "Any actor"],
@@ -256,7 +250,7 @@ function EventDetail({ seq }: { seq: number | null }) {
 
 type VerifyState =
   | { state: "running"; verified: number; headSeq: number | null }
-  | { state: "done"; result: Verification }
+  | { state: "done"; result: ChainVerificationObject }
   | { state: "error"; message: string }
   | null;
 
@@ -356,7 +350,7 @@ function Checkpoints({ canCreate }: { canCreate: boolean }) {
   const { data, error, refetch } = useCheckpoints();
   const create = useCreateCheckpoint();
   const list = data?.data ?? [];
-  const download = (items: Checkpoint[], name: string) => saveBlob(new Blob(items.map((c) => `${JSON.stringify(c)}\n`), { type: "application/x-ndjson" }), name);
+  const download = (items: AuditCheckpointObject[], name: string) => saveBlob(new Blob(items.map((c) => `${JSON.stringify(c)}\n`), { type: "application/x-ndjson" }), name);
   return (
     <Card
       className="mt-8"

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { SignInForm } from "@/components/signin/sign-in-form";
+import { SignInForm, SsoButton } from "@/components/signin/sign-in-form";
 import { LogoMark } from "@/components/ui/icons";
-import { auth, oidcEnabled } from "@/lib/auth/config";
-import { signInWithPassword, signInWithSso } from "./actions";
-import { safeReturnPath, signInErrorMessage } from "./messages";
+import { oidcEnabled } from "@/lib/env";
+import { signedInUser } from "../_review/require-reviewer";
+import { safeReturnPath, signInErrorMessage } from "@/components/signin/messages";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -15,8 +15,7 @@ const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : u
 export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
   const callbackUrl = safeReturnPath(one(params.callbackUrl));
-  const session = await auth();
-  if (session?.user?.id) redirect(callbackUrl);
+  if (await signedInUser()) redirect(callbackUrl);
   const sso = oidcEnabled();
 
   return (
@@ -32,15 +31,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
         <div className="rounded-xl border border-zinc-200 bg-white p-6 shadow-sm">
           {sso ? (
             <>
-              <form action={signInWithSso}>
-                <input type="hidden" name="callbackUrl" value={callbackUrl} />
-                <button
-                  type="submit"
-                  className="inline-flex h-10 w-full items-center justify-center rounded-lg border border-zinc-300 bg-white text-sm font-medium text-zinc-900 shadow-xs transition-colors hover:bg-zinc-50"
-                >
-                  Continue with single sign-on
-                </button>
-              </form>
+              <SsoButton callbackUrl={callbackUrl} />
               <div className="my-5 flex items-center gap-3 text-xs text-zinc-400">
                 <span className="h-px flex-1 bg-zinc-200" />
                 or with email
@@ -49,7 +40,6 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
             </>
           ) : null}
           <SignInForm
-            action={signInWithPassword}
             callbackUrl={callbackUrl}
             initialError={signInErrorMessage(one(params.error), one(params.code))}
           />

@@ -1,4 +1,4 @@
-import type { AgentStatus } from "./types";
+import type { AgentStatus } from "@/lib/schemas/admin-objects";
 
 const STYLES: Record<AgentStatus, { label: string; className: string; dot: string }> = {
   active: { label: "Active", className: "bg-emerald-50 text-emerald-800 ring-emerald-600/20", dot: "bg-emerald-500" },

@@ -2,13 +2,13 @@ import Link from "next/link";
 import { formatAgo } from "../format";
 import { BotIcon, ChevronRightIcon } from "../ui/icons";
 import { AgentStatusBadge } from "./agent-status-badge";
-import type { AgentRow } from "./types";
+import type { AgentObject } from "@/lib/schemas/admin-objects";
 import { Tags } from "./ui";
 
 const COLUMNS = "md:grid-cols-[minmax(0,2fr)_minmax(0,1.3fr)_6rem_minmax(0,1.2fr)_4rem_6.5rem_7rem_1rem]";
 
 /** The inventory: a table on wide screens, stacked cards on phones (one element per agent). */
-export function AgentTable({ agents, now }: { agents: AgentRow[]; now: number | null }) {
+export function AgentTable({ agents, now }: { agents: AgentObject[]; now: number | null }) {
   return (
     <div className="overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs">
       <div className={`hidden border-b border-zinc-200 bg-zinc-50/80 px-5 py-2 text-xs font-medium text-zinc-500 md:grid md:gap-4 ${COLUMNS}`} aria-hidden="true">

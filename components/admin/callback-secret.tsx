@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { call } from "@/app/admin/_admin/admin-api";
+import type { RotatedSecret } from "@/lib/schemas/webhooks";
 import { Notice } from "../ui/notice";
 import { OneTimeSecret } from "./one-time-secret";
 import { Button } from "./ui";
@@ -26,7 +27,7 @@ export function CallbackSecretNote({ secret }: { secret: string }) {
 /** Replaces an agent's callback secret and shows the new one once. */
 export function RotateCallbackSecret({ agentId }: { agentId: string }) {
   const [secret, setSecret] = useState<string | null>(null);
-  const rotate = useMutation({ mutationFn: () => call<{ secret: string }>(`/api/v1/admin/agents/${encodeURIComponent(agentId)}/callback-secret`, { method: "POST" }) });
+  const rotate = useMutation({ mutationFn: () => call<RotatedSecret>(`/api/v1/admin/agents/${encodeURIComponent(agentId)}/callback-secret`, { method: "POST" }) });
   return (
     <div className="space-y-3 border-t border-zinc-100 pt-4">
       {secret ? <OneTimeSecret label="New callback secret" value={secret} note={NOTE} onDone={() => setSecret(null)} /> : null}

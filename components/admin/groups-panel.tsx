@@ -4,12 +4,12 @@ import { useState } from "react";
 import { Card } from "../ui/card";
 import { XIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
-import type { GroupRow, UserRow } from "./types";
+import type { GroupObject, UserObject } from "@/lib/schemas/admin-objects";
 import { Button, inputClass } from "./ui";
 
 interface GroupsPanelProps {
-  groups: GroupRow[];
-  users: UserRow[];
+  groups: GroupObject[];
+  users: UserObject[];
   canEdit: boolean;
   busy: boolean;
   error: string | null;
@@ -50,7 +50,7 @@ export function GroupsPanel({ groups, users, canEdit, busy, error, onCreate, onA
   );
 }
 
-function GroupCard({ group, users, canEdit, busy, onAdd, onRemove }: { group: GroupRow; users: UserRow[]; canEdit: boolean; busy: boolean; onAdd(g: string, u: string): void; onRemove(g: string, u: string): void }) {
+function GroupCard({ group, users, canEdit, busy, onAdd, onRemove }: { group: GroupObject; users: UserObject[]; canEdit: boolean; busy: boolean; onAdd(g: string, u: string): void; onRemove(g: string, u: string): void }) {
   const [pick, setPick] = useState("");
   const candidates = users.filter((u) => !group.members.some((m) => m.id === u.id));
   return (

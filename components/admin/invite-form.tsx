@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 import { Notice } from "../ui/notice";
-import type { Role } from "./types";
+import type { Role } from "@/lib/users/roles";
+import { RoleOptions } from "./role-options";
 import { Button, FormField, inputClass } from "./ui";
 
 /** Invite a local account: the server answers a one-time password to hand over. */
@@ -27,9 +28,7 @@ export function InviteForm({ busy, error, onSubmit, onCancel }: { busy: boolean;
         </FormField>
         <FormField label="Role" htmlFor="invite-role">
           <select id="invite-role" value={role} onChange={(e) => setRole(e.target.value as Role)} className={inputClass}>
-            <option value="reviewer">Reviewer</option>
-            <option value="auditor">Auditor</option>
-            <option value="admin">Admin</option>
+            <RoleOptions />
           </select>
         </FormField>
       </div>

@@ -1,9 +1,9 @@
 import { formatAgo, formatShortDateTime } from "../format";
 import { KeyIcon } from "../ui/icons";
-import type { KeyRow } from "./types";
+import type { KeyObject } from "@/lib/schemas/admin-objects";
 import { Button } from "./ui";
 
-function KeyState({ k, now }: { k: KeyRow; now: number | null }) {
+function KeyState({ k, now }: { k: KeyObject; now: number | null }) {
   if (k.revoked_at) return <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-600">Revoked</span>;
   if (!k.live || (k.expires_at && now !== null && new Date(k.expires_at).getTime() <= now)) {
     return <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-600">Expired</span>;
@@ -12,7 +12,7 @@ function KeyState({ k, now }: { k: KeyRow; now: number | null }) {
 }
 
 /** An agent's keys: id and dates only (the secret was shown once, at issue). */
-export function KeyList({ keys, now, canEdit, revoking, onRevoke }: { keys: KeyRow[]; now: number | null; canEdit: boolean; revoking: string | null; onRevoke(id: string): void }) {
+export function KeyList({ keys, now, canEdit, revoking, onRevoke }: { keys: KeyObject[]; now: number | null; canEdit: boolean; revoking: string | null; onRevoke(id: string): void }) {
   if (keys.length === 0) return <p className="text-sm text-zinc-500">No keys.</p>;
   return (
     <ul className="-my-2 divide-y divide-zinc-100" data-testid="key-list">

@@ -1,16 +1,18 @@
 import { formatShortDateTime } from "../format";
-import type { Role, UserRow } from "./types";
+import type { UserObject } from "@/lib/schemas/admin-objects";
+import type { Role } from "@/lib/users/roles";
+import { RoleOptions } from "./role-options";
 import { Button, selectClass } from "./ui";
 
 interface UsersTableProps {
-  users: UserRow[];
+  users: UserObject[];
   /** The signed-in admin: they cannot disable themselves. */
   selfId: string;
   canEdit: boolean;
   busyUserId: string | null;
-  onRole(user: UserRow, role: Role): void;
-  onDisabled(user: UserRow, disabled: boolean): void;
-  onResetPassword(user: UserRow): void;
+  onRole(user: UserObject, role: Role): void;
+  onDisabled(user: UserObject, disabled: boolean): void;
+  onResetPassword(user: UserObject): void;
 }
 
 /** People who sign in: role, status, groups; admins change roles and disable accounts here. */
@@ -44,9 +46,7 @@ export function UsersTable({ users, selfId, canEdit, busyUserId, onRole, onDisab
               onChange={(e) => onRole(u, e.target.value as Role)}
               className={selectClass}
             >
-              <option value="admin">Admin</option>
-              <option value="reviewer">Reviewer</option>
-              <option value="auditor">Auditor</option>
+              <RoleOptions />
             </select>
             {canEdit ? (
               <>

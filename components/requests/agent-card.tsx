@@ -1,6 +1,6 @@
 import { Card, Field, Fields, Muted } from "../ui/card";
 import { BotIcon } from "../ui/icons";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 
 const TRUST_TONE: Record<string, string> = {
   high: "bg-emerald-50 text-emerald-800 ring-emerald-600/20",

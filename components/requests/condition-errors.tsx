@@ -1,5 +1,5 @@
 import { Notice } from "../ui/notice";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 
 /**
  * Rule conditions that errored when this request was evaluated. An error

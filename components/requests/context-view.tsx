@@ -1,21 +1,13 @@
+import type { RequestObject } from "@/lib/schemas/requests";
 import { scalarText } from "../format";
 import { Card, Field, Fields, Muted } from "../ui/card";
 import { ArrowRightIcon } from "../ui/icons";
 import { VisibleText } from "./visible-text";
 
-interface RequestContext {
-  task_id?: unknown;
-  on_behalf_of?: unknown;
-  delegation_chain?: unknown;
-  confidence?: unknown;
-  environment?: unknown;
-  labels?: unknown;
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Who the agent acts for, how it got here, and the facts it reports about itself. */
-export function ContextView({ context }: { context: RequestContext }) {
+export function ContextView({ context }: { context: RequestObject["context"] }) {
   const chain = Array.isArray(context.delegation_chain) ? context.delegation_chain.map(scalarText) : [];
   const confidence = typeof context.confidence === "number" ? context.confidence : null;
   const environment = isRecord(context.environment) ? Object.entries(context.environment) : [];

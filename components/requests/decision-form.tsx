@@ -1,12 +1,13 @@
 "use client";
 
 import { useState } from "react";
+import type { DecisionBody } from "@/lib/schemas/requests";
 import { sentenceCase } from "../format";
 import { Card } from "../ui/card";
 import { CheckIcon, SpinnerIcon, XIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
 
-export type Decision = "approve" | "deny";
+export type Decision = DecisionBody["decision"];
 
 interface DecisionFormProps {
   canDecide: boolean;

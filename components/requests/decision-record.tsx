@@ -2,7 +2,7 @@ import { formatDateTime } from "../format";
 import { Card, Field, Fields, Muted } from "../ui/card";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 import { VoteCount } from "./vote-count";
 import { VotesList } from "./votes-list";
 

@@ -3,7 +3,7 @@
 import { formatDateTime } from "../format";
 import { Card, Field, Fields, Muted } from "../ui/card";
 import { useNow } from "../use-now";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 import { VisibleText } from "./visible-text";
 
 type GrantState = "none" | "issued" | "redeemed" | "expired";

@@ -1,6 +1,6 @@
 import { characterLabel, scanRequest, type HiddenFinding } from "@/lib/text/hidden-characters";
 import { AlertIcon } from "../ui/icons";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 
 /** Hidden characters anywhere a reviewer reads this request's agent text. */
 export function hiddenFindings(item: ReviewItem): HiddenFinding[] {

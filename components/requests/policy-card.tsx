@@ -1,5 +1,5 @@
 import { Card, Field, Fields } from "../ui/card";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 
 const EFFECT_LABEL = { allow: "Allow", deny: "Deny", require_approval: "Require approval" } as const;
 

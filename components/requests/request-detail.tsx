@@ -13,7 +13,7 @@ import { PolicyCard } from "./policy-card";
 import { RiskCard } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 import { VisibleText } from "./visible-text";
 
 export interface RequestDetailProps {

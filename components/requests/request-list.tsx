@@ -6,7 +6,7 @@ import { HiddenCharactersBadge } from "./hidden-characters-warning";
 import { RiskScore, RiskSummary } from "./risk-signals";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 import { VisibleText } from "./visible-text";
 import { VoteCount } from "./vote-count";
 

@@ -1,5 +1,5 @@
 import { Card } from "../ui/card";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 import { VisibleText } from "./visible-text";
 
 type Risk = NonNullable<ReviewItem["risk"]>;

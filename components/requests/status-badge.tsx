@@ -1,4 +1,4 @@
-import type { RequestStatus } from "./types";
+import type { RequestStatus } from "@/lib/schemas/requests";
 
 const STYLES: Record<RequestStatus, { label: string; className: string; dot: string }> = {
   pending: { label: "Pending", className: "bg-amber-50 text-amber-800 ring-amber-600/20", dot: "bg-amber-500" },

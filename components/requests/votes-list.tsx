@@ -1,6 +1,6 @@
 import { formatDateTime } from "../format";
 import { CheckIcon, XIcon } from "../ui/icons";
-import type { ReviewItem } from "./types";
+import type { ReviewItem } from "@/lib/schemas/review";
 
 /** Every reviewer's vote, with the reason they gave. */
 export function VotesList({ votes }: { votes: ReviewItem["votes"] }) {

@@ -1,16 +1,15 @@
 import Link from "next/link";
 import { BellIcon, LogoMark } from "../ui/icons";
 import { NavLinks } from "./nav-links";
+import { SignOutButton } from "./sign-out-button";
 
 interface AppHeaderProps {
   reviewer: { email: string; role: string };
-  /** A server action that ends the session. */
-  signOutAction: () => Promise<void>;
   queueCount: React.ReactNode;
   live: React.ReactNode;
 }
 
-export function AppHeader({ reviewer, signOutAction, queueCount, live }: AppHeaderProps) {
+export function AppHeader({ reviewer, queueCount, live }: AppHeaderProps) {
   return (
     <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/85 backdrop-blur supports-[backdrop-filter]:bg-white/70">
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 sm:px-6">
@@ -37,14 +36,7 @@ export function AppHeader({ reviewer, signOutAction, queueCount, live }: AppHead
             <p className="text-sm text-zinc-900" data-testid="signed-in-as">{reviewer.email}</p>
             <p className="text-xs capitalize text-zinc-500">{reviewer.role}</p>
           </div>
-          <form action={signOutAction}>
-            <button
-              type="submit"
-              className="h-8 rounded-md border border-zinc-200 bg-white px-2.5 text-sm font-medium text-zinc-700 shadow-xs transition-colors hover:bg-zinc-50 hover:text-zinc-900"
-            >
-              Sign out
-            </button>
-          </form>
+          <SignOutButton />
         </div>
       </div>
     </header>

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { safeEqual, sha256Hex } from "../crypto.ts";
 import { db, pool } from "../db.ts";

@@ -1,6 +1,8 @@
+import "server-only";
 import type { AgentObject, KeyObject } from "../schemas/admin-objects.ts";
 import type { AgentKeyInfo } from "./keys-admin.ts";
 import type { AgentSummary } from "./list-agents.ts";
+import { isLiveKey } from "./live-key.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -30,6 +32,6 @@ export function toKeyObject(k: AgentKeyInfo, now = new Date()): KeyObject {
     expires_at: iso(k.expiresAt),
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
-    live: !k.revokedAt && (!k.expiresAt || k.expiresAt > now),
+    live: isLiveKey(k, now),
   };
 }

@@ -1,7 +1,9 @@
+import "server-only";
 import { safeEqual, sha256Hex } from "../crypto.ts";
 import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseAgentKey } from "./keys.ts";
+import { isLiveKey } from "./live-key.ts";
 
 export interface AuthenticatedAgent {
   id: string;
@@ -30,7 +32,7 @@ export async function authenticateAgent(authorization: string | null): Promise<A
   const key = parsed ? await findKey(parsed.id) : null;
   const matches = safeEqual(key?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
   const now = new Date();
-  if (!key || !matches || key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.agent.status === "retired") {
+  if (!key || !matches || !isLiveKey(key, now) || key.agent.status === "retired") {
     throw new AppError("unauthenticated", UNAUTHENTICATED);
   }
   if (key.agent.status === "suspended") throw new AppError("agent_suspended", "this agent is suspended");

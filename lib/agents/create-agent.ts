@@ -1,8 +1,10 @@
+import "server-only";
 import { appendEvents } from "../audit/append-event.ts";
 import { db } from "../db.ts";
-import { generateWebhookSecret, sealSecret } from "../delivery/secrets.ts";
+import { generateWebhookSecret } from "../delivery/secrets.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
+import { seal } from "../sealing.ts";
 import { generateAgentKey } from "./keys.ts";
 
 export interface CreateAgentOptions {
@@ -48,7 +50,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
       },
     });
     await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });
-    await tx.$executeRawUnsafe("INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)", agentId, sealSecret(callbackSecret));
+    await tx.$executeRawUnsafe("INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)", agentId, seal("webhook-secret-v1", callbackSecret));
     await appendEvents(tx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
       { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { isId } from "../ids.ts";

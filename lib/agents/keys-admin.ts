@@ -1,8 +1,10 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 import { generateAgentKey } from "./keys.ts";
+import { liveKeySql } from "./live-key.ts";
 
 /** What the console and the admin API show of a key: never the secret or its hash. */
 export interface AgentKeyInfo {
@@ -11,11 +13,6 @@ export interface AgentKeyInfo {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
-}
-
-/** Live: not revoked and not expired (at `now`). */
-export function isLiveKey(k: Pick<AgentKeyInfo, "expiresAt" | "revokedAt">, now = new Date()): boolean {
-  return !k.revokedAt && (!k.expiresAt || k.expiresAt > now);
 }
 
 /** An agent may hold this many live keys at once: enough to rotate, few enough to keep track of. */
@@ -36,10 +33,7 @@ export async function issueAgentKey(o: IssueAgentKeyOptions): Promise<{ agentId:
   return db().$transaction(async (tx) => {
     const agent = await lockAgent(tx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired; its keys cannot be renewed`);
-    const now = new Date();
-    const live = await tx.agentKey.count({
-      where: { agentId: agent.id, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-    });
+    const [{ live }] = await tx.$queryRawUnsafe<{ live: number }[]>(`SELECT count(*)::int AS live FROM agent_keys k WHERE k.agent_id = $1 AND ${liveKeySql("k")}`, agent.id);
     if (live >= MAX_LIVE_KEYS) throw new AppError("conflict", `agent ${agent.name} already has ${live} live keys; revoke one first`);
     await tx.agentKey.create({ data: { id: key.id, agentId: agent.id, secretHash: key.secretHash, expiresAt: o.expiresAt ?? null } });
     await appendEvent(tx, {

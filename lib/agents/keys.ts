@@ -1,3 +1,4 @@
+import "server-only";
 import { randomSecret } from "../ids.ts";
 import { sha256Hex } from "../crypto.ts";
 

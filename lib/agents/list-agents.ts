@@ -1,5 +1,8 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { isId } from "../ids.ts";
+import { pendingCountSql } from "../requests/pending-cap.ts";
+import { liveKeySql } from "./live-key.ts";
 
 /** One row of the agent inventory. */
 export interface AgentSummary {
@@ -22,9 +25,8 @@ const SELECT = `
   SELECT a.id, a.name, a.description, a.owner_email, a.trust_level, a.tags, a.status::text AS status,
          a.created_at, a.last_seen_at,
          (SELECT count(*) FROM agent_keys k
-           WHERE k.agent_id = a.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))::int AS live_keys,
-         (SELECT count(*) FROM action_requests r
-           WHERE r.agent_id = a.id AND r.status = 'pending' AND r.expires_at > now())::int AS pending_requests,
+           WHERE k.agent_id = a.id AND ${liveKeySql("k")})::int AS live_keys,
+         ${pendingCountSql("a.id")}::int AS pending_requests,
          (SELECT count(*) FROM action_requests r WHERE r.agent_id = a.id)::int AS total_requests
     FROM agents a`;
 

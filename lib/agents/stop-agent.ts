@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { db, type Tx } from "../db.ts";
 import { AppError } from "../errors.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { stopAgent, type StopAgentOptions, type StopAgentResult } from "./stop-agent.ts";
 
 export type SuspendAgentOptions = StopAgentOptions;

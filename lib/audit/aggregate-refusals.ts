@@ -1,3 +1,4 @@
+import "server-only";
 import { pool, transaction } from "../db.ts";
 import { env } from "../env.ts";
 import { Statement } from "../sql.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { canonicalJson } from "../crypto.ts";
 import type { PoolClient as PgClient } from "pg";
 import type { Tx } from "../db.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { importJWK, jwtVerify, SignJWT } from "jose";
 import type pg from "pg";
 import { pool } from "../db.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { pool } from "../db.ts";
 import { EVENT_COLUMNS, toChainRow, type ChainRow } from "./verify-chain.ts";

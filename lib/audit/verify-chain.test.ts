@@ -1,27 +1,10 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concurrently, createApproved, newAgent, newUser, redeem, signIn, type TestAgent } from "../../test/support/fixtures.ts";
+import { runCli } from "../../test/support/run-cli.ts";
+import { type ScratchDatabase, scratchDatabase } from "../../test/support/scratch-database.ts";
 import { db } from "../db.ts";
-import { PROJECT_ROOT } from "../runtime/migrate.ts";
-import { appendEvent } from "./append-event.ts";
-import { sqlChainSource, verifyChain, type ChainSource } from "./verify-chain.ts";
-
-/** `countersign audit verify` against the test database: its exit code and output. */
-function cliVerify(): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "countersign.mjs"), "audit", "verify"], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, AUTH_SECRET: process.env.AUTH_SECRET, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, output }));
-  });
-}
+import { appendEvent, appendEventsPg } from "./append-event.ts";
+import { EVENT_COLUMNS, sqlChainSource, toChainRow, verifyChain, type ChainSource } from "./verify-chain.ts";
 
 let agent: TestAgent;
 let requestId: string;
@@ -68,44 +51,6 @@ describe("verifyChain()", () => {
     expect(result.events).toBeGreaterThan(0);
   });
 
-  it("reports the seq of an edited event, and accepts the chain again once it is restored", async () => {
-    const [, vote] = await eventsOf(requestId);
-    try {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET data = jsonb_set(data, '{reason}', '"forged"') WHERE seq = $1`, vote.seq);
-      const broken = await verifyChain();
-      expect(broken).toMatchObject({ ok: false, brokenAt: vote.seq });
-    } finally {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET data = $1::jsonb WHERE seq = $2`, JSON.stringify(vote.data), vote.seq);
-    }
-    expect(await verifyChain()).toMatchObject({ ok: true });
-  });
-
-  it("reports an edited actor or timestamp too", async () => {
-    const [created] = await eventsOf(requestId);
-    try {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = 'agent:agt_someone_else' WHERE seq = $1`, created.seq);
-      expect(await verifyChain()).toMatchObject({ ok: false, brokenAt: created.seq });
-      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = $1, occurred_at = occurred_at + interval '1 second' WHERE seq = $2`, created.actor, created.seq);
-      expect(await verifyChain()).toMatchObject({ ok: false, brokenAt: created.seq });
-    } finally {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET actor = $1, occurred_at = $2 WHERE seq = $3`, created.actor, created.occurredAt, created.seq);
-    }
-    expect(await verifyChain()).toMatchObject({ ok: true });
-  });
-
-  it("reports a deleted event as missing", async () => {
-    const [, , approved] = await eventsOf(requestId);
-    try {
-      await db().auditEvent.delete({ where: { seq: approved.seq } });
-      const broken = await verifyChain();
-      expect(broken).toMatchObject({ ok: false, brokenAt: approved.seq });
-      expect(!broken.ok && broken.reason).toMatch(/missing/);
-    } finally {
-      await db().auditEvent.create({ data: { ...approved, data: approved.data ?? {} } });
-    }
-    expect(await verifyChain()).toMatchObject({ ok: true });
-  });
-
   it("stays intact under 30 concurrent creates (no forks)", async () => {
     const many = await newAgent();
     const ids = await concurrently(30, async (i) => {
@@ -131,30 +76,94 @@ describe("verifyChain()", () => {
     const real = sqlChainSource();
     const busy: ChainSource = {
       ...real,
-      head: async () => (await append(), real.head()),
-      events: async (after, upTo, limit) => (await append(), real.events(after, upTo, limit)),
+      head: async () => {
+        await append();
+        return real.head();
+      },
+      events: async (after, upTo, limit) => {
+        await append();
+        return real.events(after, upTo, limit);
+      },
     };
     const result = await verifyChain({ source: busy, batchSize: 500 });
     expect(result, JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).toMatchObject({ ok: true });
   });
 });
 
-describe("countersign audit verify", () => {
-  // Each run starts a CLI process (TypeScript loader, migrations), so this test is slow.
-  it("exits 0 when the chain is intact and non-zero when it is broken", { timeout: 180_000 }, async () => {
-    const intact = await cliVerify();
-    expect(intact, intact.output).toMatchObject({ code: 0 });
+/*
+ * Tampering happens on a scratch database of its own, where the request's
+ * events above are appended anew: other suites verify the shared chain while
+ * this file runs.
+ */
+describe("a tampered chain (scratch database)", () => {
+  let scratch: ScratchDatabase;
+  const verify = () => verifyChain({ source: sqlChainSource(scratch.pool) });
+  const scratchEvents = async () => (await scratch.pool.query(`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq`)).rows.map(toChainRow);
 
-    const [, , , issued] = await eventsOf(requestId);
+  beforeAll(async () => {
+    scratch = await scratchDatabase();
+    const events = await eventsOf(requestId);
+    await appendEventsPg(scratch.pool, events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })));
+    expect(await verify()).toMatchObject({ ok: true, events: events.length });
+  });
+
+  afterAll(async () => {
+    await scratch?.drop();
+  });
+
+  it("reports the seq of an edited event, and is intact again once it is restored", async () => {
+    const [, vote] = await scratchEvents();
     try {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET data = jsonb_set(data, '{approved_by}', '["mallory@example.test"]') WHERE seq = $1`, issued.seq);
+      await scratch.pool.query(`UPDATE audit_events SET data = jsonb_set(data, '{reason}', '"forged"') WHERE seq = $1`, [vote.seq]);
+      expect(await verify()).toMatchObject({ ok: false, brokenAt: vote.seq });
+    } finally {
+      await scratch.pool.query("UPDATE audit_events SET data = $1::jsonb WHERE seq = $2", [JSON.stringify(vote.data), vote.seq]);
+    }
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it("reports an edited actor or timestamp too", async () => {
+    const [created] = await scratchEvents();
+    try {
+      await scratch.pool.query("UPDATE audit_events SET actor = 'agent:agt_someone_else' WHERE seq = $1", [created.seq]);
+      expect(await verify()).toMatchObject({ ok: false, brokenAt: created.seq });
+      await scratch.pool.query("UPDATE audit_events SET actor = $1, occurred_at = occurred_at + interval '1 second' WHERE seq = $2", [created.actor, created.seq]);
+      expect(await verify()).toMatchObject({ ok: false, brokenAt: created.seq });
+    } finally {
+      await scratch.pool.query("UPDATE audit_events SET actor = $1, occurred_at = $2 WHERE seq = $3", [created.actor, created.occurredAt, created.seq]);
+    }
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  it("reports a deleted event as missing", async () => {
+    const [, , approved] = await scratchEvents();
+    try {
+      await scratch.pool.query("DELETE FROM audit_events WHERE seq = $1", [approved.seq]);
+      const broken = await verify();
+      expect(broken).toMatchObject({ ok: false, brokenAt: approved.seq });
+      expect(!broken.ok && broken.reason).toMatch(/missing/);
+    } finally {
+      await scratch.pool.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [approved.seq, approved.type, approved.actor, approved.requestId, approved.agentId, JSON.stringify(approved.data), approved.occurredAt, approved.prevHash, approved.hash]);
+    }
+    expect(await verify()).toMatchObject({ ok: true });
+  });
+
+  // Each run starts a CLI process (TypeScript loader, migration check): time for a busy machine.
+  it("`countersign audit verify` exits 0 when the chain is intact and non-zero when it is broken", { timeout: 180_000 }, async () => {
+    const cliVerify = () => runCli(["audit", "verify"], { ...process.env, DATABASE_URL: scratch.url });
+    const intact = await cliVerify();
+    expect(intact.code, intact.stderr).toBe(0);
+
+    const [, , , issued] = await scratchEvents();
+    try {
+      await scratch.pool.query(`UPDATE audit_events SET data = jsonb_set(data, '{approved_by}', '["mallory@example.test"]') WHERE seq = $1`, [issued.seq]);
       const broken = await cliVerify();
       expect(broken.code).not.toBe(0);
       expect(broken.code).not.toBeNull();
-      expect(broken.output).toContain(String(issued.seq));
+      expect(broken.stdout + broken.stderr).toContain(String(issued.seq));
     } finally {
-      await db().$executeRawUnsafe(`UPDATE audit_events SET data = $1::jsonb WHERE seq = $2`, JSON.stringify(issued.data), issued.seq);
+      await scratch.pool.query("UPDATE audit_events SET data = $1::jsonb WHERE seq = $2", [JSON.stringify(issued.data), issued.seq]);
     }
-    expect(await verifyChain()).toMatchObject({ ok: true });
+    expect(await verify()).toMatchObject({ ok: true });
   });
 });

@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { sha256Hex } from "../crypto.ts";
 import { pool } from "../db.ts";

@@ -1,5 +1,8 @@
-import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
-import Credentials from "next-auth/providers/credentials";
+import "server-only";
+import type { Role } from "../users/roles.ts";
+import { Auth, type AuthConfig } from "@auth/core";
+import { CredentialsSignin } from "@auth/core/errors";
+import Credentials from "@auth/core/providers/credentials";
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
@@ -41,9 +44,9 @@ async function authorizeLocal(credentials: Partial<Record<"email" | "password", 
   return { id: user.id, email: user.email, name: user.name };
 }
 
-function providers(): NextAuthConfig["providers"] {
+function providers(): AuthConfig["providers"] {
   const e = env();
-  const list: NextAuthConfig["providers"] = [
+  const list: AuthConfig["providers"] = [
     Credentials({
       id: "credentials",
       name: "Email and password",
@@ -68,10 +71,6 @@ function providers(): NextAuthConfig["providers"] {
   return list;
 }
 
-export function oidcEnabled(): boolean {
-  return Boolean(env().AUTH_OIDC_ISSUER && env().AUTH_OIDC_CLIENT_ID);
-}
-
 /** First SSO sign-in creates the account with the configured default role; disabled accounts stay out. */
 async function userForSso(email: string, name: string | null, address: string): Promise<string | null> {
   const normalised = email.trim().toLowerCase();
@@ -90,15 +89,24 @@ async function userForSso(email: string, name: string | null, address: string): 
   return user.id;
 }
 
-declare module "next-auth" {
+declare module "@auth/core/types" {
   interface Session {
-    user: { id: string; email: string; name?: string | null; role: "admin" | "reviewer" | "auditor" };
+    user: { id: string; email: string; name?: string | null; role: Role };
     /** The server-side session (`user_sessions` row) this cookie names. */
     sessionId: string;
   }
 }
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+let config: AuthConfig | undefined;
+
+/**
+ * Auth.js (its framework-neutral core): password and OIDC sign-in, the
+ * session cookie, sign-out. Every Auth.js endpoint and every session read
+ * goes through `authHandler`; the cookie names a server-side session
+ * (lib/auth/sessions.ts).
+ */
+const authConfig = (): AuthConfig => (config ??= {
+  basePath: "/api/auth",
   secret: env().AUTH_SECRET,
   trustHost: true,
   session: { strategy: "jwt", maxAge: env().COUNTERSIGN_SESSION_MAX_AGE, updateAge: 15 * 60 },
@@ -163,9 +171,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         id: token.uid as string,
         email: token.email as string,
         name: (token.name as string | null) ?? null,
-        role: token.role as "admin" | "reviewer" | "auditor",
+        role: token.role as Role,
       };
       return session;
     },
   },
-}));
+});
+
+/** Answers one Auth.js request (a URL under /api/auth on the public origin). */
+export function authHandler(req: Request): Promise<Response> {
+  return Auth(req, authConfig());
+}

@@ -1,7 +1,7 @@
-import { NextRequest } from "next/server";
+import "server-only";
 import { publicUrl } from "../env.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
-import { handlers } from "./config.ts";
+import { authHandler } from "./config.ts";
 
 export interface CurrentSession {
   user: Reviewer & { name: string | null };
@@ -19,7 +19,7 @@ export interface CurrentSession {
 export async function currentSession(headers: Headers): Promise<CurrentSession | null> {
   const cookie = headers.get("cookie");
   if (!cookie?.includes("authjs.session-token")) return null;
-  const answer = await handlers.GET(new NextRequest(`${publicUrl()}/api/auth/session`, { headers: { cookie } }));
+  const answer = await authHandler(new Request(`${publicUrl()}/api/auth/session`, { headers: { cookie } }));
   const session = (await answer.json().catch(() => null)) as { user?: CurrentSession["user"]; sessionId?: string } | null;
   const u = session?.user;
   if (!u?.id || !session?.sessionId) return null;

@@ -1,8 +1,17 @@
-import { NextRequest } from "next/server";
+import "server-only";
 import { readText } from "../http/body.ts";
 import { sameOriginPath } from "../http/safe-redirect.ts";
 
 const CALLBACK_COOKIES = new Set(["authjs.callback-url", "__Secure-authjs.callback-url"]);
+
+/** Cookie values as Auth.js reads them: percent-decoded when they decode. */
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
 const isSafe = (value: string, origin: string) => sameOriginPath(value, origin) !== null;
 
@@ -13,7 +22,7 @@ const isSafe = (value: string, origin: string) => sameOriginPath(value, origin) 
  * person lands on the queue instead (the `redirect` callback is the second
  * line: `safeRedirectUrl`).
  */
-export async function withSafeCallbackUrl(req: NextRequest): Promise<NextRequest> {
+export async function withSafeCallbackUrl(req: Request): Promise<Request> {
   const url = new URL(req.url);
   const origin = url.origin;
   let changed = false;
@@ -22,10 +31,19 @@ export async function withSafeCallbackUrl(req: NextRequest): Promise<NextRequest
     changed = true;
   }
   const headers = new Headers(req.headers);
-  const unsafeCookies = new Set(req.cookies.getAll().filter((c) => CALLBACK_COOKIES.has(c.name) && !isSafe(c.value, origin)).map((c) => c.name));
+  const pairs = (req.headers.get("cookie") ?? "").split(";");
+  const unsafeCookies = new Set(
+    pairs
+      .map((pair) => {
+        const eq = pair.indexOf("=");
+        return { name: pair.slice(0, eq).trim(), value: decodeCookieValue(pair.slice(eq + 1).trim()) };
+      })
+      .filter((c) => CALLBACK_COOKIES.has(c.name) && !isSafe(c.value, origin))
+      .map((c) => c.name),
+  );
   if (unsafeCookies.size > 0) {
     // Drop those pairs from the raw header, leaving every other cookie exactly as the browser sent it.
-    const kept = (req.headers.get("cookie") ?? "").split(";").filter((pair) => !unsafeCookies.has(pair.split("=", 1)[0].trim()));
+    const kept = pairs.filter((pair) => !unsafeCookies.has(pair.split("=", 1)[0].trim()));
     headers.set("cookie", kept.join(";"));
     changed = true;
   }
@@ -43,5 +61,5 @@ export async function withSafeCallbackUrl(req: NextRequest): Promise<NextRequest
   if (!changed && body === undefined) return req;
   if (body !== undefined) headers.delete("content-length");
   const init = { method: req.method, headers, body: body ?? (req.method === "GET" || req.method === "HEAD" ? undefined : req.body), duplex: "half" };
-  return new NextRequest(url, init as ConstructorParameters<typeof NextRequest>[1]);
+  return new Request(url, init as RequestInit);
 }

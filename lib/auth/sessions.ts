@@ -1,3 +1,5 @@
+import "server-only";
+import type { Role } from "../users/roles.ts";
 import { appendEvent } from "../audit/append-event.ts";
 import { db, pool, type Tx } from "../db.ts";
 import { env } from "../env.ts";
@@ -16,7 +18,7 @@ export interface LiveSession {
   userId: string;
   email: string;
   name: string | null;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
 }
 
 /** Sliding expiry is written at most this often, so a session read is normally one indexed SELECT. */

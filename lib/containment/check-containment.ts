@@ -1,3 +1,4 @@
+import "server-only";
 import { suspendAgent } from "../agents/suspend-agent.ts";
 import { pool } from "../db.ts";
 import { logger } from "../logger.ts";

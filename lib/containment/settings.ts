@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { db, pool } from "../db.ts";
 import { logger } from "../logger.ts";
@@ -22,17 +23,10 @@ interface Cache {
   generation: number;
 }
 
-// On globalThis: the agent server and Next's bundles load separate copies of
-// this module in one process, and a change saved through either must clear
-// the one cache.
-const key = Symbol.for("countersign.containment-cache");
-function cache(): Cache {
-  const holder = globalThis as { [key]?: Cache };
-  return (holder[key] ??= { at: 0, generation: 0 });
-}
+const cached: Cache = { at: 0, generation: 0 };
 
 export function clearContainmentCache(): void {
-  const c = cache();
+  const c = cached;
   c.generation++;
   c.value = undefined;
 }
@@ -56,7 +50,7 @@ export async function readContainment(): Promise<StoredContainment> {
 
 /** The containment rules from this process's cache (at most `CACHE_MS` old). */
 export function currentContainment(now = Date.now()): Promise<StoredContainment> {
-  const c = cache();
+  const c = cached;
   if (c.value && now - c.at < CACHE_MS) return c.value;
   const generation = c.generation;
   const loading = readContainment();

@@ -1,66 +1,11 @@
-import { z } from "zod";
+import "server-only";
+import { configurationError, env, type Env } from "../env.ts";
 import { hostProblem, normalizeHost, urlProblem, type OutboundPolicy } from "./url-safety.ts";
 
-/**
- * Event delivery settings, read from the environment once. Kept apart from
- * lib/env.ts so that a malformed sink address names its own variable.
- *
- * - `COUNTERSIGN_ALLOW_HTTP_WEBHOOKS`: allow plain `http://` to localhost
- *   (always allowed when NODE_ENV is not `production`).
- * - `COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE` (false): webhook endpoints, SIEM
- *   sinks and the SMTP server may be on loopback, private (RFC 1918),
- *   unique-local or carrier-grade NAT addresses. Link-local and metadata
- *   addresses stay refused (lib/delivery/url-safety.ts).
- * - `COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS` (false): the same for the
- *   `callback_url` agents put in their requests.
- * - `COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS` (8): attempts before a delivery is `dead`.
- * - `COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS` (10): per attempt.
- * - `COUNTERSIGN_DELIVERY_INTERVAL_SECONDS` (5): the safety timer; new request
- *   events wake the dispatcher at once through the notification hub.
- * - `COUNTERSIGN_SIEM_SYSLOG`: `tcp://host:port` or `udp://host:port`.
- * - `COUNTERSIGN_SIEM_HTTPS_URL` + `COUNTERSIGN_SIEM_HTTPS_SECRET` (`whsec_…`).
- * - `COUNTERSIGN_SMTP_URL`: `smtp://user:pass@host:587` (STARTTLS when the
- *   server offers it) or `smtps://…:465`; email is off without it.
- * - `COUNTERSIGN_EMAIL_FROM` ("Countersign <countersign@localhost>").
- * - `COUNTERSIGN_REMINDER_AT` (0.5): the share of a request's wait after
- *   which, still undecided, it is `request.expiring` (reviewers are reminded);
- *   0 turns reminders off.
- * - `COUNTERSIGN_ESCALATION_GROUP` + `COUNTERSIGN_ESCALATE_AT` (0.8): the
- *   reviewer group told when a request is still undecided at that share.
- */
-const bool = z
-  .enum(["true", "false", "1", "0", ""])
-  .transform((v) => v === "true" || v === "1")
-  .optional();
-
-const schema = z.object({
-  NODE_ENV: z.string().optional(),
-  COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: bool,
-  COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: bool,
-  COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: bool,
-  COUNTERSIGN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-  COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(120).default(10),
-  COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
-  COUNTERSIGN_SIEM_SYSLOG: z
-    .string()
-    .regex(/^(tcp|udp):\/\/[^/:]+:\d{1,5}$/, "must be tcp://host:port or udp://host:port")
-    .optional(),
-  COUNTERSIGN_SIEM_HTTPS_URL: z.string().url().optional(),
-  COUNTERSIGN_SIEM_HTTPS_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, "must be whsec_ followed by base64 of at least 24 bytes").optional(),
-  COUNTERSIGN_SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\/\S+$/, "must be smtp://[user:pass@]host[:port] or smtps://…")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
-  COUNTERSIGN_EMAIL_FROM: z.string().min(3).max(320).regex(/^[^\r\n]+$/, "must be one line").default("Countersign <countersign@localhost>"),
-  COUNTERSIGN_REMINDER_AT: z.coerce.number().min(0).max(0.99).default(0.5),
-  COUNTERSIGN_ESCALATE_AT: z.coerce.number().min(0.01).max(0.99).default(0.8),
-  COUNTERSIGN_ESCALATION_GROUP: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a reviewer group name")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
-});
+// Event delivery settings, derived from the environment (lib/env.ts parses
+// and documents the variables): the outbound address policies, the SIEM sinks,
+// email and reminders. Configured receivers are checked here against the
+// policy, as a saved webhook endpoint is; their connections are checked again.
 
 export interface SyslogSinkConfig {
   kind: "syslog";
@@ -105,19 +50,13 @@ export interface DeliveryConfig {
   reminders: ReminderConfig;
 }
 
-export function parseDeliveryConfig(source: Record<string, string | undefined>): DeliveryConfig {
-  const parsed = schema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${String(issue.path[0])}: ${issue.message}`);
-  }
-  const e = parsed.data;
+/** The delivery settings of a parsed environment; throws configurationError for a receiver the policy refuses. */
+export function deliveryConfigOf(e: Env): DeliveryConfig {
   const allowHttp = e.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS ?? e.NODE_ENV !== "production";
-  const destinations: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE ?? false, setting: "COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE" };
-  const callbacks: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS ?? false, setting: "COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS" };
-  // Configured receivers are checked here, as a saved endpoint is; their connections are checked again.
+  const destinations: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE, setting: "COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE" };
+  const callbacks: OutboundPolicy = { allowHttp, allowPrivate: e.COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS, setting: "COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS" };
   const check = (variable: string, problem: string | null) => {
-    if (problem) throw new Error(`${variable}: ${problem}`);
+    if (problem) throw configurationError([{ variable, message: problem }]);
   };
   const sinks: SiemSinkConfig[] = [];
   if (e.COUNTERSIGN_SIEM_SYSLOG) {
@@ -128,8 +67,7 @@ export function parseDeliveryConfig(source: Record<string, string | undefined>):
     check("COUNTERSIGN_SIEM_SYSLOG", hostProblem(host, destinations));
     sinks.push({ kind: "syslog", id: `siem:syslog:${transport}://${url.hostname}:${url.port}`, transport, host, port: Number(url.port) });
   }
-  if (e.COUNTERSIGN_SIEM_HTTPS_URL) {
-    if (!e.COUNTERSIGN_SIEM_HTTPS_SECRET) throw new Error("COUNTERSIGN_SIEM_HTTPS_SECRET: required with COUNTERSIGN_SIEM_HTTPS_URL (whsec_…)");
+  if (e.COUNTERSIGN_SIEM_HTTPS_URL && e.COUNTERSIGN_SIEM_HTTPS_SECRET) {
     check("COUNTERSIGN_SIEM_HTTPS_URL", urlProblem(e.COUNTERSIGN_SIEM_HTTPS_URL, destinations));
     sinks.push({ kind: "https", id: `siem:https:${e.COUNTERSIGN_SIEM_HTTPS_URL}`, url: e.COUNTERSIGN_SIEM_HTTPS_URL, secret: e.COUNTERSIGN_SIEM_HTTPS_SECRET });
   }
@@ -149,9 +87,11 @@ export function parseDeliveryConfig(source: Record<string, string | undefined>):
   };
 }
 
-let cached: DeliveryConfig | undefined;
+let cached: { env: Env; config: DeliveryConfig } | undefined;
 
+/** The delivery settings of env(), derived again after resetEnv(). */
 export function deliveryConfig(): DeliveryConfig {
-  cached ??= parseDeliveryConfig(process.env);
-  return cached;
+  const e = env();
+  if (cached?.env !== e) cached = { env: e, config: deliveryConfigOf(e) };
+  return cached.config;
 }

@@ -1,9 +1,11 @@
+import "server-only";
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { appendEventsPg } from "../audit/append-event.ts";
+import { seal } from "../sealing.ts";
 import { getEndpoint } from "./endpoints.ts";
 import { testPayload } from "./events.ts";
-import { generateWebhookSecret, sealSecret } from "./secrets.ts";
+import { generateWebhookSecret } from "./secrets.ts";
 
 export interface DeliveryRow {
   id: string;
@@ -82,7 +84,7 @@ export async function rotateCallbackSecret(o: { agentId: string; actor: string; 
     const { rowCount } = await client.query(
       `INSERT INTO agent_callback_secrets (agent_id, secret_sealed) SELECT id, $2 FROM agents WHERE id = $1
        ON CONFLICT (agent_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = now()`,
-      [o.agentId, sealSecret(secret)],
+      [o.agentId, seal("webhook-secret-v1", secret)],
     );
     if (!rowCount) throw new AppError("not_found", "no such agent");
     await appendEventsPg(client, [{ type: "agent.callback_secret_rotated", actor: o.actor, agentId: o.agentId, data: {} }]);

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { pool, transaction } from "../db.ts";

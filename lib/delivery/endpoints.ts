@@ -1,11 +1,13 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { appendEventsPg } from "../audit/append-event.ts";
 import { pool, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { seal } from "../sealing.ts";
 import { deliveryConfig } from "./config.ts";
-import { WEBHOOK_EVENT_TYPES } from "./events.ts";
-import { generateWebhookSecret, sealSecret } from "./secrets.ts";
+import { WEBHOOK_EVENT_TYPES } from "../schemas/webhooks.ts";
+import { generateWebhookSecret } from "./secrets.ts";
 import { urlProblem } from "./url-safety.ts";
 
 export interface WebhookEndpoint {
@@ -53,7 +55,7 @@ export async function createEndpoint(o: { url: string; description?: string; eve
     await client.query(
       `INSERT INTO webhook_endpoints (id, url, description, event_types, secret_sealed, enabled, start_seq)
        SELECT $1, $2, $3, $4, $5, $6, seq FROM audit_head WHERE id = 1`,
-      [id, o.url, o.description ?? "", [...new Set(o.eventTypes)], sealSecret(secret), o.enabled ?? true],
+      [id, o.url, o.description ?? "", [...new Set(o.eventTypes)], seal("webhook-secret-v1", secret), o.enabled ?? true],
     );
     await appendEventsPg(client, [{ type: "webhook.endpoint_created", actor: o.actor, data: { endpoint_id: id, url: o.url, event_types: o.eventTypes, enabled: o.enabled ?? true } }]);
     return getEndpoint(id, client);
@@ -98,7 +100,7 @@ export async function rotateEndpointSecret(o: { id: string; actor: string }): Pr
   const secret = generateWebhookSecret();
   await transaction(async (client) => {
     await getEndpoint(o.id, client, true);
-    await client.query("UPDATE webhook_endpoints SET secret_sealed = $2, updated_at = now() WHERE id = $1", [o.id, sealSecret(secret)]);
+    await client.query("UPDATE webhook_endpoints SET secret_sealed = $2, updated_at = now() WHERE id = $1", [o.id, seal("webhook-secret-v1", secret)]);
     await appendEventsPg(client, [{ type: "webhook.secret_rotated", actor: o.actor, data: { endpoint_id: o.id } }]);
   });
   return secret;

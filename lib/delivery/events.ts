@@ -1,29 +1,20 @@
+import "server-only";
 import { publicUrl } from "../env.ts";
+import type { WebhookEventType } from "../schemas/webhooks.ts";
 import { displayLine, hiddenCharactersWarning, scanRequest } from "../text/hidden-characters.ts";
 
-/**
- * The event types webhook endpoints subscribe to, and the audit events they
- * come from. Webhooks carry what a person or a chat tool needs to act (the
- * request, its agent, the decision, a deep link, a one-line `text`), never a
- * grant token, an agent key or the request's parameters. `data` carries agent
- * text exactly; `text`, which people read, writes hidden characters as
- * ⟨U+…⟩ markers and starts with a warning naming them (params included).
+/*
+ * Webhook events (their types are in lib/schemas/webhooks.ts) and the audit
+ * events they come from. Webhooks carry what a person or a chat tool needs to
+ * act (the request, its agent, the decision, a deep link, a one-line `text`),
+ * never a grant token, an agent key or the request's parameters. `data`
+ * carries agent text exactly; `text`, which people read, writes hidden
+ * characters as ⟨U+…⟩ markers and starts with a warning naming them (params
+ * included).
  */
-export const WEBHOOK_EVENT_TYPES = [
-  "request.created",
-  "request.decided",
-  "request.expiring",
-  "request.escalated",
-  "request.expired",
-  "request.cancelled",
-  "request.outcome_reported",
-  "grant.redeemed",
-  "grant.redemption_refused",
-  "agent.suspended",
-  "agent.resumed",
-  "agent.retired",
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+// Re-exported for app/api/v1/admin/webhooks/route.ts, which imports the list from here.
+export { WEBHOOK_EVENT_TYPES } from "../schemas/webhooks.ts";
 
 /** Audit event type → webhook event type. */
 export const AUDIT_TO_WEBHOOK: Record<string, WebhookEventType> = {

@@ -1,3 +1,4 @@
+import "server-only";
 import { hub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { deliveryConfig } from "./config.ts";
@@ -22,17 +23,16 @@ export interface DeliveryRuntime {
  * in a process; wake-ups during a pass run one more pass, 50 ms after it.
  */
 const COALESCE_MS = 50;
-const key = Symbol.for("countersign.delivery");
-type Holder = { [key]?: DeliveryRuntime };
+let started: DeliveryRuntime | undefined;
 
 /** Runs a delivery pass now in this process, if its runtime is started (after an admin queues a test or a retry). */
 export function wakeDelivery(): void {
-  (globalThis as Holder)[key]?.wake();
+  started?.wake();
 }
 
 export function startDelivery(): DeliveryRuntime {
   const runtime = createRuntime();
-  (globalThis as Holder)[key] = runtime;
+  started = runtime;
   return runtime;
 }
 

@@ -1,3 +1,4 @@
+import "server-only";
 import dgram from "node:dgram";
 import net from "node:net";
 import { hostname } from "node:os";

@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * RFC 5424 syslog messages, and RFC 6587 octet-counting framing for TCP.
  * Small enough to write here: the npm formatters are unmaintained or bring

@@ -1,3 +1,4 @@
+import "server-only";
 import type { DeliveryRow } from "./deliveries.ts";
 import type { WebhookEndpoint } from "./endpoints.ts";
 

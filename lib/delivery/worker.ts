@@ -1,12 +1,13 @@
+import "server-only";
 import { randomInt } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { pool } from "../db.ts";
 import { logger } from "../logger.ts";
+import { unseal } from "../sealing.ts";
 import { deliveryConfig, type DeliveryConfig } from "./config.ts";
 import { postJson } from "./http-post.ts";
 import { sendEmail } from "../notifications/smtp.ts";
 import type { EmailMessage } from "../notifications/messages.ts";
-import { unsealSecret } from "./secrets.ts";
 
 /** How long a claimed delivery stays invisible to other workers while it is being sent. */
 export const LEASE_MS = 60_000;
@@ -109,7 +110,7 @@ async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise
   const body = JSON.stringify(row.payload);
   let secret: string | null = null;
   try {
-    secret = row.secret_sealed ? unsealSecret(row.secret_sealed) : null;
+    secret = row.secret_sealed ? unseal("webhook-secret-v1", row.secret_sealed).toString("utf8") : null;
   } catch {
     // COUNTERSIGN_KEY_SECRET changed since the secret was sealed: nothing can be signed until it is rotated.
   }

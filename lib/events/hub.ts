@@ -1,3 +1,4 @@
+import "server-only";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { env } from "../env.ts";
@@ -134,21 +135,20 @@ export class NotificationHub {
   }
 }
 
-const key = Symbol.for("countersign.hub");
-type Holder = { [key]?: NotificationHub };
+let current: NotificationHub | undefined;
 
+/** The process's hub, created (and listening) on first use. */
 export function hub(): NotificationHub {
-  const holder = globalThis as Holder;
-  if (!holder[key]) {
+  if (!current) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set");
-    holder[key] = new NotificationHub(url);
+    current = new NotificationHub(url);
   }
-  return holder[key];
+  return current;
 }
 
 export async function closeHub(): Promise<void> {
-  const holder = globalThis as Holder;
-  await holder[key]?.close();
-  holder[key] = undefined;
+  const closing = current;
+  current = undefined;
+  await closing?.close();
 }

@@ -1,3 +1,4 @@
+import "server-only";
 import type { PoolClient } from "pg";
 import type { Tx } from "../db.ts";
 import type { Statement } from "../sql.ts";

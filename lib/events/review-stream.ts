@@ -1,3 +1,4 @@
+import "server-only";
 import { findLiveSession } from "../auth/sessions.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
@@ -7,12 +8,13 @@ import { reviewerGroupNames } from "../requests/decide-request.ts";
 import { visibleToReviewer } from "../requests/list-requests.ts";
 import { hub, type HubEvent, type NotificationHub } from "./hub.ts";
 import type { SessionsChanged } from "./notify.ts";
+import type { Role } from "../users/roles.ts";
 
 /** Who a stream is for, as authorised when it opened. */
 export interface StreamViewer {
   userId: string;
   sessionId: string;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
   /** The reviewer groups the user belonged to when the stream opened (a change closes the stream). */
   groups: string[];
 }
@@ -123,13 +125,11 @@ class ReviewStreams {
   }
 }
 
-const key = Symbol.for("countersign.reviewStreams");
-type Holder = { [key]?: ReviewStreams };
+let streams: ReviewStreams | undefined;
 
 function reviewStreams(): ReviewStreams {
-  const holder = globalThis as Holder;
-  holder[key] ??= new ReviewStreams();
-  return holder[key];
+  streams ??= new ReviewStreams();
+  return streams;
 }
 
 /**

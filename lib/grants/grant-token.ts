@@ -1,3 +1,4 @@
+import "server-only";
 import { compactVerify, decodeProtectedHeader, SignJWT } from "jose";
 import { publicUrl } from "../env.ts";
 import { AppError } from "../errors.ts";

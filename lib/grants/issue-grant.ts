@@ -1,3 +1,4 @@
+import "server-only";
 import type { AuditEventInput } from "../audit/append-event.ts";
 import type { Grant } from "../generated/prisma/client.ts";
 import { newId } from "../ids.ts";
@@ -45,7 +46,7 @@ export async function issueGrant(statement: Statement, o: IssueGrantOptions, gua
     issued_at: grant.issuedAt.toISOString(),
     expires_at: grant.expiresAt.toISOString(),
   };
-  statement.with("grant_ins", insertJsonRow("grants", statement.param(JSON.stringify(row)), { where: guard }));
+  statement.with("grant_ins", insertJsonRow(statement, "grants", row, { where: guard }));
   const event: AuditEventInput = {
     type: "grant.issued",
     actor: o.actor,

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { canonicalSha256 } from "../crypto.ts";

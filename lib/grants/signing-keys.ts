@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import "server-only";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { db } from "../db.ts";
-import { env } from "../env.ts";
 import { randomSecret } from "../ids.ts";
+import { seal, unseal } from "../sealing.ts";
 
 export interface SigningKey {
   kid: string;
@@ -9,32 +10,11 @@ export interface SigningKey {
   publicKey: KeyObject;
 }
 
-function wrappingKey(): Buffer {
-  const secret = env().COUNTERSIGN_KEY_SECRET ?? env().AUTH_SECRET;
-  if (!secret) throw new Error("AUTH_SECRET (or COUNTERSIGN_KEY_SECRET) is required to protect the grant signing key");
-  return Buffer.from(hkdfSync("sha256", secret, "countersign", "grant-signing-key-v1", 32));
-}
-
-function encrypt(plain: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", wrappingKey(), iv);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), body.toString("base64url")].join(".");
-}
-
-function decrypt(sealed: string): Buffer {
-  const [version, iv, tag, body] = sealed.split(".");
-  if (version !== "v1") throw new Error("unknown signing key format");
-  const decipher = createDecipheriv("aes-256-gcm", wrappingKey(), Buffer.from(iv, "base64url"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
-  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]);
-}
-
 const cache = new Map<string, SigningKey>();
 let active: Promise<SigningKey> | undefined;
 
 function toSigningKey(kid: string, sealed: string): SigningKey {
-  const privateKey = createPrivateKey({ key: decrypt(sealed), format: "der", type: "pkcs8" });
+  const privateKey = createPrivateKey({ key: unseal("grant-signing-key-v1", sealed), format: "der", type: "pkcs8" });
   return { kid, privateKey, publicKey: createPublicKey(privateKey) };
 }
 
@@ -59,7 +39,7 @@ async function loadOrCreate(): Promise<SigningKey> {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const kid = `k_${randomSecret(12)}`;
     const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "EdDSA", use: "sig" };
-    const sealed = encrypt(privateKey.export({ format: "der", type: "pkcs8" }));
+    const sealed = seal("grant-signing-key-v1", privateKey.export({ format: "der", type: "pkcs8" }));
     await tx.signingKey.create({ data: { kid, publicJwk: jwk, privateKeyEnc: sealed } });
     return remember({ kid, privateKey, publicKey });
   });

@@ -1,9 +1,11 @@
+import "server-only";
 import { authenticateAdminToken } from "../admin-tokens/admin-tokens.ts";
 import { authenticateAgent } from "../agents/authenticate-agent.ts";
 import { currentSession } from "../auth/current-session.ts";
 import { publicUrl } from "../env.ts";
 import { AppError } from "../errors.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
+import type { Role } from "../users/roles.ts";
 import type { Access } from "./define-route.ts";
 
 export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | { kind: "token"; tokenId: string; name: string; actor: string };
@@ -26,7 +28,7 @@ export function assertSameOrigin(req: Request): void {
 
 const plural = (roles: readonly string[]) => roles.map((r) => `${r}s`).join(" and ");
 
-async function sessionCaller(req: Request, roles: readonly Reviewer["role"][], unauthenticated: string) {
+async function sessionCaller(req: Request, roles: readonly Role[], unauthenticated: string) {
   assertSameOrigin(req);
   const current = await currentSession(req.headers);
   if (!current) throw new AppError("unauthenticated", unauthenticated);
@@ -35,7 +37,7 @@ async function sessionCaller(req: Request, roles: readonly Reviewer["role"][], u
   return { user: { id, email, role }, sessionId: current.sessionId };
 }
 
-async function adminCaller(req: Request, roles: readonly Reviewer["role"][]): Promise<AdminPrincipal> {
+async function adminCaller(req: Request, roles: readonly Role[]): Promise<AdminPrincipal> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     // No cookies are involved, so no cross-site check: a page cannot make a browser send this header.

@@ -1,10 +1,11 @@
+import "server-only";
 import type { RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
 import type { AdminPrincipal } from "./callers.ts";
 
-type Role = Reviewer["role"];
+import type { Role } from "../users/roles.ts";
 
 /**
  * Who may call a route:

@@ -1,3 +1,4 @@
+import "server-only";
 import { ZodError } from "zod";
 import { AppError, STATUS_BY_CODE, TITLE_BY_CODE, type ErrorCode, type FieldError } from "../errors.ts";
 import { logger } from "../logger.ts";

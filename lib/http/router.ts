@@ -1,3 +1,4 @@
+import "server-only";
 import { readJson, parseWith, readQuery } from "./body.ts";
 import { authenticateCaller } from "./callers.ts";
 import type { AnyRoute } from "./define-route.ts";

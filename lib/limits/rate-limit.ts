@@ -1,20 +1,19 @@
+import "server-only";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors.ts";
 
 export type Limiter = ReturnType<typeof build>;
 
-const key = Symbol.for("countersign.limiters");
-type Holder = { [key]?: Map<string, Limiter> };
+const limiters = new Map<string, Limiter>();
 
 /**
- * A named fixed-window limiter, kept in this process's memory. It lives on
- * globalThis so every Next bundle (route handlers, server actions) counts
- * against the same window. With several app instances each enforces its own
- * share; the pending-request cap (in the database) is the hard per-agent bound.
+ * A named fixed-window limiter, kept in this process's memory. With several
+ * app instances each counts on its own, so a caller spread across them gets
+ * the limit from each; the pending-request cap (lib/requests/pending-cap.ts)
+ * counts in the database and holds across instances (as a soft bound).
  */
 export function limiter(name: string, points: number, durationSeconds: number): Limiter {
-  const holder = globalThis as Holder;
-  const all = (holder[key] ??= new Map());
+  const all = limiters;
   const id = `${name}:${points}:${durationSeconds}`;
   let found = all.get(id);
   if (!found) {

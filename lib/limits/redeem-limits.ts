@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "../env.ts";
 import { addressBucket } from "../http/client-address.ts";
 import { limiter } from "./rate-limit.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { env } from "../env.ts";
 import { addressBucket } from "../http/client-address.ts";
@@ -38,7 +39,7 @@ export async function limitPasswordSignIn<T>({ email, address }: PasswordSignInA
   // Taken before the check (and given back on success) so concurrent guesses cannot slip past.
   await perAddress.consume(bucket, "too many failed sign-ins from this address");
   await perAccountAddress.consume(pair, "too many sign-in attempts for this account from this address");
-  if (!knownAddresses().has(pair)) {
+  if (!knownAddresses.has(pair)) {
     await perAccount.check(email, "too many failed sign-ins for this account; sign in from an address used before, or wait");
   }
 
@@ -46,7 +47,7 @@ export async function limitPasswordSignIn<T>({ email, address }: PasswordSignInA
   if (user) {
     await perAddress.reward(bucket);
     await perAccountAddress.reset(pair);
-    knownAddresses().add(pair);
+    knownAddresses.add(pair);
     return user;
   }
   await perAccount.count(email);
@@ -77,9 +78,4 @@ class KnownAddresses {
   }
 }
 
-const key = Symbol.for("countersign.signinKnownAddresses");
-type Holder = { [key]?: KnownAddresses };
-
-function knownAddresses(): KnownAddresses {
-  return ((globalThis as Holder)[key] ??= new KnownAddresses());
-}
+const knownAddresses = new KnownAddresses();

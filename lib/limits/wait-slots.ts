@@ -1,8 +1,8 @@
+import "server-only";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 
-const key = Symbol.for("countersign.waitSlots");
-type Holder = { [key]?: Map<string, number> };
+const held = new Map<string, number>();
 
 /** Seconds a refused long-wait is told to wait before asking again. */
 const RETRY_AFTER_SECONDS = 5;
@@ -16,7 +16,6 @@ const RETRY_AFTER_SECONDS = 5;
  * instance. Returns the release function (safe to call more than once).
  */
 export function holdWaitSlot(agentId: string, requestId: string): () => void {
-  const held = ((globalThis as Holder)[key] ??= new Map());
   const e = env();
   const slots: [string, number, string][] = [
     [`agent:${agentId}`, e.COUNTERSIGN_MAX_WAITS_PER_AGENT, "this agent is already long-waiting on too many requests"],

@@ -1,3 +1,4 @@
+import "server-only";
 import { transaction } from "../db.ts";
 import { advanceCursor, eventsAfter, insertDeliveries, lockCursor, newDeliveryId, type NewDelivery } from "../delivery/dispatch.ts";
 import { statusAfter, type AuditEventRow } from "../delivery/events.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { publicUrl } from "../env.ts";
 import { displayLine, hiddenCharactersWarning, scanRequest } from "../text/hidden-characters.ts";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool, transaction } from "../db.ts";
 import { appendEventsPg } from "../audit/append-event.ts";
 

@@ -1,13 +1,15 @@
+import "server-only";
 import type pg from "pg";
 import { decisionBarrier } from "../requests/decide-request.ts";
 import type { NotificationPreferences } from "./preferences.ts";
 import type { RequestFacts } from "./messages.ts";
+import type { Role } from "../users/roles.ts";
 
 /** An active user who may be emailed, with their groups and preferences. */
 export interface Candidate extends NotificationPreferences {
   id: string;
   email: string;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
   groups: string[];
 }
 

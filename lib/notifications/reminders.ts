@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { pool, transaction } from "../db.ts";
 import { deliveryConfig, type ReminderConfig } from "../delivery/config.ts";

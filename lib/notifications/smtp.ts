@@ -1,3 +1,4 @@
+import "server-only";
 import net from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { EmailConfig } from "../delivery/config.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry, ResponseConfig, ZodMediaTypeObject } from "@asteasolutions/zod-to-openapi";
 import type { ZodType } from "zod";
 import { STATUS_BY_CODE, type ErrorCode, type FieldError } from "../errors.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { canonicalSha256 } from "../crypto.ts";
 import { EXAMPLE_CONTEXT } from "../schemas/examples.ts";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { publicUrl } from "../env.ts";
 import type { Access, AnyRoute } from "../http/define-route.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { RotatedSecret } from "../schemas/webhooks.ts";
 import { errors, jsonContent, pathParams, roleForbidden, SESSION_AUTH, SIGNED_OUT, UNAVAILABLE } from "./components.ts";

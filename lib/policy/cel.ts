@@ -1,3 +1,4 @@
+import "server-only";
 import { celEnv, celMap, CelScalar, isCelError, mapType, objectType, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import type { Expr, ParsedExpr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";

@@ -1,3 +1,4 @@
+import "server-only";
 import { metrics } from "../metrics.ts";
 import { decide } from "./match-rules.ts";
 import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";

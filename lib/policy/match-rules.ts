@@ -1,3 +1,4 @@
+import "server-only";
 import { compileCondition, conditionBindings, type ConditionBindings, type ConditionProgram, type ConditionVars } from "./cel.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
 import { BUILTIN_POLICY, type ConditionErrorRecord, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import YAML from "yaml";
 import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";

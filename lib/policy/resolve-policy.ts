@@ -1,3 +1,5 @@
+import "server-only";
+
 /** A rule whose condition failed at evaluation, and how it was then treated (fail closed, see match-rules.ts). */
 export interface ConditionErrorRecord {
   rule_id: string;

@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { pool } from "../db.ts";
 import { hub, type NotificationHub } from "../events/hub.ts";
@@ -42,18 +43,11 @@ interface Cache {
   subscribedTo?: NotificationHub;
 }
 
-// On globalThis: the agent server and Next's bundles load separate copies of
-// this module in one process, and a change made through either must drop the
-// one cache.
-const key = Symbol.for("countersign.policy-cache");
-function cache(): Cache {
-  const holder = globalThis as { [key]?: Cache };
-  return (holder[key] ??= { generation: 0 });
-}
+const cached: Cache = { generation: 0 };
 
 /** Drops the cached rule set; the next evaluation reloads it. */
 export function invalidateRuleSet(): void {
-  const c = cache();
+  const c = cached;
   c.generation++;
   c.ruleSet = undefined;
 }
@@ -66,7 +60,7 @@ export function invalidateRuleSet(): void {
  * drops it too (resync).
  */
 export async function currentRuleSet(atLeastRevision?: string | null): Promise<RuleSet> {
-  const c = cache();
+  const c = cached;
   // The caller saw a newer policy than the cache holds (its notification is
   // still on the way): reload now rather than evaluate against old rules.
   if (atLeastRevision && c.revision !== undefined && BigInt(atLeastRevision) > c.revision) invalidateRuleSet();

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { compileCondition, conditionBindings } from "./cel.ts";
 import { conditionVars, decide, firstMatch, ruleSelects, treatedAs, type CompiledRule, type RuleSet } from "./match-rules.ts";

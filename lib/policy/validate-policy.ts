@@ -1,3 +1,4 @@
+import "server-only";
 import { AppError, type FieldError } from "../errors.ts";
 import { zodErrors } from "../http/problem.ts";
 import { checkCondition } from "./cel.ts";

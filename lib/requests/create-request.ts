@@ -1,3 +1,4 @@
+import "server-only";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";
@@ -18,6 +19,7 @@ import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
+import { checkPendingCap } from "./pending-cap.ts";
 import { selectStoredRequest, toStoredRequest } from "./request-rows.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
@@ -117,7 +119,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // key-share lock waits for it and the status is re-read).
   const statement = new Statement();
   statement.with("agent_ok", `SELECT 1 FROM agents WHERE id = ${statement.param(agent.id)} AND status = 'active' FOR KEY SHARE`);
-  statement.with("req", insertJsonRow("action_requests", statement.param(JSON.stringify(row)), { where: "EXISTS (SELECT 1 FROM agent_ok)", returning: true }));
+  statement.with("req", insertJsonRow(statement, "action_requests", row, { where: "EXISTS (SELECT 1 FROM agent_ok)", returning: true }));
   const landed = "EXISTS (SELECT 1 FROM req)";
   const events: AuditEventInput[] = [
     {
@@ -182,27 +184,4 @@ function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult
     throw new AppError("conflict", "this idempotency key was already used with a different request body");
   }
   return { request: earlier, replayed: true };
-}
-
-/** `counted`: the count already read with the risk history, in the same round trip. */
-async function checkPendingCap(agentId: string, counted?: number): Promise<void> {
-  const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  if (counted !== undefined) return pendingCapReached(counted, max);
-  const { rows } = await pool().query<{ n: string }>({
-    name: "cs_pending_count",
-    text: `SELECT count(*) AS n FROM (
-             SELECT 1 FROM action_requests
-              WHERE agent_id = $1 AND status = 'pending' AND expires_at > now()
-              LIMIT $2) capped`,
-    values: [agentId, max],
-  });
-  pendingCapReached(Number(rows[0]?.n ?? 0), max);
-}
-
-function pendingCapReached(pending: number, max: number): void {
-  if (pending >= max) {
-    throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
-      retryAfterSeconds: 30,
-    });
-  }
 }

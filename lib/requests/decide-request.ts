@@ -1,3 +1,4 @@
+import "server-only";
 import type pg from "pg";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterDenial } from "../containment/check-containment.ts";
@@ -13,11 +14,12 @@ import { recordApproval } from "../risk/record-risk-history.ts";
 import { insertJsonRow, Statement } from "../sql.ts";
 import { selectStoredRequest } from "./request-rows.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
+import type { Role } from "../users/roles.ts";
 
 export interface Reviewer {
   id: string;
   email: string;
-  role: "admin" | "reviewer" | "auditor";
+  role: Role;
   /** Names of the reviewer groups the user belongs to, where the caller loaded them. */
   groups?: string[];
 }
@@ -99,7 +101,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const vote: Vote = { id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now };
     const statement = new Statement();
     const voteRow = { id: vote.id, request_id: vote.requestId, user_id: vote.userId, reviewer_email: vote.reviewerEmail, decision: vote.decision, reason, created_at: now.toISOString() };
-    statement.with("vote_ins", insertJsonRow("votes", statement.param(JSON.stringify(voteRow))));
+    statement.with("vote_ins", insertJsonRow(statement, "votes", voteRow));
 
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { isId } from "../ids.ts";

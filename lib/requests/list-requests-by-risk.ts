@@ -1,3 +1,4 @@
+import "server-only";
 import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { ListRequestsOptions } from "./list-requests.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";

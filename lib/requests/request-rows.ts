@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Grant, Vote } from "../generated/prisma/client.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { db, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getRequestById } from "./get-request.ts";
@@ -6,8 +7,6 @@ import { listRequestsByRisk } from "./list-requests-by-risk.ts";
 import type { ReviewItem } from "../schemas/review.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
-
-export type { ReviewItem };
 
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {

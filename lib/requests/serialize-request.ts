@@ -1,3 +1,4 @@
+import "server-only";
 import type { ActionRequest, Grant, Vote } from "../generated/prisma/client.ts";
 import { signGrant } from "../grants/grant-token.ts";
 import type { RequestObject } from "../schemas/requests.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvents } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { notifyRequestChanged } from "../events/notify.ts";

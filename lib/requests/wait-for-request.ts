@@ -1,3 +1,4 @@
+import "server-only";
 import { hub } from "../events/hub.ts";
 import { holdWaitSlot } from "../limits/wait-slots.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";

@@ -1,5 +1,7 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
+import { pendingCountSql } from "../requests/pending-cap.ts";
 import { RATE_WINDOW } from "./record-risk-history.ts";
 import { computeRisk, DEFAULT_THRESHOLDS, environmentOf, hourlyMedian, numericParams, principalOf, type ParamStats, type RiskAssessment, type RiskHistory } from "./compute-risk.ts";
 
@@ -43,8 +45,7 @@ const HISTORY_SQL = `
     (SELECT json_build_array(window_start, current, previous) FROM risk_agent_rate WHERE agent_id = $1) AS rate,
     least((SELECT min(hour) FROM risk_agent_hourly WHERE agent_id = $1), (SELECT hour_start FROM risk_agent_rate WHERE agent_id = $1)) AS first_hour,
     (SELECT json_agg(requests) FROM risk_agent_hourly WHERE agent_id = $1 AND hour >= $7 AND hour < $8) AS hourly,
-    (SELECT count(*) FROM (SELECT 1 FROM action_requests
-      WHERE agent_id = $1 AND status = 'pending' AND expires_at > now() LIMIT $9) capped) AS pending`;
+    ${pendingCountSql("$1", "$9")} AS pending`;
 
 /** The risk flags and score of a request about to be created, from the agent's own history. */
 export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment & { pendingCount: number }> {

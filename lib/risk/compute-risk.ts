@@ -1,3 +1,5 @@
+import "server-only";
+
 /**
  * Risk flags for a new request, from the agent's own history: pure functions
  * over what `read-risk-history.ts` loads, so they are tested on crafted

@@ -1,3 +1,4 @@
+import "server-only";
 import { pool } from "../db.ts";
 import { logger } from "../logger.ts";
 import { Statement } from "../sql.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { activeSigningKey, publicJwks } from "../grants/signing-keys.ts";
 import { redeemGrant } from "../grants/redeem-grant.ts";
 import { publicUrl } from "../env.ts";

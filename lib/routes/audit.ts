@@ -1,3 +1,4 @@
+import "server-only";
 import { checkpointObject, createCheckpoint, listCheckpoints } from "../audit/checkpoints.ts";
 import { type EventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
 import { applyRetention, getChainStart, getRetention, setRetention } from "../audit/retention.ts";

@@ -1,10 +1,16 @@
+import "server-only";
 import { json } from "../http/body.ts";
 import { type AnyRoute, defineRoute } from "../http/define-route.ts";
 import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
 import { agentRoutes } from "./agent.ts";
+import { agentAdminRoutes } from "./agents.ts";
 import { auditRoutes } from "./audit.ts";
+import { containmentRoutes } from "./containment.ts";
+import { peopleRoutes } from "./people.ts";
+import { policyRoutes } from "./policy.ts";
+import { reviewRoutes } from "./review.ts";
 import { serviceRoutes } from "./service.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
@@ -39,4 +45,4 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...serviceRoutes, ...webhookRoutes, ...auditRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...webhookRoutes, ...auditRoutes, ...serviceRoutes, getOpenApiDocument];

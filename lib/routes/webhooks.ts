@@ -1,3 +1,4 @@
+import "server-only";
 import { listDeliveries, retryDelivery, sendTestEvent } from "../delivery/deliveries.ts";
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateEndpointSecret, updateEndpoint } from "../delivery/endpoints.ts";
 import { WEBHOOK_EVENT_TYPES } from "../delivery/events.ts";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createAgent } from "../agents/create-agent.ts";
 import { db } from "../db.ts";
 import { createUser } from "../users/create-user.ts";

@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import "server-only";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -15,8 +16,13 @@ import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
 import { problem } from "../http/problem.ts";
 import { requestTargetProblem } from "../http/request-target.ts";
-import { sendResponse, serveAgentApi } from "./agent-api-server.ts";
+import { methodNotAllowed, Router, runRoute } from "../http/router.ts";
+import { ROUTES } from "../routes/index.ts";
+import { authRoute } from "../auth/auth-route.ts";
+import { currentSession } from "../auth/current-session.ts";
+import { encodePrincipal, PRINCIPAL_HEADER } from "../auth/principal-header.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
+import { sendResponse, toWebRequest } from "./node-bridge.ts";
 
 export interface RunningServer {
   server: Server;
@@ -43,19 +49,48 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   await app.prepare();
   const handle = app.getRequestHandler();
   const origin = `http://${new URL(publicUrl()).host}`;
+  const router = new Router(ROUTES);
   const server = createServer((req, res) => {
-    const bad = requestTargetProblem(req.url ?? "/");
+    void serve(req, res).catch(() => res.destroy());
+  });
+
+  /**
+   * Every API call is answered here from the route table; Auth.js has
+   * /api/auth/*; everything else is a page, rendered by Next.js with the
+   * signed-in user resolved here (lib/auth/principal-header.ts).
+   */
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    const bad = requestTargetProblem(url);
     if (bad) {
       // A path that does not decode names nothing (like any malformed id: 404); a query value that does not is invalid input.
       const answer = bad.path === "(path)" ? problem("not_found", `no resource has this address: ${bad.message}`, { errors: [bad] }) : problem("validation_failed", `the query is not acceptable: ${bad.message}`, { errors: [bad] });
-      void sendResponse(res, answer).catch(() => res.destroy());
-      return;
+      return sendResponse(res, answer);
     }
-    if (serveAgentApi(req, res, origin)) return;
-    // The socket address (sign-in limits, metrics access); never taken from the client.
+    const qs = url.indexOf("?");
+    const pathname = qs === -1 ? url : url.slice(0, qs);
+    const method = req.method ?? "GET";
+    const match = router.match(method, pathname);
+    if ("route" in match) {
+      const response = await runRoute(match.route, toWebRequest(req, res, origin), match.params);
+      return sendResponse(res, response, { stream: match.route.streams });
+    }
+    if (match.allow.length > 0) return sendResponse(res, methodNotAllowed(match.allow));
+    if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, origin)));
+    if (pathname === "/api" || pathname.startsWith("/api/") || pathname.startsWith("/.well-known/")) {
+      return sendResponse(res, problem("not_found", "no resource has this address"));
+    }
+    // A page: Next.js renders it. The socket address (sign-in limits) and the
+    // signed-in user are set here, replacing anything the client sent under those names.
     req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
-    void handle(req, res);
-  });
+    delete req.headers[PRINCIPAL_HEADER];
+    if (!pathname.startsWith("/_next/")) {
+      const session = await currentSession(new Headers({ cookie: req.headers.cookie ?? "" })).catch(() => null);
+      if (session) req.headers[PRINCIPAL_HEADER] = encodePrincipal(session.user);
+    }
+    await handle(req, res);
+  }
+
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23
 export const AgentStatus = z.enum(["active", "suspended", "retired"]).openapi("AgentStatus", {
   description: "`suspended` agents get 403 `agent_suspended` and may be resumed; `retired` is final (their keys answer 401).",
 });
+export type AgentStatus = z.infer<typeof AgentStatus>;
 
 export const AgentObject = z
   .object({
@@ -41,7 +42,9 @@ export const KeyObject = z
 export type KeyObject = z.infer<typeof KeyObject>;
 
 export const AgentDetail = AgentObject.extend({ keys: z.array(KeyObject) }).openapi("AgentDetail");
+export type AgentDetail = z.infer<typeof AgentDetail>;
 export const AgentList = z.object({ data: z.array(AgentObject) }).openapi("AgentList");
+export type AgentList = z.infer<typeof AgentList>;
 export const KeyList = z.object({ data: z.array(KeyObject) }).openapi("AgentKeyList");
 
 const secretKey = z.string().openapi({ description: "The agent key `csk_<key id>_<secret>`. Shown in this answer only: store it now.", example: "csk_4fT9kQ2mZx7A_Vb3…" });
@@ -54,7 +57,9 @@ export const CreatedAgent = z
     callback_secret: z.string().openapi({ description: "Signs `request.decided` to this agent's requests' `callback_url` (Standard Webhooks, `whsec_…`). Shown in this answer only.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
   })
   .openapi("CreatedAgent");
+export type CreatedAgent = z.infer<typeof CreatedAgent>;
 export const IssuedKey = z.object({ key_id: z.string(), key: secretKey, expires_at: timestamp.nullable() }).openapi("IssuedKey");
+export type IssuedKey = z.infer<typeof IssuedKey>;
 
 export const StoppedAgent = z
   .object({
@@ -63,7 +68,9 @@ export const StoppedAgent = z
     revoked_grants: z.number().int().openapi({ description: "How many unredeemed grants were revoked." }),
   })
   .openapi("StoppedAgent");
+export type StoppedAgent = z.infer<typeof StoppedAgent>;
 export const ResumedAgent = z.object({ agent: AgentObject }).openapi("ResumedAgent");
+export type ResumedAgent = z.infer<typeof ResumedAgent>;
 
 export const UserObject = z
   .object({
@@ -81,9 +88,12 @@ export const UserObject = z
 export type UserObject = z.infer<typeof UserObject>;
 
 export const UserList = z.object({ data: z.array(UserObject) }).openapi("UserList");
+export type UserList = z.infer<typeof UserList>;
 const oneTimePassword = z.string().openapi({ description: "A one-time password, shown in this answer only, for the admin to hand over; the user chooses their own at first sign-in." });
 export const InvitedUser = z.object({ user: UserObject, password: oneTimePassword }).openapi("InvitedUser");
+export type InvitedUser = z.infer<typeof InvitedUser>;
 export const PasswordReset = z.object({ user_id: z.string(), password: oneTimePassword }).openapi("PasswordReset");
+export type PasswordReset = z.infer<typeof PasswordReset>;
 
 export const GroupMember = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), role: z.string().openapi({ description: "`admin`, `reviewer` or `auditor`" }), disabled: z.boolean() });
 
@@ -93,7 +103,9 @@ export const GroupObject = z
 export type GroupObject = z.infer<typeof GroupObject>;
 
 export const GroupList = z.object({ data: z.array(GroupObject) }).openapi("GroupList");
+export type GroupList = z.infer<typeof GroupList>;
 export const CreatedGroup = GroupObject.omit({ created_at: true }).openapi("CreatedGroup");
+export type CreatedGroup = z.infer<typeof CreatedGroup>;
 
 export const AdminTokenObject = z
   .object({
@@ -111,9 +123,13 @@ export const SsoSettings = z
   .openapi("SsoSettings", { description: "`default_role` is the role of accounts that single sign-on creates at first sign-in." });
 
 export const AccessSettings = z.object({ sso: SsoSettings, tokens: z.array(AdminTokenObject) }).openapi("AccessSettings");
+export type AccessSettings = z.infer<typeof AccessSettings>;
 export const SsoSettingsResult = z.object({ sso: SsoSettings }).openapi("SsoSettingsResult");
+export type SsoSettingsResult = z.infer<typeof SsoSettingsResult>;
 
 export const CreatedAdminToken = z
   .object({ id: z.string(), token: z.string().openapi({ description: "`csa_<id>_<secret>`, shown in this answer only.", example: "csa_9ZkQ2mX4pL7a_Q8r…" }) })
   .openapi("CreatedAdminToken");
+export type CreatedAdminToken = z.infer<typeof CreatedAdminToken>;
 export const RevokedAdminToken = z.object({ id: z.string(), revoked: z.literal(true) }).openapi("RevokedAdminToken");
+export type RevokedAdminToken = z.infer<typeof RevokedAdminToken>;

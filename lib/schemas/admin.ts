@@ -1,3 +1,4 @@
+import { ROLES } from "../users/roles.ts";
 import { text } from "./json.ts";
 import { z } from "./zod.ts";
 
@@ -34,7 +35,8 @@ export const AgentStatusBody = z.strictObject({ reason });
 
 export const IssueKeyBody = z.strictObject({ expires_in_days: expiresInDays });
 
-export const Role = z.enum(["admin", "reviewer", "auditor"]);
+export const Role = z.enum(ROLES);
+
 
 export const InviteUserBody = z.strictObject({ email, role: Role, name: text(200).nullable().optional() });
 

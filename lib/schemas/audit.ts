@@ -52,8 +52,10 @@ export const AuditEventObject = z
     hash: z.string().openapi({ description: "SHA-256 (hex) of prev_hash, seq and the canonical (RFC 8785) event body." }),
   })
   .openapi("AuditEvent");
+export type AuditEventObject = z.infer<typeof AuditEventObject>;
 
 export const AuditEventList = z.object({ data: z.array(AuditEventObject), next_cursor: z.string().nullable() }).openapi("AuditEventList");
+export type AuditEventList = z.infer<typeof AuditEventList>;
 
 export const AuditCheckpointObject = z
   .object({
@@ -65,12 +67,15 @@ export const AuditCheckpointObject = z
     token: z.string().openapi({ description: "Compact JWT (`typ` `countersign-checkpoint+jwt`, EdDSA) whose claims are `seq`, `head_hash` and `event_count` (as strings)." }),
   })
   .openapi("AuditCheckpoint");
+export type AuditCheckpointObject = z.infer<typeof AuditCheckpointObject>;
 
 export const AuditCheckpointList = z.object({ data: z.array(AuditCheckpointObject) }).openapi("AuditCheckpointList");
+export type AuditCheckpointList = z.infer<typeof AuditCheckpointList>;
 
 export const CreatedCheckpoint = z
   .object({ checkpoint: AuditCheckpointObject.nullable(), created: z.boolean().openapi({ description: "False when this head was already checkpointed (or the chain is empty)." }) })
   .openapi("CreatedAuditCheckpoint");
+export type CreatedCheckpoint = z.infer<typeof CreatedCheckpoint>;
 
 export const ChainVerificationObject = z
   .object({
@@ -85,6 +90,7 @@ export const ChainVerificationObject = z
     reason: z.string().nullable(),
   })
   .openapi("AuditChainVerification");
+export type ChainVerificationObject = z.infer<typeof ChainVerificationObject>;
 
 export const AuditRetentionObject = z
   .object({
@@ -92,6 +98,7 @@ export const AuditRetentionObject = z
     chain_start_seq: z.number().int().openapi({ description: "The first stored event: 1, or the first kept after a retention deletion." }),
   })
   .openapi("AuditRetention");
+export type AuditRetentionObject = z.infer<typeof AuditRetentionObject>;
 
 export const AuditRetentionBody = z
   .strictObject({
@@ -106,3 +113,4 @@ export const AuditRetentionApplied = z
     through_seq: z.number().int().nullable(),
   })
   .openapi("AuditRetentionApplied");
+export type AuditRetentionApplied = z.infer<typeof AuditRetentionApplied>;

@@ -60,7 +60,9 @@ export const RuleObject = z
 export type RuleObject = z.infer<typeof RuleObject>;
 
 export const RuleList = z.object({ data: z.array(RuleObject), default: PolicyDefaults }).openapi("RuleList");
+export type RuleList = z.infer<typeof RuleList>;
 export const RuleOrder = z.object({ data: z.array(RuleObject) }).openapi("RuleOrder", { description: "Every rule, in the new evaluation order." });
+export type RuleOrder = z.infer<typeof RuleOrder>;
 
 export const RuleVersionObject = z
   .object({
@@ -73,6 +75,7 @@ export const RuleVersionObject = z
 export type RuleVersionObject = z.infer<typeof RuleVersionObject>;
 
 export const RuleHistory = z.object({ data: z.array(RuleVersionObject) }).openapi("RuleHistory");
+export type RuleHistory = z.infer<typeof RuleHistory>;
 
 export const ImportResult = z
   .object({
@@ -84,6 +87,7 @@ export const ImportResult = z
     default_changed: z.boolean(),
   })
   .openapi("PolicyImportResult", { description: "Rule names by what the import did (or, with `dry_run`, would do)." });
+export type ImportResult = z.infer<typeof ImportResult>;
 
 const Effect = z.enum(["allow", "deny", "require_approval"]);
 export const ConditionError = z
@@ -133,3 +137,4 @@ export const SimulatedOutcome = z
 export type SimulatedOutcome = z.infer<typeof SimulatedOutcome>;
 
 export const SimulationResult = z.object({ data: z.array(SimulatedOutcome) }).openapi("SimulationResult");
+export type SimulationResult = z.infer<typeof SimulationResult>;

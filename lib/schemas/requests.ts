@@ -5,6 +5,7 @@ import { z } from "./zod.ts";
 export const ACTION_PATTERN = /^[a-z0-9][a-z0-9_.:-]*$/;
 
 export const RequestStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]).openapi("RequestStatus");
+export type RequestStatus = z.infer<typeof RequestStatus>;
 
 // One type list rather than anyOf: the same meaning (maxLength applies to strings only), and simpler for renderers.
 const scalar = z.union([text(256), z.number(), z.boolean(), z.null()]).openapi({ type: ["string", "number", "boolean", "null"], maxLength: 256 });
@@ -138,6 +139,7 @@ export const OutcomeBody = z
 export const DecisionBody = z
   .strictObject({ decision: z.enum(["approve", "deny"]), reason: text(2000).optional() })
   .openapi("DecisionBody", { example: { decision: "approve", reason: "Matches ticket #4521" } });
+export type DecisionBody = z.infer<typeof DecisionBody>;
 
 export const RedeemBody = z
   .strictObject({
@@ -169,3 +171,4 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi("Problem");
+export type Problem = z.infer<typeof Problem>;

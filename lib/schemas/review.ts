@@ -10,6 +10,7 @@ export const ReviewListQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   sort: z.enum(["newest", "risk"]).default("newest").openapi({ description: "`newest` first (the default), or highest `risk.score` first (newest first among equals)." }),
 });
+export type ReviewListQuery = z.infer<typeof ReviewListQuery>;
 
 /** A request as a reviewer sees it (lib/requests/review-view.ts): never with a grant token. Flat, not `allOf` a Request, for simpler renderers. */
 export const ReviewItem = z.object({
@@ -31,6 +32,7 @@ export const ReviewItem = z.object({
 export type ReviewItem = z.infer<typeof ReviewItem>;
 
 export const ReviewList = z.object({ data: z.array(ReviewItem), next_cursor: z.string().nullable() }).openapi("ReviewRequestList");
+export type ReviewList = z.infer<typeof ReviewList>;
 
 const preference = (what: string) => z.boolean().openapi({ description: `Email me ${what}.` });
 
@@ -44,6 +46,7 @@ export const NotificationPreferences = z
     email_enabled: z.boolean().openapi({ description: "Whether this server sends email at all (`COUNTERSIGN_SMTP_URL` is set). Read-only." }),
   })
   .openapi("NotificationPreferences", { description: "Which emails the signed-in user gets. Every kind is on until the user turns it off." });
+export type NotificationPreferences = z.infer<typeof NotificationPreferences>;
 
 export const NotificationPreferencesUpdate = z
   .strictObject({
@@ -53,3 +56,4 @@ export const NotificationPreferencesUpdate = z
     email_agent_alerts: z.boolean().optional(),
   })
   .openapi("NotificationPreferencesUpdate", { description: "The preferences to change; the others keep their value." });
+export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdate>;

@@ -1,7 +1,22 @@
-import { WEBHOOK_EVENT_TYPES } from "../delivery/events.ts";
 import { z } from "./zod.ts";
 
 // Webhook endpoints and deliveries: what the admin endpoints accept and answer.
+
+/** The event types webhook endpoints subscribe to (lib/delivery/events.ts maps audit events to them). */
+export const WEBHOOK_EVENT_TYPES = [
+  "request.created",
+  "request.decided",
+  "request.expiring",
+  "request.escalated",
+  "request.expired",
+  "request.cancelled",
+  "request.outcome_reported",
+  "grant.redeemed",
+  "grant.redemption_refused",
+  "agent.suspended",
+  "agent.resumed",
+  "agent.retired",
+] as const;
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23T19:00:00.000Z" });
 
@@ -9,6 +24,7 @@ export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES).openapi("WebhookEven
   description:
     "`request.decided` covers approvals and denials (by people or by policy); `request.created` fires for every new request, pending or decided by policy.",
 });
+export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
 const url = z.string().max(2048).openapi({ description: "Where to POST. `https://`; plain `http://` only to localhost when the server allows it. Link-local and cloud metadata addresses are refused.", example: "https://hooks.example.com/countersign" });
 
@@ -20,6 +36,7 @@ export const CreateWebhookBody = z
     enabled: z.boolean().optional(),
   })
   .openapi("CreateWebhookBody");
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
 
 export const UpdateWebhookBody = z
   .strictObject({
@@ -30,6 +47,7 @@ export const UpdateWebhookBody = z
   })
   .refine((b) => Object.keys(b).length > 0, { message: "change at least one field", path: ["(body)"] })
   .openapi("UpdateWebhookBody");
+export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
 
 export const WebhookObject = z
   .object({
@@ -42,12 +60,16 @@ export const WebhookObject = z
     updated_at: timestamp,
   })
   .openapi("WebhookEndpoint");
+export type WebhookObject = z.infer<typeof WebhookObject>;
 
 export const WebhookList = z.object({ data: z.array(WebhookObject), event_types: z.array(z.string()).openapi({ description: "Every event type an endpoint can subscribe to." }) }).openapi("WebhookEndpointList");
+export type WebhookList = z.infer<typeof WebhookList>;
 
 const secret = z.string().openapi({ description: "The signing secret (Standard Webhooks, `whsec_` + base64). Shown in this answer only.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
 export const CreatedWebhook = z.object({ endpoint: WebhookObject, secret }).openapi("CreatedWebhookEndpoint");
+export type CreatedWebhook = z.infer<typeof CreatedWebhook>;
 export const RotatedSecret = z.object({ secret }).openapi("RotatedWebhookSecret");
+export type RotatedSecret = z.infer<typeof RotatedSecret>;
 
 export const DeliveryStatus = z.enum(["pending", "failed", "delivered", "dead"]).openapi("DeliveryStatus", {
   description: "`pending`: not tried yet; `failed`: will be retried at `next_attempt_at`; `delivered`: the receiver answered 2xx; `dead`: gave up after the maximum attempts (retry by hand).",
@@ -71,8 +93,10 @@ export const DeliveryObject = z
     delivered_at: timestamp.nullable(),
   })
   .openapi("Delivery");
+export type DeliveryObject = z.infer<typeof DeliveryObject>;
 
 export const DeliveryList = z.object({ data: z.array(DeliveryObject), next_cursor: z.string().nullable() }).openapi("DeliveryList");
+export type DeliveryList = z.infer<typeof DeliveryList>;
 
 export const DeliveryQuery = z.strictObject({
   endpoint_id: z.string().max(64).optional(),

@@ -1,16 +1,16 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
-import type { Role } from "../users/create-user.ts";
+import { isRole, type Role } from "../users/roles.ts";
 
 const KEY = "auth.sso_default_role";
-const ROLES: Role[] = ["reviewer", "auditor", "admin"];
 
 /** The role an SSO user gets on first sign-in: set by an admin, else `COUNTERSIGN_OIDC_DEFAULT_ROLE`. */
 export async function getSsoDefaultRole(): Promise<Role> {
   const row = await db().setting.findUnique({ where: { key: KEY } });
   const value = row?.value;
-  return typeof value === "string" && (ROLES as string[]).includes(value) ? (value as Role) : env().COUNTERSIGN_OIDC_DEFAULT_ROLE;
+  return isRole(value) ? value : env().COUNTERSIGN_OIDC_DEFAULT_ROLE;
 }
 
 export async function setSsoDefaultRole(o: { role: Role; actor: string }): Promise<void> {

@@ -1,10 +1,11 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { newId, randomSecret } from "../ids.ts";
 import { hashPassword } from "./passwords.ts";
 
-export type Role = "admin" | "reviewer" | "auditor";
+import type { Role } from "./roles.ts";
 
 export interface CreateUserOptions {
   email: string;

@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { refreshUserSessions } from "../auth/sessions.ts";
 import { db, type Tx } from "../db.ts";

@@ -1,8 +1,10 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
 import { db } from "../db.ts";
 import { randomSecret } from "../ids.ts";
-import { createUser, type Role } from "./create-user.ts";
+import { createUser } from "./create-user.ts";
+import type { Role } from "./roles.ts";
 import { lockUser, type UserRef } from "./find-user.ts";
 import { hashPassword } from "./passwords.ts";
 

@@ -1,5 +1,6 @@
+import "server-only";
 import { db } from "../db.ts";
-import type { Role } from "./create-user.ts";
+import type { Role } from "./roles.ts";
 
 export interface UserSummary {
   id: string;

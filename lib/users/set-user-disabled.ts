@@ -1,3 +1,4 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
 import { db } from "../db.ts";

@@ -1,7 +1,8 @@
+import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { refreshUserSessions } from "../auth/sessions.ts";
 import { db } from "../db.ts";
-import type { Role } from "./create-user.ts";
+import type { Role } from "./roles.ts";
 import { assertAnotherAdmin, lockUser, type UserRef } from "./find-user.ts";
 
 export type SetUserRoleOptions = UserRef & { role: Role; actor: string };

@@ -1,3 +1,4 @@
+import "server-only";
 import type { GroupObject, UserObject } from "../schemas/admin-objects.ts";
 import type { GroupSummary } from "./groups.ts";
 import type { UserSummary } from "./list-users.ts";

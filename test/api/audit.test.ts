@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { checkpointObject, createCheckpoint, listCheckpoints, parseCheckpointLines, startCheckpointTimer } from "../../lib/audit/checkpoints.ts";
 import { applyRetention, setRetention } from "../../lib/audit/retention.ts";
@@ -11,7 +10,8 @@ import { sqlChainSource, verifyChain, withExtraCheckpoints, type ChainSource } f
 import { pool } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { activeSigningKey } from "../../lib/grants/signing-keys.ts";
-import { appendBulk, scratchDatabase } from "../support/audit-chain.ts";
+import { appendBulk } from "../support/audit-chain.ts";
+import { type ScratchDatabase, scratchDatabase } from "../support/scratch-database.ts";
 import { baseUrl, concurrently, expectProblem, newUser, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
 import { runCli } from "../support/run-cli.ts";
 
@@ -27,11 +27,11 @@ afterAll(async () => {
 });
 
 describe("chain verification and checkpoints (scratch database)", () => {
-  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let scratch: ScratchDatabase;
   const N = 20_000;
 
   beforeAll(async () => {
-    scratch = await scratchDatabase(inject("databaseUrl"), `audit_scratch_${process.pid}`);
+    scratch = await scratchDatabase();
     // Checkpoints are signed with the app's grant key; the scratch database publishes the same public key.
     const key = await activeSigningKey();
     const { rows } = await pool().query("SELECT kid, public_jwk, private_key_enc FROM signing_keys WHERE kid = $1", [key.kid]);
@@ -351,11 +351,11 @@ describe("export, the API and the CLI (the app's database)", () => {
 });
 
 describe("retention (scratch database)", () => {
-  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let scratch: ScratchDatabase;
   const OLD = Date.UTC(2020, 0, 1);
 
   beforeAll(async () => {
-    scratch = await scratchDatabase(inject("databaseUrl"), `audit_retention_${process.pid}`);
+    scratch = await scratchDatabase();
     await appendBulk(scratch.pool, 1000, (i) => ({ type: "test.old", actor: "system", data: { i }, occurredAt: new Date(OLD + i * 1000) }));
     await appendBulk(scratch.pool, 10, (i) => ({ type: "test.recent", actor: "system", data: { i } }));
   }, 180_000);

@@ -1,58 +1,25 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import type { RouteConfig, ZodMediaTypeObject } from "@asteasolutions/zod-to-openapi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import { openApiRegistry } from "../../lib/openapi/index.ts";
 import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
+import { ROUTES } from "../../lib/routes/index.ts";
 import { baseUrl } from "../support/fixtures.ts";
 
-// The served OpenAPI document: valid OpenAPI 3.1, describing every route
-// handler the app has (and nothing it has not), with examples that the
-// validating schemas accept.
+// The served OpenAPI document: valid OpenAPI 3.1, describing every route of
+// the table (and nothing else), with examples that the validating schemas
+// accept.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-/** Auth.js's sign-in endpoints: form posts and redirects for the sign-in page, not an API (the document says so). */
-const NOT_DOCUMENTED = ["app/api/auth/[...nextauth]/route.ts"];
 /** A static document has no failure of its own to describe. */
 const CANNOT_FAIL = new Set(["get /api/v1/openapi.json"]);
 
-/** The HTTP methods a route module exports: `export const GET`, `export async function GET`, `export { x as GET }`, `export const { GET } = …`. */
-function exportedMethods(source: string): string[] {
-  const found = new Set<string>();
-  const name = HTTP_METHODS.join("|");
-  for (const m of source.matchAll(new RegExp(`export\\s+(?:const|let|(?:async\\s+)?function)\\s+(${name})\\b`, "g"))) found.add(m[1]);
-  for (const m of source.matchAll(/export\s+(?:const|let)\s*\{([^}]*)\}\s*=/g)) for (const n of m[1].split(",")) found.add(n.trim().split(":").pop()!.trim());
-  for (const m of source.matchAll(/export\s*\{([^}]*)\}/g)) for (const n of m[1].split(",")) found.add(n.trim().split(/\s+as\s+/).pop()!.trim());
-  return [...found].filter((m) => (HTTP_METHODS as readonly string[]).includes(m));
-}
-
-function routeFiles(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name === "route.ts")
-    .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
-}
-
-/** `app/api/v1/requests/[id]/cancel/route.ts` → `/api/v1/requests/{id}/cancel`. */
-function openApiPath(file: string): string {
-  return (
-    "/" +
-    path
-      .dirname(file)
-      .split(path.sep)
-      .slice(1)
-      .map((segment) => segment.replace(/^\[(\w+)\]$/, "{$1}"))
-      .join("/")
-  );
-}
-
-/** Every `method path` the app serves under /api and /.well-known. */
-function servedOperations(): string[] {
-  const files = [...routeFiles("app/api"), ...routeFiles("app/.well-known")].filter((f) => !NOT_DOCUMENTED.includes(f));
-  return files.flatMap((file) => exportedMethods(readFileSync(path.join(ROOT, file), "utf8")).map((m) => `${m.toLowerCase()} ${openApiPath(file)}`)).sort();
-}
+/** Every `method path` of the route table that is part of the API document. */
+const servedOperations = () =>
+  ROUTES.filter((r) => r.docs)
+    .map((r) => `${r.method.toLowerCase()} ${r.path}`)
+    .sort();
 
 type Operation = { summary?: string; description?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> }> };
 
@@ -79,15 +46,7 @@ describe("the served OpenAPI document", () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it("reads the route files the way Next.js exports them", () => {
-    expect(exportedMethods("export const GET = withSession(x);\nexport async function POST() {}")).toEqual(["GET", "POST"]);
-    expect(exportedMethods('export { createRequestRoute as POST, listRequestsRoute as GET } from "x";').sort()).toEqual(["GET", "POST"]);
-    expect(exportedMethods("export const { GET, POST } = handlers;\nexport const dynamic = 'force-dynamic';")).toEqual(["GET", "POST"]);
-    expect(openApiPath("app/api/v1/admin/agents/[id]/keys/[keyId]/revoke/route.ts")).toBe("/api/v1/admin/agents/{id}/keys/{keyId}/revoke");
-    expect(openApiPath("app/.well-known/jwks.json/route.ts")).toBe("/.well-known/jwks.json");
-  });
-
-  it("documents every route handler, and only those", () => {
+  it("documents every route of the table, and only those", () => {
     const served = servedOperations();
     expect(served.length).toBeGreaterThan(40);
     expect(served).toContain("get /.well-known/jwks.json");
@@ -122,7 +81,7 @@ describe("the served OpenAPI document", () => {
 });
 
 describe("the document's examples", () => {
-  const routes = openApiRegistry()
+  const routes = openApiRegistry(ROUTES)
     .definitions.filter((d): d is { type: "route"; route: RouteConfig } => d.type === "route")
     .map((d) => d.route);
 

@@ -5,6 +5,7 @@ import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { openApiRegistry } from "../../lib/openapi/index.ts";
 import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
+import { ROUTES } from "../../lib/routes/index.ts";
 import { agentFetch, baseUrl, newUser, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
 
 // Walks the API as an integrator would and checks every answer against the
@@ -13,7 +14,7 @@ import { agentFetch, baseUrl, newUser, reviewerFetch, signIn, unique } from "../
 // undocumented field). Shared state (the policy default, SSO settings, other
 // suites' rules) is read or written back unchanged.
 
-const routes = openApiRegistry()
+const routes = openApiRegistry(ROUTES)
   .definitions.filter((d): d is { type: "route"; route: RouteConfig } => d.type === "route")
   .map((d) => d.route);
 

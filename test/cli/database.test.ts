@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEmbeddedPostgres } from "../../lib/runtime/embedded-postgres.ts";
-import { scratchDatabase } from "../support/audit-chain.ts";
+import { type ScratchDatabase, scratchDatabase } from "../support/scratch-database.ts";
 import { freePort } from "../support/test-server.ts";
 import { runCli, type CliResult } from "../support/run-cli.ts";
 
@@ -149,9 +149,9 @@ describe("an external database (DATABASE_URL) that is not a Countersign database
   });
 
   describe("migrated", () => {
-    let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+    let scratch: ScratchDatabase;
     beforeAll(async () => {
-      scratch = await scratchDatabase(serverUrl(), `cli_scratch_${process.pid}`);
+      scratch = await scratchDatabase();
     });
     afterAll(async () => {
       await scratch?.drop();

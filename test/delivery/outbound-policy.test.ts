@@ -2,10 +2,11 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { disconnectDb, pool } from "../../lib/db.ts";
-import { parseDeliveryConfig, type DeliveryConfig } from "../../lib/delivery/config.ts";
+import { deliveryConfigOf, type DeliveryConfig } from "../../lib/delivery/config.ts";
 import { ensureCursor } from "../../lib/delivery/dispatch.ts";
 import { createEndpoint } from "../../lib/delivery/endpoints.ts";
 import { forwardToSink } from "../../lib/delivery/siem.ts";
+import { parseEnv } from "../../lib/env.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { closeSmtp, sendEmail } from "../../lib/notifications/smtp.ts";
 import { createUser } from "../../lib/users/create-user.ts";
@@ -145,7 +146,7 @@ describe("an agent's callback_url under the default policy", () => {
 });
 
 describe("SIEM and SMTP connections under the default policy", () => {
-  const strict: DeliveryConfig = parseDeliveryConfig({ ...STRICT, COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: "5" });
+  const strict: DeliveryConfig = deliveryConfigOf(parseEnv({ ...STRICT, COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: "5" }));
 
   it("a syslog sink whose name resolves to loopback keeps its cursor and records the refusal; nothing connects", async () => {
     const rx = await listener();

@@ -1,7 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { sha256Hex } from "../../lib/crypto.ts";
 import { canonicalEventBody } from "../../lib/audit/append-event.ts";
-import { migrate } from "../../lib/runtime/migrate.ts";
 
 /**
  * Appends `count` chained events in bulk, hashing in Node exactly as
@@ -35,7 +34,7 @@ export async function appendBulk(
         seq++;
         const hash = sha256Hex(`${prev}\n${seq}\n${canonicalEventBody(e)}`);
         const values = [seq.toString(), e.type, e.actor, e.requestId, e.agentId, JSON.stringify(e.data), e.occurredAt.toISOString(), prev, hash];
-        values.forEach((v, k) => cols[k].push(v));
+        for (const [k, v] of values.entries()) cols[k].push(v);
         prev = hash;
       }
       await client.query(
@@ -54,32 +53,4 @@ export async function appendBulk(
   } finally {
     client.release();
   }
-}
-
-/**
- * A fresh, migrated database on the same server as `url`, for tests that
- * tamper with the chain (truncate it, rewind the head) without disturbing
- * the shared one other suites use. Answers its pool and a drop function.
- */
-export async function scratchDatabase(url: string, name: string): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 4 });
-  return {
-    url: u.toString(),
-    pool,
-    async drop() {
-      await pool.end();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }

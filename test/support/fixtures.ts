@@ -4,7 +4,8 @@ import { startAutoReviewer, type AutoReviewer } from "./auto-reviewer.ts";
 import { passwordSignIn } from "./password-sign-in.ts";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { parseAgentKey } from "../../lib/agents/keys.ts";
-import { createUser, type Role } from "../../lib/users/create-user.ts";
+import { createUser } from "../../lib/users/create-user.ts";
+import type { Role } from "../../lib/users/roles.ts";
 
 export const baseUrl = () => inject("baseUrl");
 

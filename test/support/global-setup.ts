@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { createScratchTemplate } from "./scratch-database.ts";
 import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
 
 declare module "vitest" {
@@ -12,6 +13,8 @@ declare module "vitest" {
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
+  // Before the app connects: scratch databases are copies of the freshly migrated one.
+  await createScratchTemplate(database.url);
   // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
   const app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
   project.provide("baseUrl", app.url);

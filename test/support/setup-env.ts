@@ -1,4 +1,6 @@
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
+import { disconnectDb } from "../../lib/db.ts";
+import { closeHub } from "../../lib/events/hub.ts";
 import { LOCAL_RECEIVERS_ENV } from "./test-server.ts";
 
 // Domain functions called from tests use the same database as the app under test.
@@ -7,3 +9,9 @@ process.env.AUTH_SECRET = inject("authSecret");
 process.env.COUNTERSIGN_PUBLIC_URL = inject("baseUrl");
 // Deliveries sent from tests (deliverDue, forwardToSink) go to receivers on 127.0.0.1, like the app's.
 Object.assign(process.env, LOCAL_RECEIVERS_ENV);
+
+// Each test file loads its own copy of lib/ (vitest isolates files): its pool and hub close with it.
+afterAll(async () => {
+  await closeHub();
+  await disconnectDb();
+});

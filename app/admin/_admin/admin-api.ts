@@ -1,7 +1,23 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { AgentDetail, AgentRow, GroupRow, Role, UserRow } from "@/components/admin/types";
+import type { Role } from "@/lib/users/roles";
+import type {
+  AccessSettings,
+  AgentDetail,
+  AgentList,
+  CreatedAdminToken,
+  CreatedAgent,
+  GroupList,
+  InvitedUser,
+  IssuedKey,
+  PasswordReset,
+  ResumedAgent,
+  StoppedAgent,
+  UserList,
+  UserObject,
+} from "@/lib/schemas/admin-objects";
+import type { Problem } from "@/lib/schemas/requests";
 import { ProblemError } from "../../_review/review-api";
 
 export async function call<T>(url: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
@@ -12,7 +28,7 @@ export async function call<T>(url: string, init: { method?: string; json?: unkno
     cache: "no-store",
   });
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { detail?: string; code?: string; errors?: { path: string; message: string }[] } | null;
+    const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
     if (res.status === 401) window.location.assign("/signin");
     const fields = body?.errors?.map((e) => `${e.path}: ${e.message}`).join("; ");
     throw new ProblemError(res.status, body?.code ?? "error", [body?.detail ?? `The server answered ${res.status}.`, fields].filter(Boolean).join(" — "));
@@ -31,7 +47,7 @@ export const adminKeys = {
 
 const agentUrl = (id: string) => `/api/v1/admin/agents/${encodeURIComponent(id)}`;
 
-export const useAgents = () => useQuery({ queryKey: adminKeys.agents, queryFn: () => call<{ data: AgentRow[] }>("/api/v1/admin/agents") });
+export const useAgents = () => useQuery({ queryKey: adminKeys.agents, queryFn: () => call<AgentList>("/api/v1/admin/agents") });
 
 export const useAgent = (id: string) =>
   useQuery({
@@ -40,8 +56,8 @@ export const useAgent = (id: string) =>
     retry: (count, err) => !(err instanceof ProblemError && err.status < 500) && count < 2,
   });
 
-export const useUsers = () => useQuery({ queryKey: adminKeys.users, queryFn: () => call<{ data: UserRow[] }>("/api/v1/admin/users") });
-export const useGroups = () => useQuery({ queryKey: adminKeys.groups, queryFn: () => call<{ data: GroupRow[] }>("/api/v1/admin/groups") });
+export const useUsers = () => useQuery({ queryKey: adminKeys.users, queryFn: () => call<UserList>("/api/v1/admin/users") });
+export const useGroups = () => useQuery({ queryKey: adminKeys.groups, queryFn: () => call<GroupList>("/api/v1/admin/groups") });
 
 /** A change through the admin API; afterwards everything in the console is re-read. */
 function useAdminMutation<V, R>(fn: (v: V) => Promise<R>) {
@@ -51,7 +67,7 @@ function useAdminMutation<V, R>(fn: (v: V) => Promise<R>) {
 
 export const useCreateAgent = () =>
   useAdminMutation((v: { name: string; description: string; owner: string; trust_level: string; tags: string[]; key_expires_in_days: number | null }) =>
-    call<{ agent: AgentRow; key: string; key_id: string; callback_secret: string }>("/api/v1/admin/agents", {
+    call<CreatedAgent>("/api/v1/admin/agents", {
       method: "POST",
       json: { ...v, description: v.description || null, owner: v.owner || null, key_expires_in_days: v.key_expires_in_days },
     }),
@@ -64,25 +80,25 @@ export const useUpdateAgent = (id: string) =>
 
 export const useAgentStatus = (id: string) =>
   useAdminMutation(({ action, reason }: { action: "suspend" | "resume" | "retire"; reason: string }) =>
-    call<{ agent: AgentRow; cancelled_requests?: string[]; revoked_grants?: number }>(`${agentUrl(id)}/${action}`, { method: "POST", json: reason ? { reason } : {} }),
+    call<StoppedAgent | ResumedAgent>(`${agentUrl(id)}/${action}`, { method: "POST", json: reason ? { reason } : {} }),
   );
 
 export const useIssueKey = (id: string) =>
-  useAdminMutation((v: { expires_in_days: number | null }) => call<{ key_id: string; key: string; expires_at: string | null }>(`${agentUrl(id)}/keys`, { method: "POST", json: v }));
+  useAdminMutation((v: { expires_in_days: number | null }) => call<IssuedKey>(`${agentUrl(id)}/keys`, { method: "POST", json: v }));
 
 export const useRevokeKey = (id: string) =>
   useAdminMutation((keyId: string) => call(`${agentUrl(id)}/keys/${encodeURIComponent(keyId)}/revoke`, { method: "POST" }));
 
 export const useUpdateUser = () =>
-  useAdminMutation(({ id, ...json }: { id: string; role?: Role; disabled?: boolean }) => call<UserRow>(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: "PATCH", json }));
+  useAdminMutation(({ id, ...json }: { id: string; role?: Role; disabled?: boolean }) => call<UserObject>(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: "PATCH", json }));
 
 export const useInviteUser = () =>
   useAdminMutation((v: { email: string; name: string; role: Role }) =>
-    call<{ user: UserRow; password: string }>("/api/v1/admin/users", { method: "POST", json: { email: v.email, role: v.role, name: v.name || null } }),
+    call<InvitedUser>("/api/v1/admin/users", { method: "POST", json: { email: v.email, role: v.role, name: v.name || null } }),
   );
 
 export const useResetPassword = () =>
-  useAdminMutation((id: string) => call<{ user_id: string; password: string }>(`/api/v1/admin/users/${encodeURIComponent(id)}/reset-password`, { method: "POST" }));
+  useAdminMutation((id: string) => call<PasswordReset>(`/api/v1/admin/users/${encodeURIComponent(id)}/reset-password`, { method: "POST" }));
 
 export const useGroupChange = () =>
   useAdminMutation((v: { op: "create"; name: string } | { op: "add" | "remove"; group: string; userId: string }) =>
@@ -93,15 +109,10 @@ export const useGroupChange = () =>
         : call(`/api/v1/admin/groups/${encodeURIComponent(v.group)}/members/${encodeURIComponent(v.userId)}`, { method: "DELETE" }),
   );
 
-export interface AccessSettings {
-  sso: { enabled: boolean; default_role: Role };
-  tokens: { id: string; name: string; created_by: string; created_at: string; last_used_at: string | null; revoked_at: string | null }[];
-}
-
 export const useAccess = () => useQuery({ queryKey: adminKeys.access, queryFn: () => call<AccessSettings>("/api/v1/admin/access") });
 export const useSetSsoDefaultRole = () =>
   useAdminMutation((role: Role) => call<unknown>("/api/v1/admin/access", { method: "PUT", json: { default_role: role } }));
 export const useCreateAdminToken = () =>
-  useAdminMutation((name: string) => call<{ id: string; token: string }>("/api/v1/admin/tokens", { method: "POST", json: { name } }));
+  useAdminMutation((name: string) => call<CreatedAdminToken>("/api/v1/admin/tokens", { method: "POST", json: { name } }));
 export const useRevokeAdminToken = () =>
   useAdminMutation((id: string) => call<unknown>(`/api/v1/admin/tokens/${encodeURIComponent(id)}/revoke`, { method: "POST" }));

@@ -3,8 +3,9 @@
 import { useState } from "react";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { OneTimeSecret } from "@/components/admin/one-time-secret";
+import { RoleOptions } from "@/components/admin/role-options";
 import { Button, FormField, inputClass, selectClass } from "@/components/admin/ui";
-import type { Role } from "@/components/admin/types";
+import type { Role } from "@/lib/users/roles";
 import { Card } from "@/components/ui/card";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
@@ -46,9 +47,7 @@ export function AccessView({ canEdit }: { canEdit: boolean }) {
               disabled={!canEdit || setRole.isPending}
               onChange={(e) => setRole.mutate(e.target.value as Role)}
             >
-              <option value="reviewer">Reviewer</option>
-              <option value="auditor">Auditor</option>
-              <option value="admin">Admin</option>
+              <RoleOptions />
             </select>
           </FormField>
           {setRole.error ? <Notice tone="error">{setRole.error.message}</Notice> : null}

@@ -6,7 +6,9 @@ import { Card } from "@/components/ui/card";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
-import { useContainment, useSaveContainment, type Containment, type ContainmentBody } from "./containment-api";
+import type { ContainmentSettings } from "@/lib/containment/rules";
+import type { ContainmentView } from "@/lib/containment/view";
+import { useContainment, useSaveContainment } from "./containment-api";
 
 const numberClass =
   "inline-block h-8 w-20 rounded-md border border-zinc-300 bg-white px-2 text-sm tabular-nums text-zinc-900 shadow-xs focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10 disabled:cursor-not-allowed disabled:bg-zinc-50 disabled:text-zinc-500";
@@ -58,7 +60,7 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-function ContainmentForm({ saved, canEdit, save }: { saved: Containment; canEdit: boolean; save: ReturnType<typeof useSaveContainment> }) {
+function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; canEdit: boolean; save: ReturnType<typeof useSaveContainment> }) {
   const [rate, setRate] = useState({ on: saved.request_rate !== null, max: saved.request_rate?.max_requests ?? 100, window: saved.request_rate?.window_seconds ?? 60 });
   const [denial, setDenial] = useState({
     on: saved.denial_rate !== null,
@@ -77,7 +79,7 @@ function ContainmentForm({ saved, canEdit, save }: { saved: Containment; canEdit
   };
   const disabled = !canEdit || save.isPending;
 
-  const body = (): ContainmentBody => ({
+  const body = (): ContainmentSettings => ({
     request_rate: rate.on ? { max_requests: rate.max, window_seconds: rate.window } : null,
     denial_rate: denial.on ? { max_ratio: denial.percent / 100, min_decisions: denial.min, window_seconds: denial.window } : null,
     agents: scoped ? { names: list(names), tags: list(tags) } : null,

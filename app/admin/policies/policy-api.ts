@@ -1,8 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { FieldError, PolicyDefaults, RuleDefinition, RuleRow, RuleVersion, SimulatedOutcome } from "@/components/admin/policies/types";
-import type { ImportReport } from "@/components/admin/policies/policy-file-panel";
+import type { FieldError, RuleDefinition } from "@/components/admin/policies/types";
+import type { PolicyDefaults } from "@/lib/policy/policy-document";
+import type { ImportResult, RuleHistory, RuleList, RuleObject, RuleOrder, SimulationResult } from "@/lib/schemas/policy";
+import type { Problem } from "@/lib/schemas/requests";
 import { ProblemError } from "../../_review/review-api";
 
 /** A refusal that keeps the server's field errors, so the editor can show them beside the field. */
@@ -26,7 +28,7 @@ async function call<T>(url: string, init: { method?: string; json?: unknown; yam
     cache: "no-store",
   });
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { detail?: string; code?: string; errors?: FieldError[] } | null;
+    const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
     if (res.status === 401) window.location.assign("/signin");
     throw new PolicyProblem(res.status, body?.code ?? "error", body?.detail ?? `The server answered ${res.status}.`, body?.errors ?? []);
   }
@@ -43,12 +45,12 @@ export const policyKeys = {
 const ruleUrl = (id: string) => `/api/v1/admin/policies/rules/${encodeURIComponent(id)}`;
 const noRetryOn4xx = (count: number, err: Error) => !(err instanceof ProblemError && err.status < 500) && count < 2;
 
-export const useRules = () => useQuery({ queryKey: policyKeys.rules, queryFn: () => call<{ data: RuleRow[]; default: PolicyDefaults }>("/api/v1/admin/policies/rules") });
+export const useRules = () => useQuery({ queryKey: policyKeys.rules, queryFn: () => call<RuleList>("/api/v1/admin/policies/rules") });
 /** One rule; nothing is fetched while `id` is null (a new rule). */
 export const useRule = (id: string | null) =>
-  useQuery({ queryKey: policyKeys.rule(id ?? ""), queryFn: () => call<RuleRow>(ruleUrl(id!)), retry: noRetryOn4xx, enabled: id !== null });
+  useQuery({ queryKey: policyKeys.rule(id ?? ""), queryFn: () => call<RuleObject>(ruleUrl(id!)), retry: noRetryOn4xx, enabled: id !== null });
 export const useRuleHistory = (id: string | null) =>
-  useQuery({ queryKey: policyKeys.history(id ?? ""), queryFn: () => call<{ data: RuleVersion[] }>(`${ruleUrl(id!)}/history`), retry: noRetryOn4xx, enabled: id !== null });
+  useQuery({ queryKey: policyKeys.history(id ?? ""), queryFn: () => call<RuleHistory>(`${ruleUrl(id!)}/history`), retry: noRetryOn4xx, enabled: id !== null });
 
 /** A policy change; afterwards every policy view is re-read. */
 function usePolicyMutation<V, R>(fn: (v: V) => Promise<R>) {
@@ -58,18 +60,18 @@ function usePolicyMutation<V, R>(fn: (v: V) => Promise<R>) {
 
 export const useCreateRule = () =>
   usePolicyMutation((v: { definition: RuleDefinition; position?: number }) =>
-    call<RuleRow>(`/api/v1/admin/policies/rules${v.position === undefined ? "" : `?position=${v.position}`}`, { method: "POST", json: v.definition }),
+    call<RuleObject>(`/api/v1/admin/policies/rules${v.position === undefined ? "" : `?position=${v.position}`}`, { method: "POST", json: v.definition }),
   );
-export const useUpdateRule = (id: string) => usePolicyMutation((d: RuleDefinition) => call<RuleRow>(ruleUrl(id), { method: "PUT", json: d }));
+export const useUpdateRule = (id: string) => usePolicyMutation((d: RuleDefinition) => call<RuleObject>(ruleUrl(id), { method: "PUT", json: d }));
 export const useDeleteRule = (id: string) => usePolicyMutation(() => call<null>(ruleUrl(id), { method: "DELETE" }));
-export const useSetEnabled = () => usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleRow>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
-export const useMoveRule = () => usePolicyMutation((v: { id: string; direction: "up" | "down" }) => call<{ data: RuleRow[] }>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }));
+export const useSetEnabled = () => usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleObject>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
+export const useMoveRule = () => usePolicyMutation((v: { id: string; direction: "up" | "down" }) => call<RuleOrder>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }));
 export const useSetDefault = () => usePolicyMutation((d: PolicyDefaults) => call<PolicyDefaults>("/api/v1/admin/policies/default", { method: "PUT", json: d }));
 
 export const useSimulate = () =>
   useMutation({
     mutationFn: (v: { rule: RuleDefinition; sample?: unknown; last_n?: number; position?: number }) =>
-      call<{ data: SimulatedOutcome[] }>("/api/v1/admin/policies/simulate", { method: "POST", json: v }),
+      call<SimulationResult>("/api/v1/admin/policies/simulate", { method: "POST", json: v }),
   });
 
 /** A refusal as one line for a notice; field errors the editor shows inline are left to it. */
@@ -82,7 +84,7 @@ export function problemText(err: Error | null): string | null {
 /** Applies (or with `dryRun` only reports) a whole policy document, YAML or JSON. */
 export const useImportPolicy = () =>
   usePolicyMutation((v: { text: string; dryRun: boolean }) =>
-    call<ImportReport>(`/api/v1/admin/policies?dry_run=${v.dryRun}`, { method: "PUT", yaml: v.text }),
+    call<ImportResult>(`/api/v1/admin/policies?dry_run=${v.dryRun}`, { method: "PUT", yaml: v.text }),
   );
 
 /** Downloads the current policy document as YAML. */

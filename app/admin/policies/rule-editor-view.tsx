@@ -9,7 +9,8 @@ import { EffectBadge } from "@/components/admin/policies/effect-badge";
 import { RuleForm, fromDefinition, toDefinition, type RuleFormValues } from "@/components/admin/policies/rule-form";
 import { RuleHistory } from "@/components/admin/policies/rule-history";
 import { conditionErrorText, SimulationPanel } from "@/components/admin/policies/simulation-panel";
-import type { FieldError, RuleDefinition, RuleRow, SimulatedOutcome } from "@/components/admin/policies/types";
+import type { FieldError, RuleDefinition } from "@/components/admin/policies/types";
+import type { RuleObject, SimulatedOutcome } from "@/lib/schemas/policy";
 import { Button, selectClass } from "@/components/admin/ui";
 import { formatDateTime } from "@/components/format";
 import { Card } from "@/components/ui/card";
@@ -66,7 +67,7 @@ export function RuleEditorView({ id, canEdit }: { id: string | null; canEdit: bo
   return <Editor key={rule.data.id} rule={rule.data} canEdit={canEdit} />;
 }
 
-function Editor({ rule, canEdit }: { rule: RuleRow | null; canEdit: boolean }) {
+function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }) {
   const router = useRouter();
   const [values, setValues] = useState<RuleFormValues>(() => fromDefinition(rule?.definition));
   const [fieldErrors, setFieldErrors] = useState<FieldError[] | null>(null);

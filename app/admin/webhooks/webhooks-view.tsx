@@ -9,11 +9,12 @@ import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
-import { useCreateEndpoint, useDeliveries, useEndpoints, useRetryDelivery, useRotateSecret, useSendTest, useUpdateEndpoint, type Delivery, type Endpoint } from "./webhooks-api";
+import type { DeliveryObject, WebhookEventType, WebhookObject } from "@/lib/schemas/webhooks";
+import { useCreateEndpoint, useDeliveries, useEndpoints, useRetryDelivery, useRotateSecret, useSendTest, useUpdateEndpoint } from "./webhooks-api";
 
 const SECRET_NOTE = "Shown once: copy it now. Receivers verify each webhook's signature with it (Standard Webhooks); Countersign cannot show it again, only replace it.";
 
-const STATUS_STYLE: Record<Delivery["status"], string> = {
+const STATUS_STYLE: Record<DeliveryObject["status"], string> = {
   delivered: "bg-emerald-50 text-emerald-700 ring-emerald-600/20",
   pending: "bg-zinc-100 text-zinc-700 ring-zinc-500/20",
   failed: "bg-amber-50 text-amber-800 ring-amber-600/20",
@@ -24,7 +25,7 @@ const STATUS_STYLE: Record<Delivery["status"], string> = {
 export function WebhooksView({ canEdit }: { canEdit: boolean }) {
   const endpoints = useEndpoints();
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [editing, setEditing] = useState<Endpoint | null>(null);
+  const [editing, setEditing] = useState<WebhookObject | null>(null);
 
   if (endpoints.error && !endpoints.data) return <LoadError what="webhook endpoints" message={endpoints.error.message} onRetry={() => void endpoints.refetch()} />;
   if (!endpoints.data) return <ListSkeleton rows={4} />;
@@ -62,7 +63,7 @@ export function WebhooksView({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: string[]; editing: Endpoint | null; onCreated(url: string, secret: string): void; onDone(): void }) {
+function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: string[]; editing: WebhookObject | null; onCreated(url: string, secret: string): void; onDone(): void }) {
   const create = useCreateEndpoint();
   const update = useUpdateEndpoint();
   const [url, setUrl] = useState(editing?.url ?? "");
@@ -76,7 +77,8 @@ function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: 
         className="space-y-4"
         onSubmit={(ev) => {
           ev.preventDefault();
-          const input = { url: url.trim(), description: description.trim(), event_types: types };
+          // The boxes are the server's own event types (answers type them as strings).
+          const input = { url: url.trim(), description: description.trim(), event_types: types as WebhookEventType[] };
           if (editing) update.mutate({ id: editing.id, ...input }, { onSuccess: onDone });
           else
             create.mutate(input, {
@@ -124,7 +126,7 @@ function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: 
   );
 }
 
-function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: Endpoint; canEdit: boolean; onEdit(): void; onSecret(secret: string): void }) {
+function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: WebhookObject; canEdit: boolean; onEdit(): void; onSecret(secret: string): void }) {
   const update = useUpdateEndpoint();
   const rotate = useRotateSecret();
   const test = useSendTest();
@@ -163,10 +165,10 @@ function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: End
   );
 }
 
-function DeliveryHistory({ canEdit, endpoints }: { canEdit: boolean; endpoints: Endpoint[] }) {
+function DeliveryHistory({ canEdit, endpoints }: { canEdit: boolean; endpoints: WebhookObject[] }) {
   const deliveries = useDeliveries();
   const retry = useRetryDelivery();
-  const target = (d: Delivery) =>
+  const target = (d: DeliveryObject) =>
     d.endpoint_id ? endpoints.find((e) => e.id === d.endpoint_id)?.description || d.url : d.url.startsWith("mailto:") ? `email · ${d.url.slice(7)}` : `callback · ${d.url}`;
   return (
     <Card title="Delivery history" aside={<span className="text-xs text-zinc-500">latest 50 · at-least-once, deduplicate by webhook-id</span>}>

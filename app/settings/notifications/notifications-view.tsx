@@ -2,14 +2,15 @@
 
 import { useState } from "react";
 import { useBrowserNotifications } from "../../_review/browser-notifications";
-import { useNotificationPreferences, useUpdateNotificationPreferences, type NotificationPreferences } from "../../_review/review-api";
+import type { NotificationPreferencesUpdate } from "@/lib/schemas/review";
+import { useNotificationPreferences, useUpdateNotificationPreferences } from "../../_review/review-api";
 import { Card } from "@/components/ui/card";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 
-type EmailKey = Exclude<keyof NotificationPreferences, "email_enabled">;
+type EmailKey = keyof NotificationPreferencesUpdate;
 
 const EMAILS: { key: EmailKey; label: string; hint: string }[] = [
   { key: "email_new_requests", label: "New requests", hint: "A request arrives that you may decide." },

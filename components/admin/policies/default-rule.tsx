@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Notice } from "../../ui/notice";
 import { Button, FormField, inputClass } from "../ui";
 import { formatSeconds } from "./durations";
-import type { PolicyDefaults } from "./types";
+import type { PolicyDefaults } from "@/lib/policy/policy-document";
 
 export function defaultSentence(d: PolicyDefaults): string {
   return `No rule matched → require approval by any reviewer, ${d.approvals_required} approval${d.approvals_required === 1 ? "" : "s"}, ${formatSeconds(d.wait_seconds)} wait, ${formatSeconds(d.grant_ttl_seconds)} grant`;

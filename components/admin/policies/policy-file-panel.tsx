@@ -4,15 +4,8 @@ import { useState } from "react";
 import { Button } from "@/components/admin/ui";
 import { Card } from "@/components/ui/card";
 import { Notice } from "@/components/ui/notice";
+import type { ImportResult } from "@/lib/schemas/policy";
 
-export interface ImportReport {
-  dry_run: boolean;
-  added: string[];
-  changed: string[];
-  removed: string[];
-  unchanged: string[];
-  default_changed: boolean;
-}
 
 const list = (names: string[]) => (names.length ? names.join(", ") : "none");
 
@@ -32,7 +25,7 @@ export function PolicyFilePanel({
   canEdit: boolean;
   busy: boolean;
   error: string | null;
-  report: ImportReport | null;
+  report: ImportResult | null;
   onExport(): void;
   onImport(text: string, dryRun: boolean): void;
   /** The document was edited: an earlier dry run no longer speaks for it. */

@@ -1,10 +1,10 @@
 import { formatDateTime } from "../../format";
-import type { RuleDefinition, RuleVersion } from "./types";
+import type { RuleVersionObject } from "@/lib/schemas/policy";
 
 const show = (v: unknown) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
 /** Field by field, what a version changed from the one before it. */
-function changes(before: RuleDefinition, after: RuleDefinition): { field: string; from: string; to: string }[] {
+function changes(before: RuleVersionObject["definition"], after: RuleVersionObject["definition"]): { field: string; from: string; to: string }[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const b = before as unknown as Record<string, unknown>;
   const a = after as unknown as Record<string, unknown>;
@@ -12,7 +12,7 @@ function changes(before: RuleDefinition, after: RuleDefinition): { field: string
 }
 
 /** A rule's versions, newest first: who saved each, when, and what changed. */
-export function RuleHistory({ versions }: { versions: RuleVersion[] }) {
+export function RuleHistory({ versions }: { versions: RuleVersionObject[] }) {
   return (
     <ol className="space-y-4" data-testid="rule-history">
       {versions.map((v, i) => {

@@ -2,10 +2,11 @@ import Link from "next/link";
 import { ChevronRightIcon } from "../../ui/icons";
 import { Tags } from "../ui";
 import { EffectBadge } from "./effect-badge";
-import type { PolicyDefaults, RuleRow } from "./types";
+import type { PolicyDefaults } from "@/lib/policy/policy-document";
+import type { RuleObject } from "@/lib/schemas/policy";
 
 /** An on/off switch for a rule; text of the rule's name is its accessible label. */
-function EnabledSwitch({ rule, canEdit, busy, onToggle }: { rule: RuleRow; canEdit: boolean; busy: boolean; onToggle(): void }) {
+function EnabledSwitch({ rule, canEdit, busy, onToggle }: { rule: RuleObject; canEdit: boolean; busy: boolean; onToggle(): void }) {
   return (
     <button
       type="button"
@@ -43,7 +44,7 @@ const Arrow = ({ up }: { up: boolean }) => (
 );
 
 /** What a rule applies to: action patterns, agents, condition. */
-function Scope({ rule }: { rule: RuleRow }) {
+function Scope({ rule }: { rule: RuleObject }) {
   const d = rule.definition;
   const agents = [...(d.agents?.names ?? []), ...(d.agents?.tags ?? []).map((t) => `#${t}`)];
   return (
@@ -78,12 +79,12 @@ export function RuleList({
   onMove,
   onToggle,
 }: {
-  rules: RuleRow[];
+  rules: RuleObject[];
   defaults: PolicyDefaults;
   canEdit: boolean;
   busyId: string | null;
-  onMove(rule: RuleRow, direction: "up" | "down"): void;
-  onToggle(rule: RuleRow): void;
+  onMove(rule: RuleObject, direction: "up" | "down"): void;
+  onToggle(rule: RuleObject): void;
 }) {
   return (
     <ol className="divide-y divide-zinc-100" data-testid="rule-list">

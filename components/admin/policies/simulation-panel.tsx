@@ -4,7 +4,8 @@ import { Notice } from "../../ui/notice";
 import { Button, inputClass } from "../ui";
 import { formatSeconds } from "./durations";
 import { approvalSummary, EFFECT_LABEL } from "./effect-badge";
-import type { Effect, SimulatedOutcome } from "./types";
+import type { SimulatedOutcome } from "@/lib/schemas/policy";
+import type { Effect } from "./types";
 
 const EFFECT_TONE: Record<Effect, string> = { allow: "text-emerald-700", deny: "text-red-700", require_approval: "text-amber-800" };
 

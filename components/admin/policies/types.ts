@@ -1,52 +1,12 @@
-/** The policy API's shapes, as the console's components receive them. */
-export type Effect = "allow" | "deny" | "require_approval";
+// Shapes the policy console needs that the API's schemas do not name, derived from them.
+import type { z } from "zod";
+import type { PolicyRuleDefinition } from "@/lib/policy/policy-document";
+import type { Problem } from "@/lib/schemas/requests";
 
-export interface RuleDefinition {
-  name: string;
-  description?: string;
-  enabled?: boolean;
-  actions: string[];
-  agents?: { names?: string[]; tags?: string[] };
-  condition?: string;
-  effect: Effect;
-  reason?: string;
-  reviewers?: { groups: string[] };
-  approvals_required?: number;
-  reason_required_to_approve?: boolean;
-  owner_may_decide?: boolean;
-  wait_seconds?: number;
-  grant_ttl_seconds?: number;
-  audience?: string;
-}
+/** A rule definition as the console sends it: omitted settings take the defaults. */
+export type RuleDefinition = z.input<typeof PolicyRuleDefinition>;
 
-export interface RuleRow {
-  id: string;
-  name: string;
-  position: number;
-  enabled: boolean;
-  version: number;
-  definition: RuleDefinition;
-  updated_at: string;
-  updated_by: string;
-}
+export type Effect = PolicyRuleDefinition["effect"];
 
-export interface PolicyDefaults {
-  effect: "require_approval";
-  approvals_required: number;
-  wait_seconds: number;
-  grant_ttl_seconds: number;
-}
-
-export interface RuleVersion {
-  version: number;
-  definition: RuleDefinition;
-  created_by: string;
-  created_at: string;
-}
-
-export type { SimulatedOutcome } from "@/lib/schemas/policy";
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** A field the server refused: one of a problem's `errors`. */
+export type FieldError = NonNullable<Problem["errors"]>[number];

@@ -228,7 +228,7 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
               onSuccess: (r) => {
                 setConfirm(null);
                 setOutcome(
-                  r.cancelled_requests
+                  "cancelled_requests" in r
                     ? `${r.agent.status === "retired" ? "Retired" : "Suspended"}: ${r.cancelled_requests.length} pending request${r.cancelled_requests.length === 1 ? "" : "s"} cancelled, ${r.revoked_grants} grant${r.revoked_grants === 1 ? "" : "s"} revoked.`
                     : null,
                 );

@@ -1,2 +1,0 @@
-export const dynamic = "force-dynamic";
-export { jwksRoute as GET } from "@/lib/http/agent-routes";

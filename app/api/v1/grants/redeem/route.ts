@@ -1,1 +1,0 @@
-export { redeemGrantRoute as POST } from "@/lib/http/agent-routes";

@@ -1,1 +1,0 @@
-export { cancelRequestRoute as POST } from "@/lib/http/agent-routes";

@@ -1,1 +1,0 @@
-export { reportOutcomeRoute as POST } from "@/lib/http/agent-routes";

@@ -1,1 +1,0 @@
-export { getRequestRoute as GET } from "@/lib/http/agent-routes";

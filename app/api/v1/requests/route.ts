@@ -1,1 +1,0 @@
-export { createRequestRoute as POST, listRequestsRoute as GET } from "@/lib/http/agent-routes";

@@ -1,0 +1,2 @@
+export declare const SERVER_ONLY_EMPTY: string;
+export declare function registerServerOnlyEmpty(): void;

@@ -1,0 +1,15 @@
+import "server-only";
+/**
+ * What makes an agent key usable: it is not revoked and not expired. The rule
+ * is needed in two forms, kept here side by side: over a loaded key, and as
+ * SQL over an `agent_keys` row. (Whether its agent may call is a separate
+ * question: retired agents fail authentication whatever their keys say.)
+ */
+export function isLiveKey(k: { revokedAt: Date | null; expiresAt: Date | null }, now = new Date()): boolean {
+  return !k.revokedAt && (!k.expiresAt || k.expiresAt > now);
+}
+
+/** The same rule over the `agent_keys` row aliased `alias`, at the statement's `now()`. */
+export function liveKeySql(alias: string): string {
+  return `${alias}.revoked_at IS NULL AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > now())`;
+}
