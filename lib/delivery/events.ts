@@ -13,9 +13,6 @@ import { displayLine, hiddenCharactersWarning, scanRequest } from "../text/hidde
  * included).
  */
 
-// Re-exported for app/api/v1/admin/webhooks/route.ts, which imports the list from here.
-export { WEBHOOK_EVENT_TYPES } from "../schemas/webhooks.ts";
-
 /** Audit event type → webhook event type. */
 export const AUDIT_TO_WEBHOOK: Record<string, WebhookEventType> = {
   "request.created": "request.created",

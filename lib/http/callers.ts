@@ -13,12 +13,17 @@ export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Cross-site requests must not act with a reviewer's cookies. State-changing
- * calls need an `Origin` of this app (browsers always send it on POST); a
- * missing one is refused too, since cookie-bearing scripts could omit it.
+ * Cross-site requests must not act, or read, with a reviewer's cookies.
+ * A read the browser marks `Sec-Fetch-Site: cross-site` is refused.
+ * State-changing calls need an `Origin` of this app (browsers always send it
+ * on POST); a missing one is refused too, since cookie-bearing scripts could
+ * omit it.
  */
 export function assertSameOrigin(req: Request): void {
-  if (SAFE_METHODS.has(req.method)) return;
+  if (SAFE_METHODS.has(req.method)) {
+    if (req.headers.get("sec-fetch-site") === "cross-site") throw new AppError("forbidden", "cross-site requests are not allowed");
+    return;
+  }
   const origin = req.headers.get("origin");
   const own = new Set([new URL(req.url).origin, new URL(publicUrl()).origin]);
   const host = req.headers.get("host");

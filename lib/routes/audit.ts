@@ -5,7 +5,6 @@ import { applyRetention, getChainStart, getRetention, setRetention } from "../au
 import { verificationObject, verifyChain } from "../audit/verify-chain.ts";
 import { AppError } from "../errors.ts";
 import { json, parseWith } from "../http/body.ts";
-import type { AdminPrincipal } from "../http/callers.ts";
 import { defineRoute } from "../http/define-route.ts";
 import { ADMIN_UNAUTHENTICATED, type ErrorCase, errors, invalid, jsonContent, pathParams, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
@@ -93,17 +92,6 @@ const TRUNCATED = {
   reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
 };
 
-/**
- * Every audit call with a session is refused when the browser says it is
- * cross-site (`Sec-Fetch-Site`), so another site cannot start an export or a
- * verification with an auditor's cookies; writes also need our `Origin`
- * (checked before the handler runs).
- */
-function refuseCrossSite(req: Request, admin: AdminPrincipal): void {
-  if (admin.kind === "user" && req.headers.get("sec-fetch-site") === "cross-site") {
-    throw new AppError("forbidden", "cross-site requests are not allowed");
-  }
-}
 
 /** The API's filter query (already validated) as the domain's filter. */
 function toFilter(q: { since?: string; until?: string; actor?: string; type?: string; request?: string; agent?: string }): EventFilter {
@@ -138,8 +126,7 @@ const listAuditEventsRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
   },
-  async handler({ req, admin, query }) {
-    refuseCrossSite(req, admin);
+  async handler({ query }) {
     const page = await listEvents(toFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
     return json({ data: page.events.map(eventObject), next_cursor: page.nextCursor?.toString() ?? null });
   },
@@ -166,8 +153,7 @@ const getAuditEventRoute = defineRoute({
       ),
     },
   },
-  async handler({ req, admin, params }) {
-    refuseCrossSite(req, admin);
+  async handler({ params }) {
     const { seq } = parseWith(AuditEventSeqParam, params, "path");
     const event = await getEvent(BigInt(seq));
     if (!event) throw new AppError("not_found", "no such event");
@@ -207,8 +193,7 @@ const exportAuditEventsRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
   },
-  async handler({ req, admin, query }) {
-    refuseCrossSite(req, admin);
+  async handler({ query }) {
     const lines = exportLines(toFilter(query), query.format);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
@@ -266,8 +251,7 @@ const verifyAuditChainRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   },
-  async handler({ req, admin }) {
-    refuseCrossSite(req, admin);
+  async handler({ req }) {
     if (!/\bapplication\/x-ndjson\b/.test(req.headers.get("accept") ?? "")) return json(verificationObject(await verifyChain()));
     const encoder = new TextEncoder();
     const line = (o: unknown) => encoder.encode(`${JSON.stringify(o)}\n`);
@@ -301,8 +285,7 @@ const listAuditCheckpointsRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   },
-  async handler({ req, admin }) {
-    refuseCrossSite(req, admin);
+  async handler() {
     return json({ data: (await listCheckpoints({ limit: 500 })).map(checkpointObject) });
   },
 });
@@ -323,8 +306,7 @@ const createAuditCheckpointRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   },
-  async handler({ req, admin }) {
-    refuseCrossSite(req, admin);
+  async handler() {
     const r = await createCheckpoint();
     return json({ checkpoint: r.checkpoint && checkpointObject(r.checkpoint), created: r.created }, { status: r.created ? 201 : 200 });
   },
@@ -344,8 +326,7 @@ const getAuditRetentionRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   },
-  async handler({ req, admin }) {
-    refuseCrossSite(req, admin);
+  async handler() {
     return json(await retentionObject());
   },
 });
@@ -367,8 +348,7 @@ const setAuditRetentionRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, TOO_LARGE, invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]), UNAVAILABLE),
     },
   },
-  async handler({ req, admin, body }) {
-    refuseCrossSite(req, admin);
+  async handler({ admin, body }) {
     await setRetention(body.days, admin.actor);
     return json(await retentionObject());
   },
@@ -388,8 +368,7 @@ const applyAuditRetentionRoute = defineRoute({
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   },
-  async handler({ req, admin }) {
-    refuseCrossSite(req, admin);
+  async handler({ admin }) {
     const r = await applyRetention(admin.actor);
     return json({ deleted: r.deleted, from_seq: r.fromSeq === null ? null : Number(r.fromSeq), through_seq: r.throughSeq === null ? null : Number(r.throughSeq) });
   },

@@ -45,4 +45,15 @@ const getOpenApiDocument = defineRoute({
   },
 });
 
-export const ROUTES: readonly AnyRoute[] = [...agentRoutes, ...agentAdminRoutes, ...containmentRoutes, ...reviewRoutes, ...peopleRoutes, ...policyRoutes, ...webhookRoutes, ...auditRoutes, ...serviceRoutes, getOpenApiDocument];
+export const ROUTES: readonly AnyRoute[] = [
+  ...agentRoutes,
+  ...reviewRoutes,
+  ...agentAdminRoutes,
+  ...peopleRoutes,
+  ...containmentRoutes,
+  ...policyRoutes,
+  ...webhookRoutes,
+  ...auditRoutes,
+  ...serviceRoutes,
+  getOpenApiDocument,
+];

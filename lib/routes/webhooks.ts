@@ -1,7 +1,7 @@
 import "server-only";
 import { listDeliveries, retryDelivery, sendTestEvent } from "../delivery/deliveries.ts";
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateEndpointSecret, updateEndpoint } from "../delivery/endpoints.ts";
-import { WEBHOOK_EVENT_TYPES } from "../delivery/events.ts";
+import { WEBHOOK_EVENT_TYPES } from "../schemas/webhooks.ts";
 import { wakeDelivery } from "../delivery/runtime.ts";
 import { toDeliveryObject, toWebhookObject } from "../delivery/views.ts";
 import { json } from "../http/body.ts";
