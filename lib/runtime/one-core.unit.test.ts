@@ -16,6 +16,7 @@ const PAGE_SAFE = [
   "lib/http/safe-redirect.ts",
   "lib/http/security-headers.ts",
   "lib/text/hidden-characters.ts",
+  "lib/users/roles.ts",
 ];
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
