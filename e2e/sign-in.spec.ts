@@ -37,11 +37,11 @@ test("a wrong password says so, and repeated failures are rate limited", async (
   await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
 });
 
-/** Submits the form and waits for the server's answer to that submission. */
+/** Submits the form and waits for Auth.js's answer to that submission (the credentials callback). */
 async function submitPassword(page: Page, password: string): Promise<void> {
   await page.getByLabel("Password").fill(password);
   await Promise.all([
-    page.waitForResponse((res) => res.request().method() === "POST" && new URL(res.url()).pathname === "/signin"),
+    page.waitForResponse((res) => res.request().method() === "POST" && new URL(res.url()).pathname === "/api/auth/callback/credentials"),
     page.getByRole("button", { name: "Sign in", exact: true }).click(),
   ]);
 }
