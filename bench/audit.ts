@@ -71,11 +71,22 @@ async function main(): Promise<void> {
     const { rows } = await db.query<{ size: string }>("SELECT pg_size_pretty(pg_total_relation_size('audit_events')) AS size");
     log(`  audit_events on disk: ${rows[0].size}`);
 
-    const runs: { seconds: number; eventsPerSecond: number; peakRssMiB: number; peakHeapMiB: number; rssAtMiB: Record<string, number>; heapAtMiB: Record<string, number> }[] = [];
+    const runs: {
+      seconds: number;
+      eventsPerSecond: number;
+      peakRssMiB: number;
+      peakHeapMiB: number;
+      rssAtMiB: Record<string, number>;
+      heapAtMiB: Record<string, number>;
+    }[] = [];
     const baseline = process.memoryUsage();
     for (let r = 1; r <= rounds; r++) {
       global.gc?.();
-      const marks = new Map([[0.1, "10%"], [0.5, "50%"], [1, "100%"]]);
+      const marks = new Map([
+        [0.1, "10%"],
+        [0.5, "50%"],
+        [1, "100%"],
+      ]);
       const rssAt: Record<string, number> = {};
       const heapAt: Record<string, number> = {};
       const sampler = memorySampler();
@@ -95,7 +106,8 @@ async function main(): Promise<void> {
       });
       const seconds = (performance.now() - start) / 1000;
       const peaks = sampler.stop();
-      if (!result.ok || result.events !== total) throw new Error(`verification failed: ${JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+      if (!result.ok || result.events !== total)
+        throw new Error(`verification failed: ${JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
       const run = { seconds: round(seconds, 2), eventsPerSecond: Math.round(total / seconds), ...peaks, rssAtMiB: rssAt, heapAtMiB: heapAt };
       runs.push(run);
       log(
@@ -111,7 +123,9 @@ async function main(): Promise<void> {
     const exportSeconds = (performance.now() - exportStart) / 1000;
     const exportPeaks = sampler.stop();
     const exported = { seconds: round(exportSeconds, 2), eventsPerSecond: Math.round(total / exportSeconds), MiB: MiB(bytes), ...exportPeaks };
-    log(`  export (JSON lines, counted, not written): ${exported.seconds} s, ${exported.eventsPerSecond.toLocaleString("en")} events/s, ${exported.MiB} MiB, peak RSS ${exported.peakRssMiB} MiB`);
+    log(
+      `  export (JSON lines, counted, not written): ${exported.seconds} s, ${exported.eventsPerSecond.toLocaleString("en")} events/s, ${exported.MiB} MiB, peak RSS ${exported.peakRssMiB} MiB`,
+    );
 
     const summary = {
       medianSeconds: round(median(runs.map((r) => r.seconds)), 2),
@@ -125,7 +139,10 @@ async function main(): Promise<void> {
     );
     const file = path.join(PROJECT_ROOT, "bench", "results", "audit.json");
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported }, null, 2)}\n`,
+    );
     log(`written to ${path.relative(PROJECT_ROOT, file)}`);
   } finally {
     await db?.end().catch(() => {});

@@ -66,11 +66,22 @@ async function main(): Promise<void> {
     resetEnv();
     const features = new Set((process.env.BENCH_WITH ?? "risk,webhook,containment").split(",").map((f) => f.trim()));
     const { agents } = await seed(200);
-    const common = { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000", ...LOCAL_RECEIVERS_ENV, LOG_LEVEL: "warn" };
+    const common = {
+      NEXT_DIST_DIR: distDir,
+      COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000",
+      COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000",
+      ...LOCAL_RECEIVERS_ENV,
+      LOG_LEVEL: "warn",
+    };
     // One after the other: each start runs migrations under an advisory lock.
     full = await startTestApp(database.url, { ...common, COUNTERSIGN_RISK_SIGNALS: String(features.has("risk")) });
     bare = await startTestApp(database.url, { ...common, COUNTERSIGN_RISK_SIGNALS: "false" });
-    const { endpoint } = await createEndpoint({ url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`, eventTypes: ["request.created"], enabled: false, actor: "bench" });
+    const { endpoint } = await createEndpoint({
+      url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`,
+      eventTypes: ["request.created"],
+      enabled: false,
+      actor: "bench",
+    });
     // 200 agents share ~1,000 req/s: ~300 requests each a minute, under this limit, so the rule never trips.
     const rule = { request_rate: { max_requests: 2000, window_seconds: 60 }, denial_rate: null, agents: null };
     const off = { request_rate: null, denial_rate: null, agents: null };
@@ -119,7 +130,9 @@ async function main(): Promise<void> {
     const paired = round((1 - median(rates.with.map((r, i) => r / rates.without[i]))) * 100, 1);
     log(`\n## Feature cost benchmark\n`);
     log(`| measure | value |\n|---|---|`);
-    log(`| create throughput without risk signals, webhooks, containment (median of rounds ${rates.without.map((r) => r.toFixed(0)).join(", ")}) | ${without} req/s |`);
+    log(
+      `| create throughput without risk signals, webhooks, containment (median of rounds ${rates.without.map((r) => r.toFixed(0)).join(", ")}) | ${without} req/s |`,
+    );
     log(`| create throughput with ${[...features].join(", ")} (median of rounds ${rates.with.map((r) => r.toFixed(0)).join(", ")}) | ${withAll} req/s |`);
     log(`| throughput cost (medians) | ${cost} % (target < 15 %) |`);
     log(`| throughput cost (median of per-round ratios) | ${paired} % |`);

@@ -60,7 +60,14 @@ export async function measureDecisionLatency(ctx: Ctx, pending: PendingRequest[]
       rtt.push(t1 - t0);
       if (answer.at < t1) heardFirst++;
     }
-    const r = (s: Summary): Summary => ({ n: s.n, p50: round(s.p50, 2), p90: round(s.p90, 2), p99: round(s.p99, 2), max: round(s.max, 2), min: round(s.min, 2) });
+    const r = (s: Summary): Summary => ({
+      n: s.n,
+      p50: round(s.p50, 2),
+      p90: round(s.p90, 2),
+      p99: round(s.p99, 2),
+      max: round(s.max, 2),
+      min: round(s.min, 2),
+    });
     return {
       requests: n,
       warmup,

@@ -34,11 +34,25 @@ export function benchRules(count = 200): PolicyRuleDefinition[] {
     const name = `bench-rule-${String(i).padStart(3, "0")}`;
     switch (i % 4) {
       case 0:
-        return { name, enabled: true, actions: ["payments.*"], condition: `params.amount > ${100_000 + i} || context.environment.name == 'staging-${i}'`, effect: "require_approval", approvals_required: 2 };
+        return {
+          name,
+          enabled: true,
+          actions: ["payments.*"],
+          condition: `params.amount > ${100_000 + i} || context.environment.name == 'staging-${i}'`,
+          effect: "require_approval",
+          approvals_required: 2,
+        };
       case 1:
         return { name, enabled: true, actions: [`service${i}.*`, `service${i}-admin.write`], effect: "allow" };
       case 2:
-        return { name, enabled: true, actions: ["payments.refund"], agents: { names: [`other-agent-${i}`], tags: [`team-${i}`] }, effect: "deny", reason: "not this agent" };
+        return {
+          name,
+          enabled: true,
+          actions: ["payments.refund"],
+          agents: { names: [`other-agent-${i}`], tags: [`team-${i}`] },
+          effect: "deny",
+          reason: "not this agent",
+        };
       default:
         return { name, enabled: true, actions: [`ops.deploy${i}`], condition: "params.amount < 10", effect: "allow" };
     }
@@ -97,7 +111,10 @@ async function main(): Promise<void> {
     await blast(target, { ...options, durationSeconds: options.warmupSeconds });
     const rates: { none: number[]; rules: number[] } = { none: [], rules: [] };
     for (let i = 1; i <= options.rounds; i++) {
-      for (const [label, document] of [["none", empty], ["rules", full]] as const) {
+      for (const [label, document] of [
+        ["none", empty],
+        ["rules", full],
+      ] as const) {
         await importPolicyDocument({ document, actor: "bench" });
         const r = await blast(target, options);
         if (r.non2xx || r.errors) log(`  warning: ${r.non2xx} non-2xx, ${r.errors} errors`);

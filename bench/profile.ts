@@ -55,11 +55,25 @@ function summarizeProfile(file: string, fromEndS: number, toEndS: number): void 
     const name = `${n.callFrame.functionName || "(anonymous)"}  ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ""}`;
     fn.set(name, (fn.get(name) ?? 0) + us);
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-    const group = n.callFrame.functionName === "(idle)" ? "(idle)" : n.callFrame.functionName === "(garbage collector)" ? "(gc)" : m ? m[1] : url.startsWith("node:") ? "node internals" : url ? (where.split("/").slice(0, 2).join("/") || where) : `(${n.callFrame.functionName || "native"})`;
+    const group =
+      n.callFrame.functionName === "(idle)"
+        ? "(idle)"
+        : n.callFrame.functionName === "(garbage collector)"
+          ? "(gc)"
+          : m
+            ? m[1]
+            : url.startsWith("node:")
+              ? "node internals"
+              : url
+                ? where.split("/").slice(0, 2).join("/") || where
+                : `(${n.callFrame.functionName || "native"})`;
     pkg.set(group, (pkg.get(group) ?? 0) + us);
   }
   const top = (m: Map<string, number>, k: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   log(`\nApp CPU profile ${path.relative(PROJECT_ROOT, file)}, main thread, measured window only: ${(total / 1e6).toFixed(1)} s sampled`);
   log("By package / area (self time):");
   top(pkg, 20).forEach((l) => log(l));
@@ -102,7 +116,9 @@ async function main(): Promise<void> {
 
     const monitor = new pg.Client({ connectionString: database.url });
     await monitor.connect();
-    const { rows: pgPids } = await monitor.query<{ pid: number }>("select pid from pg_stat_activity where backend_type = 'postmaster' or pid = pg_backend_pid()");
+    const { rows: pgPids } = await monitor.query<{ pid: number }>(
+      "select pid from pg_stat_activity where backend_type = 'postmaster' or pid = pg_backend_pid()",
+    );
     void pgPids;
     const waits = new Map<string, number>();
     const statements = new Map<string, number>();
@@ -123,7 +139,8 @@ async function main(): Promise<void> {
         for (const r of rows) {
           const k = `${r.state}${r.wait ? ` / ${r.wait}` : ""}`;
           waits.set(k, (waits.get(k) ?? 0) + 1);
-          if (r.state === "active" || r.state === "idle in transaction") statements.set(`${r.state}: ${r.query}`, (statements.get(`${r.state}: ${r.query}`) ?? 0) + 1);
+          if (r.state === "active" || r.state === "idle in transaction")
+            statements.set(`${r.state}: ${r.query}`, (statements.get(`${r.state}: ${r.query}`) ?? 0) + 1);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -137,12 +154,17 @@ async function main(): Promise<void> {
     const wall = result.duration * 1000;
     const self = process.cpuUsage(selfTicks0);
     log(`\n${(result["2xx"] / result.duration).toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
-    log(`CPU over the run (100% = one core): app ${(((cpuTicks(pid) - appTicks0) * tick * 100) / wall).toFixed(0)}%, PostgreSQL ${(((pgTicks() - pgTicks0) * tick * 100) / wall).toFixed(0)}%, load generator ${(((self.user + self.system) / 1000) * 100 / wall).toFixed(0)}%`);
+    log(
+      `CPU over the run (100% = one core): app ${(((cpuTicks(pid) - appTicks0) * tick * 100) / wall).toFixed(0)}%, PostgreSQL ${(((pgTicks() - pgTicks0) * tick * 100) / wall).toFixed(0)}%, load generator ${((((self.user + self.system) / 1000) * 100) / wall).toFixed(0)}%`,
+    );
     log(`CPU per created request: app ${(((cpuTicks(pid) - appTicks0) * tick) / result["2xx"]).toFixed(2)} ms`);
     log(`\nBackends of the app (pg_stat_activity, ${samples} samples every 50 ms; average count per sample):`);
     [...waits.entries()].sort((a, b) => b[1] - a[1]).forEach(([k, n]) => log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`));
     log("Statements seen active / idle in transaction (average count per sample):");
-    [...statements.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).forEach(([k, n]) => log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`));
+    [...statements.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .forEach(([k, n]) => log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`));
 
     await stopBounded(app, log);
     app = undefined;

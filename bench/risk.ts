@@ -42,7 +42,12 @@ function computeCost(): number {
     recent: { requests: 40, minutes: 10 },
     hourlyMedian: 6,
   };
-  const request = { agentName: "bench-agent-00", action: "payments.refund", params: body.params as Record<string, unknown>, context: body.context as Record<string, unknown> };
+  const request = {
+    agentName: "bench-agent-00",
+    action: "payments.refund",
+    params: body.params as Record<string, unknown>,
+    context: body.context as Record<string, unknown>,
+  };
   for (let i = 0; i < 5000; i++) computeRisk(request, history);
   const samples: number[] = [];
   for (let s = 0; s < 300; s++) {
@@ -73,13 +78,18 @@ async function main(): Promise<void> {
     apps.push(off);
     const allow = process.env.BENCH_RISK_ALLOW === "1";
     if (allow) {
-      await importPolicyDocument({ document: { version: 1, rules: [{ name: "bench-allow", enabled: true, actions: ["payments.*"], effect: "allow" }] }, actor: "bench" });
+      await importPolicyDocument({
+        document: { version: 1, rules: [{ name: "bench-allow", enabled: true, actions: ["payments.*"], effect: "allow" }] },
+        actor: "bench",
+      });
     }
     const options = roundOptions(requestBody());
     const keys = agents.map((a) => a.key);
     const targets = { on: { name: "app" as const, url: on.url, keys }, off: { name: "app" as const, url: off.url, keys } };
 
-    log(`\n2. Create-request throughput (${allow ? "allowed by a rule" : "pending"}), ${options.rounds} alternating rounds of ${options.durationSeconds} s: risk signals off vs on`);
+    log(
+      `\n2. Create-request throughput (${allow ? "allowed by a rule" : "pending"}), ${options.rounds} alternating rounds of ${options.durationSeconds} s: risk signals off vs on`,
+    );
     await blast(targets.off, { ...options, durationSeconds: options.warmupSeconds });
     await blast(targets.on, { ...options, durationSeconds: options.warmupSeconds });
     const rates: { off: number[]; on: number[] } = { off: [], on: [] };
@@ -99,7 +109,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       const agent = agents[i % agents.length];
       const t0 = performance.now();
-      await assessRisk({ agent: { id: agent.agentId, name: agent.name }, action: "payments.refund", resource: (body.resource as string | undefined) ?? null, summary: body.summary as string, justification: (body.justification as string | undefined) ?? null, params: body.params as Record<string, unknown>, context: body.context as Record<string, unknown> });
+      await assessRisk({
+        agent: { id: agent.agentId, name: agent.name },
+        action: "payments.refund",
+        resource: (body.resource as string | undefined) ?? null,
+        summary: body.summary as string,
+        justification: (body.justification as string | undefined) ?? null,
+        params: body.params as Record<string, unknown>,
+        context: body.context as Record<string, unknown>,
+      });
       if (i >= 200) reads.push((performance.now() - t0) * 1000);
     }
     const readMedian = round(median(reads), 0);

@@ -35,7 +35,6 @@ import { measureThroughput } from "./throughput.ts";
 import { measureManyWaiters } from "./waiters.ts";
 import { envInt, runBenchmark } from "./harness.ts";
 
-
 /** Decisions made (and waiters woken) before the latency samples start counting. */
 const LATENCY_WARMUP = 20;
 
@@ -151,14 +150,22 @@ async function main(): Promise<void> {
     log(`App ${app.url} (pid ${appPid}); baseline ${baseline.url} (pid ${baseline.process.pid}).`);
     const machine = machineInfo(postgres, fdText);
 
-    log(`\n1. Create-request throughput: ${config.connections} connections, ${config.rounds} × ${config.durationSeconds} s per target after ${config.warmupSeconds} s warm-up`);
+    log(
+      `\n1. Create-request throughput: ${config.connections} connections, ${config.rounds} × ${config.durationSeconds} s per target after ${config.warmupSeconds} s warm-up`,
+    );
     const keys = agents.map((a) => a.key);
     const [baseSummary, appSummary] = await measureThroughput(
       [
         { name: "baseline", url: baseline.url, keys },
         { name: "app", url: app.url, keys },
       ],
-      { connections: config.connections, durationSeconds: config.durationSeconds, warmupSeconds: config.warmupSeconds, rounds: config.rounds, body: JSON.stringify(requestBody()) },
+      {
+        connections: config.connections,
+        durationSeconds: config.durationSeconds,
+        warmupSeconds: config.warmupSeconds,
+        rounds: config.rounds,
+        body: JSON.stringify(requestBody()),
+      },
       log,
     );
     await baseline.stop();
@@ -177,7 +184,9 @@ async function main(): Promise<void> {
 
     log(`\n3. ${config.waiters} agents long-waiting at once, approved ${config.decisionConcurrency} at a time`);
     const manyWaiters = await measureManyWaiters(ctx, pool.take(config.waiters), config.decisionConcurrency, log);
-    log(`  ${manyWaiters.correct}/${manyWaiters.waiters} approved with a grant (${manyWaiters.pendingAfterFullWait} pending after the full 60 s wait, ${manyWaiters.otherWrong} other); decide-all ${manyWaiters.decideAllMs} ms; peak RSS ${manyWaiters.memory.peakRssMiB} MiB`);
+    log(
+      `  ${manyWaiters.correct}/${manyWaiters.waiters} approved with a grant (${manyWaiters.pendingAfterFullWait} pending after the full 60 s wait, ${manyWaiters.otherWrong} other); decide-all ${manyWaiters.decideAllMs} ms; peak RSS ${manyWaiters.memory.peakRssMiB} MiB`,
+    );
 
     const partial = { machine, config, throughput: { baseline: baseSummary, app: appSummary, ratio }, latency, manyWaiters };
     const results: BenchResults = { ...partial, targets: evaluateTargets(partial), durationSeconds: 0 };

@@ -145,8 +145,12 @@ async function main(): Promise<void> {
     log(`| raw fetch POST → grant | ${rawFigures.medianMs} ms | ${rawFigures.p90Ms} ms | ${rawFigures.p99Ms} ms |`);
     log(`| SDK requestApproval → grant | ${sdkFigures.medianMs} ms | ${sdkFigures.p90Ms} ms | ${sdkFigures.p99Ms} ms |`);
     log(`\nSDK / raw: ${results.ratioOfMedians} × at the median, ${results.ratioOfP99s} × at p99.`);
-    log(`Overhead: ${results.overheadMs.medianOfPairedDifferences} ms (median of paired differences), ${results.overheadMs.differenceOfMedians} ms (difference of medians).`);
-    log(`Client-side work per call with a canned answer (no network): median ${results.clientCpuMicrosPerCall.median} µs, p99 ${results.clientCpuMicrosPerCall.p99} µs.`);
+    log(
+      `Overhead: ${results.overheadMs.medianOfPairedDifferences} ms (median of paired differences), ${results.overheadMs.differenceOfMedians} ms (difference of medians).`,
+    );
+    log(
+      `Client-side work per call with a canned answer (no network): median ${results.clientCpuMicrosPerCall.median} µs, p99 ${results.clientCpuMicrosPerCall.p99} µs.`,
+    );
 
     const dir = path.join(PROJECT_ROOT, "bench", "results");
     mkdirSync(dir, { recursive: true });

@@ -17,7 +17,7 @@ function body(items: number): Buffer {
     currency: "USD",
     customer: "cus_123",
     note: "Refund for the duplicate charge of 2026-11-20 ✓",
-    lines: Array.from({ length: items }, (_, i) => ({ sku: `sku-${i}`, qty: i % 3 + 1, price: 12.5 * i, tags: ["a", "b"], gift: i % 2 === 0 })),
+    lines: Array.from({ length: items }, (_, i) => ({ sku: `sku-${i}`, qty: (i % 3) + 1, price: 12.5 * i, tags: ["a", "b"], gift: i % 2 === 0 })),
   };
   return Buffer.from(
     JSON.stringify({

@@ -97,7 +97,14 @@ export async function measureThroughput(
       const r = toRound(t, i, await blast(t, o));
       rounds.push(r);
       log(
-        `  round ${i} ${t.name.padEnd(8)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms  non-2xx ${r.non2xx}${r.non2xx ? ` (${Object.entries(r.statusCodes).filter(([c]) => !c.startsWith("2")).map(([c, k]) => `${k}×${c}`).join(", ")})` : ""}  errors ${r.errors}`,
+        `  round ${i} ${t.name.padEnd(8)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.latencyP50Ms} ms  p99 ${r.latencyP99Ms} ms  non-2xx ${r.non2xx}${
+          r.non2xx
+            ? ` (${Object.entries(r.statusCodes)
+                .filter(([c]) => !c.startsWith("2"))
+                .map(([c, k]) => `${k}×${c}`)
+                .join(", ")})`
+            : ""
+        }  errors ${r.errors}`,
       );
     }
   }

@@ -35,7 +35,12 @@ interface Ctx {
 }
 
 /** Thousands of agents long-waiting at once on one app process, then approved. */
-export async function measureManyWaiters(ctx: Ctx, pending: PendingRequest[], decisionConcurrency: number, log: (l: string) => void): Promise<ManyWaitersResult> {
+export async function measureManyWaiters(
+  ctx: Ctx,
+  pending: PendingRequest[],
+  decisionConcurrency: number,
+  log: (l: string) => void,
+): Promise<ManyWaitersResult> {
   const count = pending.length;
   const decider = keepAliveAgent();
   const waitAgent = keepAliveAgent();
@@ -72,8 +77,7 @@ export async function measureManyWaiters(ctx: Ctx, pending: PendingRequest[], de
         if (res.status === 200 && body.status === "approved" && typeof body.grant?.token === "string" && body.grant.token.length > 0) {
           correct++;
           wake.push(res.at - decidedAt[i]);
-        }
-        else if (res.status === 200 && body.status === "pending" && res.at <= decidedAt[i]) pendingAfterFullWait++;
+        } else if (res.status === 200 && body.status === "pending" && res.at <= decidedAt[i]) pendingAfterFullWait++;
       } catch {
         // counted as wrong
       }

@@ -43,7 +43,12 @@ export async function waitingGauge(baseUrl: string): Promise<number | null> {
  * when the app exposes it, and in any case until the app's CPU goes quiet
  * (every waiter has done its reads and is subscribed). Returns how it knew.
  */
-export async function untilAllWaiting(baseUrl: string, pid: number, waiters: Waiter[], timeoutMs = 30_000): Promise<{ gauge: number | null; cpuQuiet: boolean; ms: number }> {
+export async function untilAllWaiting(
+  baseUrl: string,
+  pid: number,
+  waiters: Waiter[],
+  timeoutMs = 30_000,
+): Promise<{ gauge: number | null; cpuQuiet: boolean; ms: number }> {
   const started = performance.now();
   await Promise.all(waiters.map((w) => w.sent));
   const deadline = Date.now() + timeoutMs;

@@ -40,14 +40,18 @@ export function registerAdminCommands(program: Command): void {
       const password = o.passwordStdin ? await readStdin() : undefined;
       const { createUser } = await import("../lib/users/create-user.ts");
       const result = await withDatabase(() => createUser({ email: o.email, role, name: o.name, password, actor: "cli" }));
-      if (o.json) console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
+      if (o.json)
+        console.log(JSON.stringify({ user_id: result.userId, email: o.email.toLowerCase(), ...(result.password ? { password: result.password } : {}) }));
       else {
         console.log(`created ${o.role} ${o.email.toLowerCase()} (${result.userId})`);
         if (result.password) console.log(`password: ${result.password}`);
       }
     });
 
-  for (const [name, disabled] of [["disable", true], ["enable", false]] as const) {
+  for (const [name, disabled] of [
+    ["disable", true],
+    ["enable", false],
+  ] as const) {
     users
       .command(name)
       .description(disabled ? "disable an account and end its sessions at once" : "re-enable a disabled account")
@@ -90,10 +94,16 @@ export function registerAdminCommands(program: Command): void {
         createAgent({ name: o.name, ownerEmail: o.owner, description: o.description, tags: o.tag, keyExpiresAt, actor: "cli" }),
       );
       if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, key: r.key, callback_secret: r.callbackSecret }));
-      else console.log(`created agent ${o.name} (${r.agentId})\nkey: ${r.key}\ncallback secret: ${r.callbackSecret}\nThe key and the callback secret are shown once; store them now.`);
+      else
+        console.log(
+          `created agent ${o.name} (${r.agentId})\nkey: ${r.key}\ncallback secret: ${r.callbackSecret}\nThe key and the callback secret are shown once; store them now.`,
+        );
     });
 
-  for (const [name, verb] of [["suspend", "suspended"], ["retire", "retired"]] as const) {
+  for (const [name, verb] of [
+    ["suspend", "suspended"],
+    ["retire", "retired"],
+  ] as const) {
     agents
       .command(name)
       .description(
@@ -108,7 +118,8 @@ export function registerAdminCommands(program: Command): void {
         const stop =
           name === "suspend" ? (await import("../lib/agents/suspend-agent.ts")).suspendAgent : (await import("../lib/agents/retire-agent.ts")).retireAgent;
         const r = await withDatabase(() => stop({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
-        if (o.json) console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
+        if (o.json)
+          console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
         else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
       });
   }

@@ -13,7 +13,8 @@ async function parseOptions<S extends z.ZodType>(schema: S, options: Record<stri
   try {
     return parseWith(schema, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)));
   } catch (err) {
-    if (err instanceof AppError && err.errors) throw new AppError(err.code, "invalid options", { errors: err.errors.map((e) => ({ ...e, path: `--${e.path}` })) });
+    if (err instanceof AppError && err.errors)
+      throw new AppError(err.code, "invalid options", { errors: err.errors.map((e) => ({ ...e, path: `--${e.path}` })) });
     throw err;
   }
 }
@@ -26,7 +27,8 @@ async function writeAll(chunks: AsyncIterable<string>, output?: string): Promise
     bytes += Buffer.byteLength(chunk);
     if (!out.write(chunk)) await once(out, "drain");
   }
-  if (output) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (output)
+    await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
   return bytes;
 }
 
@@ -34,7 +36,9 @@ export function registerAuditCommands(program: Command): void {
   const audit = program.command("audit").description("the tamper-evident audit log");
   audit
     .command("verify")
-    .description("recompute the hash chain (streamed) and check it against the signed checkpoints; exit 0 when intact, 2 when broken, 1 when there is nothing to verify")
+    .description(
+      "recompute the hash chain (streamed) and check it against the signed checkpoints; exit 0 when intact, 2 when broken, 1 when there is nothing to verify",
+    )
     .option("--json", "print JSON")
     .option("--checkpoints <file>", "also check against checkpoints kept elsewhere (JSON lines from `audit checkpoints`)")
     .action(async (o: { json?: boolean; checkpoints?: string }) => {
@@ -46,7 +50,9 @@ export function registerAuditCommands(program: Command): void {
       if (result.ok && result.events === 0) throw new Error("the audit chain has no events: nothing to verify (is this the right database?)");
       if (o.json) console.log(JSON.stringify(verificationObject(result)));
       else if (result.ok) {
-        console.log(`audit chain intact up to event ${result.headSeq}: ${result.events} events, head ${result.headHash.slice(0, 16)}…, ${result.checkpoints} signed checkpoints matched`);
+        console.log(
+          `audit chain intact up to event ${result.headSeq}: ${result.events} events, head ${result.headHash.slice(0, 16)}…, ${result.checkpoints} signed checkpoints matched`,
+        );
       } else console.error(`audit chain BROKEN at event ${result.brokenAt} (${result.kind}): ${result.reason} (${result.events} events verified before it)`);
       process.exit(result.ok ? 0 : 2);
     });
@@ -66,7 +72,14 @@ export function registerAuditCommands(program: Command): void {
       const { output, ...query } = o;
       const { AuditExportQuery } = await import("../lib/schemas/audit.ts");
       const q = await parseOptions(AuditExportQuery, query);
-      const filter = { since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined, actor: q.actor, type: q.type, requestId: q.request, agentId: q.agent };
+      const filter = {
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        actor: q.actor,
+        type: q.type,
+        requestId: q.request,
+        agentId: q.agent,
+      };
       const { exportLines } = await import("../lib/audit/query-events.ts");
       const bytes = await withDatabase(() => writeAll(exportLines(filter, q.format as ExportFormat), output));
       if (output) console.error(`wrote ${bytes} bytes to ${output}`);
@@ -81,7 +94,10 @@ export function registerAuditCommands(program: Command): void {
       const r = await withDatabase(() => createCheckpoint());
       if (o.json) console.log(JSON.stringify({ checkpoint: r.checkpoint && checkpointObject(r.checkpoint), created: r.created }));
       else if (!r.checkpoint) console.log("the audit chain is empty: nothing to checkpoint");
-      else console.log(`${r.created ? "checkpoint created" : "already checkpointed"} at event ${r.checkpoint.seq}, head ${r.checkpoint.headHash.slice(0, 16)}… (key ${r.checkpoint.kid})`);
+      else
+        console.log(
+          `${r.created ? "checkpoint created" : "already checkpointed"} at event ${r.checkpoint.seq}, head ${r.checkpoint.headHash.slice(0, 16)}… (key ${r.checkpoint.kid})`,
+        );
     });
 
   audit

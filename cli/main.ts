@@ -5,10 +5,7 @@ import { fail } from "./support.ts";
 
 // Commands import what they use when they run, so each loads only its own
 // part of the app (`--help` and option errors load none of it).
-const program = new Command()
-  .name("countersign")
-  .description("Human approval gateway for AI agents")
-  .showHelpAfterError();
+const program = new Command().name("countersign").description("Human approval gateway for AI agents").showHelpAfterError();
 
 program
   .command("start")

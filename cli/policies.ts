@@ -42,7 +42,16 @@ export function registerPolicyCommands(program: Command): void {
       const { importPolicyDocument } = await import("../lib/policy/policy-as-code.ts");
       const r = await withDatabase(() => importPolicyDocument({ text, dryRun: o.dryRun, actor: "cli" }));
       if (o.json) {
-        console.log(JSON.stringify({ dry_run: r.dryRun, added: r.added, changed: r.changed, removed: r.removed, unchanged: r.unchanged, default_changed: r.defaultChanged }));
+        console.log(
+          JSON.stringify({
+            dry_run: r.dryRun,
+            added: r.added,
+            changed: r.changed,
+            removed: r.removed,
+            unchanged: r.unchanged,
+            default_changed: r.defaultChanged,
+          }),
+        );
         return;
       }
       const list = (names: string[]) => (names.length ? names.join(", ") : "none");

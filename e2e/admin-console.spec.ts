@@ -1,6 +1,10 @@
 import { agentApi, expect, refundRequest, signInWithForm, test, unique, waitForLiveQueue } from "./support/fixtures.ts";
 
-test("an admin registers an agent, and suspending it in the console takes its pending request out of a reviewer's live queue and refuses its key", async ({ page, browser, app }) => {
+test("an admin registers an agent, and suspending it in the console takes its pending request out of a reviewer's live queue and refuses its key", async ({
+  page,
+  browser,
+  app,
+}) => {
   // The admin registers an agent in the console; its key is shown once.
   await signInWithForm(page, app.admin, "/admin/agents");
   await expect(page.getByRole("heading", { name: "Agents", exact: true })).toBeVisible();

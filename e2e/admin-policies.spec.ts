@@ -14,7 +14,10 @@ async function adminApi(url: string, admin: { email: string; password: string })
   };
 }
 
-test("an admin writes a rule for large refunds in the console, simulates and saves it; large refunds then need two reviewers, small ones do not", async ({ page, app }) => {
+test("an admin writes a rule for large refunds in the console, simulates and saves it; large refunds then need two reviewers, small ones do not", async ({
+  page,
+  app,
+}) => {
   // This spec's own agent, so its rules touch nothing else.
   const post = await adminApi(app.url, app.admin);
   const agentName = unique("refunds").replace(" ", "-");
@@ -40,9 +43,14 @@ test("an admin writes a rule for large refunds in the console, simulates and sav
   await page.getByLabel("Condition").fill("params.amount > 1000");
 
   // Simulate against a hand-written sample (and the recent requests).
-  await page
-    .getByLabel("Sample request (JSON)")
-    .fill(JSON.stringify({ action: "payments.refund", resource: "customer:cus_123", params: { amount: 2500, currency: "USD" }, agent: { name: agentName, tags: ["finance"] } }));
+  await page.getByLabel("Sample request (JSON)").fill(
+    JSON.stringify({
+      action: "payments.refund",
+      resource: "customer:cus_123",
+      params: { amount: 2500, currency: "USD" },
+      agent: { name: agentName, tags: ["finance"] },
+    }),
+  );
   await page.getByRole("button", { name: "Simulate" }).click();
   const sampleRow = page.locator('[data-testid="simulation-row"][data-source="sample"]');
   await expect(sampleRow).toHaveAttribute("data-draft-matches", "true");
@@ -60,11 +68,21 @@ test("an admin writes a rule for large refunds in the console, simulates and sav
   await expect(page.getByTestId("rule-row").first()).toHaveAttribute("data-rule-name", ruleName);
 
   // Small refunds from this agent are routine: an allow rule after it.
-  await post("/api/v1/admin/policies/rules", { name: `${ruleName}-small`, actions: ["payments.refund"], agents: { names: [agentName] }, condition: "params.amount <= 100", effect: "allow" });
+  await post("/api/v1/admin/policies/rules", {
+    name: `${ruleName}-small`,
+    actions: ["payments.refund"],
+    agents: { names: [agentName] },
+    condition: "params.amount <= 100",
+    effect: "allow",
+  });
 
   // Above the threshold: pending, "0 of 2" in the queue, until two distinct reviewers approve.
   const summary = unique("Refund $2,500 for a duplicate charge");
-  const large = (await agent.createRequest(refundRequest(summary, { params: { amount: 2500, currency: "USD" } }))) as unknown as { id: string; status: string; policy: { name: string; approvals_required: number } };
+  const large = (await agent.createRequest(refundRequest(summary, { params: { amount: 2500, currency: "USD" } }))) as unknown as {
+    id: string;
+    status: string;
+    policy: { name: string; approvals_required: number };
+  };
   expect(large).toMatchObject({ status: "pending", policy: { name: ruleName, approvals_required: 2 } });
   await page.goto("/");
   await waitForLiveQueue(page);
@@ -83,7 +101,10 @@ test("an admin writes a rule for large refunds in the console, simulates and sav
   // Below the threshold the rule does not match: 500 gets the default, 50 is allowed at once.
   const medium = (await agent.createRequest(refundRequest(unique("Refund $500")))) as unknown as { status: string; policy: { name: string } };
   expect(medium).toMatchObject({ status: "pending", policy: { name: BUILTIN_DEFAULT } });
-  const small = (await agent.createRequest(refundRequest(unique("Refund $50"), { params: { amount: 50, currency: "USD" } }))) as unknown as { status: string; policy: { name: string } };
+  const small = (await agent.createRequest(refundRequest(unique("Refund $50"), { params: { amount: 50, currency: "USD" } }))) as unknown as {
+    status: string;
+    policy: { name: string };
+  };
   expect(small).toMatchObject({ status: "approved", policy: { name: `${ruleName}-small` } });
 
   // The rule's page: version 1 by the admin; disabling it from the list takes it out of evaluation.
@@ -122,7 +143,9 @@ test("an admin dry-runs a policy file in the console, sees what it would change,
   const name = `dry-run-${Date.now().toString(36)}`;
   await expect(page.getByTestId("default-rule")).toBeVisible();
   const rulesBefore = await page.getByTestId("rule-row").count();
-  await page.getByLabel("Import a document (YAML or JSON)").fill(`version: 1\nrules:\n  - name: ${name}\n    actions: ["db.*"]\n    effect: deny\n    reason: not from agents\n`);
+  await page
+    .getByLabel("Import a document (YAML or JSON)")
+    .fill(`version: 1\nrules:\n  - name: ${name}\n    actions: ["db.*"]\n    effect: deny\n    reason: not from agents\n`);
   await expect(page.getByRole("button", { name: "Apply" })).toBeDisabled();
   await page.getByRole("button", { name: "Dry run" }).click();
   const report = page.getByTestId("import-report");

@@ -92,7 +92,10 @@ test("the API reference works on a phone, and in dark mode", async ({ page, app 
   await screenshot(page, "phone-operation");
 
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.getByRole("button", { name: /dark mode/i }).first().click();
+  await page
+    .getByRole("button", { name: /dark mode/i })
+    .first()
+    .click();
   await expect(page.locator("body")).toHaveClass(/dark-mode/);
   await screenshot(page, "desktop-dark");
 

@@ -41,7 +41,10 @@ test("an auditor follows a request to its audit events, opens one, verifies the 
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Export JSON lines" }).click();
   const file = await (await download).path();
-  const lines = readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(file, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ type: "request.created", request_id: created.id, actor: `agent:${app.agents.billing.id}` });
   expect(lines[0].hash).toMatch(/^[0-9a-f]{64}$/);
@@ -67,7 +70,10 @@ test("an admin creates a checkpoint in the console and downloads it", async ({ p
   await expect(row).toContainText(/Event \d+/);
   const download = page.waitForEvent("download");
   await row.getByRole("button", { name: "Download" }).click();
-  const [checkpoint] = readFileSync(await (await download).path(), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+  const [checkpoint] = readFileSync(await (await download).path(), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   expect(checkpoint.token.split(".")).toHaveLength(3);
   expect(checkpoint.head_hash).toMatch(/^[0-9a-f]{64}$/);
 });

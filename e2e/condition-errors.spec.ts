@@ -62,7 +62,9 @@ test("a condition that errors is shown per request before it is saved, and on th
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toBeHidden();
   // At the field too, for as long as the condition stays as it is.
-  await expect(page.getByTestId("condition-run-error")).toContainText(/^Errors on [1-9]\d* of \d+ requests tried .*condition errored: .+ \(treated as a match\)/);
+  await expect(page.getByTestId("condition-run-error")).toContainText(
+    /^Errors on [1-9]\d* of \d+ requests tried .*condition errored: .+ \(treated as a match\)/,
+  );
   await screenshot(page, "condition-errors-editor-desktop");
   await page.setViewportSize(PHONE);
   await page.getByTestId("simulation-condition-errors").scrollIntoViewIfNeeded();

@@ -32,7 +32,12 @@ async function createAgentInConsole(page: Page): Promise<{ name: string; key: st
   return { name, key, id };
 }
 
-test("after creating an agent the admin copies Connect snippets with its real key, and the displayed curl commands really ask, wait and redeem", async ({ page, context, browser, app }) => {
+test("after creating an agent the admin copies Connect snippets with its real key, and the displayed curl commands really ask, wait and redeem", async ({
+  page,
+  context,
+  browser,
+  app,
+}) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
   await signInWithForm(page, app.admin, "/admin/agents");
   const agent = await createAgentInConsole(page);
@@ -96,7 +101,13 @@ test("after creating an agent the admin copies Connect snippets with its real ke
   expect(await snippetText(page, "py-request")).toContain("from countersign import Client");
   await page.getByRole("tab", { name: "MCP" }).click();
   expect(JSON.parse(await snippetText(page, "mcp-config"))).toEqual({
-    mcpServers: { countersign: { command: "node", args: ["/path/to/countersign/bin/countersign.mjs", "mcp"], env: { COUNTERSIGN_URL: app.url, COUNTERSIGN_AGENT_KEY: agent.key } } },
+    mcpServers: {
+      countersign: {
+        command: "node",
+        args: ["/path/to/countersign/bin/countersign.mjs", "mcp"],
+        env: { COUNTERSIGN_URL: app.url, COUNTERSIGN_AGENT_KEY: agent.key },
+      },
+    },
   });
   // Arrow keys move between tabs.
   await page.getByRole("tab", { name: "MCP" }).press("ArrowRight");

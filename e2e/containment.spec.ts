@@ -1,6 +1,10 @@
 import { agentApi, expect, refundRequest, signInWithForm, test, unique } from "./support/fixtures.ts";
 
-test("an admin turns on automatic containment for a tag in the console; an agent with that tag is suspended when it crosses the rate, and an auditor only reads the rules", async ({ page, browser, app }) => {
+test("an admin turns on automatic containment for a tag in the console; an agent with that tag is suspended when it crosses the rate, and an auditor only reads the rules", async ({
+  page,
+  browser,
+  app,
+}) => {
   await signInWithForm(page, app.admin, "/admin/agents");
   const card = page.getByTestId("containment-form");
   await expect(page.getByTestId("containment-status")).toHaveText("Off");

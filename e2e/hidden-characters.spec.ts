@@ -56,13 +56,22 @@ test("a reviewer sees params as the value the grant binds, hidden characters mar
 
   // Keys in canonical order; the value with its hidden characters written out, not applied.
   const view = page.getByTestId("params");
-  await expect(view.locator(":scope > [data-testid=param-entry] > [data-testid=param-key]")).toHaveText(['"amount"', '"currency"', '"note"', '"reference"', '"to"']);
+  await expect(view.locator(":scope > [data-testid=param-entry] > [data-testid=param-key]")).toHaveText([
+    '"amount"',
+    '"currency"',
+    '"note"',
+    '"reference"',
+    '"to"',
+  ]);
   const to = view.getByTestId("param-entry").filter({ hasText: '"to"' });
   await expect(to).toHaveText('"to": "acct_⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩"');
   await expect(to.getByTestId("hidden-char")).toHaveText(["⟨U+202E RLO⟩", "⟨U+202C PDF⟩"]);
   // The line break is shown (↵) and kept as a break.
   await expect(view.getByTestId("param-entry").filter({ hasText: '"note"' })).toHaveText('"note": "line one↵\nline two",');
-  const note = await view.getByTestId("param-entry").filter({ hasText: '"note"' }).evaluate((el) => (el as HTMLElement).innerText);
+  const note = await view
+    .getByTestId("param-entry")
+    .filter({ hasText: '"note"' })
+    .evaluate((el) => (el as HTMLElement).innerText);
   expect(note.split("\n")).toEqual(['"note": "line one↵', 'line two",']);
   await expect(page.getByTestId("justification")).toHaveText("Requested by the customer⟨U+200B ZWSP⟩ by phone.");
 
@@ -100,7 +109,9 @@ test("a request without hidden characters shows no warning and the same canonica
   await signInWithForm(page, app.reviewer);
   await waitForLiveQueue(page);
   const summary = unique("Refund $120");
-  const created = (await agent.createRequest(refundRequest(summary, { params: { currency: "USD", amount: 120, nested: { b: [1, "two"], a: null } } }))) as unknown as {
+  const created = (await agent.createRequest(
+    refundRequest(summary, { params: { currency: "USD", amount: 120, nested: { b: [1, "two"], a: null } } }),
+  )) as unknown as {
     id: string;
     params_sha256: string;
   };

@@ -69,9 +69,9 @@ test("a reviewer chooses their emails, turns on browser notifications, and is no
   const summary = unique("<b>Refund</b> $310 to cus_77");
   const created = await agentApi(app.agents.billing.key).createRequest(refundRequest(summary));
   await expect(page.getByTestId("request-row").filter({ hasText: summary })).toBeVisible();
-  await expect.poll(async () => (await shown(page)).filter((n) => n.tag === created.id)).toEqual([
-    { title: `Approval needed: ${summary}`, body: expect.stringMatching(/^billing-agent · payments\.refund/), tag: created.id },
-  ]);
+  await expect
+    .poll(async () => (await shown(page)).filter((n) => n.tag === created.id))
+    .toEqual([{ title: `Approval needed: ${summary}`, body: expect.stringMatching(/^billing-agent · payments\.refund/), tag: created.id }]);
 
   // Turned off, new work stays quiet.
   await page.goto("/settings/notifications");

@@ -29,7 +29,11 @@ test("a reviewer sees what is unusual about a request, explained, in the queue a
   await agent.createRequest(refundRequest(bigSummary, { action, params: { amount: 9000, currency: "USD" } }));
   // Agent-supplied text in an explanation stays text.
   await agent.createRequest(
-    refundRequest(lowSummary, { action, params: { amount: 150, currency: "USD" }, context: { on_behalf_of: "<img src=x onerror=alert(1)>@example.com", confidence: 0.3 } }),
+    refundRequest(lowSummary, {
+      action,
+      params: { amount: 150, currency: "USD" },
+      context: { on_behalf_of: "<img src=x onerror=alert(1)>@example.com", confidence: 0.3 },
+    }),
   );
 
   const big = page.getByTestId("request-row").filter({ hasText: bigSummary });

@@ -25,7 +25,9 @@ test("the sign-in page and the dashboard cannot be framed", async ({ page, app }
 async function watchCsp(page: Page): Promise<string[]> {
   const violations: string[] = [];
   await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`),
+    );
   });
   page.on("console", (msg) => {
     if (/Content Security Policy|CSP violation|Refused to/i.test(msg.text())) violations.push(msg.text());
@@ -36,7 +38,10 @@ async function watchCsp(page: Page): Promise<string[]> {
 
 const scriptSrc = (headers: Record<string, string>) => /script-src [^;]*/.exec(headers["content-security-policy"] ?? "")?.[0] ?? "";
 
-test("every page runs under a nonce-only script policy with no CSP violation: sign-in, dashboard, request, admin, audit, API reference", async ({ page, app }) => {
+test("every page runs under a nonce-only script policy with no CSP violation: sign-in, dashboard, request, admin, audit, API reference", async ({
+  page,
+  app,
+}) => {
   const violations = await watchCsp(page);
   const nonces = new Set<string>();
   const visit = async (path: string) => {
@@ -77,7 +82,10 @@ test("every page runs under a nonce-only script policy with no CSP violation: si
   // The one expected report: zod (inside Scalar's bundle) probes `try { new Function("") }` to pick its
   // parser; the policy refuses eval by design and zod falls back. Any other violation fails.
   const expected = /^CSP violation: script-src blocked eval at http:\/\/[^/]+\/docs\/api\/scalar\.js:\d+$/;
-  expect(violations.filter((v) => !expected.test(v)), "CSP violations").toEqual([]);
+  expect(
+    violations.filter((v) => !expected.test(v)),
+    "CSP violations",
+  ).toEqual([]);
   // A fresh nonce for every page load.
   expect(nonces.size).toBe(6);
 });

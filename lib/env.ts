@@ -13,8 +13,7 @@ import { ROLES } from "./users/roles.ts";
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"], "must be true, false, 1, 0, yes or no")
   .transform((v) => v === "true" || v === "1" || v === "yes");
-const number = (min: number, max: number) =>
-  z.coerce.number("must be a number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const number = (min: number, max: number) => z.coerce.number("must be a number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => number(min, max).int("must be a whole number");
 const seconds = int;
 const fraction = number;

@@ -8,22 +8,46 @@ describe("the environment", () => {
   });
 
   it("reads every boolean the same way", () => {
-    for (const [text, value] of [["true", true], ["1", true], ["yes", true], ["false", false], ["0", false], ["no", false]] as const) {
-      const e = parseEnv({ COUNTERSIGN_METRICS: text, COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: text, COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: text, COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: text });
-      expect([e.COUNTERSIGN_METRICS, e.COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE, e.COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS, e.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS]).toEqual([value, value, value, value]);
+    for (const [text, value] of [
+      ["true", true],
+      ["1", true],
+      ["yes", true],
+      ["false", false],
+      ["0", false],
+      ["no", false],
+    ] as const) {
+      const e = parseEnv({
+        COUNTERSIGN_METRICS: text,
+        COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: text,
+        COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: text,
+        COUNTERSIGN_ALLOW_HTTP_WEBHOOKS: text,
+      });
+      expect([e.COUNTERSIGN_METRICS, e.COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE, e.COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS, e.COUNTERSIGN_ALLOW_HTTP_WEBHOOKS]).toEqual([
+        value,
+        value,
+        value,
+        value,
+      ]);
     }
-    expect(() => parseEnv({ COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: "on" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: must be true, false/);
+    expect(() => parseEnv({ COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: "on" })).toThrow(
+      /^Invalid configuration:\n {2}COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS: must be true, false/,
+    );
   });
 
   it("takes counts and durations in whole numbers, and names each variable that is wrong", () => {
-    expect(parseEnv({ COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: "2", COUNTERSIGN_SWEEP_INTERVAL_SECONDS: "3" })).toMatchObject({ COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: 2, COUNTERSIGN_SWEEP_INTERVAL_SECONDS: 3 });
+    expect(parseEnv({ COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: "2", COUNTERSIGN_SWEEP_INTERVAL_SECONDS: "3" })).toMatchObject({
+      COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: 2,
+      COUNTERSIGN_SWEEP_INTERVAL_SECONDS: 3,
+    });
     expect(() => parseEnv({ COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: "0.5", COUNTERSIGN_MAX_PENDING_PER_AGENT: "1.5" })).toThrow(
       /COUNTERSIGN_MAX_PENDING_PER_AGENT: .*\n {2}COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: |COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: .*\n {2}COUNTERSIGN_MAX_PENDING_PER_AGENT: /,
     );
   });
 
   it("needs the SIEM secret with the SIEM URL", () => {
-    expect(() => parseEnv({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(/COUNTERSIGN_SIEM_HTTPS_SECRET: required with COUNTERSIGN_SIEM_HTTPS_URL/);
+    expect(() => parseEnv({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(
+      /COUNTERSIGN_SIEM_HTTPS_SECRET: required with COUNTERSIGN_SIEM_HTTPS_URL/,
+    );
   });
 
   it("logs nothing under test unless LOG_LEVEL says so", () => {

@@ -34,7 +34,9 @@ if (existsSync(sdkBuild)) {
     try {
       execFileSync(process.execPath, [sdkBuild], { cwd: path.dirname(sdkBuild), stdio: "inherit" });
     } catch (error) {
-      console.warn(`postinstall: building @countersign/sdk failed (${error.message.split("\n")[0]}); the app is unaffected, \`countersign mcp\` and the examples need it`);
+      console.warn(
+        `postinstall: building @countersign/sdk failed (${error.message.split("\n")[0]}); the app is unaffected, \`countersign mcp\` and the examples need it`,
+      );
     }
   }
 }

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 
 const stages = [
-  ["lint", "npx", ["biome", "lint", "--diagnostic-level=error", "."]],
+  ["lint", "npx", ["biome", "check", "--diagnostic-level=error", "."]],
   ["typecheck", "npm", ["run", "--silent", "typecheck"]],
   ["unit", "npx", ["vitest", "run", "--project", "unit"]],
   ["build", "npm", ["run", "--silent", "build"]],

@@ -36,7 +36,8 @@ export const useAuditEvents = (query: string) =>
 export const useAuditEvent = (seq: number | null) =>
   useQuery({ queryKey: ["audit", "event", seq], enabled: seq !== null, queryFn: () => call<AuditEventObject>(`/api/v1/admin/audit/events/${seq}`) });
 
-export const useCheckpoints = () => useQuery({ queryKey: ["audit", "checkpoints"], queryFn: () => call<AuditCheckpointList>("/api/v1/admin/audit/checkpoints") });
+export const useCheckpoints = () =>
+  useQuery({ queryKey: ["audit", "checkpoints"], queryFn: () => call<AuditCheckpointList>("/api/v1/admin/audit/checkpoints") });
 
 /** Verifies the chain, following its progress: the server streams a line per batch, then the result. */
 export async function verifyWithProgress(onProgress: (p: { verified: number; head_seq: number }) => void): Promise<ChainVerificationObject> {
@@ -86,7 +87,12 @@ export function saveBlob(blob: Blob, filename: string): void {
  * Downloads an export, reading the streamed body chunk by chunk so the page
  * can show bytes and rows as they arrive, then saves it under the server's name.
  */
-export async function streamExport(query: string, format: "jsonl" | "csv", onProgress: (p: { bytes: number; rows: number }) => void, signal: AbortSignal): Promise<void> {
+export async function streamExport(
+  query: string,
+  format: "jsonl" | "csv",
+  onProgress: (p: { bytes: number; rows: number }) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const res = await fetch(`/api/v1/admin/audit/export?${query}${query ? "&" : ""}format=${format}`, { signal, cache: "no-store" });
   if (!res.ok || !res.body) {
     const body = (await res.json().catch(() => null)) as Partial<Problem> | null;

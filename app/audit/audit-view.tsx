@@ -17,16 +17,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { useSettled } from "@/components/use-settled";
 import type { AuditCheckpointObject, AuditExportQuery, ChainVerificationObject } from "@/lib/schemas/audit";
 import { RetentionCard } from "./retention-card";
-import {
-  filterQuery,
-  saveBlob,
-  streamExport,
-  useAuditEvent,
-  useAuditEvents,
-  useCheckpoints,
-  useCreateCheckpoint,
-  verifyWithProgress,
-} from "./audit-api";
+import { filterQuery, saveBlob, streamExport, useAuditEvent, useAuditEvents, useCheckpoints, useCreateCheckpoint, verifyWithProgress } from "./audit-api";
 
 /** The filters as the form holds them (datetime-local values for the time bounds): the export query's fields but `format`. */
 export type AuditFilters = Record<Exclude<keyof z.input<typeof AuditExportQuery>, "format">, string>;
@@ -90,7 +81,12 @@ export function AuditView({ initial, canCheckpoint }: { initial: AuditFilters; c
             <input id="f-until" type="datetime-local" step="1" value={filters.until} onChange={set("until")} className={inputClass} />
           </FilterField>
           <FilterField label="Actor" id="f-actor">
-            <select id="f-actor" value={ACTORS.some(([v]) => v === filters.actor) ? filters.actor : ""} onChange={set("actor")} className={`${selectClass} w-full`}>
+            <select
+              id="f-actor"
+              value={ACTORS.some(([v]) => v === filters.actor) ? filters.actor : ""}
+              onChange={set("actor")}
+              className={`${selectClass} w-full`}
+            >
               {ACTORS.map(([v, label]) => (
                 <option key={v} value={v}>
                   {label}
@@ -158,7 +154,11 @@ function EventList({ query, filtered, selected, onOpen }: { query: string; filte
   }
   return (
     <div>
-      <ol className="divide-y divide-zinc-100 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs" aria-label="Events" data-testid="audit-events">
+      <ol
+        className="divide-y divide-zinc-100 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs"
+        aria-label="Events"
+        data-testid="audit-events"
+      >
         {events.map((e) => (
           <li key={e.seq}>
             <button
@@ -201,7 +201,12 @@ function EventDetail({ seq }: { seq: number | null }) {
       </Card>
     );
   }
-  if (error) return <Notice tone="error">Could not load event {seq}: {error.message}</Notice>;
+  if (error)
+    return (
+      <Notice tone="error">
+        Could not load event {seq}: {error.message}
+      </Notice>
+    );
   if (!e) {
     return (
       <Card title={`Event #${seq}`}>
@@ -218,7 +223,10 @@ function EventDetail({ seq }: { seq: number | null }) {
         </Field>
         <Field label="Request">
           {e.request_id ? (
-            <Link href={`/requests/${encodeURIComponent(e.request_id)}`} className="font-mono text-xs underline decoration-zinc-300 underline-offset-2 hover:decoration-zinc-900">
+            <Link
+              href={`/requests/${encodeURIComponent(e.request_id)}`}
+              className="font-mono text-xs underline decoration-zinc-300 underline-offset-2 hover:decoration-zinc-900"
+            >
               {e.request_id}
             </Link>
           ) : (
@@ -241,7 +249,10 @@ function EventDetail({ seq }: { seq: number | null }) {
         </Field>
       </Fields>
       <h3 className="mb-1.5 mt-4 text-xs font-medium uppercase tracking-wide text-zinc-500">Data</h3>
-      <pre className="max-h-96 overflow-auto whitespace-pre-wrap rounded-lg bg-zinc-50 p-3 font-mono text-xs leading-relaxed text-zinc-800 [overflow-wrap:anywhere]" data-testid="audit-event-data">
+      <pre
+        className="max-h-96 overflow-auto whitespace-pre-wrap rounded-lg bg-zinc-50 p-3 font-mono text-xs leading-relaxed text-zinc-800 [overflow-wrap:anywhere]"
+        data-testid="audit-event-data"
+      >
         <VisibleText text={JSON.stringify(e.data, null, 2)} />
       </pre>
     </Card>
@@ -279,11 +290,16 @@ function VerifyResult({ state }: { state: VerifyState }) {
         <div role="status" className="rounded-lg border border-zinc-200 bg-white px-3 py-2.5 text-sm text-zinc-700">
           <div className="flex items-center gap-2">
             <SpinnerIcon /> Recomputing every event&apos;s hash from the first one…
-            {state.headSeq ? <span className="tabular-nums text-zinc-500">{`${state.verified.toLocaleString("en")} of ${state.headSeq.toLocaleString("en")} events`}</span> : null}
+            {state.headSeq ? (
+              <span className="tabular-nums text-zinc-500">{`${state.verified.toLocaleString("en")} of ${state.headSeq.toLocaleString("en")} events`}</span>
+            ) : null}
           </div>
           {state.headSeq ? (
             <div className="mt-2 h-1.5 overflow-hidden rounded-full bg-zinc-100" aria-hidden="true">
-              <div className="h-full bg-zinc-900 transition-[width]" style={{ width: `${Math.min(100, (100 * state.verified) / Math.max(1, state.headSeq))}%` }} />
+              <div
+                className="h-full bg-zinc-900 transition-[width]"
+                style={{ width: `${Math.min(100, (100 * state.verified) / Math.max(1, state.headSeq))}%` }}
+              />
             </div>
           ) : null}
         </div>
@@ -294,9 +310,11 @@ function VerifyResult({ state }: { state: VerifyState }) {
           <CheckIcon className="mt-0.5 shrink-0" />
           <div>
             <strong>Intact up to event {state.result.head_seq}.</strong>{" "}
-            {state.result.from_seq && state.result.from_seq > 1 ? `From event ${state.result.from_seq} (earlier ones removed by the retention policy, as recorded in the chain). ` : ""}
-            {state.result.events.toLocaleString("en")} events recomputed, head{" "}
-            <code className="font-mono text-xs">{short(state.result.head_hash ?? "")}</code>; {state.result.checkpoints} signed checkpoint
+            {state.result.from_seq && state.result.from_seq > 1
+              ? `From event ${state.result.from_seq} (earlier ones removed by the retention policy, as recorded in the chain). `
+              : ""}
+            {state.result.events.toLocaleString("en")} events recomputed, head <code className="font-mono text-xs">{short(state.result.head_hash ?? "")}</code>;{" "}
+            {state.result.checkpoints} signed checkpoint
             {state.result.checkpoints === 1 ? "" : "s"} matched.
           </div>
         </div>
@@ -350,7 +368,14 @@ function Checkpoints({ canCreate }: { canCreate: boolean }) {
   const { data, error, refetch } = useCheckpoints();
   const create = useCreateCheckpoint();
   const list = data?.data ?? [];
-  const download = (items: AuditCheckpointObject[], name: string) => saveBlob(new Blob(items.map((c) => `${JSON.stringify(c)}\n`), { type: "application/x-ndjson" }), name);
+  const download = (items: AuditCheckpointObject[], name: string) =>
+    saveBlob(
+      new Blob(
+        items.map((c) => `${JSON.stringify(c)}\n`),
+        { type: "application/x-ndjson" },
+      ),
+      name,
+    );
   return (
     <Card
       className="mt-8"
@@ -367,8 +392,8 @@ function Checkpoints({ canCreate }: { canCreate: boolean }) {
       }
     >
       <p className="mb-3 text-sm text-zinc-500">
-        Each checkpoint signs the chain&apos;s head with the grant signing key (verifiable with <code className="font-mono text-xs">/.well-known/jwks.json</code>). Keep copies
-        elsewhere: a chain cut short after a checkpoint no longer verifies.
+        Each checkpoint signs the chain&apos;s head with the grant signing key (verifiable with{" "}
+        <code className="font-mono text-xs">/.well-known/jwks.json</code>). Keep copies elsewhere: a chain cut short after a checkpoint no longer verifies.
       </p>
       {create.error ? <Notice tone="error">{create.error.message}</Notice> : null}
       {error && !data ? (

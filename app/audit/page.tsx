@@ -10,6 +10,13 @@ const one = (v: string | string[] | undefined) => (typeof v === "string" ? v.sli
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const q = await searchParams;
   const user = await requireConsoleUser("/audit");
-  const initial: AuditFilters = { since: one(q.since), until: one(q.until), actor: one(q.actor), type: one(q.type), request: one(q.request), agent: one(q.agent) };
+  const initial: AuditFilters = {
+    since: one(q.since),
+    until: one(q.until),
+    actor: one(q.actor),
+    type: one(q.type),
+    request: one(q.request),
+    agent: one(q.agent),
+  };
   return <AuditView initial={initial} canCheckpoint={user.canEdit} />;
 }

@@ -32,8 +32,8 @@ export function RetentionCard({ canEdit }: { canEdit: boolean }) {
               <>Events are kept forever: nothing is ever deleted.</>
             ) : (
               <>
-                Events are kept <strong>{data.days} days</strong>. Older ones are deleted from the start of the chain with each checkpoint, and each deletion is itself a chained
-                event.
+                Events are kept <strong>{data.days} days</strong>. Older ones are deleted from the start of the chain with each checkpoint, and each deletion is
+                itself a chained event.
               </>
             )}{" "}
             {data.chain_start_seq > 1 ? <>The stored chain starts at event {data.chain_start_seq}.</> : null}
@@ -50,7 +50,14 @@ export function RetentionCard({ canEdit }: { canEdit: boolean }) {
                 <label htmlFor="retention-days" className="mb-1 block text-xs font-medium text-zinc-600">
                   Keep events for (days)
                 </label>
-                <input id="retention-days" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value.trim())} placeholder={data.days ? String(data.days) : "365"} className={`${inputClass} w-32`} />
+                <input
+                  id="retention-days"
+                  inputMode="numeric"
+                  value={days}
+                  onChange={(e) => setDays(e.target.value.trim())}
+                  placeholder={data.days ? String(data.days) : "365"}
+                  className={`${inputClass} w-32`}
+                />
               </div>
               <Button type="submit" variant="primary" busy={save.isPending} disabled={!valid}>
                 Set policy
@@ -71,7 +78,9 @@ export function RetentionCard({ canEdit }: { canEdit: boolean }) {
           {apply.error ? <Notice tone="error">{apply.error.message}</Notice> : null}
           {apply.data ? (
             <p role="status" className="text-zinc-600">
-              {apply.data.deleted ? `Deleted events ${apply.data.from_seq} to ${apply.data.through_seq}; the deletion is recorded in the chain.` : "Nothing is old enough to delete."}
+              {apply.data.deleted
+                ? `Deleted events ${apply.data.from_seq} to ${apply.data.through_seq}; the deletion is recorded in the chain.`
+                : "Nothing is old enough to delete."}
             </p>
           ) : null}
         </div>

@@ -39,10 +39,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
               </div>
             </>
           ) : null}
-          <SignInForm
-            callbackUrl={callbackUrl}
-            initialError={signInErrorMessage(one(params.error), one(params.code))}
-          />
+          <SignInForm callbackUrl={callbackUrl} initialError={signInErrorMessage(one(params.error), one(params.code))} />
         </div>
         <p className="mt-6 text-center text-xs text-zinc-400">
           Accounts are created by an administrator. ·{" "}

@@ -25,7 +25,10 @@ export class SessionIdempotency {
 
   /** The fingerprint of what is being asked for (not of how long to wait). */
   fingerprint(body: Record<string, unknown>): string {
-    return createHash("sha256").update(canonicalize(body) ?? "").digest("hex").slice(0, 40);
+    return createHash("sha256")
+      .update(canonicalize(body) ?? "")
+      .digest("hex")
+      .slice(0, 40);
   }
 
   /** The request last made for this fingerprint, if any. */

@@ -70,10 +70,7 @@ const HEADLINES: Record<ApprovalOutput["status"], string> = {
 
 export function approvalToolResult(result: ApprovalResult): CallToolResult {
   const out = approvalOutput(result);
-  const lines = [
-    `${HEADLINES[out.status]}: ${out.action}${out.resource ? ` on ${out.resource}` : ""} (request ${out.request_id})`,
-    `Summary: ${out.summary}`,
-  ];
+  const lines = [`${HEADLINES[out.status]}: ${out.action}${out.resource ? ` on ${out.resource}` : ""} (request ${out.request_id})`, `Summary: ${out.summary}`];
   if (out.status === "approved" && out.decided_by.length) lines.push(`Approved by: ${out.decided_by.join(", ")}`);
   if (out.reason) lines.push(`Reason: ${out.reason}`);
   const { approvals, policy } = result.request;
@@ -113,10 +110,12 @@ const HINTS: Record<string, string> = {
   rate_limited: "Too many calls. Wait a little before calling again.",
   unavailable: "The gateway is temporarily unavailable; nothing was approved. Try again later; do not act meanwhile.",
   payload_too_large: "The arguments are too large. Shorten params or justification.",
-  grant_already_redeemed: "This grant was already used; it cannot authorise anything again. Do not perform the action again; if it still needs doing, ask for a new approval.",
+  grant_already_redeemed:
+    "This grant was already used; it cannot authorise anything again. Do not perform the action again; if it still needs doing, ask for a new approval.",
   grant_expired: "The grant expired before it was redeemed. Do not act; ask again with request_approval if the action is still needed.",
   grant_revoked: "The grant was revoked (the agent was suspended). Do not act; tell the user.",
-  grant_mismatch: "The action or params differ from what was approved. Do not act. Use exactly the approved action and params, or ask for approval of what you actually mean to do.",
+  grant_mismatch:
+    "The action or params differ from what was approved. Do not act. Use exactly the approved action and params, or ask for approval of what you actually mean to do.",
   grant_invalid: "This is not a valid grant token. Use the token exactly as check_approval or request_approval returned it.",
 };
 

@@ -43,16 +43,12 @@ export function requestApprovalInput(maxWait: number) {
       .string()
       .min(1)
       .max(500)
-      .describe("One line a busy reviewer can judge at a glance: what, to what or whom, how much (e.g. \"Refund $500 to customer cus_123 for a duplicate charge\")"),
+      .describe(
+        'One line a busy reviewer can judge at a glance: what, to what or whom, how much (e.g. "Refund $500 to customer cus_123 for a duplicate charge")',
+      ),
     resource: z.string().max(256).optional().describe("What the action acts on, e.g. customer:cus_123 or repo:acme/api#42"),
-    params: params
-      .optional()
-      .describe("The exact arguments you will execute with. The approval is bound to them: you must later act with exactly these"),
-    justification: z
-      .string()
-      .max(4000)
-      .optional()
-      .describe("Why this is needed: the user's instruction, ticket, evidence. Reviewers read it; no secrets"),
+    params: params.optional().describe("The exact arguments you will execute with. The approval is bound to them: you must later act with exactly these"),
+    justification: z.string().max(4000).optional().describe("Why this is needed: the user's instruction, ticket, evidence. Reviewers read it; no secrets"),
     context: context.optional(),
     wait_seconds: waitSeconds(maxWait),
     idempotency_key: z
@@ -60,7 +56,9 @@ export function requestApprovalInput(maxWait: number) {
       .min(1)
       .max(255)
       .optional()
-      .describe("Optional. Calls with the same key return the same request. Without it, repeating identical arguments in this session returns the open request"),
+      .describe(
+        "Optional. Calls with the same key return the same request. Without it, repeating identical arguments in this session returns the open request",
+      ),
   });
 }
 

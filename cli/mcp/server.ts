@@ -4,15 +4,7 @@ import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { SessionIdempotency } from "./idempotency.ts";
 import { approvalToolResult, errorToolResult, outcomeToolResult, redemptionToolResult } from "./results.ts";
-import {
-  approvalOutput,
-  checkApprovalInput,
-  outcomeOutput,
-  redeemGrantInput,
-  redemptionOutput,
-  reportOutcomeInput,
-  requestApprovalInput,
-} from "./schemas.ts";
+import { approvalOutput, checkApprovalInput, outcomeOutput, redeemGrantInput, redemptionOutput, reportOutcomeInput, requestApprovalInput } from "./schemas.ts";
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -164,10 +156,7 @@ Calling again with identical arguments returns the same request, not a duplicate
       try {
         return outcomeToolResult(await client.reportOutcome(request_id, { status, detail }));
       } catch (err) {
-        return refused(
-          err,
-          "An outcome is reported once per request, and only after its grant was redeemed.",
-        );
+        return refused(err, "An outcome is reported once per request, and only after its grant was redeemed.");
       }
     },
   );

@@ -13,7 +13,11 @@ export interface AgentFormValues {
   key_expires_in_days: number | null;
 }
 
-const splitTags = (s: string) => s.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
+const splitTags = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 /**
  * Creates an agent (`mode="create"`, with a name and first-key expiry) or edits
@@ -60,11 +64,27 @@ export function AgentForm({
       <div className="grid gap-4 sm:grid-cols-2">
         {mode === "create" ? (
           <FormField label="Name" htmlFor={id("name")} hint="a-z, 0-9, - _ . — how policy rules and reviewers see it">
-            <input id={id("name")} required pattern="[a-z0-9][a-z0-9_.\-]{0,63}" value={name} onChange={(e) => setName(e.target.value)} className={inputClass} placeholder="billing-agent" autoComplete="off" />
+            <input
+              id={id("name")}
+              required
+              pattern="[a-z0-9][a-z0-9_.\-]{0,63}"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              className={inputClass}
+              placeholder="billing-agent"
+              autoComplete="off"
+            />
           </FormField>
         ) : null}
         <FormField label="Owner" htmlFor={id("owner")} hint="The person or team accountable for it (email)">
-          <input id={id("owner")} type="email" value={owner} onChange={(e) => setOwner(e.target.value)} className={inputClass} placeholder="team-lead@example.com" />
+          <input
+            id={id("owner")}
+            type="email"
+            value={owner}
+            onChange={(e) => setOwner(e.target.value)}
+            className={inputClass}
+            placeholder="team-lead@example.com"
+          />
         </FormField>
         <FormField label="Trust level" htmlFor={id("trust")} hint="low, standard, high, or your own word">
           <input id={id("trust")} list={id("trust-levels")} value={trust} onChange={(e) => setTrust(e.target.value)} className={inputClass} maxLength={32} />
@@ -84,7 +104,15 @@ export function AgentForm({
         ) : null}
       </div>
       <FormField label="Purpose" htmlFor={id("description")}>
-        <textarea id={id("description")} rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} className={inputClass} placeholder="What it does, for whom" />
+        <textarea
+          id={id("description")}
+          rows={2}
+          maxLength={1000}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          className={inputClass}
+          placeholder="What it does, for whom"
+        />
       </FormField>
       {error ? <Notice tone="error">{error}</Notice> : null}
       <div className="flex justify-end gap-2">

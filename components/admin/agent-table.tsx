@@ -11,7 +11,10 @@ const COLUMNS = "md:grid-cols-[minmax(0,2fr)_minmax(0,1.3fr)_6rem_minmax(0,1.2fr
 export function AgentTable({ agents, now }: { agents: AgentObject[]; now: number | null }) {
   return (
     <div className="overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs">
-      <div className={`hidden border-b border-zinc-200 bg-zinc-50/80 px-5 py-2 text-xs font-medium text-zinc-500 md:grid md:gap-4 ${COLUMNS}`} aria-hidden="true">
+      <div
+        className={`hidden border-b border-zinc-200 bg-zinc-50/80 px-5 py-2 text-xs font-medium text-zinc-500 md:grid md:gap-4 ${COLUMNS}`}
+        aria-hidden="true"
+      >
         <span>Agent</span>
         <span>Owner</span>
         <span>Trust</span>

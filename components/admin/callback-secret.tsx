@@ -17,7 +17,10 @@ export function CallbackSecretNote({ secret }: { secret: string }) {
     <div className="rounded-xl border border-amber-200 bg-amber-50 p-4" data-testid="callback-secret">
       <p className="text-sm font-semibold text-amber-900">Callback secret</p>
       <p className="mt-1 text-sm text-amber-900/80">{NOTE}</p>
-      <code data-testid="callback-secret-value" className="mt-3 block break-all rounded-lg border border-amber-200 bg-white px-3 py-2 font-mono text-xs text-zinc-900 select-all">
+      <code
+        data-testid="callback-secret-value"
+        className="mt-3 block break-all rounded-lg border border-amber-200 bg-white px-3 py-2 font-mono text-xs text-zinc-900 select-all"
+      >
         {secret}
       </code>
     </div>
@@ -27,7 +30,9 @@ export function CallbackSecretNote({ secret }: { secret: string }) {
 /** Replaces an agent's callback secret and shows the new one once. */
 export function RotateCallbackSecret({ agentId }: { agentId: string }) {
   const [secret, setSecret] = useState<string | null>(null);
-  const rotate = useMutation({ mutationFn: () => call<RotatedSecret>(`/api/v1/admin/agents/${encodeURIComponent(agentId)}/callback-secret`, { method: "POST" }) });
+  const rotate = useMutation({
+    mutationFn: () => call<RotatedSecret>(`/api/v1/admin/agents/${encodeURIComponent(agentId)}/callback-secret`, { method: "POST" }),
+  });
   return (
     <div className="space-y-3 border-t border-zinc-100 pt-4">
       {secret ? <OneTimeSecret label="New callback secret" value={secret} note={NOTE} onDone={() => setSecret(null)} /> : null}

@@ -55,7 +55,15 @@ export function ConfirmDialog({ open, title, children, confirmLabel, withReason,
             <label htmlFor="confirm-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
               Reason
             </label>
-            <textarea id="confirm-reason" rows={2} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} className={inputClass} placeholder="Recorded in the audit log" />
+            <textarea
+              id="confirm-reason"
+              rows={2}
+              maxLength={500}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              className={inputClass}
+              placeholder="Recorded in the audit log"
+            />
           </div>
         ) : null}
         {error ? <Notice tone="error">{error}</Notice> : null}

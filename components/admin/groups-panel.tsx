@@ -35,7 +35,14 @@ export function GroupsPanel({ groups, users, canEdit, busy, error, onCreate, onA
           <label htmlFor="new-group" className="sr-only">
             New group name
           </label>
-          <input id="new-group" value={name} onChange={(e) => setName(e.target.value)} pattern="[a-z0-9][a-z0-9_\-]{0,63}" placeholder="new-group-name" className={`${inputClass} h-9 py-1`} />
+          <input
+            id="new-group"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            pattern="[a-z0-9][a-z0-9_\-]{0,63}"
+            placeholder="new-group-name"
+            className={`${inputClass} h-9 py-1`}
+          />
           <Button type="submit" variant="primary" busy={busy}>
             Create group
           </Button>
@@ -50,11 +57,32 @@ export function GroupsPanel({ groups, users, canEdit, busy, error, onCreate, onA
   );
 }
 
-function GroupCard({ group, users, canEdit, busy, onAdd, onRemove }: { group: GroupObject; users: UserObject[]; canEdit: boolean; busy: boolean; onAdd(g: string, u: string): void; onRemove(g: string, u: string): void }) {
+function GroupCard({
+  group,
+  users,
+  canEdit,
+  busy,
+  onAdd,
+  onRemove,
+}: {
+  group: GroupObject;
+  users: UserObject[];
+  canEdit: boolean;
+  busy: boolean;
+  onAdd(g: string, u: string): void;
+  onRemove(g: string, u: string): void;
+}) {
   const [pick, setPick] = useState("");
   const candidates = users.filter((u) => !group.members.some((m) => m.id === u.id));
   return (
-    <Card title={<span className="font-mono">{group.name}</span>} aside={<span className="text-xs text-zinc-500">{group.members.length} {group.members.length === 1 ? "member" : "members"}</span>}>
+    <Card
+      title={<span className="font-mono">{group.name}</span>}
+      aside={
+        <span className="text-xs text-zinc-500">
+          {group.members.length} {group.members.length === 1 ? "member" : "members"}
+        </span>
+      }
+    >
       <div data-testid="group" data-group={group.name} className="space-y-3">
         {group.members.length ? (
           <ul className="flex flex-wrap gap-1.5">
@@ -62,7 +90,13 @@ function GroupCard({ group, users, canEdit, busy, onAdd, onRemove }: { group: Gr
               <li key={m.id} className="inline-flex items-center gap-1 rounded-full bg-zinc-100 py-0.5 pr-1 pl-2.5 text-xs text-zinc-800">
                 {m.email}
                 {canEdit ? (
-                  <button type="button" disabled={busy} onClick={() => onRemove(group.name, m.id)} aria-label={`Remove ${m.email} from ${group.name}`} className="rounded-full p-0.5 text-zinc-400 hover:bg-zinc-200 hover:text-zinc-700">
+                  <button
+                    type="button"
+                    disabled={busy}
+                    onClick={() => onRemove(group.name, m.id)}
+                    aria-label={`Remove ${m.email} from ${group.name}`}
+                    className="rounded-full p-0.5 text-zinc-400 hover:bg-zinc-200 hover:text-zinc-700"
+                  >
                     <XIcon className="size-3" />
                   </button>
                 ) : (

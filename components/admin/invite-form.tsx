@@ -7,7 +7,17 @@ import { RoleOptions } from "./role-options";
 import { Button, FormField, inputClass } from "./ui";
 
 /** Invite a local account: the server answers a one-time password to hand over. */
-export function InviteForm({ busy, error, onSubmit, onCancel }: { busy: boolean; error: string | null; onSubmit(v: { email: string; name: string; role: Role }): void; onCancel(): void }) {
+export function InviteForm({
+  busy,
+  error,
+  onSubmit,
+  onCancel,
+}: {
+  busy: boolean;
+  error: string | null;
+  onSubmit(v: { email: string; name: string; role: Role }): void;
+  onCancel(): void;
+}) {
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("reviewer");

@@ -12,7 +12,19 @@ function KeyState({ k, now }: { k: KeyObject; now: number | null }) {
 }
 
 /** An agent's keys: id and dates only (the secret was shown once, at issue). */
-export function KeyList({ keys, now, canEdit, revoking, onRevoke }: { keys: KeyObject[]; now: number | null; canEdit: boolean; revoking: string | null; onRevoke(id: string): void }) {
+export function KeyList({
+  keys,
+  now,
+  canEdit,
+  revoking,
+  onRevoke,
+}: {
+  keys: KeyObject[];
+  now: number | null;
+  canEdit: boolean;
+  revoking: string | null;
+  onRevoke(id: string): void;
+}) {
   if (keys.length === 0) return <p className="text-sm text-zinc-500">No keys.</p>;
   return (
     <ul className="-my-2 divide-y divide-zinc-100" data-testid="key-list">

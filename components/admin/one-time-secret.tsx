@@ -14,13 +14,19 @@ export function OneTimeSecret({ label, value, onDone, note, testId }: { label: s
       </p>
       <p className="mt-1 text-sm text-amber-900/80">{note ?? "Shown once: copy it now. Countersign keeps only a hash and cannot show it again."}</p>
       <div className="mt-3 flex flex-col gap-2 sm:flex-row">
-        <code data-testid={testId ? `${testId}-value` : "secret-value"} className="min-w-0 flex-1 break-all rounded-lg border border-amber-200 bg-white px-3 py-2 font-mono text-xs text-zinc-900 select-all">
+        <code
+          data-testid={testId ? `${testId}-value` : "secret-value"}
+          className="min-w-0 flex-1 break-all rounded-lg border border-amber-200 bg-white px-3 py-2 font-mono text-xs text-zinc-900 select-all"
+        >
           {value}
         </code>
         <div className="flex gap-2">
           <Button
             onClick={() => {
-              void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false));
+              void navigator.clipboard?.writeText(value).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              );
             }}
           >
             {copied ? <CheckIcon className="size-4" /> : null}

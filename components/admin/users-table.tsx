@@ -24,7 +24,9 @@ export function UsersTable({ users, selfId, canEdit, busyUserId, onRole, onDisab
           <div className="min-w-0 flex-1 basis-56">
             <p className="flex flex-wrap items-center gap-2">
               <span className="truncate text-sm font-medium text-zinc-900">{u.email}</span>
-              {u.disabled ? <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-inset ring-red-600/20">Disabled</span> : null}
+              {u.disabled ? (
+                <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-inset ring-red-600/20">Disabled</span>
+              ) : null}
               {u.id === selfId ? <span className="text-xs text-zinc-400">(you)</span> : null}
             </p>
             <p className="mt-0.5 text-xs text-zinc-500">

@@ -7,9 +7,11 @@ export function ActionLabel({ action, resource }: { action: string; resource: st
       <span className="rounded-md bg-zinc-100 px-1.5 py-0.5 text-zinc-800 ring-1 ring-inset ring-zinc-200">
         <VisibleText text={action} />
       </span>
-      {resource ? <span className="min-w-0 truncate text-zinc-500">
+      {resource ? (
+        <span className="min-w-0 truncate text-zinc-500">
           <VisibleText text={resource} />
-        </span> : null}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -19,7 +19,9 @@ export function AgentCard({ agent }: { agent: ReviewItem["agent"] }) {
           <BotIcon className="size-4.5" />
         </div>
         <div className="min-w-0">
-          <p className="truncate text-sm font-semibold text-zinc-900" data-testid="agent-name">{agent.name}</p>
+          <p className="truncate text-sm font-semibold text-zinc-900" data-testid="agent-name">
+            {agent.name}
+          </p>
           <p className="truncate font-mono text-xs text-zinc-500">{agent.id}</p>
         </div>
       </div>

@@ -21,7 +21,9 @@ export function ConditionErrors({ errors }: { errors: ReviewItem["condition_erro
         ))}
       </ul>
       {errors.some((e) => e.treated_as === "match") ? (
-        <p className="mt-1 text-xs opacity-80">An error fails closed: the rule applied as if its condition held, whatever the request&apos;s values. Judge the request on its own.</p>
+        <p className="mt-1 text-xs opacity-80">
+          An error fails closed: the rule applied as if its condition held, whatever the request&apos;s values. Judge the request on its own.
+        </p>
       ) : null}
     </Notice>
   );

@@ -16,18 +16,24 @@ export function ContextView({ context }: { context: RequestObject["context"] }) 
     <Card title="Context">
       <Fields>
         <Field label="On behalf of">
-          {typeof context.on_behalf_of === "string" ? <span data-testid="on-behalf-of">
+          {typeof context.on_behalf_of === "string" ? (
+            <span data-testid="on-behalf-of">
               <VisibleText text={context.on_behalf_of} />
-            </span> : <Muted>Not stated</Muted>}
+            </span>
+          ) : (
+            <Muted>Not stated</Muted>
+          )}
         </Field>
-        <Field label="Delegation chain">
-          {chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}
-        </Field>
+        <Field label="Delegation chain">{chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}</Field>
         <Field label="Confidence">{confidence === null ? <Muted>Not stated</Muted> : <Confidence value={confidence} />}</Field>
         <Field label="Task">
-          {context.task_id !== undefined ? <span className="font-mono text-xs">
+          {context.task_id !== undefined ? (
+            <span className="font-mono text-xs">
               <VisibleText text={scalarText(context.task_id)} />
-            </span> : <Muted>None</Muted>}
+            </span>
+          ) : (
+            <Muted>None</Muted>
+          )}
         </Field>
         <Field label="Environment">
           {environment.length ? (

@@ -75,8 +75,16 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
             Recorded in the audit log and sent to the agent.
           </p>
         </div>
-        {localError ? <Notice tone="error" testId="decision-error">{localError}</Notice> : null}
-        {serverError ? <Notice tone="error" testId="decision-error">{serverError}</Notice> : null}
+        {localError ? (
+          <Notice tone="error" testId="decision-error">
+            {localError}
+          </Notice>
+        ) : null}
+        {serverError ? (
+          <Notice tone="error" testId="decision-error">
+            {serverError}
+          </Notice>
+        ) : null}
         <div className="grid grid-cols-2 gap-2">
           <button
             type="button"

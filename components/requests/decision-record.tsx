@@ -37,7 +37,9 @@ export function DecisionRecord({ item }: { item: ReviewItem }) {
               <Field label="Decided by">{decidedBy(item)}</Field>
               <Field label="Reason">
                 {item.decision.reason ? (
-                  <span className="whitespace-pre-wrap" data-testid="decision-reason">{item.decision.reason}</span>
+                  <span className="whitespace-pre-wrap" data-testid="decision-reason">
+                    {item.decision.reason}
+                  </span>
                 ) : (
                   <Muted>None given</Muted>
                 )}

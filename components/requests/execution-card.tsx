@@ -54,9 +54,11 @@ export function ExecutionCard({ item }: { item: ReviewItem }) {
               <span className={item.outcome.status === "succeeded" ? "font-medium text-emerald-700" : "font-medium text-red-700"}>
                 {item.outcome.status === "succeeded" ? "Succeeded" : "Failed"}
               </span>
-              {item.outcome.detail ? <span className="whitespace-pre-wrap break-words text-zinc-700">
+              {item.outcome.detail ? (
+                <span className="whitespace-pre-wrap break-words text-zinc-700">
                   <VisibleText text={item.outcome.detail} />
-                </span> : null}
+                </span>
+              ) : null}
               <span className="text-xs text-zinc-400">{formatDateTime(item.outcome.at)}</span>
             </span>
           ) : (

@@ -14,7 +14,11 @@ export function HiddenCharactersWarning({ findings }: { findings: HiddenFinding[
   if (!findings.length) return null;
   const rest = findings.length - SHOWN;
   return (
-    <div role="alert" data-testid="hidden-characters-warning" className="rounded-xl border border-red-200 bg-red-50 px-4 py-3.5 text-sm text-red-900 shadow-xs sm:px-5">
+    <div
+      role="alert"
+      data-testid="hidden-characters-warning"
+      className="rounded-xl border border-red-200 bg-red-50 px-4 py-3.5 text-sm text-red-900 shadow-xs sm:px-5"
+    >
       <div className="flex items-start gap-2.5">
         <AlertIcon className="mt-0.5 size-4 shrink-0 text-red-600" />
         <div className="min-w-0 space-y-2">
@@ -31,7 +35,11 @@ export function HiddenCharactersWarning({ findings }: { findings: HiddenFinding[
                 <span className="text-red-800">: {f.characters.map(characterLabel).join(", ")}</span>
               </li>
             ))}
-            {rest > 0 ? <li className="text-red-700">and {rest} more field{rest === 1 ? "" : "s"}</li> : null}
+            {rest > 0 ? (
+              <li className="text-red-700">
+                and {rest} more field{rest === 1 ? "" : "s"}
+              </li>
+            ) : null}
           </ul>
         </div>
       </div>
@@ -46,7 +54,10 @@ export function HiddenCharactersBadge({ item }: { item: ReviewItem }) {
   return (
     <span
       data-testid="hidden-characters-badge"
-      title={`Hidden or direction-changing characters in ${findings.map((f) => f.path).slice(0, SHOWN).join(", ")}`}
+      title={`Hidden or direction-changing characters in ${findings
+        .map((f) => f.path)
+        .slice(0, SHOWN)
+        .join(", ")}`}
       className="inline-flex shrink-0 items-center gap-1 rounded-md bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700 ring-1 ring-inset ring-red-600/20"
     >
       <AlertIcon className="size-3 shrink-0" />

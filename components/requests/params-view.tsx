@@ -176,7 +176,9 @@ function CanonicalJson({ params, sha256 }: { params: Record<string, unknown>; sh
             className="mt-2 block h-20 w-full resize-y rounded-lg border border-zinc-200 p-2 font-mono text-xs"
           />
           {copied === "selected" ? (
-            <p className="mt-1.5 text-xs text-amber-800">Your browser did not allow copying from this page: the exact text is selected, press Ctrl+C (⌘C on a Mac).</p>
+            <p className="mt-1.5 text-xs text-amber-800">
+              Your browser did not allow copying from this page: the exact text is selected, press Ctrl+C (⌘C on a Mac).
+            </p>
           ) : null}
         </>
       ) : null}

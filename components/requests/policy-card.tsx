@@ -12,9 +12,7 @@ export function PolicyCard({ policy }: { policy: ReviewItem["policy"] }) {
           <span className="font-medium">{policy.name}</span> <span className="text-zinc-400">v{policy.version}</span>
         </Field>
         <Field label="Effect">{EFFECT_LABEL[policy.effect]}</Field>
-        <Field label="Approvals">
-          {policy.approvals_required} required
-        </Field>
+        <Field label="Approvals">{policy.approvals_required} required</Field>
         <Field label="Rule id">
           <span className="font-mono text-xs text-zinc-600">{policy.id}</span>
         </Field>

@@ -37,7 +37,11 @@ export function VisibleText({ text, tone = "light", marks = false, quoted = fals
   return (
     <>
       {splitHidden(text).map((seg, i) =>
-        seg.hidden ? <HiddenChip key={i} char={seg.hidden} tone={tone} /> : <Fragment key={i}>{marks || quoted ? visibleRun(seg.text, tone, marks, quoted) : seg.text}</Fragment>,
+        seg.hidden ? (
+          <HiddenChip key={i} char={seg.hidden} tone={tone} />
+        ) : (
+          <Fragment key={i}>{marks || quoted ? visibleRun(seg.text, tone, marks, quoted) : seg.text}</Fragment>
+        ),
       )}
     </>
   );

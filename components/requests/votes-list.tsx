@@ -16,8 +16,7 @@ export function VotesList({ votes }: { votes: ReviewItem["votes"] }) {
           </span>
           <div className="min-w-0 text-sm">
             <p className="text-zinc-900">
-              <span className="font-medium">{v.reviewer}</span>{" "}
-              <span className="text-zinc-500">{v.decision === "approve" ? "approved" : "denied"}</span>
+              <span className="font-medium">{v.reviewer}</span> <span className="text-zinc-500">{v.decision === "approve" ? "approved" : "denied"}</span>
             </p>
             {v.reason ? <p className="mt-0.5 whitespace-pre-wrap break-words text-zinc-700">{v.reason}</p> : null}
             <p className="mt-0.5 text-xs text-zinc-400">{formatDateTime(v.at)}</p>

@@ -33,7 +33,9 @@ export function AppHeader({ reviewer, queueCount, live }: AppHeaderProps) {
             <BellIcon />
           </Link>
           <div className="hidden text-right leading-tight sm:block">
-            <p className="text-sm text-zinc-900" data-testid="signed-in-as">{reviewer.email}</p>
+            <p className="text-sm text-zinc-900" data-testid="signed-in-as">
+              {reviewer.email}
+            </p>
             <p className="text-xs capitalize text-zinc-500">{reviewer.role}</p>
           </div>
           <SignOutButton />

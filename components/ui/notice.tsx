@@ -19,7 +19,11 @@ export function Notice({
 }) {
   const Glyph = icon === "lock" ? LockIcon : AlertIcon;
   return (
-    <div role={tone === "error" ? "alert" : "status"} data-testid={testId} className={`flex items-start gap-2 rounded-lg border px-3 py-2.5 text-sm ${TONES[tone]}`}>
+    <div
+      role={tone === "error" ? "alert" : "status"}
+      data-testid={testId}
+      className={`flex items-start gap-2 rounded-lg border px-3 py-2.5 text-sm ${TONES[tone]}`}
+    >
       <Glyph className="mt-0.5 shrink-0" />
       <div className="min-w-0">{children}</div>
     </div>

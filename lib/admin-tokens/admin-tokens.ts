@@ -28,7 +28,8 @@ export function parseAdminToken(token: string): { id: string; secret: string } |
 
 export async function createAdminToken(o: { name: string; actor: string }): Promise<{ tokenId: string; token: string }> {
   const name = o.name.trim();
-  if (!name || name.length > 100) throw new AppError("validation_failed", "a token name of 1 to 100 characters is required", { errors: [{ path: "name", message: "1 to 100 characters" }] });
+  if (!name || name.length > 100)
+    throw new AppError("validation_failed", "a token name of 1 to 100 characters is required", { errors: [{ path: "name", message: "1 to 100 characters" }] });
   const id = randomSecret(9);
   const secret = randomSecret(32);
   await db().$transaction(async (tx) => {
@@ -49,7 +50,10 @@ export async function revokeAdminToken(o: { tokenId: string; actor: string }): P
 }
 
 export async function listAdminTokens() {
-  return db().adminToken.findMany({ orderBy: { createdAt: "desc" }, select: { id: true, name: true, createdBy: true, createdAt: true, lastUsedAt: true, revokedAt: true } });
+  return db().adminToken.findMany({
+    orderBy: { createdAt: "desc" },
+    select: { id: true, name: true, createdBy: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+  });
 }
 
 /**
@@ -59,14 +63,20 @@ export async function listAdminTokens() {
 export async function authenticateAdminToken(token: string): Promise<AdminTokenPrincipal> {
   const parsed = parseAdminToken(token);
   const { rows } = parsed
-    ? await pool().query({ name: "cs_admin_token", text: "SELECT id, name, secret_hash, revoked_at, last_used_at FROM admin_tokens WHERE id = $1", values: [parsed.id] })
+    ? await pool().query({
+        name: "cs_admin_token",
+        text: "SELECT id, name, secret_hash, revoked_at, last_used_at FROM admin_tokens WHERE id = $1",
+        values: [parsed.id],
+      })
     : { rows: [] };
   const row = rows[0] as { id: string; name: string; secret_hash: string; revoked_at: Date | null; last_used_at: Date | null } | undefined;
   const matches = safeEqual(row?.secret_hash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
   if (!row || !matches || row.revoked_at) throw new AppError("unauthenticated", UNAUTHENTICATED);
   const now = Date.now();
   if (!row.last_used_at || now - row.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
-    void pool().query("UPDATE admin_tokens SET last_used_at = now() WHERE id = $1", [row.id]).catch(() => {});
+    void pool()
+      .query("UPDATE admin_tokens SET last_used_at = now() WHERE id = $1", [row.id])
+      .catch(() => {});
   }
   return { id: row.id, name: row.name };
 }

@@ -79,6 +79,14 @@ async function findKey(id: string): Promise<KeyRow | null> {
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
-    agent: { id: r.agent_id, name: r.name, ownerEmail: r.owner_email, tags: r.tags, trustLevel: r.trust_level, status: r.status, policyRevision: r.policy_revision },
+    agent: {
+      id: r.agent_id,
+      name: r.name,
+      ownerEmail: r.owner_email,
+      tags: r.tags,
+      trustLevel: r.trust_level,
+      status: r.status,
+      policyRevision: r.policy_revision,
+    },
   };
 }

@@ -87,7 +87,9 @@ export function shellWordWithVariable(prefix: string, name: string, suffix: stri
 /** A string literal that TypeScript, JavaScript, Python and JSON all read as `value`. */
 export function stringLiteral(value: string): string {
   // JSON.stringify leaves U+2028/U+2029 raw; escape them so no reader can see a line break.
-  return JSON.stringify(value).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** Text safe to put after a line comment marker: one line, no control characters. */
@@ -202,7 +204,7 @@ function curlSnippets(t: ConnectTarget, url: string): Snippet[] {
     `  }'`,
   ];
   return [
-        {
+    {
       id: "curl-create",
       title: "1. Ask for approval",
       language: "shell",

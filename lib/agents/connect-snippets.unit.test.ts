@@ -20,7 +20,7 @@ const KEY = `csk_${"a".repeat(13)}_${"B".repeat(43)}`;
 const target: ConnectTarget = { url: "https://gate.example.com", agentId: "agt_123", agentName: "billing-agent", agentKey: KEY };
 /** Values no real configuration holds, to prove nothing interpolated can escape its quoting. */
 const hostile: ConnectTarget = {
-  url: "https://gate.example.com/it's/$(touch /tmp/pwned)/`id`/\"q\"/!x",
+  url: 'https://gate.example.com/it\'s/$(touch /tmp/pwned)/`id`/"q"/!x',
   agentId: "agt_'\"x",
   agentName: "evil'\n rm -rf ~ #\r\u2028\"name",
   agentKey: null,
@@ -167,7 +167,11 @@ describe("MCP host config", () => {
     const [config] = buildConnectSnippets(target).mcp;
     expect(JSON.parse(config.code)).toEqual({
       mcpServers: {
-        countersign: { command: "node", args: [MCP_ENTRY_PLACEHOLDER, "mcp"], env: { COUNTERSIGN_URL: "https://gate.example.com", COUNTERSIGN_AGENT_KEY: KEY } },
+        countersign: {
+          command: "node",
+          args: [MCP_ENTRY_PLACEHOLDER, "mcp"],
+          env: { COUNTERSIGN_URL: "https://gate.example.com", COUNTERSIGN_AGENT_KEY: KEY },
+        },
       },
     });
   });
@@ -205,7 +209,9 @@ describe("SDK snippets", () => {
     expect(request).toContain(`action: "payments.refund",`);
     expect(request).toContain(`params: { amount: 500, currency: "USD" },`);
     expect(request).toContain(`summary: "Refund $500 to customer cus_123",`);
-    expect(request).toContain(`countersign.redeemGrant(result.grant.token, {\n    action: "payments.refund",\n    params: { amount: 500, currency: "USD" },\n  });`);
+    expect(request).toContain(
+      `countersign.redeemGrant(result.grant.token, {\n    action: "payments.refund",\n    params: { amount: 500, currency: "USD" },\n  });`,
+    );
     expect(request).toContain("// Agent billing-agent (agt_123)");
     const guard = typescript.find((s) => s.id === "ts-guard")!.code;
     expect(guard).toContain('countersign.guard(\n  "payments.refund",');
@@ -222,7 +228,9 @@ describe("SDK snippets", () => {
     expect(request).toContain("from countersign import Client");
     expect(request).toContain(`action="payments.refund",`);
     expect(request).toContain(`params={"amount": 500, "currency": "USD"},`);
-    expect(request).toContain(`client.redeem_grant(\n        result.grant["token"],\n        action="payments.refund",\n        params={"amount": 500, "currency": "USD"},\n    )`);
+    expect(request).toContain(
+      `client.redeem_grant(\n        result.grant["token"],\n        action="payments.refund",\n        params={"amount": 500, "currency": "USD"},\n    )`,
+    );
     expect(guard).toContain(`@client.guard(\n    "payments.refund",`);
     expect(guard).toContain(`"summary": f"Refund \${amount} to {customer}",`);
   });
@@ -246,7 +254,7 @@ describe("helpers", () => {
   });
 
   it("prettyJson puts short lists of plain strings on one line and round-trips everything", () => {
-    const value = { args: ["countersign", "mcp"], tricky: ["a\"b", "c,\n  d"], n: [1, 2], nested: { s: "\u2028" } };
+    const value = { args: ["countersign", "mcp"], tricky: ['a"b', "c,\n  d"], n: [1, 2], nested: { s: "\u2028" } };
     const text = prettyJson(value);
     expect(text).toContain('"args": ["countersign", "mcp"]');
     expect(text).not.toMatch(/[\u2028\u2029]/);

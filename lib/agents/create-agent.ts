@@ -50,7 +50,11 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
       },
     });
     await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });
-    await tx.$executeRawUnsafe("INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)", agentId, seal("webhook-secret-v1", callbackSecret));
+    await tx.$executeRawUnsafe(
+      "INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)",
+      agentId,
+      seal("webhook-secret-v1", callbackSecret),
+    );
     await appendEvents(tx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
       { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },

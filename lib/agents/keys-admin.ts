@@ -33,7 +33,10 @@ export async function issueAgentKey(o: IssueAgentKeyOptions): Promise<{ agentId:
   return db().$transaction(async (tx) => {
     const agent = await lockAgent(tx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired; its keys cannot be renewed`);
-    const [{ live }] = await tx.$queryRawUnsafe<{ live: number }[]>(`SELECT count(*)::int AS live FROM agent_keys k WHERE k.agent_id = $1 AND ${liveKeySql("k")}`, agent.id);
+    const [{ live }] = await tx.$queryRawUnsafe<{ live: number }[]>(
+      `SELECT count(*)::int AS live FROM agent_keys k WHERE k.agent_id = $1 AND ${liveKeySql("k")}`,
+      agent.id,
+    );
     if (live >= MAX_LIVE_KEYS) throw new AppError("conflict", `agent ${agent.name} already has ${live} live keys; revoke one first`);
     await tx.agentKey.create({ data: { id: key.id, agentId: agent.id, secretHash: key.secretHash, expiresAt: o.expiresAt ?? null } });
     await appendEvent(tx, {

@@ -39,7 +39,11 @@ export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retir
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired`);
     if (agent.status === o.to) throw new AppError("conflict", `agent ${agent.name} is already ${o.to}`);
     await tx.agent.update({ where: { id: agent.id }, data: { status: o.to } });
-    const { cancelled, revokedGrants } = await stopAgentWork(tx, agent.id, `agent ${o.to === "suspended" ? "suspended" : "retired"}${reason ? `: ${reason}` : ""}`);
+    const { cancelled, revokedGrants } = await stopAgentWork(
+      tx,
+      agent.id,
+      `agent ${o.to === "suspended" ? "suspended" : "retired"}${reason ? `: ${reason}` : ""}`,
+    );
 
     const events: AuditEventInput[] = [
       {

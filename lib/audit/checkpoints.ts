@@ -129,10 +129,23 @@ export function parseCheckpointLines(text: string): CheckpointRow[] {
     .filter((l) => l.trim())
     .map((line, i) => {
       const o = JSON.parse(line) as Partial<ReturnType<typeof checkpointObject>>;
-      if (typeof o.seq !== "number" || typeof o.head_hash !== "string" || typeof o.kid !== "string" || typeof o.token !== "string" || typeof o.event_count !== "number") {
+      if (
+        typeof o.seq !== "number" ||
+        typeof o.head_hash !== "string" ||
+        typeof o.kid !== "string" ||
+        typeof o.token !== "string" ||
+        typeof o.event_count !== "number"
+      ) {
         throw new Error(`line ${i + 1} is not a checkpoint`);
       }
-      return { seq: BigInt(o.seq), headHash: o.head_hash, eventCount: BigInt(o.event_count), kid: o.kid, token: o.token, createdAt: new Date(o.created_at ?? 0) };
+      return {
+        seq: BigInt(o.seq),
+        headHash: o.head_hash,
+        eventCount: BigInt(o.event_count),
+        kid: o.kid,
+        token: o.token,
+        createdAt: new Date(o.created_at ?? 0),
+      };
     });
 }
 

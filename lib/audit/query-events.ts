@@ -56,10 +56,11 @@ export async function listEvents(
 ): Promise<{ events: ChainRow[]; nextCursor: bigint | null }> {
   const w = where(filter, 3);
   const conditions = ["($1::bigint IS NULL OR seq < $1::bigint)", ...w.sql];
-  const { rows } = await db.query(
-    `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT $2`,
-    [page.before?.toString() ?? null, page.limit + 1, ...w.values],
-  );
+  const { rows } = await db.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT $2`, [
+    page.before?.toString() ?? null,
+    page.limit + 1,
+    ...w.values,
+  ]);
   const events = rows.slice(0, page.limit).map(toChainRow);
   return { events, nextCursor: rows.length > page.limit ? events[events.length - 1].seq : null };
 }
@@ -132,7 +133,11 @@ export function jsonLine(e: ChainRow): string {
 export type ExportFormat = "jsonl" | "csv";
 
 /** The export as text chunks (a header, then one line per event), streamed from `streamEvents`. */
-export async function* exportLines(filter: EventFilter, format: ExportFormat, options: { batchSize?: number; db?: Pick<pg.Pool, "query"> } = {}): AsyncGenerator<string> {
+export async function* exportLines(
+  filter: EventFilter,
+  format: ExportFormat,
+  options: { batchSize?: number; db?: Pick<pg.Pool, "query"> } = {},
+): AsyncGenerator<string> {
   if (format === "csv") yield csvHeader();
   const line = format === "csv" ? csvLine : jsonLine;
   let chunk = "";

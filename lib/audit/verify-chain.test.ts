@@ -86,7 +86,10 @@ describe("verifyChain()", () => {
       },
     };
     const result = await verifyChain({ source: busy, batchSize: 500 });
-    expect(result, JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).toMatchObject({ ok: true });
+    expect(
+      result,
+      JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? Number(v) : v)),
+    ).toMatchObject({ ok: true });
   });
 });
 
@@ -103,7 +106,10 @@ describe("a tampered chain (scratch database)", () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     const events = await eventsOf(requestId);
-    await appendEventsPg(scratch.pool, events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })));
+    await appendEventsPg(
+      scratch.pool,
+      events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })),
+    );
     expect(await verify()).toMatchObject({ ok: true, events: events.length });
   });
 
@@ -127,7 +133,10 @@ describe("a tampered chain (scratch database)", () => {
     try {
       await scratch.pool.query("UPDATE audit_events SET actor = 'agent:agt_someone_else' WHERE seq = $1", [created.seq]);
       expect(await verify()).toMatchObject({ ok: false, brokenAt: created.seq });
-      await scratch.pool.query("UPDATE audit_events SET actor = $1, occurred_at = occurred_at + interval '1 second' WHERE seq = $2", [created.actor, created.seq]);
+      await scratch.pool.query("UPDATE audit_events SET actor = $1, occurred_at = occurred_at + interval '1 second' WHERE seq = $2", [
+        created.actor,
+        created.seq,
+      ]);
       expect(await verify()).toMatchObject({ ok: false, brokenAt: created.seq });
     } finally {
       await scratch.pool.query("UPDATE audit_events SET actor = $1, occurred_at = $2 WHERE seq = $3", [created.actor, created.occurredAt, created.seq]);
@@ -143,7 +152,17 @@ describe("a tampered chain (scratch database)", () => {
       expect(broken).toMatchObject({ ok: false, brokenAt: approved.seq });
       expect(!broken.ok && broken.reason).toMatch(/missing/);
     } finally {
-      await scratch.pool.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [approved.seq, approved.type, approved.actor, approved.requestId, approved.agentId, JSON.stringify(approved.data), approved.occurredAt, approved.prevHash, approved.hash]);
+      await scratch.pool.query(`INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        approved.seq,
+        approved.type,
+        approved.actor,
+        approved.requestId,
+        approved.agentId,
+        JSON.stringify(approved.data),
+        approved.occurredAt,
+        approved.prevHash,
+        approved.hash,
+      ]);
     }
     expect(await verify()).toMatchObject({ ok: true });
   });

@@ -43,8 +43,7 @@ export interface ChainSource {
   start?(): Promise<ChainStart>;
 }
 
-export const EVENT_COLUMNS =
-  "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
+export const EVENT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
 
 export function toChainRow(r: Record<string, unknown>): ChainRow {
   return {
@@ -256,8 +255,28 @@ async function checkCheckpoint(source: ChainSource, cp: CheckpointRow, hashAtSeq
 /** A verification result as the API and `countersign audit verify --json` show it. */
 export function verificationObject(r: ChainVerification) {
   return r.ok
-    ? { ok: true, events: r.events, from_seq: Number(r.fromSeq), head_seq: Number(r.headSeq), head_hash: r.headHash, checkpoints: r.checkpoints, broken_at: null, kind: null, reason: null }
-    : { ok: false, events: r.events, from_seq: null, head_seq: null, head_hash: null, checkpoints: r.checkpoints, broken_at: Number(r.brokenAt), kind: r.kind, reason: r.reason };
+    ? {
+        ok: true,
+        events: r.events,
+        from_seq: Number(r.fromSeq),
+        head_seq: Number(r.headSeq),
+        head_hash: r.headHash,
+        checkpoints: r.checkpoints,
+        broken_at: null,
+        kind: null,
+        reason: null,
+      }
+    : {
+        ok: false,
+        events: r.events,
+        from_seq: null,
+        head_seq: null,
+        head_hash: null,
+        checkpoints: r.checkpoints,
+        broken_at: Number(r.brokenAt),
+        kind: r.kind,
+        reason: r.reason,
+      };
 }
 
 /**

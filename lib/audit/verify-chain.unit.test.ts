@@ -51,13 +51,21 @@ describe("verifyChain over a source", () => {
     expect(await verifyChain({ source: arraySource(edited).source, batchSize: 64 })).toMatchObject({ ok: false, brokenAt: 150n, kind: "edited", events: 149 });
 
     const missing = rows.filter((r) => r.seq !== 200n);
-    expect(await verifyChain({ source: arraySource(missing, rows.at(-1)).source, batchSize: 64 })).toMatchObject({ ok: false, brokenAt: 200n, kind: "missing" });
+    expect(await verifyChain({ source: arraySource(missing, rows.at(-1)).source, batchSize: 64 })).toMatchObject({
+      ok: false,
+      brokenAt: 200n,
+      kind: "missing",
+    });
 
     const shuffled = [...rows.slice(0, 10), rows[5], ...rows.slice(10)];
     expect(await verifyChain({ source: arraySource(shuffled).source, batchSize: 64 })).toMatchObject({ ok: false, brokenAt: 6n, kind: "out_of_order" });
 
     // The tail deleted but the head row left alone.
-    expect(await verifyChain({ source: arraySource(rows.slice(0, 250), rows.at(-1)).source, batchSize: 64 })).toMatchObject({ ok: false, brokenAt: 251n, kind: "truncated" });
+    expect(await verifyChain({ source: arraySource(rows.slice(0, 250), rows.at(-1)).source, batchSize: 64 })).toMatchObject({
+      ok: false,
+      brokenAt: 251n,
+      kind: "truncated",
+    });
   });
 
   it("an intact empty chain is intact up to event 0", async () => {
@@ -78,7 +86,7 @@ describe("export lines", () => {
   });
 
   it("a CSV line has every column; a JSON line is one event object", () => {
-    const evil = { ...row, actor: "=cmd|' /C calc'!A0", data: { note: "a,b\n\"c\"" } };
+    const evil = { ...row, actor: "=cmd|' /C calc'!A0", data: { note: 'a,b\n"c"' } };
     const line = csvLine(evil);
     expect(line.endsWith("\r\n")).toBe(true);
     expect(line).toContain(`,'=cmd|' /C calc'!A0,`);

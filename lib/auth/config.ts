@@ -105,78 +105,79 @@ let config: AuthConfig | undefined;
  * goes through `authHandler`; the cookie names a server-side session
  * (lib/auth/sessions.ts).
  */
-const authConfig = (): AuthConfig => (config ??= {
-  basePath: "/api/auth",
-  secret: env().AUTH_SECRET,
-  trustHost: true,
-  session: { strategy: "jwt", maxAge: env().COUNTERSIGN_SESSION_MAX_AGE, updateAge: 15 * 60 },
-  pages: { signIn: "/signin", error: "/signin" },
-  // Wrong passwords are expected and already audit-logged; everything else goes to the JSON log.
-  logger: {
-    error(error) {
-      // `type` survives minification (`name` does not in the production bundle).
-      const type = (error as { type?: string }).type ?? error.name;
-      if (type === "CredentialsSignin" || type === "AccessDenied") return;
-      logger.error({ err: { type, message: error.message } }, "auth error");
+const authConfig = (): AuthConfig =>
+  (config ??= {
+    basePath: "/api/auth",
+    secret: env().AUTH_SECRET,
+    trustHost: true,
+    session: { strategy: "jwt", maxAge: env().COUNTERSIGN_SESSION_MAX_AGE, updateAge: 15 * 60 },
+    pages: { signIn: "/signin", error: "/signin" },
+    // Wrong passwords are expected and already audit-logged; everything else goes to the JSON log.
+    logger: {
+      error(error) {
+        // `type` survives minification (`name` does not in the production bundle).
+        const type = (error as { type?: string }).type ?? error.name;
+        if (type === "CredentialsSignin" || type === "AccessDenied") return;
+        logger.error({ err: { type, message: error.message } }, "auth error");
+      },
+      warn(code) {
+        logger.warn({ code }, "auth warning");
+      },
+      debug() {},
     },
-    warn(code) {
-      logger.warn({ code }, "auth warning");
+    providers: providers(),
+    events: {
+      // Both sign-out paths (the dashboard's action and POST /api/auth/signout) end here.
+      async signOut(message) {
+        const token = "token" in message ? message.token : null;
+        if (typeof token?.sid === "string" && typeof token.uid === "string") await endSession({ sessionId: token.sid, userId: token.uid });
+      },
     },
-    debug() {},
-  },
-  providers: providers(),
-  events: {
-    // Both sign-out paths (the dashboard's action and POST /api/auth/signout) end here.
-    async signOut(message) {
-      const token = "token" in message ? message.token : null;
-      if (typeof token?.sid === "string" && typeof token.uid === "string") await endSession({ sessionId: token.sid, userId: token.uid });
+    callbacks: {
+      redirect: safeRedirectUrl,
+      async signIn({ account, profile }) {
+        if (account?.provider !== "oidc") return true;
+        if (!profile?.email) return false;
+        if (profile.email_verified === false) return false;
+        return (await userForSso(profile.email, profile.name ?? null, "sso")) !== null;
+      },
+      /**
+       * Runs on every session read. At sign-in it starts a server-side session
+       * (lib/auth/sessions.ts) and puts only its id in the cookie; afterwards
+       * each read looks that session up, so a signed-out, revoked or disabled
+       * session ends at once, and the role is always the current one.
+       */
+      async jwt({ token, user, account, profile }) {
+        let userId: string | undefined;
+        if (account?.provider === "oidc" && profile?.email) {
+          userId = (await db().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
+          if (!userId) return null;
+        } else if (user?.id) {
+          userId = user.id;
+        }
+        if (userId) token.sid = await startSession(userId);
+        if (typeof token.sid !== "string") return null;
+        const live = await findLiveSession(token.sid);
+        if (!live) return null;
+        token.uid = live.userId;
+        token.role = live.role;
+        token.email = live.email;
+        token.name = live.name;
+        return token;
+      },
+      session({ session, token }) {
+        session.sessionId = token.sid as string;
+        session.user = {
+          ...session.user,
+          id: token.uid as string,
+          email: token.email as string,
+          name: (token.name as string | null) ?? null,
+          role: token.role as Role,
+        };
+        return session;
+      },
     },
-  },
-  callbacks: {
-    redirect: safeRedirectUrl,
-    async signIn({ account, profile }) {
-      if (account?.provider !== "oidc") return true;
-      if (!profile?.email) return false;
-      if (profile.email_verified === false) return false;
-      return (await userForSso(profile.email, profile.name ?? null, "sso")) !== null;
-    },
-    /**
-     * Runs on every session read. At sign-in it starts a server-side session
-     * (lib/auth/sessions.ts) and puts only its id in the cookie; afterwards
-     * each read looks that session up, so a signed-out, revoked or disabled
-     * session ends at once, and the role is always the current one.
-     */
-    async jwt({ token, user, account, profile }) {
-      let userId: string | undefined;
-      if (account?.provider === "oidc" && profile?.email) {
-        userId = (await db().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
-        if (!userId) return null;
-      } else if (user?.id) {
-        userId = user.id;
-      }
-      if (userId) token.sid = await startSession(userId);
-      if (typeof token.sid !== "string") return null;
-      const live = await findLiveSession(token.sid);
-      if (!live) return null;
-      token.uid = live.userId;
-      token.role = live.role;
-      token.email = live.email;
-      token.name = live.name;
-      return token;
-    },
-    session({ session, token }) {
-      session.sessionId = token.sid as string;
-      session.user = {
-        ...session.user,
-        id: token.uid as string,
-        email: token.email as string,
-        name: (token.name as string | null) ?? null,
-        role: token.role as Role,
-      };
-      return session;
-    },
-  },
-});
+  });
 
 /** Answers one Auth.js request (a URL under /api/auth on the public origin). */
 export function authHandler(req: Request): Promise<Response> {

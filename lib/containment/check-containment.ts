@@ -59,7 +59,11 @@ export async function containAfterDenial(o: { agentId: string; now: Date }): Pro
     const { config } = await currentContainment();
     if (!config.denial_rate) return false;
     if (config.agents) {
-      const { rows } = await pool().query<{ name: string; tags: string[] }>({ name: "cs_containment_agent", text: "SELECT name, tags FROM agents WHERE id = $1", values: [o.agentId] });
+      const { rows } = await pool().query<{ name: string; tags: string[] }>({
+        name: "cs_containment_agent",
+        text: "SELECT name, tags FROM agents WHERE id = $1",
+        values: [o.agentId],
+      });
       if (!rows[0] || !agentInScope(config, rows[0])) return false;
     }
     const breach = await denialRateCheck(o.agentId, config.denial_rate, o.now);
@@ -125,7 +129,16 @@ async function denialRateCheck(agentId: string, rule: NonNullable<ContainmentCon
 async function contain(agentId: string, breach: Breach): Promise<boolean> {
   try {
     const result = await suspendAgent({ agentId, actor: "system", reason: breach.reason, containment: breach.containment });
-    logger.warn({ agentId, rule: breach.containment.rule, observed: breach.containment.observed, threshold: breach.containment.threshold, cancelled: result.cancelledRequests.length }, breach.reason);
+    logger.warn(
+      {
+        agentId,
+        rule: breach.containment.rule,
+        observed: breach.containment.observed,
+        threshold: breach.containment.threshold,
+        cancelled: result.cancelledRequests.length,
+      },
+      breach.reason,
+    );
     return true;
   } catch (err) {
     // Already suspended (a concurrent breach won the agent's lock) or retired: left alone.

@@ -7,19 +7,37 @@ import { z } from "../schemas/zod.ts";
  */
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, "an agent name: a-z, 0-9, _ . - (at most 64)");
-const tag = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "tags use letters, digits, _ . : -");
+const tag = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "tags use letters, digits, _ . : -");
 
 export const RequestRateRule = z
   .strictObject({
-    max_requests: z.number().int().min(1).max(1_000_000).openapi({ description: "The most requests an agent may create within the window; one more suspends it.", example: 100 }),
+    max_requests: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .openapi({ description: "The most requests an agent may create within the window; one more suspends it.", example: 100 }),
     window_seconds: z.number().int().min(1).max(86_400).openapi({ description: "The sliding window, in seconds (at most a day).", example: 60 }),
   })
   .openapi("ContainmentRequestRate", { description: "Suspend an agent that creates more than `max_requests` requests within `window_seconds`." });
 
 export const DenialRateRule = z
   .strictObject({
-    max_ratio: z.number().min(0).lt(1).openapi({ description: "The highest share of decisions that may be denials, from 0 up to (not including) 1; a higher share suspends.", example: 0.5 }),
-    min_decisions: z.number().int().min(1).max(100_000).openapi({ description: "Decisions (approvals and denials) needed within the window before the ratio counts.", example: 10 }),
+    max_ratio: z
+      .number()
+      .min(0)
+      .lt(1)
+      .openapi({ description: "The highest share of decisions that may be denials, from 0 up to (not including) 1; a higher share suspends.", example: 0.5 }),
+    min_decisions: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .openapi({ description: "Decisions (approvals and denials) needed within the window before the ratio counts.", example: 10 }),
     window_seconds: z.number().int().min(60).max(604_800).openapi({ description: "The sliding window, in seconds (one minute to a week).", example: 3600 }),
   })
   .openapi("ContainmentDenialRate", {

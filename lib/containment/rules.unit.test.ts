@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { newId } from "../ids.ts";
-import { agentInScope, CONTAINMENT_OFF, ContainmentSettings, containmentEnabled, denialRateBreach, firstRequestIdAt, normalizeContainment, requestRateBreach } from "./rules.ts";
+import {
+  agentInScope,
+  CONTAINMENT_OFF,
+  ContainmentSettings,
+  containmentEnabled,
+  denialRateBreach,
+  firstRequestIdAt,
+  normalizeContainment,
+  requestRateBreach,
+} from "./rules.ts";
 
 describe("the request-rate threshold", () => {
   const rule = { max_requests: 100, window_seconds: 60 };

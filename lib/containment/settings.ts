@@ -73,7 +73,11 @@ export async function setContainment(o: { settings: ContainmentSettings; actor: 
     const parsed = rows[0] ? ContainmentSettings.safeParse(rows[0].value) : null;
     const before = parsed?.success ? normalizeContainment(parsed.data) : CONTAINMENT_OFF;
     const now = new Date();
-    await tx.setting.upsert({ where: { key: KEY }, create: { key: KEY, value: after as object, updatedAt: now }, update: { value: after as object, updatedAt: now } });
+    await tx.setting.upsert({
+      where: { key: KEY },
+      create: { key: KEY, value: after as object, updatedAt: now },
+      update: { value: after as object, updatedAt: now },
+    });
     await appendEvent(tx, { type: "settings.containment_changed", actor: o.actor, data: { before, after } });
     return { config: after, updatedAt: now };
   });

@@ -12,7 +12,10 @@ export const ContainmentView = z
       .object({ names: z.array(z.string()), tags: z.array(z.string()) })
       .nullable()
       .openapi({ description: "The agents the rules apply to (a name or a tag in common); null: every agent." }),
-    updated_at: z.string().nullable().openapi({ format: "date-time", description: "When the rules were last saved; null if never.", example: "2026-11-25T13:00:00.000Z" }),
+    updated_at: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "When the rules were last saved; null if never.", example: "2026-11-25T13:00:00.000Z" }),
   })
   .openapi("Containment", {
     description:

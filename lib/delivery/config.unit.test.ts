@@ -32,20 +32,36 @@ describe("delivery configuration", () => {
   });
 
   it("checks configured SIEM and SMTP hosts at startup, in any spelling", () => {
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://2852039166:514" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: 169\.254\.169\.254 is link-local/);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "udp://0xa9.0xfe.0xa9.0xfe:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" })).toThrow(/always refused/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://2852039166:514" })).toThrow(
+      /^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: 169\.254\.169\.254 is link-local/,
+    );
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "udp://0xa9.0xfe.0xa9.0xfe:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" })).toThrow(
+      /always refused/,
+    );
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://10.1.2.3:514" })).toThrow(/COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE=true/);
-    expect(parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://10.1.2.3:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).sinks[0]).toMatchObject({ host: "10.1.2.3" });
+    expect(parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://10.1.2.3:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).sinks[0]).toMatchObject({
+      host: "10.1.2.3",
+    });
     const https = { COUNTERSIGN_SIEM_HTTPS_SECRET: `whsec_${"A".repeat(43)}=` };
-    expect(() => parseDeliveryConfig({ ...https, COUNTERSIGN_SIEM_HTTPS_URL: "https://[::ffff:a9fe:a9fe]/ingest" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_URL: .*link-local/);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://[::ffff:127.0.0.1]:25" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: .*loopback/);
+    expect(() => parseDeliveryConfig({ ...https, COUNTERSIGN_SIEM_HTTPS_URL: "https://[::ffff:a9fe:a9fe]/ingest" })).toThrow(
+      /^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_URL: .*link-local/,
+    );
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://[::ffff:127.0.0.1]:25" })).toThrow(
+      /^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: .*loopback/,
+    );
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: .*loopback/);
-    expect(parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).email?.smtpUrl).toBe("smtp://localhost:25");
+    expect(parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).email?.smtpUrl).toBe(
+      "smtp://localhost:25",
+    );
   });
 
   it("names the variable that is wrong", () => {
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "syslog.example.com" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: must be tcp:\/\/host:port/);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_SECRET/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "syslog.example.com" })).toThrow(
+      /^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: must be tcp:\/\/host:port/,
+    );
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(
+      /^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_SECRET/,
+    );
   });
 });
 

@@ -29,7 +29,9 @@ const COLUMNS = `id, endpoint_id AS "endpointId", agent_id AS "agentId", url, ev
   response_status AS "responseStatus", created_at AS "createdAt", delivered_at AS "deliveredAt"`;
 
 /** Delivery history, newest first; filter by endpoint, agent (callbacks) or status; page with `before` (a delivery id). */
-export async function listDeliveries(o: { endpointId?: string; agentId?: string; status?: string; limit?: number; before?: string } = {}): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  o: { endpointId?: string; agentId?: string; status?: string; limit?: number; before?: string } = {},
+): Promise<DeliveryRow[]> {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -57,11 +59,21 @@ export async function getDelivery(id: string): Promise<DeliveryRow> {
 /** Queues a failed or dead delivery for one more attempt now (same webhook-id, so receivers can deduplicate). */
 export async function retryDelivery(o: { id: string; actor: string }): Promise<DeliveryRow> {
   await transaction(async (client) => {
-    const { rows } = await client.query<{ status: string; event_type: string; endpoint_id: string | null }>("SELECT status, event_type, endpoint_id FROM deliveries WHERE id = $1 FOR UPDATE", [o.id]);
+    const { rows } = await client.query<{ status: string; event_type: string; endpoint_id: string | null }>(
+      "SELECT status, event_type, endpoint_id FROM deliveries WHERE id = $1 FOR UPDATE",
+      [o.id],
+    );
     if (!rows[0]) throw new AppError("not_found", "no such delivery");
-    if (rows[0].status !== "failed" && rows[0].status !== "dead") throw new AppError("conflict", `the delivery is ${rows[0].status}; only failed or dead deliveries can be retried`);
+    if (rows[0].status !== "failed" && rows[0].status !== "dead")
+      throw new AppError("conflict", `the delivery is ${rows[0].status}; only failed or dead deliveries can be retried`);
     await client.query("UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now() WHERE id = $1", [o.id]);
-    await appendEventsPg(client, [{ type: "webhook.delivery_retried", actor: o.actor, data: { delivery_id: o.id, event_type: rows[0].event_type, endpoint_id: rows[0].endpoint_id, status_before: rows[0].status } }]);
+    await appendEventsPg(client, [
+      {
+        type: "webhook.delivery_retried",
+        actor: o.actor,
+        data: { delivery_id: o.id, event_type: rows[0].event_type, endpoint_id: rows[0].endpoint_id, status_before: rows[0].status },
+      },
+    ]);
   });
   return getDelivery(o.id);
 }

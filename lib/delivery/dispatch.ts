@@ -133,11 +133,25 @@ export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean 
       if (type) {
         for (const ep of endpoints) {
           if (BigInt(e.seq) <= BigInt(ep.start_seq) || !ep.event_types.includes(type)) continue;
-          add({ endpoint_id: ep.id, agent_id: null, url: ep.url, event_type: type, event_seq: e.seq, request_id: e.request_id, payload: buildPayload(type, e) }, ep.secret_sealed);
+          add(
+            { endpoint_id: ep.id, agent_id: null, url: ep.url, event_type: type, event_seq: e.seq, request_id: e.request_id, payload: buildPayload(type, e) },
+            ep.secret_sealed,
+          );
         }
       }
       if (e.callback_url && e.agent_id && callbackAgents.has(e.agent_id) && CALLBACK_AUDIT_TYPES.includes(e.type)) {
-        add({ endpoint_id: null, agent_id: e.agent_id, url: e.callback_url, event_type: "request.decided", event_seq: e.seq, request_id: e.request_id, payload: buildPayload("request.decided", e) }, callbackAgents.get(e.agent_id)!);
+        add(
+          {
+            endpoint_id: null,
+            agent_id: e.agent_id,
+            url: e.callback_url,
+            event_type: "request.decided",
+            event_seq: e.seq,
+            request_id: e.request_id,
+            payload: buildPayload("request.decided", e),
+          },
+          callbackAgents.get(e.agent_id)!,
+        );
       }
     }
     await insertDeliveries(client, queued, o.claim ?? false);

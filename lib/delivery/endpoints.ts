@@ -28,7 +28,9 @@ function checkUrl(url: string): void {
 function checkTypes(types: string[]): void {
   const unknown = types.filter((t) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
   if (unknown.length) {
-    throw new AppError("validation_failed", `unknown event type ${unknown[0]}`, { errors: [{ path: "event_types", message: `unknown event type ${unknown[0]}` }] });
+    throw new AppError("validation_failed", `unknown event type ${unknown[0]}`, {
+      errors: [{ path: "event_types", message: `unknown event type ${unknown[0]}` }],
+    });
   }
 }
 
@@ -46,7 +48,13 @@ export async function getEndpoint(id: string, client: pg.Pool | pg.PoolClient = 
 }
 
 /** Adds an endpoint; its secret is in the answer only. It receives events that commit after it was created. */
-export async function createEndpoint(o: { url: string; description?: string; eventTypes: string[]; enabled?: boolean; actor: string }): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+export async function createEndpoint(o: {
+  url: string;
+  description?: string;
+  eventTypes: string[];
+  enabled?: boolean;
+  actor: string;
+}): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   checkUrl(o.url);
   checkTypes(o.eventTypes);
   const id = `whe_${randomBytes(10).toString("hex")}`;
@@ -57,13 +65,22 @@ export async function createEndpoint(o: { url: string; description?: string; eve
        SELECT $1, $2, $3, $4, $5, $6, seq FROM audit_head WHERE id = 1`,
       [id, o.url, o.description ?? "", [...new Set(o.eventTypes)], seal("webhook-secret-v1", secret), o.enabled ?? true],
     );
-    await appendEventsPg(client, [{ type: "webhook.endpoint_created", actor: o.actor, data: { endpoint_id: id, url: o.url, event_types: o.eventTypes, enabled: o.enabled ?? true } }]);
+    await appendEventsPg(client, [
+      { type: "webhook.endpoint_created", actor: o.actor, data: { endpoint_id: id, url: o.url, event_types: o.eventTypes, enabled: o.enabled ?? true } },
+    ]);
     return getEndpoint(id, client);
   });
   return { endpoint, secret };
 }
 
-export async function updateEndpoint(o: { id: string; url?: string; description?: string; eventTypes?: string[]; enabled?: boolean; actor: string }): Promise<WebhookEndpoint> {
+export async function updateEndpoint(o: {
+  id: string;
+  url?: string;
+  description?: string;
+  eventTypes?: string[];
+  enabled?: boolean;
+  actor: string;
+}): Promise<WebhookEndpoint> {
   if (o.url !== undefined) checkUrl(o.url);
   if (o.eventTypes !== undefined) checkTypes(o.eventTypes);
   return transaction(async (client) => {
@@ -74,12 +91,22 @@ export async function updateEndpoint(o: { id: string; url?: string; description?
       event_types: o.eventTypes ? [...new Set(o.eventTypes)] : before.eventTypes,
       enabled: o.enabled ?? before.enabled,
     };
-    await client.query("UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, updated_at = now() WHERE id = $1", [o.id, after.url, after.description, after.event_types, after.enabled]);
+    await client.query("UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, updated_at = now() WHERE id = $1", [
+      o.id,
+      after.url,
+      after.description,
+      after.event_types,
+      after.enabled,
+    ]);
     await appendEventsPg(client, [
       {
         type: "webhook.endpoint_updated",
         actor: o.actor,
-        data: { endpoint_id: o.id, before: { url: before.url, description: before.description, event_types: before.eventTypes, enabled: before.enabled }, after },
+        data: {
+          endpoint_id: o.id,
+          before: { url: before.url, description: before.description, event_types: before.eventTypes, enabled: before.enabled },
+          after,
+        },
       },
     ]);
     return getEndpoint(o.id, client);

@@ -149,7 +149,15 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     const line = `"${displayLine(e.summary ?? e.request_id)}" (${displayLine(who)}, ${displayLine(e.action ?? "")})`;
     text = requestLine(type, e, { who: displayLine(who), line, status, reason: reason && displayLine(reason), url: request.url as string });
     const warning = hiddenCharactersWarning(
-      scanRequest({ action: e.action, resource: e.resource, summary: e.summary, justification: e.justification, params: e.params, context: e.context, outcomeDetail: str(e.data.detail) }),
+      scanRequest({
+        action: e.action,
+        resource: e.resource,
+        summary: e.summary,
+        justification: e.justification,
+        params: e.params,
+        context: e.context,
+        outcomeDetail: str(e.data.detail),
+      }),
     );
     if (warning) text = `⚠ ${warning} ${text}`;
   } else {

@@ -40,8 +40,13 @@ describe("webhook text", () => {
 
   it("warns on every request event, and about an agent-reported outcome", () => {
     const params = { to: "x\u200b" };
-    expect(buildPayload("request.expiring", row({ type: "request.expiring", data: { remaining_seconds: 300 }, params })).text).toMatch(/^⚠ .*params\.to: U\+200B ZERO WIDTH SPACE.* Still undecided, expires in 5 min/);
-    const outcome = buildPayload("request.outcome_reported", row({ type: "request.outcome_reported", data: { status: "succeeded", detail: "sent to \u2067acct\u2069" }, request_status: "approved" }));
+    expect(buildPayload("request.expiring", row({ type: "request.expiring", data: { remaining_seconds: 300 }, params })).text).toMatch(
+      /^⚠ .*params\.to: U\+200B ZERO WIDTH SPACE.* Still undecided, expires in 5 min/,
+    );
+    const outcome = buildPayload(
+      "request.outcome_reported",
+      row({ type: "request.outcome_reported", data: { status: "succeeded", detail: "sent to \u2067acct\u2069" }, request_status: "approved" }),
+    );
     expect(outcome.text).toMatch(/^⚠ .*outcome\.detail: U\+2067 RIGHT-TO-LEFT ISOLATE, U\+2069 POP DIRECTIONAL ISOLATE/);
   });
 });

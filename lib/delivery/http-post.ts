@@ -9,7 +9,8 @@ const pools = new Map<string, { http: http.Agent; https: https.Agent }>();
 function agentsFor(policy: OutboundPolicy) {
   const key = `${policy.allowPrivate}`;
   let agents = pools.get(key);
-  if (!agents) pools.set(key, (agents = { http: new http.Agent({ keepAlive: true, maxSockets: 50 }), https: new https.Agent({ keepAlive: true, maxSockets: 50 }) }));
+  if (!agents)
+    pools.set(key, (agents = { http: new http.Agent({ keepAlive: true, maxSockets: 50 }), https: new https.Agent({ keepAlive: true, maxSockets: 50 }) }));
   return agents;
 }
 
@@ -61,7 +62,11 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
     req.on("timeout", () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
     req.on("error", (err: NodeJS.ErrnoException) =>
-      done({ ok: false, status: null, error: err instanceof RefusedError || !err.code || err.message.includes(err.code) ? err.message : `${err.code}: ${err.message}` }),
+      done({
+        ok: false,
+        status: null,
+        error: err instanceof RefusedError || !err.code || err.message.includes(err.code) ? err.message : `${err.code}: ${err.message}`,
+      }),
     );
     req.on("close", () => clearTimeout(timer));
     req.end(body);

@@ -85,7 +85,9 @@ function createRuntime(): DeliveryRuntime {
   };
 
   const unsubscribe = hub().onAny(() => wake());
-  void hub().ready().catch(() => {});
+  void hub()
+    .ready()
+    .catch(() => {});
   const timer = setInterval(wake, config.intervalMs);
   timer.unref();
   wake();

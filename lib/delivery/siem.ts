@@ -114,8 +114,18 @@ export async function forwardToSink(sink: SiemSinkConfig, o: { now?: Date; confi
       if (events.length === 0) return 0;
       try {
         if (sink.kind === "https") await sendHttps(sink, events, config);
-        else if (sink.transport === "tcp") await sendTcp(sink, events.map((e) => syslogLine(e)), config);
-        else await sendUdp(sink, events.map((e) => syslogLine(e)), config.destinations);
+        else if (sink.transport === "tcp")
+          await sendTcp(
+            sink,
+            events.map((e) => syslogLine(e)),
+            config,
+          );
+        else
+          await sendUdp(
+            sink,
+            events.map((e) => syslogLine(e)),
+            config.destinations,
+          );
       } catch (err) {
         await client.query({
           name: "cs_siem_failed",

@@ -38,7 +38,12 @@ function sdValue(value: string): string {
 export function formatSyslog(m: SyslogMessage): string {
   const pri = m.facility * 8 + m.severity;
   const sd = Object.entries(m.structuredData)
-    .map(([id, params]) => `[${sdName(id)}${Object.entries(params).map(([k, v]) => ` ${sdName(k)}="${sdValue(v)}"`).join("")}]`)
+    .map(
+      ([id, params]) =>
+        `[${sdName(id)}${Object.entries(params)
+          .map(([k, v]) => ` ${sdName(k)}="${sdValue(v)}"`)
+          .join("")}]`,
+    )
     .join("");
   const head = `<${pri}>1 ${m.timestamp.toISOString()} ${header(m.hostname, 255)} ${header(m.appName, 48)} ${header(m.procId, 128)} ${header(m.msgId, 32)} ${sd || "-"}`;
   return m.message === undefined ? head : `${head} \uFEFF${m.message}`;

@@ -32,7 +32,9 @@ describe("RFC 5424 formatting", () => {
         structuredData: { "exampleSDID@32473": { iut: "3", eventSource: "Application", eventID: "1011" } },
         message: "An application event log entry...",
       }),
-    ).toBe('<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] \uFEFFAn application event log entry...');
+    ).toBe(
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] \uFEFFAn application event log entry...',
+    );
   });
 
   it("reproduces the RFC's example 4 (only structured data) and escapes parameter values", () => {
@@ -51,7 +53,16 @@ describe("RFC 5424 formatting", () => {
   });
 
   it("replaces characters a header field may not hold", () => {
-    const line = formatSyslog({ facility: 13, severity: 6, timestamp: new Date(0), hostname: "host name", appName: "app", procId: "1", msgId: "a b", structuredData: {} });
+    const line = formatSyslog({
+      facility: 13,
+      severity: 6,
+      timestamp: new Date(0),
+      hostname: "host name",
+      appName: "app",
+      procId: "1",
+      msgId: "a b",
+      structuredData: {},
+    });
     expect(line).toBe("<110>1 1970-01-01T00:00:00.000Z hostname app 1 ab -");
   });
 

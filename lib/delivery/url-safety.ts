@@ -108,7 +108,10 @@ function classify(address: string): Verdict | null {
     teredo: "a Teredo tunnel address",
     rfc6052: "local-use NAT64 (64:ff9b:1::/48)",
   };
-  return { kind: "blocked", reason: `${bare} is ${names[range] ?? (range === "unicast" ? "outside global unicast space (2000::/3)" : `a special-purpose range (${range})`)}` };
+  return {
+    kind: "blocked",
+    reason: `${bare} is ${names[range] ?? (range === "unicast" ? "outside global unicast space (2000::/3)" : `a special-purpose range (${range})`)}`,
+  };
 }
 
 /** `localhost` and `*.localhost` (RFC 6761), with or without the trailing dot. */

@@ -90,7 +90,18 @@ const PRIVATE = [
   "100.127.255.254",
 ];
 
-const PUBLIC = ["93.184.216.34", "1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "2a00:1450:4001::200e", "::ffff:93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"];
+const PUBLIC = [
+  "93.184.216.34",
+  "1.1.1.1",
+  "8.8.8.8",
+  "172.32.0.1",
+  "100.128.0.1",
+  "2606:4700::1111",
+  "2a00:1450:4001::200e",
+  "::ffff:93.184.216.34",
+  "64:ff9b::5db8:d822",
+  "2002:5db8:d822::1",
+];
 
 describe("the outbound address policy", () => {
   it.each(ALWAYS_REFUSED)("refuses %s always, even where private destinations are allowed", (a) => {
@@ -108,7 +119,9 @@ describe("the outbound address policy", () => {
   });
 
   it("judges an embedded IPv4 address as itself and says so", () => {
-    expect(addressProblem("::ffff:a9fe:a9fe", strict)).toBe("::ffff:a9fe:a9fe (IPv4 169.254.169.254) is link-local (169.254.0.0/16, where cloud metadata services live), always refused");
+    expect(addressProblem("::ffff:a9fe:a9fe", strict)).toBe(
+      "::ffff:a9fe:a9fe (IPv4 169.254.169.254) is link-local (169.254.0.0/16, where cloud metadata services live), always refused",
+    );
     expect(addressProblem("64:ff9b::7f00:1", { ...strict, setting: "COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS" })).toBe(
       "64:ff9b::7f00:1 (IPv4 127.0.0.1) is loopback; private destinations need COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS=true",
     );
@@ -187,7 +200,9 @@ describe("the pinned lookup", () => {
   });
 
   it("refuses a name whose DNS answer is blocked, before any connection", async () => {
-    await expect(lookupOnce(strict, "localhost", {})).rejects.toThrow(/^refused: localhost resolves to (127\.0\.0\.1|::1): .*loopback; private destinations need/);
+    await expect(lookupOnce(strict, "localhost", {})).rejects.toThrow(
+      /^refused: localhost resolves to (127\.0\.0\.1|::1): .*loopback; private destinations need/,
+    );
     await expect(lookupOnce(strict, "169.254.169.254", 4)).rejects.toThrow(/always refused/);
   });
 });
@@ -227,7 +242,11 @@ describe("postJson", () => {
     const target = await listen((_req, res) => res.writeHead(204).end());
     const bouncer = await listen((req, res) => req.resume().on("end", () => res.writeHead(302, { location: `${target.url}/internal` }).end()));
     try {
-      expect(await postJson(`${bouncer.url}/hook`, "{}", {}, { timeoutMs: 5000, policy: open })).toEqual({ ok: false, status: 302, error: "the receiver answered 302" });
+      expect(await postJson(`${bouncer.url}/hook`, "{}", {}, { timeoutMs: 5000, policy: open })).toEqual({
+        ok: false,
+        status: 302,
+        error: "the receiver answered 302",
+      });
       expect(bouncer.hits).toEqual(["/hook"]);
       expect(target.hits).toEqual([]);
     } finally {

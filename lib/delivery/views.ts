@@ -3,7 +3,15 @@ import type { DeliveryRow } from "./deliveries.ts";
 import type { WebhookEndpoint } from "./endpoints.ts";
 
 export function toWebhookObject(e: WebhookEndpoint) {
-  return { id: e.id, url: e.url, description: e.description, event_types: e.eventTypes, enabled: e.enabled, created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString() };
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    event_types: e.eventTypes,
+    enabled: e.enabled,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+  };
 }
 
 export function toDeliveryObject(d: DeliveryRow) {

@@ -115,13 +115,21 @@ async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise
     // COUNTERSIGN_KEY_SECRET changed since the secret was sealed: nothing can be signed until it is rotated.
   }
   const result = secret
-    ? await postJson(row.url, body, signedHeaders(secret, row.id, body), { timeoutMs: config.timeoutMs, policy: row.agent_id ? config.callbacks : config.destinations })
+    ? await postJson(row.url, body, signedHeaders(secret, row.id, body), {
+        timeoutMs: config.timeoutMs,
+        policy: row.agent_id ? config.callbacks : config.destinations,
+      })
     : { ok: false, status: null, error: "no usable secret to sign with (rotate the secret)" };
   return outcome(row, now, config, { ...result, refused: !result.ok && !!result.error?.startsWith("refused") });
 }
 
 /** Delivered; dead when refused for good or out of attempts; otherwise failed, with the next attempt after a backoff. */
-function outcome(row: Claimed, now: Date, config: DeliveryConfig, result: { ok: boolean; status: number | null; error?: string | null; refused: boolean }): Outcome {
+function outcome(
+  row: Claimed,
+  now: Date,
+  config: DeliveryConfig,
+  result: { ok: boolean; status: number | null; error?: string | null; refused: boolean },
+): Outcome {
   const dead = !result.ok && (result.refused || row.attempts >= config.maxAttempts);
   return {
     id: row.id,

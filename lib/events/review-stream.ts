@@ -106,7 +106,11 @@ class ReviewStreams {
     if (!groups) {
       metrics().streamGroupLookups.inc();
       groups = pool()
-        .query<{ reviewer_groups: string[] }>({ name: "cs_stream_request_groups", text: "SELECT reviewer_groups FROM action_requests WHERE id = $1", values: [id] })
+        .query<{ reviewer_groups: string[] }>({
+          name: "cs_stream_request_groups",
+          text: "SELECT reviewer_groups FROM action_requests WHERE id = $1",
+          values: [id],
+        })
         .then(({ rows }) => rows[0]?.reviewer_groups ?? null)
         .catch(() => null);
       this.groupsCache.set(id, groups);

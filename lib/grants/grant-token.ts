@@ -81,7 +81,14 @@ export async function verifyGrantToken(token: string): Promise<VerifiedGrant> {
     throw new AppError("grant_invalid", "the grant token is not valid");
   }
   const { jti, sub, action, params_sha256, exp, iss } = payload;
-  if (iss !== publicUrl() || typeof jti !== "string" || typeof sub !== "string" || typeof action !== "string" || typeof params_sha256 !== "string" || typeof exp !== "number") {
+  if (
+    iss !== publicUrl() ||
+    typeof jti !== "string" ||
+    typeof sub !== "string" ||
+    typeof action !== "string" ||
+    typeof params_sha256 !== "string" ||
+    typeof exp !== "number"
+  ) {
     throw new AppError("grant_invalid", "the grant token lacks required claims");
   }
   return { jti, sub, action, params_sha256, exp };

@@ -85,22 +85,24 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
   const now = new Date();
   // The token's own expiry and the stored one are the same instant; both are honoured.
   const stillValid = claims.exp * 1000 > now.getTime();
-  const redeemed = stillValid && (await db().$transaction(async (tx) => {
-    const { count } = await tx.grant.updateMany({
-      where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
-      data: { redeemedAt: now },
-    });
-    if (count === 0) return false;
-    await notifyRequestChanged(tx, { id: r.id, agent_id: grant.agentId, status: r.status });
-    await appendEvent(tx, {
-      type: "grant.redeemed",
-      actor: "executor",
-      requestId: r.id,
-      agentId: grant.agentId,
-      data: { grant_id: grant.id, action: r.action, params_sha256: r.paramsSha256 },
-    });
-    return true;
-  }));
+  const redeemed =
+    stillValid &&
+    (await db().$transaction(async (tx) => {
+      const { count } = await tx.grant.updateMany({
+        where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
+        data: { redeemedAt: now },
+      });
+      if (count === 0) return false;
+      await notifyRequestChanged(tx, { id: r.id, agent_id: grant.agentId, status: r.status });
+      await appendEvent(tx, {
+        type: "grant.redeemed",
+        actor: "executor",
+        requestId: r.id,
+        agentId: grant.agentId,
+        data: { grant_id: grant.id, action: r.action, params_sha256: r.paramsSha256 },
+      });
+      return true;
+    }));
   metrics().redemptions.inc({ result: redeemed ? "redeemed" : "refused" });
   if (!redeemed) {
     const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });

@@ -17,7 +17,9 @@ import type { Role } from "../users/roles.ts";
 export type Access = "public" | "agent" | { session: readonly Role[] } | { admin: readonly Role[] };
 
 /** `{ id: string }` for `/api/v1/requests/{id}`: the names in a path template. */
-export type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}` ? { [K in Name | keyof PathParams<Rest>]: string } : Record<never, string>;
+export type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
+  ? { [K in Name | keyof PathParams<Rest>]: string }
+  : Record<never, string>;
 
 type Caller<A extends Access> = A extends "agent"
   ? { agent: AuthenticatedAgent }
@@ -52,7 +54,12 @@ export type RouteDocs = Omit<RouteConfig, "method" | "path" | "request"> & {
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-export interface RouteDefinition<P extends string = string, A extends Access = Access, B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface RouteDefinition<
+  P extends string = string,
+  A extends Access = Access,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   method: Method;
   path: P;
   access: A;
@@ -78,8 +85,11 @@ export type AnyRoute = RouteDefinition<string, Access, z.ZodType | undefined, z.
  * these are listed; dispatch (lib/http/router.ts), the OpenAPI document
  * (lib/openapi) and the route tests all read it.
  */
-export function defineRoute<const P extends string, const A extends Access, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  route: RouteDefinition<P, A, B, Q>,
-): AnyRoute {
+export function defineRoute<
+  const P extends string,
+  const A extends Access,
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(route: RouteDefinition<P, A, B, Q>): AnyRoute {
   return route as AnyRoute;
 }

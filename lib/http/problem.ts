@@ -17,11 +17,7 @@ export function problemBody(code: ErrorCode, detail: string, extra: { errors?: F
   };
 }
 
-export function problem(
-  code: ErrorCode,
-  detail: string,
-  extra: { errors?: FieldError[]; retryAfterSeconds?: number; status?: number } = {},
-): Response {
+export function problem(code: ErrorCode, detail: string, extra: { errors?: FieldError[]; retryAfterSeconds?: number; status?: number } = {}): Response {
   const body = problemBody(code, detail, extra);
   const status = body.status;
   const headers: Record<string, string> = { "content-type": "application/problem+json", "cache-control": "no-store" };
@@ -38,7 +34,24 @@ export function zodErrors(err: ZodError, prefix = ""): FieldError[] {
 
 // Connection-level failures (server down, restarting, out of connections), as
 // reported by pg, PostgreSQL itself (SQLSTATE) and Prisma.
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "P1001", "P1002", "P1008", "P1017", "P2024"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08000",
+  "08003",
+  "08006",
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+  "P2024",
+]);
 const UNAVAILABLE_MESSAGE =
   /Can't reach database server|ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down)|too many clients/i;
 

@@ -18,7 +18,10 @@ describe("toProblem", () => {
   });
 
   it("answers a unique-constraint violation (a lost race between identical creates) with 409, not 500", async () => {
-    for (const err of [Object.assign(new Error("Unique constraint failed"), { code: "P2002" }), Object.assign(new Error("wrapped"), { cause: { code: "23505" } })]) {
+    for (const err of [
+      Object.assign(new Error("Unique constraint failed"), { code: "P2002" }),
+      Object.assign(new Error("wrapped"), { cause: { code: "23505" } }),
+    ]) {
       const r = await read(toProblem(err));
       expect(r.status).toBe(409);
       expect(r.body).toMatchObject({ code: "conflict" });
@@ -33,7 +36,9 @@ describe("toProblem", () => {
   });
 
   it("turns a ZodError into 422 with paths", async () => {
-    const result = z.strictObject({ summary: z.string(), context: z.strictObject({ confidence: z.number().max(1) }) }).safeParse({ context: { confidence: 2 }, extra: 1 });
+    const result = z
+      .strictObject({ summary: z.string(), context: z.strictObject({ confidence: z.number().max(1) }) })
+      .safeParse({ context: { confidence: 2 }, extra: 1 });
     const r = await read(toProblem(result.error));
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("validation_failed");

@@ -17,7 +17,10 @@ describe("requestTargetProblem", () => {
 
   it("refuses them in the query too, naming the parameter", () => {
     expect(requestTargetProblem("/api/v1/requests?status=pending&cursor=a%00b")).toEqual({ path: "query.cursor", message: "contains a NUL character" });
-    expect(requestTargetProblem("/api/v1/review/requests?action=%C0%80")).toEqual({ path: "query.action", message: "malformed percent-encoding or invalid UTF-8" });
+    expect(requestTargetProblem("/api/v1/review/requests?action=%C0%80")).toEqual({
+      path: "query.action",
+      message: "malformed percent-encoding or invalid UTF-8",
+    });
     expect(requestTargetProblem("/x?%ZZ=1")).toEqual({ path: "(query)", message: "malformed percent-encoding or invalid UTF-8" });
   });
 });

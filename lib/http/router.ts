@@ -106,4 +106,3 @@ export function methodNotAllowed(allow: string[]): Response {
   response.headers.set("allow", allow.join(", "));
   return response;
 }
-

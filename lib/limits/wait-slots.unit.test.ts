@@ -22,7 +22,11 @@ describe("holdWaitSlot", () => {
   it("caps waits per request and per agent with 429, and frees slots on release (once)", () => {
     const a1 = holdWaitSlot("agt_a", "req_1");
     const a2 = holdWaitSlot("agt_a", "req_1");
-    expect(refusal(() => holdWaitSlot("agt_a", "req_1"))).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/this request/), retryAfter: 5 });
+    expect(refusal(() => holdWaitSlot("agt_a", "req_1"))).toMatchObject({
+      code: "rate_limited",
+      message: expect.stringMatching(/this request/),
+      retryAfter: 5,
+    });
     // Another agent on the same request is refused too: the request's cap is shared.
     expect(refusal(() => holdWaitSlot("agt_b", "req_1"))).toMatchObject({ code: "rate_limited" });
     const a3 = holdWaitSlot("agt_a", "req_2");

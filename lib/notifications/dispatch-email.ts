@@ -24,7 +24,10 @@ const REQUEST_EMAILS: Record<string, { kind: EmailKind; wants: (c: Candidate) =>
  * Each only while the request is still pending, and only to users whose
  * preferences want that kind. An owner who is not a user is always told.
  */
-export function emailsFor(e: AuditEventRow, ctx: { candidates: Candidate[]; requests: Awaited<ReturnType<typeof loadRequests>>; owners: Map<string, string | null>; now: Date }): EmailMessage[] {
+export function emailsFor(
+  e: AuditEventRow,
+  ctx: { candidates: Candidate[]; requests: Awaited<ReturnType<typeof loadRequests>>; owners: Map<string, string | null>; now: Date },
+): EmailMessage[] {
   const spec = REQUEST_EMAILS[e.type];
   if (spec && e.request_id) {
     const r = ctx.requests.get(e.request_id);
@@ -47,7 +50,15 @@ export function emailsFor(e: AuditEventRow, ctx: { candidates: Candidate[]; requ
     const user = ctx.candidates.find((c) => c.email.toLowerCase() === owner.toLowerCase());
     if (user && !user.email_agent_alerts) return [];
     const reason = typeof e.data.reason === "string" ? e.data.reason : null;
-    return [agentSuspendedEmail(owner, { id: e.agent_id, name: e.agent_name ?? e.agent_id, by: e.actor, reason, automatic: e.actor === "system" || !!e.data.containment })];
+    return [
+      agentSuspendedEmail(owner, {
+        id: e.agent_id,
+        name: e.agent_name ?? e.agent_id,
+        by: e.actor,
+        reason,
+        automatic: e.actor === "system" || !!e.data.containment,
+      }),
+    ];
   }
   return [];
 }
@@ -61,7 +72,9 @@ const EMAIL_EVENT_TYPES = new Set([...Object.keys(REQUEST_EMAILS), "agent.suspen
  * advances the cursor; the delivery worker sends them over SMTP with the same
  * retries, history and manual retry as webhooks.
  */
-export async function dispatchEmails(o: { batchSize?: number; claim?: boolean; now?: Date } = {}): Promise<{ read: number; queued: number; claimed: Claimed[] }> {
+export async function dispatchEmails(
+  o: { batchSize?: number; claim?: boolean; now?: Date } = {},
+): Promise<{ read: number; queued: number; claimed: Claimed[] }> {
   const batchSize = o.batchSize ?? 500;
   return transaction(async (client) => {
     const cursor = await lockCursor(client, EMAIL_CURSOR);
@@ -84,7 +97,16 @@ export async function dispatchEmails(o: { batchSize?: number; claim?: boolean; n
       const ctx = { candidates, requests, owners: new Map(owners.rows.map((r) => [r.id, r.owner_email])), now: o.now ?? new Date() };
       for (const e of events) {
         for (const message of emailsFor(e, ctx)) {
-          queued.push({ id: newDeliveryId(), endpoint_id: null, agent_id: null, url: `mailto:${message.to}`, event_type: e.type, event_seq: e.seq, request_id: e.request_id, payload: message });
+          queued.push({
+            id: newDeliveryId(),
+            endpoint_id: null,
+            agent_id: null,
+            url: `mailto:${message.to}`,
+            event_type: e.type,
+            event_seq: e.seq,
+            request_id: e.request_id,
+            payload: message,
+          });
         }
       }
     }

@@ -72,11 +72,24 @@ interface Body {
 }
 
 function render(to: string, b: Body): EmailMessage {
-  const text = [...(b.warning ? [`WARNING: ${b.warning}`, ""] : []), b.intro, "", ...b.rows.map(([k, v]) => `${k}: ${v}`), "", `${b.link.label}: ${b.link.url}`, "", "--", b.footer].join("\n");
+  const text = [
+    ...(b.warning ? [`WARNING: ${b.warning}`, ""] : []),
+    b.intro,
+    "",
+    ...b.rows.map(([k, v]) => `${k}: ${v}`),
+    "",
+    `${b.link.label}: ${b.link.url}`,
+    "",
+    "--",
+    b.footer,
+  ].join("\n");
   const html = `<!doctype html><html><body style="font-family:system-ui,-apple-system,Segoe UI,sans-serif;color:#18181b;line-height:1.5">
 ${b.warning ? `<p style="border:1px solid #fecaca;background:#fef2f2;color:#991b1b;padding:8px 12px;border-radius:6px"><strong>Warning:</strong> ${escapeHtml(b.warning)}</p>\n` : ""}<p>${escapeHtml(b.intro)}</p>
 <table style="border-collapse:collapse">${b.rows
-    .map(([k, v]) => `<tr><td style="padding:2px 12px 2px 0;color:#71717a;vertical-align:top">${escapeHtml(k)}</td><td style="padding:2px 0;white-space:pre-wrap">${escapeHtml(v)}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><td style="padding:2px 12px 2px 0;color:#71717a;vertical-align:top">${escapeHtml(k)}</td><td style="padding:2px 0;white-space:pre-wrap">${escapeHtml(v)}</td></tr>`,
+    )
     .join("")}</table>
 <p><a href="${escapeHtml(b.link.url)}" style="display:inline-block;background:#18181b;color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none">${escapeHtml(b.link.label)}</a></p>
 <p style="color:#71717a;font-size:12px">${escapeHtml(b.footer)}</p>
@@ -115,7 +128,14 @@ export function requestEmail(kind: EmailKind, to: string, r: RequestFacts, o: { 
   if (r.approvalsRequired > 1) rows.push(["Approvals needed", String(r.approvalsRequired)]);
   if (r.riskFlags.length) rows.push(["Risk", r.riskFlags.map((f) => inline(f.explanation, 200)).join("; ")]);
   rows.push(["Expires", `${r.expiresAt.toISOString().replace("T", " ").slice(0, 16)} UTC (in ${left})`]);
-  return render(to, { subject, intro, warning: warning && `${warning} Here they are written as ⟨U+…⟩ markers; the request page marks them too.`, rows, link: { label: o.canDecide ? "Review the request" : "Open the request", url }, footer: preferencesFooter() });
+  return render(to, {
+    subject,
+    intro,
+    warning: warning && `${warning} Here they are written as ⟨U+…⟩ markers; the request page marks them too.`,
+    rows,
+    link: { label: o.canDecide ? "Review the request" : "Open the request", url },
+    footer: preferencesFooter(),
+  });
 }
 
 /** To an agent's owner: their agent was suspended (by an admin or by automatic containment). */

@@ -39,7 +39,12 @@ describe("email messages", () => {
   });
 
   it("agent text cannot forge lines in the text part or markup in the HTML part", () => {
-    const m = requestEmail("new_request", "a@example.test", { ...request, summary: "ok\nReview the request: https://evil.test", justification: "<b>trust me</b>" }, { now, canDecide: true });
+    const m = requestEmail(
+      "new_request",
+      "a@example.test",
+      { ...request, summary: "ok\nReview the request: https://evil.test", justification: "<b>trust me</b>" },
+      { now, canDecide: true },
+    );
     expect(m.text.split("\n").filter((l) => l.startsWith("Review the request:"))).toHaveLength(1);
     expect(m.html).toContain("&lt;b&gt;trust me&lt;/b&gt;");
     expect(m.html).not.toContain("<b>");
@@ -84,7 +89,13 @@ describe("email messages", () => {
   });
 
   it("an automatic suspension says so to the owner", () => {
-    const m = agentSuspendedEmail("o@example.test", { id: "agt_1", name: "billing-bot", by: "system", reason: "automatic containment: 120 requests in 60 s", automatic: true });
+    const m = agentSuspendedEmail("o@example.test", {
+      id: "agt_1",
+      name: "billing-bot",
+      by: "system",
+      reason: "automatic containment: 120 requests in 60 s",
+      automatic: true,
+    });
     expect(m.subject).toBe("Agent billing-bot was suspended automatically");
     expect(m.text).toContain("By: automatic containment");
     expect(m.text).toMatch(/\/admin\/agents\/agt_1$/m);

@@ -22,20 +22,16 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = {
 const COLUMNS = PREFERENCE_KEYS.join(", ");
 
 export async function getPreferences(userId: string): Promise<NotificationPreferences> {
-  const { rows } = await pool().query<NotificationPreferences>(
-    `SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1`,
-    [userId],
-  );
+  const { rows } = await pool().query<NotificationPreferences>(`SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1`, [userId]);
   return rows[0] ?? { ...DEFAULT_PREFERENCES };
 }
 
 /** Changes some of a user's preferences (the others keep their value) and records the change. */
 export async function updatePreferences(o: { userId: string; changes: Partial<NotificationPreferences> }): Promise<NotificationPreferences> {
   return transaction(async (client) => {
-    const { rows: before } = await client.query<NotificationPreferences>(
-      `SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1 FOR UPDATE`,
-      [o.userId],
-    );
+    const { rows: before } = await client.query<NotificationPreferences>(`SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1 FOR UPDATE`, [
+      o.userId,
+    ]);
     const after: NotificationPreferences = { ...(before[0] ?? DEFAULT_PREFERENCES) };
     for (const k of PREFERENCE_KEYS) if (typeof o.changes[k] === "boolean") after[k] = o.changes[k];
     await client.query(
@@ -45,7 +41,11 @@ export async function updatePreferences(o: { userId: string; changes: Partial<No
       [o.userId, after.email_new_requests, after.email_reminders, after.email_escalations, after.email_agent_alerts],
     );
     await appendEventsPg(client, [
-      { type: "user.notification_preferences_changed", actor: `user:${o.userId}`, data: { user_id: o.userId, before: before[0] ?? DEFAULT_PREFERENCES, after } },
+      {
+        type: "user.notification_preferences_changed",
+        actor: `user:${o.userId}`,
+        data: { user_id: o.userId, before: before[0] ?? DEFAULT_PREFERENCES, after },
+      },
     ]);
     return after;
   });

@@ -61,7 +61,10 @@ export async function loadRequests(client: pg.PoolClient, ids: string[]): Promis
         params: r.params,
         expiresAt: r.expires_at,
         approvalsRequired: r.approvals_required,
-        riskFlags: ((r.risk as { flags?: { code: string; explanation: string }[] } | null)?.flags ?? []).map((f) => ({ code: f.code, explanation: f.explanation })),
+        riskFlags: ((r.risk as { flags?: { code: string; explanation: string }[] } | null)?.flags ?? []).map((f) => ({
+          code: f.code,
+          explanation: f.explanation,
+        })),
         context: r.context,
         reviewerGroups: r.reviewer_groups,
         ownerMayDecide: r.owner_may_decide,

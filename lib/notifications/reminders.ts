@@ -45,7 +45,10 @@ async function sweep(
       rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agent_id, data: o.data(row) })),
     );
     // Wakes the delivery runtimes (and refreshes reviewers' dashboards) when the transaction commits.
-    await notifyRequestsChangedPg(client, rows.map((row) => ({ id: row.id, agent_id: row.agent_id, status: "pending" })));
+    await notifyRequestsChangedPg(
+      client,
+      rows.map((row) => ({ id: row.id, agent_id: row.agent_id, status: "pending" })),
+    );
     return rows.length;
   }, on);
 }
@@ -57,7 +60,9 @@ async function sweep(
  * it becomes `request.escalated` to the configured group. `now` is the
  * clock: the app passes the time, tests pass any time they like.
  */
-export async function sweepReminders(o: { now?: Date; config?: ReminderConfig; batchSize?: number; pool?: pg.Pool } = {}): Promise<{ reminded: number; escalated: number }> {
+export async function sweepReminders(
+  o: { now?: Date; config?: ReminderConfig; batchSize?: number; pool?: pg.Pool } = {},
+): Promise<{ reminded: number; escalated: number }> {
   const config = o.config ?? deliveryConfig().reminders;
   const now = o.now ?? new Date();
   const batchSize = o.batchSize ?? 500;
@@ -65,14 +70,28 @@ export async function sweepReminders(o: { now?: Date; config?: ReminderConfig; b
   const remaining = (row: Due) => Math.max(0, Math.round((row.expires_at.getTime() - now.getTime()) / 1000));
   const reminded = config.remindAt
     ? await sweep(
-        { column: "reminded_at", share: config.remindAt, type: "request.expiring", now, batchSize, data: (row) => ({ expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: config.remindAt }) },
+        {
+          column: "reminded_at",
+          share: config.remindAt,
+          type: "request.expiring",
+          now,
+          batchSize,
+          data: (row) => ({ expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: config.remindAt }),
+        },
         on,
       )
     : 0;
   const escalation = config.escalation;
   const escalated = escalation
     ? await sweep(
-        { column: "escalated_at", share: escalation.at, type: "request.escalated", now, batchSize, data: (row) => ({ group: escalation.group, expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: escalation.at }) },
+        {
+          column: "escalated_at",
+          share: escalation.at,
+          type: "request.escalated",
+          now,
+          batchSize,
+          data: (row) => ({ group: escalation.group, expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: escalation.at }),
+        },
         on,
       )
     : 0;

@@ -63,7 +63,10 @@ export const TAGS = [
     description:
       "The dashboard's own endpoints for people who decide: the review queue, a request's details, live updates, and approve/deny. They need a signed-in session.",
   },
-  { name: "Agents and keys", description: "Register agents, edit them, issue and revoke their keys, and the kill switch (suspend, resume, retire). Admins; auditors may read." },
+  {
+    name: "Agents and keys",
+    description: "Register agents, edit them, issue and revoke their keys, and the kill switch (suspend, resume, retire). Admins; auditors may read.",
+  },
   { name: "Users and groups", description: "Accounts, roles and reviewer groups. Admins; auditors may read." },
   { name: "Access", description: "Single sign-on's default role and admin API tokens. Admins; auditors may read." },
   {
@@ -105,7 +108,9 @@ export function body(schema: ZodType, examples: Examples, description?: string) 
 
 /** `{ id }` (or another name) as a path parameter. */
 export function pathParams(params: Record<string, { description: string; example: string }>) {
-  return z.object(Object.fromEntries(Object.entries(params).map(([name, p]) => [name, z.string().openapi({ description: p.description, example: p.example })])));
+  return z.object(
+    Object.fromEntries(Object.entries(params).map(([name, p]) => [name, z.string().openapi({ description: p.description, example: p.example })])),
+  );
 }
 
 /**
@@ -135,7 +140,10 @@ export function errors(...cases: ErrorCase[]): Record<string, ResponseConfig> {
       .map(([status, list]) => {
         const description = list.map((c) => (list.length > 1 ? `\`${c.code}\`: ${c.when}` : c.when)).join(" ");
         const examples = Object.fromEntries(
-          list.map((c, i) => [list.filter((o) => o.code === c.code).length > 1 ? `${c.code}_${i + 1}` : c.code, { summary: c.when, value: problemBody(c.code, c.detail, { errors: c.errors }) }]),
+          list.map((c, i) => [
+            list.filter((o) => o.code === c.code).length > 1 ? `${c.code}_${i + 1}` : c.code,
+            { summary: c.when, value: problemBody(c.code, c.detail, { errors: c.errors }) },
+          ]),
         );
         const response: ResponseConfig = {
           description,
@@ -171,7 +179,11 @@ export const AGENT_UNAUTHENTICATED: ErrorCase = {
   detail: "a valid agent key is required",
 };
 
-export const AGENT_SUSPENDED: ErrorCase = { code: "agent_suspended", when: "The agent is suspended (an admin's kill switch).", detail: "this agent is suspended" };
+export const AGENT_SUSPENDED: ErrorCase = {
+  code: "agent_suspended",
+  when: "The agent is suspended (an admin's kill switch).",
+  detail: "this agent is suspended",
+};
 
 export const REQUEST_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such request, or it belongs to another agent.", detail: "no such request" };
 

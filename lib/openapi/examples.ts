@@ -38,7 +38,11 @@ export const CREATE_REQUEST = {
   idempotency_key: "ticket-4521-refund-1",
 };
 
-export const CREATE_REQUEST_MINIMAL = { action: "db.drop_database", resource: "db:analytics-staging", summary: "Drop the analytics staging database after the migration" };
+export const CREATE_REQUEST_MINIMAL = {
+  action: "db.drop_database",
+  resource: "db:analytics-staging",
+  summary: "Drop the analytics staging database after the migration",
+};
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -165,7 +169,11 @@ export const REVIEW_ITEM = {
   risk: {
     score: 35,
     flags: [
-      { code: "new_on_behalf_of" as const, severity: "medium" as const, explanation: "First time billing-agent acts on behalf of alice@example.com: no earlier approved request was for them" },
+      {
+        code: "new_on_behalf_of" as const,
+        severity: "medium" as const,
+        explanation: "First time billing-agent acts on behalf of alice@example.com: no earlier approved request was for them",
+      },
       { code: "low_confidence" as const, severity: "low" as const, explanation: "The agent states a confidence of 0.42 (below 0.5)" },
     ],
   },
@@ -255,7 +263,13 @@ export const SMALL_REFUNDS = {
   audience: "payments-service",
 };
 
-export const NEVER_DROP = { name: "never-drop-databases", enabled: true, actions: ["db.drop_database"], effect: "deny" as const, reason: "Dropping databases is never automated" };
+export const NEVER_DROP = {
+  name: "never-drop-databases",
+  enabled: true,
+  actions: ["db.drop_database"],
+  effect: "deny" as const,
+  reason: "Dropping databases is never automated",
+};
 
 export const POLICY_DEFAULTS = { effect: "require_approval" as const, approvals_required: 1, wait_seconds: 900, grant_ttl_seconds: 300 };
 

@@ -17,7 +17,15 @@ import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 const dynMap = mapType(CelScalar.STRING, CelScalar.DYN);
 const env = celEnv({
-  variables: { action: CelScalar.STRING, resource: CelScalar.DYN, params: dynMap, context: dynMap, agent: dynMap, now: objectType(TimestampSchema), risk: dynMap },
+  variables: {
+    action: CelScalar.STRING,
+    resource: CelScalar.DYN,
+    params: dynMap,
+    context: dynMap,
+    agent: dynMap,
+    now: objectType(TimestampSchema),
+    risk: dynMap,
+  },
   funcs: strings,
 });
 
@@ -47,7 +55,15 @@ const asMap = (o: object) => celMap(new Map(Object.entries(o)));
 
 export function conditionBindings(vars: ConditionVars): ConditionBindings {
   return {
-    bindings: { action: vars.action, resource: vars.resource, params: asMap(vars.params), context: asMap(vars.context), agent: asMap(vars.agent), now: timestampFromDate(vars.now), risk: asMap(vars.risk ? { score: BigInt(vars.risk.score), flags: vars.risk.flags } : {}) },
+    bindings: {
+      action: vars.action,
+      resource: vars.resource,
+      params: asMap(vars.params),
+      context: asMap(vars.context),
+      agent: asMap(vars.agent),
+      now: timestampFromDate(vars.now),
+      risk: asMap(vars.risk ? { score: BigInt(vars.risk.score), flags: vars.risk.flags } : {}),
+    },
   };
 }
 
@@ -66,7 +82,9 @@ export function checkCondition(source: string): ConditionError | null {
     parsed = parse(source);
   } catch (err) {
     const m = /^<input>:(\d+):(\d+): (.*)$/s.exec((err as Error).message);
-    return m ? { message: `${m[3]} at ${lineColumn(source, Number(m[1]), Number(m[2]))}`, column: Number(m[2]) } : { message: (err as Error).message, column: 1 };
+    return m
+      ? { message: `${m[3]} at ${lineColumn(source, Number(m[1]), Number(m[2]))}`, column: Number(m[2]) }
+      : { message: (err as Error).message, column: 1 };
   }
   try {
     const type = new Checker(parsed).check(parsed.expr, new Map());
@@ -126,16 +144,59 @@ const ORDERED = new Set<T>(["int", "uint", "double", "string", "bytes", "bool", 
 
 /** Functions (global or as methods) and their result types; arguments are checked where it matters. */
 const FUNCTIONS: Record<string, T> = {
-  size: "int", int: "int", uint: "uint", double: "double", string: "string", bool: "bool", bytes: "bytes",
-  timestamp: "timestamp", duration: "duration", type: "type", dyn: "dyn",
-  startsWith: "bool", endsWith: "bool", contains: "bool", matches: "bool",
-  getFullYear: "int", getMonth: "int", getDate: "int", getDayOfMonth: "int", getDayOfWeek: "int", getDayOfYear: "int",
-  getHours: "int", getMinutes: "int", getSeconds: "int", getMilliseconds: "int",
+  size: "int",
+  int: "int",
+  uint: "uint",
+  double: "double",
+  string: "string",
+  bool: "bool",
+  bytes: "bytes",
+  timestamp: "timestamp",
+  duration: "duration",
+  type: "type",
+  dyn: "dyn",
+  startsWith: "bool",
+  endsWith: "bool",
+  contains: "bool",
+  matches: "bool",
+  getFullYear: "int",
+  getMonth: "int",
+  getDate: "int",
+  getDayOfMonth: "int",
+  getDayOfWeek: "int",
+  getDayOfYear: "int",
+  getHours: "int",
+  getMinutes: "int",
+  getSeconds: "int",
+  getMilliseconds: "int",
   // strings extension
-  charAt: "string", indexOf: "int", lastIndexOf: "int", lowerAscii: "string", upperAscii: "string", replace: "string",
-  split: "list", substring: "string", trim: "string", join: "string", quote: "string",
+  charAt: "string",
+  indexOf: "int",
+  lastIndexOf: "int",
+  lowerAscii: "string",
+  upperAscii: "string",
+  replace: "string",
+  split: "list",
+  substring: "string",
+  trim: "string",
+  join: "string",
+  quote: "string",
 };
-const STRING_METHODS = new Set(["startsWith", "endsWith", "contains", "matches", "charAt", "indexOf", "lastIndexOf", "lowerAscii", "upperAscii", "replace", "split", "substring", "trim"]);
+const STRING_METHODS = new Set([
+  "startsWith",
+  "endsWith",
+  "contains",
+  "matches",
+  "charAt",
+  "indexOf",
+  "lastIndexOf",
+  "lowerAscii",
+  "upperAscii",
+  "replace",
+  "split",
+  "substring",
+  "trim",
+]);
 
 class Checker {
   constructor(private readonly parsed: ParsedExpr) {}
@@ -145,7 +206,21 @@ class Checker {
     switch (k.case) {
       case "constExpr": {
         const c = k.value.constantKind.case;
-        return c === "int64Value" ? "int" : c === "uint64Value" ? "uint" : c === "doubleValue" ? "double" : c === "stringValue" ? "string" : c === "boolValue" ? "bool" : c === "bytesValue" ? "bytes" : c === "nullValue" ? "null" : "dyn";
+        return c === "int64Value"
+          ? "int"
+          : c === "uint64Value"
+            ? "uint"
+            : c === "doubleValue"
+              ? "double"
+              : c === "stringValue"
+                ? "string"
+                : c === "boolValue"
+                  ? "bool"
+                  : c === "bytesValue"
+                    ? "bytes"
+                    : c === "nullValue"
+                      ? "null"
+                      : "dyn";
       }
       case "identExpr": {
         const t = scope.get(k.value.name) ?? VARIABLES[k.value.name];
@@ -202,7 +277,8 @@ class Checker {
     switch (fn) {
       case "_&&_":
       case "_||_":
-        for (const [i, t] of types.entries()) if (known(t) && t !== "bool") throw new CheckError(`'${fn.slice(1, -1)}' needs true/false operands, not a ${t}`, args[i].id);
+        for (const [i, t] of types.entries())
+          if (known(t) && t !== "bool") throw new CheckError(`'${fn.slice(1, -1)}' needs true/false operands, not a ${t}`, args[i].id);
         return "bool";
       case "!_":
         if (known(a) && a !== "bool") throw new CheckError(`'!' needs a true/false operand, not a ${a}`, e.id);

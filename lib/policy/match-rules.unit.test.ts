@@ -6,7 +6,14 @@ import type { PolicyInput } from "./resolve-policy.ts";
 import { parsePolicyDocument } from "./validate-policy.ts";
 
 const agent = { id: "agt_1", name: "billing-agent", tags: ["finance"], trustLevel: "standard", ownerEmail: "owner@example.test" };
-const input = (overrides: Partial<PolicyInput> = {}): PolicyInput => ({ action: "payments.refund", resource: "customer:1", params: { amount: 500 }, context: {}, agent, ...overrides });
+const input = (overrides: Partial<PolicyInput> = {}): PolicyInput => ({
+  action: "payments.refund",
+  resource: "customer:1",
+  params: { amount: 500 },
+  context: {},
+  agent,
+  ...overrides,
+});
 
 let n = 0;
 function rules(...defs: (Partial<PolicyRuleDefinition> & { enabled?: boolean })[]): RuleSet {
@@ -45,20 +52,38 @@ describe("agent selectors", () => {
 
 describe("precedence", () => {
   it("first matching rule wins; disabled rules are skipped", () => {
-    const set = rules({ actions: ["github.*"], effect: "deny" }, { effect: "deny", reason: "off", enabled: false }, { actions: ["payments.*"], effect: "allow" }, { effect: "deny" });
+    const set = rules(
+      { actions: ["github.*"], effect: "deny" },
+      { effect: "deny", reason: "off", enabled: false },
+      { actions: ["payments.*"], effect: "allow" },
+      { effect: "deny" },
+    );
     const p = decide(set, input(), now);
     expect(p).toMatchObject({ name: "r2", effect: "allow", version: 1, audience: "countersign", ownerMayDecide: false });
   });
 
   it("no match falls back to the default: one approval by anyone", () => {
     const p = decide(rules({ actions: ["github.merge"] }), input(), now);
-    expect(p).toMatchObject({ id: "pol_builtin_default", effect: "require_approval", approvalsRequired: 1, reviewerGroups: [], waitSeconds: 900, grantTtlSeconds: 300 });
+    expect(p).toMatchObject({
+      id: "pol_builtin_default",
+      effect: "require_approval",
+      approvalsRequired: 1,
+      reviewerGroups: [],
+      waitSeconds: 900,
+      grantTtlSeconds: 300,
+    });
   });
 
   it("the configured default and the document defaults fill a rule's omitted fields", () => {
     const set = rules({ effect: "require_approval", reviewers: { groups: ["finance"] }, reason_required_to_approve: true });
     set.defaults = { effect: "require_approval", approvals_required: 2, wait_seconds: 60, grant_ttl_seconds: 30 };
-    expect(decide(set, input(), now)).toMatchObject({ approvalsRequired: 2, waitSeconds: 60, grantTtlSeconds: 30, reviewerGroups: ["finance"], reasonRequiredToApprove: true });
+    expect(decide(set, input(), now)).toMatchObject({
+      approvalsRequired: 2,
+      waitSeconds: 60,
+      grantTtlSeconds: 30,
+      reviewerGroups: ["finance"],
+      reasonRequiredToApprove: true,
+    });
     expect(decide({ ...set, rules: [] }, input(), now)).toMatchObject({ approvalsRequired: 2, waitSeconds: 60, effect: "require_approval" });
   });
 
@@ -69,7 +94,11 @@ describe("precedence", () => {
 
 describe("CEL conditions", () => {
   it("route by params, context, agent and now", () => {
-    const set = rules({ condition: "params.amount > 1000", effect: "deny" }, { condition: "context.environment.name == 'production' && 'finance' in agent.tags" }, { condition: "now > timestamp('2030-01-01T00:00:00Z')", effect: "deny" });
+    const set = rules(
+      { condition: "params.amount > 1000", effect: "deny" },
+      { condition: "context.environment.name == 'production' && 'finance' in agent.tags" },
+      { condition: "now > timestamp('2030-01-01T00:00:00Z')", effect: "deny" },
+    );
     expect(decide(set, input({ params: { amount: 1500 } }), now).name).toBe("r0");
     expect(decide(set, input({ context: { environment: { name: "production" } } }), now).name).toBe("r1");
     expect(decide(set, input(), now).id).toBe("pol_builtin_default");
@@ -80,7 +109,10 @@ describe("CEL conditions", () => {
     const failing = "params.missing > 3";
     expect(decide(rules({ condition: failing, effect: "allow" }), input(), now).id).toBe("pol_builtin_default");
     expect(decide(rules({ condition: failing, effect: "deny" }), input(), now).effect).toBe("deny");
-    expect(decide(rules({ condition: failing, effect: "require_approval", approvals_required: 3 }), input(), now)).toMatchObject({ name: "r0", approvalsRequired: 3 });
+    expect(decide(rules({ condition: failing, effect: "require_approval", approvals_required: 3 }), input(), now)).toMatchObject({
+      name: "r0",
+      approvalsRequired: 3,
+    });
   });
 
   it("type errors are caught when saved, with a column", () => {
@@ -96,7 +128,13 @@ describe("CEL conditions", () => {
   });
 
   it("a document with a bad condition names the rule and field", () => {
-    const doc = { version: 1, rules: [{ name: "ok", actions: ["*"], effect: "allow" }, { name: "bad", actions: ["*"], effect: "deny", condition: "action > 5" }] };
+    const doc = {
+      version: 1,
+      rules: [
+        { name: "ok", actions: ["*"], effect: "allow" },
+        { name: "bad", actions: ["*"], effect: "deny", condition: "action > 5" },
+      ],
+    };
     expect(() => parsePolicyDocument(doc)).toThrow(/rules\.1\.condition: rule bad: '>' cannot be applied to string and int at column 8/);
     expect(PolicyDocument.safeParse(doc).success).toBe(true);
   });

@@ -6,7 +6,18 @@ import type { Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseStrictJson } from "../http/strict-json.ts";
 import { PolicyDefaults, type PolicyDocument, PolicyRuleDefinition } from "./policy-document.ts";
-import { getPolicyDefaults, insertRule, listRules, policyTransaction, removeRule, reviseRule, sameDefinition, writeDefaults, writeOrder, type RuleView } from "./rules.ts";
+import {
+  getPolicyDefaults,
+  insertRule,
+  listRules,
+  policyTransaction,
+  removeRule,
+  reviseRule,
+  sameDefinition,
+  writeDefaults,
+  writeOrder,
+  type RuleView,
+} from "./rules.ts";
 import { parsePolicyDocument } from "./validate-policy.ts";
 
 /**
@@ -92,11 +103,19 @@ function planImport(current: RuleView[], defaults: PolicyDefaults, document: Pol
   // A rule that keeps its content but not its place among the surviving rules has changed too: order is policy.
   const oldOrder = current.filter((r) => wanted.has(r.name)).map((r) => r.name);
   const newOrder = document.rules.filter((r) => byName.has(r.name)).map((r) => r.name);
-  const plan: ImportPlan = { document, added: [], changed: [], removed: [], unchanged: [], defaultChanged: canonicalJson(defaults) !== canonicalJson(document.default) };
+  const plan: ImportPlan = {
+    document,
+    added: [],
+    changed: [],
+    removed: [],
+    unchanged: [],
+    defaultChanged: canonicalJson(defaults) !== canonicalJson(document.default),
+  };
   for (const rule of document.rules) {
     const existing = byName.get(rule.name);
     if (!existing) plan.added.push(rule.name);
-    else if (!sameDefinition(existing.definition, rule) || existing.enabled !== rule.enabled || oldOrder.indexOf(rule.name) !== newOrder.indexOf(rule.name)) plan.changed.push(rule.name);
+    else if (!sameDefinition(existing.definition, rule) || existing.enabled !== rule.enabled || oldOrder.indexOf(rule.name) !== newOrder.indexOf(rule.name))
+      plan.changed.push(rule.name);
     else plan.unchanged.push(rule.name);
   }
   plan.removed = current.filter((r) => !wanted.has(r.name)).map((r) => r.name);
@@ -144,7 +163,11 @@ async function applyPlan(tx: Tx, plan: ImportPlan, actor: string): Promise<void>
       order.push(existing.id);
     } else {
       const created = await insertRule(tx, { definition, actor });
-      events.push({ type: "policy.rule_created", actor, data: { rule_id: created.ruleId, name: definition.name, version: created.version, before: null, after: created.after } });
+      events.push({
+        type: "policy.rule_created",
+        actor,
+        data: { rule_id: created.ruleId, name: definition.name, version: created.version, before: null, after: created.after },
+      });
       order.push(created.ruleId);
     }
   }
@@ -158,4 +181,3 @@ async function applyPlan(tx: Tx, plan: ImportPlan, actor: string): Promise<void>
   });
   await appendEvents(tx, events);
 }
-

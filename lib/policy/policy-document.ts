@@ -11,53 +11,57 @@ export const ACTION_GLOB = /^(\*|[a-z0-9][a-z0-9_.:-]*(\.\*)?)$/;
 
 const seconds = (max: number) => z.number().int().min(1).max(max);
 
-export const PolicyDefaults = z.strictObject({
-  effect: z.literal("require_approval").default("require_approval"),
-  approvals_required: z.number().int().min(1).max(10).default(1),
-  wait_seconds: seconds(30 * 24 * 3600).default(900),
-  grant_ttl_seconds: seconds(24 * 3600).default(300),
-}).openapi("PolicyDefaults", { description: "What applies when no rule matches: always `require_approval` (the engine fails closed)." });
+export const PolicyDefaults = z
+  .strictObject({
+    effect: z.literal("require_approval").default("require_approval"),
+    approvals_required: z.number().int().min(1).max(10).default(1),
+    wait_seconds: seconds(30 * 24 * 3600).default(900),
+    grant_ttl_seconds: seconds(24 * 3600).default(300),
+  })
+  .openapi("PolicyDefaults", { description: "What applies when no rule matches: always `require_approval` (the engine fails closed)." });
 export type PolicyDefaults = z.infer<typeof PolicyDefaults>;
 
-export const PolicyRuleDefinition = z.strictObject({
-  name: z.string().min(1).max(64).regex(RULE_NAME, "must match ^[a-z0-9][a-z0-9_-]*$"),
-  description: z.string().max(1000).optional(),
-  enabled: z.boolean().default(true),
-  actions: z.array(z.string().max(128).regex(ACTION_GLOB, "an action, a prefix ending in .*, or *")).min(1).max(100),
-  agents: z
-    .strictObject({ names: z.array(z.string().max(64)).max(100).optional(), tags: z.array(z.string().max(64)).max(100).optional() })
-    .optional(),
-  condition: z.string().max(4000).optional(),
-  effect: z.enum(["allow", "deny", "require_approval"]),
-  /** `deny`: shown to the agent. */
-  reason: z.string().max(1000).optional(),
-  reviewers: z.strictObject({ groups: z.array(z.string().max(64)).min(1).max(50) }).optional(),
-  approvals_required: z.number().int().min(1).max(10).optional(),
-  reason_required_to_approve: z.boolean().optional(),
-  owner_may_decide: z.boolean().optional(),
-  wait_seconds: seconds(30 * 24 * 3600).optional(),
-  grant_ttl_seconds: seconds(24 * 3600).optional(),
-  /** The grant's `aud`; "countersign" when omitted. */
-  audience: z.string().min(1).max(128).optional(),
-}).openapi("PolicyRule", {
-  description:
-    "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`. Omitted settings take the default's.",
-});
+export const PolicyRuleDefinition = z
+  .strictObject({
+    name: z.string().min(1).max(64).regex(RULE_NAME, "must match ^[a-z0-9][a-z0-9_-]*$"),
+    description: z.string().max(1000).optional(),
+    enabled: z.boolean().default(true),
+    actions: z.array(z.string().max(128).regex(ACTION_GLOB, "an action, a prefix ending in .*, or *")).min(1).max(100),
+    agents: z.strictObject({ names: z.array(z.string().max(64)).max(100).optional(), tags: z.array(z.string().max(64)).max(100).optional() }).optional(),
+    condition: z.string().max(4000).optional(),
+    effect: z.enum(["allow", "deny", "require_approval"]),
+    /** `deny`: shown to the agent. */
+    reason: z.string().max(1000).optional(),
+    reviewers: z.strictObject({ groups: z.array(z.string().max(64)).min(1).max(50) }).optional(),
+    approvals_required: z.number().int().min(1).max(10).optional(),
+    reason_required_to_approve: z.boolean().optional(),
+    owner_may_decide: z.boolean().optional(),
+    wait_seconds: seconds(30 * 24 * 3600).optional(),
+    grant_ttl_seconds: seconds(24 * 3600).optional(),
+    /** The grant's `aud`; "countersign" when omitted. */
+    audience: z.string().min(1).max(128).optional(),
+  })
+  .openapi("PolicyRule", {
+    description:
+      "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`. Omitted settings take the default's.",
+  });
 export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
 
-export const PolicyDocument = z.strictObject({
-  version: z.literal(1),
-  default: PolicyDefaults.default({ effect: "require_approval", approvals_required: 1, wait_seconds: 900, grant_ttl_seconds: 300 }),
-  rules: z
-    .array(PolicyRuleDefinition)
-    .max(1000)
-    .default([])
-    .superRefine((rules, ctx) => {
-      const seen = new Set<string>();
-      rules.forEach((r, i) => {
-        if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate rule name ${r.name}` });
-        seen.add(r.name);
-      });
-    }),
-}).openapi("PolicyDocument", { description: "The policy file: the default and the rules in evaluation order (the first rule that matches decides)." });
+export const PolicyDocument = z
+  .strictObject({
+    version: z.literal(1),
+    default: PolicyDefaults.default({ effect: "require_approval", approvals_required: 1, wait_seconds: 900, grant_ttl_seconds: 300 }),
+    rules: z
+      .array(PolicyRuleDefinition)
+      .max(1000)
+      .default([])
+      .superRefine((rules, ctx) => {
+        const seen = new Set<string>();
+        rules.forEach((r, i) => {
+          if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate rule name ${r.name}` });
+          seen.add(r.name);
+        });
+      }),
+  })
+  .openapi("PolicyDocument", { description: "The policy file: the default and the rules in evaluation order (the first rule that matches decides)." });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -11,12 +11,21 @@ const now = new Date("2026-11-23T12:00:00Z");
 
 function ruleSet(condition: string, effect: PolicyRuleDefinition["effect"] = "allow"): RuleSet {
   const definition = { name: "r", actions: ["github.merge"], effect, condition, approvals_required: 2 } as PolicyRuleDefinition;
-  return { defaults: BUILTIN_DEFAULTS, rules: [compileRule({ id: `pol_risk_${condition.length}_${effect}`, name: "r", version: 1, position: 0, enabled: true, definition })] };
+  return {
+    defaults: BUILTIN_DEFAULTS,
+    rules: [compileRule({ id: `pol_risk_${condition.length}_${effect}`, name: "r", version: 1, position: 0, enabled: true, definition })],
+  };
 }
 
 describe("conditions on risk", () => {
   it("type-checks risk.flags as a list and risk.score as an int", () => {
-    for (const ok of ["risk.flags.size() == 0", '"unusual_amount" in risk.flags', '!("first_action" in risk.flags)', "risk.score >= 50", 'risk.flags.exists(f, f == "rate_spike")']) {
+    for (const ok of [
+      "risk.flags.size() == 0",
+      '"unusual_amount" in risk.flags',
+      '!("first_action" in risk.flags)',
+      "risk.score >= 50",
+      'risk.flags.exists(f, f == "rate_spike")',
+    ]) {
       expect(checkCondition(ok), ok).toBeNull();
     }
     expect(checkCondition("risk.level > 1")?.message).toBe("risk has no field 'level' (it has flags, score) at column 5");

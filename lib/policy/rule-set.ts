@@ -19,7 +19,14 @@ export async function loadStoredRules(client: pg.Pool | pg.PoolClient = pool()):
             WHERE r.deleted_at IS NULL
             ORDER BY r.position, r.id`,
   });
-  return rows.map((r) => ({ id: r.id, name: r.name, position: r.position, enabled: r.enabled, version: r.current_version, definition: r.definition as PolicyRuleDefinition }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    position: r.position,
+    enabled: r.enabled,
+    version: r.current_version,
+    definition: r.definition as PolicyRuleDefinition,
+  }));
 }
 
 /** The configured default (what applies when no rule matches), or the built-in one. */
@@ -101,6 +108,10 @@ export async function loadRuleSet(client: pg.Pool | pg.PoolClient = pool()): Pro
 }
 
 async function loadPolicyRevision(client: pg.Pool | pg.PoolClient): Promise<bigint> {
-  const { rows } = await client.query({ name: "cs_policy_revision", text: "SELECT value #>> '{}' AS r FROM settings WHERE key = $1", values: [REVISION_SETTING_KEY] });
+  const { rows } = await client.query({
+    name: "cs_policy_revision",
+    text: "SELECT value #>> '{}' AS r FROM settings WHERE key = $1",
+    values: [REVISION_SETTING_KEY],
+  });
   return BigInt(rows[0]?.r ?? 0);
 }

@@ -68,7 +68,15 @@ export async function listRules(tx: Tx = db()): Promise<RuleView[]> {
   const rules = await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], include: { versions: true } });
   return rules.map((r) => {
     const current = r.versions.find((v) => v.version === r.currentVersion)!;
-    return { id: r.id, name: r.name, position: r.position, enabled: r.enabled, version: r.currentVersion, definition: current.definition as PolicyRuleDefinition, updatedAt: r.updatedAt };
+    return {
+      id: r.id,
+      name: r.name,
+      position: r.position,
+      enabled: r.enabled,
+      version: r.currentVersion,
+      definition: current.definition as PolicyRuleDefinition,
+      updatedAt: r.updatedAt,
+    };
   });
 }
 
@@ -89,7 +97,13 @@ export async function createRule(o: CreateRuleOptions): Promise<{ ruleId: string
   const definition = parseRuleDefinition(o.definition);
   return policyTransaction(async (tx) => {
     const created = await insertRule(tx, { definition, position: o.position, actor: o.actor });
-    await appendEvents(tx, [{ type: "policy.rule_created", actor: o.actor, data: { rule_id: created.ruleId, name: definition.name, version: created.version, before: null, after: created.after } }]);
+    await appendEvents(tx, [
+      {
+        type: "policy.rule_created",
+        actor: o.actor,
+        data: { rule_id: created.ruleId, name: definition.name, version: created.version, before: null, after: created.after },
+      },
+    ]);
     return { ruleId: created.ruleId, version: created.version };
   });
 }
@@ -162,7 +176,8 @@ export async function reviseRule(
   }
   const version = contentChanged ? rule.currentVersion + 1 : rule.currentVersion;
   const now = new Date();
-  if (contentChanged) await tx.policyRuleVersion.create({ data: { ruleId: rule.id, version, definition: storedDefinition(definition), createdBy: actor, createdAt: now } });
+  if (contentChanged)
+    await tx.policyRuleVersion.create({ data: { ruleId: rule.id, version, definition: storedDefinition(definition), createdBy: actor, createdAt: now } });
   await tx.policyRule.update({ where: { id: rule.id }, data: { name: definition.name, enabled, currentVersion: version, updatedAt: now } });
   return {
     version,
@@ -192,14 +207,18 @@ export async function setRuleEnabled(o: { ruleId: string; enabled: boolean; acto
 export async function moveRule(o: { ruleId: string; position: number; actor: string }): Promise<void> {
   await policyTransaction(async (tx) => {
     const rule = await liveRule(tx, o.ruleId);
-    const order = (await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], select: { id: true } })).map((r) => r.id);
+    const order = (await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], select: { id: true } })).map(
+      (r) => r.id,
+    );
     const from = order.indexOf(rule.id);
     const to = Math.max(0, Math.min(o.position, order.length - 1));
     if (from === to) return;
     order.splice(from, 1);
     order.splice(to, 0, rule.id);
     await writeOrder(tx, order);
-    await appendEvents(tx, [{ type: "policy.rule_moved", actor: o.actor, data: { rule_id: rule.id, name: rule.name, before: { position: from }, after: { position: to } } }]);
+    await appendEvents(tx, [
+      { type: "policy.rule_moved", actor: o.actor, data: { rule_id: rule.id, name: rule.name, before: { position: from }, after: { position: to } } },
+    ]);
   });
 }
 
@@ -230,7 +249,12 @@ export async function removeRule(
   return {
     type: "policy.rule_deleted",
     actor,
-    data: { rule_id: rule.id, name: rule.name, before: { position: rule.position, enabled: rule.enabled, version: rule.currentVersion, definition: rule.definition }, after: null },
+    data: {
+      rule_id: rule.id,
+      name: rule.name,
+      before: { position: rule.position, enabled: rule.enabled, version: rule.currentVersion, definition: rule.definition },
+      after: null,
+    },
   };
 }
 

@@ -51,7 +51,13 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
         resource: o.sample.resource ?? null,
         params: o.sample.params ?? {},
         context: o.sample.context ?? {},
-        agent: { id: a.id ?? "agt_sample", name: a.name ?? "sample-agent", tags: a.tags ?? [], trustLevel: a.trustLevel ?? "standard", ownerEmail: a.ownerEmail ?? null },
+        agent: {
+          id: a.id ?? "agt_sample",
+          name: a.name ?? "sample-agent",
+          tags: a.tags ?? [],
+          trustLevel: a.trustLevel ?? "standard",
+          ownerEmail: a.ownerEmail ?? null,
+        },
         risk: o.sample.risk ? { score: o.sample.risk.score ?? 0, flags: o.sample.risk.flags.map((code) => ({ code })) } : null,
       },
     });
@@ -66,7 +72,12 @@ export interface SimulationInput {
 }
 
 /** The simulation proper, free of I/O: `current` as it is, and with `draft` placed as `simulateRule` describes. */
-export function simulateOver(current: RuleSet, draft: PolicyRuleDefinition, inputs: SimulationInput[], o: { position?: number; now: Date }): SimulatedOutcome[] {
+export function simulateOver(
+  current: RuleSet,
+  draft: PolicyRuleDefinition,
+  inputs: SimulationInput[],
+  o: { position?: number; now: Date },
+): SimulatedOutcome[] {
   const drafted: CompiledRule = {
     id: current.rules.find((r) => r.name === draft.name)?.id ?? DRAFT_RULE_ID,
     name: draft.name,
@@ -132,7 +143,15 @@ function handling(p: ResolvedPolicy): Handling {
 
 /** What of handling matters for each effect: a deny has no reviewers, an allow no wait. */
 const HANDLING_FIELDS = {
-  require_approval: ["approvals_required", "reviewer_groups", "reason_required_to_approve", "owner_may_decide", "wait_seconds", "grant_ttl_seconds", "audience"],
+  require_approval: [
+    "approvals_required",
+    "reviewer_groups",
+    "reason_required_to_approve",
+    "owner_may_decide",
+    "wait_seconds",
+    "grant_ttl_seconds",
+    "audience",
+  ],
   allow: ["grant_ttl_seconds", "audience"],
   deny: ["reason"],
 } as const satisfies Record<Handling["effect"], readonly (keyof Handling)[]>;

@@ -21,11 +21,15 @@ function ruleSet(...defs: Partial<PolicyRuleDefinition>[]): RuleSet {
     }),
   };
 }
-const draft = (d: Partial<PolicyRuleDefinition>) => ({ name: "refunds", actions: ["payments.refund"], effect: "require_approval", ...d }) as PolicyRuleDefinition;
+const draft = (d: Partial<PolicyRuleDefinition>) =>
+  ({ name: "refunds", actions: ["payments.refund"], effect: "require_approval", ...d }) as PolicyRuleDefinition;
 
 describe("condition errors while rules are tried", () => {
   it("are recorded with the rule, its version, the error and how each was treated", () => {
-    const set = ruleSet({ name: "auto", effect: "allow", condition: 'params.amount < "100"' }, { name: "big", condition: 'params.amount > "1000"', approvals_required: 2 });
+    const set = ruleSet(
+      { name: "auto", effect: "allow", condition: 'params.amount < "100"' },
+      { name: "big", condition: 'params.amount > "1000"', approvals_required: 2 },
+    );
     const p = decide(set, refund({ amount: 50 }).input, now);
     expect(p).toMatchObject({ name: "big", approvalsRequired: 2 });
     expect(p.conditionErrors).toEqual([
@@ -44,7 +48,12 @@ describe("condition errors while rules are tried", () => {
 describe("simulating a draft", () => {
   it("reports the draft's condition error per request, whatever else decides it", () => {
     const current = ruleSet({ name: "first", effect: "deny", condition: "has(params.amount) && params.amount == 1000000" });
-    const results = simulateOver(current, draft({ condition: 'params.amount > "1000"' }), [refund({ amount: 50 }), refund({ amount: 5000 }, "req_2"), refund({}, "req_3")], { now });
+    const results = simulateOver(
+      current,
+      draft({ condition: 'params.amount > "1000"' }),
+      [refund({ amount: 50 }), refund({ amount: 5000 }, "req_2"), refund({}, "req_3")],
+      { now },
+    );
     expect(results.map((r) => r.draft_condition_error)).toEqual([
       { error: expect.stringMatching(/.+/), treated_as: "match" },
       { error: expect.stringMatching(/.+/), treated_as: "match" },
@@ -89,7 +98,12 @@ describe("simulating a draft", () => {
   });
 
   it("a request the draft does not select is unchanged and has no draft error", () => {
-    const [r] = simulateOver(ruleSet(), draft({ actions: ["github.merge"], condition: 'params.amount > "1"', approvals_required: 3 }), [refund({ amount: 5 })], { now });
+    const [r] = simulateOver(
+      ruleSet(),
+      draft({ actions: ["github.merge"], condition: 'params.amount > "1"', approvals_required: 3 }),
+      [refund({ amount: 5 })],
+      { now },
+    );
     expect(r).toMatchObject({ draft_matches: false, handling_changed: false, draft_condition_error: null });
   });
 });

@@ -66,9 +66,30 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // Before policy: rule conditions may test `risk.flags` and `risk.score`.
   const riskSignals = env().COUNTERSIGN_RISK_SIGNALS;
   const maxPending = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  const assessed = riskSignals ? await assessRisk({ agent, action: body.action, resource: body.resource ?? null, summary: body.summary, justification: body.justification ?? null, params, context, now, countPendingUpTo: maxPending }) : null;
+  const assessed = riskSignals
+    ? await assessRisk({
+        agent,
+        action: body.action,
+        resource: body.resource ?? null,
+        summary: body.summary,
+        justification: body.justification ?? null,
+        params,
+        context,
+        now,
+        countPendingUpTo: maxPending,
+      })
+    : null;
   const risk = assessed && { score: assessed.score, flags: assessed.flags };
-  const policy = await evaluatePolicy({ action: body.action, resource: body.resource ?? null, params, context, agent, risk, now, policyRevision: agent.policyRevision });
+  const policy = await evaluatePolicy({
+    action: body.action,
+    resource: body.resource ?? null,
+    params,
+    context,
+    agent,
+    risk,
+    now,
+    policyRevision: agent.policyRevision,
+  });
   if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
     throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
       errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
@@ -143,7 +164,11 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   let grant: Grant | null = null;
   if (status === "approved") {
     events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
-    const issued = await issueGrant(statement, { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by }, landed);
+    const issued = await issueGrant(
+      statement,
+      { requestId: id, agentId: agent.id, ttlSeconds: policy.grantTtlSeconds, audience: policy.audience, approvedBy: [by], actor: by },
+      landed,
+    );
     grant = issued.grant;
     events.push(issued.event);
   } else if (status === "denied") {
@@ -156,7 +181,9 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
     if (rows.length === 0) throw new AppError("agent_suspended", "this agent is no longer active");
     const [, contained] = await Promise.all([
-      riskSignals ? recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined }) : undefined,
+      riskSignals
+        ? recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined })
+        : undefined,
       // Automatic containment (off unless an admin set rules): a request that
       // takes the agent over a limit suspends it, which cancels this request if
       // it was pending and revokes its grant if it was allowed; answer with that.

@@ -87,7 +87,12 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const r = (await selectStoredRequest(client, "r.id = $1", [o.requestId]))!;
     const owner = await client.query<{ owner_email: string | null }>("SELECT owner_email FROM agents WHERE id = $1", [r.agentId]);
     const groups = r.reviewerGroups.length ? await reviewerGroupNames(client, o.reviewer.id) : [];
-    const scope = { context: r.context, agent: { ownerEmail: owner.rows[0]?.owner_email ?? null }, reviewerGroups: r.reviewerGroups, ownerMayDecide: r.ownerMayDecide };
+    const scope = {
+      context: r.context,
+      agent: { ownerEmail: owner.rows[0]?.owner_email ?? null },
+      reviewerGroups: r.reviewerGroups,
+      ownerMayDecide: r.ownerMayDecide,
+    };
     const barrier = decisionBarrier(scope, { ...o.reviewer, groups });
     if (barrier) throw new AppError("forbidden", barrier);
     if (o.decision === "approve" && r.reasonRequiredToApprove && !reason) {
@@ -98,19 +103,32 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     if (status !== "pending") throw new AppError("conflict", `the request is already ${status}`);
     if (r.votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
 
-    const vote: Vote = { id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now };
+    const vote: Vote = {
+      id: newId("vot"),
+      requestId: r.id,
+      userId: o.reviewer.id,
+      reviewerEmail: o.reviewer.email,
+      decision: o.decision,
+      reason,
+      createdAt: now,
+    };
     const statement = new Statement();
-    const voteRow = { id: vote.id, request_id: vote.requestId, user_id: vote.userId, reviewer_email: vote.reviewerEmail, decision: vote.decision, reason, created_at: now.toISOString() };
+    const voteRow = {
+      id: vote.id,
+      request_id: vote.requestId,
+      user_id: vote.userId,
+      reviewer_email: vote.reviewerEmail,
+      decision: vote.decision,
+      reason,
+      created_at: now.toISOString(),
+    };
     statement.with("vote_ins", insertJsonRow(statement, "votes", voteRow));
 
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
-    const events: AuditEventInput[] = [
-      { type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason } },
-    ];
+    const events: AuditEventInput[] = [{ type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason } }];
     const approvers = [...r.votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
-    const next: "pending" | "approved" | "denied" =
-      o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
+    const next: "pending" | "approved" | "denied" = o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
 
     let grant: Grant | null = null;
     if (next !== "pending") {
@@ -122,7 +140,14 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       );
       events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers } });
       if (next === "approved") {
-        const issued = await issueGrant(statement, { requestId: r.id, agentId: r.agentId, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
+        const issued = await issueGrant(statement, {
+          requestId: r.id,
+          agentId: r.agentId,
+          ttlSeconds: r.grantTtlSeconds,
+          audience: r.grantAudience,
+          approvedBy: approvers,
+          actor,
+        });
         grant = issued.grant;
         events.push(issued.event);
       }
@@ -143,7 +168,13 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   });
   if (decided.status === "approved" && env().COUNTERSIGN_RISK_SIGNALS) {
     const d = decided;
-    await recordApproval({ agentId: d.agentId, action: d.action, params: d.params as Record<string, unknown>, context: d.context as Record<string, unknown>, at: d.decidedAt ?? new Date() });
+    await recordApproval({
+      agentId: d.agentId,
+      action: d.action,
+      params: d.params as Record<string, unknown>,
+      context: d.context as Record<string, unknown>,
+      at: d.decidedAt ?? new Date(),
+    });
   }
   // Automatic containment (off unless an admin set a denial-rate rule): a denial may take the agent over it.
   if (decided.status === "denied") await containAfterDenial({ agentId: decided.agentId, now: decided.decidedAt ?? new Date() });

@@ -29,7 +29,10 @@ export async function checkPendingCap(agentId: string, counted?: number): Promis
   const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
   const pending =
     counted ??
-    Number((await pool().query<{ n: string }>({ name: "cs_pending_count", text: `SELECT ${pendingCountSql("$1", "$2")} AS n`, values: [agentId, max] })).rows[0]?.n ?? 0);
+    Number(
+      (await pool().query<{ n: string }>({ name: "cs_pending_count", text: `SELECT ${pendingCountSql("$1", "$2")} AS n`, values: [agentId, max] })).rows[0]
+        ?.n ?? 0,
+    );
   if (pending >= max) {
     throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
       retryAfterSeconds: 30,

@@ -47,8 +47,17 @@ export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<Re
  */
 async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewItem, "risk" | "condition_errors">>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await pool().query({ name: "cs_review_extra", text: "SELECT id, risk, condition_errors FROM action_requests WHERE id = ANY($1::text[])", values: [ids] });
-  return new Map(rows.map((r) => [r.id as string, { risk: r.risk as ReviewItem["risk"], condition_errors: (r.condition_errors as ReviewItem["condition_errors"] | null) ?? [] }]));
+  const { rows } = await pool().query({
+    name: "cs_review_extra",
+    text: "SELECT id, risk, condition_errors FROM action_requests WHERE id = ANY($1::text[])",
+    values: [ids],
+  });
+  return new Map(
+    rows.map((r) => [
+      r.id as string,
+      { risk: r.risk as ReviewItem["risk"], condition_errors: (r.condition_errors as ReviewItem["condition_errors"] | null) ?? [] },
+    ]),
+  );
 }
 
 /** The review queue or history as `reviewer` may see it (see `visibleToReviewer`), newest or riskiest first. */

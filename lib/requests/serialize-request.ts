@@ -76,15 +76,11 @@ export async function toRequestObject(r: StoredRequest, view: { forAgentId?: str
       effect: r.policyEffect as RequestObject["policy"]["effect"],
       approvals_required: r.approvalsRequired,
     },
-    approvals: r.votes
-      .filter((v) => v.decision === "approve")
-      .map((v) => ({ reviewer: v.reviewerEmail, reason: v.reason, at: v.createdAt.toISOString() })),
+    approvals: r.votes.filter((v) => v.decision === "approve").map((v) => ({ reviewer: v.reviewerEmail, reason: v.reason, at: v.createdAt.toISOString() })),
     decision: decisionOf(r, status),
     created_at: r.createdAt.toISOString(),
     expires_at: r.expiresAt.toISOString(),
     grant,
-    outcome: r.outcomeStatus
-      ? { status: r.outcomeStatus, detail: r.outcomeDetail, at: (r.outcomeAt ?? r.createdAt).toISOString() }
-      : null,
+    outcome: r.outcomeStatus ? { status: r.outcomeStatus, detail: r.outcomeDetail, at: (r.outcomeAt ?? r.createdAt).toISOString() } : null,
   };
 }

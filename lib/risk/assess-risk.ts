@@ -3,7 +3,17 @@ import { pool } from "../db.ts";
 import { env } from "../env.ts";
 import { pendingCountSql } from "../requests/pending-cap.ts";
 import { RATE_WINDOW } from "./record-risk-history.ts";
-import { computeRisk, DEFAULT_THRESHOLDS, environmentOf, hourlyMedian, numericParams, principalOf, type ParamStats, type RiskAssessment, type RiskHistory } from "./compute-risk.ts";
+import {
+  computeRisk,
+  DEFAULT_THRESHOLDS,
+  environmentOf,
+  hourlyMedian,
+  numericParams,
+  principalOf,
+  type ParamStats,
+  type RiskAssessment,
+  type RiskHistory,
+} from "./compute-risk.ts";
 
 export interface AssessRiskOptions {
   agent: { id: string; name: string };
@@ -71,14 +81,23 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
     ],
   });
   const r = rows[0];
-  const seen = (kind: string) => ((r.environments ?? []) as [string, string][]).filter(([k]) => k === kind).map(([, v]) => v).slice(0, 3);
+  const seen = (kind: string) =>
+    ((r.environments ?? []) as [string, string][])
+      .filter(([k]) => k === kind)
+      .map(([, v]) => v)
+      .slice(0, 3);
   const firstHour = r.first_hour ? new Date(r.first_hour).getTime() : null;
   const hours = firstHour === null ? 0 : (currentHour - Math.max(firstHour, windowStart)) / HOUR;
   const history: RiskHistory = {
     actionRequestedBefore: r.action_approved !== null,
     actionApproved: r.action_approved ?? 0,
     agentApproved: r.agent_approved ? 1 : 0,
-    params: new Map(((r.params ?? []) as [string, number, number, number, number, number][]).map(([path, n, min, max, mean, m2]) => [path, { n, min, max, mean, m2 } satisfies ParamStats])),
+    params: new Map(
+      ((r.params ?? []) as [string, number, number, number, number, number][]).map(([path, n, min, max, mean, m2]) => [
+        path,
+        { n, min, max, mean, m2 } satisfies ParamStats,
+      ]),
+    ),
     onBehalfOfKnown: principal === null ? null : r.principal_known,
     environment: {
       name: { known: environment.name === null ? null : r.env_name_known, seen: seen("environment.name") },
@@ -88,7 +107,15 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
     hourlyMedian: hours >= 24 ? hourlyMedian(((r.hourly ?? []) as (number | string)[]).map(Number), hours) : null,
   };
   const risk = computeRisk(
-    { agentName: o.agent.name, action: o.action, params: o.params, context: o.context, resource: o.resource, summary: o.summary, justification: o.justification },
+    {
+      agentName: o.agent.name,
+      action: o.action,
+      params: o.params,
+      context: o.context,
+      resource: o.resource,
+      summary: o.summary,
+      justification: o.justification,
+    },
     history,
     { ...DEFAULT_THRESHOLDS, lowConfidence: env().COUNTERSIGN_RISK_LOW_CONFIDENCE },
   );

@@ -137,7 +137,10 @@ const ORDER: Record<RiskSeverity, number> = { high: 0, medium: 1, low: 2 };
 
 /** 0 with no flags; each flag adds by severity (low 10, medium 25, high 45); at most 100. */
 export function riskScore(flags: RiskFlag[]): number {
-  return Math.min(100, flags.reduce((sum, f) => sum + WEIGHT[f.severity], 0));
+  return Math.min(
+    100,
+    flags.reduce((sum, f) => sum + WEIGHT[f.severity], 0),
+  );
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 4 }));
@@ -200,7 +203,12 @@ export function computeRisk(request: RiskRequest, history: RiskHistory, t: RiskT
   }
 
   const hidden = scanRequest(request);
-  if (hidden.length) flags.push({ code: "hidden_characters", severity: hiddenSeverity(hidden), explanation: `Hidden or direction-changing characters in ${describeFindings(hidden)}` });
+  if (hidden.length)
+    flags.push({
+      code: "hidden_characters",
+      severity: hiddenSeverity(hidden),
+      explanation: `Hidden or direction-changing characters in ${describeFindings(hidden)}`,
+    });
 
   const confidence = request.context.confidence;
   if (typeof confidence === "number" && confidence < t.lowConfidence) {

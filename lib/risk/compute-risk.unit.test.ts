@@ -16,13 +16,21 @@ function history(over: Partial<RiskHistory> = {}): RiskHistory {
   };
 }
 
-const request = (params: Record<string, unknown> = {}, context: Record<string, unknown> = {}) => ({ agentName: "billing-agent", action: "payments.refund", params, context });
+const request = (params: Record<string, unknown> = {}, context: Record<string, unknown> = {}) => ({
+  agentName: "billing-agent",
+  action: "payments.refund",
+  params,
+  context,
+});
 
 const statsOf = (values: number[]): ParamStats => values.reduce<ParamStats | undefined>((s, v) => addToStats(s, v), undefined)!;
 
 describe("computeRisk", () => {
   it("finds nothing unusual in a request like the approved ones", () => {
-    const r = computeRisk(request({ amount: 500 }, { on_behalf_of: "alice@example.com", confidence: 0.9 }), history({ params: new Map([["amount", statsOf([300, 800, 2000])]]), onBehalfOfKnown: true }));
+    const r = computeRisk(
+      request({ amount: 500 }, { on_behalf_of: "alice@example.com", confidence: 0.9 }),
+      history({ params: new Map([["amount", statsOf([300, 800, 2000])]]), onBehalfOfKnown: true }),
+    );
     expect(r).toEqual({ score: 0, flags: [] });
   });
 
@@ -42,7 +50,9 @@ describe("computeRisk", () => {
 
   it("checks nested numeric params by dotted path and leaves unseen paths alone", () => {
     const r = computeRisk(request({ refund: { amount: 900 }, fee: 3 }), history({ params: new Map([["refund.amount", statsOf([100, 200])]]) }));
-    expect(r.flags.map((f) => [f.code, f.severity, f.explanation])).toEqual([["unusual_amount", "medium", "refund.amount 900 is 4.5× the largest approved (200)"]]);
+    expect(r.flags.map((f) => [f.code, f.severity, f.explanation])).toEqual([
+      ["unusual_amount", "medium", "refund.amount 900 is 4.5× the largest approved (200)"],
+    ]);
   });
 
   it("uses the spread of a long history: far below everything approved is unusual too", () => {
@@ -54,7 +64,9 @@ describe("computeRisk", () => {
     const low = unusualValue("amount", 5, s);
     expect(low?.code).toBe("unusual_amount");
     expect(low?.severity).toBe("high");
-    expect(low?.explanation).toMatch(/^amount 5 is far outside what was approved before \(990 to 1,010 over 10 approvals, \d[\d,]* standard deviations from the mean\)$/);
+    expect(low?.explanation).toMatch(
+      /^amount 5 is far outside what was approved before \(990 to 1,010 over 10 approvals, \d[\d,]* standard deviations from the mean\)$/,
+    );
     // … but with fewer than 10 approvals only the ratio applies.
     expect(unusualValue("amount", 5, statsOf([1000, 1010]))).toBeNull();
   });
@@ -62,7 +74,11 @@ describe("computeRisk", () => {
   it("flags acting for someone new, only once the agent has approved history", () => {
     const ctx = { on_behalf_of: "Mallory@Example.com " };
     expect(computeRisk(request({}, ctx), history({ onBehalfOfKnown: false })).flags).toEqual([
-      { code: "new_on_behalf_of", severity: "medium", explanation: "First time billing-agent acts on behalf of mallory@example.com: no earlier approved request was for them" },
+      {
+        code: "new_on_behalf_of",
+        severity: "medium",
+        explanation: "First time billing-agent acts on behalf of mallory@example.com: no earlier approved request was for them",
+      },
     ]);
     const fresh = computeRisk(request({}, ctx), history({ actionRequestedBefore: false, actionApproved: 0, agentApproved: 0, onBehalfOfKnown: false }));
     expect(fresh.flags.map((f) => f.code)).toEqual(["first_action"]);
@@ -73,9 +89,16 @@ describe("computeRisk", () => {
       request({}, { environment: { name: "production", runtime: "k8s" } }),
       history({ environment: { name: { known: false, seen: ["staging"] }, runtime: { known: true, seen: ["k8s"] } } }),
     );
-    expect(r.flags).toEqual([{ code: "new_environment", severity: "medium", explanation: "billing-agent runs in a new environment: name production (before: staging)" }]);
+    expect(r.flags).toEqual([
+      { code: "new_environment", severity: "medium", explanation: "billing-agent runs in a new environment: name production (before: staging)" },
+    ]);
     // An agent that never stated an environment has nothing to differ from.
-    expect(computeRisk(request({}, { environment: { name: "production" } }), history({ environment: { name: { known: false, seen: [] }, runtime: { known: null, seen: [] } } })).flags).toEqual([]);
+    expect(
+      computeRisk(
+        request({}, { environment: { name: "production" } }),
+        history({ environment: { name: { known: false, seen: [] }, runtime: { known: null, seen: [] } } }),
+      ).flags,
+    ).toEqual([]);
   });
 
   it("flags low stated confidence against the configured threshold", () => {
@@ -84,13 +107,19 @@ describe("computeRisk", () => {
     ]);
     expect(computeRisk(request({}, { confidence: 0.1 }), history()).flags[0].severity).toBe("medium");
     expect(computeRisk(request({}, { confidence: 0.5 }), history()).flags).toEqual([]);
-    expect(computeRisk(request({}, { confidence: 0.6 }), history(), { ...defaults(), lowConfidence: 0.7 }).flags.map((f) => f.code)).toEqual(["low_confidence"]);
+    expect(computeRisk(request({}, { confidence: 0.6 }), history(), { ...defaults(), lowConfidence: 0.7 }).flags.map((f) => f.code)).toEqual([
+      "low_confidence",
+    ]);
   });
 
   it("flags a rate far above the agent's hourly median, and not without a baseline", () => {
     const spike = computeRisk(request(), history({ hourlyMedian: 6, recent: { requests: 29, minutes: 10 } }));
     expect(spike.flags).toEqual([
-      { code: "rate_spike", severity: "high", explanation: "billing-agent sent 30 requests in the last 10 minutes (usually about 1; median 6 an hour over the last 7 days)" },
+      {
+        code: "rate_spike",
+        severity: "high",
+        explanation: "billing-agent sent 30 requests in the last 10 minutes (usually about 1; median 6 an hour over the last 7 days)",
+      },
     ]);
     expect(computeRisk(request(), history({ hourlyMedian: 6, recent: { requests: 10, minutes: 10 } })).flags).toEqual([]); // under the minimum of 20
     expect(computeRisk(request(), history({ hourlyMedian: 600, recent: { requests: 150, minutes: 10 } })).flags).toEqual([]); // busy agent, usual pace
@@ -99,7 +128,11 @@ describe("computeRisk", () => {
     // The window spans 10 to 20 minutes; the baseline scales with it.
     expect(computeRisk(request(), history({ hourlyMedian: 60, recent: { requests: 70, minutes: 15 } })).flags).toEqual([]);
     expect(computeRisk(request(), history({ hourlyMedian: 60, recent: { requests: 79, minutes: 15 } })).flags).toEqual([
-      { code: "rate_spike", severity: "medium", explanation: "billing-agent sent 80 requests in the last 15 minutes (usually about 15; median 60 an hour over the last 7 days)" },
+      {
+        code: "rate_spike",
+        severity: "medium",
+        explanation: "billing-agent sent 80 requests in the last 15 minutes (usually about 15; median 60 an hour over the last 7 days)",
+      },
     ]);
   });
 
@@ -109,7 +142,8 @@ describe("computeRisk", () => {
       {
         code: "hidden_characters",
         severity: "high",
-        explanation: "Hidden or direction-changing characters in summary: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING",
+        explanation:
+          "Hidden or direction-changing characters in summary: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING",
       },
     ]);
     expect(r.score).toBe(45);
@@ -117,7 +151,10 @@ describe("computeRisk", () => {
     const keyed = computeRisk({ ...request({ nested: { "t\u2066o": 1 } }, { labels: { team: "ops" } }), resource: "db:main" }, history());
     expect(keyed.flags[0].explanation).toBe('Hidden or direction-changing characters in params.nested["t⟨U+2066 LRI⟩o"] (key): U+2066 LEFT-TO-RIGHT ISOLATE');
     // Invisible characters only in prose: medium; a bidi control in prose: high.
-    expect(computeRisk({ ...request({}, { on_behalf_of: "a\u200d@example.com" }), justification: "x" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "medium" });
+    expect(computeRisk({ ...request({}, { on_behalf_of: "a\u200d@example.com" }), justification: "x" }, history()).flags[0]).toMatchObject({
+      code: "hidden_characters",
+      severity: "medium",
+    });
     expect(computeRisk({ ...request(), justification: "see \u202eevil" }, history()).flags[0]).toMatchObject({ code: "hidden_characters", severity: "high" });
     // Line breaks, tabs, other scripts and emoji are not hidden.
     expect(computeRisk({ ...request({ note: "line one\nline two\tx", name: "שלום" }), summary: "⚠️ refund 👩\u200d💻" }, history()).flags).toEqual([]);
@@ -126,7 +163,13 @@ describe("computeRisk", () => {
   it("orders flags by severity and caps the score at 100", () => {
     const r = computeRisk(
       request({ amount: 1e6 }, { confidence: 0.4, on_behalf_of: "x@example.com" }),
-      history({ actionApproved: 0, params: new Map([["amount", statsOf([10])]]), onBehalfOfKnown: false, hourlyMedian: 0, recent: { requests: 40, minutes: 10 } }),
+      history({
+        actionApproved: 0,
+        params: new Map([["amount", statsOf([10])]]),
+        onBehalfOfKnown: false,
+        hourlyMedian: 0,
+        recent: { requests: 40, minutes: 10 },
+      }),
     );
     const severities = r.flags.map((f) => order(f.severity));
     expect(severities).toEqual([...severities].sort());

@@ -71,7 +71,13 @@ export async function recordRequest(o: RequestHistoryEntry): Promise<void> {
 }
 
 /** Adds an approved request to its agent's history (see `approvalCtes`). */
-export async function recordApproval(o: { agentId: string; action: string; params: Record<string, unknown>; context: Record<string, unknown>; at: Date }): Promise<void> {
+export async function recordApproval(o: {
+  agentId: string;
+  action: string;
+  params: Record<string, unknown>;
+  context: Record<string, unknown>;
+  at: Date;
+}): Promise<void> {
   const s = new Statement();
   const agent = s.param(o.agentId);
   lockAgent(s, agent);

@@ -6,7 +6,17 @@ import { AppError } from "../errors.ts";
 import { json } from "../http/body.ts";
 import { clientAddress } from "../http/client-address.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { AGENT_SUSPENDED, AGENT_UNAUTHENTICATED, errors, invalid, jsonContent, pathParams, REQUEST_NOT_FOUND, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import {
+  AGENT_SUSPENDED,
+  AGENT_UNAUTHENTICATED,
+  errors,
+  invalid,
+  jsonContent,
+  pathParams,
+  REQUEST_NOT_FOUND,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { cancelRequest } from "../requests/cancel-request.ts";
 import { createRequest } from "../requests/create-request.ts";
@@ -15,7 +25,17 @@ import { listRequests } from "../requests/list-requests.ts";
 import { reportOutcome } from "../requests/report-outcome.ts";
 import { toRequestObject } from "../requests/serialize-request.ts";
 import { waitForRequest } from "../requests/wait-for-request.ts";
-import { CreateRequestBody, IdempotencyKey, ListRequestsQuery, OutcomeBody, RedeemBody, RedeemResult, RequestList, RequestObject, WaitQuery } from "../schemas/requests.ts";
+import {
+  CreateRequestBody,
+  IdempotencyKey,
+  ListRequestsQuery,
+  OutcomeBody,
+  RedeemBody,
+  RedeemResult,
+  RequestList,
+  RequestObject,
+  WaitQuery,
+} from "../schemas/requests.ts";
 import { Jwks } from "../schemas/service.ts";
 import { z } from "../schemas/zod.ts";
 
@@ -47,7 +67,12 @@ Retrying is safe with an idempotency key (the \`Idempotency-Key\` header or the 
 \`params\` are what the executor will do; reviewers see them, and the grant binds their SHA-256 (RFC 8785 canonical JSON), so the executor can prove it runs exactly what was approved. \`context\` is shown to reviewers and usable in rule conditions.`,
     tags: ["Agent"],
     request: {
-      headers: z.object({ "Idempotency-Key": IdempotencyKey.optional().openapi({ description: "1 to 255 characters; the same as the `idempotency_key` field.", example: "ticket-4521-refund-1" }) }),
+      headers: z.object({
+        "Idempotency-Key": IdempotencyKey.optional().openapi({
+          description: "1 to 255 characters; the same as the `idempotency_key` field.",
+          example: "ticket-4521-refund-1",
+        }),
+      }),
       bodyExamples: {
         refund: { summary: "A refund with full context", value: ex.CREATE_REQUEST },
         minimal: { summary: "Only what is required (plus a resource)", value: ex.CREATE_REQUEST_MINIMAL },
@@ -70,9 +95,15 @@ Retrying is safe with an idempotency key (the \`Idempotency-Key\` header or the 
       ...errors(
         AGENT_UNAUTHENTICATED,
         AGENT_SUSPENDED,
-        { code: "conflict", when: "The idempotency key was already used with a different body.", detail: "this idempotency key was already used with a different request body" },
+        {
+          code: "conflict",
+          when: "The idempotency key was already used with a different body.",
+          detail: "this idempotency key was already used with a different request body",
+        },
         TOO_LARGE,
-        invalid("The body breaks the schema (unknown fields included), `expires_in` is longer than the rule allows, or the header and field idempotency keys differ."),
+        invalid(
+          "The body breaks the schema (unknown fields included), `expires_in` is longer than the rule allows, or the header and field idempotency keys differ.",
+        ),
         {
           code: "rate_limited",
           when: "The agent sends requests too fast, or already has the maximum number of pending requests. Wait `Retry-After` seconds.",
@@ -106,11 +137,16 @@ const listRequestsRoute = defineRoute({
   docs: {
     operationId: "listRequests",
     summary: "List your requests",
-    description: "The calling agent's own requests, newest first, a page at a time. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.",
+    description:
+      "The calling agent's own requests, newest first, a page at a time. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.",
     tags: ["Agent"],
-        responses: {
+    responses: {
       200: { description: "A page of requests.", content: jsonContent(RequestList, { page: { value: { data: [ex.REQUEST_PENDING], next_cursor: null } } }) },
-      ...errors(...AGENT_ERRORS, invalid("A query parameter is out of range.", [{ path: "query.limit", message: "Too big: expected number to be <=100" }]), UNAVAILABLE),
+      ...errors(
+        ...AGENT_ERRORS,
+        invalid("A query parameter is out of range.", [{ path: "query.limit", message: "Too big: expected number to be <=100" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ agent, query }) {
@@ -200,7 +236,8 @@ const reportOutcomeRoute = defineRoute({
   docs: {
     operationId: "reportOutcome",
     summary: "Report the outcome",
-    description: "After the grant was redeemed and the action ran, say whether it worked. Reviewers see it on the request; it completes the audit trail. Once per request.",
+    description:
+      "After the grant was redeemed and the action ran, say whether it worked. Reviewers see it on the request; it completes the audit trail. Once per request.",
     tags: ["Agent"],
     request: {
       params: requestId,
@@ -214,7 +251,11 @@ const reportOutcomeRoute = defineRoute({
       ...errors(
         ...AGENT_ERRORS,
         REQUEST_NOT_FOUND,
-        { code: "conflict", when: "An outcome was already reported, or the grant has not been redeemed.", detail: "an outcome was already reported for this request" },
+        {
+          code: "conflict",
+          when: "An outcome was already reported, or the grant has not been redeemed.",
+          detail: "an outcome was already reported for this request",
+        },
         TOO_LARGE,
         invalid("The body breaks the schema.", [{ path: "status", message: 'Invalid option: expected one of "succeeded"|"failed"' }]),
         UNAVAILABLE,
@@ -241,9 +282,17 @@ Repeated refusals are limited per source address and per grant (429), and record
 
 Send \`action\` and \`params\` too (recommended): the gateway then checks they are what was approved (\`422 grant_mismatch\` otherwise). No agent key is needed: the grant is the capability. To check a grant offline instead, verify its signature with the keys from \`/.well-known/jwks.json\`.`,
     tags: ["Executor"],
-    request: { bodyExamples: { checked: { summary: "With the action and parameters to check", value: ex.REDEEM }, token_only: { summary: "The token alone", value: { token: ex.GRANT_TOKEN } } } },
+    request: {
+      bodyExamples: {
+        checked: { summary: "With the action and parameters to check", value: ex.REDEEM },
+        token_only: { summary: "The token alone", value: { token: ex.GRANT_TOKEN } },
+      },
+    },
     responses: {
-      200: { description: "Redeemed, the first time: execute the approved action with these parameters.", content: jsonContent(RedeemResult, { redeemed: { value: ex.REDEEMED } }) },
+      200: {
+        description: "Redeemed, the first time: execute the approved action with these parameters.",
+        content: jsonContent(RedeemResult, { redeemed: { value: ex.REDEEMED } }),
+      },
       ...errors(
         { code: "grant_invalid", when: "The token is malformed, not signed by this gateway, or unknown.", detail: "the grant token is not valid" },
         { code: "grant_already_redeemed", when: "The grant was redeemed before (every attempt after the first).", detail: "the grant was already redeemed" },

@@ -59,7 +59,13 @@ async function agentWithKeys(id: string) {
   return { ...toAgentObject(agent), keys: keys.map((k) => toKeyObject(k)) };
 }
 
-const stopped = { value: { agent: { ...ex.AGENT, status: "suspended" as const, requests: { pending: 0, total: 214 } }, cancelled_requests: [ex.IDS.request], revoked_grants: 1 } };
+const stopped = {
+  value: {
+    agent: { ...ex.AGENT, status: "suspended" as const, requests: { pending: 0, total: 214 } },
+    cancelled_requests: [ex.IDS.request],
+    revoked_grants: 1,
+  },
+};
 
 const listAgentsRoute = defineRoute({
   method: "GET",
@@ -70,7 +76,10 @@ const listAgentsRoute = defineRoute({
     summary: "List agents",
     description: "Every registered agent with its status, live keys and request counts.",
     tags,
-    responses: { 200: { description: "The agents.", content: jsonContent(AgentList, { agents: { value: { data: [ex.AGENT] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: {
+      200: { description: "The agents.", content: jsonContent(AgentList, { agents: { value: { data: [ex.AGENT] } } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
   },
   async handler() {
     return json({ data: (await listAgents()).map((a) => toAgentObject(a)) });
@@ -90,14 +99,29 @@ const createAgentRoute = defineRoute({
     tags,
     request: {
       bodyExamples: {
-        agent: { value: { name: "billing-agent", description: "Handles refunds and credits for the support team", owner: "dana@example.com", tags: ["finance"], key_expires_in_days: 365 } },
+        agent: {
+          value: {
+            name: "billing-agent",
+            description: "Handles refunds and credits for the support team",
+            owner: "dana@example.com",
+            tags: ["finance"],
+            key_expires_in_days: 365,
+          },
+        },
       },
     },
     responses: {
       201: {
         description: "Registered; the key is shown once.",
         content: jsonContent(CreatedAgent, {
-          created: { value: { agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } }, key: ex.AGENT_KEY, key_id: ex.IDS.key, callback_secret: SECRET } },
+          created: {
+            value: {
+              agent: { ...ex.AGENT, last_seen_at: null, requests: { pending: 0, total: 0 } },
+              key: ex.AGENT_KEY,
+              key_id: ex.IDS.key,
+              callback_secret: SECRET,
+            },
+          },
         }),
       },
       ...errors(
@@ -134,7 +158,10 @@ const getAgentRoute = defineRoute({
     description: "One agent with its keys (ids and dates, never secrets).",
     tags,
     request: { params: agentId },
-    responses: { 200: { description: "The agent.", content: jsonContent(AgentDetail, { agent: { value: { ...ex.AGENT, keys: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The agent.", content: jsonContent(AgentDetail, { agent: { value: { ...ex.AGENT, keys: [ex.KEY] } } }) },
+      ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     return json(await agentWithKeys(params.id));
@@ -150,12 +177,21 @@ const updateAgentRoute = defineRoute({
     operationId: "updateAgent",
     summary: "Edit an agent",
     description:
-      "Changes the description, owner (`\"\"` or `null` clears it), trust level or tags; send only what changes. The audit event records before and after. The name is the agent's identity and cannot change.",
+      'Changes the description, owner (`""` or `null` clears it), trust level or tags; send only what changes. The audit event records before and after. The name is the agent\'s identity and cannot change.',
     tags,
     request: { params: agentId, bodyExamples: { tags: { value: { tags: ["finance", "refunds"], trust_level: "elevated" } } } },
     responses: {
-      200: { description: "The agent after the change.", content: jsonContent(AgentDetail, { updated: { value: { ...ex.AGENT, tags: ["finance", "refunds"], trust_level: "elevated", keys: [ex.KEY] } } }) },
-      ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, TOO_LARGE, invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change at least one field" }]), UNAVAILABLE),
+      200: {
+        description: "The agent after the change.",
+        content: jsonContent(AgentDetail, { updated: { value: { ...ex.AGENT, tags: ["finance", "refunds"], trust_level: "elevated", keys: [ex.KEY] } } }),
+      },
+      ...errors(
+        ...WRITE_ERRORS,
+        AGENT_NOT_FOUND,
+        TOO_LARGE,
+        invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change at least one field" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ user, params, body: b }) {
@@ -241,15 +277,25 @@ const retireAgentRoute = defineRoute({
   docs: {
     operationId: "retireAgent",
     summary: "Retire an agent",
-    description: "Retires the agent for good: its keys answer 401 from now on; pending requests are cancelled and grants revoked as for a suspension. Its history stays.",
+    description:
+      "Retires the agent for good: its keys answer 401 from now on; pending requests are cancelled and grants revoked as for a suspension. Its history stays.",
     tags,
     request: { params: agentId, body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Replaced by billing-agent-v2" } } }) },
     responses: {
       200: {
         description: "Retired; what was cancelled and revoked.",
-        content: jsonContent(StoppedAgent, { retired: { value: { ...stopped.value, agent: { ...stopped.value.agent, status: "retired" as const, live_keys: 0 } } } }),
+        content: jsonContent(StoppedAgent, {
+          retired: { value: { ...stopped.value, agent: { ...stopped.value.agent, status: "retired" as const, live_keys: 0 } } },
+        }),
       },
-      ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, { code: "conflict", when: "The agent is already retired.", detail: "agent billing-agent is retired" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
+      ...errors(
+        ...WRITE_ERRORS,
+        AGENT_NOT_FOUND,
+        { code: "conflict", when: "The agent is already retired.", detail: "agent billing-agent is retired" },
+        TOO_LARGE,
+        invalid("The body breaks the schema."),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ req, user, params }) {
@@ -270,7 +316,10 @@ const listAgentKeysRoute = defineRoute({
     description: "Key ids and dates; never secrets.",
     tags,
     request: { params: agentId },
-    responses: { 200: { description: "The keys, live and not.", content: jsonContent(KeyList, { keys: { value: { data: [ex.KEY] } } }) }, ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The keys, live and not.", content: jsonContent(KeyList, { keys: { value: { data: [ex.KEY] } } }) },
+      ...errors(...READ_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     const agent = await getAgentSummary(params.id);
@@ -286,18 +335,29 @@ const issueAgentKeyRoute = defineRoute({
   docs: {
     operationId: "issueAgentKey",
     summary: "Issue a key (rotate)",
-    description: "Issues another key for the agent; the key is in this answer only. Older keys keep working until revoked, so rotation is: issue, deploy the new key, revoke the old one.",
+    description:
+      "Issues another key for the agent; the key is in this answer only. Older keys keep working until revoked, so rotation is: issue, deploy the new key, revoke the old one.",
     tags,
     request: {
       params: agentId,
-      body: optionalBody(IssueKeyBody, { expiring: { summary: "Expires in 90 days", value: { expires_in_days: 90 } }, forever: { summary: "Never expires", value: {} } }),
+      body: optionalBody(IssueKeyBody, {
+        expiring: { summary: "Expires in 90 days", value: { expires_in_days: 90 } },
+        forever: { summary: "Never expires", value: {} },
+      }),
     },
     responses: {
-      201: { description: "Issued; the key is shown once.", content: jsonContent(IssuedKey, { issued: { value: { key_id: ex.IDS.key, key: ex.AGENT_KEY, expires_at: "2027-02-21T04:00:00.000Z" } } }) },
+      201: {
+        description: "Issued; the key is shown once.",
+        content: jsonContent(IssuedKey, { issued: { value: { key_id: ex.IDS.key, key: ex.AGENT_KEY, expires_at: "2027-02-21T04:00:00.000Z" } } }),
+      },
       ...errors(
         ...WRITE_ERRORS,
         AGENT_NOT_FOUND,
-        { code: "conflict", when: "The agent is retired, or already has the maximum number of live keys.", detail: "agent billing-agent already has 5 live keys; revoke one first" },
+        {
+          code: "conflict",
+          when: "The agent is retired, or already has the maximum number of live keys.",
+          detail: "agent billing-agent already has 5 live keys; revoke one first",
+        },
         TOO_LARGE,
         invalid("The body breaks the schema."),
         UNAVAILABLE,
@@ -323,7 +383,10 @@ const revokeAgentKeyRoute = defineRoute({
     tags,
     request: { params: pathParams({ ...agentIdParam, keyId: { description: "The key's id (from the key list).", example: ex.IDS.key } }) },
     responses: {
-      200: { description: "The key, now revoked.", content: jsonContent(KeyObject, { revoked: { value: { ...ex.KEY, revoked_at: "2026-11-23T05:00:00.000Z", live: false } } }) },
+      200: {
+        description: "The key, now revoked.",
+        content: jsonContent(KeyObject, { revoked: { value: { ...ex.KEY, revoked_at: "2026-11-23T05:00:00.000Z", live: false } } }),
+      },
       ...errors(
         ...WRITE_ERRORS,
         { code: "not_found", when: "No such agent, or no such key for it.", detail: "no such key for this agent" },

@@ -43,9 +43,10 @@ const WRITE_FORBIDDEN: ErrorCase = {
   when: "Signed in, but not as an admin; or a session call came from another origin.",
   detail: "only admins may do this",
 };
-const BAD_FILTER = invalid("A filter is malformed: `since`/`until` must be RFC 3339 with an offset, `type` an event type or a `prefix.*`, `actor` a kind or `kind:id`.", [
-  { path: "query.since", message: "Invalid ISO datetime" },
-]);
+const BAD_FILTER = invalid(
+  "A filter is malformed: `since`/`until` must be RFC 3339 with an offset, `type` an event type or a `prefix.*`, `actor` a kind or `kind:id`.",
+  [{ path: "query.since", message: "Invalid ISO datetime" }],
+);
 
 const HASH_1 = "5c1f0e9d7b3a2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
 const HASH_2 = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d";
@@ -66,7 +67,8 @@ const CHECKPOINT = {
   event_count: 1842,
   kid: "k_8Yb2kQm4Zx1P",
   created_at: "2026-11-23T05:00:00.000Z",
-  token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImtfOFliMmtRbTRaeDFQIiwidHlwIjoiY291bnRlcnNpZ24tY2hlY2twb2ludCtqd3QifQ.eyJzZXEiOiIxODQyIiwiaGVhZF9oYXNoIjoiOWU4ZC4uLiIsImV2ZW50X2NvdW50IjoiMTg0MiJ9.c2lnbmF0dXJl",
+  token:
+    "eyJhbGciOiJFZERTQSIsImtpZCI6ImtfOFliMmtRbTRaeDFQIiwidHlwIjoiY291bnRlcnNpZ24tY2hlY2twb2ludCtqd3QifQ.eyJzZXEiOiIxODQyIiwiaGVhZF9oYXNoIjoiOWU4ZC4uLiIsImV2ZW50X2NvdW50IjoiMTg0MiJ9.c2lnbmF0dXJl",
 };
 const INTACT = { ok: true, events: 1842, from_seq: 1, head_seq: 1842, head_hash: HASH_2, checkpoints: 3, broken_at: null, kind: null, reason: null };
 const BROKEN = {
@@ -91,7 +93,6 @@ const TRUNCATED = {
   kind: "truncated" as const,
   reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
 };
-
 
 /** The API's filter query (already validated) as the domain's filter. */
 function toFilter(q: { since?: string; until?: string; actor?: string; type?: string; request?: string; agent?: string }): EventFilter {
@@ -177,7 +178,9 @@ const exportAuditEventsRoute = defineRoute({
     responses: {
       200: {
         description: "The events, streamed.",
-        headers: z.object({ "Content-Disposition": z.string().openapi({ example: 'attachment; filename="countersign-audit-2026-11-23T05-00-00-000Z.jsonl"' }) }),
+        headers: z.object({
+          "Content-Disposition": z.string().openapi({ example: 'attachment; filename="countersign-audit-2026-11-23T05-00-00-000Z.jsonl"' }),
+        }),
         content: {
           "application/x-ndjson": { schema: z.string(), examples: { jsonl: { value: `${JSON.stringify(EVENT)}\n` } } },
           "text/csv": {
@@ -258,7 +261,9 @@ const verifyAuditChainRoute = defineRoute({
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         try {
-          const result = await verifyChain({ onProgress: (verified, headSeq) => controller.enqueue(line({ progress: { verified, head_seq: Number(headSeq) } })) });
+          const result = await verifyChain({
+            onProgress: (verified, headSeq) => controller.enqueue(line({ progress: { verified, head_seq: Number(headSeq) } })),
+          });
           controller.enqueue(line({ result: verificationObject(result) }));
           controller.close();
         } catch (err) {
@@ -266,7 +271,9 @@ const verifyAuditChainRoute = defineRoute({
         }
       },
     });
-    return new Response(body, { headers: { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" } });
+    return new Response(body, {
+      headers: { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" },
+    });
   },
 });
 
@@ -301,7 +308,10 @@ const createAuditCheckpointRoute = defineRoute({
       "Signs the current chain head and records it (the app also does this every `COUNTERSIGN_AUDIT_CHECKPOINT_SECONDS`). 201 when created; 200 with `created: false` when this head is already checkpointed, so calling it twice, or from several instances, records one checkpoint per head. A checkpoint is not itself an audit event: it would move the head it signs. Takes no body.",
     tags,
     responses: {
-      200: { description: "This head was already checkpointed (or the chain is empty).", content: jsonContent(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }) },
+      200: {
+        description: "This head was already checkpointed (or the chain is empty).",
+        content: jsonContent(CreatedCheckpoint, { existing: { value: { checkpoint: CHECKPOINT, created: false } } }),
+      },
       201: { description: "Created.", content: jsonContent(CreatedCheckpoint, { created: { value: { checkpoint: CHECKPOINT, created: true } } }) },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
@@ -322,7 +332,13 @@ const getAuditRetentionRoute = defineRoute({
     description: "How long audit events are kept. Without a policy (`days: null`, the default) nothing is ever deleted.",
     tags,
     responses: {
-      200: { description: "The policy.", content: jsonContent(AuditRetentionObject, { forever: { value: { days: null, chain_start_seq: 1 } }, year: { value: { days: 365, chain_start_seq: 48_211 } } }) },
+      200: {
+        description: "The policy.",
+        content: jsonContent(AuditRetentionObject, {
+          forever: { value: { days: null, chain_start_seq: 1 } },
+          year: { value: { days: 365, chain_start_seq: 48_211 } },
+        }),
+      },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, UNAVAILABLE),
     },
   },
@@ -345,7 +361,13 @@ const setAuditRetentionRoute = defineRoute({
     request: { bodyExamples: { year: { value: { days: 365 } }, off: { value: { days: null } } } },
     responses: {
       200: { description: "The policy after the change.", content: jsonContent(AuditRetentionObject, { year: { value: { days: 365, chain_start_seq: 1 } } }) },
-      ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, TOO_LARGE, invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]), UNAVAILABLE),
+      ...errors(
+        ADMIN_UNAUTHENTICATED,
+        WRITE_FORBIDDEN,
+        TOO_LARGE,
+        invalid("`days` is not a whole number from 1 to 36,500 or null.", [{ path: "days", message: "Too small: expected number to be >=1" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ admin, body }) {
@@ -364,13 +386,23 @@ const applyAuditRetentionRoute = defineRoute({
     description: "Deletes the events older than the policy now instead of at the next checkpoint. Does nothing without a policy. Takes no body.",
     tags,
     responses: {
-      200: { description: "What was deleted.", content: jsonContent(AuditRetentionApplied, { deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } }, nothing: { value: { deleted: 0, from_seq: null, through_seq: null } } }) },
+      200: {
+        description: "What was deleted.",
+        content: jsonContent(AuditRetentionApplied, {
+          deleted: { value: { deleted: 48_210, from_seq: 1, through_seq: 48_210 } },
+          nothing: { value: { deleted: 0, from_seq: null, through_seq: null } },
+        }),
+      },
       ...errors(ADMIN_UNAUTHENTICATED, WRITE_FORBIDDEN, UNAVAILABLE),
     },
   },
   async handler({ admin }) {
     const r = await applyRetention(admin.actor);
-    return json({ deleted: r.deleted, from_seq: r.fromSeq === null ? null : Number(r.fromSeq), through_seq: r.throughSeq === null ? null : Number(r.throughSeq) });
+    return json({
+      deleted: r.deleted,
+      from_seq: r.fromSeq === null ? null : Number(r.fromSeq),
+      through_seq: r.throughSeq === null ? null : Number(r.throughSeq),
+    });
   },
 });
 

@@ -38,7 +38,11 @@ const getContainmentRoute = defineRoute({
           on: { value: saved },
         }),
       },
-      ...errors(ADMIN_UNAUTHENTICATED, { code: "forbidden", when: "Signed in, but neither an admin nor an auditor.", detail: "only admins and auditors may do this" }, UNAVAILABLE),
+      ...errors(
+        ADMIN_UNAUTHENTICATED,
+        { code: "forbidden", when: "Signed in, but neither an admin nor an auditor.", detail: "only admins and auditors may do this" },
+        UNAVAILABLE,
+      ),
     },
   },
   async handler() {

@@ -22,7 +22,11 @@ import { webhookRoutes } from "./webhooks.ts";
  */
 
 const OpenApiDocumentShape = z
-  .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }).openapi({ additionalProperties: true }), paths: anyObject })
+  .looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }).openapi({ additionalProperties: true }),
+    paths: anyObject,
+  })
   .openapi({ additionalProperties: true, description: "An OpenAPI 3.1 document." });
 
 let document: ReturnType<typeof openApiDocument> | undefined;

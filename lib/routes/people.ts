@@ -40,7 +40,11 @@ const WRITE_ERRORS = [SIGNED_OUT, roleForbidden("admins")];
 const userId = pathParams({ id: { description: "The user's id (`usr_…`).", example: ex.IDS.user } });
 const groupName = { name: { description: "The group's name.", example: "finance" } };
 const USER_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such user.", detail: "no such user" };
-const LAST_ADMIN: ErrorCase = { code: "conflict", when: "The change would leave no enabled admin, or an admin would disable themselves.", detail: "this is the last enabled admin; make someone else an admin first" };
+const LAST_ADMIN: ErrorCase = {
+  code: "conflict",
+  when: "The change would leave no enabled admin, or an admin would disable themselves.",
+  detail: "this is the last enabled admin; make someone else an admin first",
+};
 
 async function userObject(id: string) {
   const u = (await listUsers()).find((x) => x.id === id);
@@ -67,7 +71,10 @@ const listUsersRoute = defineRoute({
     summary: "List users",
     description: "Every account, by email, with role, status and reviewer groups. Never password hashes.",
     tags: usersTags,
-    responses: { 200: { description: "The users.", content: jsonContent(UserList, { users: { value: { data: [ex.USER] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: {
+      200: { description: "The users.", content: jsonContent(UserList, { users: { value: { data: [ex.USER] } } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
   },
   async handler() {
     return json({ data: (await listUsers()).map(toUserObject) });
@@ -87,7 +94,10 @@ const inviteUserRoute = defineRoute({
     tags: usersTags,
     request: { bodyExamples: { reviewer: { value: { email: "bob@example.com", role: "reviewer", name: "Bob Reviewer" } } } },
     responses: {
-      201: { description: "Created; the password is shown once.", content: jsonContent(InvitedUser, { invited: { value: { user: { ...ex.USER, groups: [], last_sign_in_at: null }, password: ex.ONE_TIME_PASSWORD } } }) },
+      201: {
+        description: "Created; the password is shown once.",
+        content: jsonContent(InvitedUser, { invited: { value: { user: { ...ex.USER, groups: [], last_sign_in_at: null }, password: ex.ONE_TIME_PASSWORD } } }),
+      },
       ...errors(
         ...WRITE_ERRORS,
         { code: "conflict", when: "A user with this email exists.", detail: "a user with email bob@example.com already exists" },
@@ -114,7 +124,10 @@ const getUserRoute = defineRoute({
     tags: usersTags,
     description: "One account with role, status and groups.",
     request: { params: userId },
-    responses: { 200: { description: "The user.", content: jsonContent(UserObject, { user: { value: ex.USER } }) }, ...errors(...READ_ERRORS, USER_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The user.", content: jsonContent(UserObject, { user: { value: ex.USER } }) },
+      ...errors(...READ_ERRORS, USER_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     return json(await userObject(params.id));
@@ -129,12 +142,20 @@ const updateUserRoute = defineRoute({
   docs: {
     operationId: "updateUser",
     summary: "Change role or disable",
-    description: "Changes the role, and/or disables or re-enables the account. Disabling ends the user's sessions at once. There is always at least one enabled admin.",
+    description:
+      "Changes the role, and/or disables or re-enables the account. Disabling ends the user's sessions at once. There is always at least one enabled admin.",
     tags: usersTags,
     request: { params: userId, bodyExamples: { promote: { value: { role: "admin" } }, disable: { value: { disabled: true } } } },
     responses: {
       200: { description: "The user after the change.", content: jsonContent(UserObject, { promoted: { value: { ...ex.USER, role: "admin" as const } } }) },
-      ...errors(...WRITE_ERRORS, USER_NOT_FOUND, LAST_ADMIN, TOO_LARGE, invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change role or disabled" }]), UNAVAILABLE),
+      ...errors(
+        ...WRITE_ERRORS,
+        USER_NOT_FOUND,
+        LAST_ADMIN,
+        TOO_LARGE,
+        invalid("The body breaks the schema, or changes nothing.", [{ path: "(body)", message: "change role or disabled" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   /** Each change (role, disabled) is its own audit event. */
@@ -157,7 +178,10 @@ const resetUserPasswordRoute = defineRoute({
     tags: usersTags,
     request: { params: userId },
     responses: {
-      200: { description: "The new password, shown once.", content: jsonContent(PasswordReset, { reset: { value: { user_id: ex.IDS.user, password: ex.ONE_TIME_PASSWORD } } }) },
+      200: {
+        description: "The new password, shown once.",
+        content: jsonContent(PasswordReset, { reset: { value: { user_id: ex.IDS.user, password: ex.ONE_TIME_PASSWORD } } }),
+      },
       ...errors(...WRITE_ERRORS, USER_NOT_FOUND, UNAVAILABLE),
     },
   },
@@ -176,7 +200,10 @@ const listGroupsRoute = defineRoute({
     summary: "List reviewer groups",
     description: "Reviewer groups with their members. Rules name groups (`reviewers.groups`) to say who may decide.",
     tags: usersTags,
-    responses: { 200: { description: "The groups.", content: jsonContent(GroupList, { groups: { value: { data: [ex.GROUP] } } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: {
+      200: { description: "The groups.", content: jsonContent(GroupList, { groups: { value: { data: [ex.GROUP] } } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
   },
   async handler() {
     return json({ data: (await listGroups()).map(toGroupObject) });
@@ -221,10 +248,19 @@ const addGroupMemberRoute = defineRoute({
     summary: "Add a member",
     description: "Puts a user in the group, by `user_id` or by `email`. Adding a member twice changes nothing.",
     tags: usersTags,
-    request: { params: pathParams(groupName), bodyExamples: { by_email: { value: { email: "carol@example.com" } }, by_id: { value: { user_id: ex.IDS.secondUser } } } },
+    request: {
+      params: pathParams(groupName),
+      bodyExamples: { by_email: { value: { email: "carol@example.com" } }, by_id: { value: { user_id: ex.IDS.secondUser } } },
+    },
     responses: {
       200: { description: "The group with its members.", content: jsonContent(GroupObject, { group: { value: ex.GROUP } }) },
-      ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such group or user.", detail: "no group named finance" }, TOO_LARGE, invalid("The body breaks the schema."), UNAVAILABLE),
+      ...errors(
+        ...WRITE_ERRORS,
+        { code: "not_found", when: "No such group or user.", detail: "no group named finance" },
+        TOO_LARGE,
+        invalid("The body breaks the schema."),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ user, params, body }) {
@@ -245,7 +281,10 @@ const removeGroupMemberRoute = defineRoute({
     tags: usersTags,
     request: { params: pathParams({ ...groupName, userId: { description: "The user's id (`usr_…`).", example: ex.IDS.secondUser } }) },
     responses: {
-      200: { description: "The group with its remaining members.", content: jsonContent(GroupObject, { group: { value: { ...ex.GROUP, members: ex.GROUP.members.slice(0, 1) } } }) },
+      200: {
+        description: "The group with its remaining members.",
+        content: jsonContent(GroupObject, { group: { value: { ...ex.GROUP, members: ex.GROUP.members.slice(0, 1) } } }),
+      },
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such group or user.", detail: "no group named finance" }, UNAVAILABLE),
     },
   },
@@ -269,7 +308,9 @@ const getAccessSettingsRoute = defineRoute({
     responses: {
       200: {
         description: "The settings.",
-        content: jsonContent(AccessSettings, { settings: { value: { sso: { enabled: true, default_role: "reviewer" as const }, tokens: [ex.ADMIN_TOKEN_INFO] } } }),
+        content: jsonContent(AccessSettings, {
+          settings: { value: { sso: { enabled: true, default_role: "reviewer" as const }, tokens: [ex.ADMIN_TOKEN_INFO] } },
+        }),
       },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
@@ -302,11 +343,16 @@ const setSsoDefaultRoleRoute = defineRoute({
     tags: accessTags,
     request: { bodyExamples: { auditor: { value: { default_role: "auditor" } } } },
     responses: {
-      200: { description: "The new setting.", content: jsonContent(SsoSettingsResult, { saved: { value: { sso: { enabled: true, default_role: "auditor" as const } } } }) },
+      200: {
+        description: "The new setting.",
+        content: jsonContent(SsoSettingsResult, { saved: { value: { sso: { enabled: true, default_role: "auditor" as const } } } }),
+      },
       ...errors(
         ...WRITE_ERRORS,
         TOO_LARGE,
-        invalid("The role is not one of admin, reviewer, auditor.", [{ path: "default_role", message: 'Invalid option: expected one of "admin"|"reviewer"|"auditor"' }]),
+        invalid("The role is not one of admin, reviewer, auditor.", [
+          { path: "default_role", message: 'Invalid option: expected one of "admin"|"reviewer"|"auditor"' },
+        ]),
         UNAVAILABLE,
       ),
     },
@@ -330,7 +376,10 @@ const createAdminTokenRoute = defineRoute({
     tags: accessTags,
     request: { bodyExamples: { ci: { value: { name: "policy-ci" } } } },
     responses: {
-      201: { description: "Created; the token is shown once.", content: jsonContent(CreatedAdminToken, { created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN } } }) },
+      201: {
+        description: "Created; the token is shown once.",
+        content: jsonContent(CreatedAdminToken, { created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN } } }),
+      },
       ...errors(
         ...WRITE_ERRORS,
         TOO_LARGE,

@@ -2,7 +2,20 @@ import "server-only";
 import { AppError } from "../errors.ts";
 import { json, readBody, readJson, readText } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, body, type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import {
+  ADMIN_FORBIDDEN,
+  ADMIN_UNAUTHENTICATED,
+  body,
+  type ErrorCase,
+  errors,
+  invalid,
+  jsonContent,
+  pathParams,
+  roleForbidden,
+  SIGNED_OUT,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { exportPolicyDocument, importPolicyDocument, serializePolicyDocument } from "../policy/policy-as-code.ts";
 import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
@@ -27,9 +40,10 @@ const ADMINS = { admin: ["admin"] } as const;
 const RULE_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such rule (or it was deleted).", detail: "no such rule" };
 const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
-const INVALID_RULE = invalid("The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent`, `now` and `risk`: `risk.flags`, a list of flag codes, and `risk.score`, 0 to 100).", [
-  { path: "condition", message: "rule large-payments: found > but expecting end of input at column 15" },
-]);
+const INVALID_RULE = invalid(
+  "The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent`, `now` and `risk`: `risk.flags`, a list of flag codes, and `risk.score`, 0 to 100).",
+  [{ path: "condition", message: "rule large-payments: found > but expecting end of input at column 15" }],
+);
 const DUPLICATE_NAME: ErrorCase = { code: "conflict", when: "Another rule has this name.", detail: "a rule named large-payments already exists" };
 
 /** The simulation body as documented: `rule` is validated as a rule definition (errors under `rule.`). */
@@ -89,14 +103,26 @@ const importPolicyRoute = defineRoute({
     responses: {
       200: {
         description: "What changed (or, with `dry_run`, would change), by rule name.",
-        content: jsonContent(ImportResult, { applied: { value: { dry_run: false, added: ["never-drop-databases"], changed: ["large-payments"], removed: ["old-refund-limit"], unchanged: ["small-refunds"], default_changed: false } } }),
+        content: jsonContent(ImportResult, {
+          applied: {
+            value: {
+              dry_run: false,
+              added: ["never-drop-databases"],
+              changed: ["large-payments"],
+              removed: ["old-refund-limit"],
+              unchanged: ["small-refunds"],
+              default_changed: false,
+            },
+          },
+        }),
       },
       ...errors(
         ...WRITE_ERRORS,
         TOO_LARGE,
-        invalid("The document is not valid YAML or JSON, breaks the schema, repeats a rule name, or has a condition that does not compile; nothing was changed.", [
-          { path: "rules.1.condition", message: "rule large-payments: found > but expecting end of input at column 15" },
-        ]),
+        invalid(
+          "The document is not valid YAML or JSON, breaks the schema, repeats a rule name, or has a condition that does not compile; nothing was changed.",
+          [{ path: "rules.1.condition", message: "rule large-payments: found > but expecting end of input at column 15" }],
+        ),
         UNAVAILABLE,
       ),
     },
@@ -120,7 +146,10 @@ const getPolicyDefaultRoute = defineRoute({
     summary: "Get the default",
     description: "What applies when no rule matches. Always `require_approval`: the engine fails closed.",
     tags,
-    responses: { 200: { description: "The default.", content: jsonContent(PolicyDefaults, { default: { value: ex.POLICY_DEFAULTS } }) }, ...errors(...READ_ERRORS, UNAVAILABLE) },
+    responses: {
+      200: { description: "The default.", content: jsonContent(PolicyDefaults, { default: { value: ex.POLICY_DEFAULTS } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
   },
   async handler() {
     return json(await getPolicyDefaults());
@@ -138,8 +167,16 @@ const setPolicyDefaultRoute = defineRoute({
     tags,
     request: { body: body(PolicyDefaults, { stricter: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
     responses: {
-      200: { description: "The default now in force.", content: jsonContent(PolicyDefaults, { saved: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }) },
-      ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("A value is out of range.", [{ path: "default.approvals_required", message: "Too big: expected number to be <=10" }]), UNAVAILABLE),
+      200: {
+        description: "The default now in force.",
+        content: jsonContent(PolicyDefaults, { saved: { value: { ...ex.POLICY_DEFAULTS, approvals_required: 2, wait_seconds: 3600 } } }),
+      },
+      ...errors(
+        ...WRITE_ERRORS,
+        TOO_LARGE,
+        invalid("A value is out of range.", [{ path: "default.approvals_required", message: "Too big: expected number to be <=10" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ req, admin }) {
@@ -154,10 +191,14 @@ const listRulesRoute = defineRoute({
   docs: {
     operationId: "listRules",
     summary: "List rules",
-    description: "Every rule in evaluation order (the first that matches decides), with who saved its current version, and the default that applies when none matches.",
+    description:
+      "Every rule in evaluation order (the first that matches decides), with who saved its current version, and the default that applies when none matches.",
     tags,
     responses: {
-      200: { description: "The rules and the default.", content: jsonContent(RuleList, { rules: { value: { data: [ex.RULE], default: ex.POLICY_DEFAULTS } } }) },
+      200: {
+        description: "The rules and the default.",
+        content: jsonContent(RuleList, { rules: { value: { data: [ex.RULE], default: ex.POLICY_DEFAULTS } } }),
+      },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
   },
@@ -175,7 +216,8 @@ const createRuleRoute = defineRoute({
   docs: {
     operationId: "createRule",
     summary: "Add a rule",
-    description: "Adds a rule (a definition as in the policy file), last unless `?position=N` places it. It applies to the very next request, on every instance.",
+    description:
+      "Adds a rule (a definition as in the policy file), last unless `?position=N` places it. It applies to the very next request, on every instance.",
     tags,
     request: {
       body: body(PolicyRuleDefinition, {
@@ -205,7 +247,10 @@ const getRuleRoute = defineRoute({
     tags,
     description: "One rule with its current definition.",
     request: { params: ruleId },
-    responses: { 200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: ex.RULE } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: ex.RULE } }) },
+      ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     return json(await ruleObject(params.id));
@@ -219,11 +264,15 @@ const updateRuleRoute = defineRoute({
   docs: {
     operationId: "updateRule",
     summary: "Edit a rule",
-    description: "Saves a new version; the body is the whole definition. Requests already decided keep pointing at the version that decided them. An unchanged definition keeps the version.",
+    description:
+      "Saves a new version; the body is the whole definition. Requests already decided keep pointing at the version that decided them. An unchanged definition keeps the version.",
     tags,
     request: { params: ruleId, body: body(PolicyRuleDefinition, { edit: { value: { ...ex.RULE_DEFINITION, approvals_required: 3 } } }) },
     responses: {
-      200: { description: "The rule after the edit.", content: jsonContent(RuleObject, { saved: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, approvals_required: 3 } } } }) },
+      200: {
+        description: "The rule after the edit.",
+        content: jsonContent(RuleObject, { saved: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, approvals_required: 3 } } } }),
+      },
       ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, DUPLICATE_NAME, TOO_LARGE, INVALID_RULE, UNAVAILABLE),
     },
   },
@@ -262,7 +311,10 @@ const enableRuleRoute = defineRoute({
     tags,
     request: { params: ruleId },
     responses: {
-      200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: { ...ex.RULE, enabled: true, definition: { ...ex.RULE_DEFINITION, enabled: true } } } }) },
+      200: {
+        description: "The rule.",
+        content: jsonContent(RuleObject, { rule: { value: { ...ex.RULE, enabled: true, definition: { ...ex.RULE_DEFINITION, enabled: true } } } }),
+      },
       ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
     },
   },
@@ -283,7 +335,10 @@ const disableRuleRoute = defineRoute({
     tags,
     request: { params: ruleId },
     responses: {
-      200: { description: "The rule.", content: jsonContent(RuleObject, { rule: { value: { ...ex.RULE, enabled: false, definition: { ...ex.RULE_DEFINITION, enabled: false } } } }) },
+      200: {
+        description: "The rule.",
+        content: jsonContent(RuleObject, { rule: { value: { ...ex.RULE, enabled: false, definition: { ...ex.RULE_DEFINITION, enabled: false } } } }),
+      },
       ...errors(...WRITE_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
     },
   },
@@ -303,7 +358,10 @@ const getRuleHistoryRoute = defineRoute({
     description: "Every version of the rule, newest first: who saved it, when, and its definition.",
     tags,
     request: { params: ruleId },
-    responses: { 200: { description: "The versions.", content: jsonContent(RuleHistory, { history: { value: { data: [ex.RULE_VERSION] } } }) }, ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The versions.", content: jsonContent(RuleHistory, { history: { value: { data: [ex.RULE_VERSION] } } }) },
+      ...errors(...READ_ERRORS, RULE_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     return json({ data: await versionObjects(await getRuleHistory({ ruleId: params.id })) });
@@ -318,7 +376,8 @@ const moveRuleRoute = defineRoute({
   docs: {
     operationId: "moveRule",
     summary: "Move a rule",
-    description: "Moves a rule one place up or down, or to a 0-based position. Order matters: the first rule that matches decides. Answers every rule in the new order.",
+    description:
+      "Moves a rule one place up or down, or to a 0-based position. Order matters: the first rule that matches decides. Answers every rule in the new order.",
     tags,
     request: { params: ruleId, bodyExamples: { up: { value: { direction: "up" } }, to_top: { value: { position: 0 } } } },
     responses: {
@@ -348,13 +407,24 @@ const simulateRuleRoute = defineRoute({
       body: body(SimulateBodyDocumented, {
         sample: {
           summary: "A sample request and the last 100 real ones",
-          value: { rule: ex.SMALL_REFUNDS, sample: { action: "payments.refund", params: { amount: 40, currency: "USD" }, agent: { name: "billing-agent", tags: ["finance"] } }, last_n: 100 },
+          value: {
+            rule: ex.SMALL_REFUNDS,
+            sample: { action: "payments.refund", params: { amount: 40, currency: "USD" }, agent: { name: "billing-agent", tags: ["finance"] } },
+            last_n: 100,
+          },
         },
       }),
     },
     responses: {
       200: { description: "One row per request tried.", content: jsonContent(SimulationResult, { result: { value: ex.SIMULATION } }) },
-      ...errors(...WRITE_ERRORS, TOO_LARGE, invalid("The body breaks the schema, or the draft is not a valid rule (errors under `rule.`).", [{ path: "rule.condition", message: "rule small-refunds: found > but expecting end of input at column 15" }]), UNAVAILABLE),
+      ...errors(
+        ...WRITE_ERRORS,
+        TOO_LARGE,
+        invalid("The body breaks the schema, or the draft is not a valid rule (errors under `rule.`).", [
+          { path: "rule.condition", message: "rule small-refunds: found > but expecting end of input at column 15" },
+        ]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ req }) {
@@ -372,7 +442,8 @@ const simulateRuleRoute = defineRoute({
       });
       return json({ data: results });
     } catch (err) {
-      if (err instanceof AppError && err.errors) throw new AppError(err.code, err.message, { errors: err.errors.map((e) => ({ ...e, path: `rule.${e.path}` })) });
+      if (err instanceof AppError && err.errors)
+        throw new AppError(err.code, err.message, { errors: err.errors.map((e) => ({ ...e, path: `rule.${e.path}` })) });
       throw err;
     }
   },

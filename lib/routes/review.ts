@@ -22,7 +22,11 @@ import { z } from "../schemas/zod.ts";
 const tags = ["Reviewer"];
 const SIGNED_IN = { session: ["admin", "reviewer", "auditor"] } as const;
 const requestId = pathParams({ id: { description: "The request's id (`req_…`).", example: ex.IDS.request } });
-const NOT_FOUND = { code: "not_found" as const, when: "No such request, or one you may not see (a reviewer sees the requests of their groups' rules and of rules open to any reviewer).", detail: "no such request" };
+const NOT_FOUND = {
+  code: "not_found" as const,
+  when: "No such request, or one you may not see (a reviewer sees the requests of their groups' rules and of rules open to any reviewer).",
+  detail: "no such request",
+};
 const PREFERENCES = { email_new_requests: true, email_reminders: true, email_escalations: false, email_agent_alerts: true, email_enabled: true };
 
 const decideRequestRoute = defineRoute({
@@ -45,7 +49,15 @@ Separation of duties is enforced here: nobody decides a request made on their ow
       },
     },
     responses: {
-      200: { description: "The request after this vote.", content: jsonContent(RequestObject, { approved: { summary: "The second approval: approved, grant issued", value: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } } } }) },
+      200: {
+        description: "The request after this vote.",
+        content: jsonContent(RequestObject, {
+          approved: {
+            summary: "The second approval: approved, grant issued",
+            value: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } },
+          },
+        }),
+      },
       ...errors(
         SIGNED_OUT,
         {
@@ -79,12 +91,26 @@ const listReviewRequestsRoute = defineRoute({
       "Requests from every agent that the signed-in user may see, newest first, with the agent, every vote and whether this user may decide. `status=pending` is the queue; `status=decided` is the history; `sort=risk` puts the highest risk score first. Each request carries its risk signals (`risk`), which agents never see. Never includes grant tokens. Reviewers, auditors and admins.",
     tags,
     responses: {
-      200: { description: "A page of requests; pass `next_cursor` back as `cursor` for the next.", content: jsonContent(ReviewList, { queue: { value: { data: [ex.REVIEW_ITEM], next_cursor: null } } }) },
-      ...errors(SIGNED_OUT, roleForbidden("reviewers, auditors and admins", false), invalid("A query parameter is out of range.", [{ path: "query.status", message: "Invalid input" }]), UNAVAILABLE),
+      200: {
+        description: "A page of requests; pass `next_cursor` back as `cursor` for the next.",
+        content: jsonContent(ReviewList, { queue: { value: { data: [ex.REVIEW_ITEM], next_cursor: null } } }),
+      },
+      ...errors(
+        SIGNED_OUT,
+        roleForbidden("reviewers, auditors and admins", false),
+        invalid("A query parameter is out of range.", [{ path: "query.status", message: "Invalid input" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ user, query }) {
-    const { data, nextCursor } = await listForReviewer(user, { status: query.status, action: query.action, limit: query.limit, cursor: query.cursor, sort: query.sort });
+    const { data, nextCursor } = await listForReviewer(user, {
+      status: query.status,
+      action: query.action,
+      limit: query.limit,
+      cursor: query.cursor,
+      sort: query.sort,
+    });
     return json({ data, next_cursor: nextCursor });
   },
 });
@@ -154,10 +180,14 @@ const getNotificationPreferencesRoute = defineRoute({
   docs: {
     operationId: "getNotificationPreferences",
     summary: "My email preferences",
-    description: "Which emails the signed-in user gets: new requests they may decide, reminders, escalations to their groups, and alerts about agents they own. Every kind is on until turned off.",
+    description:
+      "Which emails the signed-in user gets: new requests they may decide, reminders, escalations to their groups, and alerts about agents they own. Every kind is on until turned off.",
     tags,
     responses: {
-      200: { description: "The preferences.", content: jsonContent(NotificationPreferences, { defaults: { value: { ...PREFERENCES, email_escalations: true } } }) },
+      200: {
+        description: "The preferences.",
+        content: jsonContent(NotificationPreferences, { defaults: { value: { ...PREFERENCES, email_escalations: true } } }),
+      },
       ...errors(SIGNED_OUT, UNAVAILABLE),
     },
   },
@@ -174,12 +204,19 @@ const updateNotificationPreferencesRoute = defineRoute({
   docs: {
     operationId: "updateNotificationPreferences",
     summary: "Change my email preferences",
-    description: "Changes the given preferences of the signed-in user (the others keep their value). Recorded in the audit log as `user.notification_preferences_changed`.",
+    description:
+      "Changes the given preferences of the signed-in user (the others keep their value). Recorded in the audit log as `user.notification_preferences_changed`.",
     tags,
     request: { bodyExamples: { quieter: { value: { email_escalations: false } } } },
     responses: {
       200: { description: "The preferences after the change.", content: jsonContent(NotificationPreferences, { changed: { value: PREFERENCES } }) },
-      ...errors(SIGNED_OUT, { code: "forbidden", when: "The call came from another origin.", detail: "cross-site requests are not allowed" }, TOO_LARGE, invalid("The body breaks the schema.", [{ path: "email_reminders", message: "Invalid input: expected boolean, received string" }]), UNAVAILABLE),
+      ...errors(
+        SIGNED_OUT,
+        { code: "forbidden", when: "The call came from another origin.", detail: "cross-site requests are not allowed" },
+        TOO_LARGE,
+        invalid("The body breaks the schema.", [{ path: "email_reminders", message: "Invalid input: expected boolean, received string" }]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ user, body }) {

@@ -28,7 +28,10 @@ const getHealth = defineRoute({
     tags,
     responses: {
       200: { description: "Healthy.", content: jsonContent(Health, { ok: { value: { status: "ok", database: "ok" } } }) },
-      503: { description: "The database is unreachable.", content: jsonContent(Health, { degraded: { value: { status: "degraded", database: "unavailable" } } }) },
+      503: {
+        description: "The database is unreachable.",
+        content: jsonContent(Health, { degraded: { value: { status: "degraded", database: "unavailable" } } }),
+      },
     },
   },
   async handler() {
@@ -60,8 +63,16 @@ const getMetrics = defineRoute({
     responses: {
       200: { description: "The metrics.", content: { "text/plain": { schema: z.string(), example: ex.METRICS_TEXT } } },
       ...errors(
-        { code: "unauthenticated", when: "A token was sent and is wrong, or a token is configured and a client from another machine sent none.", detail: "a valid metrics token is required" },
-        { code: "forbidden", when: "A client from another machine, and no metrics token is configured.", detail: "metrics answer only to clients on this machine unless COUNTERSIGN_METRICS_TOKEN is set" },
+        {
+          code: "unauthenticated",
+          when: "A token was sent and is wrong, or a token is configured and a client from another machine sent none.",
+          detail: "a valid metrics token is required",
+        },
+        {
+          code: "forbidden",
+          when: "A client from another machine, and no metrics token is configured.",
+          detail: "metrics answer only to clients on this machine unless COUNTERSIGN_METRICS_TOKEN is set",
+        },
         { code: "not_found", when: "Metrics are turned off.", detail: "metrics are disabled" },
       ),
     },

@@ -6,9 +6,31 @@ import { wakeDelivery } from "../delivery/runtime.ts";
 import { toDeliveryObject, toWebhookObject } from "../delivery/views.ts";
 import { json } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import {
+  ADMIN_FORBIDDEN,
+  ADMIN_UNAUTHENTICATED,
+  type ErrorCase,
+  errors,
+  invalid,
+  jsonContent,
+  pathParams,
+  roleForbidden,
+  SIGNED_OUT,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
-import { CreatedWebhook, CreateWebhookBody, DeliveryList, DeliveryObject, DeliveryQuery, RotatedSecret, UpdateWebhookBody, WebhookList, WebhookObject } from "../schemas/webhooks.ts";
+import {
+  CreatedWebhook,
+  CreateWebhookBody,
+  DeliveryList,
+  DeliveryObject,
+  DeliveryQuery,
+  RotatedSecret,
+  UpdateWebhookBody,
+  WebhookList,
+  WebhookObject,
+} from "../schemas/webhooks.ts";
 
 /*
  * Webhook endpoints, their delivery history (webhooks and agents' callbacks)
@@ -70,7 +92,12 @@ const listWebhooksRoute = defineRoute({
     description: `Every endpoint with its subscribed event types (never its secret), and the event types there are. ${PAYLOAD_NOTE}`,
     tags,
     responses: {
-      200: { description: "The endpoints.", content: jsonContent(WebhookList, { endpoints: { value: { data: [ENDPOINT], event_types: ["request.created", "request.decided", "request.expired"] } } }) },
+      200: {
+        description: "The endpoints.",
+        content: jsonContent(WebhookList, {
+          endpoints: { value: { data: [ENDPOINT], event_types: ["request.created", "request.decided", "request.expired"] } },
+        }),
+      },
       ...errors(...READ_ERRORS, UNAVAILABLE),
     },
   },
@@ -89,14 +116,25 @@ const createWebhookRoute = defineRoute({
     summary: "Add a webhook endpoint",
     description: `Adds an endpoint; it receives the chosen event types from events that commit after it is created. The signing secret is in this answer only. ${PAYLOAD_NOTE}`,
     tags,
-    request: { bodyExamples: { chat: { value: { url: ENDPOINT.url, description: ENDPOINT.description, event_types: ["request.created", "request.decided"] } } } },
+    request: {
+      bodyExamples: { chat: { value: { url: ENDPOINT.url, description: ENDPOINT.description, event_types: ["request.created", "request.decided"] } } },
+    },
     responses: {
-      201: { description: "Added; the secret is shown once.", content: jsonContent(CreatedWebhook, { created: { value: { endpoint: ENDPOINT, secret: SECRET } } }) },
+      201: {
+        description: "Added; the secret is shown once.",
+        content: jsonContent(CreatedWebhook, { created: { value: { endpoint: ENDPOINT, secret: SECRET } } }),
+      },
       ...errors(...WRITE_ERRORS, TOO_LARGE, BAD_URL, UNAVAILABLE),
     },
   },
   async handler({ admin, body }) {
-    const { endpoint, secret } = await createEndpoint({ url: body.url, description: body.description, eventTypes: body.event_types, enabled: body.enabled, actor: admin.actor });
+    const { endpoint, secret } = await createEndpoint({
+      url: body.url,
+      description: body.description,
+      eventTypes: body.event_types,
+      enabled: body.enabled,
+      actor: admin.actor,
+    });
     return json({ endpoint: toWebhookObject(endpoint), secret }, { status: 201 });
   },
 });
@@ -111,7 +149,10 @@ const getWebhookRoute = defineRoute({
     description: "One endpoint (never its secret).",
     tags,
     request: { params: endpointId },
-    responses: { 200: { description: "The endpoint.", content: jsonContent(WebhookObject, { endpoint: { value: ENDPOINT } }) }, ...errors(...READ_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The endpoint.", content: jsonContent(WebhookObject, { endpoint: { value: ENDPOINT } }) },
+      ...errors(...READ_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ params }) {
     return json(toWebhookObject(await getEndpoint(params.id)));
@@ -126,7 +167,8 @@ const updateWebhookRoute = defineRoute({
   docs: {
     operationId: "updateWebhook",
     summary: "Edit a webhook endpoint",
-    description: "Changes the URL, description, event types or `enabled`; send only what changes. A disabled endpoint gets no new deliveries, and its queued ones wait until it is enabled again.",
+    description:
+      "Changes the URL, description, event types or `enabled`; send only what changes. A disabled endpoint gets no new deliveries, and its queued ones wait until it is enabled again.",
     tags,
     request: { params: endpointId, bodyExamples: { disable: { value: { enabled: false } } } },
     responses: {
@@ -135,7 +177,14 @@ const updateWebhookRoute = defineRoute({
     },
   },
   async handler({ admin, params, body }) {
-    const endpoint = await updateEndpoint({ id: params.id, url: body.url, description: body.description, eventTypes: body.event_types, enabled: body.enabled, actor: admin.actor });
+    const endpoint = await updateEndpoint({
+      id: params.id,
+      url: body.url,
+      description: body.description,
+      eventTypes: body.event_types,
+      enabled: body.enabled,
+      actor: admin.actor,
+    });
     return json(toWebhookObject(endpoint));
   },
 });
@@ -168,7 +217,10 @@ const rotateWebhookSecretRoute = defineRoute({
     description: "Replaces the signing secret at once (queued deliveries are signed with the new one); the new secret is in this answer only.",
     tags,
     request: { params: endpointId },
-    responses: { 200: { description: "The new secret, shown once.", content: jsonContent(RotatedSecret, { rotated: { value: { secret: SECRET } } }) }, ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE) },
+    responses: {
+      200: { description: "The new secret, shown once.", content: jsonContent(RotatedSecret, { rotated: { value: { secret: SECRET } } }) },
+      ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE),
+    },
   },
   async handler({ admin, params }) {
     return json({ secret: await rotateEndpointSecret({ id: params.id, actor: admin.actor }) });
@@ -186,7 +238,23 @@ const testWebhookRoute = defineRoute({
     tags,
     request: { params: endpointId },
     responses: {
-      202: { description: "Queued.", content: jsonContent(DeliveryObject, { queued: { value: { ...DELIVERY, event_type: "webhook.test", event_seq: null, request_id: null, status: "pending", attempts: 0, last_error: null, response_status: null } } }) },
+      202: {
+        description: "Queued.",
+        content: jsonContent(DeliveryObject, {
+          queued: {
+            value: {
+              ...DELIVERY,
+              event_type: "webhook.test",
+              event_seq: null,
+              request_id: null,
+              status: "pending",
+              attempts: 0,
+              last_error: null,
+              response_status: null,
+            },
+          },
+        }),
+      },
       ...errors(...WRITE_ERRORS, ENDPOINT_NOT_FOUND, UNAVAILABLE),
     },
   },
@@ -205,11 +273,18 @@ const listDeliveriesRoute = defineRoute({
   docs: {
     operationId: "listDeliveries",
     summary: "Delivery history",
-    description: "Webhook and callback deliveries, newest first, with status, attempts, the last error and response code. Filter by endpoint, agent (callbacks) or status; page with `cursor`.",
+    description:
+      "Webhook and callback deliveries, newest first, with status, attempts, the last error and response code. Filter by endpoint, agent (callbacks) or status; page with `cursor`.",
     tags,
     responses: {
       200: { description: "A page of deliveries.", content: jsonContent(DeliveryList, { page: { value: { data: [DELIVERY], next_cursor: null } } }) },
-      ...errors(...READ_ERRORS, invalid("A query parameter is not valid.", [{ path: "query.status", message: 'Invalid option: expected one of "pending"|"failed"|"delivered"|"dead"' }]), UNAVAILABLE),
+      ...errors(
+        ...READ_ERRORS,
+        invalid("A query parameter is not valid.", [
+          { path: "query.status", message: 'Invalid option: expected one of "pending"|"failed"|"delivered"|"dead"' },
+        ]),
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ query }) {
@@ -231,7 +306,12 @@ const retryDeliveryRoute = defineRoute({
     request: { params: deliveryId },
     responses: {
       202: { description: "Queued.", content: jsonContent(DeliveryObject, { queued: { value: { ...DELIVERY, status: "pending" } } }) },
-      ...errors(...WRITE_ERRORS, DELIVERY_NOT_FOUND, { code: "conflict", when: "The delivery is pending or delivered.", detail: "the delivery is delivered; only failed or dead deliveries can be retried" }, UNAVAILABLE),
+      ...errors(
+        ...WRITE_ERRORS,
+        DELIVERY_NOT_FOUND,
+        { code: "conflict", when: "The delivery is pending or delivered.", detail: "the delivery is delivered; only failed or dead deliveries can be retried" },
+        UNAVAILABLE,
+      ),
     },
   },
   async handler({ admin, params }) {
@@ -241,4 +321,14 @@ const retryDeliveryRoute = defineRoute({
   },
 });
 
-export const webhookRoutes = [listWebhooksRoute, createWebhookRoute, getWebhookRoute, updateWebhookRoute, deleteWebhookRoute, rotateWebhookSecretRoute, testWebhookRoute, listDeliveriesRoute, retryDeliveryRoute];
+export const webhookRoutes = [
+  listWebhooksRoute,
+  createWebhookRoute,
+  getWebhookRoute,
+  updateWebhookRoute,
+  deleteWebhookRoute,
+  rotateWebhookSecretRoute,
+  testWebhookRoute,
+  listDeliveriesRoute,
+  retryDeliveryRoute,
+];

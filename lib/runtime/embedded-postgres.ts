@@ -54,7 +54,8 @@ async function probe(url: string): Promise<Probe> {
     const e = err as Error & { code?: string };
     if (e.code === "ECONNREFUSED") return { state: "down" };
     if (e.code === "3D000") return { state: "no_database" };
-    if (e.code === "28P01" || e.code === "28000") return { state: "foreign", reason: "a PostgreSQL server that does not accept this data folder's password (another installation's?)" };
+    if (e.code === "28P01" || e.code === "28000")
+      return { state: "foreign", reason: "a PostgreSQL server that does not accept this data folder's password (another installation's?)" };
     return { state: "foreign", reason: `something that is not PostgreSQL (${e.message || e.code || "no answer"})` };
   } finally {
     await client.end().catch(() => {});
@@ -122,7 +123,11 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   } catch (err) {
     // Another process may have started it meanwhile (two commands at once): join that one.
     if (await join().catch(() => false)) return { url, stop: async () => {} };
-    const why = logged.flatMap((l) => l.split("\n")).filter((l) => /FATAL|ERROR|could not/.test(l)).at(-1)?.replace(/^.*?(FATAL|ERROR):\s*/, "");
+    const why = logged
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => /FATAL|ERROR|could not/.test(l))
+      .at(-1)
+      ?.replace(/^.*?(FATAL|ERROR):\s*/, "");
     const reason = why ?? (err instanceof Error ? err.message : "it exited at once");
     if (/could not bind|address already in use/i.test(reason)) throw portTaken(options.port, root, "another program");
     throw new Error(`the embedded PostgreSQL of ${root} did not start on port ${options.port}: ${reason}`);

@@ -64,7 +64,10 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     const bad = requestTargetProblem(url);
     if (bad) {
       // A path that does not decode names nothing (like any malformed id: 404); a query value that does not is invalid input.
-      const answer = bad.path === "(path)" ? problem("not_found", `no resource has this address: ${bad.message}`, { errors: [bad] }) : problem("validation_failed", `the query is not acceptable: ${bad.message}`, { errors: [bad] });
+      const answer =
+        bad.path === "(path)"
+          ? problem("not_found", `no resource has this address: ${bad.message}`, { errors: [bad] })
+          : problem("validation_failed", `the query is not acceptable: ${bad.message}`, { errors: [bad] });
       return sendResponse(res, answer);
     }
     const qs = url.indexOf("?");

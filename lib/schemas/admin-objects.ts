@@ -17,7 +17,10 @@ export const AgentObject = z
     id: z.string().openapi({ example: "agt_01jb7y8m2q3w4e5r6t7y8u9i0p" }),
     name: z.string(),
     description: z.string().nullable(),
-    owner: z.string().nullable().openapi({ description: "The owner's email: the person answerable for the agent (and, unless a rule allows it, not one of its reviewers)." }),
+    owner: z
+      .string()
+      .nullable()
+      .openapi({ description: "The owner's email: the person answerable for the agent (and, unless a rule allows it, not one of its reviewers)." }),
     trust_level: z.string(),
     tags: z.array(z.string()),
     status: AgentStatus,
@@ -47,14 +50,19 @@ export const AgentList = z.object({ data: z.array(AgentObject) }).openapi("Agent
 export type AgentList = z.infer<typeof AgentList>;
 export const KeyList = z.object({ data: z.array(KeyObject) }).openapi("AgentKeyList");
 
-const secretKey = z.string().openapi({ description: "The agent key `csk_<key id>_<secret>`. Shown in this answer only: store it now.", example: "csk_4fT9kQ2mZx7A_Vb3…" });
+const secretKey = z
+  .string()
+  .openapi({ description: "The agent key `csk_<key id>_<secret>`. Shown in this answer only: store it now.", example: "csk_4fT9kQ2mZx7A_Vb3…" });
 
 export const CreatedAgent = z
   .object({
     agent: AgentObject,
     key: secretKey,
     key_id: z.string(),
-    callback_secret: z.string().openapi({ description: "Signs `request.decided` to this agent's requests' `callback_url` (Standard Webhooks, `whsec_…`). Shown in this answer only.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+    callback_secret: z.string().openapi({
+      description: "Signs `request.decided` to this agent's requests' `callback_url` (Standard Webhooks, `whsec_…`). Shown in this answer only.",
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
   })
   .openapi("CreatedAgent");
 export type CreatedAgent = z.infer<typeof CreatedAgent>;
@@ -89,13 +97,21 @@ export type UserObject = z.infer<typeof UserObject>;
 
 export const UserList = z.object({ data: z.array(UserObject) }).openapi("UserList");
 export type UserList = z.infer<typeof UserList>;
-const oneTimePassword = z.string().openapi({ description: "A one-time password, shown in this answer only, for the admin to hand over; the user chooses their own at first sign-in." });
+const oneTimePassword = z
+  .string()
+  .openapi({ description: "A one-time password, shown in this answer only, for the admin to hand over; the user chooses their own at first sign-in." });
 export const InvitedUser = z.object({ user: UserObject, password: oneTimePassword }).openapi("InvitedUser");
 export type InvitedUser = z.infer<typeof InvitedUser>;
 export const PasswordReset = z.object({ user_id: z.string(), password: oneTimePassword }).openapi("PasswordReset");
 export type PasswordReset = z.infer<typeof PasswordReset>;
 
-export const GroupMember = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), role: z.string().openapi({ description: "`admin`, `reviewer` or `auditor`" }), disabled: z.boolean() });
+export const GroupMember = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: z.string().openapi({ description: "`admin`, `reviewer` or `auditor`" }),
+  disabled: z.boolean(),
+});
 
 export const GroupObject = z
   .object({ id: z.string().openapi({ example: "grp_01jb7y8m2q3w4e5r6t7y8u9i0p" }), name: z.string(), created_at: timestamp, members: z.array(GroupMember) })

@@ -4,8 +4,18 @@ import { z } from "./zod.ts";
 
 // Bodies of the admin endpoints (agents, keys, users, groups, access). Unknown fields are refused.
 
-const email = z.string().trim().toLowerCase().max(320).regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
-const tag = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "tags use letters, digits, _ . : -");
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address");
+const tag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "tags use letters, digits, _ . : -");
 const tags = z.array(tag).max(32);
 const trustLevel = text(32, 1);
 const reason = text(500).optional();
@@ -25,7 +35,10 @@ export const CreateAgentBody = z.strictObject({
 export const UpdateAgentBody = z
   .strictObject({
     description: text(1000).nullable().optional(),
-    owner: z.union([email, z.literal("")]).nullable().optional(),
+    owner: z
+      .union([email, z.literal("")])
+      .nullable()
+      .optional(),
     trust_level: trustLevel.optional(),
     tags: tags.optional(),
   })
@@ -37,14 +50,19 @@ export const IssueKeyBody = z.strictObject({ expires_in_days: expiresInDays });
 
 export const Role = z.enum(ROLES);
 
-
 export const InviteUserBody = z.strictObject({ email, role: Role, name: text(200).nullable().optional() });
 
 export const UpdateUserBody = z
   .strictObject({ role: Role.optional(), disabled: z.boolean().optional() })
   .refine((b) => b.role !== undefined || b.disabled !== undefined, "change role or disabled");
 
-export const CreateGroupBody = z.strictObject({ name: z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a-z, 0-9, - and _ (at most 64)") });
+export const CreateGroupBody = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a-z, 0-9, - and _ (at most 64)"),
+});
 
 export const GroupMemberBody = z.union([z.strictObject({ user_id: z.string().max(64) }), z.strictObject({ email })]);
 

@@ -1,10 +1,7 @@
 import { z } from "./zod.ts";
 import { anyObject } from "./json.ts";
 
-const instant = (what: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .openapi({ description: `${what} (RFC 3339).`, example: "2026-11-23T00:00:00Z" });
+const instant = (what: string) => z.iso.datetime({ offset: true }).openapi({ description: `${what} (RFC 3339).`, example: "2026-11-23T00:00:00Z" });
 
 /** Filters shared by the event list and the export. Time bounds are half-open: `since` inclusive, `until` exclusive. */
 const filterShape = {
@@ -15,7 +12,10 @@ const filterShape = {
     .max(200)
     .regex(/^[a-z_]+(:[A-Za-z0-9_.@-]+)?$/, "an actor kind (agent, user, system, policy, executor, admin_token) or one actor (user:usr_…)")
     .optional()
-    .openapi({ description: "An actor kind (`agent`, `user`, `system`, `policy`, `executor`, `admin_token`) or one exact actor (`user:usr_…`).", example: "user" }),
+    .openapi({
+      description: "An actor kind (`agent`, `user`, `system`, `policy`, `executor`, `admin_token`) or one exact actor (`user:usr_…`).",
+      example: "user",
+    }),
   type: z
     .string()
     .max(128)
@@ -29,7 +29,11 @@ const filterShape = {
 export const AuditEventsQuery = z.strictObject({
   ...filterShape,
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d{1,19}$/, "a seq from next_cursor").optional().openapi({ description: "`next_cursor` of the previous page: events before this seq." }),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, "a seq from next_cursor")
+    .optional()
+    .openapi({ description: "`next_cursor` of the previous page: events before this seq." }),
 });
 
 export const AuditExportQuery = z.strictObject({
@@ -64,7 +68,9 @@ export const AuditCheckpointObject = z
     event_count: z.number().int(),
     kid: z.string().openapi({ description: "The signing key, published at /.well-known/jwks.json." }),
     created_at: z.string(),
-    token: z.string().openapi({ description: "Compact JWT (`typ` `countersign-checkpoint+jwt`, EdDSA) whose claims are `seq`, `head_hash` and `event_count` (as strings)." }),
+    token: z
+      .string()
+      .openapi({ description: "Compact JWT (`typ` `countersign-checkpoint+jwt`, EdDSA) whose claims are `seq`, `head_hash` and `event_count` (as strings)." }),
   })
   .openapi("AuditCheckpoint");
 export type AuditCheckpointObject = z.infer<typeof AuditCheckpointObject>;
@@ -73,7 +79,10 @@ export const AuditCheckpointList = z.object({ data: z.array(AuditCheckpointObjec
 export type AuditCheckpointList = z.infer<typeof AuditCheckpointList>;
 
 export const CreatedCheckpoint = z
-  .object({ checkpoint: AuditCheckpointObject.nullable(), created: z.boolean().openapi({ description: "False when this head was already checkpointed (or the chain is empty)." }) })
+  .object({
+    checkpoint: AuditCheckpointObject.nullable(),
+    created: z.boolean().openapi({ description: "False when this head was already checkpointed (or the chain is empty)." }),
+  })
   .openapi("CreatedAuditCheckpoint");
 export type CreatedCheckpoint = z.infer<typeof CreatedCheckpoint>;
 

@@ -13,35 +13,35 @@ export const MoveBody = z
   .union([z.strictObject({ direction: z.enum(["up", "down"]) }), z.strictObject({ position: z.number().int().min(0).max(10_000) })])
   .openapi("MoveRule", { description: "One place up or down, or to a 0-based position." });
 
-
-export const SimulateBody = z
-  .strictObject({
-    /** The draft rule definition (checked like a save, errors under `rule.`). */
-    rule: z.unknown(),
-    position: z.number().int().min(0).max(10_000).optional(),
-    sample: z
-      .strictObject({
-        action: z.string().min(1).max(128),
-        resource: z.string().max(512).nullable().optional(),
-        params: anyObject.optional(),
-        context: anyObject.optional(),
-        agent: z
-          .strictObject({
-            id: z.string().max(64).optional(),
-            name: z.string().max(64).optional(),
-            tags: z.array(z.string().max(64)).max(100).optional(),
-            trust_level: z.string().max(32).optional(),
-            owner: z.string().max(320).nullable().optional(),
-          })
-          .optional(),
-        risk: z
-          .strictObject({ flags: z.array(RiskFlag.shape.code).max(20), score: z.number().int().min(0).max(100).optional() })
-          .optional()
-          .openapi({ description: "The sample's risk signals, for conditions on `risk`; omitted, the sample counts as not assessed (conditions on `risk` fail closed)." }),
-      })
-      .optional(),
-    last_n: z.number().int().min(0).max(500).optional(),
-  });
+export const SimulateBody = z.strictObject({
+  /** The draft rule definition (checked like a save, errors under `rule.`). */
+  rule: z.unknown(),
+  position: z.number().int().min(0).max(10_000).optional(),
+  sample: z
+    .strictObject({
+      action: z.string().min(1).max(128),
+      resource: z.string().max(512).nullable().optional(),
+      params: anyObject.optional(),
+      context: anyObject.optional(),
+      agent: z
+        .strictObject({
+          id: z.string().max(64).optional(),
+          name: z.string().max(64).optional(),
+          tags: z.array(z.string().max(64)).max(100).optional(),
+          trust_level: z.string().max(32).optional(),
+          owner: z.string().max(320).nullable().optional(),
+        })
+        .optional(),
+      risk: z
+        .strictObject({ flags: z.array(RiskFlag.shape.code).max(20), score: z.number().int().min(0).max(100).optional() })
+        .optional()
+        .openapi({
+          description: "The sample's risk signals, for conditions on `risk`; omitted, the sample counts as not assessed (conditions on `risk` fail closed).",
+        }),
+    })
+    .optional(),
+  last_n: z.number().int().min(0).max(500).optional(),
+});
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23T04:00:00.000Z" });
 
@@ -67,7 +67,9 @@ export type RuleOrder = z.infer<typeof RuleOrder>;
 export const RuleVersionObject = z
   .object({
     version: z.number().int(),
-    definition: PolicyRuleDefinition.omit({ enabled: true }).openapi({ description: "The definition as saved; `enabled` is the rule's switch, not part of a version." }),
+    definition: PolicyRuleDefinition.omit({ enabled: true }).openapi({
+      description: "The definition as saved; `enabled` is the rule's switch, not part of a version.",
+    }),
     created_by: z.string(),
     created_at: timestamp,
   })
@@ -96,7 +98,9 @@ export const ConditionError = z
     rule_name: z.string(),
     rule_version: z.number().int(),
     error: z.string(),
-    treated_as: z.enum(["match", "no_match"]).openapi({ description: "A condition error fails closed: a match, except for an `allow` rule, where it is no match." }),
+    treated_as: z
+      .enum(["match", "no_match"])
+      .openapi({ description: "A condition error fails closed: a match, except for an `allow` rule, where it is no match." }),
   })
   .openapi("ConditionError", { description: "A rule whose condition errored at evaluation." });
 
@@ -115,7 +119,17 @@ const MatchedRule = z.object({
   condition_errors: z.array(ConditionError).openapi({ description: "Conditions that errored while the rules were tried, in order." }),
 });
 
-const HandlingChange = z.enum(["effect", "reason", "approvals_required", "reviewer_groups", "reason_required_to_approve", "owner_may_decide", "wait_seconds", "grant_ttl_seconds", "audience"]);
+const HandlingChange = z.enum([
+  "effect",
+  "reason",
+  "approvals_required",
+  "reviewer_groups",
+  "reason_required_to_approve",
+  "owner_may_decide",
+  "wait_seconds",
+  "grant_ttl_seconds",
+  "audience",
+]);
 
 export const SimulatedOutcome = z
   .object({
@@ -127,7 +141,10 @@ export const SimulatedOutcome = z
     draft_matches: z.boolean().openapi({ description: "The draft decides this request." }),
     effect_changed: z.boolean(),
     handling_changed: z.boolean().openapi({ description: "Anything in how the request is handled changes (see `changes`)." }),
-    changes: z.array(HandlingChange).openapi({ description: "What changes: `effect`, or the settings that apply to the effect (for `require_approval` the approvals, reviewer groups, reason and owner rules, wait, grant TTL and audience; for `allow` the grant TTL and audience; for `deny` the reason)." }),
+    changes: z.array(HandlingChange).openapi({
+      description:
+        "What changes: `effect`, or the settings that apply to the effect (for `require_approval` the approvals, reviewer groups, reason and owner rules, wait, grant TTL and audience; for `allow` the grant TTL and audience; for `deny` the reason).",
+    }),
     draft_condition_error: z
       .object({ error: z.string(), treated_as: z.enum(["match", "no_match"]) })
       .nullable()

@@ -16,8 +16,14 @@ export const RequestContext = z
     on_behalf_of: text(320).optional(),
     delegation_chain: z.array(text(128)).max(32).optional(),
     confidence: z.number().min(0).max(1).optional(),
-    environment: z.record(text(64), scalar).refine((o) => Object.keys(o).length <= 32, "at most 32 keys").optional(),
-    labels: z.record(text(64), text(256)).refine((o) => Object.keys(o).length <= 50, "at most 50 labels").optional(),
+    environment: z
+      .record(text(64), scalar)
+      .refine((o) => Object.keys(o).length <= 32, "at most 32 keys")
+      .optional(),
+    labels: z
+      .record(text(64), text(256))
+      .refine((o) => Object.keys(o).length <= 50, "at most 50 labels")
+      .optional(),
   })
   .openapi("RequestContext", {
     example: EXAMPLE_CONTEXT,
@@ -38,7 +44,12 @@ export const CreateRequestBody = z
     summary: text(500, 1).openapi({ description: "One line a reviewer reads first." }),
     justification: text(4000).optional().openapi({ description: "Why, in the agent's words." }),
     context: RequestContext.optional(),
-    expires_in: z.number().int().min(1).optional().openapi({ description: "Seconds to wait for a decision, at most the matching rule's `wait_seconds` (its default)." }),
+    expires_in: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .openapi({ description: "Seconds to wait for a decision, at most the matching rule's `wait_seconds` (its default)." }),
     callback_url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
@@ -78,7 +89,7 @@ export const Approval = z.object({ reviewer: z.string(), reason: z.string().null
 export const Decision = z
   .object({
     status: z.enum(["approved", "denied", "expired", "cancelled"]),
-    by: z.string().openapi({ description: '`user:usr_…`, `policy:pol_…`, `system` or `agent`' }),
+    by: z.string().openapi({ description: "`user:usr_…`, `policy:pol_…`, `system` or `agent`" }),
     reason: z.string().nullable(),
     at: z.string(),
   })
@@ -126,9 +137,7 @@ export const ListRequestsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-export const RequestList = z
-  .object({ data: z.array(RequestObject), next_cursor: z.string().nullable() })
-  .openapi("RequestList");
+export const RequestList = z.object({ data: z.array(RequestObject), next_cursor: z.string().nullable() }).openapi("RequestList");
 
 export const WaitQuery = z.strictObject({ wait: z.coerce.number().int().min(0).max(60).default(0) });
 

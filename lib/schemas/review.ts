@@ -8,27 +8,34 @@ export const ReviewListQuery = z.strictObject({
   action: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
-  sort: z.enum(["newest", "risk"]).default("newest").openapi({ description: "`newest` first (the default), or highest `risk.score` first (newest first among equals)." }),
+  sort: z
+    .enum(["newest", "risk"])
+    .default("newest")
+    .openapi({ description: "`newest` first (the default), or highest `risk.score` first (newest first among equals)." }),
 });
 export type ReviewListQuery = z.infer<typeof ReviewListQuery>;
 
 /** A request as a reviewer sees it (lib/requests/review-view.ts): never with a grant token. Flat, not `allOf` a Request, for simpler renderers. */
-export const ReviewItem = z.object({
-  ...RequestObject.shape,
-  agent: z.object({
-    id: z.string(),
-    name: z.string(),
-    description: z.string().nullable(),
-    owner: z.string().nullable(),
-    trust_level: z.string(),
-    tags: z.array(z.string()),
-  }),
-  votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
-  can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
-  cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
-  risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),
-  condition_errors: z.array(ConditionError).openapi({ description: "Rule conditions that errored when the request was evaluated, each treated as a match (for an `allow` rule: as no match)." }),
-}).openapi("ReviewRequest", { description: "A request with its agent, every vote, and whether the signed-in user may decide it." });
+export const ReviewItem = z
+  .object({
+    ...RequestObject.shape,
+    agent: z.object({
+      id: z.string(),
+      name: z.string(),
+      description: z.string().nullable(),
+      owner: z.string().nullable(),
+      trust_level: z.string(),
+      tags: z.array(z.string()),
+    }),
+    votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
+    can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
+    cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
+    risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),
+    condition_errors: z
+      .array(ConditionError)
+      .openapi({ description: "Rule conditions that errored when the request was evaluated, each treated as a match (for an `allow` rule: as no match)." }),
+  })
+  .openapi("ReviewRequest", { description: "A request with its agent, every vote, and whether the signed-in user may decide it." });
 export type ReviewItem = z.infer<typeof ReviewItem>;
 
 export const ReviewList = z.object({ data: z.array(ReviewItem), next_cursor: z.string().nullable() }).openapi("ReviewRequestList");

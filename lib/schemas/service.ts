@@ -2,9 +2,7 @@ import { z } from "./zod.ts";
 
 // Public answers built by hand in lib/http/agent-routes.ts: health and the grant-signing keys.
 
-export const Health = z
-  .object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "unavailable"]) })
-  .openapi("Health");
+export const Health = z.object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "unavailable"]) }).openapi("Health");
 
 export const Jwk = z
   .object({

@@ -26,7 +26,10 @@ export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES).openapi("WebhookEven
 });
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
-const url = z.string().max(2048).openapi({ description: "Where to POST. `https://`; plain `http://` only to localhost when the server allows it. Link-local and cloud metadata addresses are refused.", example: "https://hooks.example.com/countersign" });
+const url = z.string().max(2048).openapi({
+  description: "Where to POST. `https://`; plain `http://` only to localhost when the server allows it. Link-local and cloud metadata addresses are refused.",
+  example: "https://hooks.example.com/countersign",
+});
 
 export const CreateWebhookBody = z
   .strictObject({
@@ -62,22 +65,31 @@ export const WebhookObject = z
   .openapi("WebhookEndpoint");
 export type WebhookObject = z.infer<typeof WebhookObject>;
 
-export const WebhookList = z.object({ data: z.array(WebhookObject), event_types: z.array(z.string()).openapi({ description: "Every event type an endpoint can subscribe to." }) }).openapi("WebhookEndpointList");
+export const WebhookList = z
+  .object({ data: z.array(WebhookObject), event_types: z.array(z.string()).openapi({ description: "Every event type an endpoint can subscribe to." }) })
+  .openapi("WebhookEndpointList");
 export type WebhookList = z.infer<typeof WebhookList>;
 
-const secret = z.string().openapi({ description: "The signing secret (Standard Webhooks, `whsec_` + base64). Shown in this answer only.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+const secret = z.string().openapi({
+  description: "The signing secret (Standard Webhooks, `whsec_` + base64). Shown in this answer only.",
+  example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+});
 export const CreatedWebhook = z.object({ endpoint: WebhookObject, secret }).openapi("CreatedWebhookEndpoint");
 export type CreatedWebhook = z.infer<typeof CreatedWebhook>;
 export const RotatedSecret = z.object({ secret }).openapi("RotatedWebhookSecret");
 export type RotatedSecret = z.infer<typeof RotatedSecret>;
 
 export const DeliveryStatus = z.enum(["pending", "failed", "delivered", "dead"]).openapi("DeliveryStatus", {
-  description: "`pending`: not tried yet; `failed`: will be retried at `next_attempt_at`; `delivered`: the receiver answered 2xx; `dead`: gave up after the maximum attempts (retry by hand).",
+  description:
+    "`pending`: not tried yet; `failed`: will be retried at `next_attempt_at`; `delivered`: the receiver answered 2xx; `dead`: gave up after the maximum attempts (retry by hand).",
 });
 
 export const DeliveryObject = z
   .object({
-    id: z.string().openapi({ description: "Also the `webhook-id` header: the same on every attempt, so receivers deduplicate by it.", example: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60" }),
+    id: z.string().openapi({
+      description: "Also the `webhook-id` header: the same on every attempt, so receivers deduplicate by it.",
+      example: "msg_6f1c2a7e0b9d4c3e8a5f1b2c3d4e5f60",
+    }),
     endpoint_id: z.string().nullable().openapi({ description: "The webhook endpoint, or null for a request's callback_url or an email." }),
     agent_id: z.string().nullable().openapi({ description: "For callbacks: the agent whose secret signs it." }),
     url: z.string().openapi({ description: "Where it goes: the endpoint's or callback's URL, or `mailto:` the recipient of an email." }),

@@ -88,12 +88,16 @@ function describe(char: string): HiddenCharacter {
         ? "control"
         : "invisible";
   if (known) return { codePoint, hex, name: known[0], short: known[1], kind };
-  if (codePoint >= 0xfe00 && codePoint <= 0xfe0f) return { codePoint, hex, name: `VARIATION SELECTOR-${codePoint - 0xfe00 + 1}`, short: `VS${codePoint - 0xfe00 + 1}`, kind };
-  if (codePoint >= 0xe0100 && codePoint <= 0xe01ef) return { codePoint, hex, name: `VARIATION SELECTOR-${codePoint - 0xe0100 + 17}`, short: `VS${codePoint - 0xe0100 + 17}`, kind };
+  if (codePoint >= 0xfe00 && codePoint <= 0xfe0f)
+    return { codePoint, hex, name: `VARIATION SELECTOR-${codePoint - 0xfe00 + 1}`, short: `VS${codePoint - 0xfe00 + 1}`, kind };
+  if (codePoint >= 0xe0100 && codePoint <= 0xe01ef)
+    return { codePoint, hex, name: `VARIATION SELECTOR-${codePoint - 0xe0100 + 17}`, short: `VS${codePoint - 0xe0100 + 17}`, kind };
   // A tag character mirrors an ASCII one: saying which reveals a smuggled text.
-  if (kind === "tag" && codePoint >= 0xe0021 && codePoint <= 0xe007e) return { codePoint, hex, name: `TAG ${String.fromCharCode(codePoint - 0xe0000)}`, short: `TAG ${String.fromCharCode(codePoint - 0xe0000)}`, kind };
+  if (kind === "tag" && codePoint >= 0xe0021 && codePoint <= 0xe007e)
+    return { codePoint, hex, name: `TAG ${String.fromCharCode(codePoint - 0xe0000)}`, short: `TAG ${String.fromCharCode(codePoint - 0xe0000)}`, kind };
   if (codePoint === 0xe0020) return { codePoint, hex, name: "TAG SPACE", short: null, kind };
-  if (kind === "control") return { codePoint, hex, name: codePoint >= 0xd800 && codePoint <= 0xdfff ? "LONE SURROGATE" : "CONTROL CHARACTER", short: null, kind };
+  if (kind === "control")
+    return { codePoint, hex, name: codePoint >= 0xd800 && codePoint <= 0xdfff ? "LONE SURROGATE" : "CONTROL CHARACTER", short: null, kind };
   return { codePoint, hex, name: /\p{Cf}/u.test(char) ? "FORMAT CHARACTER" : "INVISIBLE CHARACTER", short: null, kind };
 }
 

@@ -1,13 +1,36 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { describeFindings, displayLine, escapeHidden, findHidden, hasHidden, hiddenCharactersWarning, pathOf, scanRequest, splitHidden } from "./hidden-characters.ts";
+import {
+  describeFindings,
+  displayLine,
+  escapeHidden,
+  findHidden,
+  hasHidden,
+  hiddenCharactersWarning,
+  pathOf,
+  scanRequest,
+  splitHidden,
+} from "./hidden-characters.ts";
 
 const hexes = (s: string) => findHidden(s).map((c) => c.hex);
 
 describe("hidden characters", () => {
   it("finds every bidi control", () => {
     const bidi = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c";
-    expect(hexes(`a${bidi}b`)).toEqual(["U+202A", "U+202B", "U+202C", "U+202D", "U+202E", "U+2066", "U+2067", "U+2068", "U+2069", "U+200E", "U+200F", "U+061C"]);
+    expect(hexes(`a${bidi}b`)).toEqual([
+      "U+202A",
+      "U+202B",
+      "U+202C",
+      "U+202D",
+      "U+202E",
+      "U+2066",
+      "U+2067",
+      "U+2068",
+      "U+2069",
+      "U+200E",
+      "U+200F",
+      "U+061C",
+    ]);
     expect(findHidden(bidi).every((c) => c.kind === "bidi")).toBe(true);
   });
 
@@ -33,7 +56,20 @@ describe("hidden characters", () => {
   });
 
   it("leaves ordinary text alone, other scripts and emoji included", () => {
-    for (const s of ["acct_live_4321", "Ünïcödé – “quotes” …", "שלום עולם", "مرحبا", "日本語", "⚠️ careful", "👩\u200d💻 at work", "👍🏽", "1️⃣", "👨\u200d👩\u200d👧", "❤️\u200d🔥", " \u00a0 "]) {
+    for (const s of [
+      "acct_live_4321",
+      "Ünïcödé – “quotes” …",
+      "שלום עולם",
+      "مرحبا",
+      "日本語",
+      "⚠️ careful",
+      "👩\u200d💻 at work",
+      "👍🏽",
+      "1️⃣",
+      "👨\u200d👩\u200d👧",
+      "❤️\u200d🔥",
+      " \u00a0 ",
+    ]) {
       expect(hexes(s), s).toEqual([]);
     }
   });
@@ -50,8 +86,24 @@ describe("hidden characters", () => {
     const segs = splitHidden(s);
     expect(segs.map((g) => g.text).join("")).toBe(s);
     expect(segs.map((g) => (g.hidden ? g.hidden.short : g.text))).toEqual(["acct_", "RLO", "1234_evil", "PDF"]);
-    fc.assert(fc.property(fc.string({ unit: "grapheme-composite" }), (t) => splitHidden(t).map((g) => g.text).join("") === t));
-    fc.assert(fc.property(fc.string({ unit: "binary" }), (t) => splitHidden(t).map((g) => g.text).join("") === t));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "grapheme-composite" }),
+        (t) =>
+          splitHidden(t)
+            .map((g) => g.text)
+            .join("") === t,
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary" }),
+        (t) =>
+          splitHidden(t)
+            .map((g) => g.text)
+            .join("") === t,
+      ),
+    );
   });
 
   it("escapes into markers that are themselves free of hidden characters", () => {
@@ -85,7 +137,9 @@ describe("hidden characters", () => {
       ["context.labels.team", false, ["U+2066"]],
       ["outcome.detail", false, ["U+0000"]],
     ]);
-    expect(describeFindings(findings, 2)).toBe("summary: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING; and 3 more fields");
+    expect(describeFindings(findings, 2)).toBe(
+      "summary: U+200B ZERO WIDTH SPACE; params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING; and 3 more fields",
+    );
     expect(hiddenCharactersWarning([])).toBeNull();
     expect(hiddenCharactersWarning(findings)).toMatch(/^This request contains hidden or direction-changing characters: summary: U\+200B ZERO WIDTH SPACE; /);
   });

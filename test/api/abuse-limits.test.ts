@@ -74,7 +74,10 @@ const asAgent = (agent: TestAgent) => ({ authorization: `Bearer ${agent.key}` })
  */
 async function signInFrom(from: string, user: Pick<TestUser, "email" | "password">): Promise<{ cookie: string } | { error: string }> {
   const csrf = await call(from, "GET", "/api/auth/csrf");
-  const csrfCookie = ([] as string[]).concat(csrf.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = ([] as string[])
+    .concat(csrf.headers["set-cookie"] ?? [])
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const res = await call(from, "POST", "/api/auth/callback/credentials", {
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: app.url },
     body: new URLSearchParams({ csrfToken: csrf.json().csrfToken, email: user.email, password: user.password }).toString(),

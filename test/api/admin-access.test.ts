@@ -20,7 +20,9 @@ describe("access settings in the admin console", () => {
 
     expect((await reviewerFetch(admin, `/api/v1/admin/tokens/${id}/revoke`, { method: "POST" })).status).toBe(200);
     await expectProblem(await policies(token), 401, "unauthenticated");
-    expect(await db().auditEvent.count({ where: { type: { in: ["admin_token.created", "admin_token.revoked"] }, data: { path: ["token_id"], equals: id } } })).toBe(2);
+    expect(
+      await db().auditEvent.count({ where: { type: { in: ["admin_token.created", "admin_token.revoked"] }, data: { path: ["token_id"], equals: id } } }),
+    ).toBe(2);
   });
 
   it("lets auditors read but not change access, refuses reviewers, and records the SSO default role with before/after", async () => {

@@ -25,11 +25,7 @@ let reviewerCookie: string;
 
 beforeAll(async () => {
   const [a, au, r] = await Promise.all([newUser("admin"), newUser("auditor"), newUser("reviewer")]);
-  [admin, auditorCookie, reviewerCookie] = await Promise.all([
-    signIn(a).then((cookie) => ({ id: a.id, cookie })),
-    signIn(au),
-    signIn(r),
-  ]);
+  [admin, auditorCookie, reviewerCookie] = await Promise.all([signIn(a).then((cookie) => ({ id: a.id, cookie })), signIn(au), signIn(r)]);
 });
 
 afterAll(async () => {

@@ -135,7 +135,11 @@ describe("who may use the admin user endpoints", () => {
       await expectProblem(await as(reviewerCookie, path, { method, json }), 403, "forbidden");
       await expectProblem(await as(auditorCookie, path, { method, json }), 403, "forbidden");
     }
-    await expectProblem(await as(adminCookie, `/users/${target.id}`, { method: "PATCH", json: { role: "admin" }, origin: "https://evil.example" }), 403, "forbidden");
+    await expectProblem(
+      await as(adminCookie, `/users/${target.id}`, { method: "PATCH", json: { role: "admin" }, origin: "https://evil.example" }),
+      403,
+      "forbidden",
+    );
     expect((await db().user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("reviewer");
   });
 });

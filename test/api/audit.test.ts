@@ -35,7 +35,11 @@ describe("chain verification and checkpoints (scratch database)", () => {
     // Checkpoints are signed with the app's grant key; the scratch database publishes the same public key.
     const key = await activeSigningKey();
     const { rows } = await pool().query("SELECT kid, public_jwk, private_key_enc FROM signing_keys WHERE kid = $1", [key.kid]);
-    await scratch.pool.query("INSERT INTO signing_keys (kid, public_jwk, private_key_enc) VALUES ($1, $2, $3)", [rows[0].kid, rows[0].public_jwk, rows[0].private_key_enc]);
+    await scratch.pool.query("INSERT INTO signing_keys (kid, public_jwk, private_key_enc) VALUES ($1, $2, $3)", [
+      rows[0].kid,
+      rows[0].public_jwk,
+      rows[0].private_key_enc,
+    ]);
     await appendBulk(scratch.pool, N);
   }, 180_000);
 
@@ -48,11 +52,14 @@ describe("chain verification and checkpoints (scratch database)", () => {
   it("verifies 20,000 events streamed in bounded batches", async () => {
     const real = source();
     const pages: number[] = [];
-    const counting: ChainSource = { ...real, events: async (after, upTo, limit) => {
-      const rows = await real.events(after, upTo, limit);
-      pages.push(rows.length);
-      return rows;
-    } };
+    const counting: ChainSource = {
+      ...real,
+      events: async (after, upTo, limit) => {
+        const rows = await real.events(after, upTo, limit);
+        pages.push(rows.length);
+        return rows;
+      },
+    };
     const result = await verifyChain({ source: counting, batchSize: 1000 });
     expect(result).toMatchObject({ ok: true, events: N, headSeq: BigInt(N) });
     // 20 full pages and the empty one that ends the walk: never more than 1,000 rows held.
@@ -98,9 +105,10 @@ describe("chain verification and checkpoints (scratch database)", () => {
     await scratch.pool.query("DELETE FROM audit_events WHERE seq = 15000");
     expect(await verifyChain({ source: source() })).toMatchObject({ ok: false, brokenAt: 15000n, kind: "missing" });
     const r = rows[0];
-    await scratch.pool.query("INSERT INTO audit_events (seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)", [
-      r.seq, r.type, r.actor, r.request_id, r.agent_id, r.data, r.occurred_at, r.prev_hash, r.hash,
-    ]);
+    await scratch.pool.query(
+      "INSERT INTO audit_events (seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+      [r.seq, r.type, r.actor, r.request_id, r.agent_id, r.data, r.occurred_at, r.prev_hash, r.hash],
+    );
     expect(await verifyChain({ source: source() })).toMatchObject({ ok: true });
   });
 
@@ -117,7 +125,9 @@ describe("chain verification and checkpoints (scratch database)", () => {
       await client.query("BEGIN");
       for (const r of rows.slice(1)) {
         const data = r.seq === "100" ? { ...r.data, note: "forged" } : r.data;
-        const hash = sha256Hex(`${prev}\n${r.seq}\n${canonicalEventBody({ type: r.type, actor: r.actor, requestId: r.request_id, agentId: r.agent_id, data, occurredAt: r.occurred_at })}`);
+        const hash = sha256Hex(
+          `${prev}\n${r.seq}\n${canonicalEventBody({ type: r.type, actor: r.actor, requestId: r.request_id, agentId: r.agent_id, data, occurredAt: r.occurred_at })}`,
+        );
         await client.query("UPDATE audit_events SET data = $1, prev_hash = $2, hash = $3 WHERE seq = $4", [data, prev, hash, r.seq]);
         prev = hash;
       }
@@ -136,7 +146,8 @@ describe("chain verification and checkpoints (scratch database)", () => {
     const c = await scratch.pool.connect();
     try {
       await c.query("BEGIN");
-      for (const r of before.rows) await c.query("UPDATE audit_events SET data = $1, prev_hash = $2, hash = $3 WHERE seq = $4", [r.data, r.prev_hash, r.hash, r.seq]);
+      for (const r of before.rows)
+        await c.query("UPDATE audit_events SET data = $1, prev_hash = $2, hash = $3 WHERE seq = $4", [r.data, r.prev_hash, r.hash, r.seq]);
       await c.query("UPDATE audit_head SET hash = $1 WHERE id = 1", [head.rows[0].hash]);
       await c.query("COMMIT");
     } finally {
@@ -161,7 +172,10 @@ describe("chain verification and checkpoints (scratch database)", () => {
   });
 
   it("deleting the stored checkpoints as well is caught by an exported copy", async () => {
-    const exported = (await listCheckpoints({}, scratch.pool)).map(checkpointObject).map((c) => JSON.stringify(c)).join("\n");
+    const exported = (await listCheckpoints({}, scratch.pool))
+      .map(checkpointObject)
+      .map((c) => JSON.stringify(c))
+      .join("\n");
     await scratch.pool.query("DELETE FROM audit_checkpoints");
     expect(await verifyChain({ source: source() })).toMatchObject({ ok: true });
     const result = await verifyChain({ source: withExtraCheckpoints(source(), parseCheckpointLines(exported)) });
@@ -192,7 +206,7 @@ describe("export, the API and the CLI (the app's database)", () => {
   beforeAll(async () => {
     await appendBulk(pool(), 4, (i) => ({
       type: "test.export_range",
-      actor: i === 2 ? "=HYPERLINK(\"http://evil.example\")" : "system",
+      actor: i === 2 ? '=HYPERLINK("http://evil.example")' : "system",
       requestId,
       data: { i, note: i === 1 ? 'comma, "quote"\nnew line' : "plain" },
       occurredAt: new Date(T0 + i * 1000),
@@ -209,7 +223,10 @@ describe("export, the API and the CLI (the app's database)", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="countersign-audit-.*\.jsonl"$/);
-    const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await res.text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.occurred_at)).toEqual([at(1), at(2)]);
     expect(lines[0]).toMatchObject({ type: "test.export_range", request_id: requestId, data: { i: 1, note: 'comma, "quote"\nnew line' } });
     expect(Object.keys(lines[0])).toEqual(["seq", "type", "actor", "request_id", "agent_id", "occurred_at", "data", "prev_hash", "hash"]);
@@ -255,7 +272,10 @@ describe("export, the API and the CLI (the app's database)", () => {
     expect(checkpoint).toMatchObject({ seq: expect.any(Number), head_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const listed = await cli(["audit", "checkpoints"]);
     expect(listed.code, listed.stderr).toBe(0);
-    const all = listed.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const all = listed.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(all.map((c) => c.seq)).toContain(checkpoint.seq);
     expect(all.map((c) => c.seq)).toEqual([...all.map((c) => c.seq)].sort((a, b) => a - b));
     const shown = await cli(["audit", "retention"]);
@@ -291,7 +311,9 @@ describe("export, the API and the CLI (the app's database)", () => {
     const stop = startCheckpointTimer(1, (err) => errors.push(err));
     try {
       await expect
-        .poll(async () => (await pool().query("SELECT count(*)::int AS n FROM audit_checkpoints WHERE seq >= $1", [lastSeq.toString()])).rows[0].n, { timeout: 15_000 })
+        .poll(async () => (await pool().query("SELECT count(*)::int AS n FROM audit_checkpoints WHERE seq >= $1", [lastSeq.toString()])).rows[0].n, {
+          timeout: 15_000,
+        })
         .toBeGreaterThan(0);
     } finally {
       stop();
@@ -320,9 +342,17 @@ describe("export, the API and the CLI (the app's database)", () => {
     await expectProblem(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/export"), 403, "forbidden");
     await expectProblem(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/verify", { method: "POST" }), 403, "forbidden");
     await expectProblem(await fetch(`${baseUrl()}/api/v1/admin/audit/export`), 401, "unauthenticated");
-    await expectProblem(await fetch(`${baseUrl()}/api/v1/admin/audit/export`, { headers: { authorization: "Bearer csk_not_a_token" } }), 401, "unauthenticated");
+    await expectProblem(
+      await fetch(`${baseUrl()}/api/v1/admin/audit/export`, { headers: { authorization: "Bearer csk_not_a_token" } }),
+      401,
+      "unauthenticated",
+    );
     // A page on another site cannot start an export or a verification with an auditor's cookie.
-    await expectProblem(await reviewerFetch(auditorCookie, "/api/v1/admin/audit/export", { origin: null, headers: { "sec-fetch-site": "cross-site" } }), 403, "forbidden");
+    await expectProblem(
+      await reviewerFetch(auditorCookie, "/api/v1/admin/audit/export", { origin: null, headers: { "sec-fetch-site": "cross-site" } }),
+      403,
+      "forbidden",
+    );
     await expectProblem(await reviewerFetch(auditorCookie, "/api/v1/admin/audit/verify", { method: "POST", origin: "https://evil.example" }), 403, "forbidden");
     // Auditors read; creating a checkpoint is for admins and tokens.
     await expectProblem(await reviewerFetch(auditorCookie, "/api/v1/admin/audit/checkpoints", { method: "POST" }), 403, "forbidden");
@@ -343,7 +373,10 @@ describe("export, the API and the CLI (the app's database)", () => {
     // Following progress: a line per batch, then the result.
     const streamed = await reviewerFetch(auditorCookie, "/api/v1/admin/audit/verify", { method: "POST", headers: { accept: "application/x-ndjson" } });
     expect(streamed.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
-    const lines = (await streamed.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await streamed.text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ result: { ok: true } });
     expect(lines.slice(0, -1).length).toBeGreaterThan(0);
     expect(lines[0]).toMatchObject({ progress: { verified: expect.any(Number), head_seq: expect.any(Number) } });

@@ -64,11 +64,7 @@ describe("agent authentication", () => {
     expect(read.detail).toBe(missingDetail);
     await expectProblem(await agentFetch(stranger.key, `/api/v1/requests/${id}?wait=5`), 404, "not_found");
     await expectProblem(await agentFetch(stranger.key, `/api/v1/requests/${id}/cancel`, { method: "POST" }), 404, "not_found");
-    await expectProblem(
-      await agentFetch(stranger.key, `/api/v1/requests/${id}/outcome`, { method: "POST", json: { status: "succeeded" } }),
-      404,
-      "not_found",
-    );
+    await expectProblem(await agentFetch(stranger.key, `/api/v1/requests/${id}/outcome`, { method: "POST", json: { status: "succeeded" } }), 404, "not_found");
 
     const list = await (await agentFetch(stranger.key, "/api/v1/requests")).json();
     expect(list.data.map((r: { id: string }) => r.id)).not.toContain(id);

@@ -19,7 +19,14 @@ beforeAll(async () => {
   agent = await newAgent();
   ruleName = unique("refunds");
   ({ ruleId } = await createRule({
-    definition: { name: ruleName, agents: { names: [agent.name] }, actions: ["payments.refund"], condition: 'params.amount > "1000"', effect: "require_approval", approvals_required: 2 },
+    definition: {
+      name: ruleName,
+      agents: { names: [agent.name] },
+      actions: ["payments.refund"],
+      condition: 'params.amount > "1000"',
+      effect: "require_approval",
+      approvals_required: 2,
+    },
     position: 0,
     actor: "test",
   }));
@@ -79,7 +86,16 @@ describe("a condition that errors at run time", () => {
     const res = await fetch(`${baseUrl()}/api/v1/admin/policies/simulate`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ rule: { name: unique("draft"), agents: { names: [agent.name] }, actions: ["payments.refund"], condition: 'params.amount > "500"', effect: "require_approval" }, last_n: 50 }),
+      body: JSON.stringify({
+        rule: {
+          name: unique("draft"),
+          agents: { names: [agent.name] },
+          actions: ["payments.refund"],
+          condition: 'params.amount > "500"',
+          effect: "require_approval",
+        },
+        last_n: 50,
+      }),
     });
     expect(res.status).toBe(200);
     const { data } = await res.json();
@@ -89,4 +105,3 @@ describe("a condition that errors at run time", () => {
     expect(row.current.condition_errors).toEqual([expectedError()]);
   });
 });
-

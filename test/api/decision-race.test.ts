@@ -27,7 +27,14 @@ async function panel(m: number, size: number): Promise<Panel> {
   const agent = await newAgent();
   const group = unique("finance");
   await createRule({
-    definition: { name: unique("race"), agents: { names: [agent.name] }, actions: ["payments.*"], effect: "require_approval", approvals_required: m, reviewers: { groups: [group] } },
+    definition: {
+      name: unique("race"),
+      agents: { names: [agent.name] },
+      actions: ["payments.*"],
+      effect: "require_approval",
+      approvals_required: m,
+      reviewers: { groups: [group] },
+    },
     position: 0,
     actor: "test",
   });
@@ -67,7 +74,15 @@ describe.each([1, 2, 3])("%i-of-N approvals sent at once by more distinct review
       const codes = await statuses(await Promise.all(p.cookies.map((c, i) => decide(c, id, "approve", `round ${round} reviewer ${i}`))));
       const o = await outcome(id);
       expect({ round, ok: codes.filter((c) => c === 200).length, refused: codes.filter((c) => c === 409).length }).toEqual({ round, ok: m, refused: 2 });
-      expect({ round, status: o.status, votes: o.votes.length, voteEvents: o.voteEvents, grants: o.grants, grantEvents: o.grantEvents, terminal: o.terminalEvents }).toEqual({
+      expect({
+        round,
+        status: o.status,
+        votes: o.votes.length,
+        voteEvents: o.voteEvents,
+        grants: o.grants,
+        grantEvents: o.grantEvents,
+        terminal: o.terminalEvents,
+      }).toEqual({
         round,
         status: "approved",
         votes: m,
@@ -88,7 +103,9 @@ describe("a deny racing approvals", () => {
       const { id } = await createPending(p.agent);
       // The denier's place in the burst moves round by round.
       const denier = round % p.cookies.length;
-      const codes = await statuses(await Promise.all(p.cookies.map((c, i) => (i === denier ? decide(c, id, "deny", "not this one") : decide(c, id, "approve", "fine")))));
+      const codes = await statuses(
+        await Promise.all(p.cookies.map((c, i) => (i === denier ? decide(c, id, "deny", "not this one") : decide(c, id, "approve", "fine")))),
+      );
       const o = await outcome(id);
       expect(o.terminalEvents, `round ${round}`).toHaveLength(1);
       expect(o.terminalEvents[0]).toBe(`request.${o.status}`);
@@ -96,10 +113,20 @@ describe("a deny racing approvals", () => {
       expect(o.voteEvents).toBe(o.votes.length);
       const approvals = o.votes.filter((v) => v.decision === "approve").length;
       if (o.status === "approved") {
-        expect({ approvals, denials: o.votes.length - approvals, grants: o.grants, denier: codes[denier] }).toEqual({ approvals: m, denials: 0, grants: 1, denier: 409 });
+        expect({ approvals, denials: o.votes.length - approvals, grants: o.grants, denier: codes[denier] }).toEqual({
+          approvals: m,
+          denials: 0,
+          grants: 1,
+          denier: 409,
+        });
       } else {
         expect(o.status).toBe("denied");
-        expect({ approvalsBelowM: approvals < m, denials: o.votes.length - approvals, grants: o.grants, denier: codes[denier] }).toEqual({ approvalsBelowM: true, denials: 1, grants: 0, denier: 200 });
+        expect({ approvalsBelowM: approvals < m, denials: o.votes.length - approvals, grants: o.grants, denier: codes[denier] }).toEqual({
+          approvalsBelowM: true,
+          denials: 1,
+          grants: 0,
+          denier: 200,
+        });
       }
     }
   });
@@ -113,7 +140,12 @@ describe("one reviewer sending the same approval five times at once", () => {
       const codes = await statuses(await Promise.all(Array.from({ length: 5 }, () => decide(p.cookies[0], id, "approve", "once"))));
       const o = await outcome(id);
       expect({ round, ok: codes.filter((c) => c === 200).length, refused: codes.filter((c) => c === 409).length }).toEqual({ round, ok: 1, refused: 4 });
-      expect({ round, votes: o.votes.length, status: o.status, grants: o.grants }).toEqual({ round, votes: 1, status: m === 1 ? "approved" : "pending", grants: m === 1 ? 1 : 0 });
+      expect({ round, votes: o.votes.length, status: o.status, grants: o.grants }).toEqual({
+        round,
+        votes: 1,
+        status: m === 1 ? "approved" : "pending",
+        grants: m === 1 ? 1 : 0,
+      });
     }
   });
 });

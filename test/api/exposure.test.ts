@@ -35,7 +35,10 @@ describe("content security policy", () => {
     for (const path of ["/api/v1/openapi.json", "/api/health"]) {
       const res = await fetch(baseUrl() + path);
       await res.arrayBuffer();
-      expect({ path, csp: res.headers.get("content-security-policy") }).toEqual({ path, csp: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" });
+      expect({ path, csp: res.headers.get("content-security-policy") }).toEqual({
+        path,
+        csp: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      });
     }
   });
 });

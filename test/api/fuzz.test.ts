@@ -24,9 +24,23 @@ const SEED = 11_2026;
 const CASES_PER_OPERATION = 20;
 const CONCURRENCY = 6;
 
-type Operation = { method: string; path: string; security: Record<string, string[]>[]; parameters: Param[]; body?: { mediaTypes: string[]; schema: any; example?: unknown } };
+type Operation = {
+  method: string;
+  path: string;
+  security: Record<string, string[]>[];
+  parameters: Param[];
+  body?: { mediaTypes: string[]; schema: any; example?: unknown };
+};
 type Param = { name: string; in: "path" | "query" | "header"; schema: any };
-type Case = { label: string; method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array; twice: boolean; beyondDocument?: boolean };
+type Case = {
+  label: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  twice: boolean;
+  beyondDocument?: boolean;
+};
 
 /** Valid input here would change what other suites rely on. */
 const JUNK_BODY_ONLY = new Set([
@@ -81,7 +95,11 @@ beforeAll(async () => {
   const victim = await newUser("reviewer");
   [agent, target, adminCookie] = await Promise.all([newAgent(), newAgent(), signIn(admin)]);
   ({ token: adminToken } = await createAdminToken({ name: unique("fuzz"), actor: "test" }));
-  const { ruleId } = await createRule({ definition: { name: unique("fuzz"), agents: { names: [unique("nobody")] }, actions: ["fuzz.never"], effect: "deny" }, position: 99, actor: "test" });
+  const { ruleId } = await createRule({
+    definition: { name: unique("fuzz"), agents: { names: [unique("nobody")] }, actions: ["fuzz.never"], effect: "deny" },
+    position: 99,
+    actor: "test",
+  });
   const pending = await Promise.all([0, 1, 2, 3].map(() => createPending(agent)));
   const cancelled = await createPending(agent);
   await agentFetch(agent.key, `/api/v1/requests/${cancelled.id}/cancel`, { method: "POST" });
@@ -98,7 +116,8 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------
 // Odd inputs.
 
-const jwt = (header: Record<string, unknown>) => `${base64url.encode(JSON.stringify(header))}.${base64url.encode('{"jti":"grt_x","sub":1}')}.${base64url.encode("sig")}`;
+const jwt = (header: Record<string, unknown>) =>
+  `${base64url.encode(JSON.stringify(header))}.${base64url.encode('{"jti":"grt_x","sub":1}')}.${base64url.encode("sig")}`;
 
 /** JSON values no field expects: type confusion, NUL, bidi controls, lone surrogates, huge, tiny, long, hostile strings. */
 const oddValue = fc.constantFrom<unknown>(
@@ -273,17 +292,25 @@ function schemaBodies(op: Operation): fc.Arbitrary<string | Uint8Array> {
   const example = ownNames(op.body!.example !== undefined && typeof op.body!.example !== "string" ? op.body!.example : plausible(op.body!.schema));
   const keys = example && typeof example === "object" && !Array.isArray(example) ? Object.keys(example) : [];
   const MARK = "\u0001RAW\u0001";
-  const mutated = fc.record({ key: keys.length ? fc.constantFrom(...keys, "unknown_field") : fc.constant("unknown_field"), how: fc.nat(3), value: oddValue, raw: fc.constantFrom(...RAW_NUMBERS), depth: fc.nat(2) }).map(({ key, how, value, raw, depth }) => {
-    const body: Record<string, unknown> = keys.length ? structuredClone(example as Record<string, unknown>) : {};
-    if (how === 0) delete body[key];
-    else if (how === 1) body[key] = MARK;
-    else {
-      let v = value;
-      for (let i = 0; i < depth; i++) v = { [key]: v };
-      body[key] = v;
-    }
-    return JSON.stringify(body).replace(`"${MARK}"`, raw);
-  });
+  const mutated = fc
+    .record({
+      key: keys.length ? fc.constantFrom(...keys, "unknown_field") : fc.constant("unknown_field"),
+      how: fc.nat(3),
+      value: oddValue,
+      raw: fc.constantFrom(...RAW_NUMBERS),
+      depth: fc.nat(2),
+    })
+    .map(({ key, how, value, raw, depth }) => {
+      const body: Record<string, unknown> = keys.length ? structuredClone(example as Record<string, unknown>) : {};
+      if (how === 0) delete body[key];
+      else if (how === 1) body[key] = MARK;
+      else {
+        let v = value;
+        for (let i = 0; i < depth; i++) v = { [key]: v };
+        body[key] = v;
+      }
+      return JSON.stringify(body).replace(`"${MARK}"`, raw);
+    });
   return op.body!.example !== undefined || keys.length ? fc.oneof(mutated, mutated, fc.constant(JSON.stringify(example))) : mutated;
 }
 
@@ -316,15 +343,33 @@ function caseFor(op: Operation): fc.Arbitrary<Case> {
   const pathParams = op.path.match(/\{(\w+)\}/g)?.map((p) => p.slice(1, -1)) ?? [];
   const queryParams = op.parameters.filter((p) => p.in === "query");
   const segment = (name: string) => (ids[name]?.length ? fc.oneof(oddSegment, fc.constantFrom(...ids[name])) : oddSegment);
-  const body = !op.body ? fc.constant(undefined) : JUNK_BODY_ONLY.has(key) ? junkBodies(plausible(op.body.schema)) : fc.oneof(schemaBodies(op), junkBodies(plausible(op.body.schema)));
+  const body = !op.body
+    ? fc.constant(undefined)
+    : JUNK_BODY_ONLY.has(key)
+      ? junkBodies(plausible(op.body.schema))
+      : fc.oneof(schemaBodies(op), junkBodies(plausible(op.body.schema)));
   return fc
     .record({
       auth: fc.constantFrom<Auth>("valid", "valid", "valid", "none", "wrong", "junk"),
       junk: fc.constantFrom("csk_x_y", "csa_x_y", "\u00ff", "x".repeat(3000), "", "eyJ.e30.x"),
       segments: fc.tuple(...pathParams.map(segment)),
-      query: fc.array(fc.tuple(queryParams.length ? fc.constantFrom(...queryParams.map((p) => p.name), "unknown") : fc.constant("unknown"), oddQuery), { maxLength: 3 }),
-      headers: fc.dictionary(fc.constantFrom("content-type", "accept", "idempotency-key", "x-forwarded-for", "if-none-match", "last-event-id"), oddHeaderValue, { maxKeys: 2 }),
-      contentType: fc.constantFrom("application/json", "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1", "application/yaml"),
+      query: fc.array(fc.tuple(queryParams.length ? fc.constantFrom(...queryParams.map((p) => p.name), "unknown") : fc.constant("unknown"), oddQuery), {
+        maxLength: 3,
+      }),
+      headers: fc.dictionary(
+        fc.constantFrom("content-type", "accept", "idempotency-key", "x-forwarded-for", "if-none-match", "last-event-id"),
+        oddHeaderValue,
+        { maxKeys: 2 },
+      ),
+      contentType: fc.constantFrom(
+        "application/json",
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin1",
+        "application/yaml",
+      ),
       body,
       twice: fc.boolean().map((b) => b && op.method !== "GET"),
     })
@@ -345,7 +390,14 @@ function beyondDocument(): Case[] {
   const urls = ["%0d%0aSet-Cookie:%20x=1", "https://evil.example/", "//evil.example", "%00", "javascript:alert(1)", "/%0d%0a", "https:%2F%2Fevil.example"];
   return urls.flatMap((u): Case[] => [
     { label: "GET /signin", method: "GET", url: `${baseUrl()}/signin?callbackUrl=${u}`, headers: {}, twice: false, beyondDocument: true },
-    { label: "GET /api/auth/signin", method: "GET", url: `${baseUrl()}/api/auth/signin?callbackUrl=${u}`, headers: { cookie: `authjs.callback-url=${u}` }, twice: false, beyondDocument: true },
+    {
+      label: "GET /api/auth/signin",
+      method: "GET",
+      url: `${baseUrl()}/api/auth/signin?callbackUrl=${u}`,
+      headers: { cookie: `authjs.callback-url=${u}` },
+      twice: false,
+      beyondDocument: true,
+    },
     {
       label: "POST /api/auth/callback/credentials",
       method: "POST",
@@ -366,11 +418,18 @@ interface Failure {
 }
 
 async function run(c: Case): Promise<Failure | null> {
-  const describeCase = () => `${c.method} ${c.url.slice(baseUrl().length, 300)} headers=${JSON.stringify(c.headers).slice(0, 300)} body=${typeof c.body === "string" ? JSON.stringify(c.body.slice(0, 200)) : c.body ? `<${c.body.byteLength} bytes>` : "none"}`;
+  const describeCase = () =>
+    `${c.method} ${c.url.slice(baseUrl().length, 300)} headers=${JSON.stringify(c.headers).slice(0, 300)} body=${typeof c.body === "string" ? JSON.stringify(c.body.slice(0, 200)) : c.body ? `<${c.body.byteLength} bytes>` : "none"}`;
   const send = async (): Promise<Failure | null> => {
     let res: Response;
     try {
-      res = await fetch(c.url, { method: c.method, headers: c.headers, body: c.body as BodyInit | undefined, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+      res = await fetch(c.url, {
+        method: c.method,
+        headers: c.headers,
+        body: c.body as BodyInit | undefined,
+        redirect: "manual",
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (err) {
       return { label: c.label, request: describeCase(), status: 0, detail: `no answer: ${(err as Error).message}` };
     }
@@ -384,7 +443,8 @@ async function run(c: Case): Promise<Failure | null> {
       } catch {
         code = undefined;
       }
-      if (!type.startsWith("application/problem+json") || typeof code !== "string") return { label: c.label, request: describeCase(), status: res.status, detail: `not a problem: ${type} ${text.slice(0, 200)}` };
+      if (!type.startsWith("application/problem+json") || typeof code !== "string")
+        return { label: c.label, request: describeCase(), status: res.status, detail: `not a problem: ${type} ${text.slice(0, 200)}` };
       return null;
     }
     // Success and redirects: the status is the answer; streams (SSE, audit export) are not read to the end.
@@ -443,7 +503,10 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       const res = await fetch(baseUrl() + path, { headers });
       expect(res.status, path).toBe(status);
       expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-      expect((await res.json()) as unknown, path).toMatchObject({ code: status === 404 ? "not_found" : "validation_failed", errors: [{ path: where, message }] });
+      expect((await res.json()) as unknown, path).toMatchObject({
+        code: status === 404 ? "not_found" : "validation_failed",
+        errors: [{ path: where, message }],
+      });
     }
   });
 
@@ -453,7 +516,9 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       ["/api/v1/admin/users", { email: `${unique("race")}@example.test`, role: "reviewer" }],
       ["/api/v1/admin/groups", { name: unique("race") }],
     ] as const) {
-      const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(baseUrl() + path, { method: "POST", headers: session, body: JSON.stringify(body) }).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, () => fetch(baseUrl() + path, { method: "POST", headers: session, body: JSON.stringify(body) }).then((r) => r.status)),
+      );
       expect(statuses.sort(), path).toEqual([201, 409, 409, 409, 409, 409]);
     }
   });

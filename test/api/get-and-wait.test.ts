@@ -133,8 +133,7 @@ describe("waking a parked long-wait", () => {
     await app?.stop();
   });
 
-  const waitOn = (id: string) =>
-    fetch(`${app.url}/api/v1/requests/${id}?wait=30`, { headers: { authorization: `Bearer ${agent.key}` } }).then((r) => r.json());
+  const waitOn = (id: string) => fetch(`${app.url}/api/v1/requests/${id}?wait=30`, { headers: { authorization: `Bearer ${agent.key}` } }).then((r) => r.json());
   const vote = (c: string, id: string, reason: string) =>
     fetch(`${app.url}/api/v1/requests/${id}/decisions`, {
       method: "POST",
@@ -142,9 +141,7 @@ describe("waking a parked long-wait", () => {
       body: JSON.stringify({ decision: "approve", reason }),
     });
   const parked = () =>
-    expect
-      .poll(async () => /countersign_waiting_agents (\d+)/.exec(await (await fetch(`${app.url}/api/metrics`)).text())?.[1], { timeout: 10_000 })
-      .toBe("1");
+    expect.poll(async () => /countersign_waiting_agents (\d+)/.exec(await (await fetch(`${app.url}/api/metrics`)).text())?.[1], { timeout: 10_000 }).toBe("1");
 
   it("answers with the decision once one is made", async () => {
     const { id } = await createPending(agent);

@@ -21,7 +21,12 @@ const servedOperations = () =>
     .map((r) => `${r.method.toLowerCase()} ${r.path}`)
     .sort();
 
-type Operation = { summary?: string; description?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> }> };
+type Operation = {
+  summary?: string;
+  description?: string;
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> }>;
+};
 
 let doc: { openapi: string; paths: Record<string, Record<string, Operation>>; info: { description: string } };
 const operations = () =>
@@ -51,7 +56,11 @@ describe("the served OpenAPI document", () => {
     expect(served.length).toBeGreaterThan(40);
     expect(served).toContain("get /.well-known/jwks.json");
     expect(served).toContain("get /api/v1/openapi.json");
-    expect(operations().map((o) => o.key).sort()).toEqual(served);
+    expect(
+      operations()
+        .map((o) => o.key)
+        .sort(),
+    ).toEqual(served);
     expect(doc.info.description).toContain("/api/auth/*");
   });
 
@@ -86,7 +95,10 @@ describe("the document's examples", () => {
     .map((d) => d.route);
 
   function examplesOf(media: ZodMediaTypeObject): [string, unknown][] {
-    return [...(media.example !== undefined ? [["example", media.example] as [string, unknown]] : []), ...Object.entries(media.examples ?? {}).map(([name, e]) => [name, (e as { value: unknown }).value] as [string, unknown])];
+    return [
+      ...(media.example !== undefined ? [["example", media.example] as [string, unknown]] : []),
+      ...Object.entries(media.examples ?? {}).map(([name, e]) => [name, (e as { value: unknown }).value] as [string, unknown]),
+    ];
   }
 
   /** YAML examples are text; the policy endpoints read them with the same parser as the handler. */

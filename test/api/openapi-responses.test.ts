@@ -59,7 +59,8 @@ afterAll(async () => {
 });
 
 const admin = (path: string, init: Parameters<typeof reviewerFetch>[2] = {}) => reviewerFetch(adminCookie, path, init);
-const withToken = (path: string, init: RequestInit = {}) => fetch(baseUrl() + path, { ...init, headers: { ...(init.headers as object), authorization: `Bearer ${adminToken}` } });
+const withToken = (path: string, init: RequestInit = {}) =>
+  fetch(baseUrl() + path, { ...init, headers: { ...(init.headers as object), authorization: `Bearer ${adminToken}` } });
 
 describe("real answers match the documented responses", () => {
   let agent: { id: string; name: string; key: string };
@@ -68,45 +69,106 @@ describe("real answers match the documented responses", () => {
 
   it("admin: agents and keys", async () => {
     const name = unique("openapi-agent");
-    const created = await documented(await admin("/api/v1/admin/agents", { method: "POST", json: { name, owner: "owner@example.test", tags: ["docs"], key_expires_in_days: 30 } }), "post", "/api/v1/admin/agents");
+    const created = await documented(
+      await admin("/api/v1/admin/agents", { method: "POST", json: { name, owner: "owner@example.test", tags: ["docs"], key_expires_in_days: 30 } }),
+      "post",
+      "/api/v1/admin/agents",
+    );
     agent = { id: created.agent.id, name, key: created.key };
     await documented(await admin("/api/v1/admin/agents"), "get", "/api/v1/admin/agents");
     await documented(await admin(`/api/v1/admin/agents/${agent.id}`), "get", "/api/v1/admin/agents/{id}");
-    await documented(await admin(`/api/v1/admin/agents/${agent.id}`, { method: "PATCH", json: { description: "Documented", trust_level: "elevated" } }), "patch", "/api/v1/admin/agents/{id}");
-    const issued = await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys`, { method: "POST", json: { expires_in_days: 7 } }), "post", "/api/v1/admin/agents/{id}/keys");
+    await documented(
+      await admin(`/api/v1/admin/agents/${agent.id}`, { method: "PATCH", json: { description: "Documented", trust_level: "elevated" } }),
+      "patch",
+      "/api/v1/admin/agents/{id}",
+    );
+    const issued = await documented(
+      await admin(`/api/v1/admin/agents/${agent.id}/keys`, { method: "POST", json: { expires_in_days: 7 } }),
+      "post",
+      "/api/v1/admin/agents/{id}/keys",
+    );
     await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys`), "get", "/api/v1/admin/agents/{id}/keys");
-    await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/keys/{keyId}/revoke");
-    await documented(await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/keys/{keyId}/revoke");
-    await documented(await admin("/api/v1/admin/agents/agt_nosuchagent", { method: "PATCH", json: { description: "x" } }), "patch", "/api/v1/admin/agents/{id}");
+    await documented(
+      await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }),
+      "post",
+      "/api/v1/admin/agents/{id}/keys/{keyId}/revoke",
+    );
+    await documented(
+      await admin(`/api/v1/admin/agents/${agent.id}/keys/${issued.key_id}/revoke`, { method: "POST" }),
+      "post",
+      "/api/v1/admin/agents/{id}/keys/{keyId}/revoke",
+    );
+    await documented(
+      await admin("/api/v1/admin/agents/agt_nosuchagent", { method: "PATCH", json: { description: "x" } }),
+      "patch",
+      "/api/v1/admin/agents/{id}",
+    );
     await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/agents"), "get", "/api/v1/admin/agents");
 
-    const other = await documented(await admin("/api/v1/admin/agents", { method: "POST", json: { name: unique("openapi-stop") } }), "post", "/api/v1/admin/agents");
-    await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/suspend`, { method: "POST", json: { reason: "docs" } }), "post", "/api/v1/admin/agents/{id}/suspend");
+    const other = await documented(
+      await admin("/api/v1/admin/agents", { method: "POST", json: { name: unique("openapi-stop") } }),
+      "post",
+      "/api/v1/admin/agents",
+    );
+    await documented(
+      await admin(`/api/v1/admin/agents/${other.agent.id}/suspend`, { method: "POST", json: { reason: "docs" } }),
+      "post",
+      "/api/v1/admin/agents/{id}/suspend",
+    );
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/retire`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/retire");
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
   });
 
   it("admin: policy (rules scoped to this suite's agent; the default written back unchanged)", async () => {
-    const definition = { name: unique("openapi-rule"), agents: { names: [agent.name] }, actions: ["docs.*"], effect: "require_approval", approvals_required: 1 };
-    const rule = await documented(await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify(definition) }), "post", "/api/v1/admin/policies/rules");
+    const definition = {
+      name: unique("openapi-rule"),
+      agents: { names: [agent.name] },
+      actions: ["docs.*"],
+      effect: "require_approval",
+      approvals_required: 1,
+    };
+    const rule = await documented(
+      await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify(definition) }),
+      "post",
+      "/api/v1/admin/policies/rules",
+    );
     await documented(await admin("/api/v1/admin/policies/rules"), "get", "/api/v1/admin/policies/rules");
     await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`), "get", "/api/v1/admin/policies/rules/{id}");
-    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, description: "edited" } }), "put", "/api/v1/admin/policies/rules/{id}");
-    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, condition: "params.amount >" } }), "put", "/api/v1/admin/policies/rules/{id}");
+    await documented(
+      await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, description: "edited" } }),
+      "put",
+      "/api/v1/admin/policies/rules/{id}",
+    );
+    await documented(
+      await admin(`/api/v1/admin/policies/rules/${rule.id}`, { method: "PUT", json: { ...definition, condition: "params.amount >" } }),
+      "put",
+      "/api/v1/admin/policies/rules/{id}",
+    );
     await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/history`), "get", "/api/v1/admin/policies/rules/{id}/history");
     await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/disable`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/disable");
     await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/enable`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/enable");
     const current = await (await admin(`/api/v1/admin/policies/rules/${rule.id}`)).json();
-    await documented(await admin(`/api/v1/admin/policies/rules/${rule.id}/move`, { method: "POST", json: { position: current.position } }), "post", "/api/v1/admin/policies/rules/{id}/move");
     await documented(
-      await admin("/api/v1/admin/policies/simulate", { method: "POST", json: { rule: { ...definition, effect: "allow" }, sample: { action: "docs.read", agent: { name: agent.name } } } }),
+      await admin(`/api/v1/admin/policies/rules/${rule.id}/move`, { method: "POST", json: { position: current.position } }),
+      "post",
+      "/api/v1/admin/policies/rules/{id}/move",
+    );
+    await documented(
+      await admin("/api/v1/admin/policies/simulate", {
+        method: "POST",
+        json: { rule: { ...definition, effect: "allow" }, sample: { action: "docs.read", agent: { name: agent.name } } },
+      }),
       "post",
       "/api/v1/admin/policies/simulate",
     );
 
     const defaults = await documented(await admin("/api/v1/admin/policies/default"), "get", "/api/v1/admin/policies/default");
-    await documented(await withToken("/api/v1/admin/policies/default", { method: "PUT", body: JSON.stringify(defaults) }), "put", "/api/v1/admin/policies/default");
+    await documented(
+      await withToken("/api/v1/admin/policies/default", { method: "PUT", body: JSON.stringify(defaults) }),
+      "put",
+      "/api/v1/admin/policies/default",
+    );
     await documented(await withToken("/api/v1/admin/policies"), "get", "/api/v1/admin/policies");
     const yaml = await withToken("/api/v1/admin/policies", { headers: { accept: "application/yaml" } });
     const exported = await documented(yaml.clone(), "get", "/api/v1/admin/policies");
@@ -115,14 +177,28 @@ describe("real answers match the documented responses", () => {
     await documented(await withToken("/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 2\n" }), "put", "/api/v1/admin/policies");
     await documented(await agentFetch(agent.key, "/api/v1/admin/policies"), "get", "/api/v1/admin/policies");
 
-    const doomed = await documented(await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify({ ...definition, name: unique("openapi-doomed") }) }), "post", "/api/v1/admin/policies/rules");
+    const doomed = await documented(
+      await withToken("/api/v1/admin/policies/rules", { method: "POST", body: JSON.stringify({ ...definition, name: unique("openapi-doomed") }) }),
+      "post",
+      "/api/v1/admin/policies/rules",
+    );
     await documented(await withToken(`/api/v1/admin/policies/rules/${doomed.id}`, { method: "DELETE" }), "delete", "/api/v1/admin/policies/rules/{id}");
     await documented(await withToken(`/api/v1/admin/policies/rules/${doomed.id}`, { method: "DELETE" }), "delete", "/api/v1/admin/policies/rules/{id}");
   });
 
   it("agent, reviewer and executor: ask, decide, redeem, report", async () => {
-    const ask = { action: "docs.publish", resource: "page:api", params: { version: 2 }, summary: "Publish the API reference", context: { on_behalf_of: "someone@example.test" } };
-    const created = await documented(await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: ask, headers: { "idempotency-key": unique("docs") } }), "post", "/api/v1/requests");
+    const ask = {
+      action: "docs.publish",
+      resource: "page:api",
+      params: { version: 2 },
+      summary: "Publish the API reference",
+      context: { on_behalf_of: "someone@example.test" },
+    };
+    const created = await documented(
+      await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: ask, headers: { "idempotency-key": unique("docs") } }),
+      "post",
+      "/api/v1/requests",
+    );
     requestId = created.id;
     expect(created.status).toBe("pending");
     await documented(await agentFetch(agent.key, "/api/v1/requests?status=pending&limit=5"), "get", "/api/v1/requests");
@@ -133,20 +209,84 @@ describe("real answers match the documented responses", () => {
 
     await documented(await reviewerFetch(reviewerCookie, `/api/v1/review/requests?status=pending&action=docs.publish`), "get", "/api/v1/review/requests");
     await documented(await reviewerFetch(reviewerCookie, `/api/v1/review/requests/${requestId}`), "get", "/api/v1/review/requests/{id}");
-    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "deny" } }), "post", "/api/v1/requests/{id}/decisions");
-    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve" }, origin: "https://evil.example" }), "post", "/api/v1/requests/{id}/decisions");
-    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve", reason: "ok" } }), "post", "/api/v1/requests/{id}/decisions");
-    await documented(await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve" } }), "post", "/api/v1/requests/{id}/decisions");
+    await documented(
+      await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "deny" } }),
+      "post",
+      "/api/v1/requests/{id}/decisions",
+    );
+    await documented(
+      await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, {
+        method: "POST",
+        json: { decision: "approve" },
+        origin: "https://evil.example",
+      }),
+      "post",
+      "/api/v1/requests/{id}/decisions",
+    );
+    await documented(
+      await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve", reason: "ok" } }),
+      "post",
+      "/api/v1/requests/{id}/decisions",
+    );
+    await documented(
+      await reviewerFetch(reviewerCookie, `/api/v1/requests/${requestId}/decisions`, { method: "POST", json: { decision: "approve" } }),
+      "post",
+      "/api/v1/requests/{id}/decisions",
+    );
 
     const approved = await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}`), "get", "/api/v1/requests/{id}");
     grantToken = approved.grant.token;
-    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded" } }), "post", "/api/v1/requests/{id}/outcome");
-    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 3 } }) }), "post", "/api/v1/grants/redeem");
-    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 2 } }) }), "post", "/api/v1/grants/redeem");
-    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: grantToken }) }), "post", "/api/v1/grants/redeem");
-    await documented(await fetch(`${baseUrl()}/api/v1/grants/redeem`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "not.a.jwt" }) }), "post", "/api/v1/grants/redeem");
-    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded", detail: "published" } }), "post", "/api/v1/requests/{id}/outcome");
-    await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "failed" } }), "post", "/api/v1/requests/{id}/outcome");
+    await documented(
+      await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded" } }),
+      "post",
+      "/api/v1/requests/{id}/outcome",
+    );
+    await documented(
+      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 3 } }),
+      }),
+      "post",
+      "/api/v1/grants/redeem",
+    );
+    await documented(
+      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 2 } }),
+      }),
+      "post",
+      "/api/v1/grants/redeem",
+    );
+    await documented(
+      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: grantToken }),
+      }),
+      "post",
+      "/api/v1/grants/redeem",
+    );
+    await documented(
+      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: "not.a.jwt" }),
+      }),
+      "post",
+      "/api/v1/grants/redeem",
+    );
+    await documented(
+      await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded", detail: "published" } }),
+      "post",
+      "/api/v1/requests/{id}/outcome",
+    );
+    await documented(
+      await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "failed" } }),
+      "post",
+      "/api/v1/requests/{id}/outcome",
+    );
     await documented(await agentFetch(agent.key, `/api/v1/requests/${requestId}/cancel`, { method: "POST" }), "post", "/api/v1/requests/{id}/cancel");
 
     const second = await (await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: ask })).json();
@@ -163,19 +303,39 @@ describe("real answers match the documented responses", () => {
 
   it("admin: users, groups and access", async () => {
     const email = `${unique("invitee")}@example.test`;
-    const invited = await documented(await admin("/api/v1/admin/users", { method: "POST", json: { email, role: "reviewer", name: "Invitee" } }), "post", "/api/v1/admin/users");
+    const invited = await documented(
+      await admin("/api/v1/admin/users", { method: "POST", json: { email, role: "reviewer", name: "Invitee" } }),
+      "post",
+      "/api/v1/admin/users",
+    );
     await documented(await admin("/api/v1/admin/users", { method: "POST", json: { email, role: "reviewer" } }), "post", "/api/v1/admin/users");
     await documented(await admin("/api/v1/admin/users"), "get", "/api/v1/admin/users");
     await documented(await admin(`/api/v1/admin/users/${invited.user.id}`), "get", "/api/v1/admin/users/{id}");
-    await documented(await admin(`/api/v1/admin/users/${invited.user.id}`, { method: "PATCH", json: { role: "auditor" } }), "patch", "/api/v1/admin/users/{id}");
-    await documented(await admin(`/api/v1/admin/users/${invited.user.id}/reset-password`, { method: "POST" }), "post", "/api/v1/admin/users/{id}/reset-password");
+    await documented(
+      await admin(`/api/v1/admin/users/${invited.user.id}`, { method: "PATCH", json: { role: "auditor" } }),
+      "patch",
+      "/api/v1/admin/users/{id}",
+    );
+    await documented(
+      await admin(`/api/v1/admin/users/${invited.user.id}/reset-password`, { method: "POST" }),
+      "post",
+      "/api/v1/admin/users/{id}/reset-password",
+    );
 
     const group = unique("docs").toLowerCase();
     await documented(await admin("/api/v1/admin/groups", { method: "POST", json: { name: group } }), "post", "/api/v1/admin/groups");
     await documented(await admin(`/api/v1/admin/groups/${group}/members`, { method: "POST", json: { email } }), "post", "/api/v1/admin/groups/{name}/members");
-    await documented(await admin(`/api/v1/admin/groups/${group}/members`, { method: "POST", json: { user_id: reviewerId } }), "post", "/api/v1/admin/groups/{name}/members");
+    await documented(
+      await admin(`/api/v1/admin/groups/${group}/members`, { method: "POST", json: { user_id: reviewerId } }),
+      "post",
+      "/api/v1/admin/groups/{name}/members",
+    );
     await documented(await admin("/api/v1/admin/groups"), "get", "/api/v1/admin/groups");
-    await documented(await admin(`/api/v1/admin/groups/${group}/members/${reviewerId}`, { method: "DELETE" }), "delete", "/api/v1/admin/groups/{name}/members/{userId}");
+    await documented(
+      await admin(`/api/v1/admin/groups/${group}/members/${reviewerId}`, { method: "DELETE" }),
+      "delete",
+      "/api/v1/admin/groups/{name}/members/{userId}",
+    );
 
     await documented(await admin("/api/v1/admin/access"), "get", "/api/v1/admin/access");
     await documented(await admin("/api/v1/admin/access", { method: "PUT", json: { default_role: "owner" } }), "put", "/api/v1/admin/access");
@@ -185,16 +345,38 @@ describe("real answers match the documented responses", () => {
 
     await documented(await admin("/api/v1/admin/containment"), "get", "/api/v1/admin/containment");
     await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/containment"), "get", "/api/v1/admin/containment");
-    await documented(await withToken("/api/v1/admin/containment", { method: "PUT", body: JSON.stringify({ request_rate: { max_requests: 0, window_seconds: 60 }, denial_rate: null }) }), "put", "/api/v1/admin/containment");
+    await documented(
+      await withToken("/api/v1/admin/containment", {
+        method: "PUT",
+        body: JSON.stringify({ request_rate: { max_requests: 0, window_seconds: 60 }, denial_rate: null }),
+      }),
+      "put",
+      "/api/v1/admin/containment",
+    );
   });
 
   it("admin: webhooks, deliveries and callback secrets", async () => {
-    const created = await documented(await withToken("/api/v1/admin/webhooks", { method: "POST", body: JSON.stringify({ url: "https://hooks.example.com/docs", description: "docs", event_types: ["agent.suspended"], enabled: false }) }), "post", "/api/v1/admin/webhooks");
+    const created = await documented(
+      await withToken("/api/v1/admin/webhooks", {
+        method: "POST",
+        body: JSON.stringify({ url: "https://hooks.example.com/docs", description: "docs", event_types: ["agent.suspended"], enabled: false }),
+      }),
+      "post",
+      "/api/v1/admin/webhooks",
+    );
     const id = created.endpoint.id;
-    await documented(await admin("/api/v1/admin/webhooks", { method: "POST", json: { url: "https://169.254.169.254/", event_types: ["agent.suspended"] } }), "post", "/api/v1/admin/webhooks");
+    await documented(
+      await admin("/api/v1/admin/webhooks", { method: "POST", json: { url: "https://169.254.169.254/", event_types: ["agent.suspended"] } }),
+      "post",
+      "/api/v1/admin/webhooks",
+    );
     await documented(await admin("/api/v1/admin/webhooks"), "get", "/api/v1/admin/webhooks");
     await documented(await admin(`/api/v1/admin/webhooks/${id}`), "get", "/api/v1/admin/webhooks/{id}");
-    await documented(await admin(`/api/v1/admin/webhooks/${id}`, { method: "PATCH", json: { description: "documented" } }), "patch", "/api/v1/admin/webhooks/{id}");
+    await documented(
+      await admin(`/api/v1/admin/webhooks/${id}`, { method: "PATCH", json: { description: "documented" } }),
+      "patch",
+      "/api/v1/admin/webhooks/{id}",
+    );
     await documented(await admin(`/api/v1/admin/webhooks/${id}/rotate-secret`, { method: "POST" }), "post", "/api/v1/admin/webhooks/{id}/rotate-secret");
     const queued = await documented(await admin(`/api/v1/admin/webhooks/${id}/test`, { method: "POST" }), "post", "/api/v1/admin/webhooks/{id}/test");
     await documented(await admin(`/api/v1/admin/deliveries?endpoint_id=${id}`), "get", "/api/v1/admin/deliveries");
@@ -228,7 +410,11 @@ describe("real answers match the documented responses", () => {
     await documented(await withToken(`/api/v1/admin/audit/export?since=${since}&format=csv`), "get", "/api/v1/admin/audit/export");
     await documented(await withToken("/api/v1/admin/audit/export?format=xml"), "get", "/api/v1/admin/audit/export");
     await documented(await admin("/api/v1/admin/audit/verify", { method: "POST" }), "post", "/api/v1/admin/audit/verify");
-    await documented(await admin("/api/v1/admin/audit/verify", { method: "POST", headers: { accept: "application/x-ndjson" } }), "post", "/api/v1/admin/audit/verify");
+    await documented(
+      await admin("/api/v1/admin/audit/verify", { method: "POST", headers: { accept: "application/x-ndjson" } }),
+      "post",
+      "/api/v1/admin/audit/verify",
+    );
     await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/verify", { method: "POST" }), "post", "/api/v1/admin/audit/verify");
     await documented(await withToken("/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
     await documented(await withToken("/api/v1/admin/audit/checkpoints", { method: "POST" }), "post", "/api/v1/admin/audit/checkpoints");
@@ -237,10 +423,22 @@ describe("real answers match the documented responses", () => {
     // Retention: read, and written only with invalid bodies (a real policy would race the audit suite); applying
     // without a policy, or with the audit suite's century-long one, deletes nothing.
     await documented(await admin("/api/v1/admin/audit/retention"), "get", "/api/v1/admin/audit/retention");
-    await documented(await withToken("/api/v1/admin/audit/retention", { method: "PUT", body: JSON.stringify({ days: 0 }) }), "put", "/api/v1/admin/audit/retention");
-    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention", { method: "PUT", json: { days: 30 } }), "put", "/api/v1/admin/audit/retention");
+    await documented(
+      await withToken("/api/v1/admin/audit/retention", { method: "PUT", body: JSON.stringify({ days: 0 }) }),
+      "put",
+      "/api/v1/admin/audit/retention",
+    );
+    await documented(
+      await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention", { method: "PUT", json: { days: 30 } }),
+      "put",
+      "/api/v1/admin/audit/retention",
+    );
     await documented(await withToken("/api/v1/admin/audit/retention/apply", { method: "POST" }), "post", "/api/v1/admin/audit/retention/apply");
-    await documented(await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention/apply", { method: "POST" }), "post", "/api/v1/admin/audit/retention/apply");
+    await documented(
+      await reviewerFetch(reviewerCookie, "/api/v1/admin/audit/retention/apply", { method: "POST" }),
+      "post",
+      "/api/v1/admin/audit/retention/apply",
+    );
   });
 
   it("operations and the executor's keys", async () => {

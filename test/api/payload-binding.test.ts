@@ -24,7 +24,11 @@ beforeAll(async () => {
   agent = await newAgent();
   action = `binding.${unique("run").replace("-", "_")}`;
   // Policy is global: this rule selects only this suite's agent and action.
-  ({ ruleId } = await createRule({ definition: { name: unique("binding"), agents: { names: [agent.name] }, actions: [action], effect: "allow" }, position: 0, actor: "test" }));
+  ({ ruleId } = await createRule({
+    definition: { name: unique("binding"), agents: { names: [agent.name] }, actions: [action], effect: "allow" },
+    position: 0,
+    actor: "test",
+  }));
   ({ token: adminToken } = await createAdminToken({ name: unique("binding"), actor: "test" }));
 });
 afterAll(async () => {
@@ -87,7 +91,11 @@ describe("strict bodies on every JSON endpoint", () => {
   it("refuses a __proto__ member at create and at redeem", async () => {
     await expectRefused(await asAgent(createText('{"amount":5,"__proto__":{"amount":5000}}')), "params.__proto__", "__proto__ is not allowed as a member name");
     const created = await (await asAgent(createText('{"amount":5}'))).json();
-    await expectRefused(await post("/api/v1/grants/redeem", redeemText(created.grant.token, '{"amount":5,"__proto__":{"amount":5000}}')), "params.__proto__", "__proto__ is not allowed as a member name");
+    await expectRefused(
+      await post("/api/v1/grants/redeem", redeemText(created.grant.token, '{"amount":5,"__proto__":{"amount":5000}}')),
+      "params.__proto__",
+      "__proto__ is not allowed as a member name",
+    );
     // The refusal did not burn the grant.
     expect((await post("/api/v1/grants/redeem", redeemText(created.grant.token, '{"amount":5}'))).status).toBe(200);
   });
@@ -105,7 +113,11 @@ describe("strict bodies on every JSON endpoint", () => {
     const admin = { authorization: `Bearer ${adminToken}` };
     const adminSession = { cookie: await signIn(await newUser("admin")), origin: baseUrl() };
     await expectRefused(await post("/api/v1/admin/agents", `{"name":"${unique("a")}","name":"${unique("b")}"}`, adminSession), "name", "duplicate member name");
-    await expectRefused(await post("/api/v1/admin/policies/simulate", '{"rule":{"__proto__":{}}}', admin), "rule.__proto__", "__proto__ is not allowed as a member name");
+    await expectRefused(
+      await post("/api/v1/admin/policies/simulate", '{"rule":{"__proto__":{}}}', admin),
+      "rule.__proto__",
+      "__proto__ is not allowed as a member name",
+    );
     const doc = `{"version":1,"rules":[{"name":"x","name":"y","actions":["a"],"effect":"deny"}]}`;
     await expectRefused(await post("/api/v1/admin/policies?dry_run=true", doc, admin, "PUT"), "rules.0.name", "duplicate member name");
 
@@ -119,7 +131,8 @@ describe("strict bodies on every JSON endpoint", () => {
 });
 
 describe("grant headers", () => {
-  const token = (header: Record<string, unknown>) => `${base64url.encode(JSON.stringify(header))}.${base64url.encode('{"jti":"grt_x"}')}.${base64url.encode("sig")}`;
+  const token = (header: Record<string, unknown>) =>
+    `${base64url.encode(JSON.stringify(header))}.${base64url.encode('{"jti":"grt_x"}')}.${base64url.encode("sig")}`;
 
   it("a kid that is not a key id is an invalid grant, not a server error", async () => {
     for (const kid of [123, { a: 1 }, ["k"], true, "k\u0000x", "\ud800", ""]) {

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeHub } from "../../lib/events/hub.ts";
-import { baseUrl, createRequestRaw, expectProblem, newAgent, newUser, reviewerFetch, sampleRequest, signIn, unique, type TestAgent } from "../support/fixtures.ts";
+import {
+  baseUrl,
+  createRequestRaw,
+  expectProblem,
+  newAgent,
+  newUser,
+  reviewerFetch,
+  sampleRequest,
+  signIn,
+  unique,
+  type TestAgent,
+} from "../support/fixtures.ts";
 
 // The console's policy endpoints, over HTTP with real sessions. Rules are
 // global and other suites run alongside this one: every rule here selects
@@ -52,24 +63,39 @@ async function requestAs(agent: TestAgent, overrides: Record<string, unknown> = 
 describe("policy console endpoints", () => {
   it("refuses a rule whose condition does not check, naming the condition and the column", async () => {
     const agent = await newAgent();
-    const problem = await expectProblem(await asAdmin("/rules", { method: "POST", json: ruleFor(agent, { condition: "params.amount >" }) }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await asAdmin("/rules", { method: "POST", json: ruleFor(agent, { condition: "params.amount >" }) }),
+      422,
+      "validation_failed",
+    );
     expect(problem.errors).toEqual([{ path: "condition", message: expect.stringMatching(/at column \d+/) }]);
     const typed = await expectProblem(await asAdmin("/rules", { method: "POST", json: ruleFor(agent, { condition: "action > 5" }) }), 422, "validation_failed");
     expect(typed.errors?.[0]).toMatchObject({ path: "condition", message: expect.stringMatching(/cannot be applied to string and int at column 8/) });
-    const shape = await expectProblem(await asAdmin("/rules", { method: "POST", json: { ...ruleFor(agent), actions: [], effect: "sometimes" } }), 422, "validation_failed");
+    const shape = await expectProblem(
+      await asAdmin("/rules", { method: "POST", json: { ...ruleFor(agent), actions: [], effect: "sometimes" } }),
+      422,
+      "validation_failed",
+    );
     expect(shape.errors?.map((e) => e.path).sort()).toEqual(["actions", "effect"]);
   });
 
   it("an edit is a new version; the history lists both with who saved them", async () => {
     const agent = await newAgent();
     const created = await createRule(ruleFor(agent, { condition: "params.amount > 1000", approvals_required: 2 }));
-    expect(created).toMatchObject({ version: 1, enabled: true, updated_by: adminEmail, definition: { condition: "params.amount > 1000", approvals_required: 2 } });
+    expect(created).toMatchObject({
+      version: 1,
+      enabled: true,
+      updated_by: adminEmail,
+      definition: { condition: "params.amount > 1000", approvals_required: 2 },
+    });
 
     const res = await asAdmin(`/rules/${created.id}`, { method: "PUT", json: { ...created.definition, condition: "params.amount > 5000" } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: created.id, version: 2, definition: { condition: "params.amount > 5000" } });
     // Saving the same definition again changes nothing.
-    expect(await (await asAdmin(`/rules/${created.id}`, { method: "PUT", json: { ...created.definition, condition: "params.amount > 5000" } })).json()).toMatchObject({ version: 2 });
+    expect(
+      await (await asAdmin(`/rules/${created.id}`, { method: "PUT", json: { ...created.definition, condition: "params.amount > 5000" } })).json(),
+    ).toMatchObject({ version: 2 });
 
     const history = await (await api(auditorCookie, `/rules/${created.id}/history`)).json();
     expect(history.data).toEqual([
@@ -124,7 +150,12 @@ describe("policy console endpoints", () => {
     const draft = ruleFor(agent, { condition: "params.amount > 1000", approvals_required: 2 });
     const res = await asAdmin("/simulate", {
       method: "POST",
-      json: { rule: draft, position: 0, sample: { action: "payments.refund", params: { amount: 2500 }, agent: { name: agent.name, tags: ["finance"] } }, last_n: 50 },
+      json: {
+        rule: draft,
+        position: 0,
+        sample: { action: "payments.refund", params: { amount: 2500 }, agent: { name: agent.name, tags: ["finance"] } },
+        last_n: 50,
+      },
     });
     expect(res.status).toBe(200);
     const { data } = await res.json();
@@ -132,10 +163,19 @@ describe("policy console endpoints", () => {
     expect(data.some((r: any) => r.source !== "sample" && r.agent_name === agent.name && r.draft_matches)).toBe(true);
     expect((await listRules()).data.some((r) => r.name === draft.name)).toBe(false);
 
-    const below = await (await asAdmin("/simulate", { method: "POST", json: { rule: draft, sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } } } })).json();
+    const below = await (
+      await asAdmin("/simulate", {
+        method: "POST",
+        json: { rule: draft, sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } } },
+      })
+    ).json();
     expect(below.data).toEqual([expect.objectContaining({ source: "sample", draft_matches: false })]);
 
-    const bad = await expectProblem(await asAdmin("/simulate", { method: "POST", json: { rule: { ...draft, condition: "params.amount >" }, sample: { action: "x" } } }), 422, "validation_failed");
+    const bad = await expectProblem(
+      await asAdmin("/simulate", { method: "POST", json: { rule: { ...draft, condition: "params.amount >" }, sample: { action: "x" } } }),
+      422,
+      "validation_failed",
+    );
     expect(bad.errors?.[0]).toMatchObject({ path: "rule.condition", message: expect.stringMatching(/at column \d+/) });
   });
 

@@ -49,7 +49,12 @@ async function create(agent: TestAgent, overrides: Record<string, unknown> = {})
   return res.json();
 }
 
-const ruleFor = (agent: TestAgent, def: Record<string, unknown>) => ({ name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], ...def });
+const ruleFor = (agent: TestAgent, def: Record<string, unknown>) => ({
+  name: unique("rule"),
+  agents: { names: [agent.name] },
+  actions: ["payments.*"],
+  ...def,
+});
 
 async function policyTables() {
   const rules = await db().policyRule.findMany({ orderBy: { id: "asc" } });
@@ -61,7 +66,11 @@ async function policyTables() {
 describe("rules decide requests", () => {
   it("an allow rule approves at once with a grant that redeems once", async () => {
     const agent = await newAgent();
-    const { ruleId } = await createRule({ definition: ruleFor(agent, { effect: "allow", grant_ttl_seconds: 120, audience: "payments-service" }), position: 0, actor: "test" });
+    const { ruleId } = await createRule({
+      definition: ruleFor(agent, { effect: "allow", grant_ttl_seconds: 120, audience: "payments-service" }),
+      position: 0,
+      actor: "test",
+    });
     const body = await create(agent);
     expect(body.status).toBe("approved");
     expect(body.policy).toMatchObject({ id: ruleId, version: 1, effect: "allow" });
@@ -82,7 +91,11 @@ describe("rules decide requests", () => {
 
   it("a condition routes large amounts to two reviewers, small ones are allowed; 2-of-N counts distinct approvals", async () => {
     const agent = await newAgent();
-    const large = await createRule({ definition: ruleFor(agent, { condition: "params.amount > 1000", effect: "require_approval", approvals_required: 2 }), position: 0, actor: "test" });
+    const large = await createRule({
+      definition: ruleFor(agent, { condition: "params.amount > 1000", effect: "require_approval", approvals_required: 2 }),
+      position: 0,
+      actor: "test",
+    });
     await createRule({ definition: ruleFor(agent, { effect: "allow" }), position: 1, actor: "test" });
 
     expect((await create(agent, { params: { amount: 100 } })).status).toBe("approved");
@@ -124,7 +137,11 @@ describe("rules decide requests", () => {
   it("only members of the rule's groups decide; a reason may be required to approve", async () => {
     const agent = await newAgent();
     const group = unique("finance");
-    await createRule({ definition: ruleFor(agent, { effect: "require_approval", reviewers: { groups: [group] }, reason_required_to_approve: true }), position: 0, actor: "test" });
+    await createRule({
+      definition: ruleFor(agent, { effect: "require_approval", reviewers: { groups: [group] }, reason_required_to_approve: true }),
+      position: 0,
+      actor: "test",
+    });
     const outsider = await newUser();
     const member = await newUser();
     await addGroupMember({ group, email: member.email, actor: "test", createGroup: true });
@@ -163,15 +180,29 @@ describe("rules decide requests", () => {
     expect((await create(agent)).status).toBe("pending");
 
     const history = await getRuleHistory({ ruleId });
-    expect(history.map((v) => [v.version, v.createdBy])).toEqual([[2, "test"], [1, "test"]]);
+    expect(history.map((v) => [v.version, v.createdBy])).toEqual([
+      [2, "test"],
+      [1, "test"],
+    ]);
   });
 
   it("simulates a draft against a sample and recent requests", async () => {
     const agent = await newAgent();
     await create(agent, { params: { amount: 50 } });
     const draft = ruleFor(agent, { effect: "deny", condition: "params.amount < 100", reason: "small" }) as any;
-    const results = await simulateRule({ draft, position: 0, sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } }, lastN: 20 });
-    expect(results[0]).toMatchObject({ source: "sample", draft_matches: true, current: { effect: "require_approval" }, with_draft: { effect: "deny", rule_name: draft.name }, effect_changed: true });
+    const results = await simulateRule({
+      draft,
+      position: 0,
+      sample: { action: "payments.refund", params: { amount: 10 }, agent: { name: agent.name } },
+      lastN: 20,
+    });
+    expect(results[0]).toMatchObject({
+      source: "sample",
+      draft_matches: true,
+      current: { effect: "require_approval" },
+      with_draft: { effect: "deny", rule_name: draft.name },
+      effect_changed: true,
+    });
     expect(results.some((r) => r.agent_name === agent.name && r.source !== "sample" && r.draft_matches)).toBe(true);
     expect(results.filter((r) => r.agent_name !== agent.name).every((r) => !r.draft_matches)).toBe(true);
   });
@@ -254,9 +285,17 @@ describe("policy as code over the admin API", () => {
     const problem = await expectProblem(await put(doc), 422, "validation_failed");
     const index = doc.rules.length - 1;
     expect(problem.errors).toEqual([{ path: `rules.${index}.condition`, message: expect.stringMatching(/^rule bad-rule: .* at column \d+/) }]);
-    const typed = await expectProblem(await put({ ...doc, rules: [...current.rules, { name: "typed", actions: ["*"], effect: "deny", condition: "action > 5" }] }), 422, "validation_failed");
+    const typed = await expectProblem(
+      await put({ ...doc, rules: [...current.rules, { name: "typed", actions: ["*"], effect: "deny", condition: "action > 5" }] }),
+      422,
+      "validation_failed",
+    );
     expect(typed.errors?.[0].message).toMatch(/rule typed: '>' cannot be applied to string and int at column 8/);
-    await expectProblem(await put({ ...current, rules: [...current.rules, { name: "Bad Name", actions: ["*"], effect: "sometimes" }] }), 422, "validation_failed");
+    await expectProblem(
+      await put({ ...current, rules: [...current.rules, { name: "Bad Name", actions: ["*"], effect: "sometimes" }] }),
+      422,
+      "validation_failed",
+    );
     await expectProblem(await put(null, "", { yaml: "version: 1\nrules: [\n" }), 422, "validation_failed");
     expect(await policyTables()).toEqual(before);
   });
@@ -271,7 +310,11 @@ describe("policy as code over the admin API", () => {
     await expectProblem(await reviewerFetch(reviewerCookie, "/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 1\n" }), 403, "forbidden");
     const adminCookie = await signIn(await newUser("admin"));
     expect((await reviewerFetch(adminCookie, "/api/v1/admin/policies")).status).toBe(200);
-    await expectProblem(await reviewerFetch(adminCookie, "/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 1\n", origin: "https://evil.example" }), 403, "forbidden");
+    await expectProblem(
+      await reviewerFetch(adminCookie, "/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 1\n", origin: "https://evil.example" }),
+      403,
+      "forbidden",
+    );
     expect((await reviewerFetch(adminCookie, "/api/v1/admin/policies?dry_run=true", { method: "PUT", body: "version: 1\n" })).status).toBe(200);
 
     const { token, tokenId } = await createAdminToken({ name: unique("revoked"), actor: "test" });
@@ -301,4 +344,3 @@ describe("audit", () => {
     expect((await verifyChain()).ok).toBe(true);
   });
 });
-

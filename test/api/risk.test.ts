@@ -101,7 +101,11 @@ describe("risk flags from the agent's own history", () => {
     expect((await create(agent, { context: { on_behalf_of: "Alice@Example.com" } })).review.risk.flags).toEqual([]);
     const bob = await create(agent, { context: { on_behalf_of: "bob@example.com" } });
     expect(bob.review.risk.flags).toEqual([
-      { code: "new_on_behalf_of", severity: "medium", explanation: `First time ${agent.name} acts on behalf of bob@example.com: no earlier approved request was for them` },
+      {
+        code: "new_on_behalf_of",
+        severity: "medium",
+        explanation: `First time ${agent.name} acts on behalf of bob@example.com: no earlier approved request was for them`,
+      },
     ]);
   });
 
@@ -119,7 +123,10 @@ describe("risk flags from the agent's own history", () => {
     const agent = await newAgent();
     await approved(agent);
     const r = await create(agent, { context: { confidence: 0.3 } });
-    expect(r.review.risk).toEqual({ score: 10, flags: [{ code: "low_confidence", severity: "low", explanation: "The agent states a confidence of 0.3 (below 0.5)" }] });
+    expect(r.review.risk).toEqual({
+      score: 10,
+      flags: [{ code: "low_confidence", severity: "low", explanation: "The agent states a confidence of 0.3 (below 0.5)" }],
+    });
     expect((await create(agent, { context: { confidence: 0.9 } })).review.risk.flags).toEqual([]);
   });
 
@@ -129,10 +136,23 @@ describe("risk flags from the agent's own history", () => {
     const r = await create(agent, { params: { amount: 500, to: "acct_\u202e1234_evil\u202c" } });
     expect(r.review.risk).toEqual({
       score: 45,
-      flags: [{ code: "hidden_characters", severity: "high", explanation: "Hidden or direction-changing characters in params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING" }],
+      flags: [
+        {
+          code: "hidden_characters",
+          severity: "high",
+          explanation: "Hidden or direction-changing characters in params.to: U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP DIRECTIONAL FORMATTING",
+        },
+      ],
     });
     await createRule({
-      definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], condition: '"hidden_characters" in risk.flags', effect: "deny", reason: "hidden characters" },
+      definition: {
+        name: unique("rule"),
+        agents: { names: [agent.name] },
+        actions: ["payments.*"],
+        condition: '"hidden_characters" in risk.flags',
+        effect: "deny",
+        reason: "hidden characters",
+      },
       position: 0,
       actor: "test",
     });
@@ -170,10 +190,18 @@ describe("risk flags from the agent's own history", () => {
 
   it("stays consistent under concurrent creations and approvals of one agent and action", async () => {
     const agent = await newAgent();
-    await createRule({ definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], condition: "params.amount < 100", effect: "allow" }, position: 0, actor: "test" });
+    await createRule({
+      definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], condition: "params.amount < 100", effect: "allow" },
+      position: 0,
+      actor: "test",
+    });
     const pendings = await concurrently(6, (i) => createPending(agent, { params: { amount: 200 + i } }));
     const results = await Promise.all([
-      ...Array.from({ length: 12 }, (_, i) => agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: { action: "payments.refund", summary: "s", params: { amount: i } } }).then((res) => res.status)),
+      ...Array.from({ length: 12 }, (_, i) =>
+        agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: { action: "payments.refund", summary: "s", params: { amount: i } } }).then(
+          (res) => res.status,
+        ),
+      ),
       ...pendings.map((p) => decide(cookie, p.id, "approve", "ok").then((res) => res.status)),
     ]);
     expect(results.slice(0, 12).every((s) => s === 201)).toBe(true);
@@ -191,7 +219,11 @@ describe("risk flags from the agent's own history", () => {
 describe("rules on risk", () => {
   it("an allow rule on `risk.flags.size() == 0` sends the first request to a reviewer and allows the next", async () => {
     const agent = await newAgent();
-    await createRule({ definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["github.merge"], condition: "risk.flags.size() == 0", effect: "allow" }, position: 0, actor: "test" });
+    await createRule({
+      definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["github.merge"], condition: "risk.flags.size() == 0", effect: "allow" },
+      position: 0,
+      actor: "test",
+    });
     const first = await create(agent, { action: "github.merge", params: { pr: 12 } });
     expect(first.status).toBe("pending");
     await approve(first.id);
@@ -202,10 +234,17 @@ describe("rules on risk", () => {
     expect((await create(agent, { action: "github.merge", params: { pr: 14 }, context: { confidence: 0.2 } })).status).toBe("pending");
   });
 
-  it("a rule on `\"unusual_amount\" in risk.flags` requires two approvals", async () => {
+  it('a rule on `"unusual_amount" in risk.flags` requires two approvals', async () => {
     const agent = await newAgent();
     const { ruleId } = await createRule({
-      definition: { name: unique("rule"), agents: { names: [agent.name] }, actions: ["payments.*"], condition: '"unusual_amount" in risk.flags', effect: "require_approval", approvals_required: 2 },
+      definition: {
+        name: unique("rule"),
+        agents: { names: [agent.name] },
+        actions: ["payments.*"],
+        condition: '"unusual_amount" in risk.flags',
+        effect: "require_approval",
+        approvals_required: 2,
+      },
       position: 0,
       actor: "test",
     });
@@ -219,10 +258,30 @@ describe("rules on risk", () => {
   it("simulation replays real requests with the risk recorded when they were created", async () => {
     const agent = await newAgent();
     const r = await create(agent);
-    const outcomes = await simulateRule({ draft: { name: unique("draft"), enabled: true, actions: ["payments.refund"], agents: { names: [agent.name] }, condition: "risk.flags.size() == 0", effect: "allow" }, lastN: 500 });
+    const outcomes = await simulateRule({
+      draft: {
+        name: unique("draft"),
+        enabled: true,
+        actions: ["payments.refund"],
+        agents: { names: [agent.name] },
+        condition: "risk.flags.size() == 0",
+        effect: "allow",
+      },
+      lastN: 500,
+    });
     const replayed = outcomes.find((o) => o.source === r.id);
     expect(replayed).toMatchObject({ draft_matches: false, effect_changed: false });
-    const flagged = await simulateRule({ draft: { name: unique("draft"), enabled: true, actions: ["payments.refund"], agents: { names: [agent.name] }, condition: '"first_action" in risk.flags', effect: "deny" }, lastN: 500 });
+    const flagged = await simulateRule({
+      draft: {
+        name: unique("draft"),
+        enabled: true,
+        actions: ["payments.refund"],
+        agents: { names: [agent.name] },
+        condition: '"first_action" in risk.flags',
+        effect: "deny",
+      },
+      lastN: 500,
+    });
     expect(flagged.find((o) => o.source === r.id)).toMatchObject({ draft_matches: true, effect_changed: true });
 
     // A hand-written sample states its risk; without one it is not assessed, and an allow on risk fails closed.

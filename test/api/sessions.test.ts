@@ -104,7 +104,13 @@ describe("sessions", () => {
     const finance = unique("finance");
     const routed = await newAgent();
     await createRule({
-      definition: { name: unique("rule"), agents: { names: [routed.name] }, actions: ["payments.*"], effect: "require_approval", reviewers: { groups: [finance] } },
+      definition: {
+        name: unique("rule"),
+        agents: { names: [routed.name] },
+        actions: ["payments.*"],
+        effect: "require_approval",
+        reviewers: { groups: [finance] },
+      },
       position: 0,
       actor: "test",
     });
@@ -119,7 +125,10 @@ describe("sessions", () => {
     const marker = await createPending(await newAgent());
     const seen = async (s: EventStreamReader) => {
       await s.waitFor((e) => e.event === "request" && JSON.parse(e.data).id === marker.id);
-      return s.requests().map((r) => r.id).filter((id) => id === secret.id || id === marker.id);
+      return s
+        .requests()
+        .map((r) => r.id)
+        .filter((id) => id === secret.id || id === marker.id);
     };
     expect(await seen(outsiderStream)).toEqual([marker.id]);
     expect(await seen(memberStream)).toEqual([secret.id, marker.id]);
@@ -141,12 +150,15 @@ describe("sessions", () => {
 
     open[0].close();
     await expect
-      .poll(async () => {
-        const { response: again, reader } = await EventStreamReader.open(`${baseUrl()}/api/v1/review/stream`, cookie);
-        if (reader) streams.push(reader);
-        else await again.arrayBuffer();
-        return again.status;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const { response: again, reader } = await EventStreamReader.open(`${baseUrl()}/api/v1/review/stream`, cookie);
+          if (reader) streams.push(reader);
+          else await again.arrayBuffer();
+          return again.status;
+        },
+        { timeout: 10_000 },
+      )
       .toBe(200);
   });
 

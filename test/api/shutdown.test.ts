@@ -14,10 +14,13 @@ describe("graceful shutdown", () => {
     const waiting = fetch(`${app.url}/api/v1/requests/${id}?wait=60`, { headers }).then(async (r) => ({ status: r.status, body: await r.json() }));
     // The metrics gauge shows when the waiter is parked on the hub, so the signal arrives mid-wait.
     await expect
-      .poll(async () => {
-        const text = await (await fetch(`${app.url}/api/metrics`)).text();
-        return /countersign_waiting_agents (\d+)/.exec(text)?.[1];
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const text = await (await fetch(`${app.url}/api/metrics`)).text();
+          return /countersign_waiting_agents (\d+)/.exec(text)?.[1];
+        },
+        { timeout: 10_000 },
+      )
       .toBe("1");
     const stopped = app.stop();
 

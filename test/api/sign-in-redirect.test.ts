@@ -51,22 +51,28 @@ describe("signing in with a callbackUrl", () => {
   });
 
   // A few, with one account: every sign-in of the suite counts against the per-address limit.
-  it.each(["/%09/evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example", "/%0d%0aSet-Cookie:x=1"])("the credentials sign-in with callbackUrl=%s sends the person back to this origin", async (raw) => {
-    const csrfRes = await fetch(`${baseUrl()}/api/auth/csrf`);
-    const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-    const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const res = await fetch(`${baseUrl()}/api/auth/callback/credentials`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: baseUrl() },
-      body: `${new URLSearchParams({ csrfToken, email: user.email, password: user.password })}&callbackUrl=${raw}`,
-    });
-    await res.arrayBuffer();
-    expect(res.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(true);
-    const to = destination(res.headers.get("location"));
-    expect(to.origin).toBe(new URL(baseUrl()).origin);
-    expect(to.pathname).toBe("/");
-  });
+  it.each(["/%09/evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example", "/%0d%0aSet-Cookie:x=1"])(
+    "the credentials sign-in with callbackUrl=%s sends the person back to this origin",
+    async (raw) => {
+      const csrfRes = await fetch(`${baseUrl()}/api/auth/csrf`);
+      const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+      const csrfCookie = csrfRes.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
+      const res = await fetch(`${baseUrl()}/api/auth/callback/credentials`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, origin: baseUrl() },
+        body: `${new URLSearchParams({ csrfToken, email: user.email, password: user.password })}&callbackUrl=${raw}`,
+      });
+      await res.arrayBuffer();
+      expect(res.headers.getSetCookie().some((c) => c.startsWith("authjs.session-token="))).toBe(true);
+      const to = destination(res.headers.get("location"));
+      expect(to.origin).toBe(new URL(baseUrl()).origin);
+      expect(to.pathname).toBe("/");
+    },
+  );
 
   it("keeps an ordinary same-origin return path", async () => {
     const res = await fetch(`${baseUrl()}/signin?callbackUrl=${encodeURIComponent("/history?status=approved")}`, { headers: { cookie }, redirect: "manual" });

@@ -89,7 +89,10 @@ describe("the embedded port taken by another program", () => {
   });
 
   it("is named, with what to do, in one line and a non-zero exit", async () => {
-    for (const args of [["audit", "verify"], ["users", "create", "--email", "x@example.com", "--role", "admin"]]) {
+    for (const args of [
+      ["audit", "verify"],
+      ["users", "create", "--email", "x@example.com", "--role", "admin"],
+    ]) {
       const line = expectOneLineError(await cli(args, { COUNTERSIGN_DATA_DIR: dataDir, COUNTERSIGN_EMBEDDED_PG_PORT: String(blockedPort) }));
       expect(line).toContain(`port ${blockedPort} is taken by something that is not PostgreSQL`);
       expect(line).toContain("set COUNTERSIGN_EMBEDDED_PG_PORT to a free port");
@@ -122,7 +125,10 @@ describe("an external database (DATABASE_URL) that is not a Countersign database
 
   it("that does not exist: one line, non-zero, and it is not created", async () => {
     const name = `cli_missing_${randomBytes(4).toString("hex")}`;
-    for (const args of [["audit", "verify"], ["users", "create", "--email", "x@example.com", "--role", "admin"]]) {
+    for (const args of [
+      ["audit", "verify"],
+      ["users", "create", "--email", "x@example.com", "--role", "admin"],
+    ]) {
       const line = expectOneLineError(await cli(args, { DATABASE_URL: urlOf(name), ...auth() }));
       expect(line).toMatch(new RegExp(`^error: no Countersign database at [^ ]+/${name}: run`));
       expect(line).not.toContain(new URL(serverUrl()).password);
@@ -134,7 +140,11 @@ describe("an external database (DATABASE_URL) that is not a Countersign database
     const name = `cli_fresh_${randomBytes(4).toString("hex")}`;
     await admin((c) => c.query(`CREATE DATABASE ${name}`));
     try {
-      for (const args of [["audit", "verify"], ["audit", "verify", "--json"], ["agents", "create", "--name", "x", "--json"]]) {
+      for (const args of [
+        ["audit", "verify"],
+        ["audit", "verify", "--json"],
+        ["agents", "create", "--name", "x", "--json"],
+      ]) {
         const line = expectOneLineError(await cli(args, { DATABASE_URL: urlOf(name), ...auth() }));
         expect(line).toContain(`no Countersign database at`);
       }

@@ -19,7 +19,12 @@ interface Example {
 
 const examples: Example[] = [
   { name: "TypeScript", command: process.execPath, args: ["bin/run-ts.mjs", "examples/typescript/refund-agent.ts"] },
-  { name: "Python", command: "python3", args: ["examples/python/refund_agent.py"], env: { PYTHONPATH: path.join(PROJECT_ROOT, "sdk", "python"), PYTHONDONTWRITEBYTECODE: "1" } },
+  {
+    name: "Python",
+    command: "python3",
+    args: ["examples/python/refund_agent.py"],
+    env: { PYTHONPATH: path.join(PROJECT_ROOT, "sdk", "python"), PYTHONDONTWRITEBYTECODE: "1" },
+  },
   { name: "curl", command: "bash", args: ["examples/curl/refund-agent.sh"] },
 ];
 

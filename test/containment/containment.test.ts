@@ -5,7 +5,19 @@ import { containAfterRequest } from "../../lib/containment/check-containment.ts"
 import { pool } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { Receiver } from "../delivery/receiver.ts";
-import { agentFetch, baseUrl, concurrently, decide, expectProblem, newUser, reviewerFetch, sampleRequest, signIn, unique, type TestAgent } from "../support/fixtures.ts";
+import {
+  agentFetch,
+  baseUrl,
+  concurrently,
+  decide,
+  expectProblem,
+  newUser,
+  reviewerFetch,
+  sampleRequest,
+  signIn,
+  unique,
+  type TestAgent,
+} from "../support/fixtures.ts";
 
 // Automatic containment end to end: the admin API, the app creating and
 // deciding requests over HTTP, the kill switch, the audit log and the
@@ -93,12 +105,20 @@ describe("automatic containment", () => {
   it("suspends an agent over the request rate: audit-logged with the reason and rule, the owner's webhook sent, its key refused", async () => {
     const rx = await Receiver.start();
     receivers.push(rx);
-    const hook = await reviewerFetch(admin.cookie, "/api/v1/admin/webhooks", { method: "POST", json: { url: rx.url, event_types: ["agent.suspended"], description: unique("containment") } });
+    const hook = await reviewerFetch(admin.cookie, "/api/v1/admin/webhooks", {
+      method: "POST",
+      json: { url: rx.url, event_types: ["agent.suspended"], description: unique("containment") },
+    });
     expect(hook.status, await hook.clone().text()).toBe(201);
 
     const tag = unique("rate");
     const saved = await putRules({ request_rate: { max_requests: 5, window_seconds: 60 }, denial_rate: null, agents: { tags: [tag] } });
-    expect(saved).toMatchObject({ enabled: true, request_rate: { max_requests: 5, window_seconds: 60 }, denial_rate: null, agents: { names: [], tags: [tag] } });
+    expect(saved).toMatchObject({
+      enabled: true,
+      request_rate: { max_requests: 5, window_seconds: 60 },
+      denial_rate: null,
+      agents: { names: [], tags: [tag] },
+    });
     const agent = await taggedAgent(tag, "rate-owner@example.test");
     const bystander = await taggedAgent(unique("other"));
 
@@ -128,14 +148,23 @@ describe("automatic containment", () => {
       cancelled_requests: 6,
       containment: { rule: "request_rate", observed: 6, threshold: 5, window_seconds: 60 },
     });
-    const { rows: cancelled } = await pool().query("SELECT count(*)::int AS n FROM action_requests WHERE agent_id = $1 AND status = 'cancelled' AND decision_by = 'system'", [agent.agentId]);
+    const { rows: cancelled } = await pool().query(
+      "SELECT count(*)::int AS n FROM action_requests WHERE agent_id = $1 AND status = 'cancelled' AND decision_by = 'system'",
+      [agent.agentId],
+    );
     expect(cancelled[0].n).toBe(6);
 
     // The owner hears it: the agent.suspended webhook, with the reason.
     await rx.waitFor((all) => all.some((r) => r.json.data?.agent?.id === agent.agentId), 30_000, "the agent.suspended webhook");
     const delivered = rx.received.find((r) => r.json.data?.agent?.id === agent.agentId)!;
     expect(delivered.json.type).toBe("agent.suspended");
-    expect(delivered.json.data.agent).toMatchObject({ id: agent.agentId, name: agent.name, status: "suspended", reason: "automatic containment: 6 requests in 60 s, above the limit of 5", containment: { rule: "request_rate", observed: 6, threshold: 5, window_seconds: 60 } });
+    expect(delivered.json.data.agent).toMatchObject({
+      id: agent.agentId,
+      name: agent.name,
+      status: "suspended",
+      reason: "automatic containment: 6 requests in 60 s, above the limit of 5",
+      containment: { rule: "request_rate", observed: 6, threshold: 5, window_seconds: 60 },
+    });
 
     // A resume starts the window afresh: the burst before it does not suspend the agent again.
     const resumed = await reviewerFetch(admin.cookie, `/api/v1/admin/agents/${agent.agentId}/resume`, { method: "POST", json: { reason: "investigated" } });
@@ -156,7 +185,10 @@ describe("automatic containment", () => {
     const answers = await concurrently(30, () => ask(agent));
     const statuses = answers.map((r) => r.status);
     // Those that landed before the suspension are 201 (the late ones cancelled); the rest 403.
-    expect(statuses.every((s) => s === 201 || s === 403), statuses.join(",")).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 403),
+      statuses.join(","),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(6);
     await expectProblem(await ask(agent), 403, "agent_suspended");
 
@@ -177,11 +209,16 @@ describe("automatic containment", () => {
     for (let i = 0; i < 5; i++) expect((await created(agent)).status).toBe("pending");
     await putRules({ request_rate: { max_requests: 3, window_seconds: 60 }, denial_rate: null, agents: { tags: [tag] } });
 
-    const results = await concurrently(10, () => containAfterRequest({ agent: { id: agent.agentId, name: agent.name, tags: [tag] }, status: "pending", now: new Date() }));
+    const results = await concurrently(10, () =>
+      containAfterRequest({ agent: { id: agent.agentId, name: agent.name, tags: [tag] }, status: "pending", now: new Date() }),
+    );
     expect(results).toEqual(Array(10).fill(true));
     const events = await suspensions(agent.agentId);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: "system", data: { cancelled_requests: 5, containment: { rule: "request_rate", observed: 5, threshold: 3, window_seconds: 60 } } });
+    expect(events[0]).toMatchObject({
+      actor: "system",
+      data: { cancelled_requests: 5, containment: { rule: "request_rate", observed: 5, threshold: 3, window_seconds: 60 } },
+    });
   });
 
   it("suspends an agent over the denial rate, counting denials by policy and by reviewers", async () => {
@@ -237,12 +274,15 @@ describe("automatic containment", () => {
     await putRules({ request_rate: { max_requests: 2, window_seconds: 600 }, denial_rate: null, agents: { tags: [unique("elsewhere")] } });
     const [suspended, retired] = await Promise.all([taggedAgent(tag), taggedAgent(tag)]);
     for (const a of [suspended, retired]) for (let i = 0; i < 3; i++) await created(a);
-    expect((await reviewerFetch(admin.cookie, `/api/v1/admin/agents/${suspended.agentId}/suspend`, { method: "POST", json: { reason: "by hand" } })).status).toBe(200);
+    expect(
+      (await reviewerFetch(admin.cookie, `/api/v1/admin/agents/${suspended.agentId}/suspend`, { method: "POST", json: { reason: "by hand" } })).status,
+    ).toBe(200);
     expect((await reviewerFetch(admin.cookie, `/api/v1/admin/agents/${retired.agentId}/retire`, { method: "POST" })).status).toBe(200);
     await putRules({ request_rate: { max_requests: 2, window_seconds: 600 }, denial_rate: null, agents: { tags: [tag] } });
 
     // As the create path would call it for a request that raced the status change.
-    for (const a of [suspended, retired]) await containAfterRequest({ agent: { id: a.agentId, name: a.name, tags: [tag] }, status: "pending", now: new Date() });
+    for (const a of [suspended, retired])
+      await containAfterRequest({ agent: { id: a.agentId, name: a.name, tags: [tag] }, status: "pending", now: new Date() });
     expect(await agentStatus(suspended.agentId)).toBe("suspended");
     expect(await agentStatus(retired.agentId)).toBe("retired");
     const events = await suspensions(suspended.agentId);
@@ -266,9 +306,16 @@ describe("the containment admin API", () => {
     ];
     for (const [body, field] of cases) {
       const problem = await expectProblem(await reviewerFetch(admin.cookie, URL_PATH, { method: "PUT", json: body }), 422, "validation_failed");
-      expect(problem.errors?.some((e) => e.path === field || e.message.includes(field)), `${field}: ${JSON.stringify(problem.errors)}`).toBe(true);
+      expect(
+        problem.errors?.some((e) => e.path === field || e.message.includes(field)),
+        `${field}: ${JSON.stringify(problem.errors)}`,
+      ).toBe(true);
     }
-    await expectProblem(await reviewerFetch(admin.cookie, URL_PATH, { method: "PUT", body: "{not json", headers: { "content-type": "application/json" } }), 422, "validation_failed");
+    await expectProblem(
+      await reviewerFetch(admin.cookie, URL_PATH, { method: "PUT", body: "{not json", headers: { "content-type": "application/json" } }),
+      422,
+      "validation_failed",
+    );
     expect(await (await reviewerFetch(admin.cookie, URL_PATH)).json()).toEqual(before);
   });
 
@@ -287,15 +334,26 @@ describe("the containment admin API", () => {
   it("records each change in the audit log with before and after, and who made it", async () => {
     const tag = unique("audit");
     const first = { request_rate: { max_requests: 50, window_seconds: 30 }, denial_rate: null, agents: { tags: [tag] } };
-    const second = { request_rate: null, denial_rate: { max_ratio: 0.25, min_decisions: 20, window_seconds: 7200 }, agents: { names: ["billing-agent"], tags: [tag] } };
+    const second = {
+      request_rate: null,
+      denial_rate: { max_ratio: 0.25, min_decisions: 20, window_seconds: 7200 },
+      agents: { names: ["billing-agent"], tags: [tag] },
+    };
     await putRules(first);
-    const byToken = await fetch(baseUrl() + URL_PATH, { method: "PUT", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" }, body: JSON.stringify(second) });
+    const byToken = await fetch(baseUrl() + URL_PATH, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(second),
+    });
     expect(byToken.status).toBe(200);
     const shown = await (await reviewerFetch(auditorCookie, URL_PATH)).json();
     expect(shown).toMatchObject({ enabled: true, request_rate: null, denial_rate: second.denial_rate, agents: second.agents });
     expect(Date.parse(shown.updated_at)).not.toBeNaN();
 
-    const { rows } = await pool().query("SELECT actor, data FROM audit_events WHERE type = 'settings.containment_changed' AND data -> 'after' -> 'agents' -> 'tags' ? $1 ORDER BY seq", [tag]);
+    const { rows } = await pool().query(
+      "SELECT actor, data FROM audit_events WHERE type = 'settings.containment_changed' AND data -> 'after' -> 'agents' -> 'tags' ? $1 ORDER BY seq",
+      [tag],
+    );
     expect(rows).toHaveLength(2);
     expect(rows[0].actor).toBe(`user:${admin.id}`);
     expect(rows[0].data.after).toEqual({ ...first, agents: { names: [], tags: [tag] } });

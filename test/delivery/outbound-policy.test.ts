@@ -86,19 +86,37 @@ describe("webhook endpoints under the default policy", () => {
     "https://169.254.169.254./",
     "https://[fd00:ec2::254]/",
   ];
-  const PRIVATE = ["http://localhost:8080/hook", "http://[::ffff:127.0.0.1]:8080/hook", "http://127.0.0.1:8080/hook", "https://10.0.0.5/hook", "https://[fd00::1]/hook", "https://100.64.0.1/hook"];
+  const PRIVATE = [
+    "http://localhost:8080/hook",
+    "http://[::ffff:127.0.0.1]:8080/hook",
+    "http://127.0.0.1:8080/hook",
+    "https://10.0.0.5/hook",
+    "https://[fd00::1]/hook",
+    "https://100.64.0.1/hook",
+  ];
 
   it.each([...ALWAYS, ...PRIVATE])("refuses to save %s with 422 naming url", async (url) => {
-    const problem = await expectProblem(await call("/api/v1/admin/webhooks", { method: "POST", cookie: admin, json: { url, event_types: ["request.created"] } }), 422, "validation_failed");
+    const problem = await expectProblem(
+      await call("/api/v1/admin/webhooks", { method: "POST", cookie: admin, json: { url, event_types: ["request.created"] } }),
+      422,
+      "validation_failed",
+    );
     expect(problem.errors?.[0]?.path).toBe("url");
     expect(problem.detail).toMatch(PRIVATE.includes(url) ? /COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE=true/ : /always refused/);
   });
 
   it("refuses to change a saved endpoint to such an address", async () => {
-    const saved = await call("/api/v1/admin/webhooks", { method: "POST", cookie: admin, json: { url: "https://hooks.example.com/x", event_types: ["request.created"], enabled: false } });
+    const saved = await call("/api/v1/admin/webhooks", {
+      method: "POST",
+      cookie: admin,
+      json: { url: "https://hooks.example.com/x", event_types: ["request.created"], enabled: false },
+    });
     expect(saved.status).toBe(201);
     const { endpoint } = await saved.json();
-    await expectValidationError(await call(`/api/v1/admin/webhooks/${endpoint.id}`, { method: "PATCH", cookie: admin, json: { url: "https://[::ffff:a9fe:a9fe]/" } }), "url");
+    await expectValidationError(
+      await call(`/api/v1/admin/webhooks/${endpoint.id}`, { method: "PATCH", cookie: admin, json: { url: "https://[::ffff:a9fe:a9fe]/" } }),
+      "url",
+    );
   });
 
   it("a test delivery to a name that resolves to loopback is refused when connecting, and nothing arrives", async () => {
@@ -114,7 +132,9 @@ describe("webhook endpoints under the default policy", () => {
         (ds) => ds.some((d) => d.id === id && d.status !== "pending"),
       );
       expect(delivery).toMatchObject({ id, status: "dead", response_status: null });
-      expect(delivery.last_error).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1): .*loopback; private destinations need COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE=true$/);
+      expect(delivery.last_error).toMatch(
+        /^refused: localhost resolves to (127\.0\.0\.1|::1): .*loopback; private destinations need COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE=true$/,
+      );
       expect(rx.connections()).toBe(0);
     } finally {
       await rx.close();
@@ -140,7 +160,11 @@ describe("an agent's callback_url under the default policy", () => {
   });
 
   it("takes a public https callback_url", async () => {
-    const res = await call("/api/v1/requests", { method: "POST", bearer: agentKey, json: sampleRequest({ callback_url: "https://agent.example.com/hooks/countersign" }) });
+    const res = await call("/api/v1/requests", {
+      method: "POST",
+      bearer: agentKey,
+      json: sampleRequest({ callback_url: "https://agent.example.com/hooks/countersign" }),
+    });
     expect(res.status).toBe(201);
   });
 });
@@ -162,7 +186,12 @@ describe("SIEM and SMTP connections under the default policy", () => {
         expect(rows[0]).toMatchObject({ position: before, attempts: 1 });
         expect(rows[0].last_error).toMatch(/^refused: localhost resolves to .*loopback/);
       }
-      const https = { kind: "https" as const, id: `siem:https:http://[::ffff:7f00:1]:${rx.port}/`, url: `http://[::ffff:7f00:1]:${rx.port}/`, secret: `whsec_${"A".repeat(43)}=` };
+      const https = {
+        kind: "https" as const,
+        id: `siem:https:http://[::ffff:7f00:1]:${rx.port}/`,
+        url: `http://[::ffff:7f00:1]:${rx.port}/`,
+        secret: `whsec_${"A".repeat(43)}=`,
+      };
       await ensureCursor(https.id);
       await createAgent({ name: unique("siem"), ownerEmail: null, actor: "test" });
       expect(await forwardToSink(https, { config: strict })).toBe(0);

@@ -66,7 +66,10 @@ export class Receiver {
   waitFor(match: (received: Received[]) => boolean, timeoutMs = 30_000, what = "the expected webhooks"): Promise<void> {
     if (match(this.received)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${this.received.length}: ${this.received.map((r) => r.json.type).join(", ")}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; got ${this.received.length}: ${this.received.map((r) => r.json.type).join(", ")}`)),
+        timeoutMs,
+      );
       this.waiters.push({ match, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }

@@ -75,7 +75,9 @@ describe("SIEM streaming", () => {
 
     // Nobody listens yet: nothing is lost, the cursor stays and records why.
     expect(await forwardToSink(sink)).toBe(0);
-    const { rows } = await pool().query("SELECT position, attempts, last_error, next_attempt_at > now() AS later FROM delivery_cursors WHERE id = $1", [sink.id]);
+    const { rows } = await pool().query("SELECT position, attempts, last_error, next_attempt_at > now() AS later FROM delivery_cursors WHERE id = $1", [
+      sink.id,
+    ]);
     expect(rows[0]).toMatchObject({ position: String(start), attempts: 1, later: true });
     expect(rows[0].last_error).toMatch(/ECONNREFUSED/);
     // Not due yet: a second pass now does nothing.
@@ -87,9 +89,17 @@ describe("SIEM streaming", () => {
     expect(sent).toBeGreaterThanOrEqual(2);
     await listener.waitFor(() => listener.lines.length >= sent);
     const messages = listener.lines.map(parseLine);
-    contiguous(messages.map((m) => m.event.seq), start);
+    contiguous(
+      messages.map((m) => m.event.seq),
+      start,
+    );
     const created = messages.find((m) => m.event.type === "request.created" && m.event.request_id === id)!;
-    expect(created).toMatchObject({ pri: 13 * 8 + 6, app: "countersign", msgId: "request.created", params: { type: "request.created", request_id: id, agent_id: agent.agentId, seq: String(created.event.seq) } });
+    expect(created).toMatchObject({
+      pri: 13 * 8 + 6,
+      app: "countersign",
+      msgId: "request.created",
+      params: { type: "request.created", request_id: id, agent_id: agent.agentId, seq: String(created.event.seq) },
+    });
     expect(created.event).toMatchObject({ actor: `agent:${agent.agentId}`, data: { summary: "Refund $500 to customer cus_123" } });
     expect(created.event.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(messages.some((m) => m.event.request_id === second.id)).toBe(true);
@@ -112,7 +122,10 @@ describe("SIEM streaming", () => {
     expect(await forwardToSink(sink)).toBeGreaterThanOrEqual(1);
     await arrived;
     const events = datagrams.map(parseLine);
-    contiguous(events.map((e) => e.event.seq), start);
+    contiguous(
+      events.map((e) => e.event.seq),
+      start,
+    );
     socket.close();
   });
 
@@ -137,7 +150,10 @@ describe("SIEM streaming", () => {
       expect(r.headers["webhook-id"]).toBe(`siem_${r.json.data.events[0].seq}_${r.json.data.events.at(-1).seq}`);
       return r.json.data.events;
     });
-    contiguous(events.map((e: any) => e.seq), start);
+    contiguous(
+      events.map((e: any) => e.seq),
+      start,
+    );
     const created = new Set(events.filter((e: any) => e.type === "request.created").map((e: any) => e.request_id));
     expect(ids.every((id) => created.has(id))).toBe(true);
     const { rows } = await pool().query("SELECT position, attempts, last_error FROM delivery_cursors WHERE id = $1", [sink.id]);
@@ -150,7 +166,10 @@ describe("SIEM streaming", () => {
     const listener = await tcpListener(port);
     const second = await startTestApp(inject("databaseUrl"), { COUNTERSIGN_SIEM_SYSLOG: `tcp://127.0.0.1:${port}` });
     try {
-      await eventually(() => pool().query("SELECT 1 FROM delivery_cursors WHERE id = $1", [`siem:syslog:tcp://127.0.0.1:${port}`]), (r) => r.rowCount === 1);
+      await eventually(
+        () => pool().query("SELECT 1 FROM delivery_cursors WHERE id = $1", [`siem:syslog:tcp://127.0.0.1:${port}`]),
+        (r) => r.rowCount === 1,
+      );
       // Created through the first app: the second hears the NOTIFY and forwards at once.
       const agent = await newAgent();
       const { id } = await createPending(agent);

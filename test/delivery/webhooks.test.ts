@@ -7,7 +7,19 @@ import { pool } from "../../lib/db.ts";
 import { dispatchWebhooks } from "../../lib/delivery/dispatch.ts";
 import { deliverDue } from "../../lib/delivery/worker.ts";
 import { closeHub } from "../../lib/events/hub.ts";
-import { agentFetch, baseUrl, createPending, decide, expectProblem, newAgent, newUser, reviewerFetch, sampleRequest, signIn, unique } from "../support/fixtures.ts";
+import {
+  agentFetch,
+  baseUrl,
+  createPending,
+  decide,
+  expectProblem,
+  newAgent,
+  newUser,
+  reviewerFetch,
+  sampleRequest,
+  signIn,
+  unique,
+} from "../support/fixtures.ts";
 import { eventually, Receiver } from "./receiver.ts";
 
 let admin: string;
@@ -33,7 +45,10 @@ async function receiver(): Promise<Receiver> {
 }
 
 async function createEndpoint(url: string, eventTypes: string[], extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
-  const res = await reviewerFetch(admin, "/api/v1/admin/webhooks", { method: "POST", json: { url, event_types: eventTypes, description: unique("hook"), ...extra } });
+  const res = await reviewerFetch(admin, "/api/v1/admin/webhooks", {
+    method: "POST",
+    json: { url, event_types: eventTypes, description: unique("hook"), ...extra },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   const body = await res.json();
   expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -48,7 +63,11 @@ async function deliveries(query: string): Promise<any[]> {
 
 /** Verifies a delivery as a receiver would, with the standardwebhooks library. */
 function verify(secret: string, r: { body: string; headers: Record<string, string> }): any {
-  return new Webhook(secret).verify(r.body, { "webhook-id": r.headers["webhook-id"], "webhook-timestamp": r.headers["webhook-timestamp"], "webhook-signature": r.headers["webhook-signature"] });
+  return new Webhook(secret).verify(r.body, {
+    "webhook-id": r.headers["webhook-id"],
+    "webhook-timestamp": r.headers["webhook-timestamp"],
+    "webhook-signature": r.headers["webhook-signature"],
+  });
 }
 
 describe("webhook endpoints", () => {
@@ -89,10 +108,15 @@ describe("webhook endpoints", () => {
     const rx = await receiver();
     await createEndpoint(rx.url, ["request.created"]);
     const agent = await newAgent();
-    const { id } = await createPending(agent, { summary: "Pay acct_\u202e1234_evil\u202c", params: { to: "acct_\u202e1234_evil\u202c", note: "line one\nline two" } });
+    const { id } = await createPending(agent, {
+      summary: "Pay acct_\u202e1234_evil\u202c",
+      params: { to: "acct_\u202e1234_evil\u202c", note: "line one\nline two" },
+    });
     await rx.waitFor((all) => all.some((r) => r.json.data?.request?.id === id), 30_000, "created");
     const created = rx.forRequest(id)[0].json;
-    expect(created.text).toMatch(/^⚠ This request contains hidden or direction-changing characters: summary: U\+202E RIGHT-TO-LEFT OVERRIDE, U\+202C POP DIRECTIONAL FORMATTING; params\.to: U\+202E/);
+    expect(created.text).toMatch(
+      /^⚠ This request contains hidden or direction-changing characters: summary: U\+202E RIGHT-TO-LEFT OVERRIDE, U\+202C POP DIRECTIONAL FORMATTING; params\.to: U\+202E/,
+    );
     expect(created.text).toContain('asks for approval: "Pay acct_⟨U+202E RLO⟩1234_evil⟨U+202C PDF⟩"');
     expect(created.text).not.toMatch(/[\u202e\u202c]/);
     // The structured data is exact, for machines.
@@ -121,7 +145,10 @@ describe("webhook endpoints", () => {
     const ids = (await Promise.all(Array.from({ length: 5 }, () => createPending(agent)))).map((r) => r.id);
     const mine = (ds: any[]) => ds.filter((d) => ids.includes(d.request_id));
     // The app's worker tries, finds the port closed, and schedules retries.
-    await eventually(() => deliveries(`endpoint_id=${endpointId}&limit=200`), (ds) => mine(ds).length === 5 && mine(ds).every((d) => d.status === "failed"));
+    await eventually(
+      () => deliveries(`endpoint_id=${endpointId}&limit=200`),
+      (ds) => mine(ds).length === 5 && mine(ds).every((d) => d.status === "failed"),
+    );
     const failed = mine(await deliveries(`endpoint_id=${endpointId}&limit=200`));
     expect(failed.every((d) => d.attempts >= 1 && d.last_error && d.response_status === null)).toBe(true);
 
@@ -136,7 +163,10 @@ describe("webhook endpoints", () => {
     expect(byWebhookId.size).toBe(5);
     const duplicates = arrived.length - byWebhookId.size;
     expect(duplicates).toBeLessThanOrEqual(5);
-    const after = await eventually(() => deliveries(`endpoint_id=${endpointId}&limit=200`), (ds) => mine(ds).every((d) => d.status === "delivered"));
+    const after = await eventually(
+      () => deliveries(`endpoint_id=${endpointId}&limit=200`),
+      (ds) => mine(ds).every((d) => d.status === "delivered"),
+    );
     expect(mine(after).every((d) => d.attempts >= 2 && d.delivered_at && d.response_status === 200)).toBe(true);
   });
 
@@ -144,7 +174,12 @@ describe("webhook endpoints", () => {
     const rx = await receiver();
     const { id: endpointId } = await createEndpoint(rx.url, ["request.created"], { enabled: false });
     // Test events queued while the endpoint is disabled wait, unclaimed.
-    const queued = await Promise.all(Array.from({ length: 40 }, async () => (await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${endpointId}/test`, { method: "POST" })).json()).id as string));
+    const queued = await Promise.all(
+      Array.from(
+        { length: 40 },
+        async () => (await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${endpointId}/test`, { method: "POST" })).json()).id as string,
+      ),
+    );
     await pool().query("UPDATE webhook_endpoints SET enabled = true WHERE id = $1", [endpointId]);
     const agent = await newAgent();
     const requests = (await Promise.all(Array.from({ length: 10 }, () => createPending(agent)))).map((r) => r.id);
@@ -158,10 +193,17 @@ describe("webhook endpoints", () => {
       }),
     ]);
     await Promise.all(Array.from({ length: 4 }, () => deliverDue({ limit: 20 })));
-    await rx.waitFor((all) => queued.every((id) => all.some((r) => r.headers["webhook-id"] === id)) && requests.every((id) => rx.forRequest(id).length > 0), 30_000, "40 tests and 10 requests");
+    await rx.waitFor(
+      (all) => queued.every((id) => all.some((r) => r.headers["webhook-id"] === id)) && requests.every((id) => rx.forRequest(id).length > 0),
+      30_000,
+      "40 tests and 10 requests",
+    );
     const ids = rx.received.map((r) => r.headers["webhook-id"]);
     expect(ids.length).toBe(new Set(ids).size);
-    const { rows } = await pool().query("SELECT event_seq, count(*)::int AS n FROM deliveries WHERE endpoint_id = $1 AND event_seq IS NOT NULL GROUP BY event_seq HAVING count(*) > 1", [endpointId]);
+    const { rows } = await pool().query(
+      "SELECT event_seq, count(*)::int AS n FROM deliveries WHERE endpoint_id = $1 AND event_seq IS NOT NULL GROUP BY event_seq HAVING count(*) > 1",
+      [endpointId],
+    );
     expect(rows).toEqual([]);
   });
 
@@ -171,7 +213,10 @@ describe("webhook endpoints", () => {
     const { id: endpointId } = await createEndpoint(rx.url, ["agent.suspended"]);
     const queued = await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${endpointId}/test`, { method: "POST" })).json();
     expect(queued).toMatchObject({ event_type: "webhook.test", status: "pending", endpoint_id: endpointId });
-    const [failed] = await eventually(() => deliveries(`endpoint_id=${endpointId}`), (ds) => ds[0]?.status === "failed");
+    const [failed] = await eventually(
+      () => deliveries(`endpoint_id=${endpointId}`),
+      (ds) => ds[0]?.status === "failed",
+    );
     expect(failed).toMatchObject({ id: queued.id, response_status: 500, last_error: "the receiver answered 500", attempts: 1 });
 
     expect((await reviewerFetch(auditor, `/api/v1/admin/deliveries/${failed.id}/retry`, { method: "POST" })).status).toBe(403);
@@ -181,7 +226,10 @@ describe("webhook endpoints", () => {
     expect((await retried.json()).status).toBe("pending");
     await rx.waitFor((all) => all.some((r) => r.headers["webhook-id"] === failed.id), 30_000, "the retried test event");
     expect(rx.received[0].json).toMatchObject({ type: "webhook.test", data: { endpoint_id: endpointId } });
-    const [done] = await eventually(() => deliveries(`endpoint_id=${endpointId}`), (ds) => ds[0]?.status === "delivered");
+    const [done] = await eventually(
+      () => deliveries(`endpoint_id=${endpointId}`),
+      (ds) => ds[0]?.status === "delivered",
+    );
     expect(done.attempts).toBe(2);
     await expectProblem(await reviewerFetch(admin, `/api/v1/admin/deliveries/${failed.id}/retry`, { method: "POST" }), 409, "conflict");
     await expectProblem(await reviewerFetch(admin, "/api/v1/admin/deliveries/msg_nope/retry", { method: "POST" }), 404, "not_found");
@@ -192,7 +240,10 @@ describe("webhook endpoints", () => {
   it("can be edited, disabled, re-keyed and deleted, each change in the audit log", async () => {
     const rx = await receiver();
     const { id, secret } = await createEndpoint(rx.url, ["request.created"]);
-    const patched = await reviewerFetch(admin, `/api/v1/admin/webhooks/${id}`, { method: "PATCH", json: { event_types: ["request.decided", "grant.redeemed"], enabled: false } });
+    const patched = await reviewerFetch(admin, `/api/v1/admin/webhooks/${id}`, {
+      method: "PATCH",
+      json: { event_types: ["request.decided", "grant.redeemed"], enabled: false },
+    });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ id, event_types: ["request.decided", "grant.redeemed"], enabled: false });
     const rotated = await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${id}/rotate-secret`, { method: "POST" })).json();
@@ -228,19 +279,28 @@ describe("webhook endpoints", () => {
       const problem = await expectProblem(res, 422, "validation_failed");
       expect(problem.errors?.[0]?.path, url).toBe("url");
     }
-    await expectProblem(await reviewerFetch(admin, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.nope"] } }), 422, "validation_failed");
+    await expectProblem(
+      await reviewerFetch(admin, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.nope"] } }),
+      422,
+      "validation_failed",
+    );
   });
 
   it("do not follow a redirect: a 302 is a failed attempt, and its Location gets nothing", async () => {
     const hits = { bouncer: 0, target: 0 };
     const target = http.createServer((_req, res) => (hits.target++, res.writeHead(204).end()));
-    const bouncer = http.createServer((req, res) => req.resume().on("end", () => (hits.bouncer++, res.writeHead(302, { location: `http://127.0.0.1:${port(target)}/internal` }).end())));
+    const bouncer = http.createServer((req, res) =>
+      req.resume().on("end", () => (hits.bouncer++, res.writeHead(302, { location: `http://127.0.0.1:${port(target)}/internal` }).end())),
+    );
     const port = (s: http.Server) => (s.address() as { port: number }).port;
     await Promise.all([target, bouncer].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))));
     try {
       const { id: endpointId } = await createEndpoint(`http://127.0.0.1:${port(bouncer)}/hook`, ["agent.suspended"]);
       const queued = await (await reviewerFetch(admin, `/api/v1/admin/webhooks/${endpointId}/test`, { method: "POST" })).json();
-      const [failed] = await eventually(() => deliveries(`endpoint_id=${endpointId}`), (ds) => ds[0]?.id === queued.id && ds[0].status !== "pending");
+      const [failed] = await eventually(
+        () => deliveries(`endpoint_id=${endpointId}`),
+        (ds) => ds[0]?.id === queued.id && ds[0].status !== "pending",
+      );
       expect(failed).toMatchObject({ status: "failed", response_status: 302, last_error: "the receiver answered 302" });
       expect(hits.bouncer).toBeGreaterThanOrEqual(1);
       expect(hits.target).toBe(0);
@@ -254,9 +314,17 @@ describe("webhook endpoints", () => {
   it("are for admins: reviewers get 403, auditors read only, admin tokens may write", async () => {
     await expectProblem(await reviewerFetch(reviewer, "/api/v1/admin/webhooks"), 403, "forbidden");
     await expectProblem(await reviewerFetch(reviewer, "/api/v1/admin/deliveries"), 403, "forbidden");
-    await expectProblem(await reviewerFetch(reviewer, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.created"] } }), 403, "forbidden");
+    await expectProblem(
+      await reviewerFetch(reviewer, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.created"] } }),
+      403,
+      "forbidden",
+    );
     expect((await reviewerFetch(auditor, "/api/v1/admin/deliveries")).status).toBe(200);
-    await expectProblem(await reviewerFetch(auditor, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.created"] } }), 403, "forbidden");
+    await expectProblem(
+      await reviewerFetch(auditor, "/api/v1/admin/webhooks", { method: "POST", json: { url: "https://example.com", event_types: ["request.created"] } }),
+      403,
+      "forbidden",
+    );
     await expectProblem(await fetch(`${baseUrl()}/api/v1/admin/webhooks`), 401, "unauthenticated");
     const { token } = await createAdminToken({ name: unique("hooks"), actor: "test" });
     const res = await fetch(`${baseUrl()}/api/v1/admin/webhooks`, {
@@ -283,7 +351,10 @@ describe("a request's callback_url", () => {
     expect((await decide(reviewer, first, "approve", "ok")).status).toBe(200);
     await rx.waitFor(() => rx.forRequest(first).length > 0, 30_000, "the callback");
     const [callback] = rx.forRequest(first);
-    expect(verify(created.callback_secret, callback)).toMatchObject({ type: "request.decided", data: { request: { id: first, status: "approved", agent: { id: created.agent.id } } } });
+    expect(verify(created.callback_secret, callback)).toMatchObject({
+      type: "request.decided",
+      data: { request: { id: first, status: "approved", agent: { id: created.agent.id } } },
+    });
     expect(rx.forRequest(first)).toHaveLength(1);
     const grant = (await (await agentFetch(key, `/api/v1/requests/${first}`)).json()).grant.token;
     expect(callback.body).not.toContain(grant);

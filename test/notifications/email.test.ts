@@ -45,7 +45,11 @@ const to = (email: string) => (m: Mail) => m.to.includes(email);
 const about = (requestId: string) => (m: Mail) => (m.parsed.text ?? "").includes(`/requests/${requestId}`);
 
 async function inboxHas(pred: (m: Mail) => boolean, n = 1): Promise<Mail[]> {
-  return eventually(async () => mails(pred), (found) => found.length >= n, 20_000);
+  return eventually(
+    async () => mails(pred),
+    (found) => found.length >= n,
+    20_000,
+  );
 }
 
 interface User {
@@ -147,7 +151,10 @@ beforeAll(async () => {
   const created = await createAgent({ name: "billing-bot", ownerEmail: owner.email, actor: "test" });
   agent = { agentId: created.agentId, key: created.key, name: "billing-bot" };
   // Large refunds need two approvals, so a reminder can find one reviewer who voted and others who did not.
-  await createRule({ definition: { name: "large-refunds", actions: ["payments.refund"], condition: "params.amount >= 1000", effect: "require_approval", approvals_required: 2 }, actor: "test" });
+  await createRule({
+    definition: { name: "large-refunds", actions: ["payments.refund"], condition: "params.amount >= 1000", effect: "require_approval", approvals_required: 2 },
+    actor: "test",
+  });
   // `quiet` wants no email about new requests, but does want reminders.
   const res = await call(await session(quiet), "/api/v1/review/notification-preferences", { method: "PUT", json: { email_new_requests: false } });
   expect(res.status).toBe(200);
@@ -211,7 +218,9 @@ describe("email to reviewers", () => {
 
   it("with several instances dispatching at once, each email is queued once", async () => {
     // This test process dispatches too (four at a time), racing the app: the locked cursor lets one through at a time.
-    const ids = await Promise.all([1, 2, 3].map((i) => ask(agent.key, { summary: `Refund $50${i}, raced`, params: { amount: 500 + i, currency: "USD" } }).then((r) => r.id)));
+    const ids = await Promise.all(
+      [1, 2, 3].map((i) => ask(agent.key, { summary: `Refund $50${i}, raced`, params: { amount: 500 + i, currency: "USD" } }).then((r) => r.id)),
+    );
     await Promise.all([1, 2, 3, 4].map(() => dispatchEmails()));
     for (const id of ids) await inboxHas(about(id), 3);
     const { rows } = await pool().query("SELECT request_id, url, count(*)::int AS n FROM deliveries WHERE request_id = ANY($1) GROUP BY 1, 2", [ids]);
@@ -221,7 +230,11 @@ describe("email to reviewers", () => {
   });
 
   it("a request that policy decides at once emails nobody", async () => {
-    await createRule({ definition: { name: "tiny-refunds", actions: ["payments.refund"], condition: "params.amount < 5", effect: "allow" }, position: 0, actor: "test" });
+    await createRule({
+      definition: { name: "tiny-refunds", actions: ["payments.refund"], condition: "params.amount < 5", effect: "allow" },
+      position: 0,
+      actor: "test",
+    });
     const r = await ask(agent.key, { summary: "Refund $1", params: { amount: 1, currency: "USD" } });
     // A later pending request's emails arrive, so the dispatcher has passed this one.
     const later = await ask(agent.key, { summary: "Refund $600 after the tiny one", params: { amount: 600, currency: "USD" } });
@@ -233,7 +246,10 @@ describe("email to reviewers", () => {
 describe("reminders and escalation, on a controllable clock", () => {
   it("at half the wait, reviewers who have not voted are reminded, once; at 80 % the escalation group is told", async () => {
     const receiver = await Receiver.start();
-    const hook = await call(await session(admin), "/api/v1/admin/webhooks", { method: "POST", json: { url: receiver.url, event_types: ["request.expiring", "request.escalated"] } });
+    const hook = await call(await session(admin), "/api/v1/admin/webhooks", {
+      method: "POST",
+      json: { url: receiver.url, event_types: ["request.expiring", "request.escalated"] },
+    });
     expect(hook.status).toBe(201);
     const { secret } = await hook.json();
     const r = await ask(agent.key, { summary: "Refund $2,000 to cus_9", params: { amount: 2000, currency: "USD" } });
@@ -300,19 +316,31 @@ describe("owners, preferences and failures", () => {
   it("preferences are the user's own, validated, and audited", async () => {
     const cookie = await session(bob);
     const before = await call(cookie, "/api/v1/review/notification-preferences");
-    expect(await before.json()).toEqual({ email_new_requests: true, email_reminders: true, email_escalations: true, email_agent_alerts: true, email_enabled: true });
+    expect(await before.json()).toEqual({
+      email_new_requests: true,
+      email_reminders: true,
+      email_escalations: true,
+      email_agent_alerts: true,
+      email_enabled: true,
+    });
     const bad = await call(cookie, "/api/v1/review/notification-preferences", { method: "PUT", json: { email_reminders: "no" } });
     expect(bad.status).toBe(422);
     expect(bad.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     const unknown = await call(cookie, "/api/v1/review/notification-preferences", { method: "PUT", json: { email_everything: false } });
     expect(unknown.status).toBe(422);
-    const crossSite = await call(cookie, "/api/v1/review/notification-preferences", { method: "PUT", json: { email_reminders: false }, origin: "https://evil.test" });
+    const crossSite = await call(cookie, "/api/v1/review/notification-preferences", {
+      method: "PUT",
+      json: { email_reminders: false },
+      origin: "https://evil.test",
+    });
     expect(crossSite.status).toBe(403);
     expect(await call(null, "/api/v1/review/notification-preferences").then((r) => r.status)).toBe(401);
 
     const res = await call(cookie, "/api/v1/review/notification-preferences", { method: "PUT", json: { email_reminders: false } });
     expect(await res.json()).toMatchObject({ email_new_requests: true, email_reminders: false });
-    const { rows } = await pool().query("SELECT actor, data FROM audit_events WHERE type = 'user.notification_preferences_changed' AND actor = $1", [`user:${bob.id}`]);
+    const { rows } = await pool().query("SELECT actor, data FROM audit_events WHERE type = 'user.notification_preferences_changed' AND actor = $1", [
+      `user:${bob.id}`,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].data).toMatchObject({ before: { email_reminders: true }, after: { email_reminders: false } });
   });
@@ -324,10 +352,32 @@ describe("owners, preferences and failures", () => {
     refuse.set(gone.email, 550);
     const r = await ask(agent.key, { summary: "Refund $800 while mail is flaky", params: { amount: 800, currency: "USD" } });
     const cookie = await session(admin);
-    const deliveriesOf = async () => ((await (await call(cookie, "/api/v1/admin/deliveries?limit=100")).json()).data as { id: string; url: string; request_id: string; status: string; attempts: number; last_error: string | null }[]).filter((d) => d.request_id === r.id);
-    const settled = await eventually(deliveriesOf, (ds) => ds.some((d) => d.url === `mailto:${gone.email}` && d.status === "dead") && ds.some((d) => d.url === `mailto:${flaky.email}` && d.status === "failed"));
-    expect(settled.find((d) => d.url === `mailto:${flaky.email}`)).toMatchObject({ status: "failed", attempts: 1, last_error: expect.stringContaining("try later") });
-    expect(settled.find((d) => d.url === `mailto:${gone.email}`)).toMatchObject({ status: "dead", attempts: 1, last_error: expect.stringContaining("no such mailbox") });
+    const deliveriesOf = async () =>
+      (
+        (await (await call(cookie, "/api/v1/admin/deliveries?limit=100")).json()).data as {
+          id: string;
+          url: string;
+          request_id: string;
+          status: string;
+          attempts: number;
+          last_error: string | null;
+        }[]
+      ).filter((d) => d.request_id === r.id);
+    const settled = await eventually(
+      deliveriesOf,
+      (ds) =>
+        ds.some((d) => d.url === `mailto:${gone.email}` && d.status === "dead") && ds.some((d) => d.url === `mailto:${flaky.email}` && d.status === "failed"),
+    );
+    expect(settled.find((d) => d.url === `mailto:${flaky.email}`)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      last_error: expect.stringContaining("try later"),
+    });
+    expect(settled.find((d) => d.url === `mailto:${gone.email}`)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      last_error: expect.stringContaining("no such mailbox"),
+    });
     expect(mails(about(r.id)).flatMap((m) => m.to)).not.toContain(gone.email);
 
     // The busy mailbox recovers: the worker's next attempt, after its backoff, delivers.

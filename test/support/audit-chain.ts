@@ -11,7 +11,14 @@ import { canonicalEventBody } from "../../lib/audit/append-event.ts";
 export async function appendBulk(
   pool: pg.Pool,
   count: number,
-  make: (i: number) => { type: string; actor: string; requestId?: string | null; agentId?: string | null; data?: Record<string, unknown>; occurredAt?: Date } = (i) => ({
+  make: (i: number) => {
+    type: string;
+    actor: string;
+    requestId?: string | null;
+    agentId?: string | null;
+    data?: Record<string, unknown>;
+    occurredAt?: Date;
+  } = (i) => ({
     type: "bench.event",
     actor: i % 3 === 0 ? "system" : `agent:agt_bench${i % 50}`,
     data: { i, note: "synthetic event for verification benchmarks" },
@@ -30,7 +37,14 @@ export async function appendBulk(
       for (let i = start; i < Math.min(count, start + BATCH); i++) {
         const m = make(i);
         // Whole milliseconds, as the column stores them.
-        const e = { type: m.type, actor: m.actor, requestId: m.requestId ?? null, agentId: m.agentId ?? null, data: m.data ?? {}, occurredAt: m.occurredAt ?? new Date() };
+        const e = {
+          type: m.type,
+          actor: m.actor,
+          requestId: m.requestId ?? null,
+          agentId: m.agentId ?? null,
+          data: m.data ?? {},
+          occurredAt: m.occurredAt ?? new Date(),
+        };
         seq++;
         const hash = sha256Hex(`${prev}\n${seq}\n${canonicalEventBody(e)}`);
         const values = [seq.toString(), e.type, e.actor, e.requestId, e.agentId, JSON.stringify(e.data), e.occurredAt.toISOString(), prev, hash];

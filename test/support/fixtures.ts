@@ -84,7 +84,6 @@ export function decide(cookie: string, requestId: string, decision: "approve" | 
 // ---------------------------------------------------------------------------
 // Additions for the API and domain suites.
 
-
 export interface Problem {
   type: string;
   title: string;

@@ -41,9 +41,7 @@ const { value: jsonValue } = fc.letrec((tie) => ({
 }));
 
 /** Params as agents send them: a JSON object of a few levels, with any Unicode text (no NUL, no `__proto__`: both have their own tests). */
-export const paramsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc
-  .dictionary(text, jsonValue, { maxKeys: 6 })
-  .filter((v) => !hasProtoKey(v));
+export const paramsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(text, jsonValue, { maxKeys: 6 }).filter((v) => !hasProtoKey(v));
 
 /** Spellings JSON allows for the same double. */
 function numberSpellings(n: number): string[] {

@@ -75,7 +75,10 @@ export const useCreateAgent = () =>
 
 export const useUpdateAgent = (id: string) =>
   useAdminMutation((v: { description: string; owner: string; trust_level: string; tags: string[] }) =>
-    call<AgentDetail>(agentUrl(id), { method: "PATCH", json: { description: v.description || null, owner: v.owner || null, trust_level: v.trust_level, tags: v.tags } }),
+    call<AgentDetail>(agentUrl(id), {
+      method: "PATCH",
+      json: { description: v.description || null, owner: v.owner || null, trust_level: v.trust_level, tags: v.tags },
+    }),
   );
 
 export const useAgentStatus = (id: string) =>
@@ -90,7 +93,9 @@ export const useRevokeKey = (id: string) =>
   useAdminMutation((keyId: string) => call(`${agentUrl(id)}/keys/${encodeURIComponent(keyId)}/revoke`, { method: "POST" }));
 
 export const useUpdateUser = () =>
-  useAdminMutation(({ id, ...json }: { id: string; role?: Role; disabled?: boolean }) => call<UserObject>(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: "PATCH", json }));
+  useAdminMutation(({ id, ...json }: { id: string; role?: Role; disabled?: boolean }) =>
+    call<UserObject>(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: "PATCH", json }),
+  );
 
 export const useInviteUser = () =>
   useAdminMutation((v: { email: string; name: string; role: Role }) =>

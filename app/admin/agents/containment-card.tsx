@@ -61,7 +61,11 @@ const list = (s: string) =>
     .filter(Boolean);
 
 function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; canEdit: boolean; save: ReturnType<typeof useSaveContainment> }) {
-  const [rate, setRate] = useState({ on: saved.request_rate !== null, max: saved.request_rate?.max_requests ?? 100, window: saved.request_rate?.window_seconds ?? 60 });
+  const [rate, setRate] = useState({
+    on: saved.request_rate !== null,
+    max: saved.request_rate?.max_requests ?? 100,
+    window: saved.request_rate?.window_seconds ?? 60,
+  });
   const [denial, setDenial] = useState({
     on: saved.denial_rate !== null,
     percent: Math.round((saved.denial_rate?.max_ratio ?? 0.5) * 100),
@@ -112,8 +116,8 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
       className="space-y-5"
     >
       <p className="text-sm text-zinc-500">
-        Suspends an agent by itself, as the kill switch would: its keys are refused, pending requests cancelled and grants revoked. The suspension is in the audit log with the
-        reason, and the agent&apos;s owner is notified. Resume the agent to let it back in; its windows then start afresh.
+        Suspends an agent by itself, as the kill switch would: its keys are refused, pending requests cancelled and grants revoked. The suspension is in the
+        audit log with the reason, and the agent&apos;s owner is notified. Resume the agent to let it back in; its windows then start afresh.
       </p>
 
       <RuleFieldset id="containment-rate" label="Request rate" on={rate.on} disabled={disabled} onToggle={(on) => (edited(), setRate({ ...rate, on }))}>
@@ -128,11 +132,17 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
         on={denial.on}
         disabled={disabled}
         onToggle={(on) => (edited(), setDenial({ ...denial, on }))}
-        after={<p className="pl-6 text-xs text-zinc-500">Counts decisions by people and by policy; checked each time one of the agent&apos;s requests is denied.</p>}
+        after={
+          <p className="pl-6 text-xs text-zinc-500">Counts decisions by people and by policy; checked each time one of the agent&apos;s requests is denied.</p>
+        }
       >
         <span>Suspend an agent when more than</span>
-        <Words>{num("containment-max-ratio", denial.percent, (n) => setDenial({ ...denial, percent: n }), "Highest share denied, in percent", 99)} % of its decisions</Words>
-        <Words>within {num("containment-denial-window", denial.window, (n) => setDenial({ ...denial, window: n }), "Denial window in seconds")} seconds are denials,</Words>
+        <Words>
+          {num("containment-max-ratio", denial.percent, (n) => setDenial({ ...denial, percent: n }), "Highest share denied, in percent", 99)} % of its decisions
+        </Words>
+        <Words>
+          within {num("containment-denial-window", denial.window, (n) => setDenial({ ...denial, window: n }), "Denial window in seconds")} seconds are denials,
+        </Words>
         <span>once it has at least</span>
         <Words>{num("containment-min-decisions", denial.min, (n) => setDenial({ ...denial, min: n }), "Fewest decisions")} decisions there.</Words>
       </RuleFieldset>
@@ -141,11 +151,25 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
         <legend className="text-sm font-medium text-zinc-900">Applies to</legend>
         <div className="flex flex-wrap gap-4 text-sm text-zinc-700">
           <label className="flex items-center gap-2">
-            <input type="radio" name="containment-scope" className="size-4 accent-zinc-900" checked={!scoped} disabled={disabled} onChange={() => (edited(), setScoped(false))} />
+            <input
+              type="radio"
+              name="containment-scope"
+              className="size-4 accent-zinc-900"
+              checked={!scoped}
+              disabled={disabled}
+              onChange={() => (edited(), setScoped(false))}
+            />
             Every agent
           </label>
           <label className="flex items-center gap-2">
-            <input type="radio" name="containment-scope" className="size-4 accent-zinc-900" checked={scoped} disabled={disabled} onChange={() => (edited(), setScoped(true))} />
+            <input
+              type="radio"
+              name="containment-scope"
+              className="size-4 accent-zinc-900"
+              checked={scoped}
+              disabled={disabled}
+              onChange={() => (edited(), setScoped(true))}
+            />
             Agents with one of these names or tags
           </label>
         </div>
@@ -155,13 +179,27 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
               <label htmlFor="containment-names" className="mb-1 block text-xs font-medium text-zinc-600">
                 Names
               </label>
-              <input id="containment-names" className={textClass} placeholder="billing-agent, support-bot" value={names} disabled={disabled} onChange={(e) => (edited(), setNames(e.target.value))} />
+              <input
+                id="containment-names"
+                className={textClass}
+                placeholder="billing-agent, support-bot"
+                value={names}
+                disabled={disabled}
+                onChange={(e) => (edited(), setNames(e.target.value))}
+              />
             </div>
             <div>
               <label htmlFor="containment-tags" className="mb-1 block text-xs font-medium text-zinc-600">
                 Tags
               </label>
-              <input id="containment-tags" className={textClass} placeholder="experimental" value={tags} disabled={disabled} onChange={(e) => (edited(), setTags(e.target.value))} />
+              <input
+                id="containment-tags"
+                className={textClass}
+                placeholder="experimental"
+                value={tags}
+                disabled={disabled}
+                onChange={(e) => (edited(), setTags(e.target.value))}
+              />
             </div>
           </div>
         ) : null}
@@ -185,11 +223,26 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
 }
 
 /** One rule: a checkbox that turns it on, and its sentence with the numbers to fill in (greyed while off). */
-function RuleFieldset(p: { id: string; label: string; on: boolean; disabled: boolean; onToggle(on: boolean): void; after?: React.ReactNode; children: React.ReactNode }) {
+function RuleFieldset(p: {
+  id: string;
+  label: string;
+  on: boolean;
+  disabled: boolean;
+  onToggle(on: boolean): void;
+  after?: React.ReactNode;
+  children: React.ReactNode;
+}) {
   return (
     <fieldset className="space-y-2">
       <label htmlFor={p.id} className="flex items-center gap-2 text-sm font-medium text-zinc-900">
-        <input id={p.id} type="checkbox" className="size-4 accent-zinc-900" checked={p.on} disabled={p.disabled} onChange={(e) => p.onToggle(e.target.checked)} />
+        <input
+          id={p.id}
+          type="checkbox"
+          className="size-4 accent-zinc-900"
+          checked={p.on}
+          disabled={p.disabled}
+          onChange={(e) => p.onToggle(e.target.checked)}
+        />
         {p.label}
       </label>
       <p className={`flex flex-wrap items-center gap-x-1.5 gap-y-2 pl-6 text-sm ${p.on ? "text-zinc-700" : "text-zinc-400"}`}>{p.children}</p>

@@ -26,9 +26,15 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
   return (
     <>
       <AdminTabs active="policies" readOnly={!canEdit} />
-      <PageHeader title="Policies" description="What agents may do at once, what is refused, and what waits for whom. Rules are tried top to bottom; the first enabled match decides.">
+      <PageHeader
+        title="Policies"
+        description="What agents may do at once, what is refused, and what waits for whom. Rules are tried top to bottom; the first enabled match decides."
+      >
         {canEdit ? (
-          <Link href="/admin/policies/new" className="inline-flex h-9 items-center rounded-lg bg-zinc-900 px-3 text-sm font-medium text-white shadow-xs transition-colors hover:bg-zinc-800">
+          <Link
+            href="/admin/policies/new"
+            className="inline-flex h-9 items-center rounded-lg bg-zinc-900 px-3 text-sm font-medium text-white shadow-xs transition-colors hover:bg-zinc-800"
+          >
             New rule
           </Link>
         ) : null}

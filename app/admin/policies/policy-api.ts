@@ -64,8 +64,12 @@ export const useCreateRule = () =>
   );
 export const useUpdateRule = (id: string) => usePolicyMutation((d: RuleDefinition) => call<RuleObject>(ruleUrl(id), { method: "PUT", json: d }));
 export const useDeleteRule = (id: string) => usePolicyMutation(() => call<null>(ruleUrl(id), { method: "DELETE" }));
-export const useSetEnabled = () => usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleObject>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
-export const useMoveRule = () => usePolicyMutation((v: { id: string; direction: "up" | "down" }) => call<RuleOrder>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }));
+export const useSetEnabled = () =>
+  usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleObject>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
+export const useMoveRule = () =>
+  usePolicyMutation((v: { id: string; direction: "up" | "down" }) =>
+    call<RuleOrder>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }),
+  );
 export const useSetDefault = () => usePolicyMutation((d: PolicyDefaults) => call<PolicyDefaults>("/api/v1/admin/policies/default", { method: "PUT", json: d }));
 
 export const useSimulate = () =>
@@ -77,7 +81,8 @@ export const useSimulate = () =>
 /** A refusal as one line for a notice; field errors the editor shows inline are left to it. */
 export function problemText(err: Error | null): string | null {
   if (!err) return null;
-  if (err instanceof PolicyProblem && err.errors.length) return `${err.message.replace(/:.*$/, "")}: ${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`;
+  if (err instanceof PolicyProblem && err.errors.length)
+    return `${err.message.replace(/:.*$/, "")}: ${err.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`;
   return err.message;
 }
 

@@ -202,7 +202,8 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
           </h1>
           {rule ? (
             <p className="mt-1 text-xs text-zinc-500">
-              <span data-testid="current-version">Version {rule.version}</span> · position {rule.position + 1} · saved {formatDateTime(rule.updated_at)} by {rule.updated_by}
+              <span data-testid="current-version">Version {rule.version}</span> · position {rule.position + 1} · saved {formatDateTime(rule.updated_at)} by{" "}
+              {rule.updated_by}
             </p>
           ) : (
             <p className="mt-1 text-sm text-zinc-500">Try it on a sample before saving: the simulation shows what it would change.</p>
@@ -226,7 +227,12 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
             {!rule && canEdit ? (
               <div className="flex flex-wrap items-center gap-2 text-sm text-zinc-800">
                 <label htmlFor="rule-place">Place</label>
-                <select id="rule-place" value={placeFirst ? "first" : "last"} onChange={(e) => setPlaceFirst(e.target.value === "first")} className={selectClass}>
+                <select
+                  id="rule-place"
+                  value={placeFirst ? "first" : "last"}
+                  onChange={(e) => setPlaceFirst(e.target.value === "first")}
+                  className={selectClass}
+                >
                   <option value="last">Last (before the default)</option>
                   <option value="first">First (tried before every other rule)</option>
                 </select>
@@ -315,13 +321,14 @@ function ErroringRequests({ results }: { results: SimulatedOutcome[] }) {
   return (
     <div className="space-y-2" data-testid="save-condition-errors">
       <p>
-        The condition errors on {errored.length} of {results.length} {results.length === 1 ? "request" : "requests"} tried. Saved, every such request is handled as the error
-        dictates, whatever its values, and the request page says so.
+        The condition errors on {errored.length} of {results.length} {results.length === 1 ? "request" : "requests"} tried. Saved, every such request is handled
+        as the error dictates, whatever its values, and the request page says so.
       </p>
       <ul className="space-y-1">
         {shown.map((r, i) => (
           <li key={`${r.source}-${i}`} className="break-words rounded border border-red-200 bg-red-50 px-2 py-1 text-xs text-red-800">
-            <span className="font-medium">{r.source === "sample" ? "sample" : r.source}</span>: <span className="font-mono">{conditionErrorText(r.draft_condition_error!)}</span>
+            <span className="font-medium">{r.source === "sample" ? "sample" : r.source}</span>:{" "}
+            <span className="font-mono">{conditionErrorText(r.draft_condition_error!)}</span>
           </li>
         ))}
       </ul>

@@ -42,7 +42,10 @@ export function ReviewersView({ canEdit, selfId }: { canEdit: boolean; selfId: s
         {secret ? <OneTimeSecret label={secret.label} value={secret.value} onDone={() => setSecret(null)} /> : null}
         {inviting ? (
           <Card title="Invite a person (local account)">
-            <p className="mb-4 text-sm text-zinc-500">Countersign creates the account and shows a one-time password once, for you to hand over. Single sign-on users appear on their first sign-in instead.</p>
+            <p className="mb-4 text-sm text-zinc-500">
+              Countersign creates the account and shows a one-time password once, for you to hand over. Single sign-on users appear on their first sign-in
+              instead.
+            </p>
             <InviteForm
               busy={invite.isPending}
               error={invite.error?.message ?? null}

@@ -1,7 +1,16 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CreatedWebhook, CreateWebhookBody, DeliveryList, DeliveryObject, RotatedSecret, UpdateWebhookBody, WebhookList, WebhookObject } from "@/lib/schemas/webhooks";
+import type {
+  CreatedWebhook,
+  CreateWebhookBody,
+  DeliveryList,
+  DeliveryObject,
+  RotatedSecret,
+  UpdateWebhookBody,
+  WebhookList,
+  WebhookObject,
+} from "@/lib/schemas/webhooks";
 import { call } from "../_admin/admin-api";
 
 const keys = { all: ["admin", "webhooks"] as const, deliveries: ["admin", "webhooks", "deliveries"] as const };

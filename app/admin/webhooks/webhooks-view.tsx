@@ -12,7 +12,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import type { DeliveryObject, WebhookEventType, WebhookObject } from "@/lib/schemas/webhooks";
 import { useCreateEndpoint, useDeliveries, useEndpoints, useRetryDelivery, useRotateSecret, useSendTest, useUpdateEndpoint } from "./webhooks-api";
 
-const SECRET_NOTE = "Shown once: copy it now. Receivers verify each webhook's signature with it (Standard Webhooks); Countersign cannot show it again, only replace it.";
+const SECRET_NOTE =
+  "Shown once: copy it now. Receivers verify each webhook's signature with it (Standard Webhooks); Countersign cannot show it again, only replace it.";
 
 const STATUS_STYLE: Record<DeliveryObject["status"], string> = {
   delivered: "bg-emerald-50 text-emerald-700 ring-emerald-600/20",
@@ -27,14 +28,18 @@ export function WebhooksView({ canEdit }: { canEdit: boolean }) {
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
   const [editing, setEditing] = useState<WebhookObject | null>(null);
 
-  if (endpoints.error && !endpoints.data) return <LoadError what="webhook endpoints" message={endpoints.error.message} onRetry={() => void endpoints.refetch()} />;
+  if (endpoints.error && !endpoints.data)
+    return <LoadError what="webhook endpoints" message={endpoints.error.message} onRetry={() => void endpoints.refetch()} />;
   if (!endpoints.data) return <ListSkeleton rows={4} />;
   const { data, event_types } = endpoints.data;
 
   return (
     <>
       <AdminTabs active="webhooks" readOnly={!canEdit} />
-      <PageHeader title="Webhooks" description="Signed notifications to chat tools and your own services when requests are created, decided, expire, or agents are stopped." />
+      <PageHeader
+        title="Webhooks"
+        description="Signed notifications to chat tools and your own services when requests are created, decided, expire, or agents are stopped."
+      />
       <div className="space-y-6">
         {secret ? <OneTimeSecret label={secret.label} value={secret.value} note={SECRET_NOTE} onDone={() => setSecret(null)} /> : null}
         {canEdit ? (
@@ -52,7 +57,13 @@ export function WebhooksView({ canEdit }: { canEdit: boolean }) {
           ) : (
             <ul className="divide-y divide-zinc-100">
               {data.map((e) => (
-                <EndpointRow key={e.id} endpoint={e} canEdit={canEdit} onEdit={() => setEditing(e)} onSecret={(value) => setSecret({ label: `New signing secret for ${e.url}`, value })} />
+                <EndpointRow
+                  key={e.id}
+                  endpoint={e}
+                  canEdit={canEdit}
+                  onEdit={() => setEditing(e)}
+                  onSecret={(value) => setSecret({ label: `New signing secret for ${e.url}`, value })}
+                />
               ))}
             </ul>
           )}
@@ -63,7 +74,17 @@ export function WebhooksView({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: string[]; editing: WebhookObject | null; onCreated(url: string, secret: string): void; onDone(): void }) {
+function EndpointForm({
+  eventTypes,
+  editing,
+  onCreated,
+  onDone,
+}: {
+  eventTypes: string[];
+  editing: WebhookObject | null;
+  onCreated(url: string, secret: string): void;
+  onDone(): void;
+}) {
   const create = useCreateEndpoint();
   const update = useUpdateEndpoint();
   const [url, setUrl] = useState(editing?.url ?? "");
@@ -91,8 +112,21 @@ function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: 
         }}
       >
         <div className="grid gap-4 sm:grid-cols-2">
-          <FormField label="URL" htmlFor="webhook-url" hint="https:// to a public address (private addresses, and plain http to localhost, only where the server allows them)">
-            <input id="webhook-url" type="url" required className={inputClass} value={url} maxLength={2048} placeholder="https://hooks.example.com/countersign" onChange={(e) => setUrl(e.target.value)} />
+          <FormField
+            label="URL"
+            htmlFor="webhook-url"
+            hint="https:// to a public address (private addresses, and plain http to localhost, only where the server allows them)"
+          >
+            <input
+              id="webhook-url"
+              type="url"
+              required
+              className={inputClass}
+              value={url}
+              maxLength={2048}
+              placeholder="https://hooks.example.com/countersign"
+              onChange={(e) => setUrl(e.target.value)}
+            />
           </FormField>
           <FormField label="Description" htmlFor="webhook-description" hint="Where it goes, e.g. #approvals in Slack">
             <input id="webhook-description" className={inputClass} value={description} maxLength={500} onChange={(e) => setDescription(e.target.value)} />
@@ -126,7 +160,17 @@ function EndpointForm({ eventTypes, editing, onCreated, onDone }: { eventTypes: 
   );
 }
 
-function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: WebhookObject; canEdit: boolean; onEdit(): void; onSecret(secret: string): void }) {
+function EndpointRow({
+  endpoint: e,
+  canEdit,
+  onEdit,
+  onSecret,
+}: {
+  endpoint: WebhookObject;
+  canEdit: boolean;
+  onEdit(): void;
+  onSecret(secret: string): void;
+}) {
   const update = useUpdateEndpoint();
   const rotate = useRotateSecret();
   const test = useSendTest();
@@ -146,7 +190,12 @@ function EndpointRow({ endpoint: e, canEdit, onEdit, onSecret }: { endpoint: Web
         </div>
         {canEdit ? (
           <div className="flex flex-wrap gap-2">
-            <Button busy={test.isPending} disabled={!e.enabled} title={e.enabled ? undefined : "Enable the endpoint to test it"} onClick={() => test.mutate(e.id)}>
+            <Button
+              busy={test.isPending}
+              disabled={!e.enabled}
+              title={e.enabled ? undefined : "Enable the endpoint to test it"}
+              onClick={() => test.mutate(e.id)}
+            >
               Send test
             </Button>
             <Button onClick={onEdit}>Edit</Button>
@@ -169,7 +218,11 @@ function DeliveryHistory({ canEdit, endpoints }: { canEdit: boolean; endpoints: 
   const deliveries = useDeliveries();
   const retry = useRetryDelivery();
   const target = (d: DeliveryObject) =>
-    d.endpoint_id ? endpoints.find((e) => e.id === d.endpoint_id)?.description || d.url : d.url.startsWith("mailto:") ? `email · ${d.url.slice(7)}` : `callback · ${d.url}`;
+    d.endpoint_id
+      ? endpoints.find((e) => e.id === d.endpoint_id)?.description || d.url
+      : d.url.startsWith("mailto:")
+        ? `email · ${d.url.slice(7)}`
+        : `callback · ${d.url}`;
   return (
     <Card title="Delivery history" aside={<span className="text-xs text-zinc-500">latest 50 · at-least-once, deduplicate by webhook-id</span>}>
       {deliveries.error && !deliveries.data ? <Notice tone="error">{deliveries.error.message}</Notice> : null}

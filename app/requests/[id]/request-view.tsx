@@ -25,7 +25,10 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
           Queue
         </Link>
         {showAudit ? (
-          <Link href={`/audit?request=${encodeURIComponent(id)}`} className="text-sm text-zinc-500 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900">
+          <Link
+            href={`/audit?request=${encodeURIComponent(id)}`}
+            className="text-sm text-zinc-500 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900"
+          >
             Audit events
           </Link>
         ) : null}

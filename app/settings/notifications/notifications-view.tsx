@@ -52,7 +52,8 @@ export function NotificationsView() {
           <div className="space-y-4">
             {!prefs.data.email_enabled ? (
               <Notice tone="warning" testId="email-disabled">
-                This server sends no email yet: an admin sets <code className="font-mono text-xs">COUNTERSIGN_SMTP_URL</code>. Your choices are kept for when it does.
+                This server sends no email yet: an admin sets <code className="font-mono text-xs">COUNTERSIGN_SMTP_URL</code>. Your choices are kept for when it
+                does.
               </Notice>
             ) : null}
             <fieldset>
@@ -77,7 +78,11 @@ export function NotificationsView() {
               </ul>
             </fieldset>
             <p className="h-5 text-sm" aria-live="polite" data-testid="preferences-status">
-              {update.error ? <span className="text-red-700">Not saved: {update.error.message}</span> : update.isSuccess ? <span className="text-zinc-500">Saved.</span> : null}
+              {update.error ? (
+                <span className="text-red-700">Not saved: {update.error.message}</span>
+              ) : update.isSuccess ? (
+                <span className="text-zinc-500">Saved.</span>
+              ) : null}
             </p>
           </div>
         )}
@@ -98,11 +103,19 @@ export function NotificationsView() {
             </p>
           </div>
           {browser.state === "on" ? (
-            <button type="button" onClick={browser.disable} className="h-9 rounded-md border border-zinc-200 bg-white px-3 text-sm font-medium text-zinc-700 shadow-xs hover:bg-zinc-50">
+            <button
+              type="button"
+              onClick={browser.disable}
+              className="h-9 rounded-md border border-zinc-200 bg-white px-3 text-sm font-medium text-zinc-700 shadow-xs hover:bg-zinc-50"
+            >
               Turn off
             </button>
           ) : browser.state === "off" ? (
-            <button type="button" onClick={() => void browser.enable()} className="h-9 rounded-md bg-zinc-900 px-3 text-sm font-medium text-white shadow-xs hover:bg-zinc-800">
+            <button
+              type="button"
+              onClick={() => void browser.enable()}
+              className="h-9 rounded-md bg-zinc-900 px-3 text-sm font-medium text-white shadow-xs hover:bg-zinc-800"
+            >
               Turn on
             </button>
           ) : null}

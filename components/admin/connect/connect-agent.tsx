@@ -34,7 +34,16 @@ function SnippetTabs({ tabs }: { tabs: Record<TabId, Snippet[]> }) {
 
   function onKeyDown(e: React.KeyboardEvent) {
     const i = TABS.findIndex((t) => t.id === active);
-    const next = e.key === "ArrowRight" ? (i + 1) % TABS.length : e.key === "ArrowLeft" ? (i - 1 + TABS.length) % TABS.length : e.key === "Home" ? 0 : e.key === "End" ? TABS.length - 1 : -1;
+    const next =
+      e.key === "ArrowRight"
+        ? (i + 1) % TABS.length
+        : e.key === "ArrowLeft"
+          ? (i - 1 + TABS.length) % TABS.length
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? TABS.length - 1
+              : -1;
     if (next < 0) return;
     e.preventDefault();
     setActive(TABS[next].id);
@@ -105,7 +114,9 @@ function NextSteps() {
             <>The executor redeems the grant once, then acts. A second redemption is refused.</>,
           ].map((step, i) => (
             <li key={i} className="flex gap-3">
-              <span className="flex size-5 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-medium tabular-nums text-zinc-700">{i + 1}</span>
+              <span className="flex size-5 shrink-0 items-center justify-center rounded-full bg-zinc-100 text-xs font-medium tabular-nums text-zinc-700">
+                {i + 1}
+              </span>
               <span className="min-w-0">{step}</span>
             </li>
           ))}
@@ -163,7 +174,11 @@ export function ConnectAgent({
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_18rem]" data-testid="connect-agent" data-key-shown={agentKey ? "true" : "false"}>
       <div className="min-w-0 space-y-6">
         {agentKey ? (
-          <div role="status" className="flex items-start gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2.5 text-sm text-amber-900" data-testid="connect-key-notice">
+          <div
+            role="status"
+            className="flex items-start gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2.5 text-sm text-amber-900"
+            data-testid="connect-key-notice"
+          >
             <KeyIcon className="mt-0.5 size-4 shrink-0" />
             <p className="min-w-0">
               <span className="font-semibold">Shown once:</span> these snippets contain the new key. Copy what you need now; after Done, or once you leave this
@@ -171,12 +186,16 @@ export function ConnectAgent({
             </p>
           </div>
         ) : (
-          <div className="flex flex-col gap-3 rounded-lg border border-zinc-200 bg-white px-3 py-3 text-sm text-zinc-600 shadow-xs sm:flex-row sm:items-center sm:justify-between" data-testid="connect-key-notice">
+          <div
+            className="flex flex-col gap-3 rounded-lg border border-zinc-200 bg-white px-3 py-3 text-sm text-zinc-600 shadow-xs sm:flex-row sm:items-center sm:justify-between"
+            data-testid="connect-key-notice"
+          >
             <p className="flex min-w-0 items-start gap-2">
               <KeyIcon className="mt-0.5 size-4 shrink-0 text-zinc-400" />
               <span className="min-w-0">
-                Keys are shown once, when issued, and cannot be shown again. The snippets use <code className="font-mono text-xs text-zinc-900">{KEY_PLACEHOLDER}</code>{" "}
-                or <code className="font-mono text-xs text-zinc-900">$COUNTERSIGN_AGENT_KEY</code>: use the key you saved, or issue a new one.
+                Keys are shown once, when issued, and cannot be shown again. The snippets use{" "}
+                <code className="font-mono text-xs text-zinc-900">{KEY_PLACEHOLDER}</code> or{" "}
+                <code className="font-mono text-xs text-zinc-900">$COUNTERSIGN_AGENT_KEY</code>: use the key you saved, or issue a new one.
               </span>
             </p>
             {keyAction}

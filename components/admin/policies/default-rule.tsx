@@ -56,12 +56,23 @@ export function DefaultRule({
           className="mt-4 space-y-4"
           onSubmit={(e) => {
             e.preventDefault();
-            onSave({ effect: "require_approval", approvals_required: Number(approvals), wait_seconds: Number(wait), grant_ttl_seconds: Number(ttl) }, () => setEditing(false));
+            onSave({ effect: "require_approval", approvals_required: Number(approvals), wait_seconds: Number(wait), grant_ttl_seconds: Number(ttl) }, () =>
+              setEditing(false),
+            );
           }}
         >
           <div className="grid gap-4 sm:grid-cols-3">
             <FormField label="Approvals required" htmlFor="default-approvals">
-              <input id="default-approvals" type="number" min={1} max={10} required value={approvals} onChange={(e) => setApprovals(e.target.value)} className={inputClass} />
+              <input
+                id="default-approvals"
+                type="number"
+                min={1}
+                max={10}
+                required
+                value={approvals}
+                onChange={(e) => setApprovals(e.target.value)}
+                className={inputClass}
+              />
             </FormField>
             <FormField label="Wait (seconds)" htmlFor="default-wait" hint={Number(wait) > 0 ? formatSeconds(Number(wait)) : undefined}>
               <input id="default-wait" type="number" min={1} required value={wait} onChange={(e) => setWait(e.target.value)} className={inputClass} />

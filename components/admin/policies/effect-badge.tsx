@@ -14,7 +14,13 @@ export function approvalSummary(approvals: number, groups: string[] | undefined)
 }
 
 /** A rule's effect; for require_approval also how many approvals and from whom. */
-export function EffectBadge({ definition, defaultApprovals }: { definition: Pick<RuleDefinition, "effect" | "approvals_required" | "reviewers">; defaultApprovals: number }) {
+export function EffectBadge({
+  definition,
+  defaultApprovals,
+}: {
+  definition: Pick<RuleDefinition, "effect" | "approvals_required" | "reviewers">;
+  defaultApprovals: number;
+}) {
   const s = STYLES[definition.effect];
   return (
     <span className="inline-flex flex-wrap items-center gap-x-2 gap-y-1" data-testid="effect" data-effect={definition.effect}>

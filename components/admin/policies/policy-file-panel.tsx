@@ -6,7 +6,6 @@ import { Card } from "@/components/ui/card";
 import { Notice } from "@/components/ui/notice";
 import type { ImportResult } from "@/lib/schemas/policy";
 
-
 const list = (names: string[]) => (names.length ? names.join(", ") : "none");
 
 /**
@@ -36,7 +35,8 @@ export function PolicyFilePanel({
   return (
     <Card title="Policy file" aside={<Button onClick={onExport}>Export YAML</Button>}>
       <p className="mb-3 text-sm text-zinc-500">
-        Keep the policy in git and apply it from CI with <code className="font-mono text-xs">countersign policies import</code> or the admin API. Importing replaces every rule, all or nothing: rules missing from the file are removed.
+        Keep the policy in git and apply it from CI with <code className="font-mono text-xs">countersign policies import</code> or the admin API. Importing
+        replaces every rule, all or nothing: rules missing from the file are removed.
       </p>
       {canEdit ? (
         <>
@@ -46,7 +46,9 @@ export function PolicyFilePanel({
           <textarea
             id="policy-file"
             className="block h-40 w-full rounded-lg border border-zinc-300 bg-white px-3 py-2 font-mono text-xs text-zinc-900 shadow-xs focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10"
-            placeholder={"version: 1\nrules:\n  - name: small-refunds\n    actions: [\"payments.refund\"]\n    condition: \"params.amount <= 100\"\n    effect: allow"}
+            placeholder={
+              'version: 1\nrules:\n  - name: small-refunds\n    actions: ["payments.refund"]\n    condition: "params.amount <= 100"\n    effect: allow'
+            }
             value={text}
             onChange={(e) => {
               setText(e.target.value);

@@ -25,7 +25,11 @@ export interface RuleFormValues {
   audience: string;
 }
 
-const list = (s: string) => s.split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
 const join = (a: string[] | undefined) => (a ?? []).join(", ");
 
 export function fromDefinition(d?: RuleDefinition): RuleFormValues {
@@ -93,10 +97,31 @@ function Inline({ id, message }: { id: string; message: string | null }) {
   ) : null;
 }
 
-function Check({ id, label, checked, disabled, onChange, hint }: { id: string; label: string; checked: boolean; disabled: boolean; onChange(v: boolean): void; hint?: string }) {
+function Check({
+  id,
+  label,
+  checked,
+  disabled,
+  onChange,
+  hint,
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  disabled: boolean;
+  onChange(v: boolean): void;
+  hint?: string;
+}) {
   return (
     <label htmlFor={id} className="flex items-start gap-2 text-sm text-zinc-800">
-      <input id={id} type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} className="mt-0.5 size-4 rounded border-zinc-300 accent-zinc-900" />
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+        className="mt-0.5 size-4 rounded border-zinc-300 accent-zinc-900"
+      />
       <span>
         {label}
         {hint ? <span className="block text-xs text-zinc-500">{hint}</span> : null}
@@ -192,13 +217,19 @@ export function RuleForm({
           <Inline id="error-condition" message={conditionError} />
         ) : (
           <p id="hint-condition" className="mt-1 text-xs text-zinc-500">
-            Over <span className="font-mono">action, resource, params, context, agent.name / tags / trust_level / owner, now</span>, and the
-            request&apos;s risk signals <span className="font-mono">risk.flags</span> (codes such as first_action, unusual_amount, rate_spike, hidden_characters) and{" "}
-            <span className="font-mono">risk.score</span> (0–100), e.g. <span className="font-mono">risk.flags.size() == 0</span>. Checked when you save or simulate.
+            Over <span className="font-mono">action, resource, params, context, agent.name / tags / trust_level / owner, now</span>, and the request&apos;s risk
+            signals <span className="font-mono">risk.flags</span> (codes such as first_action, unusual_amount, rate_spike, hidden_characters) and{" "}
+            <span className="font-mono">risk.score</span> (0–100), e.g. <span className="font-mono">risk.flags.size() == 0</span>. Checked when you save or
+            simulate.
           </p>
         )}
         {conditionRunError && !conditionError ? (
-          <p id="run-error-condition" data-testid="condition-run-error" role="alert" className="mt-1.5 break-words rounded-md border border-red-200 bg-red-50 px-2 py-1.5 text-xs text-red-800">
+          <p
+            id="run-error-condition"
+            data-testid="condition-run-error"
+            role="alert"
+            className="mt-1.5 break-words rounded-md border border-red-200 bg-red-50 px-2 py-1.5 text-xs text-red-800"
+          >
             {conditionRunError}
           </p>
         ) : null}
@@ -238,7 +269,13 @@ export function RuleForm({
               </FormField>
             </div>
             <div className="grid gap-3 sm:grid-cols-2">
-              <Check id="rule-reasonRequired" label="Reason required to approve" checked={values.reasonRequired} disabled={readOnly} onChange={(v) => set("reasonRequired", v)} />
+              <Check
+                id="rule-reasonRequired"
+                label="Reason required to approve"
+                checked={values.reasonRequired}
+                disabled={readOnly}
+                onChange={(v) => set("reasonRequired", v)}
+              />
               <Check
                 id="rule-ownerMayDecide"
                 label="Agent's owner may decide"

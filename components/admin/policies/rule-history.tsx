@@ -53,7 +53,9 @@ export function RuleHistory({ versions }: { versions: RuleVersionObject[] }) {
               )}
               <details className="text-xs">
                 <summary className="cursor-pointer text-zinc-500 hover:text-zinc-900">Full definition</summary>
-                <pre className="mt-2 overflow-x-auto rounded-md bg-zinc-50 p-2 font-mono text-zinc-800 ring-1 ring-zinc-200 ring-inset">{JSON.stringify(v.definition, null, 2)}</pre>
+                <pre className="mt-2 overflow-x-auto rounded-md bg-zinc-50 p-2 font-mono text-zinc-800 ring-1 ring-zinc-200 ring-inset">
+                  {JSON.stringify(v.definition, null, 2)}
+                </pre>
               </details>
             </div>
           </li>

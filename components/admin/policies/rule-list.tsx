@@ -38,7 +38,16 @@ function MoveButton({ label, disabled, onClick, children }: { label: string; dis
 }
 
 const Arrow = ({ up }: { up: boolean }) => (
-  <svg viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+  <svg
+    viewBox="0 0 16 16"
+    className="size-3.5"
+    fill="none"
+    stroke="currentColor"
+    strokeWidth="1.75"
+    strokeLinecap="round"
+    strokeLinejoin="round"
+    aria-hidden="true"
+  >
     <path d={up ? "M8 13V3M4 7l4-4 4 4" : "M8 3v10M4 9l4 4 4-4"} />
   </svg>
 );
@@ -89,12 +98,22 @@ export function RuleList({
   return (
     <ol className="divide-y divide-zinc-100" data-testid="rule-list">
       {rules.map((r, i) => (
-        <li key={r.id} data-testid="rule-row" data-rule-id={r.id} data-rule-name={r.name} data-enabled={r.enabled} className={`grid grid-cols-[1.5rem_minmax(0,1fr)] gap-3 px-4 py-3.5 sm:px-5 ${r.enabled ? "" : "bg-zinc-50/60"}`}>
+        <li
+          key={r.id}
+          data-testid="rule-row"
+          data-rule-id={r.id}
+          data-rule-name={r.name}
+          data-enabled={r.enabled}
+          className={`grid grid-cols-[1.5rem_minmax(0,1fr)] gap-3 px-4 py-3.5 sm:px-5 ${r.enabled ? "" : "bg-zinc-50/60"}`}
+        >
           <span className="pt-0.5 text-right text-xs font-medium tabular-nums text-zinc-400">{i + 1}</span>
           <div className="grid min-w-0 gap-3 md:grid-cols-[minmax(0,1fr)_auto] md:items-start">
             <div className="min-w-0 space-y-2">
               <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5">
-                <Link href={`/admin/policies/${encodeURIComponent(r.id)}`} className={`group inline-flex min-w-0 items-center gap-1 text-sm font-medium hover:underline ${r.enabled ? "text-zinc-900" : "text-zinc-500"}`}>
+                <Link
+                  href={`/admin/policies/${encodeURIComponent(r.id)}`}
+                  className={`group inline-flex min-w-0 items-center gap-1 text-sm font-medium hover:underline ${r.enabled ? "text-zinc-900" : "text-zinc-500"}`}
+                >
                   <span className="truncate">{r.name}</span>
                   <ChevronRightIcon className="size-3.5 shrink-0 text-zinc-300 group-hover:text-zinc-500" />
                 </Link>

@@ -154,12 +154,25 @@ export function SimulationPanel({
         <label htmlFor="sim-sample" className="mb-1.5 block text-sm font-medium text-zinc-800">
           Sample request (JSON)
         </label>
-        <textarea id="sim-sample" rows={11} spellCheck={false} value={sample} onChange={(e) => onSampleChange(e.target.value)} className={`${inputClass} font-mono text-xs`} />
+        <textarea
+          id="sim-sample"
+          rows={11}
+          spellCheck={false}
+          value={sample}
+          onChange={(e) => onSampleChange(e.target.value)}
+          className={`${inputClass} font-mono text-xs`}
+        />
         <p className="mt-1 text-xs text-zinc-500">action, resource, params, context, and agent (name, tags, trust_level, owner).</p>
       </div>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <label htmlFor="sim-recent" className="flex items-center gap-2 text-sm text-zinc-800">
-          <input id="sim-recent" type="checkbox" checked={replayRecent} onChange={(e) => onReplayRecentChange(e.target.checked)} className="size-4 accent-zinc-900" />
+          <input
+            id="sim-recent"
+            type="checkbox"
+            checked={replayRecent}
+            onChange={(e) => onReplayRecentChange(e.target.checked)}
+            className="size-4 accent-zinc-900"
+          />
           Also the last 50 requests
         </label>
         <Button onClick={onRun} busy={busy}>

@@ -2,16 +2,7 @@ import { readEnv } from "./env.js";
 import { guardWith, type GuardOptions } from "./guard.js";
 import { Transport, type RetryOptions } from "./http.js";
 import { toResult } from "./result.js";
-import type {
-  ApprovalInput,
-  ApprovalRequest,
-  ApprovalResult,
-  GrantExpectation,
-  OutcomeReport,
-  Redemption,
-  RequestList,
-  RequestStatus,
-} from "./types.js";
+import type { ApprovalInput, ApprovalRequest, ApprovalResult, GrantExpectation, OutcomeReport, Redemption, RequestList, RequestStatus } from "./types.js";
 
 export interface CountersignOptions {
   /** The gateway, e.g. `https://countersign.example.com` (default: `COUNTERSIGN_URL`). */

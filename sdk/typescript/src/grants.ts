@@ -26,7 +26,7 @@ export interface VerifyGrantOptions {
   audience?: string | string[];
 }
 
-type RemoteKeySet = ReturnType<(typeof import("jose"))["createRemoteJWKSet"]>;
+type RemoteKeySet = ReturnType<typeof import("jose")["createRemoteJWKSet"]>;
 
 /** One remote key set per URL for the life of the process: jose caches the keys and refetches on an unknown `kid`. */
 const keySets = new Map<string, RemoteKeySet>();

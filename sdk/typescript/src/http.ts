@@ -131,9 +131,7 @@ function retryAfterMs(value: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-type Attempt =
-  | { kind: "answer"; status: number; statusText: string; headers: Headers; text: string }
-  | { kind: "failure"; error: unknown; sent: boolean };
+type Attempt = { kind: "answer"; status: number; statusText: string; headers: Headers; text: string } | { kind: "failure"; error: unknown; sent: boolean };
 
 /** HTTP to one gateway: JSON in and out, problem answers as CountersignError, retries with backoff. */
 export class Transport {
@@ -174,7 +172,9 @@ export class Transport {
           continue;
         }
         const tries = attempt === 1 ? "" : ` after ${attempt} attempts`;
-        throw new CountersignNetworkError(`no answer from Countersign at ${this.baseUrl}${tries}: ${describeNetworkError(result.error)}`, { cause: result.error });
+        throw new CountersignNetworkError(`no answer from Countersign at ${this.baseUrl}${tries}: ${describeNetworkError(result.error)}`, {
+          cause: result.error,
+        });
       }
 
       const { status, statusText, headers, text } = result;

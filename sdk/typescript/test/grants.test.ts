@@ -13,7 +13,9 @@ afterAll(async () => {
 const PARAMS = { amount: 250, currency: "EUR", lines: [{ sku: "a", qty: 2 }] };
 
 /** An approved request (an allow rule for a unique action) with its live grant. */
-async function approved(agent?: TestAgent): Promise<{ agent: TestAgent; action: string; token: string; result: Extract<ApprovalResult, { status: "approved" }> }> {
+async function approved(
+  agent?: TestAgent,
+): Promise<{ agent: TestAgent; action: string; token: string; result: Extract<ApprovalResult, { status: "approved" }> }> {
   agent ??= await newAgent();
   const action = uniqueAction("grants");
   await ruleFor(agent, action, "allow");
@@ -26,7 +28,14 @@ describe("redeemGrant", () => {
   it("redeems once with the approved action and params; the second time is grant_already_redeemed", async () => {
     const { action, token, result } = await approved();
     const redemption = await redeemGrant(token, { action, params: PARAMS }, { url: baseUrl() });
-    expect(redemption).toMatchObject({ grant_id: result.grant.id, request_id: result.request.id, action, resource: "thing:1", params: PARAMS, redeemed_at: expect.any(String) });
+    expect(redemption).toMatchObject({
+      grant_id: result.grant.id,
+      request_id: result.request.id,
+      action,
+      resource: "thing:1",
+      params: PARAMS,
+      redeemed_at: expect.any(String),
+    });
 
     const again = (await redeemGrant(token, {}, { url: baseUrl() }).catch((e: unknown) => e)) as CountersignError;
     expect(again).toBeInstanceOf(CountersignError);

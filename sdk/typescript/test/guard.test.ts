@@ -15,12 +15,14 @@ async function onlyRequest(agent: TestAgent): Promise<ApprovalRequest> {
   return getRequest(agent, data[0].id);
 }
 
-const refund = (decision = "approve") => (customer: string, amount: number) => ({
-  summary: `Refund ${amount} to ${customer}`,
-  resource: `customer:${customer}`,
-  params: { customer, amount },
-  context: { labels: { test_decision: decision } },
-});
+const refund =
+  (decision = "approve") =>
+  (customer: string, amount: number) => ({
+    summary: `Refund ${amount} to ${customer}`,
+    resource: `customer:${customer}`,
+    params: { customer, amount },
+    context: { labels: { test_decision: decision } },
+  });
 
 describe("guard", () => {
   it("runs the function once, after redeeming the grant for its params, and reports success", async () => {
@@ -54,9 +56,13 @@ describe("guard", () => {
     const action = uniqueAction("payments");
     await ruleFor(agent, action, "allow");
     const boom = new Error("card processor said no");
-    const doRefund = clientFor(agent).guard(action, async (_customer: string, _amount: number) => {
-      throw boom;
-    }, refund());
+    const doRefund = clientFor(agent).guard(
+      action,
+      async (_customer: string, _amount: number) => {
+        throw boom;
+      },
+      refund(),
+    );
     await expect(doRefund("cus_2", 10)).rejects.toBe(boom);
     expect((await onlyRequest(agent)).outcome).toMatchObject({ status: "failed", detail: "card processor said no" });
   });
@@ -65,9 +71,13 @@ describe("guard", () => {
     const agent = await newAgent();
     const action = uniqueAction("payments");
     await ruleFor(agent, action, "allow");
-    const doIt = clientFor(agent).guard(action, () => {
-      throw new Error("x".repeat(10_000));
-    }, () => ({ summary: "long failure" }));
+    const doIt = clientFor(agent).guard(
+      action,
+      () => {
+        throw new Error("x".repeat(10_000));
+      },
+      () => ({ summary: "long failure" }),
+    );
     await expect(doIt()).rejects.toThrow(/^x+$/);
     const detail = (await onlyRequest(agent)).outcome?.detail ?? "";
     expect(detail.length).toBe(4000);
@@ -102,7 +112,11 @@ describe("guard", () => {
 
   it("throws ApprovalNotGrantedError when the request expires", async () => {
     const agent = await newAgent();
-    const doIt = clientFor(agent).guard(uniqueAction("payments"), () => "ran", () => ({ summary: "expires", expires_in: 1, context: { labels: { test_decision: "wait" } } }));
+    const doIt = clientFor(agent).guard(
+      uniqueAction("payments"),
+      () => "ran",
+      () => ({ summary: "expires", expires_in: 1, context: { labels: { test_decision: "wait" } } }),
+    );
     await expect(doIt()).rejects.toMatchObject({ name: "ApprovalNotGrantedError", status: "expired" });
   });
 
@@ -116,7 +130,13 @@ describe("guard", () => {
       onWarning: (message) => warnings.push(message),
       fetch: async (input, init) => (String(input).endsWith("/outcome") ? new Response("nope", { status: 500 }) : fetch(input, init)),
     });
-    await expect(client.guard(action, () => 42, () => ({ summary: "outcome lost" }))()).resolves.toBe(42);
+    await expect(
+      client.guard(
+        action,
+        () => 42,
+        () => ({ summary: "outcome lost" }),
+      )(),
+    ).resolves.toBe(42);
     expect(warnings).toEqual([expect.stringMatching(/could not report the outcome \(succeeded\)/)]);
   });
 });

@@ -27,9 +27,10 @@ export async function ruleFor(agent: TestAgent, action: string, effect: "allow" 
 }
 
 /** Wraps the real fetch: `intercept` sees every call and may answer it itself. */
-export function wrapFetch(
-  intercept: (call: { n: number; url: string; init: RequestInit; real: () => Promise<Response> }) => Promise<Response>,
-): { fetch: typeof fetch; calls: { url: string; method: string; headers: Headers }[] } {
+export function wrapFetch(intercept: (call: { n: number; url: string; init: RequestInit; real: () => Promise<Response> }) => Promise<Response>): {
+  fetch: typeof fetch;
+  calls: { url: string; method: string; headers: Headers }[];
+} {
   const calls: { url: string; method: string; headers: Headers }[] = [];
   const wrapped = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = String(input);

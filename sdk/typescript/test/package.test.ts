@@ -20,7 +20,10 @@ describe("top-level functions read COUNTERSIGN_URL and COUNTERSIGN_AGENT_KEY", (
     process.env.COUNTERSIGN_URL = baseUrl();
   });
   afterEach(() => {
-    for (const [name, value] of [["COUNTERSIGN_URL", saved.url], ["COUNTERSIGN_AGENT_KEY", saved.key]] as const) {
+    for (const [name, value] of [
+      ["COUNTERSIGN_URL", saved.url],
+      ["COUNTERSIGN_AGENT_KEY", saved.key],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -40,7 +43,11 @@ describe("top-level functions read COUNTERSIGN_URL and COUNTERSIGN_AGENT_KEY", (
     const action = uniqueAction();
     await ruleFor(first, action, "allow");
     await ruleFor(second, action, "allow");
-    const guarded = guard(action, (n: number) => n * 2, (n) => ({ summary: `double ${n}`, params: { n } }));
+    const guarded = guard(
+      action,
+      (n: number) => n * 2,
+      (n) => ({ summary: `double ${n}`, params: { n } }),
+    );
 
     process.env.COUNTERSIGN_AGENT_KEY = first.key;
     expect((await requestApproval({ action, summary: "first" })).request.agent_id).toBe(first.agentId);
@@ -75,7 +82,17 @@ describe("the package", () => {
   });
 
   it("exports the documented API", () => {
-    for (const name of ["Countersign", "requestApproval", "guard", "redeemGrant", "verifyGrant", "CountersignError", "CountersignNetworkError", "ApprovalDeniedError", "ApprovalNotGrantedError"]) {
+    for (const name of [
+      "Countersign",
+      "requestApproval",
+      "guard",
+      "redeemGrant",
+      "verifyGrant",
+      "CountersignError",
+      "CountersignNetworkError",
+      "ApprovalDeniedError",
+      "ApprovalNotGrantedError",
+    ]) {
       expect(typeof (sdk as Record<string, unknown>)[name], name).toBe("function");
     }
   });

@@ -168,26 +168,46 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
               {newKey ? (
                 <>
                   <OneTimeSecret label="New key" value={newKey} onDone={() => setNewKey(null)} />
-                  <a href="#connect-new-key" className="inline-block text-sm font-medium text-zinc-700 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900">
+                  <a
+                    href="#connect-new-key"
+                    className="inline-block text-sm font-medium text-zinc-700 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900"
+                  >
                     Connect snippets with this key ↓
                   </a>
                 </>
               ) : null}
-              <KeyList keys={agent.keys} now={now} canEdit={canEdit} revoking={revoke.isPending ? (revoke.variables ?? null) : null} onRevoke={(k) => revoke.mutate(k)} />
+              <KeyList
+                keys={agent.keys}
+                now={now}
+                canEdit={canEdit}
+                revoking={revoke.isPending ? (revoke.variables ?? null) : null}
+                onRevoke={(k) => revoke.mutate(k)}
+              />
               {revoke.error ? <Notice tone="error">{revoke.error.message}</Notice> : null}
               {canEdit && !retired ? (
                 <form
                   className="flex flex-wrap items-end gap-2 border-t border-zinc-100 pt-4"
                   onSubmit={(e) => {
                     e.preventDefault();
-                    issue.mutate({ expires_in_days: keyDays ? Number(keyDays) : null }, { onSuccess: (r) => (setNewKey(r.key), setKeyDays(""), issue.reset()) });
+                    issue.mutate(
+                      { expires_in_days: keyDays ? Number(keyDays) : null },
+                      { onSuccess: (r) => (setNewKey(r.key), setKeyDays(""), issue.reset()) },
+                    );
                   }}
                 >
                   <div className="min-w-0 flex-1 basis-40">
                     <label htmlFor="key-days" className="mb-1.5 block text-xs font-medium text-zinc-600">
                       Expires after (days, optional)
                     </label>
-                    <input id="key-days" type="number" min={1} max={3650} value={keyDays} onChange={(e) => setKeyDays(e.target.value)} className={`${inputClass} h-9 py-1`} />
+                    <input
+                      id="key-days"
+                      type="number"
+                      min={1}
+                      max={3650}
+                      value={keyDays}
+                      onChange={(e) => setKeyDays(e.target.value)}
+                      className={`${inputClass} h-9 py-1`}
+                    />
                   </div>
                   <Button type="submit" busy={issue.isPending}>
                     Issue new key

@@ -24,7 +24,10 @@ export function ConnectView({ id, canEdit, publicUrl }: { id: string; canEdit: b
   }, [agent]);
 
   const back = (
-    <Link href={`/admin/agents/${encodeURIComponent(id)}`} className="mb-5 inline-flex max-w-full items-center gap-1 text-sm text-zinc-500 transition-colors hover:text-zinc-900">
+    <Link
+      href={`/admin/agents/${encodeURIComponent(id)}`}
+      className="mb-5 inline-flex max-w-full items-center gap-1 text-sm text-zinc-500 transition-colors hover:text-zinc-900"
+    >
       <ChevronLeftIcon className="size-4 shrink-0" />
       <span className="truncate">{agent?.name ?? "Agent"}</span>
     </Link>
