@@ -19,7 +19,7 @@ export async function runMcp(options: McpOptions): Promise<void> {
   // prints goes to stderr, where MCP hosts keep server logs.
   console.log = console.info = console.debug = console.error;
 
-  let config;
+  let config: ReturnType<typeof resolveMcpConfig>;
   try {
     config = resolveMcpConfig(options);
   } catch (err) {

@@ -27,7 +27,9 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
-const changed = () => listeners.forEach((l) => l());
+const changed = () => {
+  for (const l of listeners) l();
+};
 
 export function useBrowserNotifications() {
   const state = useSyncExternalStore(subscribe, read, () => "off" as const);

@@ -204,7 +204,11 @@ export function pathOf(parent: string, key: string | number): string {
 
 function distinct(chars: HiddenCharacter[]): HiddenCharacter[] {
   const seen = new Set<number>();
-  return chars.filter((c) => !seen.has(c.codePoint) && (seen.add(c.codePoint), true));
+  return chars.filter((c) => {
+    if (seen.has(c.codePoint)) return false;
+    seen.add(c.codePoint);
+    return true;
+  });
 }
 
 /** Every string in `value` (object keys included, at any depth) that holds hidden characters, depth first in key order. */
@@ -213,7 +217,7 @@ export function scanValue(value: unknown, path: string, out: HiddenFinding[] = [
     const chars = findHidden(value);
     if (chars.length) out.push({ path, inKey: false, characters: distinct(chars) });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => scanValue(v, pathOf(path, i), out));
+    for (const [i, v] of value.entries()) scanValue(v, pathOf(path, i), out);
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
       const here = pathOf(path, k);

@@ -70,7 +70,13 @@ export class Receiver {
         () => reject(new Error(`timed out waiting for ${what}; got ${this.received.length}: ${this.received.map((r) => r.json.type).join(", ")}`)),
         timeoutMs,
       );
-      this.waiters.push({ match, resolve: () => (clearTimeout(timer), resolve()) });
+      this.waiters.push({
+        match,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 

@@ -53,7 +53,11 @@ async function tcpListener(port: number) {
     waitFor: (done: () => boolean) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out; got ${lines.length} messages`)), 30_000);
-        wake = () => done() && (clearTimeout(timer), resolve());
+        wake = () => {
+          if (!done()) return;
+          clearTimeout(timer);
+          resolve();
+        };
         wake();
       }),
   };

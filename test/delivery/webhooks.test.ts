@@ -288,9 +288,15 @@ describe("webhook endpoints", () => {
 
   it("do not follow a redirect: a 302 is a failed attempt, and its Location gets nothing", async () => {
     const hits = { bouncer: 0, target: 0 };
-    const target = http.createServer((_req, res) => (hits.target++, res.writeHead(204).end()));
+    const target = http.createServer((_req, res) => {
+      hits.target++;
+      res.writeHead(204).end();
+    });
     const bouncer = http.createServer((req, res) =>
-      req.resume().on("end", () => (hits.bouncer++, res.writeHead(302, { location: `http://127.0.0.1:${port(target)}/internal` }).end())),
+      req.resume().on("end", () => {
+        hits.bouncer++;
+        res.writeHead(302, { location: `http://127.0.0.1:${port(target)}/internal` }).end();
+      }),
     );
     const port = (s: http.Server) => (s.address() as { port: number }).port;
     await Promise.all([target, bouncer].map((s) => new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()))));

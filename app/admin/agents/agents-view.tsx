@@ -31,7 +31,14 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
       <AdminTabs active="agents" readOnly={!canEdit} />
       <PageHeader title="Agents" description="Every agent identity: who owns it, how far it is trusted, its keys and what it has asked for.">
         {canEdit && !creating ? (
-          <Button variant="primary" onClick={() => (setCreating(true), setIssued(null), create.reset())}>
+          <Button
+            variant="primary"
+            onClick={() => {
+              setCreating(true);
+              setIssued(null);
+              create.reset();
+            }}
+          >
             New agent
           </Button>
         ) : null}

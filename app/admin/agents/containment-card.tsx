@@ -100,7 +100,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
       className={numberClass}
       value={Number.isFinite(value) ? value : ""}
       disabled={disabled}
-      onChange={(e) => (edited(), onChange(e.target.valueAsNumber))}
+      onChange={(e) => {
+        edited();
+        onChange(e.target.valueAsNumber);
+      }}
     />
   );
 
@@ -120,7 +123,16 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
         audit log with the reason, and the agent&apos;s owner is notified. Resume the agent to let it back in; its windows then start afresh.
       </p>
 
-      <RuleFieldset id="containment-rate" label="Request rate" on={rate.on} disabled={disabled} onToggle={(on) => (edited(), setRate({ ...rate, on }))}>
+      <RuleFieldset
+        id="containment-rate"
+        label="Request rate"
+        on={rate.on}
+        disabled={disabled}
+        onToggle={(on) => {
+          edited();
+          setRate({ ...rate, on });
+        }}
+      >
         <span>Suspend an agent that creates more than</span>
         <Words>{num("containment-max-requests", rate.max, (n) => setRate({ ...rate, max: n }), "Most requests")} requests within</Words>
         <Words>{num("containment-rate-window", rate.window, (n) => setRate({ ...rate, window: n }), "Request window in seconds")} seconds.</Words>
@@ -131,7 +143,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
         label="Denial rate"
         on={denial.on}
         disabled={disabled}
-        onToggle={(on) => (edited(), setDenial({ ...denial, on }))}
+        onToggle={(on) => {
+          edited();
+          setDenial({ ...denial, on });
+        }}
         after={
           <p className="pl-6 text-xs text-zinc-500">Counts decisions by people and by policy; checked each time one of the agent&apos;s requests is denied.</p>
         }
@@ -157,7 +172,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
               className="size-4 accent-zinc-900"
               checked={!scoped}
               disabled={disabled}
-              onChange={() => (edited(), setScoped(false))}
+              onChange={() => {
+                edited();
+                setScoped(false);
+              }}
             />
             Every agent
           </label>
@@ -168,7 +186,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
               className="size-4 accent-zinc-900"
               checked={scoped}
               disabled={disabled}
-              onChange={() => (edited(), setScoped(true))}
+              onChange={() => {
+                edited();
+                setScoped(true);
+              }}
             />
             Agents with one of these names or tags
           </label>
@@ -185,7 +206,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
                 placeholder="billing-agent, support-bot"
                 value={names}
                 disabled={disabled}
-                onChange={(e) => (edited(), setNames(e.target.value))}
+                onChange={(e) => {
+                  edited();
+                  setNames(e.target.value);
+                }}
               />
             </div>
             <div>
@@ -198,7 +222,10 @@ function ContainmentForm({ saved, canEdit, save }: { saved: ContainmentView; can
                 placeholder="experimental"
                 value={tags}
                 disabled={disabled}
-                onChange={(e) => (edited(), setTags(e.target.value))}
+                onChange={(e) => {
+                  edited();
+                  setTags(e.target.value);
+                }}
               />
             </div>
           </div>

@@ -210,7 +210,13 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
           )}
         </div>
         {rule && canEdit ? (
-          <Button variant="dangerOutline" onClick={() => (remove.reset(), setConfirmDelete(true))}>
+          <Button
+            variant="dangerOutline"
+            onClick={() => {
+              remove.reset();
+              setConfirmDelete(true);
+            }}
+          >
             Delete rule
           </Button>
         ) : null}

@@ -33,7 +33,14 @@ export function ReviewersView({ canEdit, selfId }: { canEdit: boolean; selfId: s
       <AdminTabs active="reviewers" readOnly={!canEdit} />
       <PageHeader title="Reviewers" description="Who signs in, with which role, and the groups that policy rules route requests to.">
         {canEdit && !inviting ? (
-          <Button variant="primary" onClick={() => (invite.reset(), setInviting(true), setSecret(null))}>
+          <Button
+            variant="primary"
+            onClick={() => {
+              invite.reset();
+              setInviting(true);
+              setSecret(null);
+            }}
+          >
             Invite person
           </Button>
         ) : null}

@@ -87,16 +87,34 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
           <div className="flex flex-wrap gap-2">
             <ConnectLink agentId={agent.id} />
             {!canEdit ? null : agent.status === "active" ? (
-              <Button variant="danger" onClick={() => (status.reset(), setConfirm("suspend"))}>
+              <Button
+                variant="danger"
+                onClick={() => {
+                  status.reset();
+                  setConfirm("suspend");
+                }}
+              >
                 Suspend
               </Button>
             ) : (
-              <Button variant="primary" onClick={() => (status.reset(), setConfirm("resume"))}>
+              <Button
+                variant="primary"
+                onClick={() => {
+                  status.reset();
+                  setConfirm("resume");
+                }}
+              >
                 Resume
               </Button>
             )}
             {canEdit ? (
-              <Button variant="dangerOutline" onClick={() => (status.reset(), setConfirm("retire"))}>
+              <Button
+                variant="dangerOutline"
+                onClick={() => {
+                  status.reset();
+                  setConfirm("retire");
+                }}
+              >
                 Retire
               </Button>
             ) : null}
@@ -125,7 +143,14 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
             title="Details"
             aside={
               canEdit && !editing && !retired ? (
-                <button type="button" onClick={() => (update.reset(), setEditing(true))} className="text-sm font-medium text-zinc-600 hover:text-zinc-900">
+                <button
+                  type="button"
+                  onClick={() => {
+                    update.reset();
+                    setEditing(true);
+                  }}
+                  className="text-sm font-medium text-zinc-600 hover:text-zinc-900"
+                >
                   Edit
                 </button>
               ) : null
@@ -191,7 +216,13 @@ export function AgentDetailView({ id, canEdit, publicUrl }: { id: string; canEdi
                     e.preventDefault();
                     issue.mutate(
                       { expires_in_days: keyDays ? Number(keyDays) : null },
-                      { onSuccess: (r) => (setNewKey(r.key), setKeyDays(""), issue.reset()) },
+                      {
+                        onSuccess: (r) => {
+                          setNewKey(r.key);
+                          setKeyDays("");
+                          issue.reset();
+                        },
+                      },
                     );
                   }}
                 >
