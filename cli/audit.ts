@@ -72,16 +72,8 @@ export function registerAuditCommands(program: Command): void {
       const { output, ...query } = o;
       const { AuditExportQuery } = await import("../lib/schemas/audit.ts");
       const q = await parseOptions(AuditExportQuery, query);
-      const filter = {
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
-        actor: q.actor,
-        type: q.type,
-        requestId: q.request,
-        agentId: q.agent,
-      };
-      const { exportLines } = await import("../lib/audit/query-events.ts");
-      const bytes = await withDatabase(() => writeAll(exportLines(filter, q.format as ExportFormat), output));
+      const { eventFilter, exportLines } = await import("../lib/audit/query-events.ts");
+      const bytes = await withDatabase(() => writeAll(exportLines(eventFilter(q), q.format as ExportFormat), output));
       if (output) console.error(`wrote ${bytes} bytes to ${output}`);
     });
 

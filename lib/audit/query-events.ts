@@ -22,6 +22,18 @@ export interface EventFilter {
   agentId?: string;
 }
 
+/** The API's and the CLI's filter query (already validated: RFC 3339 times) as an `EventFilter`. */
+export function eventFilter(q: { since?: string; until?: string; actor?: string; type?: string; request?: string; agent?: string }): EventFilter {
+  return {
+    since: q.since ? new Date(q.since) : undefined,
+    until: q.until ? new Date(q.until) : undefined,
+    actor: q.actor,
+    type: q.type,
+    requestId: q.request,
+    agentId: q.agent,
+  };
+}
+
 /** SQL conditions and values for a filter, numbering parameters from `first`. */
 function where(filter: EventFilter, first: number): { sql: string[]; values: unknown[] } {
   const sql: string[] = [];

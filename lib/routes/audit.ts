@@ -1,6 +1,6 @@
 import "server-only";
 import { checkpointObject, createCheckpoint, listCheckpoints } from "../audit/checkpoints.ts";
-import { type EventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
+import { eventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
 import { applyRetention, getChainStart, getRetention, setRetention } from "../audit/retention.ts";
 import { verificationObject, verifyChain } from "../audit/verify-chain.ts";
 import { AppError } from "../errors.ts";
@@ -94,18 +94,6 @@ const TRUNCATED = {
   reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
 };
 
-/** The API's filter query (already validated) as the domain's filter. */
-function toFilter(q: { since?: string; until?: string; actor?: string; type?: string; request?: string; agent?: string }): EventFilter {
-  return {
-    since: q.since ? new Date(q.since) : undefined,
-    until: q.until ? new Date(q.until) : undefined,
-    actor: q.actor,
-    type: q.type,
-    requestId: q.request,
-    agentId: q.agent,
-  };
-}
-
 async function retentionObject() {
   const [policy, start] = await Promise.all([getRetention(), getChainStart()]);
   return { days: policy?.days ?? null, chain_start_seq: Number(start.seq) };
@@ -128,7 +116,7 @@ const listAuditEventsRoute = defineRoute({
     },
   },
   async handler({ query }) {
-    const page = await listEvents(toFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
+    const page = await listEvents(eventFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
     return json({ data: page.events.map(eventObject), next_cursor: page.nextCursor?.toString() ?? null });
   },
 });
@@ -197,7 +185,7 @@ const exportAuditEventsRoute = defineRoute({
     },
   },
   async handler({ query }) {
-    const lines = exportLines(toFilter(query), query.format);
+    const lines = exportLines(eventFilter(query), query.format);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
