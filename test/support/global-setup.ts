@@ -13,10 +13,17 @@ declare module "vitest" {
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
-  // Before the app connects: scratch databases are copies of the freshly migrated one.
-  await createScratchTemplate(database.url);
-  // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
-  const app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  try {
+    // Before the app connects: scratch databases are copies of the freshly migrated one.
+    await createScratchTemplate(database.url);
+    // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
+    app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
+  } catch (err) {
+    // A failed start must not leave PostgreSQL running behind the failed run.
+    await database.stop();
+    throw err;
+  }
   project.provide("baseUrl", app.url);
   project.provide("databaseUrl", database.url);
   project.provide("authSecret", TEST_AUTH_SECRET);
