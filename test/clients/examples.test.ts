@@ -32,24 +32,35 @@ afterAll(async () => {
   await closeHub();
 });
 
-function start(example: Example, agent: TestAgent): { done: Promise<{ code: number | null; output: string }>; exited: () => boolean } {
+interface Run {
+  done: Promise<{ code: number | null; output: string }>;
+  /** The request id the example names once it has asked ("Waiting for a reviewer to decide request req_…"). */
+  asked: Promise<string>;
+}
+
+function start(example: Example, agent: TestAgent): Run {
   const child = spawn(example.command, example.args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...example.env, COUNTERSIGN_URL: baseUrl(), COUNTERSIGN_AGENT_KEY: agent.key },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  let exited = false;
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
+  let announce: (id: string) => void = () => {};
+  const asked = new Promise<string>((resolve) => {
+    announce = resolve;
+  });
+  const append = (chunk: Buffer) => {
+    output += chunk;
+    const m = /decide request (req_\w+)/.exec(output);
+    if (m) announce(m[1]);
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
   const done = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => {
-      exited = true;
-      resolve({ code, output });
-    });
+    child.on("close", (code) => resolve({ code, output }));
   });
-  return { done, exited: () => exited };
+  return { done, asked };
 }
 
 async function requestsOf(agent: TestAgent, status?: string): Promise<any[]> {
@@ -58,15 +69,16 @@ async function requestsOf(agent: TestAgent, status?: string): Promise<any[]> {
   return (await res.json()).data;
 }
 
-/** The agent's first pending request, once the example has made it. */
-async function firstPending(agent: TestAgent, run: { exited: () => boolean; done: Promise<{ output: string }> }): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const [pending] = await requestsOf(agent, "pending");
-    if (pending) return pending.id;
-    if (run.exited()) throw new Error(`the example exited before asking:\n${(await run.done).output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the example made no request within 30 s");
+/** The request the example is waiting on: named in its output, and pending for this agent. */
+async function firstPending(agent: TestAgent, run: Run): Promise<string> {
+  const id = await Promise.race([
+    run.asked,
+    run.done.then(({ output }) => {
+      throw new Error(`the example exited before asking:\n${output}`);
+    }),
+  ]);
+  expect((await requestsOf(agent, "pending")).map((r) => r.id)).toContain(id);
+  return id;
 }
 
 describe.each(examples)("the $name refund agent", (example) => {
