@@ -6,7 +6,7 @@ import { closeHub } from "../../lib/events/hub.ts";
 import { openApiRegistry } from "../../lib/openapi/index.ts";
 import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
 import { ROUTES } from "../../lib/routes/index.ts";
-import { agentFetch, baseUrl, newUser, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
+import { agentFetch, baseUrl, newUser, redeem, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
 
 // Walks the API as an integrator would and checks every answer against the
 // operation's documented response for that status: the schema accepts it and
@@ -241,42 +241,10 @@ describe("real answers match the documented responses", () => {
       "post",
       "/api/v1/requests/{id}/outcome",
     );
-    await documented(
-      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 3 } }),
-      }),
-      "post",
-      "/api/v1/grants/redeem",
-    );
-    await documented(
-      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: grantToken, action: "docs.publish", params: { version: 2 } }),
-      }),
-      "post",
-      "/api/v1/grants/redeem",
-    );
-    await documented(
-      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: grantToken }),
-      }),
-      "post",
-      "/api/v1/grants/redeem",
-    );
-    await documented(
-      await fetch(`${baseUrl()}/api/v1/grants/redeem`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token: "not.a.jwt" }),
-      }),
-      "post",
-      "/api/v1/grants/redeem",
-    );
+    await documented(await redeem({ token: grantToken, action: "docs.publish", params: { version: 3 } }), "post", "/api/v1/grants/redeem");
+    await documented(await redeem({ token: grantToken, action: "docs.publish", params: { version: 2 } }), "post", "/api/v1/grants/redeem");
+    await documented(await redeem({ token: grantToken }), "post", "/api/v1/grants/redeem");
+    await documented(await redeem({ token: "not.a.jwt" }), "post", "/api/v1/grants/redeem");
     await documented(
       await agentFetch(agent.key, `/api/v1/requests/${requestId}/outcome`, { method: "POST", json: { status: "succeeded", detail: "published" } }),
       "post",
