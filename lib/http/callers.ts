@@ -19,7 +19,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * on POST); a missing one is refused too, since cookie-bearing scripts could
  * omit it.
  */
-export function assertSameOrigin(req: Request): void {
+function assertSameOrigin(req: Request): void {
   if (SAFE_METHODS.has(req.method)) {
     if (req.headers.get("sec-fetch-site") === "cross-site") throw new AppError("forbidden", "cross-site requests are not allowed");
     return;
@@ -33,11 +33,12 @@ export function assertSameOrigin(req: Request): void {
 
 const plural = (roles: readonly string[]) => roles.map((r) => `${r}s`).join(" and ");
 
-async function sessionCaller(req: Request, roles: readonly Role[], unauthenticated: string) {
+/** The signed-in user (same-origin for writes) with one of `roles`; the refusals say what the route expects. */
+async function signedIn(req: Request, roles: readonly Role[], refusal: { unauthenticated: string; forbidden: string }) {
   assertSameOrigin(req);
   const current = await currentSession(req.headers);
-  if (!current) throw new AppError("unauthenticated", unauthenticated);
-  if (!roles.includes(current.user.role)) throw new AppError("forbidden", "your role does not allow this");
+  if (!current) throw new AppError("unauthenticated", refusal.unauthenticated);
+  if (!roles.includes(current.user.role)) throw new AppError("forbidden", refusal.forbidden);
   const { id, email, role } = current.user;
   return { user: { id, email, role }, sessionId: current.sessionId };
 }
@@ -51,18 +52,17 @@ async function adminCaller(req: Request, roles: readonly Role[]): Promise<AdminP
     const token = await authenticateAdminToken(m?.[1] ?? "");
     return { kind: "token", tokenId: token.id, name: token.name, actor: `admin_token:${token.id}` };
   }
-  assertSameOrigin(req);
-  const current = await currentSession(req.headers);
-  if (!current) throw new AppError("unauthenticated", "sign in as an admin, or send an admin token");
-  if (!roles.includes(current.user.role)) throw new AppError("forbidden", `only ${plural(roles)} may do this`);
-  const { id, email, role } = current.user;
-  return { kind: "user", user: { id, email, role }, actor: `user:${id}` };
+  const { user } = await signedIn(req, roles, {
+    unauthenticated: "sign in as an admin, or send an admin token",
+    forbidden: `only ${plural(roles)} may do this`,
+  });
+  return { kind: "user", user, actor: `user:${user.id}` };
 }
 
 /** Who is calling, as the route's `access` requires; throws a coded error (401, 403) otherwise. Decided on every call. */
 export async function authenticateCaller(access: Access, req: Request): Promise<Record<string, unknown>> {
   if (access === "public") return {};
   if (access === "agent") return { agent: await authenticateAgent(req.headers.get("authorization")) };
-  if ("session" in access) return sessionCaller(req, access.session, "sign in first");
+  if ("session" in access) return signedIn(req, access.session, { unauthenticated: "sign in first", forbidden: "your role does not allow this" });
   return { admin: await adminCaller(req, access.admin) };
 }

@@ -81,12 +81,6 @@ export class Router {
     }
     return { allow };
   }
-
-  /** Whether any route answers this path (with any method). */
-  has(pathname: string): boolean {
-    const m = this.match("GET", pathname);
-    return "route" in m || m.allow.length > 0;
-  }
 }
 
 /** Runs one route: the caller is authenticated, then the query and body are parsed, then the handler; every failure is a problem response. */

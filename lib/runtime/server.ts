@@ -10,7 +10,6 @@ import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
-import { CLIENT_ADDRESS_HEADER } from "../http/client-address.ts";
 import { logger } from "../logger.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
@@ -49,6 +48,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   await app.prepare();
   const handle = app.getRequestHandler();
   const origin = `http://${new URL(publicUrl()).host}`;
+  const publicOrigin = new URL(publicUrl()).origin;
   const router = new Router(ROUTES);
   const server = createServer((req, res) => {
     void serve(req, res).catch(() => res.destroy());
@@ -79,13 +79,12 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
       return sendResponse(res, response, { stream: match.route.streams });
     }
     if (match.allow.length > 0) return sendResponse(res, methodNotAllowed(match.allow));
-    if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, origin)));
+    // On the public origin, so Auth.js's cookies and redirects are those of the address people use.
+    if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, publicOrigin)));
     if (pathname === "/api" || pathname.startsWith("/api/") || pathname.startsWith("/.well-known/")) {
       return sendResponse(res, problem("not_found", "no resource has this address"));
     }
-    // A page: Next.js renders it. The socket address (sign-in limits) and the
-    // signed-in user are set here, replacing anything the client sent under those names.
-    req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "unknown";
+    // A page: Next.js renders it, with the signed-in user set here (replacing any the client sent).
     delete req.headers[PRINCIPAL_HEADER];
     if (!pathname.startsWith("/_next/")) {
       const session = await currentSession(new Headers({ cookie: req.headers.cookie ?? "" })).catch(() => null);
