@@ -43,9 +43,14 @@ export async function readText(req: Request, limit = MAX_BODY_BYTES): Promise<st
   }
 }
 
-/** Reads a JSON body of at most 64 KiB (see `readText`), parsed strictly (see `parseStrictJson`). */
-export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+/**
+ * Reads a JSON body of at most 64 KiB (see `readText`), parsed strictly (see
+ * `parseStrictJson`). An empty body is refused, or reads as `{}` when the
+ * body is `optional`.
+ */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES, options: { optional?: boolean } = {}): Promise<unknown> {
   const text = await readText(req, limit);
+  if (!text.trim() && options.optional) return {};
   if (!text.trim()) throw new AppError("validation_failed", "a JSON body is required", { errors: [{ path: "(body)", message: "empty body" }] });
   return parseStrictJson(text);
 }

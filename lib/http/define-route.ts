@@ -66,6 +66,8 @@ export interface RouteDefinition<
   /** The JSON body, parsed strictly (lib/http/strict-json.ts), at most 64 KiB unless `bodyLimit` says otherwise. */
   body?: B;
   bodyLimit?: number;
+  /** An empty body reads as `{}` (and is documented as optional). */
+  bodyOptional?: boolean;
   /** The query string; a repeated parameter is refused. */
   query?: Q;
   /** The answer is a stream (server-sent events, an export): sent as it is produced, not buffered. */

@@ -88,7 +88,7 @@ export async function runRoute(route: AnyRoute, req: Request, params: Record<str
   try {
     const caller = await authenticateCaller(route.access, req);
     const query = route.query ? readQuery(req, route.query) : undefined;
-    const body = route.body ? parseWith(route.body, await readJson(req, route.bodyLimit)) : undefined;
+    const body = route.body ? parseWith(route.body, await readJson(req, route.bodyLimit, { optional: route.bodyOptional })) : undefined;
     return await route.handler({ req, params, query, body, ...caller });
   } catch (err) {
     return toProblem(err);

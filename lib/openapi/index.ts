@@ -27,6 +27,12 @@ function plainParams(path: string) {
   return names.length ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
 }
 
+/** A route's JSON body; an optional one says that an empty body is the same as `{}`. */
+function requestBody(schema: z.ZodType, optional: boolean | undefined, examples: Parameters<typeof body>[1], description?: string) {
+  if (!optional) return body(schema, examples, description);
+  return { ...body(schema, examples, description ?? "Optional: an empty body is the same as `{}`."), required: false };
+}
+
 /** Every documented route of the table, as OpenAPI operations built from the zod schemas they validate with. */
 export function openApiRegistry(routes: readonly AnyRoute[]): OpenAPIRegistry {
   const r = new OpenAPIRegistry();
@@ -44,7 +50,7 @@ export function openApiRegistry(routes: readonly AnyRoute[]): OpenAPIRegistry {
         ...requestDocs,
         params: requestDocs.params ?? plainParams(route.path),
         ...(route.query ? { query: route.query as z.ZodObject } : {}),
-        ...(route.body ? { body: body(route.body, bodyExamples ?? {}, bodyDescription) } : {}),
+        ...(route.body ? { body: requestBody(route.body, route.bodyOptional, bodyExamples ?? {}, bodyDescription) } : {}),
       },
     });
   }

@@ -1,5 +1,4 @@
 import "server-only";
-import type { z } from "zod";
 import { toAgentObject, toKeyObject } from "../agents/agent-view.ts";
 import { createAgent } from "../agents/create-agent.ts";
 import { issueAgentKey, listAgentKeys, revokeAgentKey } from "../agents/keys-admin.ts";
@@ -10,9 +9,9 @@ import { suspendAgent } from "../agents/suspend-agent.ts";
 import { updateAgent } from "../agents/update-agent.ts";
 import { rotateCallbackSecret } from "../delivery/deliveries.ts";
 import { AppError } from "../errors.ts";
-import { json, parseWith, readJson } from "../http/body.ts";
+import { json } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { body, type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import { type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { AgentStatusBody, CreateAgentBody, IssueKeyBody, UpdateAgentBody } from "../schemas/admin.ts";
 import { AgentDetail, AgentList, CreatedAgent, IssuedKey, KeyList, KeyObject, ResumedAgent, StoppedAgent } from "../schemas/admin-objects.ts";
@@ -36,22 +35,6 @@ const DAY_MS = 86_400_000;
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /** A JSON body that may be left out entirely (`POST …/suspend` with no reason): empty counts as `{}`. */
-async function readOptionalBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
-  let value: unknown;
-  try {
-    value = await readJson(req);
-  } catch (err) {
-    if (!(err instanceof AppError && err.errors?.[0]?.message === "empty body")) throw err;
-    value = {};
-  }
-  return parseWith(schema, value);
-}
-
-/** The documentation of a body `readOptionalBody` reads. */
-function optionalBody(schema: Parameters<typeof body>[0], examples: Parameters<typeof body>[1]) {
-  return { ...body(schema, examples, "Optional: an empty body is the same as `{}`."), required: false };
-}
-
 async function agentWithKeys(id: string) {
   const agent = await getAgentSummary(id);
   if (!agent) throw new AppError("not_found", "no such agent");
@@ -213,13 +196,15 @@ const suspendAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/suspend",
   access: WRITE,
+  body: AgentStatusBody,
+  bodyOptional: true,
   docs: {
     operationId: "suspendAgent",
     summary: "Suspend an agent (kill switch)",
     description:
       "Stops the agent at once, in one transaction: its keys are refused (`403 agent_suspended`), its pending requests are cancelled and its unredeemed grants revoked, so nothing it was approved for can still run. Reversible with resume.",
     tags,
-    request: { params: agentId, body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Refund loop in production; investigating" } } }) },
+    request: { params: agentId, bodyExamples: { reason: { value: { reason: "Refund loop in production; investigating" } } } },
     responses: {
       200: { description: "Suspended; what was cancelled and revoked.", content: jsonContent(StoppedAgent, { suspended: stopped }) },
       ...errors(
@@ -232,8 +217,7 @@ const suspendAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ req, user, params }) {
-    const body = await readOptionalBody(req, AgentStatusBody);
+  async handler({ user, params, body }) {
     const result = await suspendAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
@@ -244,12 +228,14 @@ const resumeAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/resume",
   access: WRITE,
+  body: AgentStatusBody,
+  bodyOptional: true,
   docs: {
     operationId: "resumeAgent",
     summary: "Resume an agent",
     description: "Lets a suspended agent's keys work again. Requests cancelled by the suspension stay cancelled.",
     tags,
-    request: { params: agentId, body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Fixed in release 2026.11.3" } } }) },
+    request: { params: agentId, bodyExamples: { reason: { value: { reason: "Fixed in release 2026.11.3" } } } },
     responses: {
       200: { description: "Active again.", content: jsonContent(ResumedAgent, { resumed: { value: { agent: ex.AGENT } } }) },
       ...errors(
@@ -262,8 +248,7 @@ const resumeAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ req, user, params }) {
-    const body = await readOptionalBody(req, AgentStatusBody);
+  async handler({ user, params, body }) {
     const result = await resumeAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent) });
@@ -274,13 +259,15 @@ const retireAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/retire",
   access: WRITE,
+  body: AgentStatusBody,
+  bodyOptional: true,
   docs: {
     operationId: "retireAgent",
     summary: "Retire an agent",
     description:
       "Retires the agent for good: its keys answer 401 from now on; pending requests are cancelled and grants revoked as for a suspension. Its history stays.",
     tags,
-    request: { params: agentId, body: optionalBody(AgentStatusBody, { reason: { value: { reason: "Replaced by billing-agent-v2" } } }) },
+    request: { params: agentId, bodyExamples: { reason: { value: { reason: "Replaced by billing-agent-v2" } } } },
     responses: {
       200: {
         description: "Retired; what was cancelled and revoked.",
@@ -298,8 +285,7 @@ const retireAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ req, user, params }) {
-    const body = await readOptionalBody(req, AgentStatusBody);
+  async handler({ user, params, body }) {
     const result = await retireAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
@@ -332,6 +318,8 @@ const issueAgentKeyRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/keys",
   access: WRITE,
+  body: IssueKeyBody,
+  bodyOptional: true,
   docs: {
     operationId: "issueAgentKey",
     summary: "Issue a key (rotate)",
@@ -340,10 +328,10 @@ const issueAgentKeyRoute = defineRoute({
     tags,
     request: {
       params: agentId,
-      body: optionalBody(IssueKeyBody, {
+      bodyExamples: {
         expiring: { summary: "Expires in 90 days", value: { expires_in_days: 90 } },
         forever: { summary: "Never expires", value: {} },
-      }),
+      },
     },
     responses: {
       201: {
@@ -364,8 +352,7 @@ const issueAgentKeyRoute = defineRoute({
       ),
     },
   },
-  async handler({ req, user, params }) {
-    const b = await readOptionalBody(req, IssueKeyBody);
+  async handler({ user, params, body: b }) {
     const expiresAt = b.expires_in_days ? new Date(Date.now() + b.expires_in_days * DAY_MS) : null;
     const issued = await issueAgentKey({ agentId: params.id, expiresAt, actor: `user:${user.id}` });
     return json({ key_id: issued.keyId, key: issued.key, expires_at: issued.expiresAt?.toISOString() ?? null }, { status: 201 });

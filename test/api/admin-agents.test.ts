@@ -39,6 +39,21 @@ const post = (path: string, json?: unknown) => adminCall(path, { method: "POST",
 const agentGet = (agent: TestAgent, id: string) => agentFetch(agent.key, `/api/v1/requests/${id}`);
 const events = (agentId: string, type: string) => db().auditEvent.findMany({ where: { agentId, type }, orderBy: { seq: "asc" } });
 
+describe("optional bodies", () => {
+  it("suspend, resume and issue-key take an empty body as {}, and still refuse a body that breaks the schema", async () => {
+    const agent = await newAgent();
+    expect((await post(`/agents/${agent.agentId}/suspend`)).status).toBe(200);
+    const resumed = await adminCall(`/agents/${agent.agentId}/resume`, { method: "POST", body: "  " });
+    expect(resumed.status).toBe(200);
+    expect((await resumed.json()).agent).toMatchObject({ id: agent.agentId, status: "active" });
+    const issued = await post(`/agents/${agent.agentId}/keys`);
+    expect(issued.status).toBe(201);
+    expect((await issued.json()).expires_at).toBeNull();
+    await expectProblem(await post(`/agents/${agent.agentId}/suspend`, { reason: 5 }), 422, "validation_failed");
+    await expectProblem(await post(`/agents/${agent.agentId}/suspend`, { reason: "x", extra: true }), 422, "validation_failed");
+  });
+});
+
 describe("suspending an agent (the kill switch)", () => {
   it("cancels its pending requests, revokes its unredeemed grants and refuses its keys, in one step", async () => {
     const agent = await newAgent();
