@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { describe, expect, it } from "vitest";
+import { ALWAYS_REFUSED_URLS } from "../../test/support/outbound-urls.ts";
 import { postJson } from "./http-post.ts";
 import { addressProblem, connectUrlProblem, guardedLookup, hostProblem, resolveChecked, urlProblem, type OutboundPolicy } from "./url-safety.ts";
 
@@ -138,23 +139,7 @@ describe("the outbound address policy", () => {
 });
 
 describe("outbound URLs", () => {
-  const refusedUrls = [
-    "https://[::ffff:169.254.169.254]/",
-    "https://[::ffff:a9fe:a9fe]/",
-    "https://[64:ff9b::a9fe:a9fe]/",
-    "https://[::a9fe:a9fe]/",
-    "https://[2002:a9fe:a9fe::]/",
-    "https://2852039166/latest/meta-data",
-    "https://0xa9.0xfe.0xa9.0xfe/",
-    "https://0251.0376.0251.0376/",
-    "https://169.254.169.254./",
-    "https://169.254.169.254/latest/meta-data",
-    "https://[fe80::1]/",
-    "https://[fd00:ec2::254]/",
-    "https://0.0.0.0/",
-    "https://[::]/",
-  ];
-  it.each(refusedUrls)("refuses %s at save time, even with private destinations allowed", (u) => {
+  it.each(ALWAYS_REFUSED_URLS)("refuses %s at save time, even with private destinations allowed", (u) => {
     expect(urlProblem(u, open)).toMatch(/always refused$/);
     expect(connectUrlProblem(u, open)).toMatch(/always refused$/);
   });

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALWAYS_REFUSED_URLS } from "../support/outbound-urls.ts";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { disconnectDb, pool } from "../../lib/db.ts";
 import { deliveryConfigOf, type DeliveryConfig } from "../../lib/delivery/config.ts";
@@ -75,17 +76,6 @@ afterAll(async () => {
 });
 
 describe("webhook endpoints under the default policy", () => {
-  const ALWAYS = [
-    "https://[::ffff:169.254.169.254]/",
-    "https://[::ffff:a9fe:a9fe]/",
-    "https://[64:ff9b::a9fe:a9fe]/",
-    "https://[::a9fe:a9fe]/",
-    "https://[2002:a9fe:a9fe::]/",
-    "https://2852039166/latest/meta-data",
-    "https://0xa9.0xfe.0xa9.0xfe/",
-    "https://169.254.169.254./",
-    "https://[fd00:ec2::254]/",
-  ];
   const PRIVATE = [
     "http://localhost:8080/hook",
     "http://[::ffff:127.0.0.1]:8080/hook",
@@ -95,7 +85,7 @@ describe("webhook endpoints under the default policy", () => {
     "https://100.64.0.1/hook",
   ];
 
-  it.each([...ALWAYS, ...PRIVATE])("refuses to save %s with 422 naming url", async (url) => {
+  it.each([...ALWAYS_REFUSED_URLS, ...PRIVATE])("refuses to save %s with 422 naming url", async (url) => {
     const problem = await expectProblem(
       await call("/api/v1/admin/webhooks", { method: "POST", cookie: admin, json: { url, event_types: ["request.created"] } }),
       422,
