@@ -5,11 +5,19 @@ import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 
 /*
- * Server modules start with `import "server-only"`, and Next.js fails the
- * build when a client component reaches one. This checks the same without
- * Next.js or the package: it bundles every client module (and every schema
- * module, which the browser's types come from) as the browser would, packages
- * left out, and follows the imports that stay in the bundle.
+ * Two boundaries, checked by bundling with esbuild (packages left out) and
+ * following the imports that stay in the bundle:
+ *
+ * - Server modules start with `import "server-only"`, and Next.js fails the
+ *   build when a client component reaches one. This checks the same without
+ *   Next.js or the package, for every client module and every schema module
+ *   (which the browser's types come from).
+ * - The domain core (database, caches, the hub, limits, metrics) loads once
+ *   per process, in the server (lib/runtime/server.ts). Next.js renders pages
+ *   only, so nothing it bundles (app/, the components it imports, proxy.ts,
+ *   next.config.ts) may reach lib/ beyond a few pure modules: a page learns
+ *   who is signed in from the server (lib/auth/principal-header.ts) and
+ *   fetches everything else from the API.
  */
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -25,8 +33,8 @@ function sources(dir: string): string[] {
 const clientModules = ["app", "components"].flatMap(sources).filter((f) => USE_CLIENT.test(readFileSync(path.join(ROOT, f), "utf8")));
 const schemaModules = sources("lib/schemas");
 
-/** Every module bundled from `entries`, with the imports it makes. */
-async function importGraph(entries: string[]): Promise<Metafile["inputs"]> {
+/** Every module bundled from `entries` (for the browser, or for Node.js), with the imports it makes. */
+async function importGraph(entries: string[], platform: "browser" | "node" = "browser"): Promise<Metafile["inputs"]> {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: entries,
@@ -36,6 +44,8 @@ async function importGraph(entries: string[]): Promise<Metafile["inputs"]> {
     packages: "external",
     outdir: "out",
     format: "esm",
+    platform,
+    loader: { ".css": "empty" },
     logLevel: "silent",
   });
   return result.metafile.inputs;
@@ -96,5 +106,25 @@ describe("the client boundary", () => {
 
   it("client modules take the schemas' types only (zod stays out of the browser)", () => {
     expect(offending(inputs, clientModules, (f) => f.startsWith("lib/schemas/"))).toEqual([]);
+  });
+});
+
+/** The modules of lib/ that Next.js may load: pure ones, holding no state. */
+const PAGE_SAFE = new Set([
+  "lib/agents/connect-snippets.ts",
+  "lib/auth/principal-header.ts",
+  "lib/env.ts",
+  "lib/http/safe-redirect.ts",
+  "lib/http/security-headers.ts",
+  "lib/text/hidden-characters.ts",
+  "lib/users/roles.ts",
+]);
+
+describe("one copy of the domain core", () => {
+  it("Next.js bundles only pure modules of lib/", async () => {
+    const nextModules = [...sources("app"), "proxy.ts", "next.config.ts"];
+    expect(nextModules.length).toBeGreaterThan(20);
+    const pages = await importGraph(nextModules, "node");
+    expect(offending(pages, nextModules, (f) => f.startsWith("lib/") && !PAGE_SAFE.has(f))).toEqual([]);
   });
 });
