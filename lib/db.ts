@@ -1,14 +1,47 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { CamelCasePlugin, Kysely, PostgresDialect, type Selectable, type Transaction } from "kysely";
 import pg from "pg";
+import type { DB } from "./generated/kysely/types.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { env } from "./env.ts";
+import { announce, type Change } from "./events/notify.ts";
 
-export type Db = InstanceType<typeof PrismaClient>;
-/** A client or an interactive transaction: what domain functions run their queries on. */
-export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+export type { DB } from "./generated/kysely/types.ts";
 
-let current: { pool: pg.Pool; prisma: Db } | undefined;
+/** A stored row of `table`, with camelCase keys (the query builder maps them to snake_case columns). */
+export type Row<T extends keyof DB> = Selectable<DB[T]>;
+
+/**
+ * The typed query builder (Kysely) over the app's `pg` pool: every read and
+ * write speaks SQL through it. A function that takes a `Queryable` runs on
+ * the pool or inside the caller's transaction alike.
+ */
+export type Queryable = Kysely<DB>;
+/** An open transaction: pass it down so a change and its audit events commit together. */
+export type Trx = Transaction<DB>;
+
+type PrismaDb = InstanceType<typeof PrismaClient>;
+/** @deprecated Prisma's query engine is leaving the request paths (issue 13); use `db()`. */
+export type Tx = Omit<PrismaDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+let current: { pool: pg.Pool; kysely: Kysely<DB>; prisma?: PrismaDb } | undefined;
+
+/**
+ * Names each statement by a hash of its text, so every connection parses and
+ * plans a query once and reuses the prepared plan afterwards. Query texts
+ * vary only with their shape (lists are passed as one array parameter), so
+ * the set of prepared statements per connection stays small.
+ */
+function preparing(client: pg.PoolClient): pg.PoolClient {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const named = (text: unknown, values?: unknown) =>
+    typeof text === "string" && Array.isArray(values)
+      ? query({ name: `k_${createHash("sha1").update(text).digest("base64url").slice(0, 24)}`, text, values })
+      : query(text, values);
+  return new Proxy(client, { get: (target, key) => (key === "query" ? named : Reflect.get(target, key)) });
+}
 
 function create() {
   const url = env().DATABASE_URL;
@@ -16,7 +49,13 @@ function create() {
   const pool = new pg.Pool({ connectionString: url, max: env().DATABASE_POOL_SIZE });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  return { pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool) }) };
+  const dialect = new PostgresDialect({
+    pool: { connect: async () => preparing(await pool.connect()), end: () => Promise.resolve() },
+  });
+  // Tables and columns are camelCase in TypeScript and snake_case in SQL. JSON
+  // values (params, context, event data) keep their keys exactly as stored.
+  const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
+  return { pool, kysely: new Kysely<DB>({ dialect, plugins }) };
 }
 
 function holder() {
@@ -24,22 +63,63 @@ function holder() {
   return current;
 }
 
-/**
- * The one Prisma client of the process, shared by route handlers, workers,
- * the CLI and tests. Created on first use.
- */
-export function db(): Db {
-  return holder().prisma;
+/** The one query builder of the process, shared by route handlers, workers, the CLI and tests. Created on first use. */
+export function db(): Kysely<DB> {
+  return holder().kysely;
 }
 
-/**
- * The connection pool under that client. The hot paths (agent authentication,
- * creating, reading and deciding requests) speak SQL to it directly: Prisma
- * 6.19's Wasm query compiler spends milliseconds of CPU compiling each query,
- * and these paths run thousands of times a second (see README, Benchmarks).
- */
+/** @deprecated Prisma's query engine is leaving the request paths (issue 13); use `db()`. */
+export function prisma(): PrismaDb {
+  const h = holder();
+  h.prisma ??= new PrismaClient({ adapter: new PrismaPg(h.pool) });
+  return h.prisma;
+}
+
+/** The connection pool under the query builder (for LISTEN connections' settings, raw COPY and tests). */
 export function pool(): pg.Pool {
   return holder().pool;
+}
+
+const announcedOnCommit = new WeakMap<object, Change[]>();
+
+/**
+ * Announces `changes` (waking waiters here and on other instances) once the
+ * transaction `trx` commits; never if it rolls back. Only transactions run by
+ * `transact` (or, during the move off Prisma, `prismaTransact`) honour it.
+ */
+export function announceOnCommit(trx: object, ...changes: Change[]): void {
+  const list = announcedOnCommit.get(trx);
+  if (list) list.push(...changes);
+  else announcedOnCommit.set(trx, [...changes]);
+}
+
+/** Runs `work` in one transaction; after it commits, announces what `announceOnCommit` registered. */
+export async function transact<T>(work: (trx: Trx) => Promise<T>, on: Kysely<DB> = db()): Promise<T> {
+  let open: Trx | undefined;
+  const result = await on.transaction().execute((trx) => {
+    open = trx;
+    return work(trx);
+  });
+  announceRegistered(open);
+  return result;
+}
+
+/** @deprecated Prisma is leaving the request paths (issue 13): use `transact`. */
+export async function prismaTransact<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  let open: Tx | undefined;
+  const result = await prisma().$transaction((tx) => {
+    open = tx;
+    return work(tx);
+  });
+  announceRegistered(open);
+  return result;
+}
+
+function announceRegistered(trx: object | undefined): void {
+  const changes = trx && announcedOnCommit.get(trx);
+  if (!changes) return;
+  announcedOnCommit.delete(trx);
+  announce(...changes);
 }
 
 /** Runs `work` in one transaction on one pooled connection (of the app's pool, or `on`); rolls back if it throws. */
@@ -49,6 +129,7 @@ export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>
     await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
+    announceRegistered(client);
     return result;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
@@ -61,6 +142,6 @@ export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>
 export async function disconnectDb(): Promise<void> {
   const closing = current;
   current = undefined;
-  await closing?.prisma.$disconnect();
+  await closing?.prisma?.$disconnect();
   await closing?.pool.end().catch(() => {});
 }

@@ -20,7 +20,12 @@ if (existsSync(platformDir)) {
 execFileSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "generate"], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://localhost/unused" },
+  // The Kysely types generator is a command Prisma finds on PATH.
+  env: {
+    ...process.env,
+    PATH: `${path.join(root, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+    DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://localhost/unused",
+  },
 });
 
 // The SDK build needs only the repository's typescript. An install without dev

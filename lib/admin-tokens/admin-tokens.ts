@@ -1,7 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { safeEqual, sha256Hex } from "../crypto.ts";
-import { db, pool } from "../db.ts";
+import { prisma, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { randomSecret } from "../ids.ts";
 
@@ -32,7 +32,7 @@ export async function createAdminToken(o: { name: string; actor: string }): Prom
     throw new AppError("validation_failed", "a token name of 1 to 100 characters is required", { errors: [{ path: "name", message: "1 to 100 characters" }] });
   const id = randomSecret(9);
   const secret = randomSecret(32);
-  await db().$transaction(async (tx) => {
+  await prisma().$transaction(async (tx) => {
     await tx.adminToken.create({ data: { id, name, secretHash: sha256Hex(secret), createdBy: o.actor } });
     await appendEvent(tx, { type: "admin_token.created", actor: o.actor, data: { token_id: id, name } });
   });
@@ -40,7 +40,7 @@ export async function createAdminToken(o: { name: string; actor: string }): Prom
 }
 
 export async function revokeAdminToken(o: { tokenId: string; actor: string }): Promise<void> {
-  await db().$transaction(async (tx) => {
+  await prisma().$transaction(async (tx) => {
     const token = await tx.adminToken.findUnique({ where: { id: o.tokenId } });
     if (!token) throw new AppError("not_found", "no such admin token");
     if (token.revokedAt) return;
@@ -50,7 +50,7 @@ export async function revokeAdminToken(o: { tokenId: string; actor: string }): P
 }
 
 export async function listAdminTokens() {
-  return db().adminToken.findMany({
+  return prisma().adminToken.findMany({
     orderBy: { createdAt: "desc" },
     select: { id: true, name: true, createdBy: true, createdAt: true, lastUsedAt: true, revokedAt: true },
   });

@@ -1,6 +1,6 @@
 import "server-only";
 import { safeEqual, sha256Hex } from "../crypto.ts";
-import { db, pool } from "../db.ts";
+import { prisma, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseAgentKey } from "./keys.ts";
 import { isLiveKey } from "./live-key.ts";
@@ -39,10 +39,10 @@ export async function authenticateAgent(authorization: string | null): Promise<A
 
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
     // Best effort and off the request path: a missed touch loses nothing that matters.
-    void db()
+    void prisma()
       .$transaction([
-        db().agentKey.update({ where: { id: key.id }, data: { lastUsedAt: now } }),
-        db().agent.update({ where: { id: key.agentId }, data: { lastSeenAt: now } }),
+        prisma().agentKey.update({ where: { id: key.id }, data: { lastUsedAt: now } }),
+        prisma().agent.update({ where: { id: key.agentId }, data: { lastSeenAt: now } }),
       ])
       .catch(() => {});
   }

@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEvents } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { appendEventsPrisma } from "../audit/append-event.ts";
+import { prisma } from "../db.ts";
 import { generateWebhookSecret } from "../delivery/secrets.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -36,7 +36,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
   const agentId = newId("agt");
   const key = generateAgentKey();
   const callbackSecret = generateWebhookSecret();
-  await db().$transaction(async (tx) => {
+  await prisma().$transaction(async (tx) => {
     const existing = await tx.agent.findUnique({ where: { name: options.name } });
     if (existing) throw new AppError("conflict", `an agent named ${options.name} already exists`);
     await tx.agent.create({
@@ -55,7 +55,7 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
       agentId,
       seal("webhook-secret-v1", callbackSecret),
     );
-    await appendEvents(tx, [
+    await appendEventsPrisma(tx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
       { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },
     ]);

@@ -1,6 +1,6 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 import { generateAgentKey } from "./keys.ts";
@@ -30,7 +30,7 @@ export async function issueAgentKey(o: IssueAgentKeyOptions): Promise<{ agentId:
     throw new AppError("validation_failed", "a key must expire in the future", { errors: [{ path: "expires_at", message: "in the past" }] });
   }
   const key = generateAgentKey();
-  return db().$transaction(async (tx) => {
+  return prisma().$transaction(async (tx) => {
     const agent = await lockAgent(tx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired; its keys cannot be renewed`);
     const [{ live }] = await tx.$queryRawUnsafe<{ live: number }[]>(
@@ -53,7 +53,7 @@ export type RevokeAgentKeyOptions = AgentRef & { keyId: string; actor: string };
 
 /** Revokes one key at once: its next call is 401, like an unknown key. */
 export async function revokeAgentKey(o: RevokeAgentKeyOptions): Promise<AgentKeyInfo> {
-  return db().$transaction(async (tx) => {
+  return prisma().$transaction(async (tx) => {
     const agent = await lockAgent(tx, o);
     const key = await tx.agentKey.findFirst({ where: { id: o.keyId, agentId: agent.id }, select: KEY_FIELDS });
     if (!key) throw new AppError("not_found", "no such key for this agent");
@@ -73,5 +73,5 @@ const KEY_FIELDS = { id: true, createdAt: true, expiresAt: true, lastUsedAt: tru
 
 /** An agent's keys, newest first. */
 export function listAgentKeys(agentId: string): Promise<AgentKeyInfo[]> {
-  return db().agentKey.findMany({ where: { agentId }, select: KEY_FIELDS, orderBy: [{ createdAt: "desc" }, { id: "asc" }] });
+  return prisma().agentKey.findMany({ where: { agentId }, select: KEY_FIELDS, orderBy: [{ createdAt: "desc" }, { id: "asc" }] });
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 
@@ -8,7 +8,7 @@ export type ResumeAgentOptions = AgentRef & { reason?: string | null; actor: str
 
 /** Lets a suspended agent's keys work again. Requests cancelled by the suspension stay cancelled. */
 export async function resumeAgent(o: ResumeAgentOptions): Promise<{ agentId: string; name: string; status: "active" }> {
-  return db().$transaction(async (tx) => {
+  return prisma().$transaction(async (tx) => {
     const agent = await lockAgent(tx, o);
     if (agent.status !== "suspended") throw new AppError("conflict", `agent ${agent.name} is ${agent.status}, not suspended`);
     await tx.agent.update({ where: { id: agent.id }, data: { status: "active" } });

@@ -1,8 +1,7 @@
 import "server-only";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
-import { db, type Tx } from "../db.ts";
+import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
+import { type Tx, prismaTransact, announceOnCommit } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 
 export type StopAgentOptions = AgentRef & {
@@ -34,7 +33,7 @@ export interface StopAgentResult {
  */
 export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retired" }): Promise<StopAgentResult> {
   const reason = o.reason?.trim() || null;
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const agent = await lockAgent(tx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired`);
     if (agent.status === o.to) throw new AppError("conflict", `agent ${agent.name} is already ${o.to}`);
@@ -68,7 +67,7 @@ export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retir
         data: { reason: `agent ${o.to}` },
       })),
     ];
-    await appendEvents(tx, events);
+    await appendEventsPrisma(tx, events);
     return { agentId: agent.id, name: agent.name, status: o.to, cancelledRequests: cancelled, revokedGrants };
   });
 }
@@ -88,6 +87,6 @@ async function stopAgentWork(tx: Tx, agentId: string, decisionReason: string): P
     UPDATE grants SET revoked_at = ${now}
      WHERE agent_id = ${agentId} AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ${now}`;
   const cancelled = rows.map((r) => r.id).sort();
-  for (const id of cancelled) await notifyRequestChanged(tx, { id, agent_id: agentId, status: "cancelled" });
+  for (const id of cancelled) announceOnCommit(tx, { kind: "request", id, agent_id: agentId, status: "cancelled" });
   return { cancelled, revokedGrants };
 }

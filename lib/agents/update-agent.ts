@@ -1,6 +1,6 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 
@@ -32,7 +32,7 @@ export async function updateAgent(o: UpdateAgentOptions): Promise<{ agentId: str
   }
   if (o.changes.tags !== undefined) next.tags = [...new Set(o.changes.tags.map((t) => t.trim()).filter(Boolean))];
 
-  return db().$transaction(async (tx) => {
+  return prisma().$transaction(async (tx) => {
     const locked = await lockAgent(tx, o);
     const current = await tx.agent.findUniqueOrThrow({ where: { id: locked.id } });
     const before: Record<string, unknown> = {};

@@ -1,7 +1,8 @@
 import "server-only";
 import { canonicalJson } from "../crypto.ts";
 import type { PoolClient as PgClient } from "pg";
-import type { Tx } from "../db.ts";
+import { CompiledQuery } from "kysely";
+import type { Queryable, Tx } from "../db.ts";
 import type { Statement } from "../sql.ts";
 
 export interface AuditEventInput {
@@ -115,18 +116,28 @@ export function withAuditEvents(statement: Statement, events: AuditEventInput[],
   return events.length ? statement.withFragment(auditCtes(events.length, statement.param(auditParam(events)), guard)) : statement;
 }
 
-/** Appends events inside a Prisma transaction, as its last write. */
-export async function appendEvents(tx: Tx, events: AuditEventInput[]): Promise<void> {
+/**
+ * Records events in the caller's transaction (`db().transaction().execute(trx => …)`),
+ * so they commit with the change they describe, or not at all.
+ */
+export async function appendEvents(trx: Queryable, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await trx.executeQuery(CompiledQuery.raw(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]));
+}
+
+/** @deprecated Prisma is leaving the request paths (issue 13): use `appendEvents(trx, …)`. */
+export async function appendEventsPrisma(tx: Tx, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   await tx.$executeRawUnsafe(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, auditParam(events));
 }
 
-/** Appends events inside a `pg` transaction (the pool's client), as its last write. */
+/** @deprecated use `appendEvents(trx, …)` on a Kysely transaction. */
 export async function appendEventsPg(client: Pick<PgClient, "query">, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   await client.query(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]);
 }
 
+/** @deprecated use `appendEvents(trx, [event])`. */
 export function appendEvent(tx: Tx, event: AuditEventInput): Promise<void> {
-  return appendEvents(tx, [event]);
+  return appendEventsPrisma(tx, [event]);
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concurrently, createApproved, newAgent, newUser, redeem, signIn, type TestAgent } from "../../test/support/fixtures.ts";
 import { runCli } from "../../test/support/run-cli.ts";
 import { type ScratchDatabase, scratchDatabase } from "../../test/support/scratch-database.ts";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { appendEvent, appendEventsPg } from "./append-event.ts";
 import { EVENT_COLUMNS, sqlChainSource, toChainRow, verifyChain, type ChainSource } from "./verify-chain.ts";
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   expect((await redeem({ token: r.grant.token })).status).toBe(409);
 });
 
-const eventsOf = (id: string) => db().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
+const eventsOf = (id: string) => prisma().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
 
 describe("the audit trail of one request", () => {
   it("records every step, in order, with its actor", async () => {
@@ -62,7 +62,7 @@ describe("verifyChain()", () => {
       expect(res.status).toBe(201);
       return ((await res.json()) as { id: string }).id;
     });
-    const created = await db().auditEvent.findMany({ where: { requestId: { in: ids }, type: "request.created" } });
+    const created = await prisma().auditEvent.findMany({ where: { requestId: { in: ids }, type: "request.created" } });
     expect(created).toHaveLength(30);
     expect(new Set(created.map((e) => e.prevHash)).size).toBe(30);
     expect(await verifyChain()).toMatchObject({ ok: true });
@@ -72,7 +72,7 @@ describe("verifyChain()", () => {
     // Every read of the chain head and of each batch first commits one more
     // event, as a busy gateway would while an auditor verifies: that is no
     // break in the chain.
-    const append = () => db().$transaction((tx) => appendEvent(tx, { type: "test.concurrent_append", actor: "system" }));
+    const append = () => prisma().$transaction((tx) => appendEvent(tx, { type: "test.concurrent_append", actor: "system" }));
     const real = sqlChainSource();
     const busy: ChainSource = {
       ...real,

@@ -4,7 +4,7 @@ import { Auth, type AuthConfig } from "@auth/core";
 import { CredentialsSignin } from "@auth/core/errors";
 import Credentials from "@auth/core/providers/credentials";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -21,7 +21,7 @@ class RateLimitedSignin extends CredentialsSignin {
 }
 
 async function recordSignIn(userId: string, method: string, address: string): Promise<void> {
-  await db().$transaction(async (tx) => {
+  await prisma().$transaction(async (tx) => {
     await tx.user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
     await appendEvent(tx, { type: "user.signed_in", actor: `user:${userId}`, data: { method, address } });
   });
@@ -33,7 +33,7 @@ async function authorizeLocal(credentials: Partial<Record<"email" | "password", 
   if (!email || !password || email.length > 320 || password.length > 1024) return null;
   const address = clientAddress(request.headers);
   const user = await limitPasswordSignIn({ email, address }, async () => {
-    const found = await db().user.findUnique({ where: { email } });
+    const found = await prisma().user.findUnique({ where: { email } });
     const ok = await verifyPassword(password, found?.passwordHash);
     return found && ok && !found.disabled ? found : null;
   }).catch((err) => {
@@ -74,15 +74,15 @@ function providers(): AuthConfig["providers"] {
 /** First SSO sign-in creates the account with the configured default role; disabled accounts stay out. */
 async function userForSso(email: string, name: string | null, address: string): Promise<string | null> {
   const normalised = email.trim().toLowerCase();
-  let user = await db().user.findUnique({ where: { email: normalised } });
+  let user = await prisma().user.findUnique({ where: { email: normalised } });
   if (!user) {
     const id = newId("usr");
     const role = await getSsoDefaultRole();
-    await db().$transaction(async (tx) => {
+    await prisma().$transaction(async (tx) => {
       await tx.user.create({ data: { id, email: normalised, name, role } });
       await appendEvent(tx, { type: "user.created", actor: "system", data: { user_id: id, email: normalised, role, via: "oidc" } });
     });
-    user = await db().user.findUniqueOrThrow({ where: { id } });
+    user = await prisma().user.findUniqueOrThrow({ where: { id } });
   }
   if (user.disabled) return null;
   await recordSignIn(user.id, "oidc", address);
@@ -150,7 +150,7 @@ const authConfig = (): AuthConfig =>
       async jwt({ token, user, account, profile }) {
         let userId: string | undefined;
         if (account?.provider === "oidc" && profile?.email) {
-          userId = (await db().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
+          userId = (await prisma().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
           if (!userId) return null;
         } else if (user?.id) {
           userId = user.id;

@@ -1,9 +1,8 @@
 import "server-only";
 import type { Role } from "../users/roles.ts";
 import { appendEvent } from "../audit/append-event.ts";
-import { db, pool, type Tx } from "../db.ts";
+import { pool, type Tx, prismaTransact, announceOnCommit } from "../db.ts";
 import { env } from "../env.ts";
-import { notifySessionsChanged } from "../events/notify.ts";
 import { randomSecret } from "../ids.ts";
 
 /**
@@ -61,18 +60,18 @@ export async function findLiveSession(sessionId: string): Promise<LiveSession | 
 
 /** Sign-out: ends exactly this session, audited, and closes its live streams on every instance. */
 export async function endSession(o: { sessionId: string; userId: string }): Promise<void> {
-  await db().$transaction(async (tx) => {
+  await prismaTransact(async (tx) => {
     const { count } = await tx.userSession.deleteMany({ where: { id: o.sessionId, userId: o.userId } });
     if (count === 0) return;
     await appendEvent(tx, { type: "user.signed_out", actor: `user:${o.userId}`, data: { session_id: o.sessionId } });
-    await notifySessionsChanged(tx, { user_id: o.userId, session_id: o.sessionId });
+    announceOnCommit(tx, { kind: "sessions", user_id: o.userId, session_id: o.sessionId });
   });
 }
 
 /** Ends every session of a user, inside the caller's transaction (disable, password reset). */
 export async function revokeUserSessions(tx: Tx, userId: string): Promise<void> {
   await tx.userSession.deleteMany({ where: { userId } });
-  await notifySessionsChanged(tx, { user_id: userId });
+  announceOnCommit(tx, { kind: "sessions", user_id: userId });
 }
 
 /**
@@ -81,5 +80,5 @@ export async function revokeUserSessions(tx: Tx, userId: string): Promise<void> 
  * requests need nothing, since they read the role on every call.
  */
 export async function refreshUserSessions(tx: Tx, userId: string): Promise<void> {
-  await notifySessionsChanged(tx, { user_id: userId });
+  announceOnCommit(tx, { kind: "sessions", user_id: userId });
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db, pool } from "../db.ts";
+import { prisma, pool } from "../db.ts";
 import { logger } from "../logger.ts";
 import { CONTAINMENT_OFF, ContainmentSettings, normalizeContainment, type ContainmentConfig } from "./rules.ts";
 
@@ -67,7 +67,7 @@ export function currentContainment(now = Date.now()): Promise<StoredContainment>
 /** Replaces the rules; the change and its audit event (before and after) commit together. */
 export async function setContainment(o: { settings: ContainmentSettings; actor: string }): Promise<StoredContainment> {
   const after = normalizeContainment(o.settings);
-  const saved = await db().$transaction(async (tx) => {
+  const saved = await prisma().$transaction(async (tx) => {
     // The row's lock orders concurrent changes, so each event's `before` is what it replaced.
     const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE key = ${KEY} FOR UPDATE`;
     const parsed = rows[0] ? ContainmentSettings.safeParse(rows[0].value) : null;

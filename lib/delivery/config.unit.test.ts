@@ -33,7 +33,7 @@ describe("delivery configuration", () => {
 
   it("checks configured SIEM and SMTP hosts at startup, in any spelling", () => {
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "tcp://2852039166:514" })).toThrow(
-      /^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: 169\.254\.169\.254 is link-local/,
+      /^Invalid configuration:\n {2}COUNTERSIGN_SIEM_SYSLOG: 169\.254\.169\.254 is link-local/,
     );
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "udp://0xa9.0xfe.0xa9.0xfe:514", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" })).toThrow(
       /always refused/,
@@ -44,12 +44,12 @@ describe("delivery configuration", () => {
     });
     const https = { COUNTERSIGN_SIEM_HTTPS_SECRET: `whsec_${"A".repeat(43)}=` };
     expect(() => parseDeliveryConfig({ ...https, COUNTERSIGN_SIEM_HTTPS_URL: "https://[::ffff:a9fe:a9fe]/ingest" })).toThrow(
-      /^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_URL: .*link-local/,
+      /^Invalid configuration:\n {2}COUNTERSIGN_SIEM_HTTPS_URL: .*link-local/,
     );
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://[::ffff:127.0.0.1]:25" })).toThrow(
-      /^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: .*loopback/,
+      /^Invalid configuration:\n {2}COUNTERSIGN_SMTP_URL: .*loopback/,
     );
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: .*loopback/);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_SMTP_URL: .*loopback/);
     expect(parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "smtp://localhost:25", COUNTERSIGN_OUTBOUND_ALLOW_PRIVATE: "true" }).email?.smtpUrl).toBe(
       "smtp://localhost:25",
     );
@@ -57,10 +57,10 @@ describe("delivery configuration", () => {
 
   it("names the variable that is wrong", () => {
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_SYSLOG: "syslog.example.com" })).toThrow(
-      /^Invalid configuration:\n  COUNTERSIGN_SIEM_SYSLOG: must be tcp:\/\/host:port/,
+      /^Invalid configuration:\n {2}COUNTERSIGN_SIEM_SYSLOG: must be tcp:\/\/host:port/,
     );
     expect(() => parseDeliveryConfig({ COUNTERSIGN_SIEM_HTTPS_URL: "https://siem.example.com" })).toThrow(
-      /^Invalid configuration:\n  COUNTERSIGN_SIEM_HTTPS_SECRET/,
+      /^Invalid configuration:\n {2}COUNTERSIGN_SIEM_HTTPS_SECRET/,
     );
   });
 });
@@ -85,9 +85,9 @@ describe("email and reminder settings", () => {
   });
 
   it("names the variable that is wrong", () => {
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "mail.example.com" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_SMTP_URL: /);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_EMAIL_FROM: "a\r\nBcc: b@c" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_EMAIL_FROM: /);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_ESCALATION_GROUP: "On Call" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_ESCALATION_GROUP: /);
-    expect(() => parseDeliveryConfig({ COUNTERSIGN_REMINDER_AT: "1.5" })).toThrow(/^Invalid configuration:\n  COUNTERSIGN_REMINDER_AT: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_SMTP_URL: "mail.example.com" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_SMTP_URL: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_EMAIL_FROM: "a\r\nBcc: b@c" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_EMAIL_FROM: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_ESCALATION_GROUP: "On Call" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_ESCALATION_GROUP: /);
+    expect(() => parseDeliveryConfig({ COUNTERSIGN_REMINDER_AT: "1.5" })).toThrow(/^Invalid configuration:\n {2}COUNTERSIGN_REMINDER_AT: /);
   });
 });

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
-import { CHANNEL, type PolicyChanged, type RequestChanged, type SessionsChanged } from "./notify.ts";
+import { CHANNEL, type Change, type ChangeBatch, INSTANCE_ID, type RequestChanged, type SessionsChanged } from "./notify.ts";
 
 export type HubEvent = RequestChanged | { kind: "resync" };
 
@@ -39,19 +39,12 @@ export class NotificationHub {
     client.on("notification", (msg) => {
       if (!msg.payload) return;
       try {
-        const event = JSON.parse(msg.payload) as RequestChanged | PolicyChanged | SessionsChanged;
-        if (event.kind === "policy") {
-          this.emitter.emit("policy");
-          return;
-        }
-        if (event.kind === "sessions") {
-          this.emitter.emit("sessions", event);
-          return;
-        }
-        this.emitter.emit(`request:${event.id}`, event);
-        this.emitter.emit("all", event);
+        const batch = JSON.parse(msg.payload) as ChangeBatch;
+        // This process woke its own waiters when it announced the change.
+        if (batch.from === INSTANCE_ID) return;
+        for (const change of batch.changes) this.deliver(change);
       } catch {
-        logger.warn({ payload: msg.payload }, "ignored malformed notification");
+        logger.warn({ payload: msg.payload.slice(0, 200) }, "ignored malformed notification");
       }
     });
     client.on("error", (err) => this.lost(client, err));
@@ -80,6 +73,16 @@ export class NotificationHub {
         .then(() => this.emitter.emit("resync"))
         .catch((e: Error) => this.lost(client, e));
     }, delay).unref();
+  }
+
+  /** Hands a committed change to this process's subscribers. */
+  deliver(change: Change): void {
+    if (change.kind === "policy") this.emitter.emit("policy");
+    else if (change.kind === "sessions") this.emitter.emit("sessions", change);
+    else {
+      this.emitter.emit(`request:${change.id}`, change);
+      this.emitter.emit("all", change);
+    }
   }
 
   /** Subscribe to changes of one request; also fires on resync and shutdown. Returns the unsubscribe function. */

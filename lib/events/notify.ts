@@ -1,11 +1,12 @@
 import "server-only";
-import type { PoolClient } from "pg";
-import type { Tx } from "../db.ts";
-import type { Statement } from "../sql.ts";
+import { randomUUID } from "node:crypto";
+import { pool } from "../db.ts";
+import { logger } from "../logger.ts";
+import { hub } from "./hub.ts";
 
 export const CHANNEL = "countersign_events";
 
-/** What travels over LISTEN/NOTIFY: small and free of agent-supplied text. */
+/** A request's status changed: small and free of agent-supplied text. */
 export interface RequestChanged {
   kind: "request";
   id: string;
@@ -22,7 +23,7 @@ export interface PolicyChanged {
  * A user's sessions changed (signed out, disabled, role, groups or password):
  * every instance closes that user's live streams (only `session_id`'s, when
  * given), which reconnect, and are authorised again, if the session still
- * lives. Rare, so a NOTIFY in those transactions costs nothing that matters.
+ * lives.
  */
 export interface SessionsChanged {
   kind: "sessions";
@@ -30,36 +31,79 @@ export interface SessionsChanged {
   session_id?: string;
 }
 
+export type Change = RequestChanged | PolicyChanged | SessionsChanged;
+
+/** What one NOTIFY carries: the changes one instance announced in one tick. */
+export interface ChangeBatch {
+  from: string;
+  changes: Change[];
+}
+
+/** This process, so that it skips its own notifications (it woke its waiters already). */
+export const INSTANCE_ID = randomUUID();
+
+/** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7_500;
+
+let queued: Change[] = [];
+let flushing = false;
+
 /**
- * Queues a notification inside the caller's transaction: PostgreSQL delivers
- * it to every listening app instance only if and when the transaction commits.
+ * Announces changes that have COMMITTED; call it after the transaction, never
+ * inside one. Waiters in this process wake at once; other instances hear
+ * of it through one batched `NOTIFY` per tick, sent outside any request's
+ * transaction (a `NOTIFY` inside a transaction takes PostgreSQL's global
+ * notify lock at commit, serialising every writer). If this process dies
+ * between the commit and the send, other instances' waiters learn of the
+ * change when their wait ends or their listener resyncs; nothing is lost,
+ * since every waiter re-reads the database before answering.
  */
-export async function notifyRequestChanged(tx: Tx, change: Omit<RequestChanged, "kind">): Promise<void> {
-  const payload: RequestChanged = { kind: "request", ...change };
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
-}
-
-/** A `pg_notify(…)` expression for a statement's final SELECT (delivered when it commits). */
-export function notifyExpression(statement: Statement, change: Omit<RequestChanged, "kind">): string {
-  const payload: RequestChanged = { kind: "request", ...change };
-  return `pg_notify('${CHANNEL}', ${statement.param(JSON.stringify(payload))})`;
-}
-
-/** Queues one notification per changed request inside the caller's `pg` transaction, in one statement. */
-export async function notifyRequestsChangedPg(client: Pick<PoolClient, "query">, changes: Omit<RequestChanged, "kind">[]): Promise<void> {
+export function announce(...changes: Change[]): void {
   if (changes.length === 0) return;
-  const payloads = changes.map((c) => JSON.stringify({ kind: "request", ...c } satisfies RequestChanged));
-  await client.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [CHANNEL, payloads]);
+  const h = hub();
+  for (const change of changes) h.deliver(change);
+  queued.push(...changes);
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flush);
+  }
 }
 
-/** Queues the policy-changed notification inside the caller's transaction. */
-export async function notifyPolicyChanged(tx: Tx): Promise<void> {
-  const payload: PolicyChanged = { kind: "policy" };
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
+/** Shorthand: these requests changed status (after commit). */
+export function announceRequests(changes: Omit<RequestChanged, "kind">[]): void {
+  announce(...changes.map((c) => ({ kind: "request" as const, id: c.id, agent_id: c.agent_id, status: c.status })));
 }
 
-/** Queues the sessions-changed notification inside the caller's transaction. */
-export async function notifySessionsChanged(tx: Pick<Tx, "$executeRaw">, change: Omit<SessionsChanged, "kind">): Promise<void> {
-  const payload: SessionsChanged = { kind: "sessions", ...change };
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(payload)})`;
+/** Splits changes into NOTIFY payloads under PostgreSQL's limit. */
+export function payloadsOf(changes: Change[], from = INSTANCE_ID): string[] {
+  const payloads: string[] = [];
+  let batch: Change[] = [];
+  let size = 0;
+  const overhead = JSON.stringify({ from, changes: [] } satisfies ChangeBatch).length;
+  for (const change of changes) {
+    const bytes = Buffer.byteLength(JSON.stringify(change)) + 1;
+    if (batch.length > 0 && overhead + size + bytes > MAX_PAYLOAD_BYTES) {
+      payloads.push(JSON.stringify({ from, changes: batch } satisfies ChangeBatch));
+      batch = [];
+      size = 0;
+    }
+    batch.push(change);
+    size += bytes;
+  }
+  if (batch.length) payloads.push(JSON.stringify({ from, changes: batch } satisfies ChangeBatch));
+  return payloads;
+}
+
+async function flush(): Promise<void> {
+  try {
+    while (queued.length) {
+      const changes = queued;
+      queued = [];
+      await pool()
+        .query({ name: "cs_notify_batch", text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [CHANNEL, payloadsOf(changes)] })
+        .catch((err: Error) => logger.warn({ err: err.message, changes: changes.length }, "could not notify other instances"));
+    }
+  } finally {
+    flushing = false;
+  }
 }

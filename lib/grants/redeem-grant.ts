@@ -2,9 +2,8 @@ import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { db } from "../db.ts";
+import { announceOnCommit, prisma, prismaTransact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
 import { redeemLimits } from "../limits/redeem-limits.ts";
 import { metrics } from "../metrics.ts";
 import { verifyGrantToken } from "./grant-token.ts";
@@ -64,7 +63,7 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
     await refuse({ id: claims.jti, requestId: null, agentId: claims.sub }, "rate_limited", source);
     throw err;
   }
-  const grant = await db().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
+  const grant = await prisma().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
   if (!grant || grant.agentId !== claims.sub || grant.request.action !== claims.action || grant.request.paramsSha256 !== claims.params_sha256) {
     throw new AppError("grant_invalid", "the grant is not known to this gateway");
   }
@@ -87,13 +86,13 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
   const stillValid = claims.exp * 1000 > now.getTime();
   const redeemed =
     stillValid &&
-    (await db().$transaction(async (tx) => {
+    (await prismaTransact(async (tx) => {
       const { count } = await tx.grant.updateMany({
         where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
         data: { redeemedAt: now },
       });
       if (count === 0) return false;
-      await notifyRequestChanged(tx, { id: r.id, agent_id: grant.agentId, status: r.status });
+      announceOnCommit(tx, { kind: "request", id: r.id, agent_id: grant.agentId, status: r.status });
       await appendEvent(tx, {
         type: "grant.redeemed",
         actor: "executor",
@@ -105,7 +104,7 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
     }));
   metrics().redemptions.inc({ result: redeemed ? "redeemed" : "refused" });
   if (!redeemed) {
-    const current = await db().grant.findUniqueOrThrow({ where: { id: grant.id } });
+    const current = await prisma().grant.findUniqueOrThrow({ where: { id: grant.id } });
     // Precedence: revoked and already-redeemed say more than expired.
     const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";
     await refuseCounted(reason);

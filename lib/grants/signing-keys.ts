@@ -1,6 +1,6 @@
 import "server-only";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { randomSecret } from "../ids.ts";
 import { seal, unseal } from "../sealing.ts";
 
@@ -32,7 +32,7 @@ export function activeSigningKey(): Promise<SigningKey> {
 }
 
 async function loadOrCreate(): Promise<SigningKey> {
-  return db().$transaction(async (tx) => {
+  return prisma().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.signing_key'))`;
     const row = await tx.signingKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: "desc" } });
     if (row) return remember(toSigningKey(row.kid, row.privateKeyEnc));
@@ -54,7 +54,7 @@ function remember(key: SigningKey): SigningKey {
 export async function signingKeyById(kid: string): Promise<SigningKey | null> {
   const hit = cache.get(kid);
   if (hit) return hit;
-  const row = await db().signingKey.findUnique({ where: { kid } });
+  const row = await prisma().signingKey.findUnique({ where: { kid } });
   return row ? remember(toSigningKey(row.kid, row.privateKeyEnc)) : null;
 }
 
@@ -62,7 +62,7 @@ export async function signingKeyById(kid: string): Promise<SigningKey | null> {
 const RETIRED_KEY_GRACE_MS = 24 * 3600 * 1000;
 
 export async function publicJwks(): Promise<{ keys: unknown[] }> {
-  const rows = await db().signingKey.findMany({
+  const rows = await prisma().signingKey.findMany({
     where: { OR: [{ retiredAt: null }, { retiredAt: { gt: new Date(Date.now() - RETIRED_KEY_GRACE_MS) } }] },
     orderBy: { createdAt: "desc" },
   });

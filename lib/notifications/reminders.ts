@@ -1,9 +1,8 @@
 import "server-only";
 import type pg from "pg";
-import { pool, transaction } from "../db.ts";
+import { pool, transaction, announceOnCommit } from "../db.ts";
 import { deliveryConfig, type ReminderConfig } from "../delivery/config.ts";
 import { appendEventsPg } from "../audit/append-event.ts";
-import { notifyRequestsChangedPg } from "../events/notify.ts";
 
 /** A request that waits less than this is over before anyone could act on a reminder: none is sent. */
 export const MIN_WAIT_SECONDS = 60;
@@ -45,10 +44,7 @@ async function sweep(
       rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agent_id, data: o.data(row) })),
     );
     // Wakes the delivery runtimes (and refreshes reviewers' dashboards) when the transaction commits.
-    await notifyRequestsChangedPg(
-      client,
-      rows.map((row) => ({ id: row.id, agent_id: row.agent_id, status: "pending" })),
-    );
+    announceOnCommit(client, ...rows.map((row) => ({ kind: "request" as const, id: row.id, agent_id: row.agent_id, status: "pending" })));
     return rows.length;
   }, on);
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import YAML from "yaml";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
 import type { Tx } from "../db.ts";
 import { AppError } from "../errors.ts";
@@ -179,5 +179,5 @@ async function applyPlan(tx: Tx, plan: ImportPlan, actor: string): Promise<void>
     actor,
     data: { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged, default_changed: plan.defaultChanged },
   });
-  await appendEvents(tx, events);
+  await appendEventsPrisma(tx, events);
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { RuleObject, RuleVersionObject } from "../schemas/policy.ts";
 import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
@@ -11,8 +11,8 @@ import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
 async function actorLabels(actors: string[]): Promise<Map<string, string>> {
   const ids = (prefix: string) => [...new Set(actors.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length)))];
   const [users, tokens] = await Promise.all([
-    db().user.findMany({ where: { id: { in: ids("user:") } }, select: { id: true, email: true } }),
-    db().adminToken.findMany({ where: { id: { in: ids("admin_token:") } }, select: { id: true, name: true } }),
+    prisma().user.findMany({ where: { id: { in: ids("user:") } }, select: { id: true, email: true } }),
+    prisma().adminToken.findMany({ where: { id: { in: ids("admin_token:") } }, select: { id: true, name: true } }),
   ]);
   const labels = new Map<string, string>();
   for (const u of users) labels.set(`user:${u.id}`, u.email);
@@ -25,7 +25,7 @@ const label = (labels: Map<string, string>, actor: string) => labels.get(actor) 
 /** Rules in evaluation order, each with who wrote its current version. */
 export async function ruleObjects(): Promise<RuleObject[]> {
   const rules = await listRules();
-  const current = await db().policyRuleVersion.findMany({
+  const current = await prisma().policyRuleVersion.findMany({
     where: { OR: rules.map((r) => ({ ruleId: r.id, version: r.version })) },
     select: { ruleId: true, createdBy: true },
   });

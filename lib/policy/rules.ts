@@ -1,9 +1,8 @@
 import "server-only";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
-import { db, type Tx } from "../db.ts";
+import { prisma, type Tx, prismaTransact, announceOnCommit } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyPolicyChanged } from "../events/notify.ts";
 import { invalidateRuleSet, REVISION_SETTING_KEY } from "./rule-set.ts";
 import { newId } from "../ids.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
@@ -41,13 +40,13 @@ export interface RuleVersionView {
  * notified, and this process drops its cache at once.
  */
 export async function policyTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-  const result = await db().$transaction(async (tx) => {
+  const result = await prismaTransact(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.policy'))`;
     const out = await work(tx);
     await tx.$executeRaw`
       INSERT INTO settings (key, value, updated_at) VALUES (${REVISION_SETTING_KEY}, '1'::jsonb, now())
       ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint + 1), updated_at = now()`;
-    await notifyPolicyChanged(tx);
+    announceOnCommit(tx, { kind: "policy" });
     return out;
   });
   invalidateRuleSet();
@@ -64,7 +63,7 @@ export function sameDefinition(a: PolicyRuleDefinition, b: PolicyRuleDefinition)
   return canonicalJson(storedDefinition(a)) === canonicalJson(storedDefinition(b));
 }
 
-export async function listRules(tx: Tx = db()): Promise<RuleView[]> {
+export async function listRules(tx: Tx = prisma()): Promise<RuleView[]> {
   const rules = await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], include: { versions: true } });
   return rules.map((r) => {
     const current = r.versions.find((v) => v.version === r.currentVersion)!;
@@ -81,7 +80,7 @@ export async function listRules(tx: Tx = db()): Promise<RuleView[]> {
 }
 
 export async function getRuleHistory(o: { ruleId: string }): Promise<RuleVersionView[]> {
-  const versions = await db().policyRuleVersion.findMany({ where: { ruleId: o.ruleId }, orderBy: { version: "desc" } });
+  const versions = await prisma().policyRuleVersion.findMany({ where: { ruleId: o.ruleId }, orderBy: { version: "desc" } });
   if (versions.length === 0) throw new AppError("not_found", "no such rule");
   return versions.map((v) => ({ version: v.version, definition: v.definition as PolicyRuleDefinition, createdBy: v.createdBy, createdAt: v.createdAt }));
 }
@@ -97,7 +96,7 @@ export async function createRule(o: CreateRuleOptions): Promise<{ ruleId: string
   const definition = parseRuleDefinition(o.definition);
   return policyTransaction(async (tx) => {
     const created = await insertRule(tx, { definition, position: o.position, actor: o.actor });
-    await appendEvents(tx, [
+    await appendEventsPrisma(tx, [
       {
         type: "policy.rule_created",
         actor: o.actor,
@@ -156,7 +155,7 @@ export async function updateRule(o: UpdateRuleOptions): Promise<{ ruleId: string
     const rule = await liveRule(tx, o.ruleId);
     const result = await reviseRule(tx, rule, definition, o.actor);
     if (!result.event) return { ruleId: rule.id, version: rule.currentVersion };
-    await appendEvents(tx, [result.event]);
+    await appendEventsPrisma(tx, [result.event]);
     return { ruleId: rule.id, version: result.version };
   });
 }
@@ -199,7 +198,7 @@ export async function setRuleEnabled(o: { ruleId: string; enabled: boolean; acto
   await policyTransaction(async (tx) => {
     const rule = await liveRule(tx, o.ruleId);
     const result = await reviseRule(tx, rule, { ...rule.definition, enabled: o.enabled }, o.actor);
-    if (result.event) await appendEvents(tx, [result.event]);
+    if (result.event) await appendEventsPrisma(tx, [result.event]);
   });
 }
 
@@ -216,7 +215,7 @@ export async function moveRule(o: { ruleId: string; position: number; actor: str
     order.splice(from, 1);
     order.splice(to, 0, rule.id);
     await writeOrder(tx, order);
-    await appendEvents(tx, [
+    await appendEventsPrisma(tx, [
       { type: "policy.rule_moved", actor: o.actor, data: { rule_id: rule.id, name: rule.name, before: { position: from }, after: { position: to } } },
     ]);
   });
@@ -235,7 +234,7 @@ export async function writeOrder(tx: Tx, ids: string[]): Promise<void> {
 export async function deleteRule(o: { ruleId: string; actor: string }): Promise<void> {
   await policyTransaction(async (tx) => {
     const rule = await liveRule(tx, o.ruleId);
-    await appendEvents(tx, [await removeRule(tx, rule, o.actor)]);
+    await appendEventsPrisma(tx, [await removeRule(tx, rule, o.actor)]);
   });
 }
 
@@ -258,7 +257,7 @@ export async function removeRule(
   };
 }
 
-export async function getPolicyDefaults(tx: Tx = db()): Promise<PolicyDefaults> {
+export async function getPolicyDefaults(tx: Tx = prisma()): Promise<PolicyDefaults> {
   const row = await tx.setting.findUnique({ where: { key: DEFAULT_SETTING_KEY } });
   return parsePolicyDefaults(row?.value ?? {});
 }
@@ -268,7 +267,7 @@ export async function setPolicyDefault(o: { defaults: unknown; actor: string }):
   const defaults = parsePolicyDefaults(o.defaults);
   return policyTransaction(async (tx) => {
     const event = await writeDefaults(tx, defaults, o.actor);
-    if (event) await appendEvents(tx, [event]);
+    if (event) await appendEventsPrisma(tx, [event]);
     return defaults;
   });
 }

@@ -1,15 +1,14 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { announceOnCommit, prismaTransact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
 import { getAgentRequest } from "./get-request.ts";
 import { effectiveStatus, REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
 /** The owning agent withdraws a pending request. Terminal requests never change: 409. */
 export async function cancelRequest(agentId: string, requestId: string): Promise<StoredRequest> {
   const existing = await getAgentRequest(agentId, requestId);
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const now = new Date();
     const { count } = await tx.actionRequest.updateMany({
       where: { id: requestId, agentId, status: "pending", expiresAt: { gt: now } },
@@ -18,7 +17,7 @@ export async function cancelRequest(agentId: string, requestId: string): Promise
     if (count === 0) {
       throw new AppError("conflict", `the request is already ${effectiveStatus(existing, now)} and cannot be cancelled`);
     }
-    await notifyRequestChanged(tx, { id: requestId, agent_id: agentId, status: "cancelled" });
+    announceOnCommit(tx, { kind: "request", id: requestId, agent_id: agentId, status: "cancelled" });
     await appendEvent(tx, { type: "request.cancelled", actor: `agent:${agentId}`, requestId, agentId });
     return tx.actionRequest.findUniqueOrThrow({ where: { id: requestId }, include: REQUEST_INCLUDE });
   });

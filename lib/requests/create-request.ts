@@ -8,7 +8,7 @@ import { canonicalSha256 } from "../crypto.ts";
 import { pool } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { notifyExpression } from "../events/notify.ts";
+import { announceRequests } from "../events/notify.ts";
 import type { Grant } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
@@ -175,11 +175,11 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
   }
   withAuditEvents(statement, events, landed);
-  const notify = notifyExpression(statement, { id, agent_id: agent.id, status });
 
   try {
-    const { rows } = await pool().query(statement.build(`SELECT req.*, ${notify} FROM req`));
+    const { rows } = await pool().query(statement.build("SELECT req.* FROM req"));
     if (rows.length === 0) throw new AppError("agent_suspended", "this agent is no longer active");
+    announceRequests([{ id, agent_id: agent.id, status }]);
     const [, contained] = await Promise.all([
       riskSignals
         ? recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined })

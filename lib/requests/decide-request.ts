@@ -2,9 +2,8 @@ import "server-only";
 import type pg from "pg";
 import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterDenial } from "../containment/check-containment.ts";
-import { transaction } from "../db.ts";
+import { announceOnCommit, transaction } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyExpression } from "../events/notify.ts";
 import type { Grant, Vote } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { isId, newId } from "../ids.ts";
@@ -153,8 +152,8 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       }
     }
     withAuditEvents(statement, events);
-    const notify = notifyExpression(statement, { id: r.id, agent_id: r.agentId, status: next });
-    await client.query(statement.build(`SELECT ${notify}`));
+    await client.query(statement.build("SELECT 1"));
+    announceOnCommit(client, { kind: "request", id: r.id, agent_id: r.agentId, status: next });
 
     const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;

@@ -1,5 +1,5 @@
 import "server-only";
-import { db, pool } from "../db.ts";
+import { prisma, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { ListRequestsOptions } from "./list-requests.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
@@ -47,8 +47,10 @@ export async function listRequestsByRisk(o: ListRequestsOptions): Promise<{ data
     values,
   );
   const page = rows.slice(0, o.limit);
-  const loaded = new Map((await db().actionRequest.findMany({ where: { id: { in: page.map((r) => r.id) } }, include: REQUEST_INCLUDE })).map((r) => [r.id, r]));
-  const data = page.map((r) => loaded.get(r.id)).filter((r): r is StoredRequest => r !== undefined);
+  const loaded = new Map<string, StoredRequest>(
+    (await prisma().actionRequest.findMany({ where: { id: { in: page.map((r) => r.id) } }, include: REQUEST_INCLUDE })).map((r) => [r.id, r]),
+  );
+  const data = page.map((r) => loaded.get(r.id)).filter((r) => r !== undefined);
   const last = page[page.length - 1];
   const nextCursor = rows.length > o.limit ? Buffer.from(`${last.score}:${last.id}`).toString("base64url") : null;
   return { data, nextCursor };

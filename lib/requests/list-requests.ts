@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
@@ -48,7 +48,7 @@ export async function listRequests(o: ListRequestsOptions): Promise<{ data: Stor
       o.visibleToGroups ? { OR: [{ reviewerGroups: { isEmpty: true } }, { reviewerGroups: { hasSome: o.visibleToGroups } }] } : {},
     ],
   };
-  const rows = await db().actionRequest.findMany({ where, orderBy: { id: "desc" }, take: o.limit + 1, include: REQUEST_INCLUDE });
+  const rows = await prisma().actionRequest.findMany({ where, orderBy: { id: "desc" }, take: o.limit + 1, include: REQUEST_INCLUDE });
   const data = rows.slice(0, o.limit);
   const nextCursor = rows.length > o.limit ? Buffer.from(data[data.length - 1].id).toString("base64url") : null;
   return { data, nextCursor };

@@ -1,8 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
-import { db } from "../db.ts";
+import { announceOnCommit, prismaTransact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
 import { getAgentRequest } from "./get-request.ts";
 import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
 
@@ -17,14 +16,14 @@ export interface ReportOutcomeOptions {
 export async function reportOutcome(o: ReportOutcomeOptions): Promise<StoredRequest> {
   const r = await getAgentRequest(o.agentId, o.requestId);
   if (!r.grant?.redeemedAt) throw new AppError("conflict", "an outcome can be reported only after the grant was redeemed");
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const now = new Date();
     const { count } = await tx.actionRequest.updateMany({
       where: { id: o.requestId, agentId: o.agentId, outcomeStatus: null },
       data: { outcomeStatus: o.status, outcomeDetail: o.detail ?? null, outcomeAt: now },
     });
     if (count === 0) throw new AppError("conflict", "an outcome was already reported for this request");
-    await notifyRequestChanged(tx, { id: o.requestId, agent_id: o.agentId, status: r.status });
+    announceOnCommit(tx, { kind: "request", id: o.requestId, agent_id: o.agentId, status: r.status });
     await appendEvent(tx, {
       type: "request.outcome_reported",
       actor: `agent:${o.agentId}`,

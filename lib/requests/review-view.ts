@@ -1,5 +1,5 @@
 import "server-only";
-import { db, pool } from "../db.ts";
+import { prisma, pool } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
@@ -12,7 +12,7 @@ import { effectiveStatus, toRequestObject, type StoredRequest } from "./serializ
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {
   const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
-  const agents = new Map((await db().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
+  const agents = new Map((await prisma().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
   const reviewerOnly = await reviewerOnlyOf(rows.map((r) => r.id));
   const now = new Date();
   return Promise.all(

@@ -1,9 +1,10 @@
 import "server-only";
-import type { ActionRequest, Grant, Vote } from "../generated/prisma/client.ts";
+import type { Row } from "../db.ts";
 import { signGrant } from "../grants/grant-token.ts";
 import type { RequestObject } from "../schemas/requests.ts";
 
-export type StoredRequest = ActionRequest & { votes: Vote[]; grant: Grant | null };
+/** A request as stored, with its votes (oldest first) and its grant. */
+export type StoredRequest = Row<"actionRequests"> & { votes: Row<"votes">[]; grant: Row<"grants"> | null };
 
 export const REQUEST_INCLUDE = { votes: { orderBy: { createdAt: "asc" } }, grant: true } as const;
 
@@ -11,7 +12,7 @@ export const REQUEST_INCLUDE = { votes: { orderBy: { createdAt: "asc" } }, grant
  * A pending request whose wait has run out is expired, whether or not the
  * sweeper has recorded that yet: expiry never depends on a background job.
  */
-export function effectiveStatus(r: Pick<ActionRequest, "status" | "expiresAt">, now = new Date()): RequestObject["status"] {
+export function effectiveStatus(r: Pick<StoredRequest, "status" | "expiresAt">, now = new Date()): RequestObject["status"] {
   return r.status === "pending" && r.expiresAt <= now ? "expired" : r.status;
 }
 

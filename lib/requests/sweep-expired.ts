@@ -1,7 +1,6 @@
 import "server-only";
-import { appendEvents } from "../audit/append-event.ts";
-import { db } from "../db.ts";
-import { notifyRequestChanged } from "../events/notify.ts";
+import { appendEventsPrisma } from "../audit/append-event.ts";
+import { announceOnCommit, prismaTransact } from "../db.ts";
 
 /**
  * Moves overdue pending requests to `expired` for real (reads already show
@@ -9,7 +8,7 @@ import { notifyRequestChanged } from "../events/notify.ts";
  * can sweep at once without blocking each other or a reviewer's decision.
  */
 export async function sweepExpired(batchSize = 500): Promise<number> {
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string; agent_id: string; expires_at: Date }[]>`
       UPDATE action_requests r
          SET status = 'expired', decided_at = r.expires_at, decision_by = 'system',
@@ -21,8 +20,8 @@ export async function sweepExpired(batchSize = 500): Promise<number> {
           LIMIT ${batchSize}
           FOR UPDATE SKIP LOCKED)
       RETURNING r.id, r.agent_id, r.expires_at`;
-    for (const row of rows) await notifyRequestChanged(tx, { id: row.id, agent_id: row.agent_id, status: "expired" });
-    await appendEvents(
+    for (const row of rows) announceOnCommit(tx, { kind: "request", id: row.id, agent_id: row.agent_id, status: "expired" });
+    await appendEventsPrisma(
       tx,
       rows.map((row) => ({
         type: "request.expired",

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import { env } from "../env.ts";
 import { hub } from "../events/hub.ts";
 import { json } from "../http/body.ts";
@@ -36,7 +36,7 @@ const getHealth = defineRoute({
   },
   async handler() {
     try {
-      await db().$queryRaw`SELECT 1`;
+      await prisma().$queryRaw`SELECT 1`;
       return json({ status: "ok", database: "ok" });
     } catch {
       return json({ status: "degraded", database: "unavailable" }, { status: 503 });

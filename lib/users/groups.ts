@@ -1,7 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { refreshUserSessions } from "../auth/sessions.ts";
-import { db, type Tx } from "../db.ts";
+import { prisma, type Tx, prismaTransact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { lockUser, type UserRef } from "./find-user.ts";
@@ -18,7 +18,7 @@ export interface GroupSummary {
 
 /** Every reviewer group with its members, by name. */
 export async function listGroups(): Promise<GroupSummary[]> {
-  const groups = await db().group.findMany({
+  const groups = await prisma().group.findMany({
     orderBy: { name: "asc" },
     include: { members: { include: { user: { select: { id: true, email: true, name: true, role: true, disabled: true } } } } },
   });
@@ -48,7 +48,7 @@ async function insertGroup(tx: Tx, name: string, actor: string): Promise<{ id: s
 
 export async function createGroup(o: { name: string; actor: string }): Promise<{ id: string; name: string }> {
   const name = checkName(o.name);
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     if (await tx.group.findUnique({ where: { name } })) throw new AppError("conflict", `a group named ${name} already exists`);
     return insertGroup(tx, name, o.actor);
   });
@@ -65,7 +65,7 @@ export type GroupMemberOptions = UserRef & {
 export async function addGroupMember(o: GroupMemberOptions): Promise<{ groupId: string; userId: string; changed: boolean }> {
   const name = checkName(o.group);
   try {
-    return await db().$transaction(async (tx) => {
+    return await prismaTransact(async (tx) => {
       const user = await lockUser(tx, o);
       const group = (await tx.group.findUnique({ where: { name } })) ?? (o.createGroup ? await insertGroup(tx, name, o.actor) : null);
       if (!group) throw new AppError("not_found", `no group named ${name}`);
@@ -90,7 +90,7 @@ export async function addGroupMember(o: GroupMemberOptions): Promise<{ groupId: 
 
 export async function removeGroupMember(o: UserRef & { group: string; actor: string }): Promise<{ changed: boolean }> {
   const name = checkName(o.group);
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const user = await lockUser(tx, o);
     const group = await tx.group.findUnique({ where: { name } });
     if (!group) throw new AppError("not_found", `no group named ${name}`);

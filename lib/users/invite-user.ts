@@ -1,7 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
-import { db } from "../db.ts";
+import { prismaTransact } from "../db.ts";
 import { randomSecret } from "../ids.ts";
 import { createUser } from "./create-user.ts";
 import type { Role } from "./roles.ts";
@@ -25,7 +25,7 @@ export async function inviteUser(o: { email: string; role: Role; name?: string |
 export async function resetUserPassword(o: UserRef & { actor: string }): Promise<{ userId: string; password: string }> {
   const password = randomSecret(15);
   const passwordHash = await hashPassword(password);
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const user = await lockUser(tx, o);
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     await revokeUserSessions(tx, user.id);

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db.ts";
+import { prisma } from "../db.ts";
 import type { Role } from "./roles.ts";
 
 export interface UserSummary {
@@ -17,7 +17,7 @@ export interface UserSummary {
 
 /** Every account, by email, with its reviewer groups. Never the password hash. */
 export async function listUsers(): Promise<UserSummary[]> {
-  const users = await db().user.findMany({
+  const users = await prisma().user.findMany({
     orderBy: { email: "asc" },
     select: {
       id: true,

@@ -1,7 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
-import { db } from "../db.ts";
+import { prismaTransact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { assertAnotherAdmin, lockUser, type UserRef } from "./find-user.ts";
 
@@ -16,7 +16,7 @@ export type SetUserDisabledOptions = UserRef & {
  * The last enabled admin cannot be disabled.
  */
 export async function setUserDisabled(o: SetUserDisabledOptions): Promise<{ userId: string; changed: boolean }> {
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const user = await lockUser(tx, o);
     if (user.disabled === o.disabled) return { userId: user.id, changed: false };
     if (o.disabled && user.role === "admin") await assertAnotherAdmin(tx, user.id);

@@ -1,7 +1,7 @@
 import "server-only";
 import { appendEvent } from "../audit/append-event.ts";
 import { refreshUserSessions } from "../auth/sessions.ts";
-import { db } from "../db.ts";
+import { prismaTransact } from "../db.ts";
 import type { Role } from "./roles.ts";
 import { assertAnotherAdmin, lockUser, type UserRef } from "./find-user.ts";
 
@@ -12,7 +12,7 @@ export type SetUserRoleOptions = UserRef & { role: Role; actor: string };
  * applies at once; their open streams close and reconnect under the new role.
  */
 export async function setUserRole(o: SetUserRoleOptions): Promise<{ userId: string; role: Role; changed: boolean }> {
-  return db().$transaction(async (tx) => {
+  return prismaTransact(async (tx) => {
     const user = await lockUser(tx, o);
     if (user.role === o.role) return { userId: user.id, role: o.role, changed: false };
     if (user.role === "admin" && !user.disabled) await assertAnotherAdmin(tx, user.id);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { newAgent, newUser, sampleRequest, type TestAgent, type TestUser } from "../support/fixtures.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
 
@@ -115,7 +115,7 @@ async function approvedGrant(agent: TestAgent, cookie: string): Promise<{ reques
 }
 
 const refusalEvents = (where: string, value: string) =>
-  db().$queryRawUnsafe<{ type: string; request_id: string | null; data: Record<string, any> }[]>(
+  prisma().$queryRawUnsafe<{ type: string; request_id: string | null; data: Record<string, any> }[]>(
     `SELECT type, request_id, data FROM audit_events WHERE ${where} = $1 AND type IN ('grant.redeemed', 'grant.redemption_refused', 'user.sign_in_failed') ORDER BY seq`,
     value,
   );
@@ -167,7 +167,7 @@ describe("replaying a redeemed grant", () => {
     expect(summaries(refused).length).toBeGreaterThanOrEqual(2);
     expect(refused.every((e) => e.data.address === replayer)).toBe(true);
     expect(refused.filter((e) => e.data.reason === "already_redeemed").every((e) => e.request_id === grant.requestId)).toBe(true);
-    expect(await db().$queryRawUnsafe(`SELECT 1 FROM audit_refusal_counts WHERE key LIKE $1`, `%${grant.grantId}%`)).toEqual([]);
+    expect(await prisma().$queryRawUnsafe(`SELECT 1 FROM audit_refusal_counts WHERE key LIKE $1`, `%${grant.grantId}%`)).toEqual([]);
   });
 
   it("ignores a client-sent client-address header on the agent API", async () => {

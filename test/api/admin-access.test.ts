@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { baseUrl, expectProblem, newUser, reviewerFetch, signIn } from "../support/fixtures.ts";
 
 const policies = (token: string) => fetch(`${baseUrl()}/api/v1/admin/policies`, { headers: { authorization: `Bearer ${token}` } });
@@ -21,7 +21,7 @@ describe("access settings in the admin console", () => {
     expect((await reviewerFetch(admin, `/api/v1/admin/tokens/${id}/revoke`, { method: "POST" })).status).toBe(200);
     await expectProblem(await policies(token), 401, "unauthenticated");
     expect(
-      await db().auditEvent.count({ where: { type: { in: ["admin_token.created", "admin_token.revoked"] }, data: { path: ["token_id"], equals: id } } }),
+      await prisma().auditEvent.count({ where: { type: { in: ["admin_token.created", "admin_token.revoked"] }, data: { path: ["token_id"], equals: id } } }),
     ).toBe(2);
   });
 
@@ -39,7 +39,7 @@ describe("access settings in the admin console", () => {
     expect(put.status).toBe(200);
     expect((await put.json()).sso.default_role).toBe("reviewer");
     await expectProblem(await reviewerFetch(admin, "/api/v1/admin/access", { method: "PUT", json: { default_role: "owner" } }), 422, "validation_failed");
-    const event = await db().auditEvent.findFirst({ where: { type: "settings.sso_default_role_changed" }, orderBy: { seq: "desc" } });
+    const event = await prisma().auditEvent.findFirst({ where: { type: "settings.sso_default_role_changed" }, orderBy: { seq: "desc" } });
     expect(event?.data).toMatchObject({ after: { role: "reviewer" } });
   });
 });

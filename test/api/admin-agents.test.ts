@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
 import {
   agentFetch,
@@ -37,7 +37,7 @@ const adminCall = (path: string, init: RequestInit & { json?: unknown; origin?: 
   reviewerFetch(admin.cookie, `/api/v1/admin${path}`, init);
 const post = (path: string, json?: unknown) => adminCall(path, { method: "POST", json });
 const agentGet = (agent: TestAgent, id: string) => agentFetch(agent.key, `/api/v1/requests/${id}`);
-const events = (agentId: string, type: string) => db().auditEvent.findMany({ where: { agentId, type }, orderBy: { seq: "asc" } });
+const events = (agentId: string, type: string) => prisma().auditEvent.findMany({ where: { agentId, type }, orderBy: { seq: "asc" } });
 
 describe("optional bodies", () => {
   it("suspend, resume and issue-key take an empty body as {}, and still refuse a body that breaks the schema", async () => {
@@ -78,7 +78,7 @@ describe("suspending an agent (the kill switch)", () => {
 
     // What it had asked for is cancelled by the system (read through the database: the agent cannot read now).
     for (const { id } of [p1, p2]) {
-      const r = await db().actionRequest.findUniqueOrThrow({ where: { id } });
+      const r = await prisma().actionRequest.findUniqueOrThrow({ where: { id } });
       expect(r).toMatchObject({ status: "cancelled", decisionBy: "system", decisionReason: "agent suspended: leaked key in a log" });
     }
     // The unredeemed grant is revoked; a redeemed one stays as it was.
@@ -283,7 +283,7 @@ describe("who may use the admin agent endpoints", () => {
 
     // Nothing changed: the agent still works with its one key.
     expect((await createPending(agent)).body.status).toBe("pending");
-    const row = await db().agent.findUniqueOrThrow({ where: { id: agent.agentId }, include: { keys: true } });
+    const row = await prisma().agent.findUniqueOrThrow({ where: { id: agent.agentId }, include: { keys: true } });
     expect(row).toMatchObject({ status: "active", trustLevel: "standard" });
     expect(row.keys).toHaveLength(1);
   });
@@ -292,7 +292,7 @@ describe("who may use the admin agent endpoints", () => {
     const agent = await newAgent();
     await expectProblem(await adminCall(`/agents/${agent.agentId}/suspend`, { method: "POST", json: {}, origin: "https://evil.example" }), 403, "forbidden");
     await expectProblem(await adminCall(`/agents/${agent.agentId}/suspend`, { method: "POST", json: {}, origin: null }), 403, "forbidden");
-    expect((await db().agent.findUniqueOrThrow({ where: { id: agent.agentId } })).status).toBe("active");
+    expect((await prisma().agent.findUniqueOrThrow({ where: { id: agent.agentId } })).status).toBe("active");
     expect(await events(agent.agentId, "agent.suspended")).toHaveLength(0);
   });
 });

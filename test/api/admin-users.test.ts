@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { expectProblem, newUser, reviewerFetch, signIn, trySignIn, unique, type TestUser } from "../support/fixtures.ts";
 
 let admin: TestUser;
@@ -21,7 +21,7 @@ afterAll(async () => {
 const as = (cookie: string, path: string, init: RequestInit & { json?: unknown; origin?: string | null } = {}) =>
   reviewerFetch(cookie, `/api/v1/admin${path}`, init);
 const userEvents = (userId: string, type: string) =>
-  db().auditEvent.findMany({ where: { type, data: { path: ["user_id"], equals: userId } }, orderBy: { seq: "asc" } });
+  prisma().auditEvent.findMany({ where: { type, data: { path: ["user_id"], equals: userId } }, orderBy: { seq: "asc" } });
 
 describe("users", () => {
   it("invites a local account with a one-time password that signs in, and lists it without secrets", async () => {
@@ -87,7 +87,7 @@ describe("users", () => {
 
   it("does not let an admin disable their own account", async () => {
     await expectProblem(await as(adminCookie, `/users/${admin.id}`, { method: "PATCH", json: { disabled: true } }), 409, "conflict");
-    expect((await db().user.findUniqueOrThrow({ where: { id: admin.id } })).disabled).toBe(false);
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: admin.id } })).disabled).toBe(false);
   });
 });
 
@@ -140,6 +140,6 @@ describe("who may use the admin user endpoints", () => {
       403,
       "forbidden",
     );
-    expect((await db().user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("reviewer");
+    expect((await prisma().user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("reviewer");
   });
 });

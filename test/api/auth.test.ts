@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { randomSecret } from "../../lib/ids.ts";
 import { agentFetch, baseUrl, createPending, expectProblem, keyIdOf, newAgent, sampleRequest } from "../support/fixtures.ts";
 
@@ -16,11 +16,11 @@ describe("agent authentication", () => {
     const valid = await newAgent();
     const id = keyIdOf(valid.key);
     const revoked = await newAgent();
-    await db().agentKey.update({ where: { id: keyIdOf(revoked.key) }, data: { revokedAt: new Date() } });
+    await prisma().agentKey.update({ where: { id: keyIdOf(revoked.key) }, data: { revokedAt: new Date() } });
     const expired = await newAgent();
-    await db().agentKey.update({ where: { id: keyIdOf(expired.key) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await prisma().agentKey.update({ where: { id: keyIdOf(expired.key) }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const retired = await newAgent();
-    await db().agent.update({ where: { id: retired.agentId }, data: { status: "retired" } });
+    await prisma().agent.update({ where: { id: retired.agentId }, data: { status: "retired" } });
 
     const cases: Record<string, string | null> = {
       missing: null,
@@ -47,7 +47,7 @@ describe("agent authentication", () => {
   it("refuses a suspended agent with 403 agent_suspended", async () => {
     const agent = await newAgent();
     const { id } = await createPending(agent);
-    await db().agent.update({ where: { id: agent.agentId }, data: { status: "suspended" } });
+    await prisma().agent.update({ where: { id: agent.agentId }, data: { status: "suspended" } });
     await expectProblem(await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: sampleRequest() }), 403, "agent_suspended");
     await expectProblem(await agentFetch(agent.key, `/api/v1/requests/${id}`), 403, "agent_suspended");
   });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import {
   agentFetch,
   createApproved,
@@ -33,7 +33,7 @@ describe("POST /api/v1/requests/{id}/cancel", () => {
     const body = await res.json();
     expect(body).toMatchObject({ id, status: "cancelled", grant: null, decision: { status: "cancelled", by: "agent" } });
     expect((await getRequest(agent, id)).status).toBe("cancelled");
-    expect(await db().auditEvent.count({ where: { requestId: id, type: "request.cancelled" } })).toBe(1);
+    expect(await prisma().auditEvent.count({ where: { requestId: id, type: "request.cancelled" } })).toBe(1);
 
     await expectProblem(await cancel(id), 409, "conflict");
   });
@@ -85,7 +85,7 @@ describe("POST /api/v1/requests/{id}/outcome", () => {
 
     await expectProblem(await outcome(approved.id, { status: "succeeded" }), 409, "conflict");
     expect((await getRequest(agent, approved.id)).outcome.status).toBe("failed");
-    expect(await db().auditEvent.count({ where: { requestId: approved.id, type: "request.outcome_reported" } })).toBe(1);
+    expect(await prisma().auditEvent.count({ where: { requestId: approved.id, type: "request.outcome_reported" } })).toBe(1);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
@@ -44,8 +44,8 @@ async function panel(m: number, size: number): Promise<Panel> {
 }
 
 async function outcome(id: string) {
-  const request = await db().actionRequest.findUniqueOrThrow({ where: { id }, include: { votes: true, grant: true } });
-  const events = await db().auditEvent.findMany({ where: { requestId: id }, select: { type: true } });
+  const request = await prisma().actionRequest.findUniqueOrThrow({ where: { id }, include: { votes: true, grant: true } });
+  const events = await prisma().auditEvent.findMany({ where: { requestId: id }, select: { type: true } });
   const count = (type: string) => events.filter((e) => e.type === type).length;
   return {
     status: request.status,

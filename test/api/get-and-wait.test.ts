@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { sweepExpired } from "../../lib/requests/sweep-expired.ts";
 import {
   agentFetch,
@@ -86,7 +86,7 @@ describe("GET /api/v1/requests/{id}", () => {
   it("an overdue pending request reads as expired whether or not it was swept", async () => {
     const { id } = await createPending(agent, { expires_in: 1 });
     expect((await getRequest(agent, id, 30)).status).toBe("expired");
-    const row = await db().actionRequest.findUniqueOrThrow({ where: { id } });
+    const row = await prisma().actionRequest.findUniqueOrThrow({ where: { id } });
     expect(["pending", "expired"]).toContain(row.status);
 
     const again = await getRequest(agent, id, 10);
@@ -100,24 +100,24 @@ describe("sweepExpired()", () => {
     const overdue = await createPending(agent);
     const live = await createPending(agent);
     const past = new Date(Date.now() - 60_000);
-    await db().actionRequest.update({ where: { id: overdue.id }, data: { expiresAt: past } });
+    await prisma().actionRequest.update({ where: { id: overdue.id }, data: { expiresAt: past } });
 
     const swept = await sweepExpired();
     expect(swept).toBeGreaterThanOrEqual(1);
 
-    const row = await db().actionRequest.findUniqueOrThrow({ where: { id: overdue.id } });
+    const row = await prisma().actionRequest.findUniqueOrThrow({ where: { id: overdue.id } });
     expect(row).toMatchObject({ status: "expired", decisionBy: "system" });
     expect(row.decidedAt?.getTime()).toBe(past.getTime());
-    expect((await db().actionRequest.findUniqueOrThrow({ where: { id: live.id } })).status).toBe("pending");
+    expect((await prisma().actionRequest.findUniqueOrThrow({ where: { id: live.id } })).status).toBe("pending");
 
-    const events = await db().auditEvent.findMany({ where: { requestId: overdue.id, type: "request.expired" } });
+    const events = await prisma().auditEvent.findMany({ where: { requestId: overdue.id, type: "request.expired" } });
     expect(events).toHaveLength(1);
     expect(events[0].actor).toBe("system");
-    expect(await db().auditEvent.count({ where: { requestId: live.id, type: "request.expired" } })).toBe(0);
+    expect(await prisma().auditEvent.count({ where: { requestId: live.id, type: "request.expired" } })).toBe(0);
 
     // A second sweep finds nothing more to do for that row.
     await sweepExpired();
-    expect(await db().auditEvent.count({ where: { requestId: overdue.id, type: "request.expired" } })).toBe(1);
+    expect(await prisma().auditEvent.count({ where: { requestId: overdue.id, type: "request.expired" } })).toBe(1);
     expect((await getRequest(agent, overdue.id)).decision).toMatchObject({ status: "expired", by: "system" });
   });
 });
@@ -155,7 +155,7 @@ describe("waking a parked long-wait", () => {
 
   it("is not ended by a vote that leaves the request pending", async () => {
     const { id } = await createPending(agent);
-    await db().actionRequest.update({ where: { id }, data: { approvalsRequired: 2 } });
+    await prisma().actionRequest.update({ where: { id }, data: { approvalsRequired: 2 } });
     const waiting = waitOn(id);
     await parked();
     expect((await (await vote(cookie, id, "one of two")).json()).status).toBe("pending");

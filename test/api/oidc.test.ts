@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { baseUrl, unique } from "../support/fixtures.ts";
 import { startTestIssuer, type TestAccount, type TestIssuer } from "../support/oidc-provider.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
@@ -198,18 +198,18 @@ describe.each(issuerKinds)("single sign-on against a real OpenID Connect provide
     expect(session.user).toMatchObject({ email, name: "Sam Sso", role: "reviewer" });
 
     // The account was created on first sign-in, with the default role and no password.
-    const user = await db().user.findUnique({ where: { email } });
+    const user = await prisma().user.findUnique({ where: { email } });
     expect(user).toMatchObject({ email, name: "Sam Sso", role: "reviewer", passwordHash: null, disabled: false });
     expect(user!.lastSignInAt).toBeInstanceOf(Date);
     expect(session.user?.id).toBe(user!.id);
-    const created = await db().auditEvent.findFirst({ where: { type: "user.created", data: { path: ["user_id"], equals: user!.id } } });
+    const created = await prisma().auditEvent.findFirst({ where: { type: "user.created", data: { path: ["user_id"], equals: user!.id } } });
     expect(created?.data).toMatchObject({ email, role: "reviewer", via: "oidc" });
-    const signedIn = await db().auditEvent.findMany({ where: { type: "user.signed_in", actor: `user:${user!.id}` } });
+    const signedIn = await prisma().auditEvent.findMany({ where: { type: "user.signed_in", actor: `user:${user!.id}` } });
     expect(signedIn).toHaveLength(1);
     expect(signedIn[0].data).toMatchObject({ method: "oidc" });
 
     // Disabling the user ends the existing session at once ...
-    await db().user.update({ where: { id: user!.id }, data: { disabled: true } });
+    await prisma().user.update({ where: { id: user!.id }, data: { disabled: true } });
     const refused = await reviewQueue(app!, cookie);
     expect(refused.status).toBe(401);
     await refused.arrayBuffer();
@@ -221,6 +221,6 @@ describe.each(issuerKinds)("single sign-on against a real OpenID Connect provide
     expect(again.callback.status).toBe(302);
     expect(again.location.pathname).toBe("/signin");
     expect(again.location.searchParams.get("error")).toBe("AccessDenied");
-    expect(await db().auditEvent.count({ where: { type: "user.signed_in", actor: `user:${user!.id}` } })).toBe(1);
+    expect(await prisma().auditEvent.count({ where: { type: "user.signed_in", actor: `user:${user!.id}` } })).toBe(1);
   });
 });

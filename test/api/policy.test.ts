@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken, revokeAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
-import { db } from "../../lib/db.ts";
+import { prisma } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
 import { createRule, deleteRule, getRuleHistory, listRules, setRuleEnabled, updateRule } from "../../lib/policy/rules.ts";
@@ -57,9 +57,9 @@ const ruleFor = (agent: TestAgent, def: Record<string, unknown>) => ({
 });
 
 async function policyTables() {
-  const rules = await db().policyRule.findMany({ orderBy: { id: "asc" } });
-  const versions = await db().policyRuleVersion.count();
-  const setting = await db().setting.findUnique({ where: { key: "policy.default" } });
+  const rules = await prisma().policyRule.findMany({ orderBy: { id: "asc" } });
+  const versions = await prisma().policyRuleVersion.count();
+  const setting = await prisma().setting.findUnique({ where: { key: "policy.default" } });
   return { rules, versions, setting: setting?.value ?? null };
 }
 
@@ -335,11 +335,11 @@ describe("audit", () => {
     const { ruleId } = await createRule({ definition: ruleFor(agent, { effect: "allow" }), actor: "user:usr_test" });
     await setRuleEnabled({ ruleId, enabled: false, actor: "user:usr_test" });
     await deleteRule({ ruleId, actor: "user:usr_test" });
-    const events = await db().auditEvent.findMany({ where: { type: { startsWith: "policy." }, actor: "user:usr_test" }, orderBy: { seq: "asc" } });
+    const events = await prisma().auditEvent.findMany({ where: { type: { startsWith: "policy." }, actor: "user:usr_test" }, orderBy: { seq: "asc" } });
     const mine = events.filter((e) => (e.data as { rule_id?: string }).rule_id === ruleId);
     expect(mine.map((e) => e.type)).toEqual(["policy.rule_created", "policy.rule_updated", "policy.rule_deleted"]);
     expect(mine[1].data).toMatchObject({ before: { enabled: true }, after: { enabled: false } });
-    const imports = await db().auditEvent.count({ where: { type: "policy.imported", actor: { startsWith: "admin_token:" } } });
+    const imports = await prisma().auditEvent.count({ where: { type: "policy.imported", actor: { startsWith: "admin_token:" } } });
     expect(imports).toBeGreaterThan(0);
     expect((await verifyChain()).ok).toBe(true);
   });
