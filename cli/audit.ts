@@ -45,7 +45,12 @@ export function registerAuditCommands(program: Command): void {
       const { parseCheckpointLines } = await import("../lib/audit/checkpoints.ts");
       const extra: CheckpointRow[] = o.checkpoints ? parseCheckpointLines(readFileSync(o.checkpoints, "utf8")) : [];
       const { sqlChainSource, verificationObject, verifyChain, withExtraCheckpoints } = await import("../lib/audit/verify-chain.ts");
-      const result = await withDatabase(() => verifyChain({ source: withExtraCheckpoints(sqlChainSource(), extra) }));
+      const { awaitSealed } = await import("../lib/audit/sealer.ts");
+      // Everything committed so far is chained first (here, when no app instance is sealing).
+      const result = await withDatabase(async () => {
+        await awaitSealed();
+        return verifyChain({ source: withExtraCheckpoints(sqlChainSource(), extra) });
+      });
       // An empty chain proves nothing: it is also what a wrong or wiped database looks like.
       if (result.ok && result.events === 0) throw new Error("the audit chain has no events: nothing to verify (is this the right database?)");
       if (o.json) console.log(JSON.stringify(verificationObject(result)));
@@ -73,7 +78,11 @@ export function registerAuditCommands(program: Command): void {
       const { AuditExportQuery } = await import("../lib/schemas/audit.ts");
       const q = await parseOptions(AuditExportQuery, query);
       const { eventFilter, exportLines } = await import("../lib/audit/query-events.ts");
-      const bytes = await withDatabase(() => writeAll(exportLines(eventFilter(q), q.format as ExportFormat), output));
+      const { awaitSealed } = await import("../lib/audit/sealer.ts");
+      const bytes = await withDatabase(async () => {
+        await awaitSealed();
+        return writeAll(exportLines(eventFilter(q), q.format as ExportFormat), output);
+      });
       if (output) console.error(`wrote ${bytes} bytes to ${output}`);
     });
 

@@ -43,19 +43,26 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   return new Proxy(client, { get: (target, key) => (key === "query" ? named : Reflect.get(target, key)) });
 }
 
+/**
+ * A query builder over `pool` (the app's, or a dedicated one such as the
+ * audit sealer's single session). The caller owns the pool and ends it.
+ */
+export function kyselyOver(pool: pg.Pool): Kysely<DB> {
+  const dialect = new PostgresDialect({
+    pool: { connect: async () => preparing(await pool.connect()), end: () => pool.end() },
+  });
+  // Tables and columns are camelCase in TypeScript and snake_case in SQL. JSON
+  // values (params, context, event data) keep their keys exactly as stored.
+  return new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+}
+
 function create() {
   const url = env().DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (start the app with `countersign start`)");
   const pool = new pg.Pool({ connectionString: url, max: env().DATABASE_POOL_SIZE });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const dialect = new PostgresDialect({
-    pool: { connect: async () => preparing(await pool.connect()), end: () => Promise.resolve() },
-  });
-  // Tables and columns are camelCase in TypeScript and snake_case in SQL. JSON
-  // values (params, context, event data) keep their keys exactly as stored.
-  const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
-  return { pool, kysely: new Kysely<DB>({ dialect, plugins }) };
+  return { pool, kysely: kyselyOver(pool) };
 }
 
 function holder() {

@@ -1,9 +1,7 @@
 import "server-only";
-import { canonicalJson } from "../crypto.ts";
 import type { PoolClient as PgClient } from "pg";
-import { CompiledQuery } from "kysely";
+import { canonicalJson, sha256Hex } from "../crypto.ts";
 import type { Queryable, Tx } from "../db.ts";
-import type { Statement } from "../sql.ts";
 
 export interface AuditEventInput {
   /** Dotted event type, e.g. `request.created`, `grant.redeemed`. */
@@ -15,7 +13,7 @@ export interface AuditEventInput {
   data?: Record<string, unknown>;
 }
 
-/** The canonical text an event's hash covers (also recomputed by verification). */
+/** The canonical text an event's hash covers (computed by the sealer, recomputed by verification). */
 export function canonicalEventBody(e: {
   type: string;
   actor: string;
@@ -36,105 +34,64 @@ export function canonicalEventBody(e: {
 
 export const GENESIS_HASH = "0".repeat(64);
 
-const HASH_OF = (prev: string, seq: string, body: string) =>
-  `encode(sha256(convert_to(${prev} || chr(10) || (${seq})::text || chr(10) || (${body}), 'UTF8')), 'hex')`;
-
-const INSERT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
-const EVENT_VALUES = (e: string) =>
-  `${e} ->> 'type', ${e} ->> 'actor', ${e} ->> 'request_id', ${e} ->> 'agent_id', ${e} -> 'data', (${e} ->> 'occurred_at')::timestamptz`;
-
-/**
- * SQL common table expressions that append `count` events, given as a JSON
- * array in parameter `placeholder` (see `auditParam`), to the hash chain: event hash =
- * SHA-256(prev_hash "\n" seq "\n" canonical body). Compose them into a
- * `WITH RECURSIVE` statement with the state change they record, so both
- * commit together.
- *
- * Appends lock the single `audit_head` row until the transaction commits,
- * which serialises them across every app instance: the chain cannot fork.
- * Run them last in a transaction (or in one statement) to keep that short.
- * `guard` is an SQL condition: when false, nothing is appended (for a change
- * that turned out not to happen within the same statement).
- */
-export function auditCtes(count: number, placeholder: string, guard = "TRUE"): string {
-  const events = `${placeholder}::jsonb`;
-  if (count === 1) {
-    // The common case: one UPDATE … RETURNING advances the head and yields the link.
-    return `
-      audit_e AS (SELECT ${events} -> 0 AS e),
-      audit_head_next AS (
-        UPDATE audit_head
-           SET seq = seq + 1, prev = hash,
-               hash = ${HASH_OF("hash", "seq + 1", "(SELECT e FROM audit_e) ->> 'body'")}
-         WHERE id = 1 AND ${guard}
-        RETURNING seq, prev, hash),
-      audit_ins AS (
-        INSERT INTO audit_events (${INSERT_COLUMNS})
-        SELECT h.seq, ${EVENT_VALUES("a.e")}, h.prev, h.hash FROM audit_head_next h, audit_e a
-        RETURNING seq)`;
-  }
-  return `
-    audit_ev AS (SELECT x.ord::int AS i, x.e FROM jsonb_array_elements(${events}) WITH ORDINALITY AS x(e, ord)),
-    audit_prev AS (SELECT seq, hash FROM audit_head WHERE id = 1 AND ${guard} FOR UPDATE),
-    audit_chain (i, seq, prev, hash) AS (
-      SELECT 0, seq, ''::text, hash FROM audit_prev
-      UNION ALL
-      SELECT c.i + 1, c.seq + 1, c.hash, ${HASH_OF("c.hash", "c.seq + 1", "ev.e ->> 'body'")}
-        FROM audit_chain c JOIN audit_ev ev ON ev.i = c.i + 1),
-    audit_ins AS (
-      INSERT INTO audit_events (${INSERT_COLUMNS})
-      SELECT c.seq, ${EVENT_VALUES("ev.e")}, c.prev, c.hash FROM audit_chain c JOIN audit_ev ev ON ev.i = c.i
-      RETURNING seq),
-    audit_head_next AS (
-      UPDATE audit_head h SET seq = last.seq, prev = last.prev, hash = last.hash
-        FROM (SELECT seq, prev, hash FROM audit_chain ORDER BY i DESC LIMIT 1) last
-       WHERE h.id = 1
-      RETURNING h.seq)`;
+/** An event's hash: SHA-256 (hex) of the previous hash, its seq and its canonical body, one per line. */
+export function linkHash(prevHash: string, seq: bigint, body: string): string {
+  return sha256Hex(`${prevHash}\n${seq}\n${body}`);
 }
 
-/** The JSON parameter for `auditCtes`: each event with its canonical body and timestamp. */
-export function auditParam(events: AuditEventInput[]): string {
-  return JSON.stringify(
-    events.map((e) => {
-      const occurredAt = new Date();
-      const fields = { type: e.type, actor: e.actor, requestId: e.requestId ?? null, agentId: e.agentId ?? null, data: e.data ?? {}, occurredAt };
-      return {
-        type: fields.type,
-        actor: fields.actor,
-        request_id: fields.requestId,
-        agent_id: fields.agentId,
-        data: fields.data,
-        occurred_at: occurredAt.toISOString(),
-        body: canonicalEventBody(fields),
-      };
-    }),
-  );
-}
-
-/** Adds the audit CTEs for `events` to a statement being built. */
-export function withAuditEvents(statement: Statement, events: AuditEventInput[], guard?: string): Statement {
-  return events.length ? statement.withFragment(auditCtes(events.length, statement.param(auditParam(events)), guard)) : statement;
+function rowsOf(events: AuditEventInput[]) {
+  const occurredAt = new Date();
+  return events.map((e) => ({
+    type: e.type,
+    actor: e.actor,
+    requestId: e.requestId ?? null,
+    agentId: e.agentId ?? null,
+    // JSON text: the driver would send a JS array as a PostgreSQL array.
+    data: JSON.stringify(e.data ?? {}),
+    occurredAt,
+  }));
 }
 
 /**
- * Records events in the caller's transaction (`db().transaction().execute(trx => …)`),
- * so they commit with the change they describe, or not at all.
+ * Records events in the caller's transaction (`transact(trx => …)`), so they
+ * commit with the change they describe, or not at all. They are chained
+ * (given `seq`, `prev_hash` and `hash`) shortly after they commit, by the
+ * sealer (lib/audit/sealer.ts), so writers never queue on the chain head.
  */
 export async function appendEvents(trx: Queryable, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await trx.executeQuery(CompiledQuery.raw(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]));
+  await trx.insertInto("auditEvents").values(rowsOf(events)).execute();
+}
+
+function insertSql(): string {
+  return `INSERT INTO audit_events (type, actor, request_id, agent_id, data, occurred_at)
+    SELECT x.type, x.actor, x.request_id, x.agent_id, x.data, x.occurred_at
+      FROM jsonb_to_recordset($1::jsonb) AS x(type text, actor text, request_id text, agent_id text, data jsonb, occurred_at timestamptz)`;
+}
+
+function jsonParam(events: AuditEventInput[]): string {
+  return JSON.stringify(
+    rowsOf(events).map((r) => ({
+      type: r.type,
+      actor: r.actor,
+      request_id: r.requestId,
+      agent_id: r.agentId,
+      data: JSON.parse(r.data),
+      occurred_at: r.occurredAt.toISOString(),
+    })),
+  );
 }
 
 /** @deprecated Prisma is leaving the request paths (issue 13): use `appendEvents(trx, …)`. */
 export async function appendEventsPrisma(tx: Tx, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.$executeRawUnsafe(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, auditParam(events));
+  await tx.$executeRawUnsafe(insertSql(), jsonParam(events));
 }
 
 /** @deprecated use `appendEvents(trx, …)` on a Kysely transaction. */
 export async function appendEventsPg(client: Pick<PgClient, "query">, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await client.query(`WITH RECURSIVE ${auditCtes(events.length, "$1")} SELECT 1`, [auditParam(events)]);
+  await client.query(insertSql(), [jsonParam(events)]);
 }
 
 /** @deprecated use `appendEvents(trx, [event])`. */

@@ -1,10 +1,10 @@
 import "server-only";
 import type pg from "pg";
-import { sha256Hex } from "../crypto.ts";
-import { pool } from "../db.ts";
-import { canonicalEventBody, GENESIS_HASH } from "./append-event.ts";
+import { kyselyOver, pool } from "../db.ts";
+import { canonicalEventBody, GENESIS_HASH, linkHash } from "./append-event.ts";
 import { verifyCheckpointToken, type CheckpointRow } from "./checkpoints.ts";
 import { getChainStart, type ChainStart } from "./retention.ts";
+import { unsealedTail } from "./sealer.ts";
 
 /** One stored event, as verification and export read it. */
 export interface ChainRow {
@@ -22,9 +22,16 @@ export interface ChainRow {
 /** Why a link is broken: an event was changed, removed, or the sequence is not in order. */
 export type BreakKind = "edited" | "missing" | "out_of_order" | "truncated";
 
-export type ChainVerification =
+/** Events recorded but not yet chained by the sealer: outside what verification covers. */
+export interface UnsealedTail {
+  events: number;
+  oldestAt: Date | null;
+}
+
+export type ChainVerification = (
   | { ok: true; events: number; fromSeq: bigint; headSeq: bigint; headHash: string; checkpoints: number }
-  | { ok: false; events: number; brokenAt: bigint; kind: BreakKind; reason: string; checkpoints: number };
+  | { ok: false; events: number; brokenAt: bigint; kind: BreakKind; reason: string; checkpoints: number }
+) & { unsealed?: UnsealedTail };
 
 /**
  * Where verification reads from. The default reads the app's database; tests
@@ -41,6 +48,8 @@ export interface ChainSource {
   publicJwk(kid: string): Promise<Record<string, unknown> | null>;
   /** Where the stored chain starts (after retention deleted a prefix); seq 1 after genesis when absent. */
   start?(): Promise<ChainStart>;
+  /** The events not yet chained, reported beside the verdict. */
+  unsealed?(): Promise<UnsealedTail>;
 }
 
 export const EVENT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
@@ -60,7 +69,7 @@ export function toChainRow(r: Record<string, unknown>): ChainRow {
 }
 
 /** A source over a `pg` pool (the app's own unless given): keyset pages by seq, never the whole log. */
-export function sqlChainSource(db: Pick<pg.Pool, "query"> = pool()): ChainSource {
+export function sqlChainSource(db: pg.Pool = pool()): ChainSource {
   return {
     async head() {
       const { rows } = await db.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1");
@@ -93,6 +102,7 @@ export function sqlChainSource(db: Pick<pg.Pool, "query"> = pool()): ChainSource
       return rows[0]?.public_jwk ?? null;
     },
     start: () => getChainStart(db),
+    unsealed: () => unsealedTail(kyselyOver(db)),
   };
 }
 
@@ -117,9 +127,11 @@ export interface VerifyOptions {
  *   disagrees with the last event), detected through a checkpoint that signed
  *   a longer chain, or a checkpoint whose hash the chain no longer reaches.
  *
- * The head is read first: every event up to it committed with it (they are
- * written in one statement), and events appended while we verify lie beyond
- * it, so a live gateway is verified without false alarms.
+ * The head is read first: every event up to it was sealed with it (the
+ * sealer advances it in the transaction that chains them), and events sealed
+ * while we verify lie beyond it, so a live gateway is verified without false
+ * alarms. Events recorded but not yet sealed are reported as the unsealed
+ * tail, beside the verdict.
  *
  * After retention deleted old events, verification starts at the first kept
  * event with the hash recorded at the cut, and the missing prefix is
@@ -127,8 +139,14 @@ export interface VerifyOptions {
  * that cut (see retention.ts); checkpoints before the cut are skipped.
  */
 export async function verifyChain(options: VerifyOptions = {}): Promise<ChainVerification> {
-  const batchSize = options.batchSize ?? 5000;
   const source = options.source ?? sqlChainSource();
+  const verdict = await verifySealed(source, options);
+  const unsealed = await source.unsealed?.();
+  return unsealed ? { ...verdict, unsealed } : verdict;
+}
+
+async function verifySealed(source: ChainSource, options: VerifyOptions): Promise<ChainVerification> {
+  const batchSize = options.batchSize ?? 5000;
   const head = await source.head();
   let count = 0;
   let checked = 0;
@@ -176,7 +194,7 @@ export async function verifyChain(options: VerifyOptions = {}): Promise<ChainVer
       if (row.seq > expectedSeq) return broken(expectedSeq, "missing", `event ${expectedSeq} is missing`);
       if (row.seq < expectedSeq) return broken(row.seq, "out_of_order", `event ${row.seq} appears after event ${expectedSeq - 1n}`);
       if (row.prevHash !== prevHash) return broken(row.seq, "edited", "previous-hash link does not match");
-      const hash = sha256Hex(`${prevHash}\n${row.seq}\n${canonicalEventBody(row)}`);
+      const hash = linkHash(prevHash, row.seq, canonicalEventBody(row));
       if (hash !== row.hash) return broken(row.seq, "edited", "event content does not match its hash");
       const problem = await atCheckpoint(row.seq, hash);
       if (problem) return problem;
@@ -254,7 +272,8 @@ async function checkCheckpoint(source: ChainSource, cp: CheckpointRow, hashAtSeq
 
 /** A verification result as the API and `countersign audit verify --json` show it. */
 export function verificationObject(r: ChainVerification) {
-  return r.ok
+  const tail = { unsealed_events: r.unsealed?.events ?? 0, oldest_unsealed_at: r.unsealed?.oldestAt?.toISOString() ?? null };
+  const verdict = r.ok
     ? {
         ok: true,
         events: r.events,
@@ -277,6 +296,7 @@ export function verificationObject(r: ChainVerification) {
         kind: r.kind,
         reason: r.reason,
       };
+  return { ...verdict, ...tail };
 }
 
 /**

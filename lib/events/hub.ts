@@ -79,6 +79,7 @@ export class NotificationHub {
   deliver(change: Change): void {
     if (change.kind === "policy") this.emitter.emit("policy");
     else if (change.kind === "sessions") this.emitter.emit("sessions", change);
+    else if (change.kind === "audit") this.emitter.emit("audit");
     else {
       this.emitter.emit(`request:${change.id}`, change);
       this.emitter.emit("all", change);
@@ -112,6 +113,16 @@ export class NotificationHub {
     return () => this.emitter.off("sessions", listener);
   }
 
+  /** Subscribe to newly sealed audit events (the webhook and SIEM dispatchers); also fires on resync. */
+  onAuditSealed(listener: () => void): () => void {
+    this.emitter.on("audit", listener);
+    this.emitter.on("resync", listener);
+    return () => {
+      this.emitter.off("audit", listener);
+      this.emitter.off("resync", listener);
+    };
+  }
+
   /** Subscribe to every request change (the dashboard's live stream). */
   onAny(listener: (event: HubEvent) => void): () => void {
     this.emitter.on("all", listener);
@@ -124,7 +135,7 @@ export class NotificationHub {
   }
 
   waiterCount(): number {
-    return this.emitter.listenerCount("resync") - this.emitter.listenerCount("policy");
+    return this.emitter.listenerCount("resync") - this.emitter.listenerCount("policy") - this.emitter.listenerCount("audit");
   }
 
   /** Wakes every waiter (they answer with the current state) and closes the connection. */

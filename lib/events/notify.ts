@@ -31,7 +31,12 @@ export interface SessionsChanged {
   session_id?: string;
 }
 
-export type Change = RequestChanged | PolicyChanged | SessionsChanged;
+/** The sealer chained more audit events: webhook and SIEM dispatchers read them now. */
+export interface AuditSealed {
+  kind: "audit";
+}
+
+export type Change = RequestChanged | PolicyChanged | SessionsChanged | AuditSealed;
 
 /** What one NOTIFY carries: the changes one instance announced in one tick. */
 export interface ChangeBatch {

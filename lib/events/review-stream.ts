@@ -1,6 +1,6 @@
 import "server-only";
 import { findLiveSession } from "../auth/sessions.ts";
-import { pool } from "../db.ts";
+import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
@@ -105,13 +105,12 @@ class ReviewStreams {
     let groups = this.groupsCache.get(id);
     if (!groups) {
       metrics().streamGroupLookups.inc();
-      groups = pool()
-        .query<{ reviewer_groups: string[] }>({
-          name: "cs_stream_request_groups",
-          text: "SELECT reviewer_groups FROM action_requests WHERE id = $1",
-          values: [id],
-        })
-        .then(({ rows }) => rows[0]?.reviewer_groups ?? null)
+      groups = db()
+        .selectFrom("actionRequests")
+        .select("reviewerGroups")
+        .where("id", "=", id)
+        .executeTakeFirst()
+        .then((row) => row?.reviewerGroups ?? null)
         .catch(() => null);
       this.groupsCache.set(id, groups);
       if (this.groupsCache.size > GROUPS_CACHE_SIZE) this.groupsCache.delete(this.groupsCache.keys().next().value!);
@@ -175,7 +174,7 @@ export async function openReviewStream(session: { userId: string; sessionId: str
   const remove = reviewStreams().add(entry);
   // Read after registering, so a sign-out or change committed meanwhile is either seen here or closes the stream.
   try {
-    const [live, groups] = await Promise.all([findLiveSession(session.sessionId), reviewerGroupNames(pool(), session.userId)]);
+    const [live, groups] = await Promise.all([findLiveSession(session.sessionId), reviewerGroupNames(db(), session.userId)]);
     if (!live || live.userId !== session.userId) throw new AppError("unauthenticated", "sign in first");
     viewer.role = live.role;
     viewer.groups = groups;

@@ -1,8 +1,8 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
+import { appendEvents } from "../audit/append-event.ts";
 import { recordRefusal } from "../audit/aggregate-refusals.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { announceOnCommit, prisma, prismaTransact } from "../db.ts";
+import { announceOnCommit, db, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { redeemLimits } from "../limits/redeem-limits.ts";
 import { metrics } from "../metrics.ts";
@@ -63,20 +63,24 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
     await refuse({ id: claims.jti, requestId: null, agentId: claims.sub }, "rate_limited", source);
     throw err;
   }
-  const grant = await prisma().grant.findUnique({ where: { id: claims.jti }, include: { request: true } });
-  if (!grant || grant.agentId !== claims.sub || grant.request.action !== claims.action || grant.request.paramsSha256 !== claims.params_sha256) {
+  const grant = await db()
+    .selectFrom("grants as g")
+    .innerJoin("actionRequests as r", "r.id", "g.requestId")
+    .select(["g.id", "g.agentId", "g.requestId", "r.action", "r.resource", "r.params", "r.paramsSha256", "r.status"])
+    .where("g.id", "=", claims.jti)
+    .executeTakeFirst();
+  if (!grant || grant.agentId !== claims.sub || grant.action !== claims.action || grant.paramsSha256 !== claims.params_sha256) {
     throw new AppError("grant_invalid", "the grant is not known to this gateway");
   }
   const refuseCounted = async (reason: string) => {
     await limits.refusedGrant(grant.id);
     await refuse(grant, reason, source);
   };
-  const r = grant.request;
-  if (o.action !== undefined && o.action !== r.action) {
+  if (o.action !== undefined && o.action !== grant.action) {
     await refuseCounted("action_mismatch");
     throw new AppError("grant_mismatch", "the action does not match the approved action");
   }
-  if (o.params !== undefined && canonicalSha256(o.params) !== r.paramsSha256) {
+  if (o.params !== undefined && canonicalSha256(o.params) !== grant.paramsSha256) {
     await refuseCounted("params_mismatch");
     throw new AppError("grant_mismatch", "the parameters do not match the approved parameters");
   }
@@ -86,25 +90,32 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
   const stillValid = claims.exp * 1000 > now.getTime();
   const redeemed =
     stillValid &&
-    (await prismaTransact(async (tx) => {
-      const { count } = await tx.grant.updateMany({
-        where: { id: grant.id, redeemedAt: null, revokedAt: null, expiresAt: { gt: now } },
-        data: { redeemedAt: now },
-      });
-      if (count === 0) return false;
-      announceOnCommit(tx, { kind: "request", id: r.id, agent_id: grant.agentId, status: r.status });
-      await appendEvent(tx, {
-        type: "grant.redeemed",
-        actor: "executor",
-        requestId: r.id,
-        agentId: grant.agentId,
-        data: { grant_id: grant.id, action: r.action, params_sha256: r.paramsSha256 },
-      });
+    (await transact(async (trx) => {
+      const won = await trx
+        .updateTable("grants")
+        .set({ redeemedAt: now })
+        .where("id", "=", grant.id)
+        .where("redeemedAt", "is", null)
+        .where("revokedAt", "is", null)
+        .where("expiresAt", ">", now)
+        .returning("id")
+        .executeTakeFirst();
+      if (!won) return false;
+      announceOnCommit(trx, { kind: "request", id: grant.requestId, agent_id: grant.agentId, status: grant.status });
+      await appendEvents(trx, [
+        {
+          type: "grant.redeemed",
+          actor: "executor",
+          requestId: grant.requestId,
+          agentId: grant.agentId,
+          data: { grant_id: grant.id, action: grant.action, params_sha256: grant.paramsSha256 },
+        },
+      ]);
       return true;
     }));
   metrics().redemptions.inc({ result: redeemed ? "redeemed" : "refused" });
   if (!redeemed) {
-    const current = await prisma().grant.findUniqueOrThrow({ where: { id: grant.id } });
+    const current = await db().selectFrom("grants").select(["revokedAt", "redeemedAt"]).where("id", "=", grant.id).executeTakeFirstOrThrow();
     // Precedence: revoked and already-redeemed say more than expired.
     const reason = current.revokedAt ? "revoked" : current.redeemedAt ? "already_redeemed" : "expired";
     await refuseCounted(reason);
@@ -114,11 +125,11 @@ async function redeem(o: RedeemGrantOptions, source: string, limits: ReturnType<
   }
   return {
     grantId: grant.id,
-    requestId: r.id,
+    requestId: grant.requestId,
     agentId: grant.agentId,
-    action: r.action,
-    resource: r.resource,
-    params: r.params as Record<string, unknown>,
+    action: grant.action,
+    resource: grant.resource,
+    params: grant.params as Record<string, unknown>,
     redeemedAt: now,
   };
 }

@@ -1,24 +1,28 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { announceOnCommit, prismaTransact } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { announceOnCommit, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getAgentRequest } from "./get-request.ts";
-import { effectiveStatus, REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import { withVotesAndGrant } from "./request-rows.ts";
+import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 
 /** The owning agent withdraws a pending request. Terminal requests never change: 409. */
 export async function cancelRequest(agentId: string, requestId: string): Promise<StoredRequest> {
   const existing = await getAgentRequest(agentId, requestId);
-  return prismaTransact(async (tx) => {
+  return transact(async (trx) => {
     const now = new Date();
-    const { count } = await tx.actionRequest.updateMany({
-      where: { id: requestId, agentId, status: "pending", expiresAt: { gt: now } },
-      data: { status: "cancelled", decidedAt: now, decisionBy: "agent", decisionReason: "cancelled by the agent" },
-    });
-    if (count === 0) {
-      throw new AppError("conflict", `the request is already ${effectiveStatus(existing, now)} and cannot be cancelled`);
-    }
-    announceOnCommit(tx, { kind: "request", id: requestId, agent_id: agentId, status: "cancelled" });
-    await appendEvent(tx, { type: "request.cancelled", actor: `agent:${agentId}`, requestId, agentId });
-    return tx.actionRequest.findUniqueOrThrow({ where: { id: requestId }, include: REQUEST_INCLUDE });
+    const cancelled = await trx
+      .updateTable("actionRequests")
+      .set({ status: "cancelled", decidedAt: now, decisionBy: "agent", decisionReason: "cancelled by the agent" })
+      .where("id", "=", requestId)
+      .where("agentId", "=", agentId)
+      .where("status", "=", "pending")
+      .where("expiresAt", ">", now)
+      .returningAll()
+      .executeTakeFirst();
+    if (!cancelled) throw new AppError("conflict", `the request is already ${effectiveStatus(existing, now)} and cannot be cancelled`);
+    await appendEvents(trx, [{ type: "request.cancelled", actor: `agent:${agentId}`, requestId, agentId }]);
+    announceOnCommit(trx, { kind: "request", id: requestId, agent_id: agentId, status: "cancelled" });
+    return withVotesAndGrant(trx, cancelled);
   });
 }

@@ -1,17 +1,14 @@
 import "server-only";
-import type pg from "pg";
-import { withAuditEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { containAfterDenial } from "../containment/check-containment.ts";
-import { announceOnCommit, transaction } from "../db.ts";
+import { announceOnCommit, type Queryable, type Row, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import type { Grant, Vote } from "../generated/prisma/client.ts";
 import { issueGrant } from "../grants/issue-grant.ts";
 import { isId, newId } from "../ids.ts";
 import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
 import { recordApproval } from "../risk/record-risk-history.ts";
-import { insertJsonRow, Statement } from "../sql.ts";
-import { selectStoredRequest } from "./request-rows.ts";
+import { withVotesAndGrant } from "./request-rows.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 import type { Role } from "../users/roles.ts";
 
@@ -76,19 +73,21 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
   }
   if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
 
-  const decided = await transaction(async (client) => {
-    // Lock first, then read in a statement of its own. Under READ COMMITTED a
+  const decided = await transact(async (trx) => {
+    // Lock first, then read in statements of their own. Under READ COMMITTED a
     // statement that waited for the lock re-checks only the locked row: votes
     // read by that same statement would come from before the wait, and a
     // concurrent approval committed meanwhile would go uncounted.
-    const locked = await client.query({ name: "cs_lock_request", text: "SELECT 1 FROM action_requests WHERE id = $1 FOR UPDATE", values: [o.requestId] });
-    if (locked.rowCount === 0) throw new AppError("not_found", "no such request");
-    const r = (await selectStoredRequest(client, "r.id = $1", [o.requestId]))!;
-    const owner = await client.query<{ owner_email: string | null }>("SELECT owner_email FROM agents WHERE id = $1", [r.agentId]);
-    const groups = r.reviewerGroups.length ? await reviewerGroupNames(client, o.reviewer.id) : [];
+    const locked = await trx.selectFrom("actionRequests").selectAll().where("id", "=", o.requestId).forUpdate().executeTakeFirst();
+    if (!locked) throw new AppError("not_found", "no such request");
+    const [r, owner, groups] = await Promise.all([
+      withVotesAndGrant(trx, locked),
+      trx.selectFrom("agents").select("ownerEmail").where("id", "=", locked.agentId).executeTakeFirst(),
+      locked.reviewerGroups.length ? reviewerGroupNames(trx, o.reviewer.id) : [],
+    ]);
     const scope = {
       context: r.context,
-      agent: { ownerEmail: owner.rows[0]?.owner_email ?? null },
+      agent: { ownerEmail: owner?.ownerEmail ?? null },
       reviewerGroups: r.reviewerGroups,
       ownerMayDecide: r.ownerMayDecide,
     };
@@ -102,26 +101,11 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     if (status !== "pending") throw new AppError("conflict", `the request is already ${status}`);
     if (r.votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
 
-    const vote: Vote = {
-      id: newId("vot"),
-      requestId: r.id,
-      userId: o.reviewer.id,
-      reviewerEmail: o.reviewer.email,
-      decision: o.decision,
-      reason,
-      createdAt: now,
-    };
-    const statement = new Statement();
-    const voteRow = {
-      id: vote.id,
-      request_id: vote.requestId,
-      user_id: vote.userId,
-      reviewer_email: vote.reviewerEmail,
-      decision: vote.decision,
-      reason,
-      created_at: now.toISOString(),
-    };
-    statement.with("vote_ins", insertJsonRow(statement, "votes", voteRow));
+    const vote = await trx
+      .insertInto("votes")
+      .values({ id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
 
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
@@ -129,17 +113,18 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const approvers = [...r.votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
     const next: "pending" | "approved" | "denied" = o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
 
-    let grant: Grant | null = null;
+    let grant: Row<"grants"> | null = null;
+    let terminal = {};
     if (next !== "pending") {
-      statement.with(
-        "req_upd",
-        `UPDATE action_requests SET status = ${statement.param(next)}::"RequestStatus", decided_at = ${statement.param(now.toISOString())}::timestamptz,
-                decision_by = ${statement.param(actor)}, decision_reason = ${statement.param(reason)}
-          WHERE id = ${statement.param(r.id)}`,
-      );
+      terminal = await trx
+        .updateTable("actionRequests")
+        .set({ status: next, decidedAt: now, decisionBy: actor, decisionReason: reason })
+        .where("id", "=", r.id)
+        .returning(["status", "decidedAt", "decisionBy", "decisionReason"])
+        .executeTakeFirstOrThrow();
       events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers } });
       if (next === "approved") {
-        const issued = await issueGrant(statement, {
+        const issued = await issueGrant(trx, {
           requestId: r.id,
           agentId: r.agentId,
           ttlSeconds: r.grantTtlSeconds,
@@ -151,11 +136,8 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
         events.push(issued.event);
       }
     }
-    withAuditEvents(statement, events);
-    await client.query(statement.build("SELECT 1"));
-    announceOnCommit(client, { kind: "request", id: r.id, agent_id: r.agentId, status: next });
-
-    const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
+    await appendEvents(trx, events);
+    announceOnCommit(trx, { kind: "request", id: r.id, agent_id: r.agentId, status: next });
     return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
   }).catch((err: unknown) => {
     // The row lock already turns a second vote by one reviewer into a 409 above; should one still reach the unique index, it is the same conflict, never a 500.
@@ -182,11 +164,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
 }
 
 /** The names of the reviewer groups a user belongs to. */
-export async function reviewerGroupNames(client: pg.Pool | pg.PoolClient, userId: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>({
-    name: "cs_user_groups",
-    text: "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1",
-    values: [userId],
-  });
+export async function reviewerGroupNames(q: Queryable, userId: string): Promise<string[]> {
+  const rows = await q.selectFrom("groupMembers as m").innerJoin("groups as g", "g.id", "m.groupId").select("g.name").where("m.userId", "=", userId).execute();
   return rows.map((r) => r.name);
 }

@@ -1,5 +1,6 @@
 import "server-only";
-import { pool } from "../db.ts";
+import { sql } from "kysely";
+import type { Trx } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 
@@ -14,28 +15,43 @@ export function pendingCountSql(agentId: string, upTo?: string): string {
   return `(SELECT count(*) FROM (${waiting}${upTo ? ` LIMIT ${upTo}` : ""}) waiting)`;
 }
 
+function refuse(max: number): AppError {
+  return new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, { retryAfterSeconds: 30 });
+}
+
 /**
- * The pending cap (COUNTERSIGN_MAX_PENDING_PER_AGENT): a request that would
- * wait is refused with 429 when its agent already has that many waiting. It
- * is a soft bound: the count is read before the insert and without a lock,
- * so creates of one agent that run at the same moment can each see room and
- * together pass the cap by at most their number, less one. Making it exact
- * would serialise every agent's creates on a lock.
- *
- * `counted`: the count already read with the risk history (assessRisk), in
- * the same round trip.
+ * A cheap early refusal, before any transaction, from a count read without a
+ * lock (the risk assessment reads it anyway): the exact check is
+ * `claimPendingSlot`.
  */
-export async function checkPendingCap(agentId: string, counted?: number): Promise<void> {
+export function checkPendingCount(counted: number | undefined): void {
   const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  const pending =
-    counted ??
-    Number(
-      (await pool().query<{ n: string }>({ name: "cs_pending_count", text: `SELECT ${pendingCountSql("$1", "$2")} AS n`, values: [agentId, max] })).rows[0]
-        ?.n ?? 0,
-    );
-  if (pending >= max) {
-    throw new AppError("rate_limited", `this agent already has ${max} pending requests; wait for decisions or cancel some`, {
-      retryAfterSeconds: 30,
-    });
-  }
+  if (counted !== undefined && counted >= max) throw refuse(max);
+}
+
+/**
+ * The pending cap (COUNTERSIGN_MAX_PENDING_PER_AGENT), exact: a request that
+ * would wait is refused with 429 when its agent already has that many
+ * waiting. Call it in the transaction that inserts the request: it takes a
+ * transaction-scoped advisory lock of this agent's, so creates of one agent
+ * that would wait count and insert one after another (other agents, and
+ * requests decided at once by policy, never wait for it); the count is a
+ * statement of its own, after the lock, so it sees every insert committed
+ * before the lock was granted.
+ */
+export async function claimPendingSlot(trx: Trx, agentId: string): Promise<void> {
+  const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`countersign.pending:${agentId}`}, 0))`.execute(trx);
+  const waiting = trx
+    .selectFrom("actionRequests")
+    .select("id")
+    .where("agentId", "=", agentId)
+    .where("status", "=", "pending")
+    .where("expiresAt", ">", sql<Date>`now()`)
+    .limit(max);
+  const { n } = await trx
+    .selectFrom(waiting.as("waiting"))
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
+  if (Number(n) >= max) throw refuse(max);
 }

@@ -1,9 +1,10 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { announceOnCommit, prismaTransact } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { announceOnCommit, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getAgentRequest } from "./get-request.ts";
-import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import { withVotesAndGrant } from "./request-rows.ts";
+import type { StoredRequest } from "./serialize-request.ts";
 
 export interface ReportOutcomeOptions {
   agentId: string;
@@ -16,21 +17,26 @@ export interface ReportOutcomeOptions {
 export async function reportOutcome(o: ReportOutcomeOptions): Promise<StoredRequest> {
   const r = await getAgentRequest(o.agentId, o.requestId);
   if (!r.grant?.redeemedAt) throw new AppError("conflict", "an outcome can be reported only after the grant was redeemed");
-  return prismaTransact(async (tx) => {
-    const now = new Date();
-    const { count } = await tx.actionRequest.updateMany({
-      where: { id: o.requestId, agentId: o.agentId, outcomeStatus: null },
-      data: { outcomeStatus: o.status, outcomeDetail: o.detail ?? null, outcomeAt: now },
-    });
-    if (count === 0) throw new AppError("conflict", "an outcome was already reported for this request");
-    announceOnCommit(tx, { kind: "request", id: o.requestId, agent_id: o.agentId, status: r.status });
-    await appendEvent(tx, {
-      type: "request.outcome_reported",
-      actor: `agent:${o.agentId}`,
-      requestId: o.requestId,
-      agentId: o.agentId,
-      data: { status: o.status, detail: o.detail ?? null },
-    });
-    return tx.actionRequest.findUniqueOrThrow({ where: { id: o.requestId }, include: REQUEST_INCLUDE });
+  return transact(async (trx) => {
+    const reported = await trx
+      .updateTable("actionRequests")
+      .set({ outcomeStatus: o.status, outcomeDetail: o.detail ?? null, outcomeAt: new Date() })
+      .where("id", "=", o.requestId)
+      .where("agentId", "=", o.agentId)
+      .where("outcomeStatus", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!reported) throw new AppError("conflict", "an outcome was already reported for this request");
+    await appendEvents(trx, [
+      {
+        type: "request.outcome_reported",
+        actor: `agent:${o.agentId}`,
+        requestId: o.requestId,
+        agentId: o.agentId,
+        data: { status: o.status, detail: o.detail ?? null },
+      },
+    ]);
+    announceOnCommit(trx, { kind: "request", id: o.requestId, agent_id: o.agentId, status: r.status });
+    return withVotesAndGrant(trx, reported);
   });
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { prisma, pool } from "../db.ts";
+import { db, pool, prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
@@ -10,7 +10,7 @@ import { effectiveStatus, toRequestObject, type StoredRequest } from "./serializ
 
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {
-  const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(pool(), reviewer.id)) };
+  const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(db(), reviewer.id)) };
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const agents = new Map((await prisma().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
   const reviewerOnly = await reviewerOnlyOf(rows.map((r) => r.id));
@@ -65,7 +65,7 @@ export async function listForReviewer(
   reviewer: Reviewer,
   query: Omit<ListRequestsOptions, "agentId" | "visibleToGroups"> & { sort?: "newest" | "risk" },
 ): Promise<{ data: ReviewItem[]; nextCursor: string | null }> {
-  const groups = await reviewerGroupNames(pool(), reviewer.id);
+  const groups = await reviewerGroupNames(db(), reviewer.id);
   const visibleToGroups = reviewer.role === "reviewer" ? groups : undefined;
   const { sort, ...filters } = query;
   const { data, nextCursor } = await (sort === "risk" ? listRequestsByRisk : listRequests)({ ...filters, visibleToGroups });
@@ -75,7 +75,7 @@ export async function listForReviewer(
 /** One request as `reviewer` sees it; one they may not see answers as missing. */
 export async function getForReviewer(reviewer: Reviewer, requestId: string): Promise<ReviewItem> {
   const r = await getRequestById(requestId);
-  const groups = await reviewerGroupNames(pool(), reviewer.id);
+  const groups = await reviewerGroupNames(db(), reviewer.id);
   if (!visibleToReviewer(r, reviewer.role, groups)) throw new AppError("not_found", "no such request");
   return toReviewItem(r, { ...reviewer, groups });
 }

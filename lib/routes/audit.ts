@@ -2,6 +2,7 @@ import "server-only";
 import { checkpointObject, createCheckpoint, listCheckpoints } from "../audit/checkpoints.ts";
 import { eventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
 import { applyRetention, getChainStart, getRetention, setRetention } from "../audit/retention.ts";
+import { awaitSealed } from "../audit/sealer.ts";
 import { verificationObject, verifyChain } from "../audit/verify-chain.ts";
 import { AppError } from "../errors.ts";
 import { json, parseWith } from "../http/body.ts";
@@ -116,6 +117,8 @@ const listAuditEventsRoute = defineRoute({
     },
   },
   async handler({ query }) {
+    // What was recorded before this call is chained before it is read.
+    await awaitSealed();
     const page = await listEvents(eventFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
     return json({ data: page.events.map(eventObject), next_cursor: page.nextCursor?.toString() ?? null });
   },
@@ -143,6 +146,8 @@ const getAuditEventRoute = defineRoute({
     },
   },
   async handler({ params }) {
+    // What was recorded before this call is chained before it is read.
+    await awaitSealed();
     const { seq } = parseWith(AuditEventSeqParam, params, "path");
     const event = await getEvent(BigInt(seq));
     if (!event) throw new AppError("not_found", "no such event");
@@ -185,6 +190,8 @@ const exportAuditEventsRoute = defineRoute({
     },
   },
   async handler({ query }) {
+    // What was recorded before this call is chained before it is read.
+    await awaitSealed();
     const lines = exportLines(eventFilter(query), query.format);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
@@ -243,6 +250,8 @@ const verifyAuditChainRoute = defineRoute({
     },
   },
   async handler({ req }) {
+    // What was recorded before this call is chained before it is read.
+    await awaitSealed();
     if (!/\bapplication\/x-ndjson\b/.test(req.headers.get("accept") ?? "")) return json(verificationObject(await verifyChain()));
     const encoder = new TextEncoder();
     const line = (o: unknown) => encoder.encode(`${JSON.stringify(o)}\n`);
@@ -305,6 +314,8 @@ const createAuditCheckpointRoute = defineRoute({
     },
   },
   async handler() {
+    // What was recorded before this call is chained before it is read.
+    await awaitSealed();
     const r = await createCheckpoint();
     return json({ checkpoint: r.checkpoint && checkpointObject(r.checkpoint), created: r.created }, { status: r.created ? 201 : 200 });
   },

@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { ensureAllPartitions } from "../audit/partitions.ts";
+import { kyselyOver } from "../db.ts";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -83,7 +85,18 @@ export async function assertMigrated(databaseUrl: string, where: string): Promis
 /** Applies pending migrations with Prisma's own migrator (Wasm engine, no downloads); skips it when none are pending. */
 export async function migrate(databaseUrl: string): Promise<void> {
   const pending = await pendingMigrations(databaseUrl);
-  if (pending !== null && pending.length === 0) return;
+  if (pending === null || pending.length > 0) await deploy(databaseUrl);
+  // What the migrations' SQL cannot do: monthly partitions (lib/audit/partitions.ts).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const q = kyselyOver(pool);
+  try {
+    await ensureAllPartitions({ q });
+  } finally {
+    await q.destroy();
+  }
+}
+
+async function deploy(databaseUrl: string): Promise<void> {
   const prismaCli = createRequire(import.meta.url).resolve("prisma/build/index.js");
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {

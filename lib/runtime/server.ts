@@ -5,6 +5,8 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
 import { flushRefusals } from "../audit/aggregate-refusals.ts";
+import { ensureAllPartitions } from "../audit/partitions.ts";
+import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
@@ -100,6 +102,11 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     server.listen(e.PORT, e.HOST, () => resolve());
   });
 
+  // Chains committed audit events (one leader across instances; lib/audit/sealer.ts).
+  startSealer();
+  // Monthly partitions exist ahead of time (also made at migration); hourly keeps that true on long runs.
+  const partitions = setInterval(() => ensureAllPartitions().catch((err: Error) => logger.warn({ err: err.message }, "creating partitions failed")), 3_600_000);
+  partitions.unref();
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));
     sweepReminders().catch((err: Error) => logger.warn({ err: err.message }, "reminder sweep failed"));
@@ -114,6 +121,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweeper);
+      clearInterval(partitions);
       await delivery.stop();
       stopCheckpoints();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -123,6 +131,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
       await Promise.race([drained, new Promise((r) => setTimeout(r, 10_000).unref())]);
       server.closeAllConnections();
       await app.close?.();
+      await stopSealer();
       await disconnectDb();
     })());
   return { server, url: publicUrl(), close };

@@ -97,6 +97,11 @@ export const ChainVerificationObject = z
     broken_at: z.number().int().nullable().openapi({ description: "Broken: the first event that does not verify." }),
     kind: z.enum(["edited", "missing", "out_of_order", "truncated"]).nullable(),
     reason: z.string().nullable(),
+    unsealed_events: z.number().int().openapi({
+      description:
+        "Events recorded but not yet chained (the sealer chains committed events within a fraction of a second; a long transaction elsewhere in the database delays it). They are not covered by this verification.",
+    }),
+    oldest_unsealed_at: z.string().nullable().openapi({ description: "When the oldest unchained event occurred; null when every event is chained." }),
   })
   .openapi("AuditChainVerification");
 export type ChainVerificationObject = z.infer<typeof ChainVerificationObject>;

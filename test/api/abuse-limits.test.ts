@@ -116,7 +116,7 @@ async function approvedGrant(agent: TestAgent, cookie: string): Promise<{ reques
 
 const refusalEvents = (where: string, value: string) =>
   prisma().$queryRawUnsafe<{ type: string; request_id: string | null; data: Record<string, any> }[]>(
-    `SELECT type, request_id, data FROM audit_events WHERE ${where} = $1 AND type IN ('grant.redeemed', 'grant.redemption_refused', 'user.sign_in_failed') ORDER BY seq`,
+    `SELECT type, request_id, data FROM audit_events WHERE ${where} = $1 AND type IN ('grant.redeemed', 'grant.redemption_refused', 'user.sign_in_failed') ORDER BY id`,
     value,
   );
 /** Refusals the events account for: a first refusal is one, a window's summary reports its repeats. */

@@ -39,7 +39,7 @@ describe("access settings in the admin console", () => {
     expect(put.status).toBe(200);
     expect((await put.json()).sso.default_role).toBe("reviewer");
     await expectProblem(await reviewerFetch(admin, "/api/v1/admin/access", { method: "PUT", json: { default_role: "owner" } }), 422, "validation_failed");
-    const event = await prisma().auditEvent.findFirst({ where: { type: "settings.sso_default_role_changed" }, orderBy: { seq: "desc" } });
+    const event = await prisma().auditEvent.findFirst({ where: { type: "settings.sso_default_role_changed" }, orderBy: { id: "desc" } });
     expect(event?.data).toMatchObject({ after: { role: "reviewer" } });
   });
 });

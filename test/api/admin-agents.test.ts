@@ -37,7 +37,7 @@ const adminCall = (path: string, init: RequestInit & { json?: unknown; origin?: 
   reviewerFetch(admin.cookie, `/api/v1/admin${path}`, init);
 const post = (path: string, json?: unknown) => adminCall(path, { method: "POST", json });
 const agentGet = (agent: TestAgent, id: string) => agentFetch(agent.key, `/api/v1/requests/${id}`);
-const events = (agentId: string, type: string) => prisma().auditEvent.findMany({ where: { agentId, type }, orderBy: { seq: "asc" } });
+const events = (agentId: string, type: string) => prisma().auditEvent.findMany({ where: { agentId, type }, orderBy: { id: "asc" } });
 
 describe("optional bodies", () => {
   it("suspend, resume and issue-key take an empty body as {}, and still refuse a body that breaks the schema", async () => {
@@ -102,7 +102,7 @@ describe("suspending an agent (the kill switch)", () => {
     });
     const cancelled = await events(agent.agentId, "request.cancelled");
     expect(cancelled.map((e) => e.requestId).sort()).toEqual([p1.id, p2.id].sort());
-    expect(cancelled.every((e) => e.actor === "system" && e.seq > suspended.seq)).toBe(true);
+    expect(cancelled.every((e) => e.actor === "system" && e.id > suspended.id)).toBe(true);
   });
 
   it("resume restores access; the cancelled requests stay cancelled, and the agent reads them as such", async () => {

@@ -21,7 +21,7 @@ afterAll(async () => {
 const as = (cookie: string, path: string, init: RequestInit & { json?: unknown; origin?: string | null } = {}) =>
   reviewerFetch(cookie, `/api/v1/admin${path}`, init);
 const userEvents = (userId: string, type: string) =>
-  prisma().auditEvent.findMany({ where: { type, data: { path: ["user_id"], equals: userId } }, orderBy: { seq: "asc" } });
+  prisma().auditEvent.findMany({ where: { type, data: { path: ["user_id"], equals: userId } }, orderBy: { id: "asc" } });
 
 describe("users", () => {
   it("invites a local account with a one-time password that signs in, and lists it without secrets", async () => {

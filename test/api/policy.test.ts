@@ -335,7 +335,7 @@ describe("audit", () => {
     const { ruleId } = await createRule({ definition: ruleFor(agent, { effect: "allow" }), actor: "user:usr_test" });
     await setRuleEnabled({ ruleId, enabled: false, actor: "user:usr_test" });
     await deleteRule({ ruleId, actor: "user:usr_test" });
-    const events = await prisma().auditEvent.findMany({ where: { type: { startsWith: "policy." }, actor: "user:usr_test" }, orderBy: { seq: "asc" } });
+    const events = await prisma().auditEvent.findMany({ where: { type: { startsWith: "policy." }, actor: "user:usr_test" }, orderBy: { id: "asc" } });
     const mine = events.filter((e) => (e.data as { rule_id?: string }).rule_id === ruleId);
     expect(mine.map((e) => e.type)).toEqual(["policy.rule_created", "policy.rule_updated", "policy.rule_deleted"]);
     expect(mine[1].data).toMatchObject({ before: { enabled: true }, after: { enabled: false } });

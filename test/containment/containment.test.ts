@@ -74,7 +74,7 @@ async function created(agent: TestAgent, overrides: Record<string, unknown> = {}
 }
 
 async function suspensions(agentId: string): Promise<{ actor: string; data: any }[]> {
-  const { rows } = await pool().query("SELECT actor, data FROM audit_events WHERE agent_id = $1 AND type = 'agent.suspended' ORDER BY seq", [agentId]);
+  const { rows } = await pool().query("SELECT actor, data FROM audit_events WHERE agent_id = $1 AND type = 'agent.suspended' ORDER BY id", [agentId]);
   return rows;
 }
 
@@ -351,7 +351,7 @@ describe("the containment admin API", () => {
     expect(Date.parse(shown.updated_at)).not.toBeNaN();
 
     const { rows } = await pool().query(
-      "SELECT actor, data FROM audit_events WHERE type = 'settings.containment_changed' AND data -> 'after' -> 'agents' -> 'tags' ? $1 ORDER BY seq",
+      "SELECT actor, data FROM audit_events WHERE type = 'settings.containment_changed' AND data -> 'after' -> 'agents' -> 'tags' ? $1 ORDER BY id",
       [tag],
     );
     expect(rows).toHaveLength(2);

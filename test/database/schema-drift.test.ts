@@ -28,18 +28,25 @@ const DESCRIBE = `
            || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-   WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
   -- NOT NULL constraints (PostgreSQL 18 lists them here) are part of the column lines.
   SELECT 'constraint ' || c.relname || '.' || k.conname, pg_get_constraintdef(k.oid)
     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = 'public' AND k.contype <> 'n'
+   WHERE n.nspname = 'public' AND k.contype <> 'n' AND NOT c.relispartition
   UNION ALL
-  SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+  -- A partitioned table's indexes read "ON ONLY" in the catalog; its partitions' own are not the schema.
+  SELECT 'index ' || i.indexname, replace(i.indexdef, ' ON ONLY ', ' ON ')
+    FROM pg_indexes i JOIN pg_class c ON c.relname = i.tablename JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = i.schemaname
+   WHERE i.schemaname = 'public' AND NOT c.relispartition
+  UNION ALL
+  SELECT 'partitioned ' || c.relname, pg_get_partkeydef(c.oid)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'public' AND c.relkind = 'p'
   UNION ALL
   SELECT 'storage ' || c.relname, array_to_string(c.reloptions, ', ')
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = 'public' AND c.reloptions IS NOT NULL
+   WHERE n.nspname = 'public' AND c.reloptions IS NOT NULL AND NOT c.relispartition
   UNION ALL
   SELECT 'trigger ' || c.relname || '.' || g.tgname, pg_get_triggerdef(g.oid)
     FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -57,6 +64,8 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "constraint deliveries.deliveries_status_check": "CHECK constraint",
   "index deliveries_due_idx": "partial index (WHERE status IN ('pending', 'failed'))",
   "storage risk_agent_rate": "storage parameter (fillfactor = 20)",
+  "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/audit/partitions.ts)",
+  "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
 };
 
 async function describeSchema(pool: pg.Pool): Promise<Map<string, string>> {

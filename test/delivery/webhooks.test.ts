@@ -256,7 +256,7 @@ describe("webhook endpoints", () => {
     expect(listed.event_types).toContain("agent.suspended");
     expect((await reviewerFetch(admin, `/api/v1/admin/webhooks/${id}`, { method: "DELETE" })).status).toBe(204);
     await expectProblem(await reviewerFetch(admin, `/api/v1/admin/webhooks/${id}`), 404, "not_found");
-    const { rows } = await pool().query("SELECT type FROM audit_events WHERE type LIKE 'webhook.%' AND data ->> 'endpoint_id' = $1 ORDER BY seq", [id]);
+    const { rows } = await pool().query("SELECT type FROM audit_events WHERE type LIKE 'webhook.%' AND data ->> 'endpoint_id' = $1 ORDER BY id", [id]);
     expect(rows.map((r) => r.type)).toEqual(["webhook.endpoint_created", "webhook.endpoint_updated", "webhook.secret_rotated", "webhook.endpoint_deleted"]);
   });
 

@@ -94,7 +94,7 @@ async function ask(key: string, body: Record<string, unknown>): Promise<{ id: st
 const sweep = (o: { now: Date }) => sweepReminders({ now: o.now, config: { remindAt: 0.5, escalation: { group: ESCALATION_GROUP, at: 0.8 } } });
 
 async function auditTypes(requestId: string): Promise<string[]> {
-  const { rows } = await pool().query("SELECT type FROM audit_events WHERE request_id = $1 ORDER BY seq", [requestId]);
+  const { rows } = await pool().query("SELECT type FROM audit_events WHERE request_id = $1 ORDER BY id", [requestId]);
   return rows.map((r) => r.type as string);
 }
 

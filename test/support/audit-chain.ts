@@ -1,10 +1,11 @@
 import type pg from "pg";
-import { sha256Hex } from "../../lib/crypto.ts";
-import { canonicalEventBody } from "../../lib/audit/append-event.ts";
+import { canonicalEventBody, linkHash } from "../../lib/audit/append-event.ts";
+import { ensurePartitions } from "../../lib/audit/partitions.ts";
+import { kyselyOver } from "../../lib/db.ts";
 
 /**
- * Appends `count` chained events in bulk, hashing in Node exactly as
- * append-event.ts defines the chain, inserting 5,000 rows per statement
+ * Appends `count` events already sealed, in bulk, hashing in Node exactly as
+ * the sealer does (lib/audit/sealer.ts), inserting 5,000 rows per statement
  * (unnest of arrays) and advancing the head, all under the head's row lock.
  * For tests and benchmarks that need long chains quickly.
  */
@@ -24,6 +25,10 @@ export async function appendBulk(
     data: { i, note: "synthetic event for verification benchmarks" },
   }),
 ): Promise<{ firstSeq: bigint; lastSeq: bigint }> {
+  // Old timestamps need their months' partitions, made before the head is locked.
+  const made = Array.from({ length: count }, (_, i) => make(i));
+  const oldest = made.reduce((min, m) => (m.occurredAt && m.occurredAt < min ? m.occurredAt : min), new Date());
+  await ensurePartitions("audit_events", { from: oldest, q: kyselyOver(pool) });
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -35,7 +40,7 @@ export async function appendBulk(
     for (let start = 0; start < count; start += BATCH) {
       const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
       for (let i = start; i < Math.min(count, start + BATCH); i++) {
-        const m = make(i);
+        const m = made[i];
         // Whole milliseconds, as the column stores them.
         const e = {
           type: m.type,
@@ -46,7 +51,7 @@ export async function appendBulk(
           occurredAt: m.occurredAt ?? new Date(),
         };
         seq++;
-        const hash = sha256Hex(`${prev}\n${seq}\n${canonicalEventBody(e)}`);
+        const hash = linkHash(prev, seq, canonicalEventBody(e));
         const values = [seq.toString(), e.type, e.actor, e.requestId, e.agentId, JSON.stringify(e.data), e.occurredAt.toISOString(), prev, hash];
         for (const [k, v] of values.entries()) cols[k].push(v);
         prev = hash;
