@@ -1,7 +1,8 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
+import { sql } from "kysely";
+import { appendEvents } from "../audit/append-event.ts";
 import { safeEqual, sha256Hex } from "../crypto.ts";
-import { prisma, pool } from "../db.ts";
+import { db, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { randomSecret } from "../ids.ts";
 
@@ -32,28 +33,37 @@ export async function createAdminToken(o: { name: string; actor: string }): Prom
     throw new AppError("validation_failed", "a token name of 1 to 100 characters is required", { errors: [{ path: "name", message: "1 to 100 characters" }] });
   const id = randomSecret(9);
   const secret = randomSecret(32);
-  await prisma().$transaction(async (tx) => {
-    await tx.adminToken.create({ data: { id, name, secretHash: sha256Hex(secret), createdBy: o.actor } });
-    await appendEvent(tx, { type: "admin_token.created", actor: o.actor, data: { token_id: id, name } });
+  await transact(async (trx) => {
+    await trx
+      .insertInto("adminTokens")
+      .values({ id, name, secretHash: sha256Hex(secret), createdBy: o.actor })
+      .execute();
+    await appendEvents(trx, [{ type: "admin_token.created", actor: o.actor, data: { token_id: id, name } }]);
   });
   return { tokenId: id, token: `csa_${id}_${secret}` };
 }
 
+/** Revokes a token; revoking a revoked token changes nothing (of two racing revocations, one records the event). */
 export async function revokeAdminToken(o: { tokenId: string; actor: string }): Promise<void> {
-  await prisma().$transaction(async (tx) => {
-    const token = await tx.adminToken.findUnique({ where: { id: o.tokenId } });
-    if (!token) throw new AppError("not_found", "no such admin token");
-    if (token.revokedAt) return;
-    await tx.adminToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
-    await appendEvent(tx, { type: "admin_token.revoked", actor: o.actor, data: { token_id: token.id, name: token.name } });
+  await transact(async (trx) => {
+    const revoked = await trx
+      .updateTable("adminTokens")
+      .set({ revokedAt: new Date() })
+      .where("id", "=", o.tokenId)
+      .where("revokedAt", "is", null)
+      .returning(["id", "name"])
+      .executeTakeFirst();
+    if (!revoked) {
+      const exists = await trx.selectFrom("adminTokens").select("id").where("id", "=", o.tokenId).executeTakeFirst();
+      if (!exists) throw new AppError("not_found", "no such admin token");
+      return;
+    }
+    await appendEvents(trx, [{ type: "admin_token.revoked", actor: o.actor, data: { token_id: revoked.id, name: revoked.name } }]);
   });
 }
 
-export async function listAdminTokens() {
-  return prisma().adminToken.findMany({
-    orderBy: { createdAt: "desc" },
-    select: { id: true, name: true, createdBy: true, createdAt: true, lastUsedAt: true, revokedAt: true },
-  });
+export function listAdminTokens() {
+  return db().selectFrom("adminTokens").select(["id", "name", "createdBy", "createdAt", "lastUsedAt", "revokedAt"]).orderBy("createdAt", "desc").execute();
 }
 
 /**
@@ -62,20 +72,18 @@ export async function listAdminTokens() {
  */
 export async function authenticateAdminToken(token: string): Promise<AdminTokenPrincipal> {
   const parsed = parseAdminToken(token);
-  const { rows } = parsed
-    ? await pool().query({
-        name: "cs_admin_token",
-        text: "SELECT id, name, secret_hash, revoked_at, last_used_at FROM admin_tokens WHERE id = $1",
-        values: [parsed.id],
-      })
-    : { rows: [] };
-  const row = rows[0] as { id: string; name: string; secret_hash: string; revoked_at: Date | null; last_used_at: Date | null } | undefined;
-  const matches = safeEqual(row?.secret_hash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
-  if (!row || !matches || row.revoked_at) throw new AppError("unauthenticated", UNAUTHENTICATED);
+  const row = parsed
+    ? await db().selectFrom("adminTokens").select(["id", "name", "secretHash", "revokedAt", "lastUsedAt"]).where("id", "=", parsed.id).executeTakeFirst()
+    : undefined;
+  const matches = safeEqual(row?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
+  if (!row || !matches || row.revokedAt) throw new AppError("unauthenticated", UNAUTHENTICATED);
   const now = Date.now();
-  if (!row.last_used_at || now - row.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
-    void pool()
-      .query("UPDATE admin_tokens SET last_used_at = now() WHERE id = $1", [row.id])
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+    void db()
+      .updateTable("adminTokens")
+      .set({ lastUsedAt: sql<Date>`now()` })
+      .where("id", "=", row.id)
+      .execute()
       .catch(() => {});
   }
   return { id: row.id, name: row.name };

@@ -1,6 +1,7 @@
 import "server-only";
+import { sql } from "kysely";
 import { safeEqual, sha256Hex } from "../crypto.ts";
-import { prisma, pool } from "../db.ts";
+import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseAgentKey } from "./keys.ts";
 import { isLiveKey } from "./live-key.ts";
@@ -29,64 +30,58 @@ const TOUCH_INTERVAL_MS = 30_000;
 export async function authenticateAgent(authorization: string | null): Promise<AuthenticatedAgent> {
   const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
   const parsed = match ? parseAgentKey(match[1]) : null;
-  const key = parsed ? await findKey(parsed.id) : null;
+  const key = parsed ? await findKey(parsed.id) : undefined;
   const matches = safeEqual(key?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
   const now = new Date();
-  if (!key || !matches || !isLiveKey(key, now) || key.agent.status === "retired") {
+  if (!key || !matches || !isLiveKey(key, now) || key.status === "retired") {
     throw new AppError("unauthenticated", UNAUTHENTICATED);
   }
-  if (key.agent.status === "suspended") throw new AppError("agent_suspended", "this agent is suspended");
+  if (key.status === "suspended") throw new AppError("agent_suspended", "this agent is suspended");
 
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
     // Best effort and off the request path: a missed touch loses nothing that matters.
-    void prisma()
-      .$transaction([
-        prisma().agentKey.update({ where: { id: key.id }, data: { lastUsedAt: now } }),
-        prisma().agent.update({ where: { id: key.agentId }, data: { lastSeenAt: now } }),
-      ])
+    // One statement: the key's and the agent's timestamps move together.
+    void db()
+      .with("touched", (q) => q.updateTable("agentKeys").set({ lastUsedAt: now }).where("id", "=", key.id).returning("id"))
+      .updateTable("agents")
+      .set({ lastSeenAt: now })
+      .where("id", "=", key.agentId)
+      .execute()
       .catch(() => {});
   }
-  return key.agent;
-}
-
-interface KeyRow {
-  id: string;
-  agentId: string;
-  secretHash: string;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  agent: AuthenticatedAgent & { status: string };
-}
-
-// One round trip on every agent call: the key and its agent, joined.
-async function findKey(id: string): Promise<KeyRow | null> {
-  const { rows } = await pool().query({
-    name: "cs_agent_key",
-    text: `SELECT k.id, k.agent_id, k.secret_hash, k.expires_at, k.revoked_at, k.last_used_at,
-            a.name, a.owner_email, a.tags, a.trust_level, a.status::text AS status,
-            (SELECT value #>> '{}' FROM settings WHERE key = 'policy.revision') AS policy_revision
-       FROM agent_keys k JOIN agents a ON a.id = k.agent_id
-      WHERE k.id = $1`,
-    values: [id],
-  });
-  const r = rows[0];
-  if (!r) return null;
   return {
-    id: r.id,
-    agentId: r.agent_id,
-    secretHash: r.secret_hash,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-    lastUsedAt: r.last_used_at,
-    agent: {
-      id: r.agent_id,
-      name: r.name,
-      ownerEmail: r.owner_email,
-      tags: r.tags,
-      trustLevel: r.trust_level,
-      status: r.status,
-      policyRevision: r.policy_revision,
-    },
+    id: key.agentId,
+    name: key.name,
+    ownerEmail: key.ownerEmail,
+    tags: key.tags,
+    trustLevel: key.trustLevel,
+    policyRevision: key.policyRevision,
   };
+}
+
+// One round trip on every agent call: the key, its agent and the policy revision.
+function findKey(id: string) {
+  return db()
+    .selectFrom("agentKeys as k")
+    .innerJoin("agents as a", "a.id", "k.agentId")
+    .select((eb) => [
+      "k.id",
+      "k.agentId",
+      "k.secretHash",
+      "k.expiresAt",
+      "k.revokedAt",
+      "k.lastUsedAt",
+      "a.name",
+      "a.ownerEmail",
+      "a.tags",
+      "a.trustLevel",
+      "a.status",
+      eb
+        .selectFrom("settings")
+        .select(sql<string>`${sql.ref("value")} #>> '{}'`.as("revision"))
+        .where("key", "=", "policy.revision")
+        .as("policyRevision"),
+    ])
+    .where("k.id", "=", id)
+    .executeTakeFirst();
 }

@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEventsPrisma } from "../audit/append-event.ts";
-import { prisma } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { transact } from "../db.ts";
 import { generateWebhookSecret } from "../delivery/secrets.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -36,26 +36,29 @@ export async function createAgent(options: CreateAgentOptions): Promise<{ agentI
   const agentId = newId("agt");
   const key = generateAgentKey();
   const callbackSecret = generateWebhookSecret();
-  await prisma().$transaction(async (tx) => {
-    const existing = await tx.agent.findUnique({ where: { name: options.name } });
+  await transact(async (trx) => {
+    const existing = await trx.selectFrom("agents").select("id").where("name", "=", options.name).executeTakeFirst();
     if (existing) throw new AppError("conflict", `an agent named ${options.name} already exists`);
-    await tx.agent.create({
-      data: {
+    await trx
+      .insertInto("agents")
+      .values({
         id: agentId,
         name: options.name,
         ownerEmail: options.ownerEmail?.toLowerCase() ?? null,
         description: options.description ?? null,
         tags: options.tags ?? [],
         trustLevel: options.trustLevel?.trim() || "standard",
-      },
-    });
-    await tx.agentKey.create({ data: { id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null } });
-    await tx.$executeRawUnsafe(
-      "INSERT INTO agent_callback_secrets (agent_id, secret_sealed) VALUES ($1, $2)",
-      agentId,
-      seal("webhook-secret-v1", callbackSecret),
-    );
-    await appendEventsPrisma(tx, [
+      })
+      .execute();
+    await trx
+      .insertInto("agentKeys")
+      .values({ id: key.id, agentId, secretHash: key.secretHash, expiresAt: options.keyExpiresAt ?? null })
+      .execute();
+    await trx
+      .insertInto("agentCallbackSecrets")
+      .values({ agentId, secretSealed: seal("webhook-secret-v1", callbackSecret) })
+      .execute();
+    await appendEvents(trx, [
       { type: "agent.created", actor: options.actor, agentId, data: { name: options.name, owner: options.ownerEmail ?? null } },
       { type: "agent.key_created", actor: options.actor, agentId, data: { key_id: key.id, expires_at: options.keyExpiresAt?.toISOString() ?? null } },
     ]);

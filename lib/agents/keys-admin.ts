@@ -1,19 +1,15 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { prisma } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, type Row, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 import { generateAgentKey } from "./keys.ts";
-import { liveKeySql } from "./live-key.ts";
+import { liveKey } from "./live-key.ts";
+
+const KEY_FIELDS = ["id", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"] as const;
 
 /** What the console and the admin API show of a key: never the secret or its hash. */
-export interface AgentKeyInfo {
-  id: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+export type AgentKeyInfo = Pick<Row<"agentKeys">, (typeof KEY_FIELDS)[number]>;
 
 /** An agent may hold this many live keys at once: enough to rotate, few enough to keep track of. */
 export const MAX_LIVE_KEYS = 5;
@@ -30,21 +26,23 @@ export async function issueAgentKey(o: IssueAgentKeyOptions): Promise<{ agentId:
     throw new AppError("validation_failed", "a key must expire in the future", { errors: [{ path: "expires_at", message: "in the past" }] });
   }
   const key = generateAgentKey();
-  return prisma().$transaction(async (tx) => {
-    const agent = await lockAgent(tx, o);
+  return transact(async (trx) => {
+    const agent = await lockAgent(trx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired; its keys cannot be renewed`);
-    const [{ live }] = await tx.$queryRawUnsafe<{ live: number }[]>(
-      `SELECT count(*)::int AS live FROM agent_keys k WHERE k.agent_id = $1 AND ${liveKeySql("k")}`,
-      agent.id,
-    );
+    const { live } = await trx
+      .selectFrom("agentKeys as k")
+      .select((eb) => eb.cast<number>(eb.fn.countAll(), "integer").as("live"))
+      .where("k.agentId", "=", agent.id)
+      .where(liveKey)
+      .executeTakeFirstOrThrow();
     if (live >= MAX_LIVE_KEYS) throw new AppError("conflict", `agent ${agent.name} already has ${live} live keys; revoke one first`);
-    await tx.agentKey.create({ data: { id: key.id, agentId: agent.id, secretHash: key.secretHash, expiresAt: o.expiresAt ?? null } });
-    await appendEvent(tx, {
-      type: "agent.key_created",
-      actor: o.actor,
-      agentId: agent.id,
-      data: { key_id: key.id, expires_at: o.expiresAt?.toISOString() ?? null },
-    });
+    await trx
+      .insertInto("agentKeys")
+      .values({ id: key.id, agentId: agent.id, secretHash: key.secretHash, expiresAt: o.expiresAt ?? null })
+      .execute();
+    await appendEvents(trx, [
+      { type: "agent.key_created", actor: o.actor, agentId: agent.id, data: { key_id: key.id, expires_at: o.expiresAt?.toISOString() ?? null } },
+    ]);
     return { agentId: agent.id, keyId: key.id, key: key.plaintext, expiresAt: o.expiresAt ?? null };
   });
 }
@@ -53,25 +51,26 @@ export type RevokeAgentKeyOptions = AgentRef & { keyId: string; actor: string };
 
 /** Revokes one key at once: its next call is 401, like an unknown key. */
 export async function revokeAgentKey(o: RevokeAgentKeyOptions): Promise<AgentKeyInfo> {
-  return prisma().$transaction(async (tx) => {
-    const agent = await lockAgent(tx, o);
-    const key = await tx.agentKey.findFirst({ where: { id: o.keyId, agentId: agent.id }, select: KEY_FIELDS });
+  return transact(async (trx) => {
+    const agent = await lockAgent(trx, o);
+    const key = await trx.selectFrom("agentKeys").select(["id", "revokedAt"]).where("id", "=", o.keyId).where("agentId", "=", agent.id).executeTakeFirst();
     if (!key) throw new AppError("not_found", "no such key for this agent");
     if (key.revokedAt) throw new AppError("conflict", "the key is already revoked");
-    const revoked = await tx.agentKey.update({ where: { id: key.id }, data: { revokedAt: new Date() }, select: KEY_FIELDS });
-    await appendEvent(tx, {
-      type: "agent.key_revoked",
-      actor: o.actor,
-      agentId: agent.id,
-      data: { key_id: key.id, before: { revoked_at: null }, after: { revoked_at: revoked.revokedAt!.toISOString() } },
-    });
+    const revokedAt = new Date();
+    const revoked = await trx.updateTable("agentKeys").set({ revokedAt }).where("id", "=", key.id).returning(KEY_FIELDS).executeTakeFirstOrThrow();
+    await appendEvents(trx, [
+      {
+        type: "agent.key_revoked",
+        actor: o.actor,
+        agentId: agent.id,
+        data: { key_id: key.id, before: { revoked_at: null }, after: { revoked_at: revokedAt.toISOString() } },
+      },
+    ]);
     return revoked;
   });
 }
 
-const KEY_FIELDS = { id: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true } as const;
-
 /** An agent's keys, newest first. */
 export function listAgentKeys(agentId: string): Promise<AgentKeyInfo[]> {
-  return prisma().agentKey.findMany({ where: { agentId }, select: KEY_FIELDS, orderBy: [{ createdAt: "desc" }, { id: "asc" }] });
+  return db().selectFrom("agentKeys").select(KEY_FIELDS).where("agentId", "=", agentId).orderBy("createdAt", "desc").orderBy("id", "asc").execute();
 }

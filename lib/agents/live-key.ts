@@ -1,4 +1,7 @@
 import "server-only";
+import { type ExpressionBuilder, sql } from "kysely";
+import type { DB } from "../db.ts";
+
 /**
  * What makes an agent key usable: it is not revoked and not expired. The rule
  * is needed in two forms, kept here side by side: over a loaded key, and as
@@ -9,7 +12,7 @@ export function isLiveKey(k: { revokedAt: Date | null; expiresAt: Date | null },
   return !k.revokedAt && (!k.expiresAt || k.expiresAt > now);
 }
 
-/** The same rule over the `agent_keys` row aliased `alias`, at the statement's `now()`. */
-export function liveKeySql(alias: string): string {
-  return `${alias}.revoked_at IS NULL AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > now())`;
+/** The same rule over the `agent_keys` row aliased `k`, at the statement's `now()`. */
+export function liveKey(eb: ExpressionBuilder<{ k: DB["agentKeys"] }, "k">) {
+  return eb.and([eb("k.revokedAt", "is", null), eb.or([eb("k.expiresAt", "is", null), eb("k.expiresAt", ">", sql<Date>`now()`)])]);
 }

@@ -1,5 +1,7 @@
+import { CamelCasePlugin, DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely";
 import { describe, expect, it } from "vitest";
-import { isLiveKey, liveKeySql } from "./live-key.ts";
+import type { DB } from "../db.ts";
+import { isLiveKey, liveKey } from "./live-key.ts";
 
 describe("the live-key rule", () => {
   const now = new Date("2026-12-01T12:00:00Z");
@@ -15,6 +17,16 @@ describe("the live-key rule", () => {
   });
 
   it("says the same in SQL", () => {
-    expect(liveKeySql("k")).toBe("k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())");
+    const compiler = new Kysely<DB>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new PostgresIntrospector(db),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+      plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+    });
+    const { sql } = compiler.selectFrom("agentKeys as k").select("k.id").where(liveKey).compile();
+    expect(sql).toBe('select "k"."id" from "agent_keys" as "k" where ("k"."revoked_at" is null and ("k"."expires_at" is null or "k"."expires_at" > now()))');
   });
 });

@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
-import { type Tx, prismaTransact, announceOnCommit } from "../db.ts";
+import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { announceOnCommit, transact, type Trx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 
@@ -33,13 +33,13 @@ export interface StopAgentResult {
  */
 export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retired" }): Promise<StopAgentResult> {
   const reason = o.reason?.trim() || null;
-  return prismaTransact(async (tx) => {
-    const agent = await lockAgent(tx, o);
+  return transact(async (trx) => {
+    const agent = await lockAgent(trx, o);
     if (agent.status === "retired") throw new AppError("conflict", `agent ${agent.name} is retired`);
     if (agent.status === o.to) throw new AppError("conflict", `agent ${agent.name} is already ${o.to}`);
-    await tx.agent.update({ where: { id: agent.id }, data: { status: o.to } });
+    await trx.updateTable("agents").set({ status: o.to }).where("id", "=", agent.id).execute();
     const { cancelled, revokedGrants } = await stopAgentWork(
-      tx,
+      trx,
       agent.id,
       `agent ${o.to === "suspended" ? "suspended" : "retired"}${reason ? `: ${reason}` : ""}`,
     );
@@ -67,26 +67,34 @@ export async function stopAgent(o: StopAgentOptions & { to: "suspended" | "retir
         data: { reason: `agent ${o.to}` },
       })),
     ];
-    await appendEventsPrisma(tx, events);
+    await appendEvents(trx, events);
     return { agentId: agent.id, name: agent.name, status: o.to, cancelledRequests: cancelled, revokedGrants };
   });
 }
 
 /** Cancels the agent's pending requests and revokes its live grants, inside the caller's transaction. */
-async function stopAgentWork(tx: Tx, agentId: string, decisionReason: string): Promise<{ cancelled: string[]; revokedGrants: number }> {
+async function stopAgentWork(trx: Trx, agentId: string, decisionReason: string): Promise<{ cancelled: string[]; revokedGrants: number }> {
   const now = new Date();
   // Requests first: a decision racing this either committed already (its grant
   // is then visible to the revocation below, which runs on a later snapshot)
   // or waits on the row lock and then finds the request no longer pending.
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    UPDATE action_requests
-       SET status = 'cancelled', decided_at = ${now}, decision_by = 'system', decision_reason = ${decisionReason}
-     WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at > ${now}
-    RETURNING id`;
-  const revokedGrants = await tx.$executeRaw`
-    UPDATE grants SET revoked_at = ${now}
-     WHERE agent_id = ${agentId} AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > ${now}`;
+  const rows = await trx
+    .updateTable("actionRequests")
+    .set({ status: "cancelled", decidedAt: now, decisionBy: "system", decisionReason })
+    .where("agentId", "=", agentId)
+    .where("status", "=", "pending")
+    .where("expiresAt", ">", now)
+    .returning("id")
+    .execute();
+  const grants = await trx
+    .updateTable("grants")
+    .set({ revokedAt: now })
+    .where("agentId", "=", agentId)
+    .where("redeemedAt", "is", null)
+    .where("revokedAt", "is", null)
+    .where("expiresAt", ">", now)
+    .executeTakeFirst();
   const cancelled = rows.map((r) => r.id).sort();
-  for (const id of cancelled) announceOnCommit(tx, { kind: "request", id, agent_id: agentId, status: "cancelled" });
-  return { cancelled, revokedGrants };
+  for (const id of cancelled) announceOnCommit(trx, { kind: "request", id, agent_id: agentId, status: "cancelled" });
+  return { cancelled, revokedGrants: Number(grants.numUpdatedRows) };
 }

@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { prisma } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { lockAgent, type AgentRef } from "./find-agent.ts";
 
@@ -32,9 +32,13 @@ export async function updateAgent(o: UpdateAgentOptions): Promise<{ agentId: str
   }
   if (o.changes.tags !== undefined) next.tags = [...new Set(o.changes.tags.map((t) => t.trim()).filter(Boolean))];
 
-  return prisma().$transaction(async (tx) => {
-    const locked = await lockAgent(tx, o);
-    const current = await tx.agent.findUniqueOrThrow({ where: { id: locked.id } });
+  return transact(async (trx) => {
+    const locked = await lockAgent(trx, o);
+    const current = await trx
+      .selectFrom("agents")
+      .select(["description", "ownerEmail", "trustLevel", "tags"])
+      .where("id", "=", locked.id)
+      .executeTakeFirstOrThrow();
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
     for (const field of Object.keys(next) as (keyof AgentMetadata)[]) {
@@ -46,8 +50,8 @@ export async function updateAgent(o: UpdateAgentOptions): Promise<{ agentId: str
     }
     const changed = Object.keys(after);
     if (changed.length === 0) return { agentId: locked.id, changed };
-    await tx.agent.update({ where: { id: locked.id }, data: next });
-    await appendEvent(tx, { type: "agent.updated", actor: o.actor, agentId: locked.id, data: { name: locked.name, before, after } });
+    await trx.updateTable("agents").set(next).where("id", "=", locked.id).execute();
+    await appendEvents(trx, [{ type: "agent.updated", actor: o.actor, agentId: locked.id, data: { name: locked.name, before, after } }]);
     return { agentId: locked.id, changed };
   });
 }

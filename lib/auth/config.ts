@@ -3,8 +3,8 @@ import type { Role } from "../users/roles.ts";
 import { Auth, type AuthConfig } from "@auth/core";
 import { CredentialsSignin } from "@auth/core/errors";
 import Credentials from "@auth/core/providers/credentials";
-import { appendEvent } from "../audit/append-event.ts";
-import { prisma } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, transact } from "../db.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
@@ -21,9 +21,9 @@ class RateLimitedSignin extends CredentialsSignin {
 }
 
 async function recordSignIn(userId: string, method: string, address: string): Promise<void> {
-  await prisma().$transaction(async (tx) => {
-    await tx.user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
-    await appendEvent(tx, { type: "user.signed_in", actor: `user:${userId}`, data: { method, address } });
+  await transact(async (trx) => {
+    await trx.updateTable("users").set({ lastSignInAt: new Date() }).where("id", "=", userId).execute();
+    await appendEvents(trx, [{ type: "user.signed_in", actor: `user:${userId}`, data: { method, address } }]);
   });
 }
 
@@ -33,7 +33,7 @@ async function authorizeLocal(credentials: Partial<Record<"email" | "password", 
   if (!email || !password || email.length > 320 || password.length > 1024) return null;
   const address = clientAddress(request.headers);
   const user = await limitPasswordSignIn({ email, address }, async () => {
-    const found = await prisma().user.findUnique({ where: { email } });
+    const found = await db().selectFrom("users").select(["id", "email", "name", "passwordHash", "disabled"]).where("email", "=", email).executeTakeFirst();
     const ok = await verifyPassword(password, found?.passwordHash);
     return found && ok && !found.disabled ? found : null;
   }).catch((err) => {
@@ -74,15 +74,15 @@ function providers(): AuthConfig["providers"] {
 /** First SSO sign-in creates the account with the configured default role; disabled accounts stay out. */
 async function userForSso(email: string, name: string | null, address: string): Promise<string | null> {
   const normalised = email.trim().toLowerCase();
-  let user = await prisma().user.findUnique({ where: { email: normalised } });
+  let user = await db().selectFrom("users").select(["id", "disabled"]).where("email", "=", normalised).executeTakeFirst();
   if (!user) {
     const id = newId("usr");
     const role = await getSsoDefaultRole();
-    await prisma().$transaction(async (tx) => {
-      await tx.user.create({ data: { id, email: normalised, name, role } });
-      await appendEvent(tx, { type: "user.created", actor: "system", data: { user_id: id, email: normalised, role, via: "oidc" } });
+    user = await transact(async (trx) => {
+      const created = await trx.insertInto("users").values({ id, email: normalised, name, role }).returning(["id", "disabled"]).executeTakeFirstOrThrow();
+      await appendEvents(trx, [{ type: "user.created", actor: "system", data: { user_id: id, email: normalised, role, via: "oidc" } }]);
+      return created;
     });
-    user = await prisma().user.findUniqueOrThrow({ where: { id } });
   }
   if (user.disabled) return null;
   await recordSignIn(user.id, "oidc", address);
@@ -150,7 +150,7 @@ const authConfig = (): AuthConfig =>
       async jwt({ token, user, account, profile }) {
         let userId: string | undefined;
         if (account?.provider === "oidc" && profile?.email) {
-          userId = (await prisma().user.findUnique({ where: { email: profile.email.toLowerCase() } }))?.id;
+          userId = (await db().selectFrom("users").select("id").where("email", "=", profile.email.toLowerCase()).executeTakeFirst())?.id;
           if (!userId) return null;
         } else if (user?.id) {
           userId = user.id;

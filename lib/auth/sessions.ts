@@ -1,7 +1,8 @@
 import "server-only";
 import type { Role } from "../users/roles.ts";
-import { appendEvent } from "../audit/append-event.ts";
-import { pool, type Tx, prismaTransact, announceOnCommit } from "../db.ts";
+import { sql } from "kysely";
+import { appendEvents } from "../audit/append-event.ts";
+import { announceOnCommit, db, transact, type Trx } from "../db.ts";
 import { env } from "../env.ts";
 import { randomSecret } from "../ids.ts";
 
@@ -26,13 +27,16 @@ const EXTEND_EVERY_SECONDS = 15 * 60;
 /** Starts a session for a user who just signed in; also drops that user's expired sessions. */
 export async function startSession(userId: string): Promise<string> {
   const sessionId = `ses_${randomSecret(16)}`;
-  await pool().query(
-    `WITH pruned AS (DELETE FROM user_sessions WHERE user_id = $2 AND expires_at <= now())
-     INSERT INTO user_sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`,
-    [sessionId, userId, env().COUNTERSIGN_SESSION_MAX_AGE],
-  );
+  await db()
+    .with("pruned", (q) => q.deleteFrom("userSessions").where("userId", "=", userId).where("expiresAt", "<=", sql<Date>`now()`).returning("id"))
+    .insertInto("userSessions")
+    .values({ id: sessionId, userId, expiresAt: inSeconds(env().COUNTERSIGN_SESSION_MAX_AGE) })
+    .execute();
   return sessionId;
 }
+
+/** The database's `now()` plus `seconds`: session expiry runs on the database's clock. */
+const inSeconds = (seconds: number) => sql<Date>`now() + make_interval(secs => ${seconds})`;
 
 /**
  * The session and its user as they are now, or null when the session was
@@ -42,36 +46,39 @@ export async function startSession(userId: string): Promise<string> {
  */
 export async function findLiveSession(sessionId: string): Promise<LiveSession | null> {
   const maxAge = env().COUNTERSIGN_SESSION_MAX_AGE;
-  const { rows } = await pool().query<{ id: string; email: string; name: string | null; role: LiveSession["role"]; extend: boolean }>({
-    name: "cs_live_session",
-    text: `SELECT u.id, u.email, u.name, u.role::text AS role,
-                  s.expires_at < now() + make_interval(secs => $2) AS extend
-             FROM user_sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.id = $1 AND s.expires_at > now() AND NOT u.disabled`,
-    values: [sessionId, Math.max(0, maxAge - EXTEND_EVERY_SECONDS)],
-  });
-  const row = rows[0];
+  const row = await db()
+    .selectFrom("userSessions as s")
+    .innerJoin("users as u", "u.id", "s.userId")
+    .select((eb) => ["u.id", "u.email", "u.name", "u.role", eb("s.expiresAt", "<", inSeconds(Math.max(0, maxAge - EXTEND_EVERY_SECONDS))).as("extend")])
+    .where("s.id", "=", sessionId)
+    .where("s.expiresAt", ">", sql<Date>`now()`)
+    .where("u.disabled", "=", false)
+    .executeTakeFirst();
   if (!row) return null;
   if (row.extend) {
-    await pool().query("UPDATE user_sessions SET expires_at = now() + make_interval(secs => $2) WHERE id = $1", [sessionId, maxAge]);
+    await db()
+      .updateTable("userSessions")
+      .set({ expiresAt: inSeconds(maxAge) })
+      .where("id", "=", sessionId)
+      .execute();
   }
   return { sessionId, userId: row.id, email: row.email, name: row.name, role: row.role };
 }
 
 /** Sign-out: ends exactly this session, audited, and closes its live streams on every instance. */
 export async function endSession(o: { sessionId: string; userId: string }): Promise<void> {
-  await prismaTransact(async (tx) => {
-    const { count } = await tx.userSession.deleteMany({ where: { id: o.sessionId, userId: o.userId } });
-    if (count === 0) return;
-    await appendEvent(tx, { type: "user.signed_out", actor: `user:${o.userId}`, data: { session_id: o.sessionId } });
-    announceOnCommit(tx, { kind: "sessions", user_id: o.userId, session_id: o.sessionId });
+  await transact(async (trx) => {
+    const { numDeletedRows } = await trx.deleteFrom("userSessions").where("id", "=", o.sessionId).where("userId", "=", o.userId).executeTakeFirst();
+    if (numDeletedRows === 0n) return;
+    await appendEvents(trx, [{ type: "user.signed_out", actor: `user:${o.userId}`, data: { session_id: o.sessionId } }]);
+    announceOnCommit(trx, { kind: "sessions", user_id: o.userId, session_id: o.sessionId });
   });
 }
 
 /** Ends every session of a user, inside the caller's transaction (disable, password reset). */
-export async function revokeUserSessions(tx: Tx, userId: string): Promise<void> {
-  await tx.userSession.deleteMany({ where: { userId } });
-  announceOnCommit(tx, { kind: "sessions", user_id: userId });
+export async function revokeUserSessions(trx: Trx, userId: string): Promise<void> {
+  await trx.deleteFrom("userSessions").where("userId", "=", userId).execute();
+  announceOnCommit(trx, { kind: "sessions", user_id: userId });
 }
 
 /**
@@ -79,6 +86,6 @@ export async function revokeUserSessions(tx: Tx, userId: string): Promise<void> 
  * their open streams close and reconnect under the new rights. Plain
  * requests need nothing, since they read the role on every call.
  */
-export async function refreshUserSessions(tx: Tx, userId: string): Promise<void> {
-  announceOnCommit(tx, { kind: "sessions", user_id: userId });
+export function refreshUserSessions(trx: Trx, userId: string): void {
+  announceOnCommit(trx, { kind: "sessions", user_id: userId });
 }

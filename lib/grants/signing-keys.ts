@@ -1,6 +1,7 @@
 import "server-only";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { prisma } from "../db.ts";
+import { sql } from "kysely";
+import { db, transact } from "../db.ts";
 import { randomSecret } from "../ids.ts";
 import { seal, unseal } from "../sealing.ts";
 
@@ -32,15 +33,24 @@ export function activeSigningKey(): Promise<SigningKey> {
 }
 
 async function loadOrCreate(): Promise<SigningKey> {
-  return prisma().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.signing_key'))`;
-    const row = await tx.signingKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: "desc" } });
+  return transact(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('countersign.signing_key'))`.execute(trx);
+    const row = await trx
+      .selectFrom("signingKeys")
+      .select(["kid", "privateKeyEnc"])
+      .where("retiredAt", "is", null)
+      .orderBy("createdAt", "desc")
+      .limit(1)
+      .executeTakeFirst();
     if (row) return remember(toSigningKey(row.kid, row.privateKeyEnc));
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const kid = `k_${randomSecret(12)}`;
     const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "EdDSA", use: "sig" };
     const sealed = seal("grant-signing-key-v1", privateKey.export({ format: "der", type: "pkcs8" }));
-    await tx.signingKey.create({ data: { kid, publicJwk: jwk, privateKeyEnc: sealed } });
+    await trx
+      .insertInto("signingKeys")
+      .values({ kid, publicJwk: JSON.stringify(jwk), privateKeyEnc: sealed })
+      .execute();
     return remember({ kid, privateKey, publicKey });
   });
 }
@@ -54,7 +64,7 @@ function remember(key: SigningKey): SigningKey {
 export async function signingKeyById(kid: string): Promise<SigningKey | null> {
   const hit = cache.get(kid);
   if (hit) return hit;
-  const row = await prisma().signingKey.findUnique({ where: { kid } });
+  const row = await db().selectFrom("signingKeys").select(["kid", "privateKeyEnc"]).where("kid", "=", kid).executeTakeFirst();
   return row ? remember(toSigningKey(row.kid, row.privateKeyEnc)) : null;
 }
 
@@ -62,9 +72,11 @@ export async function signingKeyById(kid: string): Promise<SigningKey | null> {
 const RETIRED_KEY_GRACE_MS = 24 * 3600 * 1000;
 
 export async function publicJwks(): Promise<{ keys: unknown[] }> {
-  const rows = await prisma().signingKey.findMany({
-    where: { OR: [{ retiredAt: null }, { retiredAt: { gt: new Date(Date.now() - RETIRED_KEY_GRACE_MS) } }] },
-    orderBy: { createdAt: "desc" },
-  });
+  const rows = await db()
+    .selectFrom("signingKeys")
+    .select("publicJwk")
+    .where((eb) => eb.or([eb("retiredAt", "is", null), eb("retiredAt", ">", new Date(Date.now() - RETIRED_KEY_GRACE_MS))]))
+    .orderBy("createdAt", "desc")
+    .execute();
   return { keys: rows.map((r) => r.publicJwk) };
 }

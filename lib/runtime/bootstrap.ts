@@ -1,6 +1,6 @@
 import "server-only";
 import { createAgent } from "../agents/create-agent.ts";
-import { prisma } from "../db.ts";
+import { db } from "../db.ts";
 import { createUser } from "../users/create-user.ts";
 
 export interface FirstStartCredentials {
@@ -17,7 +17,7 @@ export interface FirstStartCredentials {
  * that already has users gets nothing new.
  */
 export async function bootstrapFirstStart(): Promise<FirstStartCredentials | null> {
-  if ((await prisma().user.count()) > 0) return null;
+  if (await db().selectFrom("users").select("id").limit(1).executeTakeFirst()) return null;
   const adminEmail = "admin@countersign.local";
   const { password } = await createUser({ email: adminEmail, role: "admin", name: "Administrator", actor: "system" });
   const agent = await createAgent({

@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { prisma } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { newId, randomSecret } from "../ids.ts";
 import { hashPassword } from "./passwords.ts";
@@ -31,10 +31,15 @@ export async function createUser(options: CreateUserOptions): Promise<{ userId: 
   }
   const passwordHash = password === null ? null : await hashPassword(password);
   const userId = newId("usr");
-  await prisma().$transaction(async (tx) => {
-    if (await tx.user.findUnique({ where: { email } })) throw new AppError("conflict", `a user with email ${email} already exists`);
-    await tx.user.create({ data: { id: userId, email, name: options.name ?? null, role: options.role, passwordHash } });
-    await appendEvent(tx, { type: "user.created", actor: options.actor, data: { user_id: userId, email, role: options.role } });
+  await transact(async (trx) => {
+    if (await trx.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst()) {
+      throw new AppError("conflict", `a user with email ${email} already exists`);
+    }
+    await trx
+      .insertInto("users")
+      .values({ id: userId, email, name: options.name ?? null, role: options.role, passwordHash })
+      .execute();
+    await appendEvents(trx, [{ type: "user.created", actor: options.actor, data: { user_id: userId, email, role: options.role } }]);
   });
   return { userId, password: options.password === undefined ? password : null };
 }

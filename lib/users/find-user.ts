@@ -1,5 +1,5 @@
 import "server-only";
-import type { Tx } from "../db.ts";
+import type { Trx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { isId } from "../ids.ts";
 
@@ -7,15 +7,18 @@ import { isId } from "../ids.ts";
 export type UserRef = { userId: string } | { email: string };
 
 /** Reads the user and locks the row until the transaction ends. */
-export async function lockUser(tx: Tx, ref: UserRef) {
-  const rows =
-    "userId" in ref
-      ? isId("usr", ref.userId)
-        ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE id = ${ref.userId} FOR UPDATE`
-        : []
-      : await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE email = ${ref.email.trim().toLowerCase()} FOR UPDATE`;
-  if (!rows[0]) throw new AppError("not_found", "userId" in ref ? "no such user" : `no user with email ${ref.email.trim().toLowerCase()}`);
-  return tx.user.findUniqueOrThrow({ where: { id: rows[0].id } });
+export async function lockUser(trx: Trx, ref: UserRef) {
+  const user =
+    "userId" in ref && !isId("usr", ref.userId)
+      ? undefined
+      : await trx
+          .selectFrom("users")
+          .selectAll()
+          .where("userId" in ref ? "id" : "email", "=", "userId" in ref ? ref.userId : ref.email.trim().toLowerCase())
+          .forUpdate()
+          .executeTakeFirst();
+  if (!user) throw new AppError("not_found", "userId" in ref ? "no such user" : `no user with email ${ref.email.trim().toLowerCase()}`);
+  return user;
 }
 
 /**
@@ -23,8 +26,14 @@ export async function lockUser(tx: Tx, ref: UserRef) {
  * the console. Admin rows are locked first so two concurrent demotions of
  * the last two admins cannot both pass.
  */
-export async function assertAnotherAdmin(tx: Tx, userId: string): Promise<void> {
-  const others = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM users WHERE role = 'admin' AND NOT disabled AND id <> ${userId} FOR UPDATE`;
+export async function assertAnotherAdmin(trx: Trx, userId: string): Promise<void> {
+  const others = await trx
+    .selectFrom("users")
+    .select("id")
+    .where("role", "=", "admin")
+    .where("disabled", "=", false)
+    .where("id", "<>", userId)
+    .forUpdate()
+    .execute();
   if (others.length === 0) throw new AppError("conflict", "this is the last enabled admin; make someone else an admin first");
 }

@@ -1,7 +1,7 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
+import { appendEvents } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
-import { prismaTransact } from "../db.ts";
+import { transact } from "../db.ts";
 import { randomSecret } from "../ids.ts";
 import { createUser } from "./create-user.ts";
 import type { Role } from "./roles.ts";
@@ -25,15 +25,17 @@ export async function inviteUser(o: { email: string; role: Role; name?: string |
 export async function resetUserPassword(o: UserRef & { actor: string }): Promise<{ userId: string; password: string }> {
   const password = randomSecret(15);
   const passwordHash = await hashPassword(password);
-  return prismaTransact(async (tx) => {
-    const user = await lockUser(tx, o);
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
-    await revokeUserSessions(tx, user.id);
-    await appendEvent(tx, {
-      type: "user.password_reset",
-      actor: o.actor,
-      data: { user_id: user.id, email: user.email, before: { has_password: user.passwordHash !== null }, after: { has_password: true } },
-    });
+  return transact(async (trx) => {
+    const user = await lockUser(trx, o);
+    await trx.updateTable("users").set({ passwordHash }).where("id", "=", user.id).execute();
+    await revokeUserSessions(trx, user.id);
+    await appendEvents(trx, [
+      {
+        type: "user.password_reset",
+        actor: o.actor,
+        data: { user_id: user.id, email: user.email, before: { has_password: user.passwordHash !== null }, after: { has_password: true } },
+      },
+    ]);
     return { userId: user.id, password };
   });
 }

@@ -1,39 +1,31 @@
 import "server-only";
-import { prisma } from "../db.ts";
-import type { Role } from "./roles.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 
-export interface UserSummary {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  disabled: boolean;
-  /** Local accounts have a password; SSO-only accounts do not. */
-  hasPassword: boolean;
-  createdAt: Date;
-  lastSignInAt: Date | null;
-  groups: string[];
-}
+export type UserSummary = Awaited<ReturnType<typeof listUsers>>[number];
 
 /** Every account, by email, with its reviewer groups. Never the password hash. */
-export async function listUsers(): Promise<UserSummary[]> {
-  const users = await prisma().user.findMany({
-    orderBy: { email: "asc" },
-    select: {
-      id: true,
-      email: true,
-      name: true,
-      role: true,
-      disabled: true,
-      passwordHash: true,
-      createdAt: true,
-      lastSignInAt: true,
-      groups: { select: { group: { select: { name: true } } } },
-    },
-  });
-  return users.map(({ passwordHash, groups, ...u }) => ({
-    ...u,
-    hasPassword: passwordHash !== null,
-    groups: groups.map((g) => g.group.name).sort(),
-  }));
+export async function listUsers() {
+  const users = await db()
+    .selectFrom("users as u")
+    .select((eb) => [
+      "u.id",
+      "u.email",
+      "u.name",
+      "u.role",
+      "u.disabled",
+      // Local accounts have a password; SSO-only accounts do not.
+      eb("u.passwordHash", "is not", null).$castTo<boolean>().as("hasPassword"),
+      "u.createdAt",
+      "u.lastSignInAt",
+      sql<string[]>`array(${eb
+        .selectFrom("groupMembers as m")
+        .innerJoin("groups as g", "g.id", "m.groupId")
+        .select("g.name")
+        .whereRef("m.userId", "=", "u.id")})`.as("groups"),
+    ])
+    .orderBy("u.email")
+    .execute();
+  for (const u of users) u.groups.sort();
+  return users;
 }

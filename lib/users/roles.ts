@@ -1,4 +1,4 @@
-import type { Role as DatabaseRole } from "../generated/prisma/enums.ts";
+import type { Role as DatabaseRole } from "../generated/kysely/enums.ts";
 
 /**
  * The roles a user can have: the `Role` enum of prisma/schema.prisma, in the

@@ -1,7 +1,7 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
+import { appendEvents } from "../audit/append-event.ts";
 import { revokeUserSessions } from "../auth/sessions.ts";
-import { prismaTransact } from "../db.ts";
+import { transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { assertAnotherAdmin, lockUser, type UserRef } from "./find-user.ts";
 
@@ -16,18 +16,20 @@ export type SetUserDisabledOptions = UserRef & {
  * The last enabled admin cannot be disabled.
  */
 export async function setUserDisabled(o: SetUserDisabledOptions): Promise<{ userId: string; changed: boolean }> {
-  return prismaTransact(async (tx) => {
-    const user = await lockUser(tx, o);
+  return transact(async (trx) => {
+    const user = await lockUser(trx, o);
     if (user.disabled === o.disabled) return { userId: user.id, changed: false };
-    if (o.disabled && user.role === "admin") await assertAnotherAdmin(tx, user.id);
+    if (o.disabled && user.role === "admin") await assertAnotherAdmin(trx, user.id);
     if (o.disabled && o.actor === `user:${user.id}`) throw new AppError("conflict", "you cannot disable your own account");
-    await tx.user.update({ where: { id: user.id }, data: { disabled: o.disabled } });
-    if (o.disabled) await revokeUserSessions(tx, user.id);
-    await appendEvent(tx, {
-      type: o.disabled ? "user.disabled" : "user.enabled",
-      actor: o.actor,
-      data: { user_id: user.id, email: user.email, before: { disabled: user.disabled }, after: { disabled: o.disabled } },
-    });
+    await trx.updateTable("users").set({ disabled: o.disabled }).where("id", "=", user.id).execute();
+    if (o.disabled) await revokeUserSessions(trx, user.id);
+    await appendEvents(trx, [
+      {
+        type: o.disabled ? "user.disabled" : "user.enabled",
+        actor: o.actor,
+        data: { user_id: user.id, email: user.email, before: { disabled: user.disabled }, after: { disabled: o.disabled } },
+      },
+    ]);
     return { userId: user.id, changed: true };
   });
 }
