@@ -179,5 +179,5 @@ async function applyPlan(trx: Trx, plan: ImportPlan, actor: string): Promise<voi
     actor,
     data: { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged, default_changed: plan.defaultChanged },
   });
-  await appendEventsPrisma(trx, events);
+  await appendEvents(trx, events);
 }
