@@ -49,11 +49,12 @@ const deliveries = (q: Queryable) => q.selectFrom("deliveries").select(COLUMNS).
 export async function listDeliveries(
   o: { endpointId?: string; agentId?: string; status?: string; limit?: number; before?: string } = {},
 ): Promise<DeliveryRow[]> {
-  return deliveries(db())
-    .$if(!!o.endpointId, (qb) => qb.where("endpointId", "=", o.endpointId!))
-    .$if(!!o.agentId, (qb) => qb.where("agentId", "=", o.agentId!))
-    .$if(!!o.status, (qb) => qb.where("status", "=", o.status!))
-    .$if(!!o.before, (qb) => qb.where(sql<boolean>`(created_at, id) < (SELECT created_at, id FROM deliveries WHERE id = ${o.before})`))
+  let q = deliveries(db());
+  if (o.endpointId) q = q.where("endpointId", "=", o.endpointId);
+  if (o.agentId) q = q.where("agentId", "=", o.agentId);
+  if (o.status) q = q.where("status", "=", o.status);
+  if (o.before) q = q.where(sql<boolean>`(created_at, id) < (SELECT created_at, id FROM deliveries WHERE id = ${o.before})`);
+  return q
     .orderBy("createdAt", "desc")
     .orderBy("id", "desc")
     .limit(o.limit ?? 50)

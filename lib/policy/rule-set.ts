@@ -10,6 +10,9 @@ export const DEFAULT_SETTING_KEY = "policy.default";
 /** A counter every policy change advances (see `policyTransaction`). */
 export const REVISION_SETTING_KEY = "policy.revision";
 
+/** A `definition` column: written only by the rule store (rules.ts), from a validated definition. */
+export const storedRuleDefinition = (stored: unknown) => stored as PolicyRuleDefinition;
+
 /** The live rules (not deleted) in evaluation order, with their current definitions. */
 export async function loadStoredRules(q: Queryable = db()): Promise<StoredRule[]> {
   const rows = await q
@@ -20,8 +23,7 @@ export async function loadStoredRules(q: Queryable = db()): Promise<StoredRule[]
     .orderBy("r.position")
     .orderBy("r.id")
     .execute();
-  // Definitions are written by rules.ts from validated documents.
-  return rows.map((r) => ({ ...r, definition: r.definition as PolicyRuleDefinition }));
+  return rows.map((r) => ({ ...r, definition: storedRuleDefinition(r.definition) }));
 }
 
 /** The configured default (what applies when no rule matches), or the built-in one. */

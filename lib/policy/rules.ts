@@ -4,7 +4,7 @@ import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
 import { announceOnCommit, db, type Queryable, type Trx, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { invalidateRuleSet, REVISION_SETTING_KEY } from "./rule-set.ts";
+import { invalidateRuleSet, REVISION_SETTING_KEY, storedRuleDefinition } from "./rule-set.ts";
 import { newId } from "../ids.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
 import { DEFAULT_SETTING_KEY } from "./rule-set.ts";
@@ -64,9 +64,6 @@ export function sameDefinition(a: PolicyRuleDefinition, b: PolicyRuleDefinition)
   return canonicalJson(storedDefinition(a)) === canonicalJson(storedDefinition(b));
 }
 
-/** A stored definition (a `definition` JSON column, written by this module from a validated definition). */
-const definitionOf = (stored: unknown) => stored as PolicyRuleDefinition;
-
 export async function listRules(q: Queryable = db()): Promise<RuleView[]> {
   const rules = await q
     .selectFrom("policyRules as r")
@@ -82,7 +79,7 @@ export async function listRules(q: Queryable = db()): Promise<RuleView[]> {
     position: r.position,
     enabled: r.enabled,
     version: r.currentVersion,
-    definition: definitionOf(r.definition),
+    definition: storedRuleDefinition(r.definition),
     updatedAt: r.updatedAt,
   }));
 }
@@ -95,7 +92,7 @@ export async function getRuleHistory(o: { ruleId: string }): Promise<RuleVersion
     .orderBy("version", "desc")
     .execute();
   if (versions.length === 0) throw new AppError("not_found", "no such rule");
-  return versions.map((v) => ({ ...v, definition: definitionOf(v.definition) }));
+  return versions.map((v) => ({ ...v, definition: storedRuleDefinition(v.definition) }));
 }
 
 export interface CreateRuleOptions {
@@ -174,7 +171,7 @@ async function liveRule(trx: Trx, ruleId: string) {
     .limit(1)
     .executeTakeFirst();
   if (!rule || rule.deletedAt) throw new AppError("not_found", "no such rule");
-  return { ...rule, definition: definitionOf(rule.definition) };
+  return { ...rule, definition: storedRuleDefinition(rule.definition) };
 }
 
 export interface UpdateRuleOptions {
