@@ -1,6 +1,7 @@
 import "server-only";
 import { suspendAgent } from "../agents/suspend-agent.ts";
-import { pool } from "../db.ts";
+import { type ExpressionBuilder, sql } from "kysely";
+import { type DB, db } from "../db.ts";
 import { logger } from "../logger.ts";
 import { agentInScope, containmentEnabled, denialRateBreach, firstRequestIdAt, requestRateBreach, type Breach, type ContainmentConfig } from "./rules.ts";
 import { currentContainment } from "./settings.ts";
@@ -59,12 +60,8 @@ export async function containAfterDenial(o: { agentId: string; now: Date }): Pro
     const { config } = await currentContainment();
     if (!config.denial_rate) return false;
     if (config.agents) {
-      const { rows } = await pool().query<{ name: string; tags: string[] }>({
-        name: "cs_containment_agent",
-        text: "SELECT name, tags FROM agents WHERE id = $1",
-        values: [o.agentId],
-      });
-      if (!rows[0] || !agentInScope(config, rows[0])) return false;
+      const agent = await db().selectFrom("agents").select(["name", "tags"]).where("id", "=", o.agentId).executeTakeFirst();
+      if (!agent || !agentInScope(config, agent)) return false;
     }
     const breach = await denialRateCheck(o.agentId, config.denial_rate, o.now);
     return breach ? await contain(o.agentId, breach) : false;
@@ -74,7 +71,17 @@ export async function containAfterDenial(o: { agentId: string; now: Date }): Pro
   }
 }
 
-const RESUMED_SINCE = `(SELECT max(occurred_at) FROM audit_events WHERE agent_id = $1 AND type = 'agent.resumed' AND occurred_at >= $3::timestamptz)`;
+/** When the agent was last resumed, if that was at or after `since` (null otherwise). */
+const resumedSince = (eb: ExpressionBuilder<DB, "actionRequests">, agentId: string, since: Date) =>
+  eb
+    .selectFrom("auditEvents")
+    .select((e) => e.fn.max("occurredAt").as("at"))
+    .where("agentId", "=", agentId)
+    .where("type", "=", "agent.resumed")
+    .where("occurredAt", ">=", since);
+
+const afterResume = (eb: ExpressionBuilder<DB, "actionRequests">, column: "createdAt" | "decidedAt", agentId: string, since: Date) =>
+  eb(column, ">", eb.fn.coalesce(resumedSince(eb, agentId, since), sql<Date>`'-infinity'::timestamptz`));
 
 /**
  * Counts the agent's requests in the window on the `(agent_id, id)` index
@@ -85,20 +92,28 @@ const RESUMED_SINCE = `(SELECT max(occurred_at) FROM audit_events WHERE agent_id
 async function requestRateCheck(agentId: string, rule: NonNullable<ContainmentConfig["request_rate"]>, now: Date): Promise<Breach | null> {
   const since = new Date(now.getTime() - rule.window_seconds * 1000);
   const fromId = firstRequestIdAt(since);
-  const capped = await pool().query<{ n: number }>({
-    name: "cs_containment_requests",
-    text: "SELECT count(*)::int AS n FROM (SELECT 1 FROM action_requests WHERE agent_id = $1 AND id >= $2 LIMIT $3) c",
-    values: [agentId, fromId, rule.max_requests + 1],
-  });
-  if (!requestRateBreach(rule, capped.rows[0]?.n ?? 0)) return null;
-  const exact = await pool().query<{ n: number }>({
-    name: "cs_containment_requests_exact",
-    text: `SELECT count(*)::int AS n FROM action_requests
-            WHERE agent_id = $1 AND id >= $2 AND created_at >= $3::timestamptz
-              AND created_at > coalesce(${RESUMED_SINCE}, '-infinity'::timestamptz)`,
-    values: [agentId, fromId, since.toISOString()],
-  });
-  return requestRateBreach(rule, exact.rows[0]?.n ?? 0);
+  const capped = await db()
+    .selectFrom((eb) =>
+      eb
+        .selectFrom("actionRequests")
+        .select(sql.lit(1).as("one"))
+        .where("agentId", "=", agentId)
+        .where("id", ">=", fromId)
+        .limit(rule.max_requests + 1)
+        .as("c"),
+    )
+    .select(sql<number>`count(*)::int`.as("n"))
+    .executeTakeFirstOrThrow();
+  if (!requestRateBreach(rule, capped.n)) return null;
+  const exact = await db()
+    .selectFrom("actionRequests")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("agentId", "=", agentId)
+    .where("id", ">=", fromId)
+    .where("createdAt", ">=", since)
+    .where((eb) => afterResume(eb, "createdAt", agentId, since))
+    .executeTakeFirstOrThrow();
+  return requestRateBreach(rule, exact.n);
 }
 
 /**
@@ -109,20 +124,21 @@ async function requestRateCheck(agentId: string, rule: NonNullable<ContainmentCo
  * resume if that was within the window.
  */
 async function denialRateCheck(agentId: string, rule: NonNullable<ContainmentConfig["denial_rate"]>, now: Date): Promise<Breach | null> {
-  const since = new Date(now.getTime() - rule.window_seconds * 1000).toISOString();
+  const since = new Date(now.getTime() - rule.window_seconds * 1000);
   const counts = (resumeAware: boolean) =>
-    pool().query<{ denied: number; decisions: number }>({
-      name: resumeAware ? "cs_containment_denials_resumed" : "cs_containment_denials",
-      text: `SELECT count(*) FILTER (WHERE status = 'denied')::int AS denied, count(*)::int AS decisions
-               FROM action_requests
-              WHERE agent_id = $1 AND status IN ('approved', 'denied') AND expires_at >= $2::timestamptz AND decided_at >= $2::timestamptz
-              ${resumeAware ? `AND decided_at > coalesce(${RESUMED_SINCE}, '-infinity'::timestamptz)` : ""}`,
-      values: resumeAware ? [agentId, since, since] : [agentId, since],
-    });
+    db()
+      .selectFrom("actionRequests")
+      .select([sql<number>`count(*) FILTER (WHERE status = 'denied')::int`.as("denied"), sql<number>`count(*)::int`.as("decisions")])
+      .where("agentId", "=", agentId)
+      .where("status", "in", ["approved", "denied"])
+      .where("expiresAt", ">=", since)
+      .where("decidedAt", ">=", since)
+      .$if(resumeAware, (qb) => qb.where((eb) => afterResume(eb, "decidedAt", agentId, since)))
+      .executeTakeFirstOrThrow();
   const first = await counts(false);
-  if (!denialRateBreach(rule, first.rows[0])) return null;
+  if (!denialRateBreach(rule, first)) return null;
   const again = await counts(true);
-  return denialRateBreach(rule, again.rows[0]);
+  return denialRateBreach(rule, again);
 }
 
 /** Pulls the kill switch for `breach`; false when the agent was no longer active (suspended by someone else first, or retired). */

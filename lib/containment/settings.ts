@@ -1,6 +1,6 @@
 import "server-only";
-import { appendEvent } from "../audit/append-event.ts";
-import { prisma, pool } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, transact } from "../db.ts";
 import { logger } from "../logger.ts";
 import { CONTAINMENT_OFF, ContainmentSettings, normalizeContainment, type ContainmentConfig } from "./rules.ts";
 
@@ -33,19 +33,14 @@ export function clearContainmentCache(): void {
 
 /** The containment rules, from the database. A stored value that no longer parses counts as off, loudly. */
 export async function readContainment(): Promise<StoredContainment> {
-  const { rows } = await pool().query<{ value: unknown; updated_at: Date }>({
-    name: "cs_containment_setting",
-    text: "SELECT value, updated_at FROM settings WHERE key = $1",
-    values: [KEY],
-  });
-  const row = rows[0];
+  const row = await db().selectFrom("settings").select(["value", "updatedAt"]).where("key", "=", KEY).executeTakeFirst();
   if (!row) return { config: CONTAINMENT_OFF, updatedAt: null };
   const parsed = ContainmentSettings.safeParse(row.value);
   if (!parsed.success) {
     logger.error({ setting: KEY }, "stored containment rules are invalid; containment is off");
-    return { config: CONTAINMENT_OFF, updatedAt: row.updated_at };
+    return { config: CONTAINMENT_OFF, updatedAt: row.updatedAt };
   }
-  return { config: normalizeContainment(parsed.data), updatedAt: row.updated_at };
+  return { config: normalizeContainment(parsed.data), updatedAt: row.updatedAt };
 }
 
 /** The containment rules from this process's cache (at most `CACHE_MS` old). */
@@ -67,18 +62,19 @@ export function currentContainment(now = Date.now()): Promise<StoredContainment>
 /** Replaces the rules; the change and its audit event (before and after) commit together. */
 export async function setContainment(o: { settings: ContainmentSettings; actor: string }): Promise<StoredContainment> {
   const after = normalizeContainment(o.settings);
-  const saved = await prisma().$transaction(async (tx) => {
+  const saved = await transact(async (trx) => {
     // The row's lock orders concurrent changes, so each event's `before` is what it replaced.
-    const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE key = ${KEY} FOR UPDATE`;
-    const parsed = rows[0] ? ContainmentSettings.safeParse(rows[0].value) : null;
+    const row = await trx.selectFrom("settings").select("value").where("key", "=", KEY).forUpdate().executeTakeFirst();
+    const parsed = row ? ContainmentSettings.safeParse(row.value) : null;
     const before = parsed?.success ? normalizeContainment(parsed.data) : CONTAINMENT_OFF;
     const now = new Date();
-    await tx.setting.upsert({
-      where: { key: KEY },
-      create: { key: KEY, value: after as object, updatedAt: now },
-      update: { value: after as object, updatedAt: now },
-    });
-    await appendEvent(tx, { type: "settings.containment_changed", actor: o.actor, data: { before, after } });
+    const value = JSON.stringify(after);
+    await trx
+      .insertInto("settings")
+      .values({ key: KEY, value, updatedAt: now })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value, updatedAt: now }))
+      .execute();
+    await appendEvents(trx, [{ type: "settings.containment_changed", actor: o.actor, data: { before, after } }]);
     return { config: after, updatedAt: now };
   });
   clearContainmentCache();

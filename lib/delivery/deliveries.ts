@@ -1,7 +1,8 @@
 import "server-only";
-import { pool, transaction } from "../db.ts";
+import { sql } from "kysely";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, type Queryable, type Trx, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { appendEventsPg } from "../audit/append-event.ts";
 import { seal } from "../sealing.ts";
 import { getEndpoint } from "./endpoints.ts";
 import { testPayload } from "./events.ts";
@@ -24,54 +25,61 @@ export interface DeliveryRow {
   deliveredAt: Date | null;
 }
 
-const COLUMNS = `id, endpoint_id AS "endpointId", agent_id AS "agentId", url, event_type AS "eventType", event_seq::text AS "eventSeq",
-  request_id AS "requestId", status, attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError",
-  response_status AS "responseStatus", created_at AS "createdAt", delivered_at AS "deliveredAt"`;
+const COLUMNS = [
+  "id",
+  "endpointId",
+  "agentId",
+  "url",
+  "eventType",
+  "eventSeq",
+  "requestId",
+  "status",
+  "attempts",
+  "nextAttemptAt",
+  "lastError",
+  "responseStatus",
+  "createdAt",
+  "deliveredAt",
+] as const;
+
+/** The deliveries table, with `status` as its CHECK constraint allows. */
+const deliveries = (q: Queryable) => q.selectFrom("deliveries").select(COLUMNS).$narrowType<{ status: DeliveryRow["status"] }>();
 
 /** Delivery history, newest first; filter by endpoint, agent (callbacks) or status; page with `before` (a delivery id). */
 export async function listDeliveries(
   o: { endpointId?: string; agentId?: string; status?: string; limit?: number; before?: string } = {},
 ): Promise<DeliveryRow[]> {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    values.push(v);
-    where.push(sql.replace("?", `$${values.length}`));
-  };
-  if (o.endpointId) add("endpoint_id = ?", o.endpointId);
-  if (o.agentId) add("agent_id = ?", o.agentId);
-  if (o.status) add("status = ?", o.status);
-  if (o.before) add("(created_at, id) < (SELECT created_at, id FROM deliveries WHERE id = ?)", o.before);
-  values.push(o.limit ?? 50);
-  const { rows } = await pool().query<DeliveryRow>(
-    `SELECT ${COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows;
+  let q = deliveries(db());
+  if (o.endpointId) q = q.where("endpointId", "=", o.endpointId);
+  if (o.agentId) q = q.where("agentId", "=", o.agentId);
+  if (o.status) q = q.where("status", "=", o.status);
+  if (o.before) q = q.where(sql<boolean>`(created_at, id) < (SELECT created_at, id FROM deliveries WHERE id = ${o.before})`);
+  return q
+    .orderBy("createdAt", "desc")
+    .orderBy("id", "desc")
+    .limit(o.limit ?? 50)
+    .execute();
 }
 
 export async function getDelivery(id: string): Promise<DeliveryRow> {
-  const { rows } = await pool().query<DeliveryRow>(`SELECT ${COLUMNS} FROM deliveries WHERE id = $1`, [id]);
-  if (!rows[0]) throw new AppError("not_found", "no such delivery");
-  return rows[0];
+  const row = await deliveries(db()).where("id", "=", id).executeTakeFirst();
+  if (!row) throw new AppError("not_found", "no such delivery");
+  return row;
 }
 
 /** Queues a failed or dead delivery for one more attempt now (same webhook-id, so receivers can deduplicate). */
 export async function retryDelivery(o: { id: string; actor: string }): Promise<DeliveryRow> {
-  await transaction(async (client) => {
-    const { rows } = await client.query<{ status: string; event_type: string; endpoint_id: string | null }>(
-      "SELECT status, event_type, endpoint_id FROM deliveries WHERE id = $1 FOR UPDATE",
-      [o.id],
-    );
-    if (!rows[0]) throw new AppError("not_found", "no such delivery");
-    if (rows[0].status !== "failed" && rows[0].status !== "dead")
-      throw new AppError("conflict", `the delivery is ${rows[0].status}; only failed or dead deliveries can be retried`);
-    await client.query("UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now() WHERE id = $1", [o.id]);
-    await appendEventsPg(client, [
+  await transact(async (trx) => {
+    const row = await trx.selectFrom("deliveries").select(["status", "eventType", "endpointId"]).where("id", "=", o.id).forUpdate().executeTakeFirst();
+    if (!row) throw new AppError("not_found", "no such delivery");
+    if (row.status !== "failed" && row.status !== "dead")
+      throw new AppError("conflict", `the delivery is ${row.status}; only failed or dead deliveries can be retried`);
+    await trx.updateTable("deliveries").set({ status: "pending", nextAttemptAt: sql`now()`, updatedAt: sql`now()` }).where("id", "=", o.id).execute();
+    await appendEvents(trx, [
       {
         type: "webhook.delivery_retried",
         actor: o.actor,
-        data: { delivery_id: o.id, event_type: rows[0].event_type, endpoint_id: rows[0].endpoint_id, status_before: rows[0].status },
+        data: { delivery_id: o.id, event_type: row.eventType, endpoint_id: row.endpointId, status_before: row.status },
       },
     ]);
   });
@@ -81,26 +89,41 @@ export async function retryDelivery(o: { id: string; actor: string }): Promise<D
 /** Queues a `webhook.test` event to one endpoint (even a disabled one is tested once it is enabled). */
 export async function sendTestEvent(o: { endpointId: string }): Promise<DeliveryRow> {
   const endpoint = await getEndpoint(o.endpointId);
-  const { rows } = await pool().query<{ id: string }>(
-    `INSERT INTO deliveries (id, endpoint_id, url, event_type, payload)
-     VALUES ('msg_' || replace(gen_random_uuid()::text, '-', ''), $1, $2, 'webhook.test', $3) RETURNING id`,
-    [endpoint.id, endpoint.url, JSON.stringify(testPayload(endpoint.id, new Date()))],
-  );
-  return getDelivery(rows[0].id);
+  const { id } = await db()
+    .insertInto("deliveries")
+    .values({
+      id: sql<string>`'msg_' || replace(gen_random_uuid()::text, '-', '')`,
+      endpointId: endpoint.id,
+      url: endpoint.url,
+      eventType: "webhook.test",
+      payload: JSON.stringify(testPayload(endpoint.id, new Date())),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return getDelivery(id);
 }
 
-/** A new per-agent callback secret (signs `request.decided` to its requests' callback_url); shown once. */
-export async function rotateCallbackSecret(o: { agentId: string; actor: string; client?: import("pg").PoolClient }): Promise<string> {
+/**
+ * A new per-agent callback secret (signs `request.decided` to its requests' callback_url); shown once.
+ * In the caller's transaction `trx` when given, else in its own.
+ */
+export async function rotateCallbackSecret(o: { agentId: string; actor: string; trx?: Trx }): Promise<string> {
   const secret = generateWebhookSecret();
-  const work = async (client: import("pg").PoolClient) => {
-    const { rowCount } = await client.query(
-      `INSERT INTO agent_callback_secrets (agent_id, secret_sealed) SELECT id, $2 FROM agents WHERE id = $1
-       ON CONFLICT (agent_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = now()`,
-      [o.agentId, seal("webhook-secret-v1", secret)],
-    );
-    if (!rowCount) throw new AppError("not_found", "no such agent");
-    await appendEventsPg(client, [{ type: "agent.callback_secret_rotated", actor: o.actor, agentId: o.agentId, data: {} }]);
+  const work = async (trx: Trx) => {
+    const result = await trx
+      .insertInto("agentCallbackSecrets")
+      .columns(["agentId", "secretSealed"])
+      .expression((eb) =>
+        eb
+          .selectFrom("agents")
+          .select(["id", eb.val(seal("webhook-secret-v1", secret)).as("secretSealed")])
+          .where("id", "=", o.agentId),
+      )
+      .onConflict((oc) => oc.column("agentId").doUpdateSet((eb) => ({ secretSealed: eb.ref("excluded.secretSealed"), createdAt: sql`now()` })))
+      .executeTakeFirst();
+    if (!result.numInsertedOrUpdatedRows) throw new AppError("not_found", "no such agent");
+    await appendEvents(trx, [{ type: "agent.callback_secret_rotated", actor: o.actor, agentId: o.agentId, data: {} }]);
   };
-  await (o.client ? work(o.client) : transaction(work));
+  await (o.trx ? work(o.trx) : transact(work));
   return secret;
 }

@@ -1,19 +1,25 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import type pg from "pg";
-import { pool, transaction } from "../db.ts";
+import { sql } from "kysely";
+import { db, type Queryable, type Trx, transact } from "../db.ts";
 import { AUDIT_TO_WEBHOOK, buildPayload, CALLBACK_AUDIT_TYPES, type AuditEventRow } from "./events.ts";
 import { LEASE_MS, type Claimed } from "./worker.ts";
 
 export const WEBHOOK_CURSOR = "webhooks";
 
 /** Creates a cursor at the current end of the audit log if it does not exist yet (a new sink starts from now). */
-export async function ensureCursor(id: string, client: pg.Pool | pg.PoolClient = pool()): Promise<void> {
-  await client.query({
-    name: "cs_delivery_cursor_ensure",
-    text: "INSERT INTO delivery_cursors (id, position) SELECT $1, seq FROM audit_head WHERE id = 1 ON CONFLICT (id) DO NOTHING",
-    values: [id],
-  });
+export async function ensureCursor(id: string, q: Queryable = db()): Promise<void> {
+  await q
+    .insertInto("deliveryCursors")
+    .columns(["id", "position"])
+    .expression((eb) =>
+      eb
+        .selectFrom("auditHead")
+        .select([eb.val(id).as("id"), "seq"])
+        .where("id", "=", 1),
+    )
+    .onConflict((oc) => oc.column("id").doNothing())
+    .execute();
 }
 
 /**
@@ -21,30 +27,50 @@ export async function ensureCursor(id: string, client: pg.Pool | pg.PoolClient =
  * or null when another instance is advancing it right now (it will deliver
  * these events; this one skips instead of waiting).
  */
-export async function lockCursor(client: pg.PoolClient, id: string, now?: Date): Promise<{ position: string } | null> {
-  const { rows } = await client.query<{ position: string }>({
-    name: "cs_delivery_cursor_lock",
-    text: "SELECT position FROM delivery_cursors WHERE id = $1 AND next_attempt_at <= $2 FOR UPDATE SKIP LOCKED",
-    values: [id, (now ?? new Date()).toISOString()],
-  });
-  return rows[0] ?? null;
+export async function lockCursor(trx: Trx, id: string, now?: Date): Promise<{ position: string } | null> {
+  const cursor = await trx
+    .selectFrom("deliveryCursors")
+    .select("position")
+    .where("id", "=", id)
+    .where("nextAttemptAt", "<=", now ?? new Date())
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return cursor ?? null;
 }
 
 /** Audit events after `position`, oldest first, with the request and agent they concern. */
-export async function eventsAfter(client: pg.PoolClient, position: string, limit: number): Promise<AuditEventRow[]> {
-  const { rows } = await client.query<AuditEventRow>({
-    name: "cs_delivery_events_after",
-    text: `SELECT e.seq, e.type, e.actor, e.request_id, e.agent_id, e.data, e.occurred_at,
-                  r.action, r.resource, r.summary, r.justification, r.params, r.context, r.status::text AS request_status, r.callback_url, a.name AS agent_name
-             FROM audit_events e
-             LEFT JOIN action_requests r ON r.id = e.request_id
-             LEFT JOIN agents a ON a.id = e.agent_id
-            WHERE e.seq > $1
-            ORDER BY e.seq
-            LIMIT $2`,
-    values: [position, limit],
-  });
-  return rows;
+export async function eventsAfter(trx: Trx, position: string, limit: number): Promise<AuditEventRow[]> {
+  return (
+    trx
+      .selectFrom("auditEvents as e")
+      .leftJoin("actionRequests as r", "r.id", "e.requestId")
+      .leftJoin("agents as a", "a.id", "e.agentId")
+      .select([
+        "e.seq",
+        "e.type",
+        "e.actor",
+        "e.requestId",
+        "e.agentId",
+        "e.data",
+        "e.occurredAt",
+        "r.action",
+        "r.resource",
+        "r.summary",
+        "r.justification",
+        "r.params",
+        "r.context",
+        "r.status as requestStatus",
+        "r.callbackUrl",
+        "a.name as agentName",
+      ])
+      .where("e.seq", ">", position)
+      .orderBy("e.seq")
+      .limit(limit)
+      // An event's data is always a JSON object (see appendEvents).
+      .$narrowType<{ data: Record<string, unknown> }>()
+      .execute()
+  );
 }
 
 export interface NewDelivery {
@@ -66,25 +92,20 @@ export function newDeliveryId(): string {
  * Inserts new deliveries; with `claim`, already leased to this process
  * (attempt 1, invisible to other workers for the lease), to be sent right after the commit.
  */
-export async function insertDeliveries(client: pg.PoolClient, queued: NewDelivery[], claim: boolean): Promise<void> {
+export async function insertDeliveries(trx: Trx, queued: NewDelivery[], claim: boolean): Promise<void> {
   if (!queued.length) return;
-  const lease = claim ? new Date(Date.now() + LEASE_MS).toISOString() : null;
-  await client.query({
-    name: "cs_delivery_insert",
-    text: `INSERT INTO deliveries (id, endpoint_id, agent_id, url, event_type, event_seq, request_id, payload, attempts, next_attempt_at)
-           SELECT x.id, x.endpoint_id, x.agent_id, x.url, x.event_type, x.event_seq, x.request_id, x.payload,
-                  CASE WHEN $2::timestamptz IS NULL THEN 0 ELSE 1 END, COALESCE($2::timestamptz, now())
-             FROM jsonb_to_recordset($1::jsonb) AS x(id text, endpoint_id text, agent_id text, url text, event_type text, event_seq bigint, request_id text, payload jsonb)`,
-    values: [JSON.stringify(queued), lease],
-  });
+  const lease = claim ? new Date(Date.now() + LEASE_MS) : null;
+  // One statement whatever the batch's size: the rows travel as one JSON parameter.
+  await sql`
+    INSERT INTO deliveries (id, endpoint_id, agent_id, url, event_type, event_seq, request_id, payload, attempts, next_attempt_at)
+    SELECT x.id, x.endpoint_id, x.agent_id, x.url, x.event_type, x.event_seq, x.request_id, x.payload,
+           CASE WHEN ${lease}::timestamptz IS NULL THEN 0 ELSE 1 END, COALESCE(${lease}::timestamptz, now())
+      FROM jsonb_to_recordset(${JSON.stringify(queued)}::jsonb)
+        AS x(id text, endpoint_id text, agent_id text, url text, event_type text, event_seq bigint, request_id text, payload jsonb)`.execute(trx);
 }
 
-export async function advanceCursor(client: pg.PoolClient, id: string, position: string): Promise<void> {
-  await client.query({
-    name: "cs_delivery_cursor_advance",
-    text: "UPDATE delivery_cursors SET position = $2, updated_at = now() WHERE id = $1",
-    values: [id, position],
-  });
+export async function advanceCursor(trx: Trx, id: string, position: string): Promise<void> {
+  await trx.updateTable("deliveryCursors").set({ position, updatedAt: sql`now()` }).where("id", "=", id).execute();
 }
 
 /**
@@ -101,24 +122,26 @@ export async function advanceCursor(client: pg.PoolClient, id: string, position:
  */
 export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean } = {}): Promise<{ read: number; queued: number; claimed: Claimed[] }> {
   const batchSize = o.batchSize ?? 500;
-  return transaction(async (client) => {
-    const cursor = await lockCursor(client, WEBHOOK_CURSOR);
+  return transact(async (trx) => {
+    const cursor = await lockCursor(trx, WEBHOOK_CURSOR);
     if (!cursor) return { read: 0, queued: 0, claimed: [] };
-    const events = await eventsAfter(client, cursor.position, batchSize);
+    const events = await eventsAfter(trx, cursor.position, batchSize);
     if (events.length === 0) return { read: 0, queued: 0, claimed: [] };
 
-    const { rows: endpoints } = await client.query<{ id: string; url: string; event_types: string[]; start_seq: string; secret_sealed: string }>({
-      name: "cs_delivery_endpoints",
-      text: "SELECT id, url, event_types, start_seq, secret_sealed FROM webhook_endpoints WHERE enabled",
-    });
+    const endpoints = await trx
+      .selectFrom("webhookEndpoints")
+      .select(["id", "url", "eventTypes", "startSeq", "secretSealed"])
+      .where("enabled", "=", true)
+      .execute();
     const callbackAgents = new Map<string, string>();
-    if (events.some((e) => e.callback_url && CALLBACK_AUDIT_TYPES.includes(e.type))) {
-      const { rows } = await client.query<{ agent_id: string; secret_sealed: string }>({
-        name: "cs_delivery_callback_agents",
-        text: "SELECT agent_id, secret_sealed FROM agent_callback_secrets WHERE agent_id = ANY($1)",
-        values: [[...new Set(events.map((e) => e.agent_id).filter((a): a is string => !!a))]],
-      });
-      for (const r of rows) callbackAgents.set(r.agent_id, r.secret_sealed);
+    if (events.some((e) => e.callbackUrl && CALLBACK_AUDIT_TYPES.includes(e.type))) {
+      const agentIds = [...new Set(events.map((e) => e.agentId).filter((a): a is string => !!a))];
+      const rows = await trx
+        .selectFrom("agentCallbackSecrets")
+        .select(["agentId", "secretSealed"])
+        .where("agentId", "=", sql<string>`any(${agentIds}::text[])`)
+        .execute();
+      for (const r of rows) callbackAgents.set(r.agentId, r.secretSealed);
     }
 
     const queued: NewDelivery[] = [];
@@ -126,36 +149,36 @@ export async function dispatchWebhooks(o: { batchSize?: number; claim?: boolean 
     const add = (d: Omit<NewDelivery, "id">, secretSealed: string | null) => {
       const id = newDeliveryId();
       queued.push({ id, ...d });
-      claimed.push({ id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: secretSealed, agent_id: d.agent_id });
+      claimed.push({ id, url: d.url, payload: d.payload, attempts: 1, secretSealed, agentId: d.agent_id });
     };
     for (const e of events) {
       const type = AUDIT_TO_WEBHOOK[e.type];
       if (type) {
         for (const ep of endpoints) {
-          if (BigInt(e.seq) <= BigInt(ep.start_seq) || !ep.event_types.includes(type)) continue;
+          if (BigInt(e.seq) <= BigInt(ep.startSeq) || !ep.eventTypes.includes(type)) continue;
           add(
-            { endpoint_id: ep.id, agent_id: null, url: ep.url, event_type: type, event_seq: e.seq, request_id: e.request_id, payload: buildPayload(type, e) },
-            ep.secret_sealed,
+            { endpoint_id: ep.id, agent_id: null, url: ep.url, event_type: type, event_seq: e.seq, request_id: e.requestId, payload: buildPayload(type, e) },
+            ep.secretSealed,
           );
         }
       }
-      if (e.callback_url && e.agent_id && callbackAgents.has(e.agent_id) && CALLBACK_AUDIT_TYPES.includes(e.type)) {
+      if (e.callbackUrl && e.agentId && callbackAgents.has(e.agentId) && CALLBACK_AUDIT_TYPES.includes(e.type)) {
         add(
           {
             endpoint_id: null,
-            agent_id: e.agent_id,
-            url: e.callback_url,
+            agent_id: e.agentId,
+            url: e.callbackUrl,
             event_type: "request.decided",
             event_seq: e.seq,
-            request_id: e.request_id,
+            request_id: e.requestId,
             payload: buildPayload("request.decided", e),
           },
-          callbackAgents.get(e.agent_id)!,
+          callbackAgents.get(e.agentId)!,
         );
       }
     }
-    await insertDeliveries(client, queued, o.claim ?? false);
-    await advanceCursor(client, WEBHOOK_CURSOR, events[events.length - 1].seq);
+    await insertDeliveries(trx, queued, o.claim ?? false);
+    await advanceCursor(trx, WEBHOOK_CURSOR, events[events.length - 1].seq);
     return { read: events.length, queued: queued.length, claimed: o.claim ? claimed : [] };
   });
 }

@@ -1,8 +1,8 @@
 import "server-only";
+import { sql } from "kysely";
 import { randomBytes } from "node:crypto";
-import type pg from "pg";
-import { appendEventsPg } from "../audit/append-event.ts";
-import { pool, transaction } from "../db.ts";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, type Queryable, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { seal } from "../sealing.ts";
 import { deliveryConfig } from "./config.ts";
@@ -34,17 +34,21 @@ function checkTypes(types: string[]): void {
   }
 }
 
-const COLUMNS = `id, url, description, event_types AS "eventTypes", enabled, created_at AS "createdAt", updated_at AS "updatedAt"`;
+const COLUMNS = ["id", "url", "description", "eventTypes", "enabled", "createdAt", "updatedAt"] as const;
 
 export async function listEndpoints(): Promise<WebhookEndpoint[]> {
-  const { rows } = await pool().query<WebhookEndpoint>(`SELECT ${COLUMNS} FROM webhook_endpoints ORDER BY created_at, id`);
-  return rows;
+  return db().selectFrom("webhookEndpoints").select(COLUMNS).orderBy("createdAt").orderBy("id").execute();
 }
 
-export async function getEndpoint(id: string, client: pg.Pool | pg.PoolClient = pool(), lock = false): Promise<WebhookEndpoint> {
-  const { rows } = await client.query<WebhookEndpoint>(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
-  if (!rows[0]) throw new AppError("not_found", "no such webhook endpoint");
-  return rows[0];
+export async function getEndpoint(id: string, q: Queryable = db(), lock = false): Promise<WebhookEndpoint> {
+  const endpoint = await q
+    .selectFrom("webhookEndpoints")
+    .select(COLUMNS)
+    .where("id", "=", id)
+    .$if(lock, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (!endpoint) throw new AppError("not_found", "no such webhook endpoint");
+  return endpoint;
 }
 
 /** Adds an endpoint; its secret is in the answer only. It receives events that commit after it was created. */
@@ -59,16 +63,24 @@ export async function createEndpoint(o: {
   checkTypes(o.eventTypes);
   const id = `whe_${randomBytes(10).toString("hex")}`;
   const secret = generateWebhookSecret();
-  const endpoint = await transaction(async (client) => {
-    await client.query(
-      `INSERT INTO webhook_endpoints (id, url, description, event_types, secret_sealed, enabled, start_seq)
-       SELECT $1, $2, $3, $4, $5, $6, seq FROM audit_head WHERE id = 1`,
-      [id, o.url, o.description ?? "", [...new Set(o.eventTypes)], seal("webhook-secret-v1", secret), o.enabled ?? true],
-    );
-    await appendEventsPg(client, [
+  const endpoint = await transact(async (trx) => {
+    await trx
+      .insertInto("webhookEndpoints")
+      .values((eb) => ({
+        id,
+        url: o.url,
+        description: o.description ?? "",
+        eventTypes: [...new Set(o.eventTypes)],
+        secretSealed: seal("webhook-secret-v1", secret),
+        enabled: o.enabled ?? true,
+        // It receives the events that commit after it: those past the chain's head now.
+        startSeq: eb.selectFrom("auditHead").select("seq").where("id", "=", 1),
+      }))
+      .execute();
+    await appendEvents(trx, [
       { type: "webhook.endpoint_created", actor: o.actor, data: { endpoint_id: id, url: o.url, event_types: o.eventTypes, enabled: o.enabled ?? true } },
     ]);
-    return getEndpoint(id, client);
+    return getEndpoint(id, trx);
   });
   return { endpoint, secret };
 }
@@ -83,22 +95,20 @@ export async function updateEndpoint(o: {
 }): Promise<WebhookEndpoint> {
   if (o.url !== undefined) checkUrl(o.url);
   if (o.eventTypes !== undefined) checkTypes(o.eventTypes);
-  return transaction(async (client) => {
-    const before = await getEndpoint(o.id, client, true);
+  return transact(async (trx) => {
+    const before = await getEndpoint(o.id, trx, true);
     const after = {
       url: o.url ?? before.url,
       description: o.description ?? before.description,
       event_types: o.eventTypes ? [...new Set(o.eventTypes)] : before.eventTypes,
       enabled: o.enabled ?? before.enabled,
     };
-    await client.query("UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, updated_at = now() WHERE id = $1", [
-      o.id,
-      after.url,
-      after.description,
-      after.event_types,
-      after.enabled,
-    ]);
-    await appendEventsPg(client, [
+    await trx
+      .updateTable("webhookEndpoints")
+      .set({ url: after.url, description: after.description, eventTypes: after.event_types, enabled: after.enabled, updatedAt: sql`now()` })
+      .where("id", "=", o.id)
+      .execute();
+    await appendEvents(trx, [
       {
         type: "webhook.endpoint_updated",
         actor: o.actor,
@@ -109,26 +119,30 @@ export async function updateEndpoint(o: {
         },
       },
     ]);
-    return getEndpoint(o.id, client);
+    return getEndpoint(o.id, trx);
   });
 }
 
 /** Deletes an endpoint with its delivery history. */
 export async function deleteEndpoint(o: { id: string; actor: string }): Promise<void> {
-  await transaction(async (client) => {
-    const before = await getEndpoint(o.id, client, true);
-    await client.query("DELETE FROM webhook_endpoints WHERE id = $1", [o.id]);
-    await appendEventsPg(client, [{ type: "webhook.endpoint_deleted", actor: o.actor, data: { endpoint_id: o.id, url: before.url } }]);
+  await transact(async (trx) => {
+    const before = await getEndpoint(o.id, trx, true);
+    await trx.deleteFrom("webhookEndpoints").where("id", "=", o.id).execute();
+    await appendEvents(trx, [{ type: "webhook.endpoint_deleted", actor: o.actor, data: { endpoint_id: o.id, url: before.url } }]);
   });
 }
 
 /** Replaces the signing secret at once; the new one is in the answer only. Queued deliveries are signed with it. */
 export async function rotateEndpointSecret(o: { id: string; actor: string }): Promise<string> {
   const secret = generateWebhookSecret();
-  await transaction(async (client) => {
-    await getEndpoint(o.id, client, true);
-    await client.query("UPDATE webhook_endpoints SET secret_sealed = $2, updated_at = now() WHERE id = $1", [o.id, seal("webhook-secret-v1", secret)]);
-    await appendEventsPg(client, [{ type: "webhook.secret_rotated", actor: o.actor, data: { endpoint_id: o.id } }]);
+  await transact(async (trx) => {
+    await getEndpoint(o.id, trx, true);
+    await trx
+      .updateTable("webhookEndpoints")
+      .set({ secretSealed: seal("webhook-secret-v1", secret), updatedAt: sql`now()` })
+      .where("id", "=", o.id)
+      .execute();
+    await appendEvents(trx, [{ type: "webhook.secret_rotated", actor: o.actor, data: { endpoint_id: o.id } }]);
   });
   return secret;
 }

@@ -38,10 +38,10 @@ export interface AuditEventRow {
   seq: string;
   type: string;
   actor: string;
-  request_id: string | null;
-  agent_id: string | null;
+  requestId: string | null;
+  agentId: string | null;
   data: Record<string, unknown>;
-  occurred_at: Date;
+  occurredAt: Date;
   action: string | null;
   resource: string | null;
   summary: string | null;
@@ -49,9 +49,9 @@ export interface AuditEventRow {
   justification: string | null;
   params: unknown;
   context: unknown;
-  request_status: string | null;
-  callback_url: string | null;
-  agent_name: string | null;
+  requestStatus: string | null;
+  callbackUrl: string | null;
+  agentName: string | null;
 }
 
 export interface WebhookPayload {
@@ -80,7 +80,7 @@ export function statusAfter(e: AuditEventRow): string {
     case "request.cancelled":
       return "cancelled";
     default:
-      return e.request_status ?? "pending";
+      return e.requestStatus ?? "pending";
   }
 }
 
@@ -124,20 +124,20 @@ function requestLine(type: string, e: AuditEventRow, p: { who: string; line: str
 
 /** The payload of `type` for one audit event. */
 export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
-  const agent = e.agent_id ? { id: e.agent_id, name: e.agent_name } : null;
+  const agent = e.agentId ? { id: e.agentId, name: e.agentName } : null;
   const data: Record<string, unknown> = { event: { seq: Number(e.seq), type: e.type, actor: e.actor } };
   let text: string;
-  const who = e.agent_name ?? e.agent_id ?? "an agent";
-  if (e.request_id) {
+  const who = e.agentName ?? e.agentId ?? "an agent";
+  if (e.requestId) {
     const status = statusAfter(e);
     const request: Record<string, unknown> = {
-      id: e.request_id,
+      id: e.requestId,
       action: e.action,
       resource: e.resource,
       summary: e.summary,
       status,
       agent,
-      url: requestUrl(e.request_id),
+      url: requestUrl(e.requestId),
     };
     if (status !== "pending") {
       request.decision = { status, by: str(e.data.reviewer) ?? e.actor, reason: str(e.data.reason) };
@@ -146,7 +146,7 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     if (e.type.startsWith("grant.")) data.grant = { id: str(e.data.grant_id), ...(e.data.reason ? { refusal: str(e.data.reason) } : {}) };
     if (e.type === "request.outcome_reported") data.outcome = { status: str(e.data.status), detail: str(e.data.detail) };
     const reason = str(e.data.reason);
-    const line = `"${displayLine(e.summary ?? e.request_id)}" (${displayLine(who)}, ${displayLine(e.action ?? "")})`;
+    const line = `"${displayLine(e.summary ?? e.requestId)}" (${displayLine(who)}, ${displayLine(e.action ?? "")})`;
     text = requestLine(type, e, { who: displayLine(who), line, status, reason: reason && displayLine(reason), url: request.url as string });
     const warning = hiddenCharactersWarning(
       scanRequest({
@@ -162,13 +162,13 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     if (warning) text = `⚠ ${warning} ${text}`;
   } else {
     const reason = str(e.data.reason);
-    data.agent = { ...agent, name: e.agent_name ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
+    data.agent = { ...agent, name: e.agentName ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
     // Automatic containment says which rule tripped and what it saw.
     if (e.data.containment && typeof e.data.containment === "object") data.agent = { ...(data.agent as object), containment: e.data.containment };
     const verb = e.type.split(".")[1] ?? e.type;
-    text = `Agent ${displayLine(e.agent_name ?? str(e.data.name) ?? e.agent_id ?? "")} ${verb}${reason ? `: ${displayLine(reason)}` : ""}`;
+    text = `Agent ${displayLine(e.agentName ?? str(e.data.name) ?? e.agentId ?? "")} ${verb}${reason ? `: ${displayLine(reason)}` : ""}`;
   }
-  return { type, timestamp: e.occurred_at.toISOString(), text, data };
+  return { type, timestamp: e.occurredAt.toISOString(), text, data };
 }
 
 /** The payload of a test event, sent on demand from the console. */

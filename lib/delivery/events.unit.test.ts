@@ -5,19 +5,19 @@ const row = (over: Partial<AuditEventRow> = {}): AuditEventRow => ({
   seq: "7",
   type: "request.created",
   actor: "agent:agt_1",
-  request_id: "req_1",
-  agent_id: "agt_1",
+  requestId: "req_1",
+  agentId: "agt_1",
   data: { policy: { effect: "require_approval" } },
-  occurred_at: new Date("2026-11-25T12:00:00Z"),
+  occurredAt: new Date("2026-11-25T12:00:00Z"),
   action: "payments.refund",
   resource: "customer:cus_1",
   summary: "Refund $500",
   justification: null,
   params: { amount: 500 },
   context: {},
-  request_status: "pending",
-  callback_url: null,
-  agent_name: "billing-bot",
+  requestStatus: "pending",
+  callbackUrl: null,
+  agentName: "billing-bot",
   ...over,
 });
 
@@ -45,7 +45,7 @@ describe("webhook text", () => {
     );
     const outcome = buildPayload(
       "request.outcome_reported",
-      row({ type: "request.outcome_reported", data: { status: "succeeded", detail: "sent to \u2067acct\u2069" }, request_status: "approved" }),
+      row({ type: "request.outcome_reported", data: { status: "succeeded", detail: "sent to \u2067acct\u2069" }, requestStatus: "approved" }),
     );
     expect(outcome.text).toMatch(/^⚠ .*outcome\.detail: U\+2067 RIGHT-TO-LEFT ISOLATE, U\+2069 POP DIRECTIONAL ISOLATE/);
   });

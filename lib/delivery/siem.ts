@@ -2,8 +2,8 @@ import "server-only";
 import dgram from "node:dgram";
 import net from "node:net";
 import { hostname } from "node:os";
-import type pg from "pg";
-import { transaction } from "../db.ts";
+import { sql } from "kysely";
+import { type Trx, transact } from "../db.ts";
 import { deliveryConfig, type DeliveryConfig, type HttpsSinkConfig, type SiemSinkConfig, type SyslogSinkConfig } from "./config.ts";
 import { lockCursor } from "./dispatch.ts";
 import { postJson } from "./http-post.ts";
@@ -28,14 +28,20 @@ export interface SiemEvent {
   hash: string;
 }
 
-async function readEvents(client: pg.PoolClient, position: string): Promise<SiemEvent[]> {
-  const { rows } = await client.query({
-    name: "cs_siem_events",
-    text: `SELECT seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash
-             FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT ${BATCH}`,
-    values: [position],
-  });
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), occurred_at: (r.occurred_at as Date).toISOString() }));
+async function readEvents(trx: Trx, position: string): Promise<SiemEvent[]> {
+  const rows = await trx.selectFrom("auditEvents").selectAll().where("seq", ">", position).orderBy("seq").limit(BATCH).execute();
+  // The stored event under the names the SIEM sees (the columns'), in the columns' order.
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    type: r.type,
+    actor: r.actor,
+    request_id: r.requestId,
+    agent_id: r.agentId,
+    data: r.data,
+    occurred_at: r.occurredAt.toISOString(),
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  }));
 }
 
 /** One RFC 5424 message per event: facility 13 (log audit), severity 6 (informational); MSGID is the event type. */
@@ -107,10 +113,10 @@ export async function forwardToSink(sink: SiemSinkConfig, o: { now?: Date; confi
   const now = o.now ?? new Date();
   let total = 0;
   for (;;) {
-    const sent = await transaction(async (client) => {
-      const cursor = await lockCursor(client, sink.id, now);
+    const sent = await transact(async (trx) => {
+      const cursor = await lockCursor(trx, sink.id, now);
       if (!cursor) return 0;
-      const events = await readEvents(client, cursor.position);
+      const events = await readEvents(trx, cursor.position);
       if (events.length === 0) return 0;
       try {
         if (sink.kind === "https") await sendHttps(sink, events, config);
@@ -127,20 +133,23 @@ export async function forwardToSink(sink: SiemSinkConfig, o: { now?: Date; confi
             config.destinations,
           );
       } catch (err) {
-        await client.query({
-          name: "cs_siem_failed",
-          text: `UPDATE delivery_cursors SET attempts = attempts + 1, last_error = $2, updated_at = now(),
-                        next_attempt_at = $3::timestamptz + least(interval '5 seconds' * power(2, attempts), interval '5 minutes')
-                  WHERE id = $1`,
-          values: [sink.id, (err as Error).message.slice(0, 500), now.toISOString()],
-        });
+        await trx
+          .updateTable("deliveryCursors")
+          .set({
+            attempts: sql`attempts + 1`,
+            lastError: (err as Error).message.slice(0, 500),
+            updatedAt: sql`now()`,
+            nextAttemptAt: sql`${now}::timestamptz + least(interval '5 seconds' * power(2, attempts), interval '5 minutes')`,
+          })
+          .where("id", "=", sink.id)
+          .execute();
         return -1;
       }
-      await client.query({
-        name: "cs_siem_sent",
-        text: "UPDATE delivery_cursors SET position = $2, attempts = 0, last_error = NULL, next_attempt_at = now(), updated_at = now() WHERE id = $1",
-        values: [sink.id, String(events[events.length - 1].seq)],
-      });
+      await trx
+        .updateTable("deliveryCursors")
+        .set({ position: String(events[events.length - 1].seq), attempts: 0, lastError: null, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+        .where("id", "=", sink.id)
+        .execute();
       return events.length;
     });
     if (sent <= 0) return total;

@@ -1,7 +1,8 @@
 import "server-only";
 import { randomInt } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import { pool } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { logger } from "../logger.ts";
 import { unseal } from "../sealing.ts";
 import { deliveryConfig, type DeliveryConfig } from "./config.ts";
@@ -23,9 +24,9 @@ export interface Claimed {
   url: string;
   payload: unknown;
   attempts: number;
-  secret_sealed: string | null;
+  secretSealed: string | null;
   /** Set for an agent's callback (its URL came from the agent), null for an endpoint or an email. */
-  agent_id: string | null;
+  agentId: string | null;
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` (`whsec_…`). */
@@ -50,24 +51,22 @@ export function signedHeaders(secret: string, id: string, body: string, at = new
 export async function deliverDue(o: { now?: Date; limit?: number; config?: DeliveryConfig } = {}): Promise<number> {
   const config = o.config ?? deliveryConfig();
   const now = o.now ?? new Date();
-  const { rows } = await pool().query<Claimed>({
-    name: "cs_delivery_claim",
-    text: `UPDATE deliveries d
-              SET attempts = d.attempts + 1, next_attempt_at = $2::timestamptz, updated_at = now()
-             FROM (SELECT c.id FROM deliveries c
-                    WHERE c.status IN ('pending', 'failed') AND c.next_attempt_at <= $1::timestamptz
-                      AND NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = c.endpoint_id AND NOT w.enabled)
-                      AND ($4 OR c.url NOT LIKE 'mailto:%')
-                    ORDER BY c.next_attempt_at
-                    LIMIT $3
-                    FOR UPDATE OF c SKIP LOCKED) due
-            WHERE d.id = due.id
-        RETURNING d.id, d.url, d.payload, d.attempts, d.agent_id,
-                  COALESCE((SELECT w.secret_sealed FROM webhook_endpoints w WHERE w.id = d.endpoint_id),
-                           (SELECT s.secret_sealed FROM agent_callback_secrets s WHERE s.agent_id = d.agent_id)) AS secret_sealed`,
-    // An instance without SMTP leaves emails to the instances that have it.
-    values: [now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), o.limit ?? 20, config.email !== null],
-  });
+  // An instance without SMTP leaves emails to the instances that have it.
+  const sendsEmail = config.email !== null;
+  const { rows } = await sql<Claimed>`
+    UPDATE deliveries d
+       SET attempts = d.attempts + 1, next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}::timestamptz, updated_at = now()
+      FROM (SELECT c.id FROM deliveries c
+             WHERE c.status IN ('pending', 'failed') AND c.next_attempt_at <= ${now}::timestamptz
+               AND NOT EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = c.endpoint_id AND NOT w.enabled)
+               AND (${sendsEmail}::boolean OR c.url NOT LIKE 'mailto:%')
+             ORDER BY c.next_attempt_at
+             LIMIT ${o.limit ?? 20}
+             FOR UPDATE OF c SKIP LOCKED) due
+     WHERE d.id = due.id
+    RETURNING d.id, d.url, d.payload, d.attempts, d.agent_id,
+              COALESCE((SELECT w.secret_sealed FROM webhook_endpoints w WHERE w.id = d.endpoint_id),
+                       (SELECT s.secret_sealed FROM agent_callback_secrets s WHERE s.agent_id = d.agent_id)) AS secret_sealed`.execute(db());
   await sendClaimed(rows, now, config);
   return rows.length;
 }
@@ -77,17 +76,14 @@ export async function sendClaimed(rows: Claimed[], now: Date, config: DeliveryCo
   const results = await Promise.all(rows.map((row) => sendOne(row, now, config)));
   if (results.length) {
     // One statement records every outcome of the batch.
-    await pool()
-      .query({
-        name: "cs_delivery_results",
-        text: `UPDATE deliveries d
-                  SET status = x.status, response_status = x.response_status, last_error = x.last_error, updated_at = now(),
-                      delivered_at = CASE WHEN x.status = 'delivered' THEN now() ELSE d.delivered_at END,
-                      next_attempt_at = x.next_attempt_at
-                 FROM jsonb_to_recordset($1::jsonb) AS x(id text, status text, response_status int, last_error text, next_attempt_at timestamptz)
-                WHERE d.id = x.id`,
-        values: [JSON.stringify(results)],
-      })
+    await sql`
+      UPDATE deliveries d
+         SET status = x.status, response_status = x.response_status, last_error = x.last_error, updated_at = now(),
+             delivered_at = CASE WHEN x.status = 'delivered' THEN now() ELSE d.delivered_at END,
+             next_attempt_at = x.next_attempt_at
+        FROM jsonb_to_recordset(${JSON.stringify(results)}::jsonb) AS x(id text, status text, response_status int, last_error text, next_attempt_at timestamptz)
+       WHERE d.id = x.id`
+      .execute(db())
       .catch((err: Error) => logger.warn({ err: err.message }, "could not record delivery results; they will be sent again when their lease ends"));
   }
 }
@@ -110,14 +106,14 @@ async function sendOne(row: Claimed, now: Date, config: DeliveryConfig): Promise
   const body = JSON.stringify(row.payload);
   let secret: string | null = null;
   try {
-    secret = row.secret_sealed ? unseal("webhook-secret-v1", row.secret_sealed).toString("utf8") : null;
+    secret = row.secretSealed ? unseal("webhook-secret-v1", row.secretSealed).toString("utf8") : null;
   } catch {
     // COUNTERSIGN_KEY_SECRET changed since the secret was sealed: nothing can be signed until it is rotated.
   }
   const result = secret
     ? await postJson(row.url, body, signedHeaders(secret, row.id, body), {
         timeoutMs: config.timeoutMs,
-        policy: row.agent_id ? config.callbacks : config.destinations,
+        policy: row.agentId ? config.callbacks : config.destinations,
       })
     : { ok: false, status: null, error: "no usable secret to sign with (rotate the secret)" };
   return outcome(row, now, config, { ...result, refused: !result.ok && !!result.error?.startsWith("refused") });

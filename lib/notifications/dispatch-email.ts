@@ -1,5 +1,6 @@
 import "server-only";
-import { transaction } from "../db.ts";
+import { sql } from "kysely";
+import { transact } from "../db.ts";
 import { advanceCursor, eventsAfter, insertDeliveries, lockCursor, newDeliveryId, type NewDelivery } from "../delivery/dispatch.ts";
 import { statusAfter, type AuditEventRow } from "../delivery/events.ts";
 import type { Claimed } from "../delivery/worker.ts";
@@ -10,9 +11,9 @@ import { loadCandidates, loadRequests, mayDecide, type Candidate } from "./recip
 export const EMAIL_CURSOR = "email";
 
 const REQUEST_EMAILS: Record<string, { kind: EmailKind; wants: (c: Candidate) => boolean }> = {
-  "request.created": { kind: "new_request", wants: (c) => c.email_new_requests },
-  "request.expiring": { kind: "reminder", wants: (c) => c.email_reminders },
-  "request.escalated": { kind: "escalation", wants: (c) => c.email_escalations },
+  "request.created": { kind: "new_request", wants: (c) => c.emailNewRequests },
+  "request.expiring": { kind: "reminder", wants: (c) => c.emailReminders },
+  "request.escalated": { kind: "escalation", wants: (c) => c.emailEscalations },
 };
 
 /**
@@ -29,8 +30,8 @@ export function emailsFor(
   ctx: { candidates: Candidate[]; requests: Awaited<ReturnType<typeof loadRequests>>; owners: Map<string, string | null>; now: Date },
 ): EmailMessage[] {
   const spec = REQUEST_EMAILS[e.type];
-  if (spec && e.request_id) {
-    const r = ctx.requests.get(e.request_id);
+  if (spec && e.requestId) {
+    const r = ctx.requests.get(e.requestId);
     if (r?.status !== "pending" || r.expiresAt <= ctx.now) return [];
     if (e.type === "request.created" && statusAfter(e) !== "pending") return [];
     // Time left as the sweep saw it (the clock that decided to remind), not as the dispatcher sees it.
@@ -44,16 +45,16 @@ export function emailsFor(
     }
     return ctx.candidates.filter((c) => spec.wants(c) && mayDecide(r, c)).map((c) => requestEmail(spec.kind, c.email, r, { now, canDecide: true }));
   }
-  if (e.type === "agent.suspended" && e.agent_id) {
-    const owner = ctx.owners.get(e.agent_id);
+  if (e.type === "agent.suspended" && e.agentId) {
+    const owner = ctx.owners.get(e.agentId);
     if (!owner) return [];
     const user = ctx.candidates.find((c) => c.email.toLowerCase() === owner.toLowerCase());
-    if (user && !user.email_agent_alerts) return [];
+    if (user && !user.emailAgentAlerts) return [];
     const reason = typeof e.data.reason === "string" ? e.data.reason : null;
     return [
       agentSuspendedEmail(owner, {
-        id: e.agent_id,
-        name: e.agent_name ?? e.agent_id,
+        id: e.agentId,
+        name: e.agentName ?? e.agentId,
         by: e.actor,
         reason,
         automatic: e.actor === "system" || !!e.data.containment,
@@ -76,25 +77,23 @@ export async function dispatchEmails(
   o: { batchSize?: number; claim?: boolean; now?: Date } = {},
 ): Promise<{ read: number; queued: number; claimed: Claimed[] }> {
   const batchSize = o.batchSize ?? 500;
-  return transaction(async (client) => {
-    const cursor = await lockCursor(client, EMAIL_CURSOR);
+  return transact(async (trx) => {
+    const cursor = await lockCursor(trx, EMAIL_CURSOR);
     if (!cursor) return { read: 0, queued: 0, claimed: [] };
-    const all = await eventsAfter(client, cursor.position, batchSize);
+    const all = await eventsAfter(trx, cursor.position, batchSize);
     if (all.length === 0) return { read: 0, queued: 0, claimed: [] };
     const events = all.filter((e) => EMAIL_EVENT_TYPES.has(e.type));
 
     const queued: NewDelivery[] = [];
     if (events.length) {
-      const requestIds = [...new Set(events.map((e) => e.request_id).filter((id): id is string => !!id))];
-      const agentIds = [...new Set(events.filter((e) => e.type === "agent.suspended").map((e) => e.agent_id!))];
+      const requestIds = [...new Set(events.map((e) => e.requestId).filter((id): id is string => !!id))];
+      const agentIds = [...new Set(events.filter((e) => e.type === "agent.suspended").map((e) => e.agentId!))];
       const [candidates, requests, owners] = await Promise.all([
-        loadCandidates(client),
-        loadRequests(client, requestIds),
-        agentIds.length
-          ? client.query<{ id: string; owner_email: string | null }>("SELECT id, owner_email FROM agents WHERE id = ANY($1::text[])", [agentIds])
-          : Promise.resolve({ rows: [] as { id: string; owner_email: string | null }[] }),
+        loadCandidates(trx),
+        loadRequests(trx, requestIds),
+        agentIds.length ? trx.selectFrom("agents").select(["id", "ownerEmail"]).where("id", "=", sql<string>`any(${agentIds}::text[])`).execute() : [],
       ]);
-      const ctx = { candidates, requests, owners: new Map(owners.rows.map((r) => [r.id, r.owner_email])), now: o.now ?? new Date() };
+      const ctx = { candidates, requests, owners: new Map(owners.map((r) => [r.id, r.ownerEmail])), now: o.now ?? new Date() };
       for (const e of events) {
         for (const message of emailsFor(e, ctx)) {
           queued.push({
@@ -104,15 +103,15 @@ export async function dispatchEmails(
             url: `mailto:${message.to}`,
             event_type: e.type,
             event_seq: e.seq,
-            request_id: e.request_id,
+            request_id: e.requestId,
             payload: message,
           });
         }
       }
     }
-    await insertDeliveries(client, queued, o.claim ?? false);
-    await advanceCursor(client, EMAIL_CURSOR, all[all.length - 1].seq);
-    const claimed = o.claim ? queued.map((d) => ({ id: d.id, url: d.url, payload: d.payload, attempts: 1, secret_sealed: null, agent_id: null })) : [];
+    await insertDeliveries(trx, queued, o.claim ?? false);
+    await advanceCursor(trx, EMAIL_CURSOR, all[all.length - 1].seq);
+    const claimed = o.claim ? queued.map((d) => ({ id: d.id, url: d.url, payload: d.payload, attempts: 1, secretSealed: null, agentId: null })) : [];
     return { read: all.length, queued: queued.length, claimed };
   });
 }

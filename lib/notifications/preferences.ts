@@ -1,6 +1,7 @@
 import "server-only";
-import { pool, transaction } from "../db.ts";
-import { appendEventsPg } from "../audit/append-event.ts";
+import { sql } from "kysely";
+import { appendEvents } from "../audit/append-event.ts";
+import { db, type Queryable, type Row, transact } from "../db.ts";
 
 /** Which emails a user wants. Every kind is on until the user turns it off. */
 export interface NotificationPreferences {
@@ -19,32 +20,55 @@ export const DEFAULT_PREFERENCES: NotificationPreferences = {
   email_agent_alerts: true,
 };
 
-const COLUMNS = PREFERENCE_KEYS.join(", ");
+const COLUMNS = ["emailNewRequests", "emailReminders", "emailEscalations", "emailAgentAlerts"] as const;
+
+/** The stored row under the names of the API (and of the audit event's before and after). */
+function preferencesOf(row: Pick<Row<"notificationPreferences">, (typeof COLUMNS)[number]>): NotificationPreferences {
+  return {
+    email_new_requests: row.emailNewRequests,
+    email_reminders: row.emailReminders,
+    email_escalations: row.emailEscalations,
+    email_agent_alerts: row.emailAgentAlerts,
+  };
+}
+
+async function stored(q: Queryable, userId: string, lock = false): Promise<NotificationPreferences | null> {
+  const row = await q
+    .selectFrom("notificationPreferences")
+    .select(COLUMNS)
+    .where("userId", "=", userId)
+    .$if(lock, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  return row ? preferencesOf(row) : null;
+}
 
 export async function getPreferences(userId: string): Promise<NotificationPreferences> {
-  const { rows } = await pool().query<NotificationPreferences>(`SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1`, [userId]);
-  return rows[0] ?? { ...DEFAULT_PREFERENCES };
+  return (await stored(db(), userId)) ?? { ...DEFAULT_PREFERENCES };
 }
 
 /** Changes some of a user's preferences (the others keep their value) and records the change. */
 export async function updatePreferences(o: { userId: string; changes: Partial<NotificationPreferences> }): Promise<NotificationPreferences> {
-  return transaction(async (client) => {
-    const { rows: before } = await client.query<NotificationPreferences>(`SELECT ${COLUMNS} FROM notification_preferences WHERE user_id = $1 FOR UPDATE`, [
-      o.userId,
-    ]);
-    const after: NotificationPreferences = { ...(before[0] ?? DEFAULT_PREFERENCES) };
+  return transact(async (trx) => {
+    const before = await stored(trx, o.userId, true);
+    const after: NotificationPreferences = { ...(before ?? DEFAULT_PREFERENCES) };
     for (const k of PREFERENCE_KEYS) if (typeof o.changes[k] === "boolean") after[k] = o.changes[k];
-    await client.query(
-      `INSERT INTO notification_preferences (user_id, email_new_requests, email_reminders, email_escalations, email_agent_alerts, updated_at)
-       VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT (user_id) DO UPDATE SET email_new_requests = $2, email_reminders = $3, email_escalations = $4, email_agent_alerts = $5, updated_at = now()`,
-      [o.userId, after.email_new_requests, after.email_reminders, after.email_escalations, after.email_agent_alerts],
-    );
-    await appendEventsPg(client, [
+    const values = {
+      emailNewRequests: after.email_new_requests,
+      emailReminders: after.email_reminders,
+      emailEscalations: after.email_escalations,
+      emailAgentAlerts: after.email_agent_alerts,
+      updatedAt: sql<Date>`now()`,
+    };
+    await trx
+      .insertInto("notificationPreferences")
+      .values({ userId: o.userId, ...values })
+      .onConflict((oc) => oc.column("userId").doUpdateSet(values))
+      .execute();
+    await appendEvents(trx, [
       {
         type: "user.notification_preferences_changed",
         actor: `user:${o.userId}`,
-        data: { user_id: o.userId, before: before[0] ?? DEFAULT_PREFERENCES, after },
+        data: { user_id: o.userId, before: before ?? DEFAULT_PREFERENCES, after },
       },
     ]);
     return after;

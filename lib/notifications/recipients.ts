@@ -1,16 +1,20 @@
 import "server-only";
-import type pg from "pg";
+import { sql } from "kysely";
+import type { Queryable } from "../db.ts";
 import { decisionBarrier } from "../requests/decide-request.ts";
-import type { NotificationPreferences } from "./preferences.ts";
 import type { RequestFacts } from "./messages.ts";
 import type { Role } from "../users/roles.ts";
 
 /** An active user who may be emailed, with their groups and preferences. */
-export interface Candidate extends NotificationPreferences {
+export interface Candidate {
   id: string;
   email: string;
   role: Role;
   groups: string[];
+  emailNewRequests: boolean;
+  emailReminders: boolean;
+  emailEscalations: boolean;
+  emailAgentAlerts: boolean;
 }
 
 /** A pending request with what deciding who may decide it needs. */
@@ -23,54 +27,74 @@ export interface RequestForEmail extends RequestFacts {
 }
 
 /** Every enabled user with their reviewer groups and email preferences (one query per dispatch batch). */
-export async function loadCandidates(client: pg.PoolClient): Promise<Candidate[]> {
-  const { rows } = await client.query<Candidate>({
-    name: "cs_email_candidates",
-    text: `SELECT u.id, u.email, u.role::text AS role,
-                  COALESCE((SELECT array_agg(g.name) FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = u.id), '{}') AS groups,
-                  COALESCE(p.email_new_requests, true) AS email_new_requests, COALESCE(p.email_reminders, true) AS email_reminders,
-                  COALESCE(p.email_escalations, true) AS email_escalations, COALESCE(p.email_agent_alerts, true) AS email_agent_alerts
-             FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.id
-            WHERE NOT u.disabled`,
-  });
-  return rows;
+export async function loadCandidates(q: Queryable): Promise<Candidate[]> {
+  return q
+    .selectFrom("users as u")
+    .leftJoin("notificationPreferences as p", "p.userId", "u.id")
+    .select((eb) => [
+      "u.id",
+      "u.email",
+      "u.role",
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("groupMembers as m")
+            .innerJoin("groups as g", "g.id", "m.groupId")
+            .select((s) => s.fn.agg<string[]>("array_agg", ["g.name"]).as("names"))
+            .whereRef("m.userId", "=", "u.id"),
+          sql<string[]>`'{}'`,
+        )
+        .as("groups"),
+      // No row: every kind is on.
+      eb.fn.coalesce("p.emailNewRequests", sql<boolean>`true`).as("emailNewRequests"),
+      eb.fn.coalesce("p.emailReminders", sql<boolean>`true`).as("emailReminders"),
+      eb.fn.coalesce("p.emailEscalations", sql<boolean>`true`).as("emailEscalations"),
+      eb.fn.coalesce("p.emailAgentAlerts", sql<boolean>`true`).as("emailAgentAlerts"),
+    ])
+    .where("u.disabled", "=", false)
+    .execute();
 }
 
-export async function loadRequests(client: pg.PoolClient, ids: string[]): Promise<Map<string, RequestForEmail>> {
+/** The `risk` column ({ score, flags }, lib/risk) is not in the generated row types (see schema.prisma). */
+type StoredRisk = { flags?: { code: string; explanation: string }[] } | null;
+
+export async function loadRequests(q: Queryable, ids: string[]): Promise<Map<string, RequestForEmail>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await client.query({
-    name: "cs_email_requests",
-    text: `SELECT r.id, r.status::text AS status, r.action, r.resource, r.summary, r.justification, r.params, r.expires_at, r.approvals_required,
-                  r.context, r.reviewer_groups, r.owner_may_decide, r.risk, a.name AS agent_name, a.owner_email,
-                  COALESCE((SELECT array_agg(v.user_id) FROM votes v WHERE v.request_id = r.id), '{}') AS voters
-             FROM action_requests r JOIN agents a ON a.id = r.agent_id
-            WHERE r.id = ANY($1::text[])`,
-    values: [ids],
-  });
+  const rows = await q
+    .selectFrom("actionRequests as r")
+    .innerJoin("agents as a", "a.id", "r.agentId")
+    .select((eb) => [
+      "r.id",
+      "r.status",
+      "r.action",
+      "r.resource",
+      "r.summary",
+      "r.justification",
+      "r.params",
+      "r.expiresAt",
+      "r.approvalsRequired",
+      "r.context",
+      "r.reviewerGroups",
+      "r.ownerMayDecide",
+      sql<StoredRisk>`r.risk`.as("risk"),
+      "a.name as agentName",
+      "a.ownerEmail",
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom("votes as v")
+            .select((s) => s.fn.agg<string[]>("array_agg", ["v.userId"]).as("userIds"))
+            .whereRef("v.requestId", "=", "r.id"),
+          sql<string[]>`'{}'`,
+        )
+        .as("voters"),
+    ])
+    .where("r.id", "=", sql<string>`any(${ids}::text[])`)
+    .execute();
   return new Map(
-    rows.map((r) => [
-      r.id as string,
-      {
-        id: r.id,
-        status: r.status,
-        agentName: r.agent_name,
-        action: r.action,
-        resource: r.resource,
-        summary: r.summary,
-        justification: r.justification,
-        params: r.params,
-        expiresAt: r.expires_at,
-        approvalsRequired: r.approvals_required,
-        riskFlags: ((r.risk as { flags?: { code: string; explanation: string }[] } | null)?.flags ?? []).map((f) => ({
-          code: f.code,
-          explanation: f.explanation,
-        })),
-        context: r.context,
-        reviewerGroups: r.reviewer_groups,
-        ownerMayDecide: r.owner_may_decide,
-        ownerEmail: r.owner_email,
-        voters: r.voters,
-      } satisfies RequestForEmail,
+    rows.map(({ risk, ...r }) => [
+      r.id,
+      { ...r, riskFlags: (risk?.flags ?? []).map((f) => ({ code: f.code, explanation: f.explanation })) } satisfies RequestForEmail,
     ]),
   );
 }

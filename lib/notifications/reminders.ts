@@ -1,17 +1,17 @@
 import "server-only";
-import type pg from "pg";
-import { pool, transaction, announceOnCommit } from "../db.ts";
+import { sql } from "kysely";
+import { appendEvents } from "../audit/append-event.ts";
+import { announceOnCommit, db, type Queryable, transact } from "../db.ts";
 import { deliveryConfig, type ReminderConfig } from "../delivery/config.ts";
-import { appendEventsPg } from "../audit/append-event.ts";
 
 /** A request that waits less than this is over before anyone could act on a reminder: none is sent. */
 export const MIN_WAIT_SECONDS = 60;
 
 interface Due {
   id: string;
-  agent_id: string;
-  created_at: Date;
-  expires_at: Date;
+  agentId: string;
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 /**
@@ -22,29 +22,30 @@ interface Due {
  */
 async function sweep(
   o: { column: "reminded_at" | "escalated_at"; share: number; type: string; data: (row: Due) => Record<string, unknown>; now: Date; batchSize: number },
-  on: pg.Pool,
+  on: Queryable,
 ): Promise<number> {
-  return transaction(async (client) => {
-    const { rows } = await client.query<Due>(
-      `UPDATE action_requests r SET ${o.column} = $1
-        WHERE r.id IN (
-          SELECT id FROM action_requests
-           WHERE status = 'pending' AND ${o.column} IS NULL AND expires_at > $1
-             AND expires_at - created_at >= interval '${MIN_WAIT_SECONDS} seconds'
-             AND created_at + (expires_at - created_at) * $2::float8 <= $1
-           ORDER BY expires_at
-           LIMIT $3
-           FOR UPDATE SKIP LOCKED)
-        RETURNING r.id, r.agent_id, r.created_at, r.expires_at`,
-      [o.now.toISOString(), o.share, o.batchSize],
-    );
+  return transact(async (trx) => {
+    // reminded_at and escalated_at are not in the generated row types (see schema.prisma).
+    const column = sql.ref(o.column);
+    const now = sql`${o.now}::timestamptz`;
+    const { rows } = await sql<Due>`
+      UPDATE action_requests r SET ${column} = ${now}
+       WHERE r.id IN (
+         SELECT id FROM action_requests
+          WHERE status = 'pending' AND ${column} IS NULL AND expires_at > ${now}
+            AND expires_at - created_at >= ${sql.raw(`interval '${MIN_WAIT_SECONDS} seconds'`)}
+            AND created_at + (expires_at - created_at) * ${o.share}::float8 <= ${now}
+          ORDER BY expires_at
+          LIMIT ${o.batchSize}
+          FOR UPDATE SKIP LOCKED)
+       RETURNING r.id, r.agent_id, r.created_at, r.expires_at`.execute(trx);
     if (rows.length === 0) return 0;
-    await appendEventsPg(
-      client,
-      rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agent_id, data: o.data(row) })),
+    await appendEvents(
+      trx,
+      rows.map((row) => ({ type: o.type, actor: "system", requestId: row.id, agentId: row.agentId, data: o.data(row) })),
     );
     // Wakes the delivery runtimes (and refreshes reviewers' dashboards) when the transaction commits.
-    announceOnCommit(client, ...rows.map((row) => ({ kind: "request" as const, id: row.id, agent_id: row.agent_id, status: "pending" })));
+    announceOnCommit(trx, ...rows.map((row) => ({ kind: "request" as const, id: row.id, agent_id: row.agentId, status: "pending" })));
     return rows.length;
   }, on);
 }
@@ -57,13 +58,13 @@ async function sweep(
  * clock: the app passes the time, tests pass any time they like.
  */
 export async function sweepReminders(
-  o: { now?: Date; config?: ReminderConfig; batchSize?: number; pool?: pg.Pool } = {},
+  o: { now?: Date; config?: ReminderConfig; batchSize?: number; db?: Queryable } = {},
 ): Promise<{ reminded: number; escalated: number }> {
   const config = o.config ?? deliveryConfig().reminders;
   const now = o.now ?? new Date();
   const batchSize = o.batchSize ?? 500;
-  const on = o.pool ?? pool();
-  const remaining = (row: Due) => Math.max(0, Math.round((row.expires_at.getTime() - now.getTime()) / 1000));
+  const on = o.db ?? db();
+  const remaining = (row: Due) => Math.max(0, Math.round((row.expiresAt.getTime() - now.getTime()) / 1000));
   const reminded = config.remindAt
     ? await sweep(
         {
@@ -72,7 +73,7 @@ export async function sweepReminders(
           type: "request.expiring",
           now,
           batchSize,
-          data: (row) => ({ expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: config.remindAt }),
+          data: (row) => ({ expires_at: row.expiresAt.toISOString(), remaining_seconds: remaining(row), share: config.remindAt }),
         },
         on,
       )
@@ -86,7 +87,7 @@ export async function sweepReminders(
           type: "request.escalated",
           now,
           batchSize,
-          data: (row) => ({ group: escalation.group, expires_at: row.expires_at.toISOString(), remaining_seconds: remaining(row), share: escalation.at }),
+          data: (row) => ({ group: escalation.group, expires_at: row.expiresAt.toISOString(), remaining_seconds: remaining(row), share: escalation.at }),
         },
         on,
       )

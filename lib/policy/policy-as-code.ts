@@ -1,8 +1,8 @@
 import "server-only";
 import YAML from "yaml";
-import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
+import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
-import type { Tx } from "../db.ts";
+import type { Trx } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseStrictJson } from "../http/strict-json.ts";
 import { PolicyDefaults, type PolicyDocument, PolicyRuleDefinition } from "./policy-document.ts";
@@ -136,9 +136,9 @@ export async function importPolicyDocument(o: ImportPolicyOptions): Promise<Impo
     const plan = planImport(await listRules(), await getPolicyDefaults(), document);
     return result(plan, true);
   }
-  return policyTransaction(async (tx) => {
-    const plan = planImport(await listRules(tx), await getPolicyDefaults(tx), document);
-    await applyPlan(tx, plan, o.actor);
+  return policyTransaction(async (trx) => {
+    const plan = planImport(await listRules(trx), await getPolicyDefaults(trx), document);
+    await applyPlan(trx, plan, o.actor);
     return result(plan, false);
   });
 }
@@ -147,22 +147,22 @@ function result(plan: ImportPlan, dryRun: boolean): ImportPolicyResult {
   return { dryRun, added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged, defaultChanged: plan.defaultChanged };
 }
 
-async function applyPlan(tx: Tx, plan: ImportPlan, actor: string): Promise<void> {
+async function applyPlan(trx: Trx, plan: ImportPlan, actor: string): Promise<void> {
   const events: AuditEventInput[] = [];
-  const current = new Map((await listRules(tx)).map((r) => [r.name, r]));
+  const current = new Map((await listRules(trx)).map((r) => [r.name, r]));
   for (const name of plan.removed) {
     const rule = current.get(name)!;
-    events.push(await removeRule(tx, { ...rule, currentVersion: rule.version }, actor));
+    events.push(await removeRule(trx, { ...rule, currentVersion: rule.version }, actor));
   }
   const order: string[] = [];
   for (const definition of plan.document.rules) {
     const existing = current.get(definition.name);
     if (existing) {
-      const revised = await reviseRule(tx, { ...existing, currentVersion: existing.version }, definition, actor);
+      const revised = await reviseRule(trx, { ...existing, currentVersion: existing.version }, definition, actor);
       if (revised.event) events.push(revised.event);
       order.push(existing.id);
     } else {
-      const created = await insertRule(tx, { definition, actor });
+      const created = await insertRule(trx, { definition, actor });
       events.push({
         type: "policy.rule_created",
         actor,
@@ -171,13 +171,13 @@ async function applyPlan(tx: Tx, plan: ImportPlan, actor: string): Promise<void>
       order.push(created.ruleId);
     }
   }
-  await writeOrder(tx, order);
-  const defaultEvent = await writeDefaults(tx, plan.document.default, actor);
+  await writeOrder(trx, order);
+  const defaultEvent = await writeDefaults(trx, plan.document.default, actor);
   if (defaultEvent) events.push(defaultEvent);
   events.push({
     type: "policy.imported",
     actor,
     data: { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged, default_changed: plan.defaultChanged },
   });
-  await appendEventsPrisma(tx, events);
+  await appendEvents(trx, events);
 }

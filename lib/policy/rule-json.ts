@@ -1,5 +1,6 @@
 import "server-only";
-import { prisma } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { RuleObject, RuleVersionObject } from "../schemas/policy.ts";
 import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
@@ -11,8 +12,16 @@ import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
 async function actorLabels(actors: string[]): Promise<Map<string, string>> {
   const ids = (prefix: string) => [...new Set(actors.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length)))];
   const [users, tokens] = await Promise.all([
-    prisma().user.findMany({ where: { id: { in: ids("user:") } }, select: { id: true, email: true } }),
-    prisma().adminToken.findMany({ where: { id: { in: ids("admin_token:") } }, select: { id: true, name: true } }),
+    db()
+      .selectFrom("users")
+      .select(["id", "email"])
+      .where("id", "=", sql<string>`any(${ids("user:")})`)
+      .execute(),
+    db()
+      .selectFrom("adminTokens")
+      .select(["id", "name"])
+      .where("id", "=", sql<string>`any(${ids("admin_token:")})`)
+      .execute(),
   ]);
   const labels = new Map<string, string>();
   for (const u of users) labels.set(`user:${u.id}`, u.email);
@@ -25,10 +34,11 @@ const label = (labels: Map<string, string>, actor: string) => labels.get(actor) 
 /** Rules in evaluation order, each with who wrote its current version. */
 export async function ruleObjects(): Promise<RuleObject[]> {
   const rules = await listRules();
-  const current = await prisma().policyRuleVersion.findMany({
-    where: { OR: rules.map((r) => ({ ruleId: r.id, version: r.version })) },
-    select: { ruleId: true, createdBy: true },
-  });
+  const current = await db()
+    .selectFrom("policyRuleVersions")
+    .select(["ruleId", "createdBy"])
+    .where(sql<boolean>`(rule_id, version) IN (SELECT * FROM unnest(${rules.map((r) => r.id)}::text[], ${rules.map((r) => r.version)}::int[]))`)
+    .execute();
   const authors = new Map(current.map((v) => [v.ruleId, v.createdBy]));
   const labels = await actorLabels([...authors.values()]);
   return rules.map((r) => toRuleObject(r, label(labels, authors.get(r.id) ?? "")));

@@ -1,6 +1,6 @@
 import "server-only";
-import type pg from "pg";
-import { pool } from "../db.ts";
+import { sql } from "kysely";
+import { db, type Queryable } from "../db.ts";
 import { hub, type NotificationHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
 import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule } from "./match-rules.ts";
@@ -10,30 +10,27 @@ export const DEFAULT_SETTING_KEY = "policy.default";
 /** A counter every policy change advances (see `policyTransaction`). */
 export const REVISION_SETTING_KEY = "policy.revision";
 
+/** A `definition` column: written only by the rule store (rules.ts), from a validated definition. */
+export const storedRuleDefinition = (stored: unknown) => stored as PolicyRuleDefinition;
+
 /** The live rules (not deleted) in evaluation order, with their current definitions. */
-export async function loadStoredRules(client: pg.Pool | pg.PoolClient = pool()): Promise<StoredRule[]> {
-  const { rows } = await client.query({
-    name: "cs_policy_rules",
-    text: `SELECT r.id, r.name, r.position, r.enabled, r.current_version, v.definition
-             FROM policy_rules r JOIN policy_rule_versions v ON v.rule_id = r.id AND v.version = r.current_version
-            WHERE r.deleted_at IS NULL
-            ORDER BY r.position, r.id`,
-  });
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    position: r.position,
-    enabled: r.enabled,
-    version: r.current_version,
-    definition: r.definition as PolicyRuleDefinition,
-  }));
+export async function loadStoredRules(q: Queryable = db()): Promise<StoredRule[]> {
+  const rows = await q
+    .selectFrom("policyRules as r")
+    .innerJoin("policyRuleVersions as v", (join) => join.onRef("v.ruleId", "=", "r.id").onRef("v.version", "=", "r.currentVersion"))
+    .select(["r.id", "r.name", "r.position", "r.enabled", "r.currentVersion as version", "v.definition"])
+    .where("r.deletedAt", "is", null)
+    .orderBy("r.position")
+    .orderBy("r.id")
+    .execute();
+  return rows.map((r) => ({ ...r, definition: storedRuleDefinition(r.definition) }));
 }
 
 /** The configured default (what applies when no rule matches), or the built-in one. */
-export async function loadPolicyDefaults(client: pg.Pool | pg.PoolClient = pool()): Promise<PolicyDefaults> {
-  const { rows } = await client.query({ name: "cs_policy_default", text: "SELECT value FROM settings WHERE key = $1", values: [DEFAULT_SETTING_KEY] });
-  if (!rows[0]) return BUILTIN_DEFAULTS;
-  const parsed = PolicyDefaults.safeParse(rows[0].value);
+export async function loadPolicyDefaults(q: Queryable = db()): Promise<PolicyDefaults> {
+  const row = await q.selectFrom("settings").select("value").where("key", "=", DEFAULT_SETTING_KEY).executeTakeFirst();
+  if (!row) return BUILTIN_DEFAULTS;
+  const parsed = PolicyDefaults.safeParse(row.value);
   if (!parsed.success) {
     logger.error({ setting: DEFAULT_SETTING_KEY }, "stored policy default is invalid; using the built-in default");
     return BUILTIN_DEFAULTS;
@@ -100,18 +97,14 @@ export async function currentRuleSet(atLeastRevision?: string | null): Promise<R
   return c.ruleSet;
 }
 
-export async function loadRuleSet(client: pg.Pool | pg.PoolClient = pool()): Promise<RuleSet & { revision: bigint }> {
+export async function loadRuleSet(q: Queryable = db()): Promise<RuleSet & { revision: bigint }> {
   // The revision is read first: rules read after it are at least that new.
-  const revision = await loadPolicyRevision(client);
-  const [rules, defaults] = await Promise.all([loadStoredRules(client), loadPolicyDefaults(client)]);
+  const revision = await loadPolicyRevision(q);
+  const [rules, defaults] = await Promise.all([loadStoredRules(q), loadPolicyDefaults(q)]);
   return { rules: rules.map(compileRule), defaults, revision };
 }
 
-async function loadPolicyRevision(client: pg.Pool | pg.PoolClient): Promise<bigint> {
-  const { rows } = await client.query({
-    name: "cs_policy_revision",
-    text: "SELECT value #>> '{}' AS r FROM settings WHERE key = $1",
-    values: [REVISION_SETTING_KEY],
-  });
-  return BigInt(rows[0]?.r ?? 0);
+async function loadPolicyRevision(q: Queryable): Promise<bigint> {
+  const row = await q.selectFrom("settings").select(sql<string>`value #>> '{}'`.as("r")).where("key", "=", REVISION_SETTING_KEY).executeTakeFirst();
+  return BigInt(row?.r ?? 0);
 }

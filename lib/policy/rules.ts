@@ -1,9 +1,10 @@
 import "server-only";
-import { appendEventsPrisma, type AuditEventInput } from "../audit/append-event.ts";
+import { sql } from "kysely";
+import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
 import { canonicalJson } from "../crypto.ts";
-import { prisma, type Tx, prismaTransact, announceOnCommit } from "../db.ts";
+import { announceOnCommit, db, type Queryable, type Trx, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { invalidateRuleSet, REVISION_SETTING_KEY } from "./rule-set.ts";
+import { invalidateRuleSet, REVISION_SETTING_KEY, storedRuleDefinition } from "./rule-set.ts";
 import { newId } from "../ids.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
 import { DEFAULT_SETTING_KEY } from "./rule-set.ts";
@@ -39,14 +40,14 @@ export interface RuleVersionView {
  * evaluates the very next request against the new rules), listeners are
  * notified, and this process drops its cache at once.
  */
-export async function policyTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-  const result = await prismaTransact(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('countersign.policy'))`;
-    const out = await work(tx);
-    await tx.$executeRaw`
+export async function policyTransaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+  const result = await transact(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('countersign.policy'))`.execute(trx);
+    const out = await work(trx);
+    await sql`
       INSERT INTO settings (key, value, updated_at) VALUES (${REVISION_SETTING_KEY}, '1'::jsonb, now())
-      ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint + 1), updated_at = now()`;
-    announceOnCommit(tx, { kind: "policy" });
+      ON CONFLICT (key) DO UPDATE SET value = to_jsonb((settings.value #>> '{}')::bigint + 1), updated_at = now()`.execute(trx);
+    announceOnCommit(trx, { kind: "policy" });
     return out;
   });
   invalidateRuleSet();
@@ -63,26 +64,35 @@ export function sameDefinition(a: PolicyRuleDefinition, b: PolicyRuleDefinition)
   return canonicalJson(storedDefinition(a)) === canonicalJson(storedDefinition(b));
 }
 
-export async function listRules(tx: Tx = prisma()): Promise<RuleView[]> {
-  const rules = await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], include: { versions: true } });
-  return rules.map((r) => {
-    const current = r.versions.find((v) => v.version === r.currentVersion)!;
-    return {
-      id: r.id,
-      name: r.name,
-      position: r.position,
-      enabled: r.enabled,
-      version: r.currentVersion,
-      definition: current.definition as PolicyRuleDefinition,
-      updatedAt: r.updatedAt,
-    };
-  });
+export async function listRules(q: Queryable = db()): Promise<RuleView[]> {
+  const rules = await q
+    .selectFrom("policyRules as r")
+    .innerJoin("policyRuleVersions as v", (join) => join.onRef("v.ruleId", "=", "r.id").onRef("v.version", "=", "r.currentVersion"))
+    .select(["r.id", "r.name", "r.position", "r.enabled", "r.currentVersion", "r.updatedAt", "v.definition"])
+    .where("r.deletedAt", "is", null)
+    .orderBy("r.position")
+    .orderBy("r.id")
+    .execute();
+  return rules.map((r) => ({
+    id: r.id,
+    name: r.name,
+    position: r.position,
+    enabled: r.enabled,
+    version: r.currentVersion,
+    definition: storedRuleDefinition(r.definition),
+    updatedAt: r.updatedAt,
+  }));
 }
 
 export async function getRuleHistory(o: { ruleId: string }): Promise<RuleVersionView[]> {
-  const versions = await prisma().policyRuleVersion.findMany({ where: { ruleId: o.ruleId }, orderBy: { version: "desc" } });
+  const versions = await db()
+    .selectFrom("policyRuleVersions")
+    .select(["version", "definition", "createdBy", "createdAt"])
+    .where("ruleId", "=", o.ruleId)
+    .orderBy("version", "desc")
+    .execute();
   if (versions.length === 0) throw new AppError("not_found", "no such rule");
-  return versions.map((v) => ({ version: v.version, definition: v.definition as PolicyRuleDefinition, createdBy: v.createdBy, createdAt: v.createdAt }));
+  return versions.map((v) => ({ ...v, definition: storedRuleDefinition(v.definition) }));
 }
 
 export interface CreateRuleOptions {
@@ -94,9 +104,9 @@ export interface CreateRuleOptions {
 
 export async function createRule(o: CreateRuleOptions): Promise<{ ruleId: string; version: number }> {
   const definition = parseRuleDefinition(o.definition);
-  return policyTransaction(async (tx) => {
-    const created = await insertRule(tx, { definition, position: o.position, actor: o.actor });
-    await appendEventsPrisma(tx, [
+  return policyTransaction(async (trx) => {
+    const created = await insertRule(trx, { definition, position: o.position, actor: o.actor });
+    await appendEvents(trx, [
       {
         type: "policy.rule_created",
         actor: o.actor,
@@ -112,13 +122,18 @@ export async function createRule(o: CreateRuleOptions): Promise<{ ruleId: string
  * deleted rule brings that rule back with a new version, so its history and
  * the requests it decided stay with one identity.
  */
-export async function insertRule(tx: Tx, o: { definition: PolicyRuleDefinition; position?: number; actor: string }) {
+export async function insertRule(trx: Trx, o: { definition: PolicyRuleDefinition; position?: number; actor: string }) {
   const { definition } = o;
-  const existing = await tx.policyRule.findUnique({ where: { name: definition.name } });
+  const existing = await trx.selectFrom("policyRules").select(["id", "deletedAt", "currentVersion"]).where("name", "=", definition.name).executeTakeFirst();
   if (existing && !existing.deletedAt) throw new AppError("conflict", `a rule named ${definition.name} already exists`);
-  const count = await tx.policyRule.count({ where: { deletedAt: null } });
+  const { count } = await trx.selectFrom("policyRules").select(sql<number>`count(*)::int`.as("count")).where("deletedAt", "is", null).executeTakeFirstOrThrow();
   const position = Math.max(0, Math.min(o.position ?? count, count));
-  await tx.policyRule.updateMany({ where: { deletedAt: null, position: { gte: position } }, data: { position: { increment: 1 } } });
+  await trx
+    .updateTable("policyRules")
+    .set((eb) => ({ position: eb("position", "+", 1) }))
+    .where("deletedAt", "is", null)
+    .where("position", ">=", position)
+    .execute();
   const enabled = definition.enabled ?? true;
   const now = new Date();
   let ruleId: string;
@@ -126,20 +141,37 @@ export async function insertRule(tx: Tx, o: { definition: PolicyRuleDefinition; 
   if (existing) {
     ruleId = existing.id;
     version = existing.currentVersion + 1;
-    await tx.policyRule.update({ where: { id: ruleId }, data: { deletedAt: null, position, enabled, currentVersion: version, updatedAt: now } });
+    await trx
+      .updateTable("policyRules")
+      .set({ deletedAt: null, position, enabled, currentVersion: version, updatedAt: now })
+      .where("id", "=", ruleId)
+      .execute();
   } else {
     ruleId = newId("pol");
     version = 1;
-    await tx.policyRule.create({ data: { id: ruleId, name: definition.name, position, enabled, currentVersion: version, createdAt: now, updatedAt: now } });
+    await trx
+      .insertInto("policyRules")
+      .values({ id: ruleId, name: definition.name, position, enabled, currentVersion: version, createdAt: now, updatedAt: now })
+      .execute();
   }
-  await tx.policyRuleVersion.create({ data: { ruleId, version, definition: storedDefinition(definition), createdBy: o.actor, createdAt: now } });
+  await trx
+    .insertInto("policyRuleVersions")
+    .values({ ruleId, version, definition: JSON.stringify(storedDefinition(definition)), createdBy: o.actor, createdAt: now })
+    .execute();
   return { ruleId, version, after: { position, enabled, version, definition: storedDefinition(definition) } };
 }
 
-async function liveRule(tx: Tx, ruleId: string) {
-  const rule = await tx.policyRule.findUnique({ where: { id: ruleId }, include: { versions: { orderBy: { version: "desc" }, take: 1 } } });
+async function liveRule(trx: Trx, ruleId: string) {
+  const rule = await trx
+    .selectFrom("policyRules as r")
+    .innerJoin("policyRuleVersions as v", "v.ruleId", "r.id")
+    .select(["r.id", "r.name", "r.position", "r.enabled", "r.currentVersion", "r.deletedAt", "v.definition"])
+    .where("r.id", "=", ruleId)
+    .orderBy("v.version", "desc")
+    .limit(1)
+    .executeTakeFirst();
   if (!rule || rule.deletedAt) throw new AppError("not_found", "no such rule");
-  return { ...rule, definition: rule.versions[0].definition as PolicyRuleDefinition };
+  return { ...rule, definition: storedRuleDefinition(rule.definition) };
 }
 
 export interface UpdateRuleOptions {
@@ -151,18 +183,18 @@ export interface UpdateRuleOptions {
 /** Saves an edit as a new version (the `enabled` flag in `definition` also switches the rule). */
 export async function updateRule(o: UpdateRuleOptions): Promise<{ ruleId: string; version: number }> {
   const definition = parseRuleDefinition(o.definition);
-  return policyTransaction(async (tx) => {
-    const rule = await liveRule(tx, o.ruleId);
-    const result = await reviseRule(tx, rule, definition, o.actor);
+  return policyTransaction(async (trx) => {
+    const rule = await liveRule(trx, o.ruleId);
+    const result = await reviseRule(trx, rule, definition, o.actor);
     if (!result.event) return { ruleId: rule.id, version: rule.currentVersion };
-    await appendEventsPrisma(tx, [result.event]);
+    await appendEvents(trx, [result.event]);
     return { ruleId: rule.id, version: result.version };
   });
 }
 
 /** Writes a new version when the content differs, switches `enabled` when it differs; the audit event, or null when nothing changed. */
 export async function reviseRule(
-  tx: Tx,
+  trx: Trx,
   rule: { id: string; name: string; enabled: boolean; currentVersion: number; definition: PolicyRuleDefinition },
   definition: PolicyRuleDefinition,
   actor: string,
@@ -170,14 +202,17 @@ export async function reviseRule(
   const contentChanged = !sameDefinition(rule.definition, definition);
   const enabled = definition.enabled ?? true;
   if (!contentChanged && enabled === rule.enabled) return { version: rule.currentVersion, event: null };
-  if (definition.name !== rule.name && (await tx.policyRule.findUnique({ where: { name: definition.name } }))) {
+  if (definition.name !== rule.name && (await trx.selectFrom("policyRules").select("id").where("name", "=", definition.name).executeTakeFirst())) {
     throw new AppError("conflict", `a rule named ${definition.name} already exists`);
   }
   const version = contentChanged ? rule.currentVersion + 1 : rule.currentVersion;
   const now = new Date();
   if (contentChanged)
-    await tx.policyRuleVersion.create({ data: { ruleId: rule.id, version, definition: storedDefinition(definition), createdBy: actor, createdAt: now } });
-  await tx.policyRule.update({ where: { id: rule.id }, data: { name: definition.name, enabled, currentVersion: version, updatedAt: now } });
+    await trx
+      .insertInto("policyRuleVersions")
+      .values({ ruleId: rule.id, version, definition: JSON.stringify(storedDefinition(definition)), createdBy: actor, createdAt: now })
+      .execute();
+  await trx.updateTable("policyRules").set({ name: definition.name, enabled, currentVersion: version, updatedAt: now }).where("id", "=", rule.id).execute();
   return {
     version,
     event: {
@@ -195,18 +230,18 @@ export async function reviseRule(
 }
 
 export async function setRuleEnabled(o: { ruleId: string; enabled: boolean; actor: string }): Promise<void> {
-  await policyTransaction(async (tx) => {
-    const rule = await liveRule(tx, o.ruleId);
-    const result = await reviseRule(tx, rule, { ...rule.definition, enabled: o.enabled }, o.actor);
-    if (result.event) await appendEventsPrisma(tx, [result.event]);
+  await policyTransaction(async (trx) => {
+    const rule = await liveRule(trx, o.ruleId);
+    const result = await reviseRule(trx, rule, { ...rule.definition, enabled: o.enabled }, o.actor);
+    if (result.event) await appendEvents(trx, [result.event]);
   });
 }
 
 /** Moves a rule to `position` (0-based) in the evaluation order. */
 export async function moveRule(o: { ruleId: string; position: number; actor: string }): Promise<void> {
-  await policyTransaction(async (tx) => {
-    const rule = await liveRule(tx, o.ruleId);
-    const order = (await tx.policyRule.findMany({ where: { deletedAt: null }, orderBy: [{ position: "asc" }, { id: "asc" }], select: { id: true } })).map(
+  await policyTransaction(async (trx) => {
+    const rule = await liveRule(trx, o.ruleId);
+    const order = (await trx.selectFrom("policyRules").select("id").where("deletedAt", "is", null).orderBy("position").orderBy("id").execute()).map(
       (r) => r.id,
     );
     const from = order.indexOf(rule.id);
@@ -214,37 +249,42 @@ export async function moveRule(o: { ruleId: string; position: number; actor: str
     if (from === to) return;
     order.splice(from, 1);
     order.splice(to, 0, rule.id);
-    await writeOrder(tx, order);
-    await appendEventsPrisma(tx, [
+    await writeOrder(trx, order);
+    await appendEvents(trx, [
       { type: "policy.rule_moved", actor: o.actor, data: { rule_id: rule.id, name: rule.name, before: { position: from }, after: { position: to } } },
     ]);
   });
 }
 
 /** Gives the live rules positions 0..n-1 in the order given. */
-export async function writeOrder(tx: Tx, ids: string[]): Promise<void> {
+export async function writeOrder(trx: Trx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.$executeRawUnsafe(
-    `UPDATE policy_rules r SET position = o.n - 1 FROM unnest($1::text[]) WITH ORDINALITY AS o(id, n) WHERE r.id = o.id AND r.position <> o.n - 1`,
-    ids,
+  await sql`UPDATE policy_rules r SET position = o.n - 1 FROM unnest(${ids}::text[]) WITH ORDINALITY AS o(id, n) WHERE r.id = o.id AND r.position <> o.n - 1`.execute(
+    trx,
   );
 }
 
 /** Removes a rule from evaluation; its versions stay, since requests reference them. */
 export async function deleteRule(o: { ruleId: string; actor: string }): Promise<void> {
-  await policyTransaction(async (tx) => {
-    const rule = await liveRule(tx, o.ruleId);
-    await appendEventsPrisma(tx, [await removeRule(tx, rule, o.actor)]);
+  await policyTransaction(async (trx) => {
+    const rule = await liveRule(trx, o.ruleId);
+    await appendEvents(trx, [await removeRule(trx, rule, o.actor)]);
   });
 }
 
 export async function removeRule(
-  tx: Tx,
+  trx: Trx,
   rule: { id: string; name: string; enabled: boolean; position: number; currentVersion: number; definition: PolicyRuleDefinition },
   actor: string,
 ): Promise<AuditEventInput> {
-  await tx.policyRule.update({ where: { id: rule.id }, data: { deletedAt: new Date(), updatedAt: new Date() } });
-  await tx.policyRule.updateMany({ where: { deletedAt: null, position: { gt: rule.position } }, data: { position: { decrement: 1 } } });
+  const now = new Date();
+  await trx.updateTable("policyRules").set({ deletedAt: now, updatedAt: now }).where("id", "=", rule.id).execute();
+  await trx
+    .updateTable("policyRules")
+    .set((eb) => ({ position: eb("position", "-", 1) }))
+    .where("deletedAt", "is", null)
+    .where("position", ">", rule.position)
+    .execute();
   return {
     type: "policy.rule_deleted",
     actor,
@@ -257,28 +297,30 @@ export async function removeRule(
   };
 }
 
-export async function getPolicyDefaults(tx: Tx = prisma()): Promise<PolicyDefaults> {
-  const row = await tx.setting.findUnique({ where: { key: DEFAULT_SETTING_KEY } });
+export async function getPolicyDefaults(q: Queryable = db()): Promise<PolicyDefaults> {
+  const row = await q.selectFrom("settings").select("value").where("key", "=", DEFAULT_SETTING_KEY).executeTakeFirst();
   return parsePolicyDefaults(row?.value ?? {});
 }
 
 /** Sets what applies when no rule matches (always `require_approval`: the engine fails closed). */
 export async function setPolicyDefault(o: { defaults: unknown; actor: string }): Promise<PolicyDefaults> {
   const defaults = parsePolicyDefaults(o.defaults);
-  return policyTransaction(async (tx) => {
-    const event = await writeDefaults(tx, defaults, o.actor);
-    if (event) await appendEventsPrisma(tx, [event]);
+  return policyTransaction(async (trx) => {
+    const event = await writeDefaults(trx, defaults, o.actor);
+    if (event) await appendEvents(trx, [event]);
     return defaults;
   });
 }
 
-export async function writeDefaults(tx: Tx, defaults: PolicyDefaults, actor: string): Promise<AuditEventInput | null> {
-  const before = await getPolicyDefaults(tx);
+export async function writeDefaults(trx: Trx, defaults: PolicyDefaults, actor: string): Promise<AuditEventInput | null> {
+  const before = await getPolicyDefaults(trx);
   if (canonicalJson(before) === canonicalJson(defaults)) return null;
-  await tx.setting.upsert({
-    where: { key: DEFAULT_SETTING_KEY },
-    create: { key: DEFAULT_SETTING_KEY, value: defaults, updatedAt: new Date() },
-    update: { value: defaults, updatedAt: new Date() },
-  });
+  const value = JSON.stringify(defaults);
+  const updatedAt = new Date();
+  await trx
+    .insertInto("settings")
+    .values({ key: DEFAULT_SETTING_KEY, value, updatedAt })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value, updatedAt }))
+    .execute();
   return { type: "policy.default_changed", actor, data: { before, after: defaults } };
 }

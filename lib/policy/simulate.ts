@@ -1,5 +1,6 @@
 import "server-only";
-import { pool } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { compileCondition, conditionBindings } from "./cel.ts";
 import { conditionVars, decide, firstMatch, ruleSelects, treatedAs, type CompiledRule, type RuleSet } from "./match-rules.ts";
 import type { PolicyRuleDefinition } from "./policy-document.ts";
@@ -164,20 +165,35 @@ export function handlingChanges(before: Handling, after: Handling): SimulatedOut
 }
 
 async function recentRequests(n: number): Promise<SimulationInput[]> {
-  const { rows } = await pool().query(
-    `SELECT r.id, r.action, r.resource, r.params, r.context, r.risk, a.id AS agent_id, a.name, a.tags, a.trust_level, a.owner_email
-       FROM action_requests r JOIN agents a ON a.id = r.agent_id
-      ORDER BY r.created_at DESC LIMIT $1`,
-    [n],
-  );
+  const rows = await db()
+    .selectFrom("actionRequests as r")
+    .innerJoin("agents as a", "a.id", "r.agentId")
+    .select([
+      "r.id",
+      "r.action",
+      "r.resource",
+      "r.params",
+      "r.context",
+      // Not in the generated row types (kept out of the ORM's reads, see schema.prisma).
+      sql<PolicyInput["risk"]>`r.risk`.as("risk"),
+      "a.id as agentId",
+      "a.name",
+      "a.tags",
+      "a.trustLevel",
+      "a.ownerEmail",
+    ])
+    .orderBy("r.createdAt", "desc")
+    .limit(n)
+    .execute();
   return rows.map((r) => ({
     source: r.id,
     input: {
       action: r.action,
       resource: r.resource,
-      params: r.params ?? {},
-      context: r.context ?? {},
-      agent: { id: r.agent_id, name: r.name, tags: r.tags, trustLevel: r.trust_level, ownerEmail: r.owner_email },
+      // Stored from validated request bodies: JSON objects.
+      params: (r.params ?? {}) as Record<string, unknown>,
+      context: (r.context ?? {}) as Record<string, unknown>,
+      agent: { id: r.agentId, name: r.name, tags: r.tags, trustLevel: r.trustLevel, ownerEmail: r.ownerEmail },
       // The risk recorded when the request was created: replayed against the history of that moment, not today's.
       risk: r.risk,
     },

@@ -1,5 +1,6 @@
 import "server-only";
-import { pool } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { pendingCountSql } from "../requests/pending-cap.ts";
 import { RATE_WINDOW } from "./record-risk-history.ts";
@@ -35,27 +36,55 @@ export interface AssessRiskOptions {
 
 const HOUR = 3_600_000;
 
+/** A row of `historyQuery` (column names come back camelCase, like every query's). */
+interface HistoryRow {
+  actionApproved: number | null;
+  agentApproved: boolean;
+  params: [string, number, number, number, number, number][] | null;
+  principalKnown: boolean;
+  envNameKnown: boolean;
+  envRuntimeKnown: boolean;
+  environments: [string, string][] | null;
+  rate: [string, number, number] | null;
+  firstHour: Date | null;
+  hourly: (number | string)[] | null;
+  pending: string;
+}
+
 /**
  * Reads what the history tables hold for this agent and request, in one
  * round trip of primary-key and short index range lookups (at most 168
  * hourly rows per action for the baseline), never the agent's past requests.
  */
-const HISTORY_SQL = `
-  SELECT
-    (SELECT approved FROM risk_action_stats WHERE agent_id = $1 AND action = $2) AS action_approved,
-    EXISTS (SELECT 1 FROM risk_action_stats WHERE agent_id = $1 AND approved > 0) AS agent_approved,
-    (SELECT json_agg(json_build_array(path, n, min, max, mean, m2)) FROM risk_param_stats
-      WHERE agent_id = $1 AND action = $2 AND path = ANY($3::text[])) AS params,
-    EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = $1 AND kind = 'on_behalf_of' AND value = $4) AS principal_known,
-    EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = $1 AND kind = 'environment.name' AND value = $5) AS env_name_known,
-    EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = $1 AND kind = 'environment.runtime' AND value = $6) AS env_runtime_known,
-    (SELECT json_agg(json_build_array(kind, value)) FROM (
-       SELECT kind, value FROM risk_known_values WHERE agent_id = $1 AND kind IN ('environment.name', 'environment.runtime')
-        ORDER BY last_approved_at DESC LIMIT 6) e) AS environments,
-    (SELECT json_build_array(window_start, current, previous) FROM risk_agent_rate WHERE agent_id = $1) AS rate,
-    least((SELECT min(hour) FROM risk_agent_hourly WHERE agent_id = $1), (SELECT hour_start FROM risk_agent_rate WHERE agent_id = $1)) AS first_hour,
-    (SELECT json_agg(requests) FROM risk_agent_hourly WHERE agent_id = $1 AND hour >= $7 AND hour < $8) AS hourly,
-    ${pendingCountSql("$1", "$9")} AS pending`;
+function historyQuery(o: {
+  agentId: string;
+  action: string;
+  paths: string[];
+  principal: string | null;
+  environment: { name: string | null; runtime: string | null };
+  from: Date;
+  to: Date;
+  pendingUpTo: number;
+}) {
+  const agent = o.agentId;
+  return sql<HistoryRow>`
+    WITH arg AS (SELECT ${agent}::text AS agent_id, ${o.pendingUpTo}::bigint AS pending_up_to)
+    SELECT
+      (SELECT approved FROM risk_action_stats WHERE agent_id = ${agent} AND action = ${o.action}) AS action_approved,
+      EXISTS (SELECT 1 FROM risk_action_stats WHERE agent_id = ${agent} AND approved > 0) AS agent_approved,
+      (SELECT json_agg(json_build_array(path, n, min, max, mean, m2)) FROM risk_param_stats
+        WHERE agent_id = ${agent} AND action = ${o.action} AND path = ANY(${o.paths}::text[])) AS params,
+      EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = ${agent} AND kind = 'on_behalf_of' AND value = ${o.principal}) AS principal_known,
+      EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = ${agent} AND kind = 'environment.name' AND value = ${o.environment.name}) AS env_name_known,
+      EXISTS (SELECT 1 FROM risk_known_values WHERE agent_id = ${agent} AND kind = 'environment.runtime' AND value = ${o.environment.runtime}) AS env_runtime_known,
+      (SELECT json_agg(json_build_array(kind, value)) FROM (
+         SELECT kind, value FROM risk_known_values WHERE agent_id = ${agent} AND kind IN ('environment.name', 'environment.runtime')
+          ORDER BY last_approved_at DESC LIMIT 6) e) AS environments,
+      (SELECT json_build_array(window_start, current, previous) FROM risk_agent_rate WHERE agent_id = ${agent}) AS rate,
+      least((SELECT min(hour) FROM risk_agent_hourly WHERE agent_id = ${agent}), (SELECT hour_start FROM risk_agent_rate WHERE agent_id = ${agent})) AS first_hour,
+      (SELECT json_agg(requests) FROM risk_agent_hourly WHERE agent_id = ${agent} AND hour >= ${o.from}::timestamptz AND hour < ${o.to}::timestamptz) AS hourly,
+      ${sql.raw(pendingCountSql("(SELECT agent_id FROM arg)", "(SELECT pending_up_to FROM arg)"))} AS pending`;
+}
 
 /** The risk flags and score of a request about to be created, from the agent's own history. */
 export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment & { pendingCount: number }> {
@@ -65,46 +94,37 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
   const environment = environmentOf(o.context);
   const currentHour = Math.floor(now.getTime() / HOUR) * HOUR;
   const windowStart = currentHour - 7 * 24 * HOUR;
-  const { rows } = await pool().query({
-    name: "cs_risk_history",
-    text: HISTORY_SQL,
-    values: [
-      o.agent.id,
-      o.action,
-      paths,
-      principal,
-      environment.name,
-      environment.runtime,
-      new Date(windowStart).toISOString(),
-      new Date(currentHour).toISOString(),
-      o.countPendingUpTo ?? 0,
-    ],
-  });
-  const r = rows[0];
+  const {
+    rows: [r],
+  } = await historyQuery({
+    agentId: o.agent.id,
+    action: o.action,
+    paths,
+    principal,
+    environment,
+    from: new Date(windowStart),
+    to: new Date(currentHour),
+    pendingUpTo: o.countPendingUpTo ?? 0,
+  }).execute(db());
   const seen = (kind: string) =>
-    ((r.environments ?? []) as [string, string][])
+    (r.environments ?? [])
       .filter(([k]) => k === kind)
       .map(([, v]) => v)
       .slice(0, 3);
-  const firstHour = r.first_hour ? new Date(r.first_hour).getTime() : null;
+  const firstHour = r.firstHour ? r.firstHour.getTime() : null;
   const hours = firstHour === null ? 0 : (currentHour - Math.max(firstHour, windowStart)) / HOUR;
   const history: RiskHistory = {
-    actionRequestedBefore: r.action_approved !== null,
-    actionApproved: r.action_approved ?? 0,
-    agentApproved: r.agent_approved ? 1 : 0,
-    params: new Map(
-      ((r.params ?? []) as [string, number, number, number, number, number][]).map(([path, n, min, max, mean, m2]) => [
-        path,
-        { n, min, max, mean, m2 } satisfies ParamStats,
-      ]),
-    ),
-    onBehalfOfKnown: principal === null ? null : r.principal_known,
+    actionRequestedBefore: r.actionApproved !== null,
+    actionApproved: r.actionApproved ?? 0,
+    agentApproved: r.agentApproved ? 1 : 0,
+    params: new Map((r.params ?? []).map(([path, n, min, max, mean, m2]) => [path, { n, min, max, mean, m2 } satisfies ParamStats])),
+    onBehalfOfKnown: principal === null ? null : r.principalKnown,
     environment: {
-      name: { known: environment.name === null ? null : r.env_name_known, seen: seen("environment.name") },
-      runtime: { known: environment.runtime === null ? null : r.env_runtime_known, seen: seen("environment.runtime") },
+      name: { known: environment.name === null ? null : r.envNameKnown, seen: seen("environment.name") },
+      runtime: { known: environment.runtime === null ? null : r.envRuntimeKnown, seen: seen("environment.runtime") },
     },
     recent: recentRequests(r.rate, now),
-    hourlyMedian: hours >= 24 ? hourlyMedian(((r.hourly ?? []) as (number | string)[]).map(Number), hours) : null,
+    hourlyMedian: hours >= 24 ? hourlyMedian((r.hourly ?? []).map(Number), hours) : null,
   };
   const risk = computeRisk(
     {
