@@ -1,7 +1,7 @@
 import "server-only";
 import { importJWK, jwtVerify, SignJWT } from "jose";
 import type pg from "pg";
-import { pool } from "../db.ts";
+import { db, kyselyOver, type Queryable, type Row } from "../db.ts";
 import { publicUrl } from "../env.ts";
 import { activeSigningKey } from "../grants/signing-keys.ts";
 import { applyRetention } from "./retention.ts";
@@ -43,30 +43,30 @@ export interface CheckpointClaims {
   issuedAt: Date;
 }
 
-function rowOf(r: Record<string, unknown>): CheckpointRow {
-  return {
-    seq: BigInt(r.seq as string),
-    headHash: r.head_hash as string,
-    eventCount: BigInt(r.event_count as string),
-    kid: r.kid as string,
-    token: r.token as string,
-    createdAt: r.created_at as Date,
-  };
+/** The builder for `pool` (tests pass a scratch database's), or the app's. */
+function on(pool?: pg.Pool): Queryable {
+  return pool ? kyselyOver(pool) : db();
 }
 
-const SELECT = "SELECT seq::text, head_hash, event_count::text, kid, token, created_at FROM audit_checkpoints";
+function checkpoints(q: Queryable) {
+  return q.selectFrom("auditCheckpoints").select(["seq", "headHash", "eventCount", "kid", "token", "createdAt"]);
+}
+
+function fromStored(r: Omit<Row<"auditCheckpoints">, "createdAt"> & { createdAt: Date }): CheckpointRow {
+  return { ...r, seq: BigInt(r.seq), eventCount: BigInt(r.eventCount) };
+}
 
 /**
  * Signs the current head and records it. Answers the checkpoint and whether
  * this call created it (false when that head was already checkpointed, by
  * this instance or another). Nothing is signed for an empty chain.
  */
-export async function createCheckpoint(db: Pick<pg.Pool, "query"> = pool()): Promise<{ checkpoint: CheckpointRow | null; created: boolean }> {
-  const { rows: heads } = await db.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1");
-  const head = heads[0];
+export async function createCheckpoint(pool?: pg.Pool): Promise<{ checkpoint: CheckpointRow | null; created: boolean }> {
+  const q = on(pool);
+  const head = await q.selectFrom("auditHead").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
   if (!head || head.seq === "0") return { checkpoint: null, created: false };
-  const existing = await db.query(`${SELECT} WHERE seq = $1`, [head.seq]);
-  if (existing.rows[0]) return { checkpoint: rowOf(existing.rows[0]), created: false };
+  const existing = await checkpoints(q).where("seq", "=", head.seq).executeTakeFirst();
+  if (existing) return { checkpoint: fromStored(existing), created: false };
 
   const key = await activeSigningKey();
   const createdAt = new Date();
@@ -79,34 +79,37 @@ export async function createCheckpoint(db: Pick<pg.Pool, "query"> = pool()): Pro
     .setJti(`cp_${head.seq}`)
     .setIssuedAt(Math.floor(createdAt.getTime() / 1000))
     .sign(key.privateKey);
-  const inserted = await db.query(
-    `INSERT INTO audit_checkpoints (seq, head_hash, event_count, kid, token, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING
-     RETURNING seq::text, head_hash, event_count::text, kid, token, created_at`,
-    [head.seq, head.hash, eventCount, key.kid, token, createdAt],
-  );
-  if (inserted.rows[0]) return { checkpoint: rowOf(inserted.rows[0]), created: true };
-  const raced = await db.query(`${SELECT} WHERE seq = $1`, [head.seq]);
-  return { checkpoint: raced.rows[0] ? rowOf(raced.rows[0]) : null, created: false };
+  const inserted = await q
+    .insertInto("auditCheckpoints")
+    .values({ seq: head.seq, headHash: head.hash, eventCount, kid: key.kid, token, createdAt })
+    .onConflict((oc) => oc.column("seq").doNothing())
+    .returning(["seq", "headHash", "eventCount", "kid", "token", "createdAt"])
+    .executeTakeFirst();
+  if (inserted) return { checkpoint: fromStored(inserted), created: true };
+  const raced = await checkpoints(q).where("seq", "=", head.seq).executeTakeFirst();
+  return { checkpoint: raced ? fromStored(raced) : null, created: false };
 }
 
 /** Checkpoints, newest first, `limit` at a time before seq `before` (keyset). */
-export async function listCheckpoints(options: { limit?: number; before?: bigint } = {}, db: Pick<pg.Pool, "query"> = pool()): Promise<CheckpointRow[]> {
-  const limit = options.limit ?? 100;
-  const { rows } = options.before
-    ? await db.query(`${SELECT} WHERE seq < $1 ORDER BY seq DESC LIMIT $2`, [options.before.toString(), limit])
-    : await db.query(`${SELECT} ORDER BY seq DESC LIMIT $1`, [limit]);
-  return rows.map(rowOf);
+export async function listCheckpoints(options: { limit?: number; before?: bigint } = {}, pool?: pg.Pool): Promise<CheckpointRow[]> {
+  const before = options.before;
+  const rows = await checkpoints(on(pool))
+    .$if(before !== undefined, (qb) => qb.where("seq", "<", String(before)))
+    .orderBy("seq", "desc")
+    .limit(options.limit ?? 100)
+    .execute();
+  return rows.map(fromStored);
 }
 
 /** Every checkpoint in seq order, streamed in pages (for export). */
-export async function* allCheckpoints(db: Pick<pg.Pool, "query"> = pool()): AsyncGenerator<CheckpointRow> {
+export async function* allCheckpoints(pool?: pg.Pool): AsyncGenerator<CheckpointRow> {
+  const q = on(pool);
   let after = "0";
   for (;;) {
-    const { rows } = await db.query(`${SELECT} WHERE seq > $1 ORDER BY seq LIMIT 1000`, [after]);
-    for (const r of rows) yield rowOf(r);
+    const rows = await checkpoints(q).where("seq", ">", after).orderBy("seq").limit(1000).execute();
+    for (const r of rows) yield fromStored(r);
     if (rows.length < 1000) return;
-    after = rows[rows.length - 1].seq as string;
+    after = rows[rows.length - 1].seq;
   }
 }
 

@@ -67,8 +67,8 @@ export async function eventsAfter(trx: Trx, position: string, limit: number): Pr
       .where("e.seq", ">", position)
       .orderBy("e.seq")
       .limit(limit)
-      // An event's data is always a JSON object (see appendEvents).
-      .$narrowType<{ data: Record<string, unknown> }>()
+      // An event's data is always a JSON object (see appendEvents); past the cursor, every event is sealed.
+      .$narrowType<{ data: Record<string, unknown>; seq: string }>()
       .execute()
   );
 }

@@ -84,7 +84,8 @@ function createRuntime(): DeliveryRuntime {
     })().finally(() => (running = undefined));
   };
 
-  const unsubscribe = hub().onAny(() => wake());
+  // Deliveries come from the chained audit log: woken when the sealer chains more of it.
+  const unsubscribe = hub().onAuditSealed(() => wake());
   void hub()
     .ready()
     .catch(() => {});

@@ -29,7 +29,15 @@ export interface SiemEvent {
 }
 
 async function readEvents(trx: Trx, position: string): Promise<SiemEvent[]> {
-  const rows = await trx.selectFrom("auditEvents").selectAll().where("seq", ">", position).orderBy("seq").limit(BATCH).execute();
+  const rows = await trx
+    .selectFrom("auditEvents")
+    .selectAll()
+    .where("seq", ">", position)
+    .orderBy("seq")
+    .limit(BATCH)
+    // Only sealed events have a seq: their links are set.
+    .$narrowType<{ seq: string; prevHash: string; hash: string }>()
+    .execute();
   // The stored event under the names the SIEM sees (the columns'), in the columns' order.
   return rows.map((r) => ({
     seq: Number(r.seq),

@@ -1,5 +1,6 @@
 import "server-only";
-import { prisma } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { hub } from "../events/hub.ts";
 import { json } from "../http/body.ts";
@@ -36,7 +37,7 @@ const getHealth = defineRoute({
   },
   async handler() {
     try {
-      await prisma().$queryRaw`SELECT 1`;
+      await sql`SELECT 1`.execute(db());
       return json({ status: "ok", database: "ok" });
     } catch {
       return json({ status: "degraded", database: "unavailable" }, { status: 503 });

@@ -91,6 +91,16 @@ describe("limits (on a second app with small limits)", () => {
     expect(problem.detail).toMatch(/pending/);
   });
 
+  it("never lets concurrent creates pass the pending cap (2 here): of 20 at once, exactly 2 wait and 18 get 429", async () => {
+    const agent = await newAgent();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(agent.key, "/api/v1/requests", sampleRequest({ summary: `concurrent ${i}` }))));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(18);
+    const { rows } = await pool().query("SELECT count(*)::int AS n FROM action_requests WHERE agent_id = $1 AND status = 'pending'", [agent.agentId]);
+    expect(rows[0].n).toBe(2);
+  });
+
   it("locks an account for the address after 20 failed sign-ins from it, even for the right password", async () => {
     const user = await newUser("reviewer");
     for (let i = 0; i < 21; i++) expect(await trySignIn({ email: user.email, password: `wrong-password-${i}` }, app.url)).toBeNull();

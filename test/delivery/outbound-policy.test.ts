@@ -7,7 +7,8 @@ import { deliveryConfigOf, type DeliveryConfig } from "../../lib/delivery/config
 import { ensureCursor } from "../../lib/delivery/dispatch.ts";
 import { createEndpoint } from "../../lib/delivery/endpoints.ts";
 import { forwardToSink } from "../../lib/delivery/siem.ts";
-import { parseEnv } from "../../lib/env.ts";
+import { awaitSealed } from "../../lib/audit/sealer.ts";
+import { parseEnv, resetEnv } from "../../lib/env.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { closeSmtp, sendEmail } from "../../lib/notifications/smtp.ts";
 import { createUser } from "../../lib/users/create-user.ts";
@@ -57,6 +58,8 @@ beforeAll(async () => {
   database = await startTestDatabase();
   // Domain calls from this file go to this suite's database.
   process.env.DATABASE_URL = database.url;
+  // Read again: starting the database may already have parsed the environment (and its DATABASE_URL).
+  resetEnv();
   app = await startTestApp(database.url, STRICT);
   const email = `${unique("admin")}@example.test`;
   const password = unique("pw-long-enough");
@@ -171,6 +174,7 @@ describe("SIEM and SMTP connections under the default policy", () => {
         const before = (await pool().query("SELECT position FROM delivery_cursors WHERE id = $1", [sink.id])).rows[0].position;
         // An event after the cursor, for the sink to forward.
         await createAgent({ name: unique("siem"), ownerEmail: null, actor: "test" });
+        await awaitSealed();
         expect(await forwardToSink(sink, { config: strict })).toBe(0);
         const { rows } = await pool().query("SELECT position, attempts, last_error FROM delivery_cursors WHERE id = $1", [sink.id]);
         expect(rows[0]).toMatchObject({ position: before, attempts: 1 });
@@ -184,6 +188,7 @@ describe("SIEM and SMTP connections under the default policy", () => {
       };
       await ensureCursor(https.id);
       await createAgent({ name: unique("siem"), ownerEmail: null, actor: "test" });
+      await awaitSealed();
       expect(await forwardToSink(https, { config: strict })).toBe(0);
       const { rows } = await pool().query("SELECT last_error FROM delivery_cursors WHERE id = $1", [https.id]);
       expect(rows[0].last_error).toMatch(/^refused: .*loopback/);

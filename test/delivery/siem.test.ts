@@ -3,6 +3,7 @@ import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { awaitSealed } from "../../lib/audit/sealer.ts";
 import { pool } from "../../lib/db.ts";
 import type { SiemSinkConfig } from "../../lib/delivery/config.ts";
 import { ensureCursor } from "../../lib/delivery/dispatch.ts";
@@ -89,6 +90,8 @@ describe("SIEM streaming", () => {
 
     const listener = await tcpListener(port);
     const second = await createPending(agent);
+    // SIEM sinks read the chained log: what was just recorded is chained first.
+    await awaitSealed();
     const sent = await forwardToSink(sink, { now: new Date(Date.now() + 3600_000) });
     expect(sent).toBeGreaterThanOrEqual(2);
     await listener.waitFor(() => listener.lines.length >= sent);
@@ -123,6 +126,7 @@ describe("SIEM streaming", () => {
         if (datagrams.some((d) => d.includes(`request_id="${id}"`))) resolve();
       }),
     );
+    await awaitSealed();
     expect(await forwardToSink(sink)).toBeGreaterThanOrEqual(1);
     await arrived;
     const events = datagrams.map(parseLine);
@@ -141,6 +145,7 @@ describe("SIEM streaming", () => {
     const start = await cursorPosition(sink.id);
     const agent = await newAgent();
     const ids = (await Promise.all(Array.from({ length: 120 }, () => createPending(agent)))).map((r) => r.id);
+    await awaitSealed();
 
     expect(await forwardToSink(sink)).toBe(0);
     await rx.up();

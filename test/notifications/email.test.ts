@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { resetEnv } from "../../lib/env.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../lib/agents/create-agent.ts";
 import { suspendAgent } from "../../lib/agents/suspend-agent.ts";
@@ -127,6 +128,8 @@ beforeAll(async () => {
   database = await startTestDatabase();
   // Domain calls from this file (users, sweeps with a chosen clock) go to this suite's database.
   process.env.DATABASE_URL = database.url;
+  // Read again: starting the database may already have parsed the environment (and its DATABASE_URL).
+  resetEnv();
   app = await startTestApp(database.url, {
     COUNTERSIGN_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     COUNTERSIGN_EMAIL_FROM: "Countersign <approvals@example.test>",
