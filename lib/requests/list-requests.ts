@@ -1,8 +1,8 @@
 import "server-only";
-import { prisma } from "../db.ts";
+import type { ExpressionBuilder, ExpressionWrapper, SqlBool } from "kysely";
+import { db, type DB, type Queryable, type Row } from "../db.ts";
 import { AppError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
-import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import type { StoredRequest } from "./serialize-request.ts";
 
 /** A request status, or `decided`: every status but pending (the reviewers' history). */
 export type StatusFilter = "pending" | "approved" | "denied" | "expired" | "cancelled" | "decided";
@@ -17,15 +17,97 @@ export interface ListRequestsOptions {
   visibleToGroups?: string[];
 }
 
+type Requests = ExpressionBuilder<DB, "actionRequests">;
+type Condition = ExpressionWrapper<DB, "actionRequests", SqlBool>;
+
+/** Every column of a stored request (`risk` and `condition_errors` are reviewer-only and read apart). */
+export const REQUEST_COLUMNS = [
+  "actionRequests.id",
+  "actionRequests.agentId",
+  "actionRequests.action",
+  "actionRequests.resource",
+  "actionRequests.params",
+  "actionRequests.paramsSha256",
+  "actionRequests.summary",
+  "actionRequests.justification",
+  "actionRequests.context",
+  "actionRequests.status",
+  "actionRequests.policyId",
+  "actionRequests.policyName",
+  "actionRequests.policyVersion",
+  "actionRequests.policyEffect",
+  "actionRequests.approvalsRequired",
+  "actionRequests.reviewerGroups",
+  "actionRequests.reasonRequiredToApprove",
+  "actionRequests.ownerMayDecide",
+  "actionRequests.grantTtlSeconds",
+  "actionRequests.grantAudience",
+  "actionRequests.createdAt",
+  "actionRequests.expiresAt",
+  "actionRequests.decidedAt",
+  "actionRequests.decisionBy",
+  "actionRequests.decisionReason",
+  "actionRequests.idempotencyKey",
+  "actionRequests.bodySha256",
+  "actionRequests.callbackUrl",
+  "actionRequests.outcomeStatus",
+  "actionRequests.outcomeDetail",
+  "actionRequests.outcomeAt",
+] as const;
+
 /**
  * Status filters honour effective status: an overdue pending request lists
  * under `expired`, not `pending`, even before the sweeper has run.
  */
-export function statusWhere(status: StatusFilter | undefined, now: Date): Prisma.ActionRequestWhereInput {
-  if (status === "pending") return { status: "pending", expiresAt: { gt: now } };
-  if (status === "expired") return { OR: [{ status: "expired" }, { status: "pending", expiresAt: { lte: now } }] };
-  if (status === "decided") return { OR: [{ status: { not: "pending" } }, { status: "pending", expiresAt: { lte: now } }] };
-  return status ? { status } : {};
+export function statusCondition(eb: Requests, status: StatusFilter, now: Date): Condition {
+  const pending = eb("actionRequests.status", "=", "pending");
+  if (status === "pending") return eb.and([pending, eb("actionRequests.expiresAt", ">", now)]);
+  const overdue = eb.and([pending, eb("actionRequests.expiresAt", "<=", now)]);
+  if (status === "expired") return eb.or([eb("actionRequests.status", "=", "expired"), overdue]);
+  if (status === "decided") return eb.or([eb("actionRequests.status", "<>", "pending"), overdue]);
+  return eb("actionRequests.status", "=", status);
+}
+
+/** The filters every list shares (status, agent, action, reviewer groups), without the cursor. */
+export function filterConditions(eb: Requests, o: ListRequestsOptions, now: Date): Condition[] {
+  const where: Condition[] = [];
+  if (o.status) where.push(statusCondition(eb, o.status, now));
+  if (o.agentId) where.push(eb("actionRequests.agentId", "=", o.agentId));
+  if (o.action) where.push(eb("actionRequests.action", "=", o.action));
+  if (o.visibleToGroups) {
+    where.push(
+      eb.or([eb(eb.fn("cardinality", ["actionRequests.reviewerGroups"]), "=", 0), eb("actionRequests.reviewerGroups", "&&", eb.val(o.visibleToGroups))]),
+    );
+  }
+  return where;
+}
+
+/** Votes (oldest first) and grants of a page of requests: two queries for the whole page, whatever its size. */
+export async function withVotesAndGrants<R extends Row<"actionRequests">>(q: Queryable, rows: R[]): Promise<(R & Pick<StoredRequest, "votes" | "grant">)[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [votes, grants] = await Promise.all([
+    q
+      .selectFrom("votes")
+      .selectAll()
+      .where("requestId", "=", (eb) => eb.fn.any(eb.val(ids)))
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute(),
+    q
+      .selectFrom("grants")
+      .selectAll()
+      .where("requestId", "=", (eb) => eb.fn.any(eb.val(ids)))
+      .execute(),
+  ]);
+  const votesOf = new Map<string, Row<"votes">[]>();
+  for (const v of votes) {
+    const list = votesOf.get(v.requestId);
+    if (list) list.push(v);
+    else votesOf.set(v.requestId, [v]);
+  }
+  const grantOf = new Map(grants.map((g) => [g.requestId, g]));
+  return rows.map((r) => ({ ...r, votes: votesOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null }));
 }
 
 function decodeCursor(cursor: string): string {
@@ -37,19 +119,17 @@ function decodeCursor(cursor: string): string {
 }
 
 /** Newest first, keyset-paginated by id (ids are time-ordered), so deep pages stay fast. */
-export async function listRequests(o: ListRequestsOptions): Promise<{ data: StoredRequest[]; nextCursor: string | null }> {
+export async function listRequests(o: ListRequestsOptions, q: Queryable = db()): Promise<{ data: StoredRequest[]; nextCursor: string | null }> {
   const now = new Date();
-  const where: Prisma.ActionRequestWhereInput = {
-    AND: [
-      o.agentId ? { agentId: o.agentId } : {},
-      o.action ? { action: o.action } : {},
-      statusWhere(o.status, now),
-      o.cursor ? { id: { lt: decodeCursor(o.cursor) } } : {},
-      o.visibleToGroups ? { OR: [{ reviewerGroups: { isEmpty: true } }, { reviewerGroups: { hasSome: o.visibleToGroups } }] } : {},
-    ],
-  };
-  const rows = await prisma().actionRequest.findMany({ where, orderBy: { id: "desc" }, take: o.limit + 1, include: REQUEST_INCLUDE });
-  const data = rows.slice(0, o.limit);
+  const before = o.cursor ? decodeCursor(o.cursor) : undefined;
+  const rows = await q
+    .selectFrom("actionRequests")
+    .select(REQUEST_COLUMNS)
+    .where((eb) => eb.and([...filterConditions(eb, o, now), ...(before ? [eb("actionRequests.id", "<", before)] : [])]))
+    .orderBy("actionRequests.id", "desc")
+    .limit(o.limit + 1)
+    .execute();
+  const data = await withVotesAndGrants(q, rows.slice(0, o.limit));
   const nextCursor = rows.length > o.limit ? Buffer.from(data[data.length - 1].id).toString("base64url") : null;
   return { data, nextCursor };
 }
