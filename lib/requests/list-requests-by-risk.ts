@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "kysely";
 import { db, type Queryable, type Row } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { filterConditions, type ListRequestsOptions, REQUEST_COLUMNS, type StatusFilter, withVotesAndGrants } from "./list-requests.ts";
+import { filterConditions, type ListRequestsOptions, notOverdue, REQUEST_COLUMNS, type StatusFilter, withVotesAndGrants } from "./list-requests.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
 /**
@@ -46,28 +46,36 @@ export async function listRequestsByRisk(o: ListRequestsOptions, q: Queryable = 
   // the page size; then the few candidates are merged. An `OR` over statuses
   // (decided, expired, no filter) would sort every matching row instead.
   const rest: ListRequestsOptions = { ...o, status: undefined };
-  const members = branches(o.status).map((b) =>
-    q
+  const members = branches(o.status).map((b) => {
+    const matching = q
+      .selectFrom("actionRequests")
+      .select(REQUEST_COLUMNS)
+      .select(SCORE.as("score"))
+      .where((eb) =>
+        eb.and([
+          eb("actionRequests.status", "=", b.status),
+          ...(b.overdue === undefined ? [] : [b.overdue ? eb("actionRequests.expiresAt", "<=", now) : notOverdue(eb, now)]),
+          ...filterConditions(eb, rest, now),
+          ...(after ? [eb(eb.refTuple(SCORE, "actionRequests.id"), "<", eb.tuple(sql<number>`${after.score}::int`, after.id))] : []),
+        ]),
+      );
+    // Overdue pending requests are few (the sweeper expires them): found by
+    // (status, expires_at) and then sorted, not by walking every pending
+    // request in score order (OFFSET 0 keeps the order out of that scan).
+    // Otherwise the subquery is flattened and the order read from the index.
+    const source = (b.overdue ? matching.offset(0) : matching).as("matching");
+    return q
       .selectFrom(
         q
-          .selectFrom("actionRequests")
-          .select(REQUEST_COLUMNS)
-          .select(SCORE.as("score"))
-          .where((eb) =>
-            eb.and([
-              eb("actionRequests.status", "=", b.status),
-              ...(b.overdue === undefined ? [] : [eb("actionRequests.expiresAt", b.overdue ? "<=" : ">", now)]),
-              ...filterConditions(eb, rest, now),
-              ...(after ? [eb(eb.refTuple(SCORE, "actionRequests.id"), "<", eb.tuple(sql<number>`${after.score}::int`, after.id))] : []),
-            ]),
-          )
-          .orderBy(SCORE, "desc")
-          .orderBy("actionRequests.id", "desc")
+          .selectFrom(source)
+          .selectAll()
+          .orderBy("matching.score", "desc")
+          .orderBy("matching.id", "desc")
           .limit(o.limit + 1)
           .as("branch"),
       )
-      .selectAll(),
-  );
+      .selectAll();
+  });
   const rows = await q
     .selectFrom(members.reduce((all, m) => all.unionAll(m)).as("candidates"))
     .selectAll()

@@ -1,5 +1,5 @@
 import "server-only";
-import type { ExpressionBuilder, ExpressionWrapper, SqlBool } from "kysely";
+import { type ExpressionBuilder, type ExpressionWrapper, type SqlBool, sql } from "kysely";
 import { db, type DB, type Queryable, type Row } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { StoredRequest } from "./serialize-request.ts";
@@ -61,11 +61,24 @@ export const REQUEST_COLUMNS = [
  */
 export function statusCondition(eb: Requests, status: StatusFilter, now: Date): Condition {
   const pending = eb("actionRequests.status", "=", "pending");
-  if (status === "pending") return eb.and([pending, eb("actionRequests.expiresAt", ">", now)]);
+  if (status === "pending") return eb.and([pending, notOverdue(eb, now)]);
   const overdue = eb.and([pending, eb("actionRequests.expiresAt", "<=", now)]);
   if (status === "expired") return eb.or([eb("actionRequests.status", "=", "expired"), overdue]);
   if (status === "decided") return eb.or([eb("actionRequests.status", "<>", "pending"), overdue]);
   return eb("actionRequests.status", "=", status);
+}
+
+/**
+ * `expires_at > now`, written so that the planner does not estimate it from
+ * the column's histogram. Only pending requests expire in the future, so the
+ * histogram says "a few thousand rows of a million" and, multiplied by the
+ * share of pending ones as if independent, "a dozen pending ones": the
+ * planner then sorts every pending request instead of reading 100 of them
+ * in order from an index (EXPLAIN on 1M requests: 20 ms against 0.9 ms).
+ * With the `+ interval '0'` it uses the default estimate (a third) instead.
+ */
+export function notOverdue(eb: Requests, now: Date): Condition {
+  return eb(sql<Date>`${sql.ref("actionRequests.expiresAt")} + interval '0 seconds'`, ">", now);
 }
 
 /** The filters every list shares (status, agent, action, reviewer groups), without the cursor. */
@@ -75,9 +88,9 @@ export function filterConditions(eb: Requests, o: ListRequestsOptions, now: Date
   if (o.agentId) where.push(eb("actionRequests.agentId", "=", o.agentId));
   if (o.action) where.push(eb("actionRequests.action", "=", o.action));
   if (o.visibleToGroups) {
-    where.push(
-      eb.or([eb(eb.fn("cardinality", ["actionRequests.reviewerGroups"]), "=", 0), eb("actionRequests.reviewerGroups", "&&", eb.val(o.visibleToGroups))]),
-    );
+    // Open to any reviewer (`= '{}'`, which the planner estimates from the column's statistics), or routed to one of the groups.
+    const open = eb("actionRequests.reviewerGroups", "=", eb.val([]));
+    where.push(o.visibleToGroups.length ? eb.or([open, eb("actionRequests.reviewerGroups", "&&", eb.val(o.visibleToGroups))]) : open);
   }
   return where;
 }
