@@ -1,7 +1,7 @@
 import "server-only";
-import type pg from "pg";
-import { pool } from "../db.ts";
-import { EVENT_COLUMNS, toChainRow, type ChainRow } from "./verify-chain.ts";
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { db, type DB, type Queryable } from "../db.ts";
+import type { ChainRow } from "./verify-chain.ts";
 
 /** Kinds of actor: `agent:agt_…`, `user:usr_…`, `policy:pol_…`, `admin_token:…`, or the bare words. */
 export const ACTOR_KINDS = ["agent", "user", "policy", "system", "executor", "admin_token", "cli"] as const;
@@ -34,69 +34,80 @@ export function eventFilter(q: { since?: string; until?: string; actor?: string;
   };
 }
 
-/** SQL conditions and values for a filter, numbering parameters from `first`. */
-function where(filter: EventFilter, first: number): { sql: string[]; values: unknown[] } {
-  const sql: string[] = [];
-  const values: unknown[] = [];
-  const param = (v: unknown) => {
-    values.push(v);
-    return `$${first + values.length - 1}`;
-  };
-  if (filter.since) sql.push(`occurred_at >= ${param(filter.since)}`);
-  if (filter.until) sql.push(`occurred_at < ${param(filter.until)}`);
+type Events = ExpressionBuilder<DB, "auditEvents">;
+
+/** The kind of an actor: the part before the first colon. Spelled as the index audit_events_actor_kind_seq_idx spells it. */
+const ACTOR_KIND = sql<string>`split_part(${sql.ref("actor")}, ':', 1)`;
+
+/** The filter's conditions. */
+function where(eb: Events, filter: EventFilter): Expression<SqlBool>[] {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.since) conditions.push(eb("occurredAt", ">=", filter.since));
+  if (filter.until) conditions.push(eb("occurredAt", "<", filter.until));
   if (filter.actor) {
-    if (filter.actor.includes(":")) sql.push(`actor = ${param(filter.actor)}`);
-    else {
-      const p = param(filter.actor);
-      sql.push(`(actor = ${p} OR starts_with(actor, ${p} || ':'))`);
-    }
+    if (filter.actor.includes(":")) conditions.push(eb("actor", "=", filter.actor));
+    // A kind: the bare word or any `kind:…`, i.e. the part before the first colon
+    // (indexed: audit_events_actor_kind_seq_idx).
+    else conditions.push(eb(ACTOR_KIND, "=", filter.actor));
   }
   if (filter.type) {
-    if (filter.type.endsWith(".*")) sql.push(`starts_with(type, ${param(filter.type.slice(0, -1))})`);
-    else sql.push(`type = ${param(filter.type)}`);
+    if (filter.type.endsWith(".*")) conditions.push(eb.fn<SqlBool>("starts_with", ["type", eb.val(filter.type.slice(0, -1))]));
+    else conditions.push(eb("type", "=", filter.type));
   }
-  if (filter.requestId) sql.push(`request_id = ${param(filter.requestId)}`);
-  if (filter.agentId) sql.push(`agent_id = ${param(filter.agentId)}`);
-  return { sql, values };
+  if (filter.requestId) conditions.push(eb("requestId", "=", filter.requestId));
+  if (filter.agentId) conditions.push(eb("agentId", "=", filter.agentId));
+  return conditions;
+}
+
+const COLUMNS = ["seq", "type", "actor", "requestId", "agentId", "data", "occurredAt", "prevHash", "hash"] as const;
+
+function toChainRow(r: Omit<ChainRow, "seq"> & { seq: string }): ChainRow {
+  return { ...r, seq: BigInt(r.seq) };
+}
+
+/** The chained events (the sealer has given them their seq and links; lib/audit/sealer.ts). */
+function sealed(q: Queryable) {
+  return q.selectFrom("auditEvents").select(COLUMNS).where("seq", "is not", null).$narrowType<{ seq: string; prevHash: string; hash: string }>();
 }
 
 /** One page of events, newest first, strictly before seq `before` (the cursor of the previous page). */
 export async function listEvents(
   filter: EventFilter,
   page: { limit: number; before?: bigint },
-  db: Pick<pg.Pool, "query"> = pool(),
+  q: Queryable = db(),
 ): Promise<{ events: ChainRow[]; nextCursor: bigint | null }> {
-  const w = where(filter, 3);
-  const conditions = ["($1::bigint IS NULL OR seq < $1::bigint)", ...w.sql];
-  const { rows } = await db.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT $2`, [
-    page.before?.toString() ?? null,
-    page.limit + 1,
-    ...w.values,
-  ]);
+  const before = page.before;
+  const rows = await sealed(q)
+    .where((eb) => eb.and([...(before !== undefined ? [eb("seq", "<", before.toString())] : []), ...where(eb, filter)]))
+    .orderBy("seq", "desc")
+    .limit(page.limit + 1)
+    .execute();
   const events = rows.slice(0, page.limit).map(toChainRow);
   return { events, nextCursor: rows.length > page.limit ? events[events.length - 1].seq : null };
 }
 
-export async function getEvent(seq: bigint, db: Pick<pg.Pool, "query"> = pool()): Promise<ChainRow | null> {
-  const { rows } = await db.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq = $1`, [seq.toString()]);
-  return rows[0] ? toChainRow(rows[0]) : null;
+export async function getEvent(seq: bigint, q: Queryable = db()): Promise<ChainRow | null> {
+  const row = await sealed(q).where("seq", "=", seq.toString()).executeTakeFirst();
+  return row ? toChainRow(row) : null;
 }
 
 /**
  * Every event matching the filter in seq order, read in keyset pages of
  * `batchSize`: however large the range, one page at a time is in memory.
  */
-export async function* streamEvents(filter: EventFilter, options: { batchSize?: number; db?: Pick<pg.Pool, "query"> } = {}): AsyncGenerator<ChainRow> {
+export async function* streamEvents(filter: EventFilter, options: { batchSize?: number; db?: Queryable } = {}): AsyncGenerator<ChainRow> {
   const batchSize = options.batchSize ?? 2000;
-  const db = options.db ?? pool();
-  const w = where(filter, 3);
-  const text = `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${["seq > $1", ...w.sql].join(" AND ")} ORDER BY seq LIMIT $2`;
+  const q = options.db ?? db();
   let after = 0n;
   for (;;) {
-    const { rows } = await db.query(text, [after.toString(), batchSize, ...w.values]);
+    const rows = await sealed(q)
+      .where((eb) => eb.and([eb("seq", ">", after.toString()), ...where(eb, filter)]))
+      .orderBy("seq")
+      .limit(batchSize)
+      .execute();
     for (const r of rows) yield toChainRow(r);
     if (rows.length < batchSize) return;
-    after = BigInt(rows[rows.length - 1].seq as string);
+    after = BigInt(rows[rows.length - 1].seq);
   }
 }
 
@@ -145,11 +156,7 @@ export function jsonLine(e: ChainRow): string {
 export type ExportFormat = "jsonl" | "csv";
 
 /** The export as text chunks (a header, then one line per event), streamed from `streamEvents`. */
-export async function* exportLines(
-  filter: EventFilter,
-  format: ExportFormat,
-  options: { batchSize?: number; db?: Pick<pg.Pool, "query"> } = {},
-): AsyncGenerator<string> {
+export async function* exportLines(filter: EventFilter, format: ExportFormat, options: { batchSize?: number; db?: Queryable } = {}): AsyncGenerator<string> {
   if (format === "csv") yield csvHeader();
   const line = format === "csv" ? csvLine : jsonLine;
   let chunk = "";

@@ -1,8 +1,9 @@
 import "server-only";
-import { prisma } from "../db.ts";
+import { type ExpressionBuilder, type ExpressionWrapper, type SqlBool, sql } from "kysely";
+import { db, type DB, type Queryable, type Row } from "../db.ts";
 import { AppError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
-import { REQUEST_INCLUDE, type StoredRequest } from "./serialize-request.ts";
+import { REQUEST_COLUMNS, withVotesAndGrants } from "./request-rows.ts";
+import type { StoredRequest } from "./serialize-request.ts";
 
 /** A request status, or `decided`: every status but pending (the reviewers' history). */
 export type StatusFilter = "pending" | "approved" | "denied" | "expired" | "cancelled" | "decided";
@@ -17,15 +18,47 @@ export interface ListRequestsOptions {
   visibleToGroups?: string[];
 }
 
+type Requests = ExpressionBuilder<DB, "actionRequests">;
+type Condition = ExpressionWrapper<DB, "actionRequests", SqlBool>;
+
 /**
  * Status filters honour effective status: an overdue pending request lists
  * under `expired`, not `pending`, even before the sweeper has run.
  */
-export function statusWhere(status: StatusFilter | undefined, now: Date): Prisma.ActionRequestWhereInput {
-  if (status === "pending") return { status: "pending", expiresAt: { gt: now } };
-  if (status === "expired") return { OR: [{ status: "expired" }, { status: "pending", expiresAt: { lte: now } }] };
-  if (status === "decided") return { OR: [{ status: { not: "pending" } }, { status: "pending", expiresAt: { lte: now } }] };
-  return status ? { status } : {};
+export function statusCondition(eb: Requests, status: StatusFilter, now: Date): Condition {
+  const pending = eb("actionRequests.status", "=", "pending");
+  if (status === "pending") return eb.and([pending, notOverdue(eb, now)]);
+  const overdue = eb.and([pending, eb("actionRequests.expiresAt", "<=", now)]);
+  if (status === "expired") return eb.or([eb("actionRequests.status", "=", "expired"), overdue]);
+  if (status === "decided") return eb.or([eb("actionRequests.status", "<>", "pending"), overdue]);
+  return eb("actionRequests.status", "=", status);
+}
+
+/**
+ * `expires_at > now`, written so that the planner does not estimate it from
+ * the column's histogram. Only pending requests expire in the future, so the
+ * histogram says "a few thousand rows of a million" and, multiplied by the
+ * share of pending ones as if independent, "a dozen pending ones": the
+ * planner then sorts every pending request instead of reading 100 of them
+ * in order from an index (EXPLAIN on 1M requests: 20 ms against 0.9 ms).
+ * With the `+ interval '0'` it uses the default estimate (a third) instead.
+ */
+export function notOverdue(eb: Requests, now: Date): Condition {
+  return eb(sql<Date>`${sql.ref("actionRequests.expiresAt")} + interval '0 seconds'`, ">", now);
+}
+
+/** The filters every list shares (status, agent, action, reviewer groups), without the cursor. */
+export function filterConditions(eb: Requests, o: ListRequestsOptions, now: Date): Condition[] {
+  const where: Condition[] = [];
+  if (o.status) where.push(statusCondition(eb, o.status, now));
+  if (o.agentId) where.push(eb("actionRequests.agentId", "=", o.agentId));
+  if (o.action) where.push(eb("actionRequests.action", "=", o.action));
+  if (o.visibleToGroups) {
+    // Open to any reviewer (`= '{}'`, which the planner estimates from the column's statistics), or routed to one of the groups.
+    const open = eb("actionRequests.reviewerGroups", "=", eb.val([]));
+    where.push(o.visibleToGroups.length ? eb.or([open, eb("actionRequests.reviewerGroups", "&&", eb.val(o.visibleToGroups))]) : open);
+  }
+  return where;
 }
 
 function decodeCursor(cursor: string): string {
@@ -37,19 +70,17 @@ function decodeCursor(cursor: string): string {
 }
 
 /** Newest first, keyset-paginated by id (ids are time-ordered), so deep pages stay fast. */
-export async function listRequests(o: ListRequestsOptions): Promise<{ data: StoredRequest[]; nextCursor: string | null }> {
+export async function listRequests(o: ListRequestsOptions, q: Queryable = db()): Promise<{ data: StoredRequest[]; nextCursor: string | null }> {
   const now = new Date();
-  const where: Prisma.ActionRequestWhereInput = {
-    AND: [
-      o.agentId ? { agentId: o.agentId } : {},
-      o.action ? { action: o.action } : {},
-      statusWhere(o.status, now),
-      o.cursor ? { id: { lt: decodeCursor(o.cursor) } } : {},
-      o.visibleToGroups ? { OR: [{ reviewerGroups: { isEmpty: true } }, { reviewerGroups: { hasSome: o.visibleToGroups } }] } : {},
-    ],
-  };
-  const rows = await prisma().actionRequest.findMany({ where, orderBy: { id: "desc" }, take: o.limit + 1, include: REQUEST_INCLUDE });
-  const data = rows.slice(0, o.limit);
+  const before = o.cursor ? decodeCursor(o.cursor) : undefined;
+  const rows = await q
+    .selectFrom("actionRequests")
+    .select(REQUEST_COLUMNS)
+    .where((eb) => eb.and([...filterConditions(eb, o, now), ...(before ? [eb("actionRequests.id", "<", before)] : [])]))
+    .orderBy("actionRequests.id", "desc")
+    .limit(o.limit + 1)
+    .execute();
+  const data = await withVotesAndGrants(q, rows.slice(0, o.limit));
   const nextCursor = rows.length > o.limit ? Buffer.from(data[data.length - 1].id).toString("base64url") : null;
   return { data, nextCursor };
 }

@@ -2,41 +2,107 @@ import "server-only";
 import type { Queryable, Row } from "../db.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
+/** A request row as stored requests carry it. */
+type StoredRow = Omit<StoredRequest, "votes" | "grant">;
+
 /**
- * Reads of one request with its votes (oldest first) and its grant: three
- * typed queries, sent together, so a read costs one round trip of latency.
+ * Every column of a stored request but the reviewer-only ones (`risk`,
+ * `condition_errors`, read apart by the review views) and the reminder
+ * bookkeeping: nothing an agent's read returns can carry them.
  */
+export const REQUEST_COLUMNS = [
+  "actionRequests.id",
+  "actionRequests.agentId",
+  "actionRequests.action",
+  "actionRequests.resource",
+  "actionRequests.params",
+  "actionRequests.paramsSha256",
+  "actionRequests.summary",
+  "actionRequests.justification",
+  "actionRequests.context",
+  "actionRequests.status",
+  "actionRequests.policyId",
+  "actionRequests.policyName",
+  "actionRequests.policyVersion",
+  "actionRequests.policyEffect",
+  "actionRequests.approvalsRequired",
+  "actionRequests.reviewerGroups",
+  "actionRequests.reasonRequiredToApprove",
+  "actionRequests.ownerMayDecide",
+  "actionRequests.grantTtlSeconds",
+  "actionRequests.grantAudience",
+  "actionRequests.createdAt",
+  "actionRequests.expiresAt",
+  "actionRequests.decidedAt",
+  "actionRequests.decisionBy",
+  "actionRequests.decisionReason",
+  "actionRequests.idempotencyKey",
+  "actionRequests.bodySha256",
+  "actionRequests.callbackUrl",
+  "actionRequests.outcomeStatus",
+  "actionRequests.outcomeDetail",
+  "actionRequests.outcomeAt",
+] as const;
+
+/** Votes (oldest first) and grants of a page of requests: two queries for the whole page, whatever its size. */
+export async function withVotesAndGrants<R extends StoredRow>(q: Queryable, rows: R[]): Promise<(R & Pick<StoredRequest, "votes" | "grant">)[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [votes, grants] = await Promise.all([
+    q
+      .selectFrom("votes")
+      .selectAll()
+      .where("requestId", "=", (eb) => eb.fn.any(eb.val(ids)))
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute(),
+    q
+      .selectFrom("grants")
+      .selectAll()
+      .where("requestId", "=", (eb) => eb.fn.any(eb.val(ids)))
+      .execute(),
+  ]);
+  const votesOf = new Map<string, Row<"votes">[]>();
+  for (const v of votes) {
+    const list = votesOf.get(v.requestId);
+    if (list) list.push(v);
+    else votesOf.set(v.requestId, [v]);
+  }
+  const grantOf = new Map(grants.map((g) => [g.requestId, g]));
+  return rows.map((r) => ({ ...r, votes: votesOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null }));
+}
+
+/** Completes one request row with its votes and grant. */
+export async function withVotesAndGrant<R extends StoredRow>(q: Queryable, row: R): Promise<R & Pick<StoredRequest, "votes" | "grant">> {
+  const [one] = await withVotesAndGrants(q, [row]);
+  return one;
+}
+
+/** One request with its votes and grant (three queries sent together: one round trip of latency). */
 export async function findStoredRequest(q: Queryable, where: { id: string; agentId?: string }): Promise<StoredRequest | null> {
   const { id, agentId } = where;
-  const [row, votes, grant] = await Promise.all([
+  const [row, [votes, grant]] = await Promise.all([
     q
       .selectFrom("actionRequests")
-      .selectAll()
+      .select(REQUEST_COLUMNS)
       .where("id", "=", id)
       .$if(agentId !== undefined, (qb) => qb.where("agentId", "=", agentId as string))
       .executeTakeFirst(),
-    votesOf(q, id),
-    grantOf(q, id),
+    Promise.all([
+      q.selectFrom("votes").selectAll().where("requestId", "=", id).orderBy("createdAt").orderBy("id").execute(),
+      q.selectFrom("grants").selectAll().where("requestId", "=", id).executeTakeFirst(),
+    ]),
   ]);
-  return row ? { ...row, votes, grant } : null;
+  return row ? { ...row, votes, grant: grant ?? null } : null;
 }
 
 /** The agent's request made with `idempotencyKey`, if any. */
 export async function findByIdempotencyKey(q: Queryable, agentId: string, idempotencyKey: string): Promise<StoredRequest | null> {
-  const row = await q.selectFrom("actionRequests").selectAll().where("agentId", "=", agentId).where("idempotencyKey", "=", idempotencyKey).executeTakeFirst();
+  const row = await q
+    .selectFrom("actionRequests")
+    .select(REQUEST_COLUMNS)
+    .where("agentId", "=", agentId)
+    .where("idempotencyKey", "=", idempotencyKey)
+    .executeTakeFirst();
   return row ? withVotesAndGrant(q, row) : null;
-}
-
-/** Completes a request row read elsewhere with its votes and grant. */
-export async function withVotesAndGrant(q: Queryable, row: Row<"actionRequests">): Promise<StoredRequest> {
-  const [votes, grant] = await Promise.all([votesOf(q, row.id), grantOf(q, row.id)]);
-  return { ...row, votes, grant };
-}
-
-function votesOf(q: Queryable, requestId: string): Promise<Row<"votes">[]> {
-  return q.selectFrom("votes").selectAll().where("requestId", "=", requestId).orderBy("createdAt").orderBy("id").execute();
-}
-
-async function grantOf(q: Queryable, requestId: string): Promise<Row<"grants"> | null> {
-  return (await q.selectFrom("grants").selectAll().where("requestId", "=", requestId).executeTakeFirst()) ?? null;
 }

@@ -1,19 +1,33 @@
 import "server-only";
-import { db, pool, prisma } from "../db.ts";
+import { sql } from "kysely";
+import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { ConditionError } from "../schemas/policy.ts";
+import type { ReviewItem } from "../schemas/review.ts";
+import { RiskAssessment } from "../schemas/risk.ts";
+import { z } from "../schemas/zod.ts";
+import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
 import { listRequestsByRisk } from "./list-requests-by-risk.ts";
-import type { ReviewItem } from "../schemas/review.ts";
-import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { effectiveStatus, toRequestObject, type StoredRequest } from "./serialize-request.ts";
 
 /** What a reviewer sees of requests: the agent behind each, every vote, and whether they may decide. */
 export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): Promise<ReviewItem[]> {
-  const user = { ...reviewer, groups: reviewer.groups ?? (await reviewerGroupNames(db(), reviewer.id)) };
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
-  const agents = new Map((await prisma().agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
-  const reviewerOnly = await reviewerOnlyOf(rows.map((r) => r.id));
+  const [groups, agentRows, reviewerOnly] = await Promise.all([
+    reviewer.groups ?? reviewerGroupNames(db(), reviewer.id),
+    db()
+      .selectFrom("agents")
+      .select(["id", "name", "description", "ownerEmail", "trustLevel", "tags"])
+      .where("id", "=", (eb) => eb.fn.any(eb.val(agentIds)))
+      .execute(),
+    reviewerOnlyOf(ids),
+  ]);
+  const user = { ...reviewer, groups };
+  const agents = new Map(agentRows.map((a) => [a.id, a]));
   const now = new Date();
   return Promise.all(
     rows.map(async (r) => {
@@ -40,24 +54,22 @@ export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<Re
   return (await toReviewItems([r], user))[0];
 }
 
+const StoredRisk = RiskAssessment.nullable();
+const StoredConditionErrors = z.array(ConditionError).nullable();
+
 /**
  * Risk signals and condition errors are reviewer-only (the agent's own view
  * of a request leaves them out, so they cannot teach it what looks usual or
  * how policy read it); read here by id.
  */
 async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewItem, "risk" | "condition_errors">>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await pool().query({
-    name: "cs_review_extra",
-    text: "SELECT id, risk, condition_errors FROM action_requests WHERE id = ANY($1::text[])",
-    values: [ids],
-  });
-  return new Map(
-    rows.map((r) => [
-      r.id as string,
-      { risk: r.risk as ReviewItem["risk"], condition_errors: (r.condition_errors as ReviewItem["condition_errors"] | null) ?? [] },
-    ]),
-  );
+  const rows = await db()
+    .selectFrom("actionRequests")
+    // Both columns are SQL-only (not in the generated types); narrowed here by their schemas.
+    .select(["id", sql.ref<unknown>("risk").as("risk"), sql.ref<unknown>("conditionErrors").as("conditionErrors")])
+    .where("id", "=", (eb) => eb.fn.any(eb.val(ids)))
+    .execute();
+  return new Map(rows.map((r) => [r.id, { risk: StoredRisk.parse(r.risk), condition_errors: StoredConditionErrors.parse(r.conditionErrors) ?? [] }]));
 }
 
 /** The review queue or history as `reviewer` may see it (see `visibleToReviewer`), newest or riskiest first. */
@@ -74,8 +86,7 @@ export async function listForReviewer(
 
 /** One request as `reviewer` sees it; one they may not see answers as missing. */
 export async function getForReviewer(reviewer: Reviewer, requestId: string): Promise<ReviewItem> {
-  const r = await getRequestById(requestId);
-  const groups = await reviewerGroupNames(db(), reviewer.id);
+  const [r, groups] = await Promise.all([getRequestById(requestId), reviewerGroupNames(db(), reviewer.id)]);
   if (!visibleToReviewer(r, reviewer.role, groups)) throw new AppError("not_found", "no such request");
   return toReviewItem(r, { ...reviewer, groups });
 }

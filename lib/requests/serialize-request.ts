@@ -3,8 +3,15 @@ import type { Row } from "../db.ts";
 import { signGrant } from "../grants/grant-token.ts";
 import type { RequestObject } from "../schemas/requests.ts";
 
-/** A request as stored, with its votes (oldest first) and its grant. */
-export type StoredRequest = Row<"actionRequests"> & { votes: Row<"votes">[]; grant: Row<"grants"> | null };
+/**
+ * A request as stored, with its votes (oldest first) and its grant, without
+ * the reviewer-only columns (`risk`, `condition_errors`) and the reminder
+ * bookkeeping: what any read of a request may carry.
+ */
+export type StoredRequest = Omit<Row<"actionRequests">, "risk" | "conditionErrors" | "remindedAt" | "escalatedAt"> & {
+  votes: Row<"votes">[];
+  grant: Row<"grants"> | null;
+};
 
 export const REQUEST_INCLUDE = { votes: { orderBy: { createdAt: "asc" } }, grant: true } as const;
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { pool } from "../../lib/db.ts";
 import { baseUrl, expectProblem, newAgent, newUser, sampleRequest, trySignIn } from "../support/fixtures.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
 

@@ -63,6 +63,8 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "column webhook_endpoints.event_types": "Prisma never declares a list column NOT NULL",
   "constraint deliveries.deliveries_status_check": "CHECK constraint",
   "index deliveries_due_idx": "partial index (WHERE status IN ('pending', 'failed'))",
+  "index action_requests_status_risk_score_idx": "expression index (the risk score in the risk JSON column)",
+  "index audit_events_actor_kind_seq_idx": "expression index (the actor kind, split_part(actor, ':', 1))",
   "storage risk_agent_rate": "storage parameter (fillfactor = 20)",
   "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/audit/partitions.ts)",
   "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
