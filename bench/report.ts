@@ -87,7 +87,8 @@ function nonOk(s: ThroughputSummary): string {
 const mark = (met: boolean) => (met ? "✅" : "❌");
 const n0 = (n: number) => Math.round(n).toLocaleString("en-US");
 
-const pct = (ratio: number) => `${((ratio - 1) * 100).toFixed(1)} %`;
+/** A cost: how much lower b is than a. */
+const pct = (ratio: number) => `${((1 - ratio) * 100).toFixed(1)} %`;
 const rounds = (s: ThroughputSummary) => s.rounds.map((r) => n0(r.requestsPerSecond)).join(", ");
 const line = (s: ThroughputSummary) =>
   `${n0(s.medianRequestsPerSecond)} req/s (rounds ${rounds(s)}), latency p50 ${s.medianLatencyP50Ms} ms / p99 ${s.medianLatencyP99Ms} ms, non-2xx ${s.totalNon2xx}${nonOk(s)}, errors ${s.totalErrors}`;
@@ -118,7 +119,7 @@ export function markdown(r: BenchResults): string {
     `| \`COUNTERSIGN_WORKERS=2\` | ${line(k.b)} | — | |`,
     `| 2 workers / 1 worker | **${k.ratio.toFixed(2)} ×** (per-round pairs ${k.pairedRatio.toFixed(2)} ×) | — | |`,
     `| Decision → waiting agent answered (${l.requests} long-waits on keep-alive, decided one at a time) | **p50 ${l.wake.p50} ms, p99 ${l.wake.p99} ms**, max ${l.wake.max} ms; decision call itself p50 ${l.decisionRoundTrip.p50} ms / p99 ${l.decisionRoundTrip.p99} ms | p50 < 10 ms, p99 < 50 ms | ${mark(t.wakeP50.met && t.wakeP99.met)} |`,
-    `| ${n0(w.waiters)} agents long-waiting at once on one app process: ${n0(w.approvedByReview)} approved through the review API (${w.decisionConcurrency} at a time), ${n0(w.cancelledBySuspension)} cancelled by suspending their ${w.suspendedAgents} agents${w.suspensionRetries.length ? ` (${w.suspensionRetries.length} suspensions answered ${w.suspensionRetries[0]} and were retried)` : ""} | **${n0(w.correct)}/${n0(w.waiters)}** answered with the right status${w.wrong ? ` (${w.pendingAfterFullWait} still \`pending\` after 5 waits of 60 s, ${w.otherWrong} other: ${w.wrongExamples.join("; ")})` : ""}; parked in ${(w.parkMs / 1000).toFixed(1)} s (${n0(w.rewaited)} waited again, as agents do, when their 60 s ran out first); first decision → last answer **${(w.decideAllMs / 1000).toFixed(1)} s** (wake p50 ${w.wake.p50} ms / p99 ${w.wake.p99} ms) | ${t.waiters.target} | ${mark(t.waiters.met)} |`,
+    `| ${n0(w.waiters)} agents long-waiting at once on one app process: ${n0(w.approvedByReview)} approved through the review API (${w.decisionConcurrency} at a time), ${n0(w.cancelledBySuspension)} cancelled by suspending their ${w.suspendedAgents} agents${w.suspensionRetries.length ? ` (${w.suspensionRetries.length} suspensions answered ${w.suspensionRetries[0]} and were retried)` : ""} | **${n0(w.correct)}/${n0(w.waiters)}** answered with the right status${w.wrong ? ` (${w.pendingAfterFullWait} still \`pending\` after 5 waits of 60 s, ${w.otherWrong} other: ${w.wrongExamples.join("; ")})` : ""}; parked in ${(w.parkMs / 1000).toFixed(1)} s (${n0(w.rewaited)} waited again, as agents do, when their 60 s ran out first${w.clientTimeouts ? `; ${n0(w.clientTimeouts)} waits unanswered after 120 s and asked again` : ""}); first decision → last answer **${(w.decideAllMs / 1000).toFixed(1)} s** (wake p50 ${w.wake.p50} ms / p99 ${w.wake.p99} ms) | ${t.waiters.target} | ${mark(t.waiters.met)} |`,
     `| App process memory for the ${n0(w.waiters)} waits | RSS ${w.memory.beforeRssMiB.toFixed(0)} MiB before → **${w.memory.parkedRssMiB.toFixed(0)} MiB** all parked (**${w.memory.perWaiterKiB} KiB per waiter**), peak ${w.memory.peakRssMiB.toFixed(0)} MiB, ${w.memory.afterRssMiB.toFixed(0)} MiB after all answered | — | |`,
   ];
   return lines.join("\n");

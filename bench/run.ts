@@ -317,7 +317,7 @@ async function main(): Promise<void> {
     );
     const manyWaiters = await measureManyWaiters(ctx, forWaiters.requests, config.decisionConcurrency, log);
     log(
-      `  ${manyWaiters.correct}/${manyWaiters.waiters} answered with the right status (${manyWaiters.pendingAfterFullWait} still pending after 5 waits, ${manyWaiters.rewaited} waited again, ${manyWaiters.otherWrong} other${manyWaiters.wrongExamples.length ? `: ${manyWaiters.wrongExamples.join("; ")}` : ""}); first decision → last answer ${manyWaiters.decideAllMs} ms; RSS ${manyWaiters.memory.beforeRssMiB} → ${manyWaiters.memory.parkedRssMiB} MiB parked (${manyWaiters.memory.perWaiterKiB} KiB per waiter), ${manyWaiters.memory.afterRssMiB} MiB after`,
+      `  ${manyWaiters.correct}/${manyWaiters.waiters} answered with the right status (${manyWaiters.pendingAfterFullWait} still pending after 5 waits, ${manyWaiters.rewaited} waited again, ${manyWaiters.clientTimeouts} client timeouts asked again, ${manyWaiters.otherWrong} other${manyWaiters.wrongExamples.length ? `: ${manyWaiters.wrongExamples.join("; ")}` : ""}); first decision → last answer ${manyWaiters.decideAllMs} ms; RSS ${manyWaiters.memory.beforeRssMiB} → ${manyWaiters.memory.parkedRssMiB} MiB parked (${manyWaiters.memory.perWaiterKiB} KiB per waiter), ${manyWaiters.memory.afterRssMiB} MiB after`,
     );
 
     const partial = {
