@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { keepAliveAgent, request, type HttpResult } from "./http.ts";
 import { memoryNow, startMemorySampler } from "./proc.ts";
 import { approve, type BenchAgent, type PendingRequest } from "./setup.ts";
-import { mapLimit, round, summarize, type Summary } from "./stats.ts";
+import { mapLimit, round, sleep, summarize, type Summary } from "./stats.ts";
 import { untilAllWaiting, type Waiter } from "./waiting.ts";
 
 export interface ManyWaitersResult {
@@ -170,12 +170,13 @@ export async function measureManyWaiters(
         if (res.status !== 200) throw new Error(`decision failed: ${res.status} ${res.body.slice(0, 300)}`);
       }),
       mapLimit(toSuspend, 2, async (a) => {
-        // A 5xx (the app could not get a database connection in time) is retried, at most 3 times, and reported.
+        // A 5xx (the app could not start a transaction in time) is retried, as an admin would, at most 10 times, and reported.
         for (let attempt = 1; ; attempt++) {
           const res = await suspend(ctx.baseUrl, ctx.adminCookie, a.agentId, decider);
           if (res.status === 200) break;
-          if (res.status < 500 || attempt === 3) throw new Error(`suspension failed: ${res.status} ${res.body.slice(0, 300)}`);
+          if (res.status < 500 || attempt === 10) throw new Error(`suspension failed: ${res.status} ${res.body.slice(0, 300)}`);
           suspensionRetries.push(`${res.status} ${(JSON.parse(res.body) as { detail?: string }).detail ?? ""}`.trim());
+          await sleep(500 * attempt);
         }
         const at = performance.now();
         for (const i of indexesOf.get(a.agentId) ?? []) decidedAt[i] = at;
