@@ -16,9 +16,11 @@ export interface ManyWaitersResult {
   /** Suspensions answered 5xx and retried (status and detail). */
   suspensionRetries: string[];
   decisionConcurrency: number;
-  /** Answered 200 with the expected status (`approved` with a grant token, or `cancelled`). */
+  /** Answered 200 with the expected status (`approved` with a grant token, or `cancelled`), or, asking again after the suspension, 403 `agent_suspended`. */
   correct: number;
   wrong: number;
+  /** Of `correct`: waiters that asked again after their agent was suspended and were refused (403 `agent_suspended`). */
+  refusedAfterSuspension: number;
   /** Still `pending` after MAX_WAITS long-waits of 60 s. */
   pendingAfterFullWait: number;
   /** Waiters that had to wait again (their 60 s ran out before their decision), and the most waits one needed. */
@@ -189,6 +191,7 @@ export async function measureManyWaiters(
 
     let correct = 0;
     let pendingAfterFullWait = 0;
+    let refusedAfterSuspension = 0;
     const wrongExamples: string[] = [];
     const wake: number[] = [];
     answers.forEach((a, i) => {
@@ -200,7 +203,7 @@ export async function measureManyWaiters(
         return;
       }
       const res: HttpResult = a.value;
-      let body: { status?: string; grant?: { token?: string } | null };
+      let body: { status?: string; code?: string; grant?: { token?: string } | null };
       try {
         body = JSON.parse(res.body);
       } catch {
@@ -208,6 +211,12 @@ export async function measureManyWaiters(
         return;
       }
       const expected = bySuspension(pending[i]) ? "cancelled" : "approved";
+      // An agent that asks again after its suspension is refused (its keys are): also the right answer.
+      if (expected === "cancelled" && res.status === 403 && body.code === "agent_suspended") {
+        correct++;
+        refusedAfterSuspension++;
+        return;
+      }
       const ok =
         res.status === 200 && body.status === expected && (expected === "cancelled" || (typeof body.grant?.token === "string" && body.grant.token.length > 0));
       if (ok) {
@@ -227,6 +236,7 @@ export async function measureManyWaiters(
       correct,
       wrong: count - correct,
       pendingAfterFullWait,
+      refusedAfterSuspension,
       rewaited: waiters.filter((x) => x.waits > 1).length,
       clientTimeouts: waiters.reduce((n, x) => n + x.timeouts, 0),
       maxWaits: Math.max(...waiters.map((x) => x.waits)),
