@@ -27,7 +27,7 @@ import { createEndpoint } from "../lib/delivery/endpoints.ts";
 import { resetEnv } from "../lib/env.ts";
 import { closeHub } from "../lib/events/hub.ts";
 import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
-import { requestBody, seed } from "./setup.ts";
+import { seed } from "./setup.ts";
 import { median, round } from "./stats.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       await setContainment({ settings: label === "with" && features.has("containment") ? rule : off, actor: "bench" });
       await new Promise((resolve) => setTimeout(resolve, CACHE_MS + 500));
     };
-    const options = roundOptions(requestBody());
+    const options = roundOptions();
     const keys = agents.map((a) => a.key);
     const targets = { without: { name: "app" as const, url: bare.url, keys }, with: { name: "app" as const, url: full.url, keys } };
 

@@ -1,5 +1,6 @@
 // What every benchmark script shares: settings from the environment, the
 // throughput-round options, and how a script ends.
+import { bodyPool } from "./bodies.ts";
 
 /** A positive integer from the environment, or the fallback. */
 export const envInt = (name: string, fallback: number): number => {
@@ -7,14 +8,18 @@ export const envInt = (name: string, fallback: number): number => {
   return Number.isInteger(v) && v > 0 ? v : fallback;
 };
 
-/** Options for alternating create-request throughput rounds (BENCH_CONNECTIONS, BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS). */
-export function roundOptions(body: unknown) {
+/**
+ * Options for alternating create-request throughput rounds (BENCH_CONNECTIONS,
+ * BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS): the varied body pool of
+ * bench/bodies.ts unless a benchmark passes the one body it isolates.
+ */
+export function roundOptions(body?: unknown) {
   return {
     connections: envInt("BENCH_CONNECTIONS", 50),
     durationSeconds: envInt("BENCH_DURATION", 5),
     warmupSeconds: envInt("BENCH_WARMUP", 2),
     rounds: envInt("BENCH_ROUNDS", 3),
-    body: JSON.stringify(body),
+    bodies: body === undefined ? bodyPool().bodies : [JSON.stringify(body)],
   };
 }
 

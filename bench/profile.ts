@@ -16,7 +16,8 @@ import { resetEnv } from "../lib/env.ts";
 import { PROJECT_ROOT } from "../lib/runtime/migrate.ts";
 import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { cpuTicks, descendants } from "./proc.ts";
-import { requestBody, seed } from "./setup.ts";
+import { seed } from "./setup.ts";
+import { bodyPool } from "./bodies.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 import { runBenchmark } from "./harness.ts";
@@ -110,9 +111,9 @@ async function main(): Promise<void> {
     });
     const pid = app.process.pid!;
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
-    const body = JSON.stringify(requestBody());
+    const bodies = bodyPool().bodies;
     log(`warm-up 3 s, then ${seconds} s at ${connections} connections (pool ${poolSize})`);
-    await blast(target, { connections, durationSeconds: 3, body });
+    await blast(target, { connections, durationSeconds: 3, bodies });
 
     const monitor = new pg.Client({ connectionString: database.url });
     await monitor.connect();
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const result = await blast(target, { connections, durationSeconds: seconds, body });
+    const result = await blast(target, { connections, durationSeconds: seconds, bodies });
     const blastEnded = performance.now();
     sampling = false;
     await sampler;

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
         actor: "bench",
       });
     }
-    const options = roundOptions(requestBody());
+    const options = roundOptions();
     const keys = agents.map((a) => a.key);
     const targets = { on: { name: "app" as const, url: on.url, keys }, off: { name: "app" as const, url: off.url, keys } };
 

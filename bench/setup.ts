@@ -95,18 +95,23 @@ export interface PendingRequest {
 }
 
 /**
- * Pending requests already in the database (the throughput phase leaves
- * thousands, all made through the API), newest first, so the long-wait phases
- * need not spend minutes creating their own.
+ * Pending requests already in the database (the throughput phases leave
+ * thousands, all made through the API), at most `perAgent` per agent (the
+ * app holds at most COUNTERSIGN_MAX_WAITS_PER_AGENT long-waits per agent,
+ * 50 by default), spread over the agents, so the long-wait phases need not
+ * spend minutes creating their own.
  */
-export async function pendingFromDatabase(databaseUrl: string, agents: BenchAgent[], limit: number): Promise<PendingRequest[]> {
+export async function pendingFromDatabase(databaseUrl: string, agents: BenchAgent[], limit: number, perAgent = 50): Promise<PendingRequest[]> {
   const byId = new Map(agents.map((a) => [a.agentId, a]));
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: string; agent_id: string }>(
-      "SELECT id, agent_id FROM action_requests WHERE status = 'pending' AND expires_at > now() + interval '5 minutes' ORDER BY created_at DESC LIMIT $1",
-      [limit],
+      `SELECT id, agent_id FROM (
+         SELECT id, agent_id, row_number() OVER (PARTITION BY agent_id ORDER BY created_at DESC) AS k
+           FROM action_requests WHERE status = 'pending' AND expires_at > now() + interval '3 minutes') r
+        WHERE k <= $2 ORDER BY k, agent_id LIMIT $1`,
+      [limit, perAgent],
     );
     return rows.filter((r) => byId.has(r.agent_id)).map((r) => ({ id: r.id, agent: byId.get(r.agent_id)! }));
   } finally {
@@ -114,20 +119,10 @@ export async function pendingFromDatabase(databaseUrl: string, agents: BenchAgen
   }
 }
 
-/** Hands out distinct pending requests: from the database first, then made through the API. */
+/** `total` distinct pending requests: from the database first, then made through the API. */
 export async function pendingPool(baseUrl: string, databaseUrl: string, agents: BenchAgent[], total: number, agent: http.Agent) {
   const stock = await pendingFromDatabase(databaseUrl, agents, total);
   const missing = total - stock.length;
   if (missing > 0) stock.push(...(await createPendingRequests(baseUrl, agents, missing, agent, 50)));
-  let next = 0;
-  return {
-    fromDatabase: total - Math.max(0, missing),
-    created: Math.max(0, missing),
-    take(n: number): PendingRequest[] {
-      const out = stock.slice(next, next + n);
-      next += n;
-      if (out.length < n) throw new Error(`only ${out.length} of ${n} pending requests available`);
-      return out;
-    },
-  };
+  return { requests: stock, fromDatabase: total - Math.max(0, missing), created: Math.max(0, missing) };
 }

@@ -1,5 +1,6 @@
-import { publicUrl } from "../lib/env.ts";
+import { env, publicUrl } from "../lib/env.ts";
 import { logger } from "../lib/logger.ts";
+import { isClusterWorker, superviseWorkers, workerCount } from "../lib/runtime/cluster.ts";
 import { bootstrapFirstStart, type FirstStartCredentials } from "../lib/runtime/bootstrap.ts";
 import { migrate } from "../lib/runtime/migrate.ts";
 import { prepareRuntime } from "../lib/runtime/prepare.ts";
@@ -33,10 +34,14 @@ function printWelcome(c: FirstStartCredentials, url: string): void {
 }
 
 export async function runStart(opts: { dev?: boolean }): Promise<void> {
+  if (isClusterWorker()) return runWorker();
   const runtime = await prepareRuntime({ create: true });
   await migrate(runtime.databaseUrl);
   const firstStart = runtime.embedded ? await bootstrapFirstStart() : null;
   if (!opts.dev) ensureBuilt();
+  // The development server compiles on demand: one process.
+  const workers = opts.dev ? 1 : workerCount(env().COUNTERSIGN_WORKERS);
+  if (workers > 1) return runPrimary(workers, runtime, firstStart);
   const running = await startServer({ dev: opts.dev });
   const url = publicUrl();
   logger.info({ url, embedded: runtime.embedded }, "countersign started");
@@ -54,4 +59,49 @@ export async function runStart(opts: { dev?: boolean }): Promise<void> {
   // We own shutdown: drain the app first, then stop the database.
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * COUNTERSIGN_WORKERS > 1: this process prepared and migrated the database
+ * and now only supervises; the workers serve. On SIGTERM (or SIGINT) every
+ * worker drains as a single process would, then the database stops.
+ */
+async function runPrimary(workers: number, runtime: Awaited<ReturnType<typeof prepareRuntime>>, firstStart: FirstStartCredentials | null): Promise<void> {
+  const supervisor = superviseWorkers(workers);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers }, "shutting down");
+    await supervisor.stop().catch((err: Error) => logger.error({ err: err.message }, "error while stopping the workers"));
+    await runtime.stop().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  try {
+    await supervisor.ready;
+  } catch (err) {
+    stopping = true;
+    await supervisor.stop().catch(() => {});
+    await runtime.stop().catch(() => {});
+    throw err;
+  }
+  const url = publicUrl();
+  logger.info({ url, embedded: runtime.embedded, workers }, "countersign started");
+  if (firstStart) printWelcome(firstStart, url);
+}
+
+/** A worker of the cluster: the primary's environment already names the database (migrated) and the secrets. */
+async function runWorker(): Promise<void> {
+  const running = await startServer();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close().catch((err: Error) => logger.error({ err: err.message }, "error while closing"));
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
 }

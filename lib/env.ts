@@ -59,6 +59,8 @@ const schema = z
     /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */
     COUNTERSIGN_AUDIT_REFUSAL_WINDOW_SECONDS: seconds(1).default(60),
     COUNTERSIGN_SWEEP_INTERVAL_SECONDS: seconds(1).default(15),
+    /** App processes `countersign start` runs, sharing the port (node:cluster): a number, or `auto` for one per CPU. */
+    COUNTERSIGN_WORKERS: z.union([z.literal("auto"), int(1, 256)], "must be a whole number from 1 to 256, or auto").default(1),
     /** Risk signals (lib/risk); off, none are computed or kept, and rule conditions on `risk` fail closed. */
     COUNTERSIGN_RISK_SIGNALS: bool.default(true),
     /** Requests stating a confidence below this get the `low_confidence` risk flag. */
