@@ -35,6 +35,10 @@ let current: { pool: pg.Pool; kysely: Kysely<DB>; prisma?: PrismaDb } | undefine
  * the set of prepared statements per connection stays small.
  */
 function preparing(client: pg.PoolClient): pg.PoolClient {
+  // A connection that dies while checked out between queries (a server
+  // restart, a terminated session) emits "error": without a listener that
+  // would end the process. The next query on it fails and the pool drops it.
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const named = (text: unknown, values?: unknown) =>
     typeof text === "string" && Array.isArray(values)

@@ -101,15 +101,21 @@ export async function listCheckpoints(options: { limit?: number; before?: bigint
   return rows.map(fromStored);
 }
 
+/** Up to `limit` checkpoints with seq > `afterSeq`, in seq order. */
+export async function checkpointsAfter(q: Queryable, afterSeq: bigint, limit: number): Promise<CheckpointRow[]> {
+  const rows = await checkpoints(q).where("seq", ">", afterSeq.toString()).orderBy("seq").limit(limit).execute();
+  return rows.map(fromStored);
+}
+
 /** Every checkpoint in seq order, streamed in pages (for export). */
 export async function* allCheckpoints(pool?: pg.Pool): AsyncGenerator<CheckpointRow> {
   const q = on(pool);
-  let after = "0";
+  let after = 0n;
   for (;;) {
-    const rows = await checkpoints(q).where("seq", ">", after).orderBy("seq").limit(1000).execute();
-    for (const r of rows) yield fromStored(r);
-    if (rows.length < 1000) return;
-    after = rows[rows.length - 1].seq;
+    const page = await checkpointsAfter(q, after, 1000);
+    yield* page;
+    if (page.length < 1000) return;
+    after = page[page.length - 1].seq;
   }
 }
 

@@ -86,6 +86,12 @@ export async function listEvents(
   return { events, nextCursor: rows.length > page.limit ? events[events.length - 1].seq : null };
 }
 
+/** Up to `limit` chained events with `afterSeq < seq <= upTo`, in seq order (verification's pages). */
+export async function chainEvents(q: Queryable, afterSeq: bigint, upTo: bigint, limit: number): Promise<ChainRow[]> {
+  const rows = await sealed(q).where("seq", ">", afterSeq.toString()).where("seq", "<=", upTo.toString()).orderBy("seq").limit(limit).execute();
+  return rows.map(toChainRow);
+}
+
 export async function getEvent(seq: bigint, q: Queryable = db()): Promise<ChainRow | null> {
   const row = await sealed(q).where("seq", "=", seq.toString()).executeTakeFirst();
   return row ? toChainRow(row) : null;

@@ -4,7 +4,25 @@ import { runCli } from "../../test/support/run-cli.ts";
 import { type ScratchDatabase, scratchDatabase } from "../../test/support/scratch-database.ts";
 import { prisma } from "../db.ts";
 import { appendEvent, appendEventsPg } from "./append-event.ts";
-import { EVENT_COLUMNS, sqlChainSource, toChainRow, verifyChain, type ChainSource } from "./verify-chain.ts";
+import { awaitSealed, sealAll } from "./sealer.ts";
+import { type ChainRow, type ChainSource, sqlChainSource, verifyChain } from "./verify-chain.ts";
+import { kyselyOver } from "../db.ts";
+
+const EVENT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
+
+function toChainRow(r: Record<string, unknown>): ChainRow {
+  return {
+    seq: BigInt(r.seq as string),
+    type: r.type as string,
+    actor: r.actor as string,
+    requestId: (r.request_id as string | null) ?? null,
+    agentId: (r.agent_id as string | null) ?? null,
+    data: r.data,
+    occurredAt: r.occurred_at as Date,
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
+  };
+}
 
 let agent: TestAgent;
 let requestId: string;
@@ -18,7 +36,10 @@ beforeAll(async () => {
   expect((await redeem({ token: r.grant.token })).status).toBe(409);
 });
 
-const eventsOf = (id: string) => prisma().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
+async function eventsOf(id: string) {
+  await awaitSealed();
+  return prisma().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
+}
 
 describe("the audit trail of one request", () => {
   it("records every step, in order, with its actor", async () => {
@@ -62,6 +83,7 @@ describe("verifyChain()", () => {
       expect(res.status).toBe(201);
       return ((await res.json()) as { id: string }).id;
     });
+    await awaitSealed();
     const created = await prisma().auditEvent.findMany({ where: { requestId: { in: ids }, type: "request.created" } });
     expect(created).toHaveLength(30);
     expect(new Set(created.map((e) => e.prevHash)).size).toBe(30);
@@ -101,7 +123,8 @@ describe("verifyChain()", () => {
 describe("a tampered chain (scratch database)", () => {
   let scratch: ScratchDatabase;
   const verify = () => verifyChain({ source: sqlChainSource(scratch.pool) });
-  const scratchEvents = async () => (await scratch.pool.query(`SELECT ${EVENT_COLUMNS} FROM audit_events ORDER BY seq`)).rows.map(toChainRow);
+  const scratchEvents = async () =>
+    (await scratch.pool.query(`SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq IS NOT NULL ORDER BY seq`)).rows.map(toChainRow);
 
   beforeAll(async () => {
     scratch = await scratchDatabase();
@@ -110,6 +133,7 @@ describe("a tampered chain (scratch database)", () => {
       scratch.pool,
       events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })),
     );
+    await sealAll(kyselyOver(scratch.pool));
     expect(await verify()).toMatchObject({ ok: true, events: events.length });
   });
 

@@ -1,8 +1,9 @@
 import "server-only";
 import type pg from "pg";
-import { kyselyOver, pool } from "../db.ts";
+import { db, kyselyOver } from "../db.ts";
 import { canonicalEventBody, GENESIS_HASH, linkHash } from "./append-event.ts";
-import { verifyCheckpointToken, type CheckpointRow } from "./checkpoints.ts";
+import { checkpointsAfter, verifyCheckpointToken, type CheckpointRow } from "./checkpoints.ts";
+import { chainEvents } from "./query-events.ts";
 import { getChainStart, type ChainStart } from "./retention.ts";
 import { unsealedTail } from "./sealer.ts";
 
@@ -52,57 +53,22 @@ export interface ChainSource {
   unsealed?(): Promise<UnsealedTail>;
 }
 
-export const EVENT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
-
-export function toChainRow(r: Record<string, unknown>): ChainRow {
-  return {
-    seq: BigInt(r.seq as string),
-    type: r.type as string,
-    actor: r.actor as string,
-    requestId: (r.request_id as string | null) ?? null,
-    agentId: (r.agent_id as string | null) ?? null,
-    data: r.data,
-    occurredAt: r.occurred_at as Date,
-    prevHash: r.prev_hash as string,
-    hash: r.hash as string,
-  };
-}
-
-/** A source over a `pg` pool (the app's own unless given): keyset pages by seq, never the whole log. */
-export function sqlChainSource(db: pg.Pool = pool()): ChainSource {
+/** A source over the app's database, or the one `pool` reaches: keyset pages by seq, never the whole log. */
+export function sqlChainSource(pool?: pg.Pool): ChainSource {
+  const q = pool ? kyselyOver(pool) : db();
   return {
     async head() {
-      const { rows } = await db.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_head WHERE id = 1");
-      return rows[0] ? { seq: BigInt(rows[0].seq), hash: rows[0].hash } : null;
+      const head = await q.selectFrom("auditHead").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
+      return head ? { seq: BigInt(head.seq), hash: head.hash } : null;
     },
-    async events(afterSeq, upTo, limit) {
-      const { rows } = await db.query({
-        name: "audit_verify_page",
-        text: `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-        values: [afterSeq.toString(), upTo.toString(), limit],
-      });
-      return rows.map(toChainRow);
-    },
-    async checkpoints(afterSeq, limit) {
-      const { rows } = await db.query(
-        "SELECT seq::text, head_hash, event_count::text, kid, token, created_at FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2",
-        [afterSeq.toString(), limit],
-      );
-      return rows.map((r) => ({
-        seq: BigInt(r.seq),
-        headHash: r.head_hash,
-        eventCount: BigInt(r.event_count),
-        kid: r.kid,
-        token: r.token,
-        createdAt: r.created_at,
-      }));
-    },
+    events: (afterSeq, upTo, limit) => chainEvents(q, afterSeq, upTo, limit),
+    checkpoints: (afterSeq, limit) => checkpointsAfter(q, afterSeq, limit),
     async publicJwk(kid) {
-      const { rows } = await db.query<{ public_jwk: Record<string, unknown> }>("SELECT public_jwk FROM signing_keys WHERE kid = $1", [kid]);
-      return rows[0]?.public_jwk ?? null;
+      const key = await q.selectFrom("signingKeys").select("publicJwk").where("kid", "=", kid).executeTakeFirst();
+      return (key?.publicJwk as Record<string, unknown> | undefined) ?? null;
     },
-    start: () => getChainStart(db),
-    unsealed: () => unsealedTail(kyselyOver(db)),
+    start: () => getChainStart(q),
+    unsealed: () => unsealedTail(q),
   };
 }
 
