@@ -71,7 +71,19 @@ const CHECKPOINT = {
   token:
     "eyJhbGciOiJFZERTQSIsImtpZCI6ImtfOFliMmtRbTRaeDFQIiwidHlwIjoiY291bnRlcnNpZ24tY2hlY2twb2ludCtqd3QifQ.eyJzZXEiOiIxODQyIiwiaGVhZF9oYXNoIjoiOWU4ZC4uLiIsImV2ZW50X2NvdW50IjoiMTg0MiJ9.c2lnbmF0dXJl",
 };
-const INTACT = { ok: true, events: 1842, from_seq: 1, head_seq: 1842, head_hash: HASH_2, checkpoints: 3, broken_at: null, kind: null, reason: null };
+const INTACT = {
+  ok: true,
+  events: 1842,
+  from_seq: 1,
+  head_seq: 1842,
+  head_hash: HASH_2,
+  checkpoints: 3,
+  broken_at: null,
+  kind: null,
+  reason: null,
+  unsealed_events: 2,
+  oldest_unsealed_at: "2026-11-23T09:30:00.041Z",
+};
 const BROKEN = {
   ok: false,
   events: 1199,
@@ -82,6 +94,8 @@ const BROKEN = {
   broken_at: 1200,
   kind: "edited" as const,
   reason: "event content does not match its hash",
+  unsealed_events: 0,
+  oldest_unsealed_at: null,
 };
 const TRUNCATED = {
   ok: false,
@@ -93,6 +107,8 @@ const TRUNCATED = {
   broken_at: 1701,
   kind: "truncated" as const,
   reason: "checkpoint at event 1842 (2026-11-23T05:00:00.000Z) was signed, but the chain ends at event 1700: events removed from the end",
+  unsealed_events: 0,
+  oldest_unsealed_at: null,
 };
 
 async function retentionObject() {
@@ -229,7 +245,7 @@ const verifyAuditChainRoute = defineRoute({
     operationId: "verifyAuditChain",
     summary: "Verify the audit chain",
     description:
-      "Recomputes every event's hash from the first event to the current head, reading in batches so memory stays flat, and checks the chain against every signed checkpoint. Answers `ok: true` and the head (\"intact up to event N\"), or the first broken link: `edited` (content or link does not match its hash, or a checkpoint's hash), `missing` (a deleted event), `out_of_order`, or `truncated` (events cut from the end, found through a checkpoint that signed a longer chain). The same as `countersign audit verify`. Takes no body. Send `Accept: application/x-ndjson` to follow its progress: the answer is then streamed as JSON lines, one `progress` line per batch of 5,000 events and the `result` last.",
+      "Recomputes every event's hash from the first event to the current head, reading in batches so memory stays flat, and checks the chain against every signed checkpoint. Answers `ok: true` and the head (\"intact up to event N\"), or the first broken link: `edited` (content or link does not match its hash, or a checkpoint's hash), `missing` (a deleted event), `out_of_order`, or `truncated` (events cut from the end, found through a checkpoint that signed a longer chain). Events recorded but not yet chained by the sealer (normally a fraction of a second behind; the call first waits for what was committed before it) are reported as `unsealed_events`, outside the verdict. The same as `countersign audit verify`. Takes no body. Send `Accept: application/x-ndjson` to follow its progress: the answer is then streamed as JSON lines, one `progress` line per batch of 5,000 events and the `result` last.",
     tags,
     responses: {
       200: {
