@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { CamelCasePlugin, Kysely, PostgresDialect, type Selectable, type Transaction } from "kysely";
+import { CamelCasePlugin, type Insertable, Kysely, PostgresDialect, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { DB } from "./generated/kysely/types.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
@@ -89,6 +89,28 @@ export function prisma(): PrismaDb {
 /** The connection pool under the query builder (for LISTEN connections' settings, raw COPY and tests). */
 export function pool(): pg.Pool {
   return holder().pool;
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * `INSERT INTO table` of one row (keys as the builder takes them; JSON
+ * columns as plain values), only where `guard` holds: a part of a single
+ * statement that changes several tables at once, composed with `.with(…)`.
+ * The row travels as one JSON parameter that `jsonb_populate_record` types
+ * column by column, and columns it leaves out take their defaults.
+ */
+export function insertRowWhere<T extends keyof DB & string>(table: T, row: Insertable<DB[T]>, guard: RawBuilder<unknown>): RawBuilder<Record<string, unknown>> {
+  const record = Object.fromEntries(
+    Object.entries(row)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [snake(k), v instanceof Date ? v.toISOString() : v]),
+  );
+  const columns = sql.join(Object.keys(record).map((c) => sql.id(c)));
+  const name = sql.id(snake(table));
+  return sql<
+    Record<string, unknown>
+  >`INSERT INTO ${name} (${columns}) SELECT ${columns} FROM jsonb_populate_record(NULL::${name}, ${JSON.stringify(record)}::jsonb) WHERE ${guard} RETURNING *`;
 }
 
 const announcedOnCommit = new WeakMap<object, Change[]>();

@@ -1,4 +1,5 @@
 import "server-only";
+import { type RawBuilder, sql } from "kysely";
 import type { PoolClient as PgClient } from "pg";
 import { canonicalJson, sha256Hex } from "../crypto.ts";
 import type { Queryable, Tx } from "../db.ts";
@@ -60,7 +61,19 @@ function rowsOf(events: AuditEventInput[]) {
  */
 export async function appendEvents(trx: Queryable, events: AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await trx.insertInto("auditEvents").values(rowsOf(events)).execute();
+  await eventsInsert(events).execute(trx);
+}
+
+/**
+ * The INSERT of `events` (one JSON parameter), only where `guard` holds:
+ * what `appendEvents` runs, and what a single-statement change (creating a
+ * request) composes with the change it records.
+ */
+export function eventsInsert(events: AuditEventInput[], guard: RawBuilder<unknown> = sql`TRUE`): RawBuilder<Record<string, unknown>> {
+  return sql<Record<string, unknown>>`INSERT INTO audit_events (type, actor, request_id, agent_id, data, occurred_at)
+    SELECT x.type, x.actor, x.request_id, x.agent_id, x.data, x.occurred_at
+      FROM jsonb_to_recordset(${jsonParam(events)}::jsonb) AS x(type text, actor text, request_id text, agent_id text, data jsonb, occurred_at timestamptz)
+     WHERE ${guard}`;
 }
 
 function insertSql(): string {

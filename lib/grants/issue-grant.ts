@@ -21,22 +21,26 @@ export interface IssueGrantOptions {
  * the owning agent reads it.
  */
 export async function issueGrant(trx: Queryable, o: IssueGrantOptions): Promise<{ grant: Row<"grants">; event: AuditEventInput }> {
+  const { grant, event } = await prepareGrant(o);
+  return { grant: await trx.insertInto("grants").values(grant).returningAll().executeTakeFirstOrThrow(), event };
+}
+
+/** The grant row and its audit event, for a caller that inserts them itself (in one statement with the approval). */
+export async function prepareGrant(o: IssueGrantOptions): Promise<{ grant: Row<"grants">; event: AuditEventInput }> {
   const key = await activeSigningKey();
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const grant = await trx
-    .insertInto("grants")
-    .values({
-      id: newId("grt"),
-      requestId: o.requestId,
-      agentId: o.agentId,
-      kid: key.kid,
-      audience: o.audience,
-      approvedBy: o.approvedBy,
-      issuedAt,
-      expiresAt: new Date(issuedAt.getTime() + o.ttlSeconds * 1000),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const grant: Row<"grants"> = {
+    id: newId("grt"),
+    requestId: o.requestId,
+    agentId: o.agentId,
+    kid: key.kid,
+    audience: o.audience,
+    approvedBy: o.approvedBy,
+    issuedAt,
+    expiresAt: new Date(issuedAt.getTime() + o.ttlSeconds * 1000),
+    redeemedAt: null,
+    revokedAt: null,
+  };
   const event: AuditEventInput = {
     type: "grant.issued",
     actor: o.actor,

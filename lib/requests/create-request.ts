@@ -1,14 +1,16 @@
 import "server-only";
+import { type Insertable, type RawBuilder, sql } from "kysely";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { type AuditEventInput, eventsInsert } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";
 import { deliveryConfig } from "../delivery/config.ts";
 import { urlProblem } from "../delivery/url-safety.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { announceOnCommit, db, type Row, transact } from "../db.ts";
+import { type DB, db, insertRowWhere, type Row } from "../db.ts";
+import { announceRequests } from "../events/notify.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { issueGrant } from "../grants/issue-grant.ts";
+import { prepareGrant } from "../grants/issue-grant.ts";
 import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
@@ -16,9 +18,12 @@ import { evaluatePolicy } from "../policy/evaluate-policy.ts";
 import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
-import { checkPendingCount, claimPendingSlot } from "./pending-cap.ts";
+import { checkPendingCount, pendingCapReached } from "./pending-cap.ts";
 import { findByIdempotencyKey, findStoredRequest } from "./request-rows.ts";
 import type { StoredRequest } from "./serialize-request.ts";
+
+/** A data-modifying part of a WITH statement, parenthesised. */
+const part = (statement: RawBuilder<unknown>) => sql<Record<string, unknown>>`(${statement})`;
 
 export interface CreateRequestOptions {
   agent: AuthenticatedAgent;
@@ -36,8 +41,9 @@ export interface CreateRequestResult {
 /**
  * An agent asks for approval. The matching rule decides at once (allow with a
  * grant, deny with the rule's reason) or leaves the request pending for
- * reviewers. The request, its grant and their audit events commit together,
- * in one short transaction; waiters are woken after it commits.
+ * reviewers. The request, its grant and their audit events are one SQL
+ * statement: they commit together, in one round trip; waiters are woken
+ * after it commits.
  */
 export async function createRequest(o: CreateRequestOptions): Promise<CreateRequestResult> {
   const { agent, body } = o;
@@ -125,68 +131,78 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
   }
 
-  let created: StoredRequest;
-  try {
-    created = await transact(async (trx) => {
-      if (waits) await claimPendingSlot(trx, agent.id);
-      // The agent must still be active when the request lands: a suspension
-      // that committed after this call was authenticated leaves nothing behind
-      // (the key-share lock waits for it and the status is re-read).
-      const active = await trx.selectFrom("agents").select("id").where("id", "=", agent.id).where("status", "=", "active").forKeyShare().executeTakeFirst();
-      if (!active) throw new AppError("agent_suspended", "this agent is no longer active");
-      const request = await trx
-        .insertInto("actionRequests")
-        .values({
-          id,
-          agentId: agent.id,
-          action: body.action,
-          resource: body.resource ?? null,
-          params: JSON.stringify(params),
-          paramsSha256,
-          summary: body.summary,
-          justification: body.justification ?? null,
-          context: JSON.stringify(context),
-          status,
-          policyId: policy.id,
-          policyName: policy.name,
-          policyVersion: policy.version,
-          policyEffect: policy.effect,
-          approvalsRequired: policy.approvalsRequired,
-          reviewerGroups: policy.reviewerGroups,
-          reasonRequiredToApprove: policy.reasonRequiredToApprove,
-          ownerMayDecide: policy.ownerMayDecide,
-          grantTtlSeconds: policy.grantTtlSeconds,
-          grantAudience: policy.audience,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
-          decidedAt: decided ? now : null,
-          decisionBy: decided ? by : null,
-          decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
-          idempotencyKey: idempotencyKey ?? null,
-          bodySha256,
-          callbackUrl: body.callback_url ?? null,
-          risk: risk ? JSON.stringify(risk) : null,
-          conditionErrors: policy.conditionErrors.length ? JSON.stringify(policy.conditionErrors) : null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      let grant: Row<"grants"> | null = null;
-      if (status === "approved") {
-        const issued = await issueGrant(trx, {
-          requestId: id,
-          agentId: agent.id,
-          ttlSeconds: policy.grantTtlSeconds,
-          audience: policy.audience,
-          approvedBy: [by],
-          actor: by,
-        });
-        grant = issued.grant;
-        events.push(issued.event);
-      }
-      await appendEvents(trx, events);
-      announceOnCommit(trx, { kind: "request", id, agent_id: agent.id, status });
-      return { ...request, votes: [], grant };
+  let grant: Row<"grants"> | null = null;
+  if (status === "approved") {
+    const prepared = await prepareGrant({
+      requestId: id,
+      agentId: agent.id,
+      ttlSeconds: policy.grantTtlSeconds,
+      audience: policy.audience,
+      approvedBy: [by],
+      actor: by,
     });
+    grant = prepared.grant;
+    events.push(prepared.event);
+  }
+  const row: Insertable<DB["actionRequests"]> = {
+    id,
+    agentId: agent.id,
+    action: body.action,
+    resource: body.resource ?? null,
+    params,
+    paramsSha256,
+    summary: body.summary,
+    justification: body.justification ?? null,
+    context,
+    status,
+    policyId: policy.id,
+    policyName: policy.name,
+    policyVersion: policy.version,
+    policyEffect: policy.effect,
+    approvalsRequired: policy.approvalsRequired,
+    reviewerGroups: policy.reviewerGroups,
+    reasonRequiredToApprove: policy.reasonRequiredToApprove,
+    ownerMayDecide: policy.ownerMayDecide,
+    grantTtlSeconds: policy.grantTtlSeconds,
+    grantAudience: policy.audience,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
+    decidedAt: decided ? now : null,
+    decisionBy: decided ? by : null,
+    decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
+    idempotencyKey: idempotencyKey ?? null,
+    bodySha256,
+    callbackUrl: body.callback_url ?? null,
+    risk,
+    conditionErrors: policy.conditionErrors.length ? policy.conditionErrors : null,
+  };
+
+  // One statement, so one round trip and its own transaction: the request,
+  // its grant and their audit events land together or not at all.
+  // - The agent must still be active when the request lands: a suspension
+  //   that committed after this call was authenticated leaves nothing behind
+  //   (the row lock waits for it, and the status is re-read).
+  // - The pending cap is exact: a request that would wait locks its agent's
+  //   row (FOR NO KEY UPDATE: creates of one agent that would wait go one
+  //   at a time; other agents, and requests decided at once, never wait), and
+  //   only then counts, with countersign_pending_count, a VOLATILE function
+  //   that takes a fresh snapshot, so it sees every request committed before
+  //   the lock was granted.
+  const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+  let rows: Row<"actionRequests">[];
+  try {
+    const agentRow = db().selectFrom("agents").select("id").where("id", "=", agent.id).where("status", "=", "active");
+    const landed = sql`EXISTS (SELECT 1 FROM req)`;
+    rows = await db()
+      .with("agentOk", () => (waits ? agentRow.forNoKeyUpdate() : agentRow.forKeyShare()))
+      .with("room", (qc) => qc.selectFrom("agentOk").select(sql<string>`countersign_pending_count(agent_ok.id, ${max}::int)`.as("pending")))
+      .with("req", () => part(insertRowWhere("actionRequests", row, waits ? sql`(SELECT pending FROM room) < ${max}` : sql`EXISTS (SELECT 1 FROM agent_ok)`)))
+      .with("grantIns", () => part(grant ? insertRowWhere("grants", grant, landed) : sql`SELECT 1 WHERE FALSE`))
+      .with("eventIns", () => part(eventsInsert(events, landed)))
+      .selectFrom("req")
+      .selectAll()
+      .$castTo<Row<"actionRequests">>()
+      .execute();
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
     if (idempotencyKey && (err as { code?: string }).code === "23505") {
@@ -195,6 +211,14 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     }
     throw err;
   }
+  if (rows.length === 0) {
+    // Refused inside the statement: say why (rare, so a second read is fine).
+    const still = await db().selectFrom("agents").select("status").where("id", "=", agent.id).executeTakeFirst();
+    if (still?.status !== "active") throw new AppError("agent_suspended", "this agent is no longer active");
+    throw pendingCapReached(max);
+  }
+  announceRequests([{ id, agent_id: agent.id, status }]);
+  const created: StoredRequest = { ...rows[0], votes: [], grant };
   const [, contained] = await Promise.all([
     riskSignals
       ? recordRequest({ agentId: agent.id, action: body.action, at: now, approved: status === "approved" ? { params, context } : undefined })

@@ -68,6 +68,7 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "storage risk_agent_rate": "storage parameter (fillfactor = 20)",
   "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/audit/partitions.ts)",
   "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
+  "function countersign_pending_count(agent text, up_to integer)": "a VOLATILE SQL function: the exact pending cap in one statement",
 };
 
 async function describeSchema(pool: pg.Pool): Promise<Map<string, string>> {
