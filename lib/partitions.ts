@@ -22,7 +22,7 @@ const DAY = 86_400_000;
 export const PARTITIONING: Record<PartitionedTable, { column: string; backDays: number }> = {
   audit_events: { column: "occurred_at", backDays: 0 },
   deliveries: { column: "created_at", backDays: 0 },
-  // Hours are flushed up to RISK_HISTORY_FLOOR_DAYS back (lib/risk/record-risk-history.ts), one more day of margin.
+  // Hours are flushed up to HISTORY_FLOOR (8 days) back (lib/risk/record-risk-history.ts); one more day of margin.
   risk_agent_hourly: { column: "hour", backDays: 9 },
 };
 

@@ -29,13 +29,29 @@ const UNFINISHED = sql`status IN ('pending', 'failed')`;
  * Each month is detached concurrently (inserts, the worker and the history
  * reads go on meanwhile), then, detached and so no longer written, checked
  * again and counted exactly: the drop is recorded as a
- * `deliveries.partition_dropped` audit event, committed before the table is
- * dropped. A delivery retried between the first check and the detach makes
- * the month go back (attached again) to wait. A run stopped between its
- * detach and its drop is finished by the next one.
+ * `deliveries.partition_dropped` audit event, and the table dropped after it
+ * in the same transaction (recorded exactly once, never dropped unrecorded).
+ * A delivery retried between the first check and the detach makes the month
+ * go back (attached again) to wait. A run stopped between its
+ * detach and its drop is finished by the next one. Runs on several instances
+ * take turns (an advisory lock): the loser skips its turn.
  */
 export async function applyDeliveryRetention(o: { days?: number; now?: Date; q?: Queryable } = {}): Promise<DroppedDeliveries[]> {
-  const q = o.q ?? db();
+  // One run at a time across instances (a session lock on one connection: a concurrent detach runs outside transactions).
+  return (o.q ?? db()).connection().execute(async (q) => {
+    const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(hashtext(${LOCK})) AS ok`.execute(q);
+    if (!rows[0].ok) return [];
+    try {
+      return await run(q, o);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtext(${LOCK}))`.execute(q);
+    }
+  });
+}
+
+const LOCK = "countersign.delivery_retention";
+
+async function run(q: Queryable, o: { days?: number; now?: Date }): Promise<DroppedDeliveries[]> {
   const days = o.days ?? env().COUNTERSIGN_DELIVERY_RETENTION_DAYS;
   const cutoff = new Date((o.now ?? new Date()).getTime() - days * DAY);
   const detached = await listDetached("deliveries", q);
@@ -63,6 +79,8 @@ async function dropDetached(p: Partition, q: Queryable): Promise<DroppedDeliveri
     if (rows[0].unfinished) return null;
     const n = Number(rows[0].n);
     await appendEvents(trx, [{ type: "deliveries.partition_dropped", actor: "system", data: { partition: p.name, month, rows: n } }]);
+    // Detached, so no one else uses it: dropped in the transaction that records it, after the record.
+    await sql`DROP TABLE ${sql.id(p.name)}`.execute(trx);
     return n;
   }, q);
   if (recorded === null) {
@@ -70,7 +88,6 @@ async function dropDetached(p: Partition, q: Queryable): Promise<DroppedDeliveri
     logger.info({ partition: p.name }, "a delivery of this month was retried meanwhile: the month is kept");
     return null;
   }
-  await sql`DROP TABLE IF EXISTS ${sql.id(p.name)}`.execute(q);
   logger.info({ partition: p.name, rows: recorded }, "dropped a month of finished deliveries");
   return { partition: p.name, month, rows: recorded };
 }

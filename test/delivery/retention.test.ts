@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kyselyOver, type Queryable } from "../../lib/db.ts";
+import { kyselyOver, pool, type Queryable } from "../../lib/db.ts";
 import { applyDeliveryRetention } from "../../lib/delivery/retention.ts";
 import { addMonths, ensurePartitions, listPartitions, monthStart, partitionName } from "../../lib/partitions.ts";
 import { dropOldRiskHistory } from "../../lib/risk/history-retention.ts";
+import { HISTORY_FLOOR, recordRequest } from "../../lib/risk/record-risk-history.ts";
 import { PROJECT_ROOT } from "../../lib/runtime/migrate.ts";
 import { type ScratchDatabase, scratchDatabase } from "../support/scratch-database.ts";
 
@@ -153,6 +154,12 @@ describe("delivery retention", () => {
       .rows;
 
   it("drops an old month whose deliveries are all finished, audited first, and keeps months with a delivery still to send", async () => {
+    // Another instance running retention: this one skips its turn.
+    const other = await scratch.pool.connect();
+    await other.query("SELECT pg_advisory_lock(hashtext('countersign.delivery_retention'))");
+    expect(await run(1)).toEqual([]);
+    await other.query("SELECT pg_advisory_unlock(hashtext('countersign.delivery_retention'))");
+    other.release();
     const dropped = await run(1);
     const m4 = partitionName("deliveries", month(4));
     expect(dropped).toEqual([{ partition: m4, month: month(4).toISOString().slice(0, 7), rows: 3 }]);
@@ -236,5 +243,23 @@ describe("delivery retention", () => {
     expect(failures).toEqual([]);
     expect(dropped).toEqual([{ partition: partitionName("deliveries", old), month: old.toISOString().slice(0, 7), rows: 2000 }]);
     expect(inserted).toBeGreaterThanOrEqual(50);
+  });
+});
+
+describe("the risk history of an agent idle for months", () => {
+  it("counts its last hour before the baseline window, in a month that is kept, instead of failing on a dropped month", async () => {
+    const agentId = `agt_idle_${Math.random().toString(36).slice(2)}`;
+    await pool().query(
+      `INSERT INTO risk_agent_rate (agent_id, window_start, current, previous, hour_start, hour_count)
+       VALUES ($1, '2020-01-01T00:00:00Z', 3, 0, '2020-01-01T00:00:00Z', 3)`,
+      [agentId],
+    );
+    const at = new Date();
+    await recordRequest({ agentId, action: "refund", at });
+    const hour = Math.floor(at.getTime() / 3_600_000) * 3_600_000;
+    const { rows } = await pool().query("SELECT hour, requests FROM risk_agent_hourly WHERE agent_id = $1", [agentId]);
+    expect(rows).toEqual([{ hour: new Date(hour - HISTORY_FLOOR), requests: 3 }]);
+    const { rows: rate } = await pool().query("SELECT hour_start, hour_count FROM risk_agent_rate WHERE agent_id = $1", [agentId]);
+    expect(rate).toEqual([{ hour_start: new Date(hour), hour_count: 1 }]);
   });
 });
