@@ -84,6 +84,8 @@ const schema = z
     COUNTERSIGN_WEBHOOK_TIMEOUT_SECONDS: seconds(1, 120).default(10),
     /** The dispatcher's safety timer; new request events wake it at once through the notification hub. */
     COUNTERSIGN_DELIVERY_INTERVAL_SECONDS: seconds(1, 3600).default(5),
+    /** Months of finished deliveries are dropped once they ended this many days ago (lib/delivery/retention.ts). */
+    COUNTERSIGN_DELIVERY_RETENTION_DAYS: int(1).default(30),
     COUNTERSIGN_SIEM_SYSLOG: z
       .string()
       .regex(/^(tcp|udp):\/\/[^/:]+:\d{1,5}$/, "must be tcp://host:port or udp://host:port")

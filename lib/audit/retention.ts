@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type pg from "pg";
 import { db, kyselyOver, type Queryable, transact } from "../db.ts";
 import { appendEvents, GENESIS_HASH } from "./append-event.ts";
-import { dropPartition, listPartitions } from "./partitions.ts";
+import { dropPartition, listPartitions } from "../partitions.ts";
 import { sealAll } from "./sealer.ts";
 
 /**

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { pendingCountSql } from "../requests/pending-cap.ts";
-import { RATE_WINDOW } from "./record-risk-history.ts";
+import { BASELINE_WINDOW, RATE_WINDOW } from "./record-risk-history.ts";
 import {
   computeRisk,
   DEFAULT_THRESHOLDS,
@@ -93,7 +93,7 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
   const principal = principalOf(o.context);
   const environment = environmentOf(o.context);
   const currentHour = Math.floor(now.getTime() / HOUR) * HOUR;
-  const windowStart = currentHour - 7 * 24 * HOUR;
+  const windowStart = currentHour - BASELINE_WINDOW;
   const {
     rows: [r],
   } = await historyQuery({

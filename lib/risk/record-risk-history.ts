@@ -23,6 +23,15 @@ import { environmentOf, numericParams, principalOf } from "./compute-risk.ts";
 
 const HOUR = 3_600_000;
 export const RATE_WINDOW = 600_000;
+/** The hourly baseline: the longest window of history the risk code reads (assess-risk.ts). */
+export const BASELINE_WINDOW = 7 * 24 * HOUR;
+/**
+ * How far back an hour is flushed: an older hour (an agent idle for months)
+ * is counted at this many days back instead, still before the baseline window
+ * (so it counts as history, as it did), in a month whose partition exists
+ * (risk_agent_hourly keeps months back to here; lib/risk/history-retention.ts).
+ */
+export const HISTORY_FLOOR = 8 * 24 * HOUR;
 
 export interface RequestHistoryEntry {
   agentId: string;
@@ -44,7 +53,8 @@ export async function recordRequest(o: RequestHistoryEntry): Promise<void> {
   // The hour the row was counting has ended: keep its count for the baseline.
   ctes.push(sql`risk_flush AS (
     INSERT INTO risk_agent_hourly AS h (agent_id, hour, requests)
-    SELECT agent_id, hour_start, hour_count FROM risk_locked WHERE hour_start < ${hour}
+    SELECT agent_id, greatest(hour_start, ${new Date(Math.floor(o.at.getTime() / HOUR) * HOUR - HISTORY_FLOOR)}::timestamptz), hour_count
+      FROM risk_locked WHERE hour_start < ${hour}
     ON CONFLICT (agent_id, hour) DO UPDATE SET requests = h.requests + EXCLUDED.requests)`);
   // A window or hour from a clock behind the row's counts as the current one.
   ctes.push(sql`risk_rate AS (

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { ensureAllPartitions } from "../audit/partitions.ts";
+import { ensureAllPartitions } from "../partitions.ts";
 import { kyselyOver } from "../db.ts";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -86,7 +86,7 @@ export async function assertMigrated(databaseUrl: string, where: string): Promis
 export async function migrate(databaseUrl: string): Promise<void> {
   const pending = await pendingMigrations(databaseUrl);
   if (pending === null || pending.length > 0) await deploy(databaseUrl);
-  // What the migrations' SQL cannot do: monthly partitions (lib/audit/partitions.ts).
+  // What the migrations' SQL cannot do: monthly partitions (lib/partitions.ts).
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   const q = kyselyOver(pool);
   try {

@@ -5,7 +5,9 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import next from "next";
 import { flushRefusals } from "../audit/aggregate-refusals.ts";
-import { ensureAllPartitions } from "../audit/partitions.ts";
+import { applyDeliveryRetention } from "../delivery/retention.ts";
+import { ensureAllPartitions } from "../partitions.ts";
+import { dropOldRiskHistory } from "../risk/history-retention.ts";
 import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb } from "../db.ts";
@@ -39,6 +41,17 @@ export function ensureBuilt(): void {
   const nextBin = path.join(PROJECT_ROOT, "node_modules", "next", "dist", "bin", "next");
   const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: PROJECT_ROOT, stdio: "inherit", env: process.env });
   if (result.status !== 0) throw new Error("next build failed");
+}
+
+/**
+ * The hourly partition job: partitions ahead first (inserts must find their
+ * month), then retention of deliveries and of the risk history. Each part
+ * failing is logged and retried the next hour.
+ */
+async function partitionJob(): Promise<void> {
+  await ensureAllPartitions().catch((err: Error) => logger.warn({ err: err.message }, "creating partitions failed"));
+  await applyDeliveryRetention().catch((err: Error) => logger.warn({ err: err.message }, "delivery retention failed"));
+  await dropOldRiskHistory().catch((err: Error) => logger.warn({ err: err.message }, "risk history retention failed"));
 }
 
 export async function startServer(options: { dev?: boolean } = {}): Promise<RunningServer> {
@@ -104,8 +117,9 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
 
   // Chains committed audit events (one leader across instances; lib/audit/sealer.ts).
   startSealer();
-  // Monthly partitions exist ahead of time (also made at migration); hourly keeps that true on long runs.
-  const partitions = setInterval(() => ensureAllPartitions().catch((err: Error) => logger.warn({ err: err.message }, "creating partitions failed")), 3_600_000);
+  // Monthly partitions exist ahead of time (also made at migration); hourly keeps that true on long runs,
+  // and drops the months of deliveries and risk history that retention lets go (each detached concurrently).
+  const partitions = setInterval(() => void partitionJob(), 3_600_000);
   partitions.unref();
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));

@@ -66,9 +66,11 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "index action_requests_status_risk_score_idx": "expression index (the risk score in the risk JSON column)",
   "index audit_events_actor_kind_seq_idx": "expression index (the actor kind, split_part(actor, ':', 1))",
   "storage risk_agent_rate": "storage parameter (fillfactor = 20)",
-  "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/audit/partitions.ts)",
+  "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/partitions.ts)",
   "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
   "function countersign_pending_count(agent text, up_to integer)": "a VOLATILE SQL function: the exact pending cap in one statement",
+  "partitioned deliveries": "PARTITION BY RANGE (created_at): monthly partitions (lib/partitions.ts)",
+  "partitioned risk_agent_hourly": "PARTITION BY RANGE (hour): monthly partitions (lib/partitions.ts)",
 };
 
 async function describeSchema(pool: pg.Pool): Promise<Map<string, string>> {

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { canonicalEventBody, linkHash } from "../../lib/audit/append-event.ts";
-import { ensurePartitions } from "../../lib/audit/partitions.ts";
+import { ensurePartitions } from "../../lib/partitions.ts";
 import { kyselyOver } from "../../lib/db.ts";
 
 /**

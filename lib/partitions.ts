@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "kysely";
-import { db, type Queryable } from "../db.ts";
-import { logger } from "../logger.ts";
+import { db, type Queryable } from "./db.ts";
+import { logger } from "./logger.ts";
 
 /**
  * Monthly partitions (UTC calendar months) of the time-partitioned tables.
@@ -9,8 +9,22 @@ import { logger } from "../logger.ts";
  * time, so an insert always finds its partition, and retention detaches and
  * drops whole partitions instead of deleting rows under locks.
  */
-export const PARTITIONED_TABLES = ["audit_events"] as const;
+export const PARTITIONED_TABLES = ["audit_events", "deliveries", "risk_agent_hourly"] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
+
+const DAY = 86_400_000;
+
+/**
+ * Per table: the column it is partitioned by, and how many days back from now
+ * partitions must exist (rows written with a past timestamp find their month;
+ * 0: only from this month on).
+ */
+export const PARTITIONING: Record<PartitionedTable, { column: string; backDays: number }> = {
+  audit_events: { column: "occurred_at", backDays: 0 },
+  deliveries: { column: "created_at", backDays: 0 },
+  // Hours are flushed up to HISTORY_FLOOR (8 days) back (lib/risk/record-risk-history.ts); one more day of margin.
+  risk_agent_hourly: { column: "hour", backDays: 9 },
+};
 
 /** How far ahead partitions exist: an instance down for weeks still finds them on its return. */
 export const MONTHS_AHEAD = 3;
@@ -34,20 +48,31 @@ export interface Partition {
   to: Date;
 }
 
+function parseName(table: PartitionedTable, name: string): Partition | null {
+  const m = new RegExp(`^${table}_(\\d{4})_(\\d{2})$`).exec(name);
+  if (!m) return null;
+  const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  return { name, from, to: addMonths(from, 1) };
+}
+
 /** The monthly partitions attached to `table`, oldest first (the default partition is not one of them). */
 export async function listPartitions(table: PartitionedTable, q: Queryable = db()): Promise<Partition[]> {
   const { rows } = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = ${table}::regclass`.execute(q);
-  const pattern = new RegExp(`^${table}_(\\d{4})_(\\d{2})$`);
-  return rows
-    .flatMap((r) => {
-      const m = pattern.exec(r.name);
-      if (!m) return [];
-      const from = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
-      return [{ name: r.name, from, to: addMonths(from, 1) }];
-    })
-    .sort((a, b) => a.from.getTime() - b.from.getTime());
+  return rows.flatMap((r) => parseName(table, r.name) ?? []).sort((a, b) => a.from.getTime() - b.from.getTime());
+}
+
+/**
+ * Monthly tables of `table` that are not attached to it: left detached by a
+ * retention run that stopped between its detach and its drop. Oldest first.
+ */
+export async function listDetached(table: PartitionedTable, q: Queryable = db()): Promise<Partition[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition
+       AND c.relname LIKE ${`${table}\\_%`}`.execute(q);
+  return rows.flatMap((r) => parseName(table, r.name) ?? []).sort((a, b) => a.from.getTime() - b.from.getTime());
 }
 
 async function createPartition(q: Queryable, table: PartitionedTable, month: Date): Promise<void> {
@@ -64,7 +89,7 @@ async function createPartition(q: Queryable, table: PartitionedTable, month: Dat
 
 /**
  * Makes sure `table` has a partition for every month from `from` (default:
- * this month) to MONTHS_AHEAD months ahead. Idempotent and safe to run on
+ * this month, or its PARTITIONING.backDays before now) to MONTHS_AHEAD months ahead. Idempotent and safe to run on
  * several instances at once. The first time after the migration that
  * partitioned the table, it also moves the rows the migration put in the
  * default partition into their months and drops that partition.
@@ -74,7 +99,9 @@ export async function ensurePartitions(table: PartitionedTable, o: { from?: Date
   await moveDefaultPartition(table, q);
   const existing = new Set((await listPartitions(table, q)).map((p) => p.name));
   const last = addMonths(monthStart(o.now ?? new Date()), MONTHS_AHEAD);
-  for (let m = monthStart(o.from ?? o.now ?? new Date()); m <= last; m = addMonths(m, 1)) {
+  const now = o.now ?? new Date();
+  const from = o.from ?? new Date(now.getTime() - PARTITIONING[table].backDays * DAY);
+  for (let m = monthStart(from); m <= last; m = addMonths(m, 1)) {
     if (!existing.has(partitionName(table, m))) await createPartition(q, table, m);
   }
 }
@@ -94,8 +121,9 @@ async function moveDefaultPartition(table: PartitionedTable, q: Queryable): Prom
     const still = await sql<{ present: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS present`.execute(trx);
     if (!still.rows[0]?.present) return;
     await sql`ALTER TABLE ${sql.id(table)} DETACH PARTITION ${sql.id(name)}`.execute(trx);
+    const column = sql.id(PARTITIONING[table].column);
     const { rows: range } = await sql<{ first: Date | null; last: Date | null; n: string }>`
-      SELECT min(occurred_at) AS first, max(occurred_at) AS last, count(*)::text AS n FROM ${sql.id(name)}`.execute(trx);
+      SELECT min(${column}) AS first, max(${column}) AS last, count(*)::text AS n FROM ${sql.id(name)}`.execute(trx);
     const { first, last } = range[0];
     if (first && last) {
       for (let m = monthStart(first); m <= monthStart(last); m = addMonths(m, 1)) await createPartition(trx, table, m);
@@ -107,15 +135,32 @@ async function moveDefaultPartition(table: PartitionedTable, q: Queryable): Prom
 }
 
 /**
+ * Detaches one partition concurrently: inserts and reads of the table go on
+ * meanwhile. Not in a transaction: PostgreSQL runs a concurrent detach in
+ * transactions of its own. A detach interrupted halfway (the partition left
+ * "detach pending") is finished. Does nothing when it is not attached.
+ */
+export async function detachPartition(table: PartitionedTable, name: string, q: Queryable = db()): Promise<void> {
+  const { rows } = await sql<{ pending: boolean }>`
+    SELECT i.inhdetachpending AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = ${table}::regclass AND c.relname = ${name}`.execute(q);
+  if (rows.length === 0) return;
+  if (rows[0].pending) await sql`ALTER TABLE ${sql.id(table)} DETACH PARTITION ${sql.id(name)} FINALIZE`.execute(q);
+  else await sql`ALTER TABLE ${sql.id(table)} DETACH PARTITION ${sql.id(name)} CONCURRENTLY`.execute(q);
+}
+
+/** Attaches a detached monthly table back as its month (a scan of it validates the range; writers are not blocked). */
+export async function attachPartition(table: PartitionedTable, p: Partition, q: Queryable = db()): Promise<void> {
+  await sql`ALTER TABLE ${sql.id(table)} ATTACH PARTITION ${sql.id(p.name)}
+            FOR VALUES FROM (${sql.lit(p.from.toISOString())}) TO (${sql.lit(p.to.toISOString())})`.execute(q);
+}
+
+/**
  * Detaches (concurrently: inserts and reads go on meanwhile) and drops one
- * partition. Not in a transaction: PostgreSQL runs a concurrent detach in
- * transactions of its own. A partition left detached by a crash halfway is
- * dropped by the next call.
+ * partition. A partition left detached by a crash halfway is dropped by the
+ * next call.
  */
 export async function dropPartition(table: PartitionedTable, name: string, q: Queryable = db()): Promise<void> {
-  const { rows } = await sql<{ attached: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                    WHERE i.inhparent = ${table}::regclass AND c.relname = ${name}) AS attached`.execute(q);
-  if (rows[0]?.attached) await sql`ALTER TABLE ${sql.id(table)} DETACH PARTITION ${sql.id(name)} CONCURRENTLY`.execute(q);
+  await detachPartition(table, name, q);
   await sql`DROP TABLE IF EXISTS ${sql.id(name)}`.execute(q);
 }
