@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concurrently, createApproved, newAgent, newUser, redeem, signIn, type TestAgent } from "../../test/support/fixtures.ts";
 import { runCli } from "../../test/support/run-cli.ts";
 import { type ScratchDatabase, scratchDatabase } from "../../test/support/scratch-database.ts";
-import { prisma } from "../db.ts";
-import { appendEvent, appendEventsPg } from "./append-event.ts";
+import { db, kyselyOver, transact } from "../db.ts";
+import { appendEvents } from "./append-event.ts";
 import { awaitSealed, sealAll } from "./sealer.ts";
 import { type ChainRow, type ChainSource, sqlChainSource, verifyChain } from "./verify-chain.ts";
-import { kyselyOver } from "../db.ts";
 
 const EVENT_COLUMNS = "seq, type, actor, request_id, agent_id, data, occurred_at, prev_hash, hash";
 
@@ -38,7 +37,7 @@ beforeAll(async () => {
 
 async function eventsOf(id: string) {
   await awaitSealed();
-  return prisma().auditEvent.findMany({ where: { requestId: id }, orderBy: { seq: "asc" } });
+  return db().selectFrom("auditEvents").selectAll().where("requestId", "=", id).orderBy("seq").execute();
 }
 
 describe("the audit trail of one request", () => {
@@ -67,6 +66,7 @@ describe("the audit trail of one request", () => {
 
 describe("verifyChain()", () => {
   it("accepts the intact chain", async () => {
+    await awaitSealed();
     const result = await verifyChain();
     expect(result).toMatchObject({ ok: true });
     expect(result.events).toBeGreaterThan(0);
@@ -84,7 +84,7 @@ describe("verifyChain()", () => {
       return ((await res.json()) as { id: string }).id;
     });
     await awaitSealed();
-    const created = await prisma().auditEvent.findMany({ where: { requestId: { in: ids }, type: "request.created" } });
+    const created = await db().selectFrom("auditEvents").select("prevHash").where("requestId", "in", ids).where("type", "=", "request.created").execute();
     expect(created).toHaveLength(30);
     expect(new Set(created.map((e) => e.prevHash)).size).toBe(30);
     expect(await verifyChain()).toMatchObject({ ok: true });
@@ -94,7 +94,7 @@ describe("verifyChain()", () => {
     // Every read of the chain head and of each batch first commits one more
     // event, as a busy gateway would while an auditor verifies: that is no
     // break in the chain.
-    const append = () => prisma().$transaction((tx) => appendEvent(tx, { type: "test.concurrent_append", actor: "system" }));
+    const append = () => transact((trx) => appendEvents(trx, [{ type: "test.concurrent_append", actor: "system" }]));
     const real = sqlChainSource();
     const busy: ChainSource = {
       ...real,
@@ -129,9 +129,13 @@ describe("a tampered chain (scratch database)", () => {
   beforeAll(async () => {
     scratch = await scratchDatabase();
     const events = await eventsOf(requestId);
-    await appendEventsPg(
-      scratch.pool,
-      events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })),
+    await transact(
+      (trx) =>
+        appendEvents(
+          trx,
+          events.map((e) => ({ type: e.type, actor: e.actor, requestId: e.requestId, agentId: e.agentId, data: e.data as Record<string, unknown> })),
+        ),
+      kyselyOver(scratch.pool),
     );
     await sealAll(kyselyOver(scratch.pool));
     expect(await verify()).toMatchObject({ ok: true, events: events.length });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newAgent } from "../../test/support/fixtures.ts";
-import { prisma } from "../db.ts";
+import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { createRequest } from "./create-request.ts";
 
@@ -9,14 +9,16 @@ describe("createRequest against an agent suspended after it authenticated", () =
     const { agentId, name } = await newAgent();
     // The agent passed authentication (this object), then an admin suspended it.
     const agent = { id: agentId, name, ownerEmail: null, tags: [], trustLevel: "standard" };
-    await prisma().agent.update({ where: { id: agentId }, data: { status: "suspended" } });
+    await db().updateTable("agents").set({ status: "suspended" }).where("id", "=", agentId).execute();
 
     const attempt = createRequest({ agent, body: { action: "payments.refund", summary: "Refund" } });
     await expect(attempt).rejects.toBeInstanceOf(AppError);
     await expect(attempt).rejects.toMatchObject({ code: "agent_suspended" });
 
-    expect(await prisma().actionRequest.count({ where: { agentId } })).toBe(0);
-    expect(await prisma().auditEvent.count({ where: { agentId, type: "request.created" } })).toBe(0);
-    expect(await prisma().auditEvent.count({ where: { agentId, seq: { gt: 0n }, type: { startsWith: "request." } } })).toBe(0);
+    expect(await db().selectFrom("actionRequests").select("id").where("agentId", "=", agentId).execute()).toEqual([]);
+    const events = db().selectFrom("auditEvents").select("id").where("agentId", "=", agentId);
+    expect(await events.where("type", "=", "request.created").execute()).toEqual([]);
+    // Sealed or not: no request event at all.
+    expect(await events.where("type", "like", "request.%").execute()).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Prisma } from "../generated/prisma/client.ts";
 import { decisionBarrier, type Reviewer } from "./decide-request.ts";
 
 const bob: Reviewer = { id: "usr_bob", email: "bob@example.com", role: "reviewer" };
-const request = (context: Prisma.JsonObject = {}, ownerEmail: string | null = null) => ({ context, agent: { ownerEmail } });
+const request = (context: Record<string, unknown> = {}, ownerEmail: string | null = null) => ({ context, agent: { ownerEmail } });
 
 describe("decisionBarrier (separation of duties)", () => {
   it("lets a reviewer or an admin decide someone else's request", () => {

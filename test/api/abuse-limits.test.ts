@@ -1,7 +1,8 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { newAgent, newUser, sampleRequest, type TestAgent, type TestUser } from "../support/fixtures.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
 
@@ -114,11 +115,17 @@ async function approvedGrant(agent: TestAgent, cookie: string): Promise<{ reques
   return { requestId, grantId: grant.id, token: grant.token };
 }
 
-const refusalEvents = (where: string, value: string) =>
-  prisma().$queryRawUnsafe<{ type: string; request_id: string | null; data: Record<string, any> }[]>(
-    `SELECT type, request_id, data FROM audit_events WHERE ${where} = $1 AND type IN ('grant.redeemed', 'grant.redemption_refused', 'user.sign_in_failed') ORDER BY id`,
-    value,
-  );
+/** The grant and sign-in events whose data has `value` under `key`, in insertion order. */
+const refusalEvents = async (key: string, value: string) => {
+  const rows = await db()
+    .selectFrom("auditEvents")
+    .select(["type", "requestId", "data"])
+    .where(sql<string>`data->>${key}::text`, "=", value)
+    .where("type", "in", ["grant.redeemed", "grant.redemption_refused", "user.sign_in_failed"])
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ ...r, data: r.data as Record<string, any> }));
+};
 /** Refusals the events account for: a first refusal is one, a window's summary reports its repeats. */
 const accountedFor = (events: { data: Record<string, any> }[]) => events.reduce((n, e) => n + (e.data.repeated ?? 1), 0);
 const summaries = (events: { data: Record<string, any> }[]) => events.filter((e) => e.data.repeated !== undefined);
@@ -156,7 +163,7 @@ describe("replaying a redeemed grant", () => {
 
     // Once the windows (10 s here) close, each kind of refusal is one event plus one summary with the count;
     // a slow machine may straddle a window, hence "at most".
-    const ofGrant = () => refusalEvents("data->>'grant_id'", grant.grantId);
+    const ofGrant = () => refusalEvents("grant_id", grant.grantId);
     const byReason = async (reason: string) => (await ofGrant()).filter((e) => e.data.reason === reason);
     await expect.poll(async () => accountedFor(await byReason("already_redeemed")), { timeout: 30_000 }).toBe(10);
     await expect.poll(async () => accountedFor(await byReason("rate_limited")), { timeout: 30_000 }).toBe(perGrant);
@@ -166,8 +173,8 @@ describe("replaying a redeemed grant", () => {
     expect(refused.length).toBeLessThanOrEqual(6);
     expect(summaries(refused).length).toBeGreaterThanOrEqual(2);
     expect(refused.every((e) => e.data.address === replayer)).toBe(true);
-    expect(refused.filter((e) => e.data.reason === "already_redeemed").every((e) => e.request_id === grant.requestId)).toBe(true);
-    expect(await prisma().$queryRawUnsafe(`SELECT 1 FROM audit_refusal_counts WHERE key LIKE $1`, `%${grant.grantId}%`)).toEqual([]);
+    expect(refused.filter((e) => e.data.reason === "already_redeemed").every((e) => e.requestId === grant.requestId)).toBe(true);
+    expect(await db().selectFrom("auditRefusalCounts").select("key").where("key", "like", `%${grant.grantId}%`).execute()).toEqual([]);
   });
 
   it("ignores a client-sent client-address header on the agent API", async () => {
@@ -180,7 +187,7 @@ describe("replaying a redeemed grant", () => {
     });
     expect(res.status).toBe(200);
     await call("127.0.0.6", "POST", "/api/v1/grants/redeem", { headers: { "x-countersign-client-address": "203.0.113.9" }, body: { token: grant.token } });
-    const refused = (await refusalEvents("data->>'grant_id'", grant.grantId)).filter((e) => e.type === "grant.redemption_refused");
+    const refused = (await refusalEvents("grant_id", grant.grantId)).filter((e) => e.type === "grant.redemption_refused");
     expect(refused.map((e) => e.data.address)).toEqual(["127.0.0.6"]);
   });
 });
@@ -260,7 +267,7 @@ describe("password sign-in limits", () => {
     expect(own).toMatchObject({ cookie: expect.stringMatching(/^authjs\.session-token=/) });
 
     // The ten checked failures are in the audit log as a first event and a summary with the count.
-    const failed = async () => (await refusalEvents("data->>'email'", reviewer.email)).filter((e) => e.type === "user.sign_in_failed");
+    const failed = async () => (await refusalEvents("email", reviewer.email)).filter((e) => e.type === "user.sign_in_failed");
     await expect.poll(async () => accountedFor(await failed()), { timeout: 30_000 }).toBe(10);
     const events = await failed();
     expect(events.length).toBeLessThanOrEqual(4);

@@ -1,5 +1,6 @@
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { baseUrl, expectProblem, newUser, reviewerFetch, signIn } from "../support/fixtures.ts";
 
 const policies = (token: string) => fetch(`${baseUrl()}/api/v1/admin/policies`, { headers: { authorization: `Bearer ${token}` } });
@@ -20,9 +21,13 @@ describe("access settings in the admin console", () => {
 
     expect((await reviewerFetch(admin, `/api/v1/admin/tokens/${id}/revoke`, { method: "POST" })).status).toBe(200);
     await expectProblem(await policies(token), 401, "unauthenticated");
-    expect(
-      await prisma().auditEvent.count({ where: { type: { in: ["admin_token.created", "admin_token.revoked"] }, data: { path: ["token_id"], equals: id } } }),
-    ).toBe(2);
+    const tokenEvents = await db()
+      .selectFrom("auditEvents")
+      .select("id")
+      .where("type", "in", ["admin_token.created", "admin_token.revoked"])
+      .where(sql<string>`data->>'token_id'`, "=", id)
+      .execute();
+    expect(tokenEvents).toHaveLength(2);
   });
 
   it("lets auditors read but not change access, refuses reviewers, and records the SSO default role with before/after", async () => {
@@ -39,7 +44,12 @@ describe("access settings in the admin console", () => {
     expect(put.status).toBe(200);
     expect((await put.json()).sso.default_role).toBe("reviewer");
     await expectProblem(await reviewerFetch(admin, "/api/v1/admin/access", { method: "PUT", json: { default_role: "owner" } }), 422, "validation_failed");
-    const event = await prisma().auditEvent.findFirst({ where: { type: "settings.sso_default_role_changed" }, orderBy: { id: "desc" } });
+    const event = await db()
+      .selectFrom("auditEvents")
+      .select("data")
+      .where("type", "=", "settings.sso_default_role_changed")
+      .orderBy("id", "desc")
+      .executeTakeFirst();
     expect(event?.data).toMatchObject({ after: { role: "reviewer" } });
   });
 });

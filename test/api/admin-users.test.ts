@@ -1,6 +1,8 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awaitSealed } from "../../lib/audit/sealer.ts";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { expectProblem, newUser, reviewerFetch, signIn, trySignIn, unique, type TestUser } from "../support/fixtures.ts";
 
 let admin: TestUser;
@@ -15,13 +17,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await awaitSealed();
   expect((await verifyChain()).ok).toBe(true);
 });
 
 const as = (cookie: string, path: string, init: RequestInit & { json?: unknown; origin?: string | null } = {}) =>
   reviewerFetch(cookie, `/api/v1/admin${path}`, init);
+const userRow = (id: string) => db().selectFrom("users").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 const userEvents = (userId: string, type: string) =>
-  prisma().auditEvent.findMany({ where: { type, data: { path: ["user_id"], equals: userId } }, orderBy: { id: "asc" } });
+  db().selectFrom("auditEvents").selectAll().where("type", "=", type).where(sql<string>`data->>'user_id'`, "=", userId).orderBy("id").execute();
 
 describe("users", () => {
   it("invites a local account with a one-time password that signs in, and lists it without secrets", async () => {
@@ -87,7 +91,7 @@ describe("users", () => {
 
   it("does not let an admin disable their own account", async () => {
     await expectProblem(await as(adminCookie, `/users/${admin.id}`, { method: "PATCH", json: { disabled: true } }), 409, "conflict");
-    expect((await prisma().user.findUniqueOrThrow({ where: { id: admin.id } })).disabled).toBe(false);
+    expect((await userRow(admin.id)).disabled).toBe(false);
   });
 });
 
@@ -140,6 +144,6 @@ describe("who may use the admin user endpoints", () => {
       403,
       "forbidden",
     );
-    expect((await prisma().user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("reviewer");
+    expect((await userRow(target.id)).role).toBe("reviewer");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { randomSecret } from "../../lib/ids.ts";
 import { agentFetch, baseUrl, createPending, expectProblem, keyIdOf, newAgent, sampleRequest } from "../support/fixtures.ts";
 
@@ -16,11 +16,15 @@ describe("agent authentication", () => {
     const valid = await newAgent();
     const id = keyIdOf(valid.key);
     const revoked = await newAgent();
-    await prisma().agentKey.update({ where: { id: keyIdOf(revoked.key) }, data: { revokedAt: new Date() } });
+    await db().updateTable("agentKeys").set({ revokedAt: new Date() }).where("id", "=", keyIdOf(revoked.key)).execute();
     const expired = await newAgent();
-    await prisma().agentKey.update({ where: { id: keyIdOf(expired.key) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await db()
+      .updateTable("agentKeys")
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where("id", "=", keyIdOf(expired.key))
+      .execute();
     const retired = await newAgent();
-    await prisma().agent.update({ where: { id: retired.agentId }, data: { status: "retired" } });
+    await db().updateTable("agents").set({ status: "retired" }).where("id", "=", retired.agentId).execute();
 
     const cases: Record<string, string | null> = {
       missing: null,
@@ -47,7 +51,7 @@ describe("agent authentication", () => {
   it("refuses a suspended agent with 403 agent_suspended", async () => {
     const agent = await newAgent();
     const { id } = await createPending(agent);
-    await prisma().agent.update({ where: { id: agent.agentId }, data: { status: "suspended" } });
+    await db().updateTable("agents").set({ status: "suspended" }).where("id", "=", agent.agentId).execute();
     await expectProblem(await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: sampleRequest() }), 403, "agent_suspended");
     await expectProblem(await agentFetch(agent.key, `/api/v1/requests/${id}`), 403, "agent_suspended");
   });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import {
   agentFetch,
   createApproved,
@@ -24,6 +24,8 @@ beforeAll(async () => {
 
 const cancel = (id: string) => agentFetch(agent.key, `/api/v1/requests/${id}/cancel`, { method: "POST" });
 const outcome = (id: string, body: unknown) => agentFetch(agent.key, `/api/v1/requests/${id}/outcome`, { method: "POST", json: body });
+const eventsOf = (requestId: string, type: string) =>
+  db().selectFrom("auditEvents").select("id").where("requestId", "=", requestId).where("type", "=", type).execute();
 
 describe("POST /api/v1/requests/{id}/cancel", () => {
   it("cancels a pending request, once", async () => {
@@ -33,7 +35,7 @@ describe("POST /api/v1/requests/{id}/cancel", () => {
     const body = await res.json();
     expect(body).toMatchObject({ id, status: "cancelled", grant: null, decision: { status: "cancelled", by: "agent" } });
     expect((await getRequest(agent, id)).status).toBe("cancelled");
-    expect(await prisma().auditEvent.count({ where: { requestId: id, type: "request.cancelled" } })).toBe(1);
+    expect(await eventsOf(id, "request.cancelled")).toHaveLength(1);
 
     await expectProblem(await cancel(id), 409, "conflict");
   });
@@ -85,7 +87,7 @@ describe("POST /api/v1/requests/{id}/outcome", () => {
 
     await expectProblem(await outcome(approved.id, { status: "succeeded" }), 409, "conflict");
     expect((await getRequest(agent, approved.id)).outcome.status).toBe("failed");
-    expect(await prisma().auditEvent.count({ where: { requestId: approved.id, type: "request.outcome_reported" } })).toBe(1);
+    expect(await eventsOf(approved.id, "request.outcome_reported")).toHaveLength(1);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { baseUrl, createPending, getRequest, newAgent, newUser, reviewerFetch, signIn, unique, type TestAgent } from "../support/fixtures.ts";
@@ -40,7 +40,12 @@ afterAll(async () => {
 const expectedError = () => ({ rule_id: ruleId, rule_name: ruleName, rule_version: 1, error: expect.stringMatching(/\S/), treated_as: "match" });
 
 async function createdEvent(requestId: string) {
-  const e = await prisma().auditEvent.findFirstOrThrow({ where: { requestId, type: "request.created" } });
+  const e = await db()
+    .selectFrom("auditEvents")
+    .select("data")
+    .where("requestId", "=", requestId)
+    .where("type", "=", "request.created")
+    .executeTakeFirstOrThrow();
   return e.data as Record<string, unknown>;
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
@@ -44,13 +44,15 @@ async function panel(m: number, size: number): Promise<Panel> {
 }
 
 async function outcome(id: string) {
-  const request = await prisma().actionRequest.findUniqueOrThrow({ where: { id }, include: { votes: true, grant: true } });
-  const events = await prisma().auditEvent.findMany({ where: { requestId: id }, select: { type: true } });
+  const request = await db().selectFrom("actionRequests").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+  const votes = await db().selectFrom("votes").selectAll().where("requestId", "=", id).execute();
+  const grant = await db().selectFrom("grants").select("id").where("requestId", "=", id).executeTakeFirst();
+  const events = await db().selectFrom("auditEvents").select("type").where("requestId", "=", id).execute();
   const count = (type: string) => events.filter((e) => e.type === type).length;
   return {
     status: request.status,
-    votes: request.votes,
-    grants: request.grant ? 1 : 0,
+    votes,
+    grants: grant ? 1 : 0,
     terminalEvents: events.filter((e) => TERMINAL.includes(e.type)).map((e) => e.type),
     voteEvents: count("request.vote_recorded"),
     grantEvents: count("grant.issued"),

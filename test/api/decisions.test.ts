@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import {
   baseUrl,
   createPending,
@@ -81,7 +81,7 @@ describe("POST /api/v1/requests/{id}/decisions", () => {
 
   it("with two approvals required, one reviewer cannot vote twice and a second reviewer completes it", async () => {
     const { id } = await createPending(agent);
-    await prisma().actionRequest.update({ where: { id }, data: { approvalsRequired: 2 } });
+    await db().updateTable("actionRequests").set({ approvalsRequired: 2 }).where("id", "=", id).execute();
 
     const first = await decide(aliceCookie, id, "approve", "ok by me");
     expect(first.status).toBe(200);
@@ -174,11 +174,12 @@ describe("concurrent decisions", () => {
       const winner = approve.status === 200 ? "approved" : "denied";
       await expectProblem(approve.status === 200 ? deny : approve, 409, "conflict");
 
-      const row = await prisma().actionRequest.findUniqueOrThrow({ where: { id }, include: { grant: true, votes: true } });
+      const row = await db().selectFrom("actionRequests").select("status").where("id", "=", id).executeTakeFirstOrThrow();
       expect(row.status).toBe(winner);
-      expect(row.votes).toHaveLength(1);
-      expect(row.grant === null).toBe(winner === "denied");
-      const terminal = await prisma().auditEvent.findMany({ where: { requestId: id, type: { in: TERMINAL_EVENTS } } });
+      expect(await db().selectFrom("votes").select("id").where("requestId", "=", id).execute()).toHaveLength(1);
+      const grant = await db().selectFrom("grants").select("id").where("requestId", "=", id).executeTakeFirst();
+      expect(grant === undefined).toBe(winner === "denied");
+      const terminal = await db().selectFrom("auditEvents").select("type").where("requestId", "=", id).where("type", "in", TERMINAL_EVENTS).execute();
       expect(terminal.map((e) => e.type)).toEqual([`request.${winner}`]);
     }
   });

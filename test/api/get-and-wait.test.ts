@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { sweepExpired } from "../../lib/requests/sweep-expired.ts";
 import {
   agentFetch,
@@ -22,6 +22,10 @@ beforeAll(async () => {
   agent = await newAgent();
   [cookie, secondCookie] = await Promise.all([signIn(await newUser("reviewer")), signIn(await newUser("reviewer"))]);
 });
+
+const requestRow = (id: string) => db().selectFrom("actionRequests").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+const expiredEvents = (requestId: string) =>
+  db().selectFrom("auditEvents").selectAll().where("requestId", "=", requestId).where("type", "=", "request.expired").execute();
 
 describe("GET /api/v1/requests/{id}", () => {
   it("answers a pending request at once with ?wait=0 and without wait", async () => {
@@ -86,7 +90,7 @@ describe("GET /api/v1/requests/{id}", () => {
   it("an overdue pending request reads as expired whether or not it was swept", async () => {
     const { id } = await createPending(agent, { expires_in: 1 });
     expect((await getRequest(agent, id, 30)).status).toBe("expired");
-    const row = await prisma().actionRequest.findUniqueOrThrow({ where: { id } });
+    const row = await requestRow(id);
     expect(["pending", "expired"]).toContain(row.status);
 
     const again = await getRequest(agent, id, 10);
@@ -100,24 +104,24 @@ describe("sweepExpired()", () => {
     const overdue = await createPending(agent);
     const live = await createPending(agent);
     const past = new Date(Date.now() - 60_000);
-    await prisma().actionRequest.update({ where: { id: overdue.id }, data: { expiresAt: past } });
+    await db().updateTable("actionRequests").set({ expiresAt: past }).where("id", "=", overdue.id).execute();
 
     const swept = await sweepExpired();
     expect(swept).toBeGreaterThanOrEqual(1);
 
-    const row = await prisma().actionRequest.findUniqueOrThrow({ where: { id: overdue.id } });
+    const row = await requestRow(overdue.id);
     expect(row).toMatchObject({ status: "expired", decisionBy: "system" });
     expect(row.decidedAt?.getTime()).toBe(past.getTime());
-    expect((await prisma().actionRequest.findUniqueOrThrow({ where: { id: live.id } })).status).toBe("pending");
+    expect((await requestRow(live.id)).status).toBe("pending");
 
-    const events = await prisma().auditEvent.findMany({ where: { requestId: overdue.id, type: "request.expired" } });
+    const events = await expiredEvents(overdue.id);
     expect(events).toHaveLength(1);
     expect(events[0].actor).toBe("system");
-    expect(await prisma().auditEvent.count({ where: { requestId: live.id, type: "request.expired" } })).toBe(0);
+    expect(await expiredEvents(live.id)).toHaveLength(0);
 
     // A second sweep finds nothing more to do for that row.
     await sweepExpired();
-    expect(await prisma().auditEvent.count({ where: { requestId: overdue.id, type: "request.expired" } })).toBe(1);
+    expect(await expiredEvents(overdue.id)).toHaveLength(1);
     expect((await getRequest(agent, overdue.id)).decision).toMatchObject({ status: "expired", by: "system" });
   });
 });
@@ -155,7 +159,7 @@ describe("waking a parked long-wait", () => {
 
   it("is not ended by a vote that leaves the request pending", async () => {
     const { id } = await createPending(agent);
-    await prisma().actionRequest.update({ where: { id }, data: { approvalsRequired: 2 } });
+    await db().updateTable("actionRequests").set({ approvalsRequired: 2 }).where("id", "=", id).execute();
     const waiting = waitOn(id);
     await parked();
     expect((await (await vote(cookie, id, "one of two")).json()).status).toBe("pending");

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalSha256 } from "../../lib/crypto.ts";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { signGrant } from "../../lib/grants/grant-token.ts";
 import {
   baseUrl,
@@ -105,7 +105,7 @@ describe("POST /api/v1/grants/redeem", () => {
     const refused = results.filter((x) => x.status !== 200);
     expect(refused).toHaveLength(49);
     expect(refused.every((x) => x.status === 409 && x.body.code === "grant_already_redeemed")).toBe(true);
-    expect(await prisma().auditEvent.count({ where: { requestId: r.id, type: "grant.redeemed" } })).toBe(1);
+    expect(await db().selectFrom("auditEvents").select("id").where("requestId", "=", r.id).where("type", "=", "grant.redeemed").execute()).toHaveLength(1);
   });
 
   it("refuses a different action or different params with 422 grant_mismatch, and stays redeemable", async () => {
@@ -132,14 +132,18 @@ describe("POST /api/v1/grants/redeem", () => {
 
   it("refuses a grant expired in the database with 410 grant_expired", async () => {
     const r = await approved();
-    await prisma().grant.update({ where: { id: r.grant.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await db()
+      .updateTable("grants")
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where("id", "=", r.grant.id)
+      .execute();
     await expectProblem(await redeem({ token: r.grant.token }), 410, "grant_expired");
     expect((await getRequest(agent, r.id)).grant.token).toBeUndefined();
   });
 
   it("refuses a token whose exp has passed with 410 grant_expired", async () => {
     const r = await approved();
-    const row = await prisma().grant.findUniqueOrThrow({ where: { id: r.grant.id } });
+    const row = await db().selectFrom("grants").selectAll().where("id", "=", r.grant.id).executeTakeFirstOrThrow();
     const token = await signGrant({
       grantId: row.id,
       agentId: row.agentId,
@@ -160,7 +164,7 @@ describe("POST /api/v1/grants/redeem", () => {
 
   it("refuses a revoked grant with 410 grant_revoked", async () => {
     const r = await approved();
-    await prisma().grant.update({ where: { id: r.grant.id }, data: { revokedAt: new Date() } });
+    await db().updateTable("grants").set({ revokedAt: new Date() }).where("id", "=", r.grant.id).execute();
     await expectProblem(await redeem({ token: r.grant.token }), 410, "grant_revoked");
     expect((await getRequest(agent, r.id)).grant.token).toBeUndefined();
   });

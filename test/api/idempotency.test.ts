@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { concurrently, createRequestRaw, expectProblem, expectValidationError, newAgent, sampleRequest, unique, type TestAgent } from "../support/fixtures.ts";
 
 let agent: TestAgent;
@@ -71,7 +71,7 @@ describe("idempotent creates", () => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(19);
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    const rows = await prisma().actionRequest.findMany({ where: { agentId: agent.agentId, idempotencyKey: key } });
+    const rows = await db().selectFrom("actionRequests").select("id").where("agentId", "=", agent.agentId).where("idempotencyKey", "=", key).execute();
     expect(rows.map((r) => r.id)).toEqual([...ids]);
   });
 });

@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { prisma } from "../../lib/db.ts";
+import { sql } from "kysely";
+import { db } from "../../lib/db.ts";
 import { baseUrl, unique } from "../support/fixtures.ts";
 import { startTestIssuer, type TestAccount, type TestIssuer } from "../support/oidc-provider.ts";
 import { startTestApp, type TestApp } from "../support/test-server.ts";
+
+const signIns = (userId: string) =>
+  db().selectFrom("auditEvents").select("data").where("type", "=", "user.signed_in").where("actor", "=", `user:${userId}`).execute();
 
 /** Cookies by name, as a browser would keep them for one site (paths are ignored: the flows here are sequential). */
 class CookieJar {
@@ -198,18 +202,23 @@ describe.each(issuerKinds)("single sign-on against a real OpenID Connect provide
     expect(session.user).toMatchObject({ email, name: "Sam Sso", role: "reviewer" });
 
     // The account was created on first sign-in, with the default role and no password.
-    const user = await prisma().user.findUnique({ where: { email } });
+    const user = await db().selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
     expect(user).toMatchObject({ email, name: "Sam Sso", role: "reviewer", passwordHash: null, disabled: false });
     expect(user!.lastSignInAt).toBeInstanceOf(Date);
     expect(session.user?.id).toBe(user!.id);
-    const created = await prisma().auditEvent.findFirst({ where: { type: "user.created", data: { path: ["user_id"], equals: user!.id } } });
+    const created = await db()
+      .selectFrom("auditEvents")
+      .select("data")
+      .where("type", "=", "user.created")
+      .where(sql<string>`data->>'user_id'`, "=", user!.id)
+      .executeTakeFirst();
     expect(created?.data).toMatchObject({ email, role: "reviewer", via: "oidc" });
-    const signedIn = await prisma().auditEvent.findMany({ where: { type: "user.signed_in", actor: `user:${user!.id}` } });
+    const signedIn = await signIns(user!.id);
     expect(signedIn).toHaveLength(1);
     expect(signedIn[0].data).toMatchObject({ method: "oidc" });
 
     // Disabling the user ends the existing session at once ...
-    await prisma().user.update({ where: { id: user!.id }, data: { disabled: true } });
+    await db().updateTable("users").set({ disabled: true }).where("id", "=", user!.id).execute();
     const refused = await reviewQueue(app!, cookie);
     expect(refused.status).toBe(401);
     await refused.arrayBuffer();
@@ -221,6 +230,6 @@ describe.each(issuerKinds)("single sign-on against a real OpenID Connect provide
     expect(again.callback.status).toBe(302);
     expect(again.location.pathname).toBe("/signin");
     expect(again.location.searchParams.get("error")).toBe("AccessDenied");
-    expect(await prisma().auditEvent.count({ where: { type: "user.signed_in", actor: `user:${user!.id}` } })).toBe(1);
+    expect(await signIns(user!.id)).toHaveLength(1);
   });
 });

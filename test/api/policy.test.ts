@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken, revokeAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
+import { awaitSealed } from "../../lib/audit/sealer.ts";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { addGroupMember } from "../../lib/users/groups.ts";
 import { createRule, deleteRule, getRuleHistory, listRules, setRuleEnabled, updateRule } from "../../lib/policy/rules.ts";
@@ -57,9 +58,12 @@ const ruleFor = (agent: TestAgent, def: Record<string, unknown>) => ({
 });
 
 async function policyTables() {
-  const rules = await prisma().policyRule.findMany({ orderBy: { id: "asc" } });
-  const versions = await prisma().policyRuleVersion.count();
-  const setting = await prisma().setting.findUnique({ where: { key: "policy.default" } });
+  const rules = await db().selectFrom("policyRules").selectAll().orderBy("id").execute();
+  const { versions } = await db()
+    .selectFrom("policyRuleVersions")
+    .select((eb) => eb.fn.countAll<string>().as("versions"))
+    .executeTakeFirstOrThrow();
+  const setting = await db().selectFrom("settings").select("value").where("key", "=", "policy.default").executeTakeFirst();
   return { rules, versions, setting: setting?.value ?? null };
 }
 
@@ -335,12 +339,19 @@ describe("audit", () => {
     const { ruleId } = await createRule({ definition: ruleFor(agent, { effect: "allow" }), actor: "user:usr_test" });
     await setRuleEnabled({ ruleId, enabled: false, actor: "user:usr_test" });
     await deleteRule({ ruleId, actor: "user:usr_test" });
-    const events = await prisma().auditEvent.findMany({ where: { type: { startsWith: "policy." }, actor: "user:usr_test" }, orderBy: { id: "asc" } });
+    const events = await db()
+      .selectFrom("auditEvents")
+      .select(["type", "data"])
+      .where("type", "like", "policy.%")
+      .where("actor", "=", "user:usr_test")
+      .orderBy("id")
+      .execute();
     const mine = events.filter((e) => (e.data as { rule_id?: string }).rule_id === ruleId);
     expect(mine.map((e) => e.type)).toEqual(["policy.rule_created", "policy.rule_updated", "policy.rule_deleted"]);
     expect(mine[1].data).toMatchObject({ before: { enabled: true }, after: { enabled: false } });
-    const imports = await prisma().auditEvent.count({ where: { type: "policy.imported", actor: { startsWith: "admin_token:" } } });
-    expect(imports).toBeGreaterThan(0);
+    const imports = await db().selectFrom("auditEvents").select("id").where("type", "=", "policy.imported").where("actor", "like", "admin\\_token:%").execute();
+    expect(imports.length).toBeGreaterThan(0);
+    await awaitSealed();
     expect((await verifyChain()).ok).toBe(true);
   });
 });

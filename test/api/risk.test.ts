@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prisma, pool } from "../../lib/db.ts";
+import { db, pool } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { simulateRule } from "../../lib/policy/simulate.ts";
@@ -184,7 +184,7 @@ describe("risk flags from the agent's own history", () => {
   it("records the flags in the request's audit event", async () => {
     const agent = await newAgent();
     const r = await create(agent, { context: { confidence: 0.2 } });
-    const event = await prisma().auditEvent.findFirst({ where: { requestId: r.id, type: "request.created" } });
+    const event = await db().selectFrom("auditEvents").select("data").where("requestId", "=", r.id).where("type", "=", "request.created").executeTakeFirst();
     expect((event!.data as any).risk).toEqual({ score: 50, flags: ["first_action", "low_confidence"] });
   });
 

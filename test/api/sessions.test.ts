@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSession } from "../../lib/auth/sessions.ts";
-import { prisma } from "../../lib/db.ts";
+import { db } from "../../lib/db.ts";
 import { closeHub, hub } from "../../lib/events/hub.ts";
 import { openReviewStream } from "../../lib/events/review-stream.ts";
 import { metrics } from "../../lib/metrics.ts";
@@ -56,7 +56,7 @@ describe("sessions", () => {
     const { id } = await createPending(await newAgent());
     await other.waitFor((e) => e.event === "request" && JSON.parse(e.data).id === id);
 
-    const signedOut = await prisma().auditEvent.findMany({ where: { type: "user.signed_out", actor: `user:${user.id}` } });
+    const signedOut = await db().selectFrom("auditEvents").select("id").where("type", "=", "user.signed_out").where("actor", "=", `user:${user.id}`).execute();
     expect(signedOut).toHaveLength(1);
   });
 
@@ -64,13 +64,17 @@ describe("sessions", () => {
     const user = await newUser();
     const cookie = await signIn(user);
     const soon = new Date(Date.now() + 60_000);
-    await prisma().userSession.updateMany({ where: { userId: user.id }, data: { expiresAt: soon } });
+    await db().updateTable("userSessions").set({ expiresAt: soon }).where("userId", "=", user.id).execute();
     expect((await queue(cookie)).status).toBe(200);
-    const [extended] = await prisma().userSession.findMany({ where: { userId: user.id } });
+    const [extended] = await db().selectFrom("userSessions").selectAll().where("userId", "=", user.id).execute();
     // COUNTERSIGN_SESSION_MAX_AGE is 8 hours by default.
     expect(extended.expiresAt.getTime()).toBeGreaterThan(Date.now() + 7 * 3600_000);
 
-    await prisma().userSession.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await db()
+      .updateTable("userSessions")
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where("userId", "=", user.id)
+      .execute();
     await expectProblem(await queue(cookie), 401, "unauthenticated");
   });
 
