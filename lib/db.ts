@@ -1,10 +1,8 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { CamelCasePlugin, type Insertable, Kysely, PostgresDialect, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { DB } from "./generated/kysely/types.ts";
-import { PrismaClient } from "./generated/prisma/client.ts";
 import { env } from "./env.ts";
 import { announce, type Change } from "./events/notify.ts";
 
@@ -22,11 +20,7 @@ export type Queryable = Kysely<DB>;
 /** An open transaction: pass it down so a change and its audit events commit together. */
 export type Trx = Transaction<DB>;
 
-type PrismaDb = InstanceType<typeof PrismaClient>;
-/** @deprecated Prisma's query engine is leaving the request paths (issue 13); use `db()`. */
-export type Tx = Omit<PrismaDb, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
-
-let current: { pool: pg.Pool; kysely: Kysely<DB>; prisma?: PrismaDb } | undefined;
+let current: { pool: pg.Pool; kysely: Kysely<DB> } | undefined;
 
 /**
  * Names each statement by a hash of its text, so every connection parses and
@@ -79,13 +73,6 @@ export function db(): Kysely<DB> {
   return holder().kysely;
 }
 
-/** @deprecated Prisma's query engine is leaving the request paths (issue 13); use `db()`. */
-export function prisma(): PrismaDb {
-  const h = holder();
-  h.prisma ??= new PrismaClient({ adapter: new PrismaPg(h.pool) });
-  return h.prisma;
-}
-
 /** The connection pool under the query builder (for LISTEN connections' settings, raw COPY and tests). */
 export function pool(): pg.Pool {
   return holder().pool;
@@ -118,7 +105,7 @@ const announcedOnCommit = new WeakMap<object, Change[]>();
 /**
  * Announces `changes` (waking waiters here and on other instances) once the
  * transaction `trx` commits; never if it rolls back. Only transactions run by
- * `transact` (or, during the move off Prisma, `prismaTransact`) honour it.
+ * `transact` honour it.
  */
 export function announceOnCommit(trx: object, ...changes: Change[]): void {
   const list = announcedOnCommit.get(trx);
@@ -137,17 +124,6 @@ export async function transact<T>(work: (trx: Trx) => Promise<T>, on: Kysely<DB>
   return result;
 }
 
-/** @deprecated Prisma is leaving the request paths (issue 13): use `transact`. */
-export async function prismaTransact<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-  let open: Tx | undefined;
-  const result = await prisma().$transaction((tx) => {
-    open = tx;
-    return work(tx);
-  });
-  announceRegistered(open);
-  return result;
-}
-
 function announceRegistered(trx: object | undefined): void {
   const changes = trx && announcedOnCommit.get(trx);
   if (!changes) return;
@@ -155,26 +131,8 @@ function announceRegistered(trx: object | undefined): void {
   announce(...changes);
 }
 
-/** Runs `work` in one transaction on one pooled connection (of the app's pool, or `on`); rolls back if it throws. */
-export async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>, on: pg.Pool = pool()): Promise<T> {
-  const client = await on.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    announceRegistered(client);
-    return result;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
 export async function disconnectDb(): Promise<void> {
   const closing = current;
   current = undefined;
-  await closing?.prisma?.$disconnect();
   await closing?.pool.end().catch(() => {});
 }

@@ -1,8 +1,7 @@
 import "server-only";
 import { type RawBuilder, sql } from "kysely";
-import type { PoolClient as PgClient } from "pg";
 import { canonicalJson, sha256Hex } from "../crypto.ts";
-import type { Queryable, Tx } from "../db.ts";
+import type { Queryable } from "../db.ts";
 
 export interface AuditEventInput {
   /** Dotted event type, e.g. `request.created`, `grant.redeemed`. */
@@ -40,19 +39,6 @@ export function linkHash(prevHash: string, seq: bigint, body: string): string {
   return sha256Hex(`${prevHash}\n${seq}\n${body}`);
 }
 
-function rowsOf(events: AuditEventInput[]) {
-  const occurredAt = new Date();
-  return events.map((e) => ({
-    type: e.type,
-    actor: e.actor,
-    requestId: e.requestId ?? null,
-    agentId: e.agentId ?? null,
-    // JSON text: the driver would send a JS array as a PostgreSQL array.
-    data: JSON.stringify(e.data ?? {}),
-    occurredAt,
-  }));
-}
-
 /**
  * Records events in the caller's transaction (`transact(trx => …)`), so they
  * commit with the change they describe, or not at all. They are chained
@@ -76,38 +62,17 @@ export function eventsInsert(events: AuditEventInput[], guard: RawBuilder<unknow
      WHERE ${guard}`;
 }
 
-function insertSql(): string {
-  return `INSERT INTO audit_events (type, actor, request_id, agent_id, data, occurred_at)
-    SELECT x.type, x.actor, x.request_id, x.agent_id, x.data, x.occurred_at
-      FROM jsonb_to_recordset($1::jsonb) AS x(type text, actor text, request_id text, agent_id text, data jsonb, occurred_at timestamptz)`;
-}
-
+/** The events as one JSON array, snake_case as the columns, all stamped now. */
 function jsonParam(events: AuditEventInput[]): string {
+  const occurredAt = new Date().toISOString();
   return JSON.stringify(
-    rowsOf(events).map((r) => ({
-      type: r.type,
-      actor: r.actor,
-      request_id: r.requestId,
-      agent_id: r.agentId,
-      data: JSON.parse(r.data),
-      occurred_at: r.occurredAt.toISOString(),
+    events.map((e) => ({
+      type: e.type,
+      actor: e.actor,
+      request_id: e.requestId ?? null,
+      agent_id: e.agentId ?? null,
+      data: e.data ?? {},
+      occurred_at: occurredAt,
     })),
   );
-}
-
-/** @deprecated Prisma is leaving the request paths (issue 13): use `appendEvents(trx, …)`. */
-export async function appendEventsPrisma(tx: Tx, events: AuditEventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx.$executeRawUnsafe(insertSql(), jsonParam(events));
-}
-
-/** @deprecated use `appendEvents(trx, …)` on a Kysely transaction. */
-export async function appendEventsPg(client: Pick<PgClient, "query">, events: AuditEventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  await client.query(insertSql(), [jsonParam(events)]);
-}
-
-/** @deprecated use `appendEvents(trx, [event])`. */
-export function appendEvent(tx: Tx, event: AuditEventInput): Promise<void> {
-  return appendEventsPrisma(tx, [event]);
 }
