@@ -8,7 +8,9 @@
  * keyset batches of 5,000) and reports events/s and memory: process RSS and
  * V8 heap sampled every 20 ms during each run, and at 10 %, 50 % and 100 % of
  * the way through (flat figures mean memory does not grow with the chain).
- * Also streams a JSON-lines export of the whole log to a counting sink.
+ * Also streams a JSON-lines export of the whole log to a counting sink, and
+ * times the sealer chaining BENCH_AUDIT_SEAL_EVENTS (100,000) committed
+ * events with varied data.
  * Prints figures, asserts nothing; writes bench/results/audit.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,7 +18,9 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { exportLines } from "../lib/audit/query-events.ts";
-import { disconnectDb } from "../lib/db.ts";
+import { appendEvents } from "../lib/audit/append-event.ts";
+import { sealBatch } from "../lib/audit/sealer.ts";
+import { disconnectDb, kyselyOver, transact } from "../lib/db.ts";
 import { resetEnv } from "../lib/env.ts";
 import { sqlChainSource, verifyChain } from "../lib/audit/verify-chain.ts";
 import { PROJECT_ROOT } from "../lib/runtime/migrate.ts";
@@ -132,6 +136,39 @@ async function main(): Promise<void> {
       `  export (JSON lines, counted, not written): ${exported.seconds} s, ${exported.eventsPerSecond.toLocaleString("en")} events/s, ${exported.MiB} MiB, peak RSS ${exported.peakRssMiB} MiB`,
     );
 
+    // Sealing: what the sealer does after commits, measured on its own.
+    const sealTotal = envInt("BENCH_AUDIT_SEAL_EVENTS", 100_000);
+    const q = kyselyOver(db);
+    for (let done = 0; done < sealTotal; done += 5000) {
+      const n = Math.min(5000, sealTotal - done);
+      const events = Array.from({ length: n }, (_, i) => ({
+        type: i % 3 ? "request.created" : "request.approved",
+        actor: `agent:agt_bench${(done + i) % 200}`,
+        requestId: `req_bench${done + i}`,
+        data: { amount: (done + i) * 7, note: "x".repeat((done + i) % 400), tags: [i % 5, "refund"] },
+      }));
+      await transact((trx) => appendEvents(trx, events), q);
+    }
+    const sealStart = performance.now();
+    let batches = 0;
+    for (;;) {
+      const n = await sealBatch(q);
+      if (n === 0) break;
+      batches++;
+    }
+    const sealSeconds = (performance.now() - sealStart) / 1000;
+    const sealed = {
+      events: sealTotal,
+      seconds: round(sealSeconds, 2),
+      eventsPerSecond: Math.round(sealTotal / sealSeconds),
+      msPerBatch: round((sealSeconds * 1000) / batches, 1),
+      batches,
+      verified: (await verifyChain({ source: sqlChainSource(db) })).ok,
+    };
+    log(
+      `  sealing ${sealTotal.toLocaleString("en")} committed events (varied data): ${sealed.seconds} s, ${sealed.eventsPerSecond.toLocaleString("en")} events/s, ${sealed.msPerBatch} ms per batch of up to 2,000; chain verifies: ${sealed.verified}`,
+    );
+
     const summary = {
       medianSeconds: round(median(runs.map((r) => r.seconds)), 2),
       medianEventsPerSecond: Math.round(median(runs.map((r) => r.eventsPerSecond))),
@@ -146,7 +183,7 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(
       file,
-      `${JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported }, null, 2)}\n`,
+      `${JSON.stringify({ machine, config: { events: total, rounds, batchSize }, insert: { seconds: round(insertSeconds, 1) }, runs, summary, export: exported, sealed }, null, 2)}\n`,
     );
     log(`written to ${path.relative(PROJECT_ROOT, file)}`);
   } finally {

@@ -28,7 +28,12 @@ let current: { pool: pg.Pool; kysely: Kysely<DB> } | undefined;
  * vary only with their shape (lists are passed as one array parameter), so
  * the set of prepared statements per connection stays small.
  */
+const prepared = new WeakMap<pg.PoolClient, pg.PoolClient>();
+
 function preparing(client: pg.PoolClient): pg.PoolClient {
+  // The same wrapper for the same connection: the query builder keeps its own per-connection state by identity.
+  const known = prepared.get(client);
+  if (known) return known;
   // A connection that dies while checked out between queries (a server
   // restart, a terminated session) emits "error": without a listener that
   // would end the process. The next query on it fails and the pool drops it.
@@ -38,7 +43,9 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
     typeof text === "string" && Array.isArray(values)
       ? query({ name: `k_${createHash("sha1").update(text).digest("base64url").slice(0, 24)}`, text, values })
       : query(text, values);
-  return new Proxy(client, { get: (target, key) => (key === "query" ? named : Reflect.get(target, key)) });
+  const wrapped = new Proxy(client, { get: (target, key) => (key === "query" ? named : Reflect.get(target, key)) });
+  prepared.set(client, wrapped);
+  return wrapped;
 }
 
 /**

@@ -47,6 +47,13 @@ export interface ChangeBatch {
 /** This process, so that it skips its own notifications (it woke its waiters already). */
 export const INSTANCE_ID = randomUUID();
 
+/**
+ * How long changes gather before one NOTIFY carries them to other instances:
+ * under load one statement per few milliseconds instead of one per change;
+ * waiters here are woken at once regardless.
+ */
+const BATCH_MS = 5;
+
 /** PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_500;
 
@@ -56,7 +63,7 @@ let flushing = false;
 /**
  * Announces changes that have COMMITTED; call it after the transaction, never
  * inside one. Waiters in this process wake at once; other instances hear
- * of it through one batched `NOTIFY` per tick, sent outside any request's
+ * of it through one batched `NOTIFY` every few milliseconds, sent outside any request's
  * transaction (a `NOTIFY` inside a transaction takes PostgreSQL's global
  * notify lock at commit, serialising every writer). If this process dies
  * between the commit and the send, other instances' waiters learn of the
@@ -70,7 +77,7 @@ export function announce(...changes: Change[]): void {
   queued.push(...changes);
   if (!flushing) {
     flushing = true;
-    setImmediate(flush);
+    setTimeout(flush, BATCH_MS);
   }
 }
 
