@@ -74,7 +74,9 @@ async function main(): Promise<void> {
     const insertSeconds = (performance.now() - insertStart) / 1000;
     log(`\n  insert: ${round(insertSeconds, 1)} s (${Math.round(total / insertSeconds).toLocaleString("en")} events/s)`);
     await db.query("VACUUM ANALYZE audit_events");
-    const { rows } = await db.query<{ size: string }>("SELECT pg_size_pretty(pg_total_relation_size('audit_events')) AS size");
+    const { rows } = await db.query<{ size: string }>(
+      "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) AS size FROM pg_inherits WHERE inhparent = 'audit_events'::regclass",
+    );
     log(`  audit_events on disk: ${rows[0].size}`);
 
     const runs: {

@@ -44,7 +44,7 @@ SELECT "seq", "type", "actor", "request_id", "agent_id", "data", "occurred_at", 
 
 DROP TABLE "audit_events_unpartitioned";
 
-CREATE INDEX "audit_events_seq_idx" ON "audit_events"("seq");
+CREATE INDEX "audit_events_seq_idx" ON "audit_events"("seq") WHERE "seq" IS NOT NULL;
 CREATE INDEX "audit_events_request_id_idx" ON "audit_events"("request_id");
 CREATE INDEX "audit_events_agent_id_idx" ON "audit_events"("agent_id");
 CREATE INDEX "audit_events_occurred_at_idx" ON "audit_events"("occurred_at");
