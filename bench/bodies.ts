@@ -6,18 +6,7 @@
  * fixed seed, so every run (and the baseline) sends the same pool.
  */
 import { EXAMPLE_CONTEXT } from "../lib/schemas/examples.ts";
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../test/support/json-encodings.ts";
 
 const WORDS =
   "customer charged twice duplicate invoice refund ticket escalation billing plan upgrade downgrade region cluster deploy rollback config replicas migration backup nightly report export finance audit quarter cleanup stale records retention policy request approved vendor contract renewal".split(

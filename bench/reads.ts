@@ -29,6 +29,7 @@ import { disconnectDb } from "../lib/db.ts";
 import { resetEnv } from "../lib/env.ts";
 import { randomSecret } from "../lib/ids.ts";
 import { startEmbeddedPostgres } from "../lib/runtime/embedded-postgres.ts";
+import { onServer } from "../test/support/scratch-database.ts";
 import { migrate, PROJECT_ROOT } from "../lib/runtime/migrate.ts";
 import { freePort, startTestApp, TEST_AUTH_SECRET, type TestApp } from "../test/support/test-server.ts";
 import { envInt, runBenchmark } from "./harness.ts";
@@ -53,18 +54,8 @@ interface Fixture {
 
 const adminUrl = (url: string) => url.replace(/\/[^/?]+(\?|$)/, "/postgres$1");
 
-async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function readMarker(url: string): Promise<Fixture | null> {
-  return withClient(url, async (c) => {
+  return onServer(url, async (c) => {
     const { rows } = await c
       .query<{ fixture: Fixture }>("SELECT fixture FROM bench_reads_fixture WHERE to_regclass('bench_reads_fixture') IS NOT NULL LIMIT 1")
       .catch(() => ({ rows: [] as { fixture: Fixture }[] }));
@@ -98,7 +89,7 @@ async function buildFixture(url: string, rows: number): Promise<Fixture> {
   for (let i = 0; i < 3; i++) await createUser({ email: `bench-approver-${i}@example.test`, role: "reviewer", name: `Approver ${i}`, actor: "bench" });
   await disconnectDb();
   const pending = Math.min(4000, Math.max(100, Math.floor(rows / 100)));
-  return withClient(url, async (c) => {
+  return onServer(url, async (c) => {
     const step = async (label: string, text: string, values: unknown[] = []) => {
       const t = performance.now();
       const r = await c.query(text, values);
@@ -194,12 +185,12 @@ async function buildFixture(url: string, rows: number): Promise<Fixture> {
 async function ensureDatabase(clusterUrl: string, rows: number): Promise<{ url: string; fixture: Fixture }> {
   const name = `reads_${rows}`;
   const url = clusterUrl.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
-  const exists = await withClient(adminUrl(clusterUrl), async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);
+  const exists = await onServer(adminUrl(clusterUrl), async (c) => (await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount === 1);
   const marker = exists ? await readMarker(url) : null;
   const reuse = marker?.version === FIXTURE_VERSION && marker.rows === rows;
   if (!reuse) {
     // No fixture, another one, or a build that stopped half-way: start from an empty database.
-    await withClient(adminUrl(clusterUrl), async (c) => {
+    await onServer(adminUrl(clusterUrl), async (c) => {
       if (exists) await c.query(`DROP DATABASE "${name}" WITH (FORCE)`);
       await c.query(`CREATE DATABASE "${name}"`);
     });
@@ -208,7 +199,7 @@ async function ensureDatabase(clusterUrl: string, rows: number): Promise<{ url: 
   await migrate(url);
   log(`  ${name}: migrated in ${round((performance.now() - t) / 1000, 1)} s`);
   if (reuse && marker) {
-    await withClient(url, (c) => c.query("VACUUM ANALYZE"));
+    await onServer(url, (c) => c.query("VACUUM ANALYZE"));
     log(`  ${name}: reusing the fixture of ${rows.toLocaleString("en")} requests`);
     return { url, fixture: marker };
   }
