@@ -175,7 +175,15 @@ export class AuditSealer {
           if (!rows[0].locked) return;
           this.leading = true;
           while (!this.stopped) {
-            const n = await sealBatch(conn);
+            let n = 0;
+            try {
+              n = await sealBatch(conn);
+            } catch (err) {
+              // A batch that raced a direct seal (an audit read sealing for itself) rolled
+              // back whole: keep leading. A dead session fails this probe and ends leadership.
+              await sql`SELECT 1`.execute(conn);
+              logger.debug({ err: (err as Error).message }, "audit seal batch rolled back; retrying");
+            }
             if (n > 0) announce({ kind: "audit" });
             if (n < BATCH) await this.sleep(this.intervalMs);
           }

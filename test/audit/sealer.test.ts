@@ -101,6 +101,7 @@ describe("the audit sealer", () => {
       const racers = Array.from({ length: 10 }, () => sealBatch(q, 50).catch(() => 0));
       await Promise.all([...writers, ...racers]);
       await sealEverything();
+      // A batch that lost a race rolls back; its sealer keeps leading.
       expect(sealers.filter((s) => s.isLeader())).toHaveLength(1);
 
       const chained = await chain();
