@@ -300,7 +300,7 @@ describe("export, the API and the CLI (the app's database)", () => {
     } finally {
       expect((await reviewerFetch(adminCookie, path, { method: "PUT", json: { days: null } })).status).toBe(200);
     }
-    const { rows } = await pool().query("SELECT data FROM audit_events WHERE type = 'audit.retention_set' AND actor LIKE 'user:%' ORDER BY seq DESC LIMIT 2");
+    const { rows } = await pool().query("SELECT data FROM audit_events WHERE type = 'audit.retention_set' AND actor LIKE 'user:%' ORDER BY id DESC LIMIT 2");
     expect(rows.map((r) => r.data)).toEqual([{ days: null }, { days: 36_500 }]);
   });
 
