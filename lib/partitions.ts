@@ -1,7 +1,6 @@
 import "server-only";
 import { sql } from "kysely";
 import { db, type Queryable } from "./db.ts";
-import { logger } from "./logger.ts";
 
 /**
  * Monthly partitions (UTC calendar months) of the time-partitioned tables.
@@ -129,8 +128,9 @@ async function moveDefaultPartition(table: PartitionedTable, q: Queryable): Prom
       for (let m = monthStart(first); m <= monthStart(last); m = addMonths(m, 1)) await createPartition(trx, table, m);
       await sql`INSERT INTO ${sql.id(table)} SELECT * FROM ${sql.id(name)}`.execute(trx);
     }
+    // No log line: this runs inside `migrate`, before the caller's environment
+    // (and with it the logger's settings) is final, e.g. in test and bench set-ups.
     await sql`DROP TABLE ${sql.id(name)}`.execute(trx);
-    logger.info({ table, rows: Number(range[0].n) }, "moved rows from the default partition into monthly partitions");
   });
 }
 
