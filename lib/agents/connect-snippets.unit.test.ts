@@ -51,7 +51,8 @@ function argAfter(args: string[], flag: string): string[] {
   return args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 }
 
-describe("shell quoting", () => {
+// These run every snippet through real shells (one process each): time for a busy machine.
+describe("shell quoting", { timeout: 30_000 }, () => {
   it.each([
     ["plain", "https://gate.example.com"],
     ["single quote", "it's"],
@@ -91,7 +92,7 @@ describe("shell quoting", () => {
   });
 });
 
-describe("curl snippets", () => {
+describe("curl snippets", { timeout: 30_000 }, () => {
   it("ask for approval with the real key, the public URL and a valid request body", () => {
     const { curl } = buildConnectSnippets(target);
     const create = curl.find((s) => s.id === "curl-create")!;
@@ -148,7 +149,7 @@ describe("curl snippets", () => {
   });
 });
 
-describe("environment block", () => {
+describe("environment block", { timeout: 30_000 }, () => {
   it("exports the URL and the real key", () => {
     const { env } = buildConnectSnippets(target);
     const out = run("bash", `${env.code}\nprintf '%s\\n%s' "$COUNTERSIGN_URL" "$COUNTERSIGN_AGENT_KEY"`);
