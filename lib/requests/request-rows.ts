@@ -78,22 +78,20 @@ export async function withVotesAndGrant<R extends StoredRow>(q: Queryable, row: 
   return one;
 }
 
-/** One request with its votes and grant (three queries sent together: one round trip of latency). */
+/**
+ * One request with its votes and grant. The row is read first and the rest
+ * after it: a grant or vote committed with the status the row shows is then
+ * always seen (parallel reads could see an approved request without its grant).
+ */
 export async function findStoredRequest(q: Queryable, where: { id: string; agentId?: string }): Promise<StoredRequest | null> {
   const { id, agentId } = where;
-  const [row, [votes, grant]] = await Promise.all([
-    q
-      .selectFrom("actionRequests")
-      .select(REQUEST_COLUMNS)
-      .where("id", "=", id)
-      .$if(agentId !== undefined, (qb) => qb.where("agentId", "=", agentId as string))
-      .executeTakeFirst(),
-    Promise.all([
-      q.selectFrom("votes").selectAll().where("requestId", "=", id).orderBy("createdAt").orderBy("id").execute(),
-      q.selectFrom("grants").selectAll().where("requestId", "=", id).executeTakeFirst(),
-    ]),
-  ]);
-  return row ? { ...row, votes, grant: grant ?? null } : null;
+  const row = await q
+    .selectFrom("actionRequests")
+    .select(REQUEST_COLUMNS)
+    .where("id", "=", id)
+    .$if(agentId !== undefined, (qb) => qb.where("agentId", "=", agentId as string))
+    .executeTakeFirst();
+  return row ? withVotesAndGrant(q, row) : null;
 }
 
 /** The agent's request made with `idempotencyKey`, if any. */
