@@ -1,3 +1,4 @@
+import { eventually } from "./receiver.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -233,8 +234,14 @@ describe("delivery retention", () => {
     for (let i = 0; i < 100 && (await detaching()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await detaching()).toBe(1);
     const before = inserted;
-    await new Promise((r) => setTimeout(r, 500));
-    expect(inserted).toBeGreaterThan(before);
+    // Inserts go on while the detach waits: wait for the next ones to land (bounded), not for a fixed time.
+    expect(
+      await eventually(
+        async () => inserted,
+        (n) => n > before,
+        10_000,
+      ),
+    ).toBeGreaterThan(before);
     await reader.query("COMMIT");
     reader.release();
     const dropped = await dropping;
