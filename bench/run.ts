@@ -28,7 +28,6 @@
  * (200), BENCH_WAITERS (10000, at most 50 per agent), BENCH_CPU_PROF=1
  * (writes the app's V8 CPU profile to bench/results/profiles/).
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -52,40 +51,12 @@ import { pendingPool, seed, signIn } from "./setup.ts";
 import { median, round, sleep } from "./stats.ts";
 import { comparePair, measureThroughput } from "./throughput.ts";
 import { measureManyWaiters } from "./waiters.ts";
-import { envInt, runBenchmark } from "./harness.ts";
+import { ensureFileDescriptors, envInt, runBenchmark } from "./harness.ts";
 
 /** Decisions made (and waiters woken) before the latency samples start counting. */
 const LATENCY_WARMUP = 20;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-/** Soft and hard open-file limits, as the shell reports them. */
-function fdLimits(): { soft: number; hard: number } {
-  const out = spawnSync("sh", ["-c", "ulimit -Sn; ulimit -Hn"], { encoding: "utf8" }).stdout.trim().split("\n");
-  const parse = (s: string | undefined) => (s === "unlimited" ? Infinity : Number(s));
-  return { soft: parse(out[0]), hard: parse(out[1]) };
-}
-
-/**
- * 10,000 waiters need ~10,000 sockets here and ~10,000 in the app (each
- * process has its own limit; plus pools and the other phases' keep-alives):
- * if the soft limit is lower, re-run this script under `ulimit -n <hard>`
- * (raising the soft limit up to the hard one needs no privilege).
- */
-function ensureFileDescriptors(waiters: number): string {
-  const needed = waiters + 1500;
-  const { soft, hard } = fdLimits();
-  const text = `soft ${soft}, hard ${hard}`;
-  if (soft >= needed) return text;
-  if (process.env.BENCH_FD_RAISED) throw new Error(`open-file limit still too low after raising it (${text}; need ${needed})`);
-  if (hard < needed) throw new Error(`open-file hard limit ${hard} is below the ${needed} this run needs; lower BENCH_WAITERS`);
-  log(`Open-file limit ${soft} < ${needed}: re-running under \`ulimit -n ${hard}\`.`);
-  // Again through bin/run-ts.mjs, which loads TypeScript (process.argv holds only node and this script).
-  const argv = [process.execPath, path.join(PROJECT_ROOT, "bin", "run-ts.mjs"), ...process.argv.slice(1)];
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  const res = spawnSync("sh", ["-c", `ulimit -n ${hard} && exec ${quoted}`], { stdio: "inherit", env: { ...process.env, BENCH_FD_RAISED: "1" } });
-  process.exit(res.status ?? 1);
-}
 
 async function postgresVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -124,7 +95,7 @@ async function main(): Promise<void> {
     decisionConcurrency: 20,
   };
   if (config.waiters > config.agents * 50) throw new Error(`BENCH_WAITERS is at most ${config.agents * 50} (50 long-waits per agent, the app's default)`);
-  const fdText = ensureFileDescriptors(config.waiters);
+  const fdText = ensureFileDescriptors(config.waiters + 1500, "lower BENCH_WAITERS");
   if (!existsSync(path.join(PROJECT_ROOT, distDir, "BUILD_ID"))) {
     throw new Error(`no production build in ${distDir}/: run \`npm run build\` first (or set NEXT_DIST_DIR to a built folder)`);
   }

@@ -19,16 +19,25 @@ export interface Reviewer {
   password: string;
 }
 
+export interface SeedOptions {
+  /** Agent names are `<prefix>-agent-NN`, the reviewer `<prefix>-reviewer@example.test` (default `bench`). */
+  prefix?: string;
+  /** Tags of agent i (default: `["bench"]` for every agent). */
+  tags?: (i: number) => string[];
+}
+
 /** Agents and a reviewer, created through the domain functions against the bench database. */
-export async function seed(agentCount: number): Promise<{ agents: BenchAgent[]; reviewer: Reviewer }> {
+export async function seed(agentCount: number, o: SeedOptions = {}): Promise<{ agents: BenchAgent[]; reviewer: Reviewer }> {
+  const prefix = o.prefix ?? "bench";
   const agents: BenchAgent[] = [];
   for (let i = 0; i < agentCount; i++) {
-    const name = `bench-agent-${String(i).padStart(2, "0")}`;
-    const { agentId, key } = await createAgent({ name, ownerEmail: null, description: "benchmark load", tags: ["bench"], actor: "bench" });
+    const name = `${prefix}-agent-${String(i).padStart(2, "0")}`;
+    const tags = o.tags?.(i) ?? ["bench"];
+    const { agentId, key } = await createAgent({ name, ownerEmail: null, description: `${prefix} load`, tags, actor: prefix });
     agents.push({ agentId, name, key });
   }
-  const reviewer = { email: "bench-reviewer@example.test", password: randomSecret(18) };
-  await createUser({ email: reviewer.email, role: "reviewer", name: "Bench Reviewer", password: reviewer.password, actor: "bench" });
+  const reviewer = { email: `${prefix}-reviewer@example.test`, password: randomSecret(18) };
+  await createUser({ email: reviewer.email, role: "reviewer", name: `${prefix} reviewer`, password: reviewer.password, actor: prefix });
   return { agents, reviewer };
 }
 

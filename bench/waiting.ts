@@ -46,7 +46,7 @@ export async function waitingGauge(baseUrl: string): Promise<number | null> {
 export async function untilAllWaiting(
   baseUrl: string,
   pid: number,
-  waiters: Waiter[],
+  waiters: Pick<Waiter, "sent">[],
   timeoutMs = 30_000,
 ): Promise<{ gauge: number | null; cpuQuiet: boolean; ms: number }> {
   const started = performance.now();
