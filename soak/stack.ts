@@ -132,7 +132,7 @@ export class Stack {
       method: "POST",
       agent: this.http,
       headers: { authorization: `Bearer ${this.adminToken.token}` },
-      timeoutMs: 120_000,
+      timeoutMs: 60_000,
     });
     if (res.status !== 200) return { ok: false, detail: `verify answered ${res.status} ${res.body.slice(0, 200)}` };
     const v = parseJson<{ ok: boolean; events: number; head_seq: number | null; unsealed_events: number; broken_at: number | null; kind: string | null }>(res);
