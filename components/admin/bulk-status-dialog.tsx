@@ -86,7 +86,14 @@ function BulkStatusForm({
   const ready = scope === "all" || tag !== "";
   const preview = ready ? bulkPreview(agents, action, choice) : { changes: 0, skipped: 0, pendingRequests: 0 };
   const verb = action === "resume" ? "Resume" : "Suspend";
-  const which = scope === "tag" ? `tagged ${tag}` : "in total";
+  const which =
+    scope === "tag" ? (
+      <>
+        tagged <span className="font-mono text-zinc-900">{tag}</span>
+      </>
+    ) : (
+      "in total"
+    );
 
   return (
     <form
@@ -143,7 +150,7 @@ function BulkStatusForm({
       <div className="rounded-lg border border-zinc-200 bg-zinc-50 px-3 py-2.5 text-sm text-zinc-700" data-testid="bulk-preview" aria-live="polite">
         {preview.changes === 0 ? (
           <p>
-            No {text.from} agent {which === "in total" ? "at all" : which}: nothing to {verb.toLowerCase()}.
+            No {text.from} agent {scope === "all" ? "at all" : which}: nothing to {verb.toLowerCase()}.
           </p>
         ) : action === "resume" ? (
           <p>

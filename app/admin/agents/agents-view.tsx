@@ -31,7 +31,8 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
   const now = useNow();
   const bulk = useBulkAgentStatus();
   const [bulkAction, setBulkAction] = useState<BulkAction | null>(null);
-  const [bulkOutcome, setBulkOutcome] = useState<BulkOutcome | null>(null);
+  // Numbered, so each outcome is a fresh notice (its list of agents folded again).
+  const [bulkOutcome, setBulkOutcome] = useState<{ n: number; outcome: BulkOutcome } | null>(null);
   const agents = data?.data ?? [];
   const openBulk = (action: BulkAction) => {
     bulk.reset();
@@ -68,7 +69,7 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
         ) : null}
       </PageHeader>
       <div className="space-y-6">
-        {bulkOutcome ? <BulkOutcomeNotice outcome={bulkOutcome} onDismiss={() => setBulkOutcome(null)} /> : null}
+        {bulkOutcome ? <BulkOutcomeNotice key={bulkOutcome.n} outcome={bulkOutcome.outcome} onDismiss={() => setBulkOutcome(null)} /> : null}
         {issued ? (
           <>
             <OneTimeSecret label={`Key for ${issued.name}`} value={issued.key} onDone={() => setIssued(null)} />
@@ -132,9 +133,11 @@ export function AgentsView({ canEdit, publicUrl }: { canEdit: boolean; publicUrl
               {
                 onSuccess: (result) => {
                   setBulkAction(null);
-                  setBulkOutcome(
-                    action === "suspend" ? { action, choice, result: result as BulkSuspendResult } : { action, choice, result: result as BulkResumeResult },
-                  );
+                  setBulkOutcome((last) => ({
+                    n: (last?.n ?? 0) + 1,
+                    outcome:
+                      action === "suspend" ? { action, choice, result: result as BulkSuspendResult } : { action, choice, result: result as BulkResumeResult },
+                  }));
                 },
               },
             );
