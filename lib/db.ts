@@ -156,8 +156,8 @@ const announcedOnCommit = new WeakMap<object, Change[]>();
  */
 export function announceOnCommit(trx: object, ...changes: Change[]): void {
   const list = announcedOnCommit.get(trx);
-  if (list) list.push(...changes);
-  else announcedOnCommit.set(trx, [...changes]);
+  if (!list) announcedOnCommit.set(trx, changes);
+  else for (const change of changes) list.push(change);
 }
 
 /** Attempts of a transaction PostgreSQL aborted as transient (deadlock, serialization) before the error is the caller's. */
@@ -191,7 +191,7 @@ function announceRegistered(trx: object | undefined): void {
   const changes = trx && announcedOnCommit.get(trx);
   if (!changes) return;
   announcedOnCommit.delete(trx);
-  announce(...changes);
+  announce(changes);
 }
 
 export async function disconnectDb(): Promise<void> {

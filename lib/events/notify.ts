@@ -70,11 +70,14 @@ let flushing = false;
  * change when their wait ends or their listener resyncs; nothing is lost,
  * since every waiter re-reads the database before answering.
  */
-export function announce(...changes: Change[]): void {
+export function announce(changes: readonly Change[]): void {
   if (changes.length === 0) return;
   const h = hub();
-  for (const change of changes) h.deliver(change);
-  queued.push(...changes);
+  // One by one, never spread: a suspension may cancel a hundred thousand requests at once.
+  for (const change of changes) {
+    h.deliver(change);
+    queued.push(change);
+  }
   if (!flushing) {
     flushing = true;
     setTimeout(flush, BATCH_MS);
@@ -83,7 +86,7 @@ export function announce(...changes: Change[]): void {
 
 /** Shorthand: these requests changed status (after commit). */
 export function announceRequests(changes: Omit<RequestChanged, "kind">[]): void {
-  announce(...changes.map((c) => ({ kind: "request" as const, id: c.id, agent_id: c.agent_id, status: c.status })));
+  announce(changes.map((c) => ({ kind: "request" as const, id: c.id, agent_id: c.agent_id, status: c.status })));
 }
 
 /** Splits changes into NOTIFY payloads under PostgreSQL's limit. */

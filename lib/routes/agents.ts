@@ -53,6 +53,8 @@ import { RotatedSecret } from "../schemas/webhooks.ts";
 const tags = ["Agents and keys"];
 const READ = { session: ["admin", "auditor"] } as const;
 const WRITE = { session: ["admin"] } as const;
+/** The kill switch (suspend, resume; one agent or many): admins, or an admin token, so incident scripts can pull it. */
+const KILL_SWITCH = { admin: ["admin"] } as const;
 const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [SIGNED_OUT, roleForbidden("admins")];
 const AGENT_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such agent.", detail: "no such agent" };
@@ -222,20 +224,21 @@ const updateAgentRoute = defineRoute({
 const suspendAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/suspend",
-  access: WRITE,
+  access: KILL_SWITCH,
   body: AgentStatusBody,
   bodyOptional: true,
   docs: {
     operationId: "suspendAgent",
     summary: "Suspend an agent (kill switch)",
     description:
-      "Stops the agent at once, in one transaction: its keys are refused (`403 agent_suspended`), its pending requests are cancelled and its unredeemed grants revoked, so nothing it was approved for can still run. Reversible with resume.",
+      "Stops the agent at once, in one transaction: its keys are refused (`403 agent_suspended`), its pending requests are cancelled and its unredeemed grants revoked, so nothing it was approved for can still run. Reversible with resume. Admins, or an admin API token; served from connections kept apart from agents' calls, so it works while agents flood the server.",
     tags,
     request: { params: agentId, bodyExamples: { reason: { value: { reason: "Refund loop in production; investigating" } } } },
     responses: {
       200: { description: "Suspended; what was cancelled and revoked.", content: jsonContent(StoppedAgent, { suspended: stopped }) },
       ...errors(
-        ...WRITE_ERRORS,
+        ADMIN_UNAUTHENTICATED,
+        ADMIN_FORBIDDEN,
         AGENT_NOT_FOUND,
         { code: "conflict", when: "The agent is already suspended, or retired.", detail: "agent billing-agent is already suspended" },
         TOO_LARGE,
@@ -244,8 +247,8 @@ const suspendAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
-    const result = await suspendAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
+  async handler({ admin, params, body }) {
+    const result = await suspendAgent({ agentId: params.id, reason: body.reason ?? null, actor: admin.actor });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
   },
@@ -254,7 +257,7 @@ const suspendAgentRoute = defineRoute({
 const resumeAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/resume",
-  access: WRITE,
+  access: KILL_SWITCH,
   body: AgentStatusBody,
   bodyOptional: true,
   docs: {
@@ -266,7 +269,8 @@ const resumeAgentRoute = defineRoute({
     responses: {
       200: { description: "Active again.", content: jsonContent(ResumedAgent, { resumed: { value: { agent: ex.AGENT } } }) },
       ...errors(
-        ...WRITE_ERRORS,
+        ADMIN_UNAUTHENTICATED,
+        ADMIN_FORBIDDEN,
         AGENT_NOT_FOUND,
         { code: "conflict", when: "The agent is not suspended.", detail: "agent billing-agent is active, not suspended" },
         TOO_LARGE,
@@ -275,8 +279,8 @@ const resumeAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
-    const result = await resumeAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
+  async handler({ admin, params, body }) {
+    const result = await resumeAgent({ agentId: params.id, reason: body.reason ?? null, actor: admin.actor });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent) });
   },
@@ -319,7 +323,6 @@ const retireAgentRoute = defineRoute({
   },
 });
 
-const BULK = { admin: ["admin"] } as const;
 const bulkErrors = [
   ADMIN_UNAUTHENTICATED,
   ADMIN_FORBIDDEN,
@@ -336,7 +339,7 @@ const BULK_WHO =
 const suspendAgentsRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/suspend",
-  access: BULK,
+  access: KILL_SWITCH,
   body: BulkAgentsBody,
   docs: {
     operationId: "suspendAgents",
@@ -383,7 +386,7 @@ const suspendAgentsRoute = defineRoute({
 const resumeAgentsRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/resume",
-  access: BULK,
+  access: KILL_SWITCH,
   body: BulkAgentsBody,
   docs: {
     operationId: "resumeAgents",

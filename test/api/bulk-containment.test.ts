@@ -180,6 +180,20 @@ describe("suspending every agent with a tag", () => {
     expect(events.filter((e) => e.type === "agent.suspended").every((e) => e.actor === `admin_token:${token.tokenId}`)).toBe(true);
   });
 
+  it("an admin token pulls the single kill switch too (incident scripts), recorded as the token", async () => {
+    const agent = await taggedAgent([unique("solo")]);
+    const pending = await createPending(agent);
+    const suspended = await tokenPost(`/agents/${agent.agentId}/suspend`, { reason: "script" });
+    expect(suspended.status).toBe(200);
+    expect((await suspended.json()).cancelled_requests).toEqual([pending.id]);
+    expect((await tokenPost(`/agents/${agent.agentId}/suspend`, {})).status).toBe(409);
+    expect((await tokenPost(`/agents/${agent.agentId}/resume`, {})).status).toBe(200);
+    const events = await eventsOf([agent.agentId]);
+    for (const type of ["agent.suspended", "agent.resumed"]) {
+      expect(events.find((e) => e.type === type)).toMatchObject({ actor: `admin_token:${token.tokenId}`, agentId: agent.agentId });
+    }
+  });
+
   it("a tag that matches nothing answers 200 with empty lists", async () => {
     for (const path of ["/agents/suspend", "/agents/resume"]) {
       const res = await adminPost(path, { tag: unique("nobody") });
