@@ -10,6 +10,33 @@ function roleOption(value: string): Role {
   return value;
 }
 
+type SelectorOptions = { name?: string; tag?: string; all?: boolean };
+
+/** Exactly one of --name, --tag and --all. */
+function agentSelector(o: SelectorOptions): { name: string } | { tag: string } | { all: true } {
+  const given = [o.name !== undefined, o.tag !== undefined, o.all === true].filter(Boolean).length;
+  if (given !== 1) throw new Error("give exactly one of --name, --tag and --all");
+  if (o.name !== undefined) return { name: o.name };
+  if (o.tag !== undefined) {
+    if (!o.tag.trim()) throw new Error("--tag must not be empty");
+    return { tag: o.tag.trim() };
+  }
+  return { all: true };
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+function printStopped(
+  r: { agentId: string; name: string; status: string; cancelledRequests: string[]; revokedGrants: number },
+  verb: string,
+  asJson: boolean | undefined,
+): void {
+  if (asJson) console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
+  else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
+}
+
+const skippedJson = (s: { agentId: string; name: string; status: string }) => ({ agent_id: s.agentId, name: s.name, status: s.status });
+
 export function registerAdminCommands(program: Command): void {
   program
     .command("migrate")
@@ -100,38 +127,86 @@ export function registerAdminCommands(program: Command): void {
         );
     });
 
-  for (const [name, verb] of [
-    ["suspend", "suspended"],
-    ["retire", "retired"],
-  ] as const) {
-    agents
-      .command(name)
-      .description(
-        name === "suspend"
-          ? "kill switch: refuse the agent's keys (403), cancel its pending requests, revoke its unredeemed grants"
-          : "retire the agent for good: keys refused (401), pending requests cancelled, grants revoked",
-      )
-      .requiredOption("--name <name>")
-      .option("--reason <text>")
-      .option("--json", "print JSON")
-      .action(async (o: { name: string; reason?: string; json?: boolean }) => {
-        const stop =
-          name === "suspend" ? (await import("../lib/agents/suspend-agent.ts")).suspendAgent : (await import("../lib/agents/retire-agent.ts")).retireAgent;
-        const r = await withDatabase(() => stop({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
-        if (o.json)
-          console.log(JSON.stringify({ agent_id: r.agentId, status: r.status, cancelled_requests: r.cancelledRequests, revoked_grants: r.revokedGrants }));
-        else console.log(`${verb} ${r.name} (${r.agentId}): ${r.cancelledRequests.length} pending requests cancelled, ${r.revokedGrants} grants revoked`);
-      });
-  }
   agents
-    .command("resume")
-    .description("let a suspended agent's keys work again")
+    .command("suspend")
+    .description(
+      "kill switch: refuse the agents' keys (403), cancel their pending requests, revoke their unredeemed grants; one agent (--name), every agent with a tag (--tag) or every agent (--all), in one transaction",
+    )
+    .option("--name <name>", "one agent")
+    .option("--tag <tag>", "every agent with this tag")
+    .option("--all", "every agent (retired ones excepted)")
+    .option("--reason <text>")
+    .option("--json", "print JSON")
+    .action(async (o: SelectorOptions & { reason?: string; json?: boolean }) => {
+      const selector = agentSelector(o);
+      const reason = o.reason ?? null;
+      if ("name" in selector) {
+        const { suspendAgent } = await import("../lib/agents/suspend-agent.ts");
+        const r = await withDatabase(() => suspendAgent({ ...selector, reason, actor: "cli" }));
+        printStopped(r, "suspended", o.json);
+        return;
+      }
+      const { suspendAgents } = await import("../lib/agents/suspend-agent.ts");
+      const r = await withDatabase(() => suspendAgents({ selector, reason, actor: "cli" }));
+      if (o.json)
+        console.log(
+          JSON.stringify({
+            suspended: r.stopped.map((s) => ({
+              agent_id: s.agentId,
+              name: s.name,
+              cancelled_requests: s.cancelledRequests.length,
+              revoked_grants: s.revokedGrants,
+            })),
+            skipped: r.skipped.map(skippedJson),
+          }),
+        );
+      else {
+        const cancelled = r.stopped.reduce((n, s) => n + s.cancelledRequests.length, 0);
+        const revoked = r.stopped.reduce((n, s) => n + s.revokedGrants, 0);
+        for (const s of r.stopped)
+          console.log(`suspended ${s.name} (${s.agentId}): ${s.cancelledRequests.length} pending requests cancelled, ${s.revokedGrants} grants revoked`);
+        for (const s of r.skipped) console.log(`skipped ${s.name} (${s.agentId}): already ${s.status}`);
+        console.log(
+          `${count(r.stopped.length, "agent")} suspended, ${cancelled} pending requests cancelled, ${revoked} grants revoked; ${r.skipped.length} skipped`,
+        );
+      }
+    });
+
+  agents
+    .command("retire")
+    .description("retire the agent for good: keys refused (401), pending requests cancelled, grants revoked")
     .requiredOption("--name <name>")
     .option("--reason <text>")
-    .action(async (o: { name: string; reason?: string }) => {
-      const { resumeAgent } = await import("../lib/agents/resume-agent.ts");
-      const r = await withDatabase(() => resumeAgent({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
-      console.log(`resumed ${r.name} (${r.agentId})`);
+    .option("--json", "print JSON")
+    .action(async (o: { name: string; reason?: string; json?: boolean }) => {
+      const { retireAgent } = await import("../lib/agents/retire-agent.ts");
+      const r = await withDatabase(() => retireAgent({ name: o.name, reason: o.reason ?? null, actor: "cli" }));
+      printStopped(r, "retired", o.json);
+    });
+
+  agents
+    .command("resume")
+    .description("let suspended agents' keys work again: one agent (--name), every agent with a tag (--tag) or every agent (--all)")
+    .option("--name <name>", "one agent")
+    .option("--tag <tag>", "every agent with this tag")
+    .option("--all", "every agent")
+    .option("--reason <text>")
+    .option("--json", "print JSON")
+    .action(async (o: SelectorOptions & { reason?: string; json?: boolean }) => {
+      const selector = agentSelector(o);
+      const { resumeAgents } = await import("../lib/agents/resume-agent.ts");
+      const r = await withDatabase(() => resumeAgents({ selector, reason: o.reason ?? null, actor: "cli" }));
+      if ("name" in selector) {
+        const [a] = r.resumed;
+        if (o.json) console.log(JSON.stringify({ agent_id: a.agentId, status: a.status }));
+        else console.log(`resumed ${a.name} (${a.agentId})`);
+      } else if (o.json) {
+        console.log(JSON.stringify({ resumed: r.resumed.map((a) => ({ agent_id: a.agentId, name: a.name })), skipped: r.skipped.map(skippedJson) }));
+      } else {
+        for (const a of r.resumed) console.log(`resumed ${a.name} (${a.agentId})`);
+        for (const s of r.skipped) console.log(`skipped ${s.name} (${s.agentId}): ${s.status}`);
+        console.log(`${count(r.resumed.length, "agent")} resumed; ${r.skipped.length} skipped`);
+      }
     });
 
   registerAuditCommands(program);

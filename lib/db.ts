@@ -1,9 +1,11 @@
 import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { CamelCasePlugin, type Insertable, Kysely, PostgresDialect, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { DB } from "./generated/kysely/types.ts";
 import { env } from "./env.ts";
+import { isTransient } from "./db-errors.ts";
 import { announce, type Change } from "./events/notify.ts";
 
 export type { DB } from "./generated/kysely/types.ts";
@@ -20,7 +22,26 @@ export type Queryable = Kysely<DB>;
 /** An open transaction: pass it down so a change and its audit events commit together. */
 export type Trx = Transaction<DB>;
 
-let current: { pool: pg.Pool; kysely: Kysely<DB> } | undefined;
+interface Lane {
+  pool: pg.Pool;
+  kysely: Kysely<DB>;
+}
+
+let current: { agents: Lane; people?: Lane } | undefined;
+
+/**
+ * Which connection pool the current call draws on. Agents and executors (the
+ * untrusted side, which can flood) use the main pool; people and
+ * administrators (the dashboard, the admin API, the kill switch) have a pool
+ * of their own, so no queue of agent work stands between an admin and a
+ * suspension, or a reviewer and a decision.
+ */
+const lane = new AsyncLocalStorage<"people">();
+
+/** Runs `work` (and everything it awaits) on the people's pool: for dashboard pages and session or admin routes. */
+export function onPeopleLane<T>(work: () => T): T {
+  return lane.run("people", work);
+}
 
 /**
  * Names each statement by a hash of its text, so every connection parses and
@@ -61,28 +82,47 @@ export function kyselyOver(pool: pg.Pool): Kysely<DB> {
   return new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
-function create() {
-  const url = env().DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set (start the app with `countersign start`)");
-  const pool = new pg.Pool({ connectionString: url, max: env().DATABASE_POOL_SIZE });
+function createLane(max: number): Lane {
+  const e = env();
+  if (!e.DATABASE_URL) throw new Error("DATABASE_URL is not set (start the app with `countersign start`)");
+  // A call that cannot get a connection in time fails as "unavailable" (503 with Retry-After) before it starts
+  // any work; nothing depends on this timeout for correctness.
+  const pool = new pg.Pool({ connectionString: e.DATABASE_URL, max, connectionTimeoutMillis: e.DATABASE_POOL_TIMEOUT_SECONDS * 1000 });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   return { pool, kysely: kyselyOver(pool) };
 }
 
 function holder() {
-  current ??= create();
+  current ??= { agents: createLane(env().DATABASE_POOL_SIZE) };
   return current;
 }
 
-/** The one query builder of the process, shared by route handlers, workers, the CLI and tests. Created on first use. */
+/**
+ * The one query builder of the process, shared by route handlers, workers,
+ * the CLI and tests: on the pool of the current lane (`onPeopleLane`), each
+ * created on first use.
+ */
 export function db(): Kysely<DB> {
-  return holder().kysely;
+  const h = holder();
+  if (lane.getStore() !== "people") return h.agents.kysely;
+  h.people ??= createLane(env().DATABASE_PEOPLE_POOL_SIZE);
+  return h.people.kysely;
 }
 
-/** The connection pool under the query builder (for LISTEN connections' settings, raw COPY and tests). */
+/** Connections of each pool now: checked out, idle, and calls waiting for one (the gauge on /api/metrics). */
+export function poolUsage(): { pool: "agents" | "people"; busy: number; idle: number; waiting: number }[] {
+  const h = current;
+  if (!h) return [];
+  return (["agents", "people"] as const).flatMap((name) => {
+    const p = h[name]?.pool;
+    return p ? [{ pool: name, busy: p.totalCount - p.idleCount, idle: p.idleCount, waiting: p.waitingCount }] : [];
+  });
+}
+
+/** The main connection pool (for raw COPY and tests). */
 export function pool(): pg.Pool {
-  return holder().pool;
+  return holder().agents.pool;
 }
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -116,30 +156,46 @@ const announcedOnCommit = new WeakMap<object, Change[]>();
  */
 export function announceOnCommit(trx: object, ...changes: Change[]): void {
   const list = announcedOnCommit.get(trx);
-  if (list) list.push(...changes);
-  else announcedOnCommit.set(trx, [...changes]);
+  if (!list) announcedOnCommit.set(trx, changes);
+  else for (const change of changes) list.push(change);
 }
 
-/** Runs `work` in one transaction; after it commits, announces what `announceOnCommit` registered. */
+/** Attempts of a transaction PostgreSQL aborted as transient (deadlock, serialization) before the error is the caller's. */
+const TRANSIENT_ATTEMPTS = 3;
+
+/**
+ * Runs `work` in one transaction; after it commits, announces what
+ * `announceOnCommit` registered. A transaction PostgreSQL aborted to break a
+ * deadlock or a serialization conflict left nothing behind and runs again
+ * (`work` must have no effects outside the transaction); after the last
+ * attempt the error surfaces as 503 with Retry-After.
+ */
 export async function transact<T>(work: (trx: Trx) => Promise<T>, on: Kysely<DB> = db()): Promise<T> {
-  let open: Trx | undefined;
-  const result = await on.transaction().execute((trx) => {
-    open = trx;
-    return work(trx);
-  });
-  announceRegistered(open);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    let open: Trx | undefined;
+    try {
+      const result = await on.transaction().execute((trx) => {
+        open = trx;
+        return work(trx);
+      });
+      announceRegistered(open);
+      return result;
+    } catch (err) {
+      if (open) announcedOnCommit.delete(open);
+      if (attempt >= TRANSIENT_ATTEMPTS || !isTransient(err)) throw err;
+    }
+  }
 }
 
 function announceRegistered(trx: object | undefined): void {
   const changes = trx && announcedOnCommit.get(trx);
   if (!changes) return;
   announcedOnCommit.delete(trx);
-  announce(...changes);
+  announce(changes);
 }
 
 export async function disconnectDb(): Promise<void> {
   const closing = current;
   current = undefined;
-  await closing?.pool.end().catch(() => {});
+  await Promise.all([closing?.agents, closing?.people].map((l) => l?.pool.end().catch(() => {})));
 }

@@ -25,7 +25,12 @@ const schema = z
     PORT: port.default(3000),
     HOST: z.string().default("0.0.0.0"),
     DATABASE_URL: z.string().url().optional(),
+    /** Connections for agents, executors and background work. */
     DATABASE_POOL_SIZE: int(1, 200).default(10),
+    /** Connections kept apart for people: the dashboard, the admin API and the kill switch never queue behind agents. */
+    DATABASE_PEOPLE_POOL_SIZE: int(1, 200).default(4),
+    /** How long a call waits for a free connection before it is answered 503 with Retry-After. */
+    DATABASE_POOL_TIMEOUT_SECONDS: seconds(1, 600).default(10),
     COUNTERSIGN_DATA_DIR: z.string().default(".countersign"),
     COUNTERSIGN_EMBEDDED_PG_PORT: port.default(54329),
     AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
@@ -56,6 +61,12 @@ const schema = z
     COUNTERSIGN_MAX_WAITS_PER_AGENT: int(1).default(50),
     /** Long-waits on one request at once, per app instance; more get 429. */
     COUNTERSIGN_MAX_WAITS_PER_REQUEST: int(1).default(10),
+    /** Long-waits held at once by one app instance (about 10 KiB each); more get 503 with Retry-After. */
+    COUNTERSIGN_MAX_WAITS: int(1).default(20_000),
+    /** Agent and executor calls being worked on at once by one app instance (held long-waits not counted); more get 503 with Retry-After. */
+    COUNTERSIGN_MAX_INFLIGHT: int(1).default(256),
+    /** Calls of one agent being worked on at once, per app instance (held long-waits not counted); more get 429 with Retry-After. */
+    COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: int(1).default(32),
     /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */
     COUNTERSIGN_AUDIT_REFUSAL_WINDOW_SECONDS: seconds(1).default(60),
     COUNTERSIGN_SWEEP_INTERVAL_SECONDS: seconds(1).default(15),

@@ -31,6 +31,23 @@ function create() {
       registers: [registry],
     }),
     waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
+    inFlight: new Gauge({
+      name: "countersign_calls_in_flight",
+      help: "Agent and executor calls being worked on by this instance (held long-waits not counted)",
+      registers: [registry],
+    }),
+    poolConnections: new Gauge({
+      name: "countersign_db_pool_connections",
+      help: "Database connections of this instance by pool (agents, people) and state (busy, idle, waiting: calls waiting for one)",
+      labelNames: ["pool", "state"] as const,
+      registers: [registry],
+    }),
+    shed: new Counter({
+      name: "countersign_calls_shed_total",
+      help: "Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, waits)",
+      labelNames: ["limit"] as const,
+      registers: [registry],
+    }),
     reviewStreams: new Gauge({ name: "countersign_review_streams", help: "Open dashboard event streams on this instance", registers: [registry] }),
     streamGroupLookups: new Counter({
       name: "countersign_review_stream_group_lookups_total",

@@ -58,3 +58,12 @@ export async function getAgentSummary(agentId: string): Promise<AgentSummary | n
   if (!isId("agt", agentId)) return null;
   return (await summaries().where("a.id", "=", agentId).executeTakeFirst()) ?? null;
 }
+
+/** Several agents by id (one statement whatever their number), keyed by id. */
+export async function getAgentSummaries(agentIds: string[]): Promise<Map<string, AgentSummary>> {
+  if (agentIds.length === 0) return new Map();
+  const rows = await summaries()
+    .where("a.id", "=", (eb) => eb.fn.any(eb.val(agentIds)))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -1,5 +1,6 @@
 import "server-only";
-import { stopAgent, type StopAgentOptions, type StopAgentResult } from "./stop-agent.ts";
+import type { BulkSelector } from "./agent-selector.ts";
+import { stopAgent, type StopAgentOptions, type StopAgentResult, type StopAgentsOptions, type StopAgentsResult, stopAgents } from "./stop-agent.ts";
 
 export type SuspendAgentOptions = StopAgentOptions;
 
@@ -10,4 +11,15 @@ export type SuspendAgentOptions = StopAgentOptions;
  */
 export function suspendAgent(o: SuspendAgentOptions): Promise<StopAgentResult> {
   return stopAgent({ ...o, to: "suspended" });
+}
+
+export type SuspendAgentsOptions = Omit<StopAgentsOptions, "to" | "selector" | "containment"> & { selector: BulkSelector };
+
+/**
+ * The kill switch for many agents at once (every agent with a tag, or every
+ * agent), in one transaction: as `suspendAgent` for each active one, with the
+ * selector in each `agent.suspended` event; already suspended ones are skipped.
+ */
+export function suspendAgents(o: SuspendAgentsOptions): Promise<StopAgentsResult> {
+  return stopAgents({ ...o, to: "suspended" });
 }

@@ -184,7 +184,7 @@ export class AuditSealer {
               await sql`SELECT 1`.execute(conn);
               logger.debug({ err: (err as Error).message }, "audit seal batch rolled back; retrying");
             }
-            if (n > 0) announce({ kind: "audit" });
+            if (n > 0) announce([{ kind: "audit" }]);
             if (n < BATCH) await this.sleep(this.intervalMs);
           }
         });

@@ -165,6 +165,8 @@ export function buildPayload(type: string, e: AuditEventRow): WebhookPayload {
     data.agent = { ...agent, name: e.agentName ?? str(e.data.name), reason, status: str((e.data.after as Record<string, unknown> | undefined)?.status) };
     // Automatic containment says which rule tripped and what it saw.
     if (e.data.containment && typeof e.data.containment === "object") data.agent = { ...(data.agent as object), containment: e.data.containment };
+    // Bulk containment says which selector stopped (or resumed) it: `{ tag }` or `{ all: true }`.
+    if (e.data.bulk && typeof e.data.bulk === "object") data.agent = { ...(data.agent as object), bulk: e.data.bulk };
     const verb = e.type.split(".")[1] ?? e.type;
     text = `Agent ${displayLine(e.agentName ?? str(e.data.name) ?? e.agentId ?? "")} ${verb}${reason ? `: ${displayLine(reason)}` : ""}`;
   }

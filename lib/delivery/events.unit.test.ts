@@ -50,3 +50,23 @@ describe("webhook text", () => {
     expect(outcome.text).toMatch(/^⚠ .*outcome\.detail: U\+2067 RIGHT-TO-LEFT ISOLATE, U\+2069 POP DIRECTIONAL ISOLATE/);
   });
 });
+
+describe("agent events", () => {
+  it("name the selector of a bulk suspension (and nothing of the kind for a single one)", () => {
+    const bulk = buildPayload(
+      "agent.suspended",
+      row({
+        type: "agent.suspended",
+        requestId: null,
+        data: { name: "billing-bot", reason: "fraud", after: { status: "suspended" }, bulk: { tag: "finance" } },
+      }),
+    );
+    expect(bulk.data.agent).toMatchObject({ name: "billing-bot", status: "suspended", reason: "fraud", bulk: { tag: "finance" } });
+    expect(bulk.text).toBe("Agent billing-bot suspended: fraud");
+    const single = buildPayload(
+      "agent.suspended",
+      row({ type: "agent.suspended", requestId: null, data: { name: "billing-bot", after: { status: "suspended" } } }),
+    );
+    expect(single.data.agent).not.toHaveProperty("bulk");
+  });
+});

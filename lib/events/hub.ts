@@ -1,6 +1,7 @@
 import "server-only";
 import { EventEmitter } from "node:events";
 import pg from "pg";
+import { pool } from "../db.ts";
 import { env } from "../env.ts";
 import { logger } from "../logger.ts";
 import { CHANNEL, type Change, type ChangeBatch, INSTANCE_ID, type RequestChanged, type SessionsChanged } from "./notify.ts";
@@ -65,14 +66,38 @@ export class NotificationHub {
     client.end().catch(() => {});
     if (this.closed) return;
     logger.warn({ err: err.message }, "notification listener lost; reconnecting");
+    this.reconnect();
+  }
+
+  /**
+   * Tries to listen again, backing off to every 2 s while the database is
+   * away, until it succeeds; then wakes every subscriber to re-read what
+   * may have changed meanwhile.
+   */
+  private reconnect(): void {
     const delay = this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, 5000);
+    this.retryMs = Math.min(this.retryMs * 2, 2000);
     setTimeout(() => {
-      this.ready()
-        .then(() => this.emitter.emit("all", { kind: "resync" } satisfies HubEvent))
-        .then(() => this.emitter.emit("resync"))
-        .catch((e: Error) => this.lost(client, e));
+      if (this.closed) return;
+      this.ready().then(
+        () => {
+          this.emitter.emit("all", { kind: "resync" } satisfies HubEvent);
+          this.emitter.emit("resync");
+        },
+        () => this.reconnect(),
+      );
     }, delay).unref();
+  }
+
+  /**
+   * Sends NOTIFY payloads to every instance: on the listening connection when
+   * it is up (it is otherwise idle, and never waits behind agents for the
+   * pool), else on a pooled one (a CLI process, or while reconnecting).
+   */
+  async notify(payloads: string[]): Promise<void> {
+    const query = { name: "cs_notify_batch", text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [CHANNEL, payloads] };
+    if (this.client) await this.client.query(query);
+    else await pool().query(query);
   }
 
   /** Hands a committed change to this process's subscribers. */

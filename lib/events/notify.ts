@@ -1,6 +1,5 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { pool } from "../db.ts";
 import { logger } from "../logger.ts";
 import { hub } from "./hub.ts";
 
@@ -63,18 +62,22 @@ let flushing = false;
 /**
  * Announces changes that have COMMITTED; call it after the transaction, never
  * inside one. Waiters in this process wake at once; other instances hear
- * of it through one batched `NOTIFY` every few milliseconds, sent outside any request's
+ * of it through one batched `NOTIFY` every few milliseconds, sent on the
+ * hub's own connection (never queued behind agents for the pool) outside any request's
  * transaction (a `NOTIFY` inside a transaction takes PostgreSQL's global
  * notify lock at commit, serialising every writer). If this process dies
  * between the commit and the send, other instances' waiters learn of the
  * change when their wait ends or their listener resyncs; nothing is lost,
  * since every waiter re-reads the database before answering.
  */
-export function announce(...changes: Change[]): void {
+export function announce(changes: readonly Change[]): void {
   if (changes.length === 0) return;
   const h = hub();
-  for (const change of changes) h.deliver(change);
-  queued.push(...changes);
+  // One by one, never spread: a suspension may cancel a hundred thousand requests at once.
+  for (const change of changes) {
+    h.deliver(change);
+    queued.push(change);
+  }
   if (!flushing) {
     flushing = true;
     setTimeout(flush, BATCH_MS);
@@ -83,7 +86,7 @@ export function announce(...changes: Change[]): void {
 
 /** Shorthand: these requests changed status (after commit). */
 export function announceRequests(changes: Omit<RequestChanged, "kind">[]): void {
-  announce(...changes.map((c) => ({ kind: "request" as const, id: c.id, agent_id: c.agent_id, status: c.status })));
+  announce(changes.map((c) => ({ kind: "request" as const, id: c.id, agent_id: c.agent_id, status: c.status })));
 }
 
 /** Splits changes into NOTIFY payloads under PostgreSQL's limit. */
@@ -111,8 +114,8 @@ async function flush(): Promise<void> {
     while (queued.length) {
       const changes = queued;
       queued = [];
-      await pool()
-        .query({ name: "cs_notify_batch", text: "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", values: [CHANNEL, payloadsOf(changes)] })
+      await hub()
+        .notify(payloadsOf(changes))
         .catch((err: Error) => logger.warn({ err: err.message, changes: changes.length }, "could not notify other instances"));
     }
   } finally {

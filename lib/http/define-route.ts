@@ -3,6 +3,7 @@ import type { RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { z } from "zod";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
+import type { Admission } from "../limits/admission.ts";
 import type { AdminPrincipal } from "./callers.ts";
 
 import type { Role } from "../users/roles.ts";
@@ -33,6 +34,8 @@ type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export type RouteContext<P extends string, A extends Access, B, Q> = {
   req: Request;
+  /** The call's place among those in flight (lib/limits/admission.ts): a long-wait gives it back while it holds. */
+  admission: Admission;
   params: PathParams<P>;
   body: Infer<B>;
   query: Infer<Q>;

@@ -1,5 +1,6 @@
 import "server-only";
 import { ZodError } from "zod";
+import { isDatabaseUnavailable, isTransient } from "../db-errors.ts";
 import { AppError, STATUS_BY_CODE, TITLE_BY_CODE, type ErrorCode, type FieldError } from "../errors.ts";
 import { logger } from "../logger.ts";
 
@@ -32,42 +33,11 @@ export function zodErrors(err: ZodError, prefix = ""): FieldError[] {
   }));
 }
 
-// Connection-level failures (server down, restarting, out of connections), as
-// reported by pg, PostgreSQL itself (SQLSTATE) and Prisma.
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "57P01",
-  "57P02",
-  "57P03",
-  "53300",
-  "08000",
-  "08003",
-  "08006",
-  "P1001",
-  "P1002",
-  "P1008",
-  "P1017",
-  "P2024",
-]);
-const UNAVAILABLE_MESSAGE =
-  /Can't reach database server|ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|terminating connection|the database system is (starting up|shutting down)|too many clients/i;
-
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
-  if (!e || typeof e !== "object" || depth > 5) return false;
-  if (UNAVAILABLE_CODES.has(e.code ?? "") || e.name === "PrismaClientInitializationError") return true;
-  if (UNAVAILABLE_MESSAGE.test(e.message ?? "")) return true;
-  return e.cause ? isDatabaseUnavailable(e.cause, depth + 1) : false;
-}
-
-/** A unique constraint refused an insert (Prisma P2002, PostgreSQL 23505). */
+/** A unique constraint refused an insert (PostgreSQL 23505). */
 function isUniqueViolation(err: unknown, depth = 0): boolean {
   const e = err as { code?: string; cause?: unknown };
   if (!e || typeof e !== "object" || depth > 5) return false;
-  if (e.code === "P2002" || e.code === "23505") return true;
+  if (e.code === "23505") return true;
   return e.cause ? isUniqueViolation(e.cause, depth + 1) : false;
 }
 
@@ -82,6 +52,11 @@ export function toProblem(err: unknown): Response {
   if (isDatabaseUnavailable(err)) {
     logger.error({ err: (err as Error).message }, "database unavailable");
     return problem("unavailable", "the service is temporarily unavailable; try again shortly", { retryAfterSeconds: 5 });
+  }
+  if (isTransient(err)) {
+    // Deadlock or serialization conflict that persisted through the retries: nothing was kept.
+    logger.warn({ err: (err as Error).message }, "transaction aborted by the database");
+    return problem("unavailable", "the database is busy with conflicting changes; try again shortly", { retryAfterSeconds: 1 });
   }
   logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "unhandled error");
   return new Response(

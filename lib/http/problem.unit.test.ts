@@ -19,7 +19,7 @@ describe("toProblem", () => {
 
   it("answers a unique-constraint violation (a lost race between identical creates) with 409, not 500", async () => {
     for (const err of [
-      Object.assign(new Error("Unique constraint failed"), { code: "P2002" }),
+      Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505" }),
       Object.assign(new Error("wrapped"), { cause: { code: "23505" } }),
     ]) {
       const r = await read(toProblem(err));
@@ -49,7 +49,9 @@ describe("toProblem", () => {
 
   it.each([
     ["ECONNREFUSED", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })],
-    ["a Prisma P1001", Object.assign(new Error("Can't reach database server"), { code: "P1001" })],
+    ["a pool that gave no connection in time", new Error("timeout exceeded when trying to connect")],
+    ["both loopback addresses refused", new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:5432"), { code: "ECONNREFUSED" })])],
+    ["starting up 57P03", Object.assign(new Error("the database system is starting up"), { code: "57P03" })],
     ["admin shutdown 57P01", Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" })],
     ["a wrapped cause", new Error("query failed", { cause: Object.assign(new Error("boom"), { code: "ECONNRESET" }) })],
   ])("answers a database outage (%s) with 503 unavailable", async (_name, err) => {
@@ -57,6 +59,17 @@ describe("toProblem", () => {
     expect(r.status).toBe(503);
     expect(r.body.code).toBe("unavailable");
     expect(Number(r.retryAfter)).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["deadlock 40P01", "40P01"],
+    ["serialization failure 40001", "40001"],
+    ["lock not available 55P03", "55P03"],
+  ])("answers a transaction the database aborted (%s) with 503 and Retry-After", async (_name, code) => {
+    const r = await read(toProblem(Object.assign(new Error("aborted"), { code })));
+    expect(r.status).toBe(503);
+    expect(r.body.code).toBe("unavailable");
+    expect(r.retryAfter).toBe("1");
   });
 
   it("answers anything else with a bare 500 that leaks nothing", async () => {

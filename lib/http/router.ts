@@ -1,5 +1,7 @@
 import "server-only";
 import { readJson, parseWith, readQuery } from "./body.ts";
+import { onPeopleLane } from "../db.ts";
+import { type Admission, admitCall, UNLIMITED } from "../limits/admission.ts";
 import { authenticateCaller } from "./callers.ts";
 import type { AnyRoute } from "./define-route.ts";
 import { problem, toProblem } from "./problem.ts";
@@ -83,13 +85,40 @@ export class Router {
   }
 }
 
-/** Runs one route: the caller is authenticated, then the query and body are parsed, then the handler; every failure is a problem response. */
-export async function runRoute(route: AnyRoute, req: Request, params: Record<string, string>): Promise<Response> {
+/** Calls from the untrusted side (agents, executors redeeming grants): admitted under the overload limits, on the agents' pool. */
+const fromMachines = (route: AnyRoute) => route.access === "agent" || (route.access === "public" && route.method !== "GET");
+
+/**
+ * Runs one route: the call is admitted (agents' and executors' calls under
+ * the overload limits; people's on their own connection pool), the caller
+ * authenticated, then the query and body are parsed, then the handler;
+ * every failure is a problem response.
+ */
+export function runRoute(route: AnyRoute, req: Request, params: Record<string, string>): Promise<Response> {
+  return fromMachines(route) ? runAdmitted(route, req, params) : onPeopleLane(() => run(route, req, params));
+}
+
+async function runAdmitted(route: AnyRoute, req: Request, params: Record<string, string>): Promise<Response> {
+  let admission: Admission;
+  try {
+    admission = admitCall();
+  } catch (err) {
+    return toProblem(err);
+  }
+  try {
+    return await run(route, req, params, admission);
+  } finally {
+    admission.release();
+  }
+}
+
+async function run(route: AnyRoute, req: Request, params: Record<string, string>, admission: Admission = UNLIMITED): Promise<Response> {
   try {
     const caller = await authenticateCaller(route.access, req);
+    if ("agent" in caller) admission.forAgent((caller.agent as { id: string }).id);
     const query = route.query ? readQuery(req, route.query) : undefined;
     const body = route.body ? parseWith(route.body, await readJson(req, route.bodyLimit, { optional: route.bodyOptional })) : undefined;
-    return await route.handler({ req, params, query, body, ...caller });
+    return await route.handler({ req, params, query, body, admission, ...caller });
   } catch (err) {
     return toProblem(err);
   }

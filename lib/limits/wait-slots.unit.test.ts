@@ -6,6 +6,7 @@ import { holdWaitSlot } from "./wait-slots.ts";
 beforeAll(() => {
   process.env.COUNTERSIGN_MAX_WAITS_PER_AGENT = "3";
   process.env.COUNTERSIGN_MAX_WAITS_PER_REQUEST = "2";
+  process.env.COUNTERSIGN_MAX_WAITS = "5";
   resetEnv();
 });
 
@@ -41,5 +42,15 @@ describe("holdWaitSlot", () => {
     for (const release of [a2, a3, b, again]) release();
     const fresh = [holdWaitSlot("agt_a", "req_5"), holdWaitSlot("agt_a", "req_5"), holdWaitSlot("agt_a", "req_6")];
     fresh.forEach((release) => release());
+  });
+
+  it("caps the waits the whole process holds with 503, whatever the agents", () => {
+    const held = ["agt_p", "agt_q", "agt_r", "agt_s", "agt_v"].map((agent, i) => holdWaitSlot(agent, `req_p${i}`));
+    expect(refusal(() => holdWaitSlot("agt_t", "req_p9"))).toMatchObject({ code: "unavailable", retryAfter: 5 });
+    held[0]();
+    held[0]();
+    const next = holdWaitSlot("agt_t", "req_p9");
+    expect(refusal(() => holdWaitSlot("agt_u", "req_p10"))).toMatchObject({ code: "unavailable" });
+    for (const release of [...held.slice(1), next]) release();
   });
 });

@@ -382,6 +382,12 @@ countersign_policy_condition_errors_total{rule="large-refunds"} 3
 # HELP countersign_waiting_agents Agents long-waiting on this instance
 # TYPE countersign_waiting_agents gauge
 countersign_waiting_agents 3
+# HELP countersign_calls_in_flight Agent and executor calls being worked on by this instance (held long-waits not counted)
+# TYPE countersign_calls_in_flight gauge
+countersign_calls_in_flight 12
+# HELP countersign_calls_shed_total Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, waits)
+# TYPE countersign_calls_shed_total counter
+countersign_calls_shed_total{limit="process"} 41
 `;
 
 export const STREAM_TEXT = `retry: 2000

@@ -1,5 +1,6 @@
 import "server-only";
-import type { Queryable, Row } from "../db.ts";
+import DataLoader from "dataloader";
+import { db, type Queryable, type Row } from "../db.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
 /** A request row as stored requests carry it. */
@@ -103,4 +104,33 @@ export async function findByIdempotencyKey(q: Queryable, agentId: string, idempo
     .where("idempotencyKey", "=", idempotencyKey)
     .executeTakeFirst();
   return row ? withVotesAndGrant(q, row) : null;
+}
+
+/** Reads at most this many requests in one query; a larger batch is split. */
+const READ_BATCH = 500;
+
+/**
+ * Reads of single requests by id, batched: the reads asked for in the same
+ * tick go to the database together, three queries for the lot (rows, then
+ * their votes and grants). When a decision, a suspension or a resync wakes
+ * thousands of waiting agents at once, they re-read in a few queries, not
+ * thousands. Nothing is cached: every read sees what is committed when its
+ * batch runs.
+ */
+const requestReader = new DataLoader<string, StoredRequest | null>(
+  async (ids) => {
+    const rows = await db()
+      .selectFrom("actionRequests")
+      .select(REQUEST_COLUMNS)
+      .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
+      .execute();
+    const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  },
+  { cache: false, maxBatchSize: READ_BATCH },
+);
+
+/** One request with its votes and grant, read together with the others asked for at the same moment. */
+export async function readStoredRequest(id: string): Promise<StoredRequest | null> {
+  return requestReader.load(id);
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { isDatabaseUnavailable } from "../db-errors.ts";
 import { hub } from "../events/hub.ts";
 import { holdWaitSlot } from "../limits/wait-slots.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
@@ -11,7 +12,12 @@ export interface WaitOptions {
   read: () => Promise<StoredRequest>;
   waitSeconds: number;
   signal?: AbortSignal;
+  /** Called once the wait holds (the call gives back its place among calls in flight: held waits are capped apart). */
+  onHold?: () => void;
 }
+
+/** While the database is unreachable, a held wait tries its read again this often (and on every wake-up). */
+const RETRY_READ_MS = 1_000;
 
 /**
  * Long-wait: holds until the request leaves `pending` (woken by the
@@ -20,20 +26,33 @@ export interface WaitOptions {
  * polls the database: it reads once on arrival and once per wake-up, and
  * wake-ups come only from terminal changes of this request or a hub resync.
  * Only a wait that would hold takes a slot; over the cap it is a 429.
+ *
+ * A database outage while it holds does not end it: the wait keeps the last
+ * state it read and reads again on the next wake-up (the hub resyncs when it
+ * reconnects) or every second, so the agent gets the answer once the
+ * database is back, or its current state (503 if it still cannot be read)
+ * when the wait runs out.
  */
-export async function waitForRequest({ requestId, agentId, read, waitSeconds, signal }: WaitOptions): Promise<StoredRequest> {
+export async function waitForRequest({ requestId, agentId, read, waitSeconds, signal, onHold }: WaitOptions): Promise<StoredRequest> {
   const current = await read();
   if (waitSeconds <= 0 || effectiveStatus(current) !== "pending") return current;
 
   const release = holdWaitSlot(agentId, requestId);
+  onHold?.();
   try {
-    return await hold(requestId, read, waitSeconds, signal);
+    return await hold(requestId, read, current, waitSeconds, signal);
   } finally {
     release();
   }
 }
 
-async function hold(requestId: string, read: () => Promise<StoredRequest>, waitSeconds: number, signal?: AbortSignal): Promise<StoredRequest> {
+async function hold(
+  requestId: string,
+  read: () => Promise<StoredRequest>,
+  first: StoredRequest,
+  waitSeconds: number,
+  signal?: AbortSignal,
+): Promise<StoredRequest> {
   const h = hub();
   await h.ready();
   const deadline = Date.now() + waitSeconds * 1000;
@@ -47,21 +66,33 @@ async function hold(requestId: string, read: () => Promise<StoredRequest>, waitS
   try {
     // Subscribed before this read, so a decision committed since the first
     // read is either seen here or wakes us below.
-    let current = await read();
+    let current = first;
+    let fresh = await readOrKeep(read);
     for (;;) {
-      if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return current;
+      if (fresh) current = fresh;
+      if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return fresh ? current : await read();
       const until = Math.min(deadline, current.expiresAt.getTime() + 5) - Date.now();
       if (until <= 0) return await read();
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, until);
+        timer = setTimeout(resolve, fresh ? until : Math.min(until, RETRY_READ_MS));
       });
       clearTimeout(timer);
-      current = await read();
+      fresh = await readOrKeep(read);
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);
     unsubscribe();
+  }
+}
+
+/** The request as stored now, or null when the database cannot be reached (the caller keeps what it read last). */
+async function readOrKeep(read: () => Promise<StoredRequest>): Promise<StoredRequest | null> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) return null;
+    throw err;
   }
 }

@@ -190,13 +190,14 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
       ),
     },
   },
-  async handler({ req, agent, params, query }) {
+  async handler({ req, agent, params, query, admission }) {
     const request = await waitForRequest({
       requestId: params.id,
       agentId: agent.id,
       read: () => getAgentRequest(agent.id, params.id),
       waitSeconds: query.wait,
       signal: req.signal,
+      onHold: admission.release,
     });
     return json(await toRequestObject(request, { forAgentId: agent.id }));
   },

@@ -2,30 +2,59 @@ import "server-only";
 import { toAgentObject, toKeyObject } from "../agents/agent-view.ts";
 import { createAgent } from "../agents/create-agent.ts";
 import { issueAgentKey, listAgentKeys, revokeAgentKey } from "../agents/keys-admin.ts";
-import { getAgentSummary, listAgents } from "../agents/list-agents.ts";
-import { resumeAgent } from "../agents/resume-agent.ts";
+import type { BulkSelector } from "../agents/agent-selector.ts";
+import { getAgentSummaries, getAgentSummary, listAgents } from "../agents/list-agents.ts";
+import { resumeAgent, resumeAgents } from "../agents/resume-agent.ts";
 import { retireAgent } from "../agents/retire-agent.ts";
-import { suspendAgent } from "../agents/suspend-agent.ts";
+import { suspendAgent, suspendAgents } from "../agents/suspend-agent.ts";
 import { updateAgent } from "../agents/update-agent.ts";
 import { rotateCallbackSecret } from "../delivery/deliveries.ts";
 import { AppError } from "../errors.ts";
 import { json } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import {
+  ADMIN_FORBIDDEN,
+  ADMIN_UNAUTHENTICATED,
+  type ErrorCase,
+  errors,
+  invalid,
+  jsonContent,
+  pathParams,
+  roleForbidden,
+  SIGNED_OUT,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
-import { AgentStatusBody, CreateAgentBody, IssueKeyBody, UpdateAgentBody } from "../schemas/admin.ts";
-import { AgentDetail, AgentList, CreatedAgent, IssuedKey, KeyList, KeyObject, ResumedAgent, StoppedAgent } from "../schemas/admin-objects.ts";
+import { AgentStatusBody, BulkAgentsBody, CreateAgentBody, IssueKeyBody, UpdateAgentBody } from "../schemas/admin.ts";
+import {
+  AgentDetail,
+  AgentList,
+  BulkResumeResult,
+  BulkSuspendResult,
+  CreatedAgent,
+  IssuedKey,
+  KeyList,
+  KeyObject,
+  ResumedAgent,
+  type SkippedAgent,
+  StoppedAgent,
+} from "../schemas/admin-objects.ts";
 import { RotatedSecret } from "../schemas/webhooks.ts";
 
 /*
  * The agent inventory for admins (auditors may read): registering, editing,
  * the kill switch (suspend, resume, retire), keys and callback secrets. These
- * need a session; admin API tokens are not accepted here.
+ * need a session; admin API tokens are not accepted here, except by bulk
+ * containment (suspend or resume every agent with a tag, or all), which
+ * incident tooling calls with a token.
  */
 
 const tags = ["Agents and keys"];
 const READ = { session: ["admin", "auditor"] } as const;
 const WRITE = { session: ["admin"] } as const;
+/** The kill switch (suspend, resume; one agent or many): admins, or an admin token, so incident scripts can pull it. */
+const KILL_SWITCH = { admin: ["admin"] } as const;
 const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [SIGNED_OUT, roleForbidden("admins")];
 const AGENT_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such agent.", detail: "no such agent" };
@@ -195,20 +224,21 @@ const updateAgentRoute = defineRoute({
 const suspendAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/suspend",
-  access: WRITE,
+  access: KILL_SWITCH,
   body: AgentStatusBody,
   bodyOptional: true,
   docs: {
     operationId: "suspendAgent",
     summary: "Suspend an agent (kill switch)",
     description:
-      "Stops the agent at once, in one transaction: its keys are refused (`403 agent_suspended`), its pending requests are cancelled and its unredeemed grants revoked, so nothing it was approved for can still run. Reversible with resume.",
+      "Stops the agent at once, in one transaction: its keys are refused (`403 agent_suspended`), its pending requests are cancelled and its unredeemed grants revoked, so nothing it was approved for can still run. Reversible with resume. Admins, or an admin API token; served from connections kept apart from agents' calls, so it works while agents flood the server.",
     tags,
     request: { params: agentId, bodyExamples: { reason: { value: { reason: "Refund loop in production; investigating" } } } },
     responses: {
       200: { description: "Suspended; what was cancelled and revoked.", content: jsonContent(StoppedAgent, { suspended: stopped }) },
       ...errors(
-        ...WRITE_ERRORS,
+        ADMIN_UNAUTHENTICATED,
+        ADMIN_FORBIDDEN,
         AGENT_NOT_FOUND,
         { code: "conflict", when: "The agent is already suspended, or retired.", detail: "agent billing-agent is already suspended" },
         TOO_LARGE,
@@ -217,8 +247,8 @@ const suspendAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
-    const result = await suspendAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
+  async handler({ admin, params, body }) {
+    const result = await suspendAgent({ agentId: params.id, reason: body.reason ?? null, actor: admin.actor });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
   },
@@ -227,7 +257,7 @@ const suspendAgentRoute = defineRoute({
 const resumeAgentRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/agents/{id}/resume",
-  access: WRITE,
+  access: KILL_SWITCH,
   body: AgentStatusBody,
   bodyOptional: true,
   docs: {
@@ -239,7 +269,8 @@ const resumeAgentRoute = defineRoute({
     responses: {
       200: { description: "Active again.", content: jsonContent(ResumedAgent, { resumed: { value: { agent: ex.AGENT } } }) },
       ...errors(
-        ...WRITE_ERRORS,
+        ADMIN_UNAUTHENTICATED,
+        ADMIN_FORBIDDEN,
         AGENT_NOT_FOUND,
         { code: "conflict", when: "The agent is not suspended.", detail: "agent billing-agent is active, not suspended" },
         TOO_LARGE,
@@ -248,8 +279,8 @@ const resumeAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
-    const result = await resumeAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
+  async handler({ admin, params, body }) {
+    const result = await resumeAgent({ agentId: params.id, reason: body.reason ?? null, actor: admin.actor });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent) });
   },
@@ -289,6 +320,110 @@ const retireAgentRoute = defineRoute({
     const result = await retireAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
+  },
+});
+
+const bulkErrors = [
+  ADMIN_UNAUTHENTICATED,
+  ADMIN_FORBIDDEN,
+  TOO_LARGE,
+  invalid("No selector, both selectors, an unknown field, or a reason over 500 characters.", [{ path: "tag", message: "give a tag, or all: true" }]),
+  UNAVAILABLE,
+];
+const bulkSelector = (b: BulkAgentsBody): BulkSelector => (b.tag !== undefined ? { tag: b.tag } : { all: true });
+const skippedView = (s: { agentId: string; name: string; status: SkippedAgent["status"] }[]): SkippedAgent[] =>
+  s.map((a) => ({ agent_id: a.agentId, name: a.name, status: a.status }));
+const BULK_WHO =
+  "Every agent with the `tag`, or with `all: true` every agent; retired agents are never matched. The rows are locked in id order, so overlapping calls (a tag and all, or a single suspend) apply one after the other and never deadlock. Admins, or an admin API token.";
+
+const suspendAgentsRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/agents/suspend",
+  access: KILL_SWITCH,
+  body: BulkAgentsBody,
+  docs: {
+    operationId: "suspendAgents",
+    summary: "Suspend many agents (bulk kill switch)",
+    description: `Incident containment in one call and one short transaction, whatever the number of agents: each matched active agent is suspended exactly as by the single kill switch (keys refused with \`403 agent_suspended\`, pending requests cancelled, unredeemed grants revoked, waiting agents answered \`cancelled\` at once), with one \`agent.suspended\` audit event per agent whose data carries the selector as \`bulk\` (\`{"tag": "finance"}\` or \`{"all": true}\`). Agents already suspended are listed under \`skipped\`, not an error; a selector that matches nothing answers empty lists. ${BULK_WHO}`,
+    tags,
+    request: {
+      bodyExamples: {
+        tag: { summary: "Every agent tagged finance", value: { tag: "finance", reason: "Refund fraud pattern across the finance agents; investigating" } },
+        all: { summary: "Every agent", value: { all: true, reason: "Credential leak; stop everything" } },
+      },
+    },
+    responses: {
+      200: {
+        description: "Suspended, with what was cancelled and revoked per agent; and the agents skipped.",
+        content: jsonContent(BulkSuspendResult, {
+          suspended: {
+            value: {
+              suspended: [
+                { agent: { ...ex.AGENT, status: "suspended" as const, requests: { pending: 0, total: 214 } }, cancelled_requests: 3, revoked_grants: 1 },
+              ],
+              skipped: [{ agent_id: "agt_01k9w2f3a8s6d4f2g7h9j1k3lm", name: "invoice-agent", status: "suspended" as const }],
+            },
+          },
+          none: { summary: "Nothing matched", value: { suspended: [], skipped: [] } },
+        }),
+      },
+      ...errors(...bulkErrors),
+    },
+  },
+  async handler({ admin, body }) {
+    const { stopped, skipped } = await suspendAgents({ selector: bulkSelector(body), reason: body.reason ?? null, actor: admin.actor });
+    const agents = await getAgentSummaries(stopped.map((s) => s.agentId));
+    return json({
+      suspended: stopped.flatMap((s) => {
+        const agent = agents.get(s.agentId);
+        return agent ? [{ agent: toAgentObject(agent), cancelled_requests: s.cancelledRequests.length, revoked_grants: s.revokedGrants }] : [];
+      }),
+      skipped: skippedView(skipped),
+    });
+  },
+});
+
+const resumeAgentsRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/agents/resume",
+  access: KILL_SWITCH,
+  body: BulkAgentsBody,
+  docs: {
+    operationId: "resumeAgents",
+    summary: "Resume many agents",
+    description: `The incident is over: each matched suspended agent's keys work again, in one transaction, with one \`agent.resumed\` audit event per agent carrying the selector as \`bulk\`. Requests cancelled by the suspension stay cancelled. Active agents are listed under \`skipped\`. ${BULK_WHO}`,
+    tags,
+    request: {
+      bodyExamples: {
+        tag: { summary: "Every agent tagged finance", value: { tag: "finance", reason: "Fraud pattern explained; keys rotated" } },
+        all: { summary: "Every agent", value: { all: true } },
+      },
+    },
+    responses: {
+      200: {
+        description: "Resumed; and the agents skipped.",
+        content: jsonContent(BulkResumeResult, {
+          resumed: {
+            value: {
+              resumed: [{ agent: ex.AGENT }],
+              skipped: [{ agent_id: "agt_01k9w2f3a8s6d4f2g7h9j1k3lm", name: "invoice-agent", status: "active" as const }],
+            },
+          },
+        }),
+      },
+      ...errors(...bulkErrors),
+    },
+  },
+  async handler({ admin, body }) {
+    const { resumed, skipped } = await resumeAgents({ selector: bulkSelector(body), reason: body.reason ?? null, actor: admin.actor });
+    const agents = await getAgentSummaries(resumed.map((r) => r.agentId));
+    return json({
+      resumed: resumed.flatMap((r) => {
+        const agent = agents.get(r.agentId);
+        return agent ? [{ agent: toAgentObject(agent) }] : [];
+      }),
+      skipped: skippedView(skipped),
+    });
   },
 });
 
@@ -417,6 +552,8 @@ export const agentAdminRoutes = [
   suspendAgentRoute,
   resumeAgentRoute,
   retireAgentRoute,
+  suspendAgentsRoute,
+  resumeAgentsRoute,
   listAgentKeysRoute,
   issueAgentKeyRoute,
   revokeAgentKeyRoute,

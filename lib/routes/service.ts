@@ -1,7 +1,8 @@
 import "server-only";
 import { sql } from "kysely";
-import { db } from "../db.ts";
+import { db, poolUsage } from "../db.ts";
 import { env } from "../env.ts";
+import { callsInFlight } from "../limits/admission.ts";
 import { hub } from "../events/hub.ts";
 import { json } from "../http/body.ts";
 import { clientAddress } from "../http/client-address.ts";
@@ -91,6 +92,8 @@ const getMetrics = defineRoute({
     if (access === "forbidden") return problem("forbidden", "metrics answer only to clients on this machine unless COUNTERSIGN_METRICS_TOKEN is set");
     const m = metrics();
     m.waiting.set(hub().waiterCount());
+    m.inFlight.set(callsInFlight());
+    for (const u of poolUsage()) for (const state of ["busy", "idle", "waiting"] as const) m.poolConnections.set({ pool: u.pool, state }, u[state]);
     return new Response(await m.registry.metrics(), { headers: { "content-type": m.registry.contentType } });
   },
 });

@@ -10,7 +10,7 @@ import { ensureAllPartitions } from "../partitions.ts";
 import { dropOldRiskHistory } from "../risk/history-retention.ts";
 import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
-import { disconnectDb } from "../db.ts";
+import { disconnectDb, onPeopleLane } from "../db.ts";
 import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
@@ -94,11 +94,16 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
       return sendResponse(res, response, { stream: match.route.streams });
     }
     if (match.allow.length > 0) return sendResponse(res, methodNotAllowed(match.allow));
-    // On the public origin, so Auth.js's cookies and redirects are those of the address people use.
-    if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, publicOrigin)));
-    if (pathname === "/api" || pathname.startsWith("/api/") || pathname.startsWith("/.well-known/")) {
+    if (pathname === "/api" || (pathname.startsWith("/api/") && !pathname.startsWith("/api/auth/")) || pathname.startsWith("/.well-known/")) {
       return sendResponse(res, problem("not_found", "no resource has this address"));
     }
+    // Sign-in and pages are people's: on their own connection pool, never queued behind agents.
+    await onPeopleLane(() => servePeople(req, res, pathname));
+  }
+
+  async function servePeople(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    // On the public origin, so Auth.js's cookies and redirects are those of the address people use.
+    if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, publicOrigin)));
     // A page: Next.js renders it, with the signed-in user set here (replacing any the client sent).
     delete req.headers[PRINCIPAL_HEADER];
     if (!pathname.startsWith("/_next/")) {

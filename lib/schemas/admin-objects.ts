@@ -80,6 +80,30 @@ export type StoppedAgent = z.infer<typeof StoppedAgent>;
 export const ResumedAgent = z.object({ agent: AgentObject }).openapi("ResumedAgent");
 export type ResumedAgent = z.infer<typeof ResumedAgent>;
 
+export const SkippedAgent = z
+  .object({ agent_id: z.string(), name: z.string(), status: AgentStatus })
+  .openapi("SkippedAgent", { description: "An agent the selector matched but the change left as it was (already suspended, or already active)." });
+export type SkippedAgent = z.infer<typeof SkippedAgent>;
+
+export const BulkSuspendResult = z
+  .object({
+    suspended: z.array(
+      z.object({
+        agent: AgentObject,
+        cancelled_requests: z.number().int().openapi({ description: "How many of its pending requests were cancelled." }),
+        revoked_grants: z.number().int().openapi({ description: "How many of its unredeemed grants were revoked." }),
+      }),
+    ),
+    skipped: z.array(SkippedAgent),
+  })
+  .openapi("BulkSuspendResult", { description: "The agents suspended by this call, and those matched but already suspended; both by name." });
+export type BulkSuspendResult = z.infer<typeof BulkSuspendResult>;
+
+export const BulkResumeResult = z
+  .object({ resumed: z.array(z.object({ agent: AgentObject })), skipped: z.array(SkippedAgent) })
+  .openapi("BulkResumeResult", { description: "The agents resumed by this call, and those matched but not suspended; both by name." });
+export type BulkResumeResult = z.infer<typeof BulkResumeResult>;
+
 export const UserObject = z
   .object({
     id: z.string().openapi({ example: "usr_01jb7y8m2q3w4e5r6t7y8u9i0p" }),

@@ -46,6 +46,20 @@ export const UpdateAgentBody = z
 
 export const AgentStatusBody = z.strictObject({ reason });
 
+/** Bulk suspend or resume: exactly one selector, `tag` or `all: true`. */
+export const BulkAgentsBody = z
+  .strictObject({
+    tag: tag.optional().openapi({ description: "Every agent with this tag.", example: "finance" }),
+    all: z.literal(true).optional().openapi({ description: "Every agent (retired ones excepted)." }),
+    reason,
+  })
+  .superRefine((b, ctx) => {
+    if (b.tag === undefined && b.all === undefined) ctx.addIssue({ code: "custom", path: ["tag"], message: "give a tag, or all: true" });
+    else if (b.tag !== undefined && b.all !== undefined) ctx.addIssue({ code: "custom", path: ["all"], message: "give a tag or all: true, not both" });
+  })
+  .openapi("BulkAgentsBody", { description: "Exactly one selector: `tag` or `all: true` (422 naming the field otherwise)." });
+export type BulkAgentsBody = z.infer<typeof BulkAgentsBody>;
+
 export const IssueKeyBody = z.strictObject({ expires_in_days: expiresInDays });
 
 export const Role = z.enum(ROLES);

@@ -15,7 +15,7 @@ import { agentFetch, baseUrl, createPending, keyIdOf, newAgent, newUser, signIn,
  * Other suites share this app and database, so valid credentials only ever
  * act on objects this suite creates, and operations whose valid input
  * changes global state (policy, default, containment, SSO, retention,
- * webhooks that would receive everyone's events) get bodies that can never
+ * webhooks that would receive everyone's events, bulk suspend and resume) get bodies that can never
  * be valid: broken JSON, duplicate names, `__proto__`, invalid UTF-8, the
  * wrong top-level type. Their other inputs are fuzzed like everyone else's.
  */
@@ -53,6 +53,9 @@ const JUNK_BODY_ONLY = new Set([
   "PUT /api/v1/admin/audit/retention",
   "POST /api/v1/admin/webhooks",
   "PATCH /api/v1/admin/webhooks/{id}",
+  // Bulk containment: its examples name a tag other suites' agents may carry ("finance").
+  "POST /api/v1/admin/agents/suspend",
+  "POST /api/v1/admin/agents/resume",
 ]);
 /** Bodiless operations that act on everyone's data (or verify all of it): called with odd inputs, never with valid credentials. */
 const NO_VALID_CREDENTIALS = new Set(["POST /api/v1/admin/audit/retention/apply", "POST /api/v1/admin/audit/verify", "POST /api/v1/admin/audit/checkpoints"]);

@@ -118,6 +118,27 @@ describe("real answers match the documented responses", () => {
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/retire`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/retire");
     await documented(await admin(`/api/v1/admin/agents/${other.agent.id}/resume`, { method: "POST" }), "post", "/api/v1/admin/agents/{id}/resume");
+
+    // Bulk containment, by a tag of this suite's own (with the admin token, as incident tooling would).
+    const tag = unique("openapi-bulk");
+    await documented(
+      await admin("/api/v1/admin/agents", { method: "POST", json: { name: unique("openapi-bulk"), tags: [tag] } }),
+      "post",
+      "/api/v1/admin/agents",
+    );
+    const suspended = await documented(
+      await withToken("/api/v1/admin/agents/suspend", { method: "POST", body: JSON.stringify({ tag, reason: "docs" }) }),
+      "post",
+      "/api/v1/admin/agents/suspend",
+    );
+    expect(suspended.suspended).toHaveLength(1);
+    const resumed = await documented(
+      await withToken("/api/v1/admin/agents/resume", { method: "POST", body: JSON.stringify({ tag }) }),
+      "post",
+      "/api/v1/admin/agents/resume",
+    );
+    expect(resumed.resumed).toHaveLength(1);
+    await documented(await admin("/api/v1/admin/agents/suspend", { method: "POST", json: { all: true, tag } }), "post", "/api/v1/admin/agents/suspend");
   });
 
   it("admin: policy (rules scoped to this suite's agent; the default written back unchanged)", async () => {

@@ -6,6 +6,8 @@ import type {
   AccessSettings,
   AgentDetail,
   AgentList,
+  BulkResumeResult,
+  BulkSuspendResult,
   CreatedAdminToken,
   CreatedAgent,
   GroupList,
@@ -84,6 +86,12 @@ export const useUpdateAgent = (id: string) =>
 export const useAgentStatus = (id: string) =>
   useAdminMutation(({ action, reason }: { action: "suspend" | "resume" | "retire"; reason: string }) =>
     call<StoppedAgent | ResumedAgent>(`${agentUrl(id)}/${action}`, { method: "POST", json: reason ? { reason } : {} }),
+  );
+
+/** Bulk containment: suspend or resume every agent with a tag, or every agent, in one call. */
+export const useBulkAgentStatus = () =>
+  useAdminMutation(({ action, choice, reason }: { action: "suspend" | "resume"; choice: { tag: string } | { all: true }; reason: string }) =>
+    call<BulkSuspendResult | BulkResumeResult>(`/api/v1/admin/agents/${action}`, { method: "POST", json: { ...choice, ...(reason ? { reason } : {}) } }),
   );
 
 export const useIssueKey = (id: string) =>

@@ -1,0 +1,69 @@
+import "server-only";
+import { env } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { metrics } from "../metrics.ts";
+
+/** Seconds a shed call is told to wait: work in flight drains in milliseconds, so come back soon. */
+const RETRY_AFTER_SECONDS = 1;
+
+let inFlight = 0;
+const inFlightByAgent = new Map<string, number>();
+
+/** A call admitted to work; `release` (idempotent) gives its places back, when it ends or starts a long-wait. */
+export interface Admission {
+  /** Counts the call against its agent too (once known): throws 429 when the agent already has its maximum in flight. */
+  forAgent(agentId: string): void;
+  release(): void;
+}
+
+/** What calls that never take a place get: people's calls are not shed (they have their own pool). */
+export const UNLIMITED: Admission = { forAgent: () => {}, release: () => {} };
+
+/**
+ * Graceful overload for the untrusted side (agents and executors): a call
+ * is admitted only while this process works on fewer than
+ * COUNTERSIGN_MAX_INFLIGHT calls, and on fewer than
+ * COUNTERSIGN_MAX_INFLIGHT_PER_AGENT of its agent's. Beyond that it is
+ * answered at once, 503 (the process is full) or 429 (this agent is), with
+ * Retry-After, instead of queueing without bound for a database connection
+ * and memory. Held long-waits give their places back (lib/limits/wait-slots.ts
+ * caps those). Counted in this process's memory: limits are per instance.
+ */
+export function admitCall(): Admission {
+  const e = env();
+  if (inFlight >= e.COUNTERSIGN_MAX_INFLIGHT) {
+    metrics().shed.inc({ limit: "process" });
+    throw new AppError("unavailable", "the server is at capacity; try again shortly", { retryAfterSeconds: RETRY_AFTER_SECONDS });
+  }
+  inFlight++;
+  let agent: string | undefined;
+  let released = false;
+  return {
+    forAgent(agentId) {
+      if (released || agent !== undefined) return;
+      const n = inFlightByAgent.get(agentId) ?? 0;
+      if (n >= e.COUNTERSIGN_MAX_INFLIGHT_PER_AGENT) {
+        metrics().shed.inc({ limit: "agent" });
+        throw new AppError("rate_limited", "this agent already has its maximum of calls in progress; try again shortly", {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        });
+      }
+      agent = agentId;
+      inFlightByAgent.set(agentId, n + 1);
+    },
+    release() {
+      if (released) return;
+      released = true;
+      inFlight--;
+      if (agent === undefined) return;
+      const n = (inFlightByAgent.get(agent) ?? 1) - 1;
+      if (n <= 0) inFlightByAgent.delete(agent);
+      else inFlightByAgent.set(agent, n);
+    },
+  };
+}
+
+/** Calls being worked on now (the gauge on /api/metrics). */
+export function callsInFlight(): number {
+  return inFlight;
+}
