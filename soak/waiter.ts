@@ -4,6 +4,13 @@ import type { HttpResult } from "../bench/http.ts";
 import { sleep } from "../bench/stats.ts";
 import { retryAfterSeconds, send, type Traffic } from "./traffic.ts";
 
+/**
+ * Long-waits being placed at once: under the app's listen backlog (511), as
+ * bench/waiters.ts does, and under its cap on calls in flight (256 by
+ * default: a wait counts until it holds).
+ */
+export const OPENING = 200;
+
 export interface PatientWaiter {
   requestId: string;
   /** Resolves once the first GET is written to its socket (or the waiter gave up before). */
@@ -38,6 +45,8 @@ export function patientWaiter(o: {
   start?: Promise<void>;
   waitSeconds?: number;
   retryRefusals?: boolean;
+  /** Returns the first answer that is not a refusal (even `pending`): one wait, placed patiently; a call without answer then ends it (null). */
+  firstAnswer?: boolean;
   /** Stops asking (with the last answer); destroy `agent` too, to end a call in flight. */
   signal?: AbortSignal;
 }): PatientWaiter {
@@ -69,6 +78,7 @@ export function patientWaiter(o: {
       } catch {
         if (o.signal?.aborted) return last;
         w.failures++;
+        if (o.firstAnswer) return null;
         u = (u + 1) % o.urls.length;
         await sleep(Math.min(250, Math.max(0, o.deadline - performance.now())));
         continue;
@@ -81,7 +91,7 @@ export function patientWaiter(o: {
         await sleep(Math.min(retryAfterSeconds(res) * 1000, Math.max(0, o.deadline - performance.now())));
         continue;
       }
-      if (res.status !== 200 || statusOf(res) !== "pending") return res;
+      if (o.firstAnswer || res.status !== 200 || statusOf(res) !== "pending") return res;
     }
   })().finally(() => {
     w.settled = true;
@@ -117,4 +127,18 @@ function codeOf(res: HttpResult): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Up to three waiters whose last answer fails `ok`, described for a check's detail ("" when none). */
+export function wrongOnes(
+  ws: PatientWaiter[],
+  final: (HttpResult | null)[],
+  ok: (a: HttpResult | null, i: number) => boolean,
+  note: (i: number) => string = () => "",
+): string {
+  const wrong = final.map((a, i) => ({ a, i })).filter(({ a, i }) => !ok(a, i));
+  if (wrong.length === 0) return "";
+  const one = ({ a, i }: { a: HttpResult | null; i: number }) =>
+    `${ws[i].requestId}: ${a ? `${a.status} ${statusOf(a) ?? ""}`.trim() : "no answer"} after ${ws[i].waits} waits, ${ws[i].refusals} refusals, ${ws[i].failures} failed calls${note(i)}`;
+  return `; e.g. ${wrong.slice(0, 3).map(one).join("; ")}`;
 }

@@ -9,6 +9,8 @@ import { type PatientWaiter, patientWaiter, statusOf } from "../waiter.ts";
 
 /** Requests with an agent long-waiting on them, queued for the reviewers (at most this many at once). */
 const QUEUE = 64;
+/** Far above any wake-up under load, far below the 60 s a missed one waits. */
+const WOKEN_WITHIN_MS = 10_000;
 const MARKER = { action: "soak.marker", summary: "soak: does the rule imported mid-load apply?" };
 const IMPORTED_RULE = { name: "soak-imported-mid-load", actions: ["soak.marker"], effect: "deny", reason: "soak: imported mid-load" };
 
@@ -184,6 +186,13 @@ export const decide: Scenario = {
         else wrong++;
       });
       checks.that("every waiting agent gets its decision", wrong === 0, `${wake.length} of ${decided.length} answered with the decision`);
+      // A waiter that missed its wake-up is answered only when its 60 s wait runs out.
+      const slept = wake.filter((t) => t > WOKEN_WITHIN_MS);
+      checks.that(
+        `every waiting agent is woken by the decision (within ${seconds(WOKEN_WITHIN_MS)})`,
+        slept.length === 0 && wake.length > 0,
+        `${slept.length} answered later (${slept.map((t) => seconds(t)).join(", ") || "none"}); ${ms(wake)}`,
+      );
 
       const snapshot = traffic.snapshot();
       checks.traffic(snapshot, traffic.examples);

@@ -7,16 +7,16 @@ import { waitingGauge } from "../../bench/waiting.ts";
 import { startCreates } from "../load.ts";
 import { ms, pollHealth, type Scenario, seconds, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
-import { between, count, describe, Traffic } from "../traffic.ts";
-import { outcomes, type PatientWaiter, patientWaiter } from "../waiter.ts";
+import { between, count, describe, Traffic, type TrafficSnapshot } from "../traffic.ts";
+import { OPENING, outcomes, type PatientWaiter, patientWaiter } from "../waiter.ts";
 
 /** The app's default COUNTERSIGN_MAX_WAITS. */
 const DEFAULT_MAX_WAITS = 20_000;
 /** The app's default COUNTERSIGN_MAX_WAITS_PER_REQUEST: waiters share requests up to it. */
 const WAITS_PER_REQUEST = 10;
 const WAIT_STEP = 2000;
-const OPENING = 256;
-const CREATE_STEPS = [8, 16, 32, 64, 128, 256];
+/** Closed-loop create connections per step; the last is past the app's default cap on calls in flight (256). */
+const CREATE_STEPS = [8, 16, 32, 64, 128, 256, 512];
 /** A step of long-waits that is not all held (or refused) within this is where the process stopped keeping up. */
 const STEP_LIMIT_MS = 30_000;
 const RELEASE_LIMIT_MS = 60_000;
@@ -125,12 +125,14 @@ export const overload: Scenario = {
         let knee = { connections: 0, perSecond: 0, latency: "" };
         const acked: string[] = [];
         const createSteps: string[] = [];
+        let lastStep: TrafficSnapshot | null = null;
         for (const connections of CREATE_STEPS) {
           const before = traffic.snapshot();
           const load = startCreates({ urls: [url], keys: s.agents.map((a) => a.key), connections, traffic });
           await sleep(k.overloadStepSeconds * 1000);
           await load.stop();
           const step = between(before, traffic.snapshot());
+          lastStep = step;
           const perSecond = Math.round(load.acked.length / k.overloadStepSeconds);
           acked.push(...load.acked.map((a) => a.id));
           const line = `${connections} conns: ${perSecond}/s created, ${count(step, "create", "429")} × 429, ${count(step, "create", "503")} × 503, latency ${ms(load.latencies)}`;
@@ -138,6 +140,12 @@ export const overload: Scenario = {
           log(`  ${line}`);
           if (perSecond > knee.perSecond) knee = { connections, perSecond, latency: ms(load.latencies) };
         }
+        const last = lastStep;
+        checks.that(
+          `creates past the cap on calls in flight are shed (${CREATE_STEPS.at(-1)} connections)`,
+          !!last && count(last, "create", "503", "429") > 0,
+          last ? `${count(last, "create", "503")} × 503, ${count(last, "create", "429")} × 429 in the last step` : "no step ran",
+        );
         figures["creates/s one process holds (the knee)"] = `${knee.perSecond}/s at ${knee.connections} connections (${knee.latency})`;
         figures["create ramp"] = createSteps.join("; ");
 

@@ -6,7 +6,7 @@ import { startCreates } from "../load.ts";
 import { decide, ms, type Scenario, seconds, untilGauge, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, type Stack, withStack } from "../stack.ts";
 import { between, count, describe, retryAfterSeconds, Traffic } from "../traffic.ts";
-import { outcomes, patientWaiter, statusOf } from "../waiter.ts";
+import { outcomes, patientWaiter, statusOf, wrongOnes } from "../waiter.ts";
 
 /** Polls `GET /api/health` until 200; the ms it took, or null after `timeoutMs`. */
 async function untilHealthy(url: string, timeoutMs: number): Promise<number | null> {
@@ -166,7 +166,12 @@ export const restart: Scenario = {
         checks.that(
           "every waiter opened before the restart gets its decision",
           wrong.length === 0 && answers.length === ws.length,
-          `${JSON.stringify(outcomes(final))}; ${ws.reduce((n, w) => n + w.refusals, 0)} refusals waited out, ${ws.reduce((n, w) => n + w.failures, 0)} calls without answer`,
+          `${JSON.stringify(outcomes(final))}; ${ws.reduce((n, w) => n + w.refusals, 0)} refusals waited out, ${ws.reduce((n, w) => n + w.failures, 0)} calls without answer${wrongOnes(
+            ws,
+            final,
+            (a, i) => a?.status === 200 && statusOf(a) === stored.get(waited[i].id) && statusOf(a) !== "pending",
+            (i) => ` (stored ${stored.get(waited[i].id)})`,
+          )}`,
         );
         const missing = await s.missing(load.acked.map((a) => a.id));
         checks.that("every acknowledged create is stored", missing.length === 0, `${missing.length} of ${load.acked.length} missing`);

@@ -6,7 +6,7 @@ import { startCreates } from "../load.ts";
 import { ms, type Scenario, untilGauge, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
 import { describe, Traffic } from "../traffic.ts";
-import { outcomes, patientWaiter, statusOf } from "../waiter.ts";
+import { outcomes, patientWaiter, statusOf, wrongOnes } from "../waiter.ts";
 import { decideUntilAnswered } from "./restart.ts";
 
 /**
@@ -79,20 +79,23 @@ export const sigkill: Scenario = {
         checks.that(
           "every decision on the survivor succeeds",
           decided.every((r) => r?.status === 200),
-          `${decided.filter((r) => r?.status === 200).length} of ${decided.length} answered 200`,
+          `${decided.filter((r) => r?.status === 200).length} of ${decided.length} answered 200${decided.some((r) => r?.status !== 200) ? `; e.g. ${decided.find((r) => r?.status !== 200)?.body.slice(0, 200) ?? "no answer"}` : ""}`,
         );
+        const stored = await s.statuses(pending.map((p) => p.id));
+        const isApproved = (x: (typeof final)[number]) => x?.status === 200 && statusOf(x) === "approved";
+        const why = (i: number) => ` (decision ${decided[i]?.status ?? "no answer"}, stored ${stored.get(pending[i].id)})`;
         const onSurvivor = final.filter((_, i) => i % 2 === 1);
         const movedOver = final.filter((_, i) => i % 2 === 0);
-        const approved = (xs: typeof final) => xs.filter((x) => x?.status === 200 && statusOf(x) === "approved").length;
+        const approved = (xs: typeof final) => xs.filter(isApproved).length;
         checks.that(
           "waiters on the survivor get the decision",
           approved(onSurvivor) === onSurvivor.length && answers.length === ws.length,
-          JSON.stringify(outcomes(onSurvivor)),
+          `${JSON.stringify(outcomes(onSurvivor))}${wrongOnes(ws, final, (x, i) => i % 2 === 0 || isApproved(x), why)}`,
         );
         checks.that(
           "waiters of the killed instance get it from the survivor",
           approved(movedOver) === movedOver.length,
-          `${JSON.stringify(outcomes(movedOver))}; ${ws.filter((_, i) => i % 2 === 0).reduce((n, w) => n + w.failures, 0)} calls without answer before moving`,
+          `${JSON.stringify(outcomes(movedOver))}; ${ws.filter((_, i) => i % 2 === 0).reduce((n, w) => n + w.failures, 0)} calls without answer before moving${wrongOnes(ws, final, (x, i) => i % 2 === 1 || isApproved(x), why)}`,
         );
         const missing = await s.missing(load.acked.map((x) => x.id));
         checks.that(

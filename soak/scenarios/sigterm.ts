@@ -2,12 +2,11 @@ import { performance } from "node:perf_hooks";
 import { keepAliveAgent } from "../../bench/http.ts";
 import { createPendingRequests } from "../../bench/setup.ts";
 import { sleep } from "../../bench/stats.ts";
-import { openWaiter } from "../../bench/waiting.ts";
 import { startCreates } from "../load.ts";
 import { ms, type Scenario, seconds, untilGauge, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
 import { describe, Traffic } from "../traffic.ts";
-import { outcomes, statusOf } from "../waiter.ts";
+import { OPENING, outcomes, type PatientWaiter, patientWaiter, statusOf } from "../waiter.ts";
 
 /** SIGTERM → exit, at most (the app drains for up to 10 s). */
 const EXIT_LIMIT_MS = 15_000;
@@ -29,8 +28,25 @@ export const sigterm: Scenario = {
       const pending = await createPendingRequests(url, s.agents, k.sigtermWaiters, s.http, 50);
       const waitAgent = keepAliveAgent();
       try {
-        // One long-wait each, not repeated: the answer must come from the process being stopped.
-        const ws = pending.map((p) => openWaiter(url, p.agent.key, p.id, waitAgent));
+        // One long-wait each, not repeated: the answer must come from the process being stopped. Placed OPENING at a
+        // time, each again after Retry-After if the app sheds it, as an agent would, until every one is held.
+        const stopWaiting = new AbortController();
+        const ws: PatientWaiter[] = [];
+        for (const [i, p] of pending.entries()) {
+          ws.push(
+            patientWaiter({
+              urls: [url],
+              key: p.agent.key,
+              requestId: p.id,
+              agent: waitAgent,
+              traffic,
+              deadline: performance.now() + 120_000,
+              firstAnswer: true,
+              signal: stopWaiting.signal,
+              start: i < OPENING ? undefined : ws[i - OPENING].sent,
+            }),
+          );
+        }
         const held = await untilGauge(url, ws.length, 30_000);
         checks.that("every waiter is held before SIGTERM", held === ws.length, `countersign_waiting_agents = ${held} of ${ws.length}`);
         const load = startCreates({ urls: [url], keys: s.agents.map((a) => a.key), connections: k.connections, traffic });
@@ -56,7 +72,7 @@ export const sigterm: Scenario = {
 
         const exitAt = exit?.at ?? Number.POSITIVE_INFINITY;
         const answeredInTime = answers.filter((a) => a && a.at <= exitAt);
-        const lastAnswer = Math.max(...answers.map((a) => (a ? a.at - t0 : Number.POSITIVE_INFINITY)));
+        const lastAnswer = answers.length ? Math.max(...answers.map((a) => (a ? a.at - t0 : Number.POSITIVE_INFINITY))) : Number.POSITIVE_INFINITY;
         checks.that(
           "every waiter is answered with its current state before the exit",
           answers.every((a) => a?.status === 200 && statusOf(a) === "pending") && answeredInTime.length === ws.length,
@@ -69,7 +85,7 @@ export const sigterm: Scenario = {
         );
         figures["SIGTERM → last waiter answered / exit"] =
           `${Number.isFinite(lastAnswer) ? seconds(lastAnswer) : "not all answered"} / ${exit ? seconds(exit.at - t0) : "no exit"}`;
-        figures["creates acknowledged"] = `${load.acked.length} (${ms(load.latencies)})`;
+        figures["creates acknowledged"] = `${load.acked.length} (${ms(load.latencies)}), ${load.acked.filter((a) => a.at > t0).length} of them after SIGTERM`;
 
         const missing = await s.missing(load.acked.map((a) => a.id));
         checks.that("every acknowledged create is stored", missing.length === 0, `${missing.length} of ${load.acked.length} missing`);

@@ -7,10 +7,7 @@ import { untilAllWaiting } from "../../bench/waiting.ts";
 import { type Scenario, ms, seconds, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
 import { send, Traffic } from "../traffic.ts";
-import { outcomes, type PatientWaiter, patientWaiter, statusOf } from "../waiter.ts";
-
-/** Sockets being opened at once: under the app's listen backlog (511), as bench/waiters.ts does. */
-const OPENING = 256;
+import { OPENING, outcomes, type PatientWaiter, patientWaiter, statusOf } from "../waiter.ts";
 
 /** `cancelled_requests` of a suspension answer: a list of ids (single) or a count (bulk). */
 const cancelledCount = (v: unknown): number => (Array.isArray(v) ? v.length : typeof v === "number" ? v : 0);
