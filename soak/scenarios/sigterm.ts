@@ -60,15 +60,9 @@ export const sigterm: Scenario = {
         app.kill("SIGTERM");
         const exit = await within(exited, EXIT_LIMIT_MS + 15_000);
         await load.stop();
-        const answers = await Promise.all(
-          ws.map((w) =>
-            within(
-              w.done.catch(() => null),
-              5_000,
-            ).then((a) => a ?? null),
-          ),
-        );
-        for (const a of answers) if (a) traffic.record("wait", a, "GET /api/v1/requests/{id}?wait=60");
+        const answers = (await within(Promise.all(ws.map((w) => w.done)), 5_000)) ?? [];
+        stopWaiting.abort();
+        waitAgent.destroy();
 
         const exitAt = exit?.at ?? Number.POSITIVE_INFINITY;
         const answeredInTime = answers.filter((a) => a && a.at <= exitAt);
