@@ -5,7 +5,7 @@ import { sleep, summarize } from "../bench/stats.ts";
 import { waitingGauge } from "../bench/waiting.ts";
 import type { Checks, Figures } from "./checks.ts";
 import type { Knobs } from "./knobs.ts";
-import { send, type Traffic } from "./traffic.ts";
+import { retryAfterSeconds, send, type Traffic } from "./traffic.ts";
 
 export interface ScenarioRun {
   knobs: Knobs;
@@ -103,4 +103,36 @@ export function pollHealth(traffic: Traffic, urls: string[], agent: http.Agent, 
       return results;
     },
   };
+}
+
+/**
+ * Decides `id` (approve), as a reviewer would: after a 503 (or 429), or a
+ * call without answer, again (after Retry-After) until `deadline`
+ * (performance.now() ms). `decided`: answered 200, or 409 after an attempt
+ * that got no answer or a 503 (that attempt committed). `answer` is the last
+ * answer (null: none before the deadline).
+ */
+export async function decideUntilAnswered(
+  traffic: Traffic,
+  agent: http.Agent,
+  url: string,
+  cookie: string,
+  id: string,
+  deadline: number,
+): Promise<{ decided: boolean; answer: HttpResult | null }> {
+  let answer: HttpResult | null = null;
+  let retried = false;
+  while (performance.now() < deadline - 1000) {
+    try {
+      answer = await decide(traffic, url, cookie, id, "approve", agent, deadline - performance.now());
+    } catch {
+      retried = true;
+      await sleep(500);
+      continue;
+    }
+    if (answer.status !== 503 && answer.status !== 429) return { decided: answer.status === 200 || (answer.status === 409 && retried), answer };
+    retried = true;
+    await sleep(Math.min(retryAfterSeconds(answer) * 1000, Math.max(0, deadline - performance.now())));
+  }
+  return { decided: false, answer };
 }

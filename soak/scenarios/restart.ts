@@ -1,11 +1,11 @@
 import { performance } from "node:perf_hooks";
-import { type HttpResult, keepAliveAgent } from "../../bench/http.ts";
+import { keepAliveAgent } from "../../bench/http.ts";
 import { createPendingRequests } from "../../bench/setup.ts";
 import { mapLimit, sleep } from "../../bench/stats.ts";
 import { startCreates } from "../load.ts";
-import { decide, ms, type Scenario, seconds, untilGauge, within } from "../scenario.ts";
-import { RAISED_FOR_LOAD, type Stack, withStack } from "../stack.ts";
-import { between, count, describe, retryAfterSeconds, Traffic } from "../traffic.ts";
+import { decide, decideUntilAnswered, ms, type Scenario, seconds, untilGauge, within } from "../scenario.ts";
+import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
+import { between, count, describe, Traffic } from "../traffic.ts";
 import { outcomes, patientWaiter, statusOf, wrongOnes } from "../waiter.ts";
 
 /** Polls `GET /api/health` until 200; the ms it took, or null after `timeoutMs`. */
@@ -20,27 +20,6 @@ async function untilHealthy(url: string, timeoutMs: number): Promise<number | nu
     await sleep(100);
   }
   return null;
-}
-
-/**
- * Decides `id` (approve), as a reviewer would: after a 503 (or 429) again
- * after Retry-After, until `deadline` (performance.now() ms). A 409 after a
- * refused attempt means an earlier attempt did commit: decided. Returns the
- * last answer (null: none before the deadline).
- */
-export async function decideUntilAnswered(traffic: Traffic, s: Stack, url: string, cookie: string, id: string, deadline: number): Promise<HttpResult | null> {
-  let last: HttpResult | null = null;
-  while (performance.now() < deadline - 1000) {
-    try {
-      last = await decide(traffic, url, cookie, id, "approve", s.http, deadline - performance.now());
-    } catch {
-      await sleep(500);
-      continue;
-    }
-    if (last.status !== 503 && last.status !== 429) return last;
-    await sleep(Math.min(retryAfterSeconds(last) * 1000, Math.max(0, deadline - performance.now())));
-  }
-  return last;
 }
 
 /**
@@ -140,10 +119,11 @@ export const restart: Scenario = {
         // The other half (and any the reviewers did not get to) decided after the return.
         const rest = waited.map((p) => p.id).filter((id) => !acknowledged.has(id));
         const lateBy = performance.now() + 60_000;
-        const late = await mapLimit(rest, 10, (id) => decideUntilAnswered(traffic, s, url, s.reviewers[0].cookie, id, lateBy));
-        late.forEach((res, i) => {
-          if (res?.status === 200) acknowledged.set(rest[i], "approved");
-          else if (!(res?.status === 409 && attempted.has(rest[i]))) unexpected.push(`${res?.status ?? "no answer"} ${res?.body.slice(0, 160) ?? ""}`);
+        const late = await mapLimit(rest, 10, (id) => decideUntilAnswered(traffic, s.http, url, s.reviewers[0].cookie, id, lateBy));
+        late.forEach(({ decided, answer }, i) => {
+          if (answer?.status === 200) acknowledged.set(rest[i], "approved");
+          else if (!(decided || (answer?.status === 409 && attempted.has(rest[i]))))
+            unexpected.push(`${answer?.status ?? "no answer"} ${answer?.body.slice(0, 160) ?? ""}`);
         });
         checks.that(
           "every decision is answered",

@@ -3,11 +3,10 @@ import { keepAliveAgent } from "../../bench/http.ts";
 import { createPendingRequests } from "../../bench/setup.ts";
 import { mapLimit, sleep } from "../../bench/stats.ts";
 import { startCreates } from "../load.ts";
-import { ms, type Scenario, untilGauge, within } from "../scenario.ts";
+import { decideUntilAnswered, ms, type Scenario, untilGauge, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
 import { describe, Traffic } from "../traffic.ts";
 import { outcomes, patientWaiter, statusOf, wrongOnes } from "../waiter.ts";
-import { decideUntilAnswered } from "./restart.ts";
 
 /**
  * Two app instances on one database with the load spread over both; one is
@@ -69,8 +68,7 @@ export const sigkill: Scenario = {
         // Every request decided on the survivor, with the load still running.
         log("  deciding every waited request on the survivor...");
         const decideBy = performance.now() + 60_000;
-        const decided = await mapLimit(pending, 10, (p) => decideUntilAnswered(traffic, s, b, s.reviewers[0].cookie, p.id, decideBy));
-        log(`  decided: ${describe(traffic.snapshot())}`);
+        const decided = await mapLimit(pending, 10, (p) => decideUntilAnswered(traffic, s.http, b, s.reviewers[0].cookie, p.id, decideBy));
         await load.stop();
         const answers = (await within(Promise.all(ws.map((w) => w.done)), 30_000)) ?? [];
         stopWaiting.abort();
@@ -78,12 +76,12 @@ export const sigkill: Scenario = {
         const final = await Promise.all(ws.map((w) => w.done));
         checks.that(
           "every decision on the survivor succeeds",
-          decided.every((r) => r?.status === 200),
-          `${decided.filter((r) => r?.status === 200).length} of ${decided.length} answered 200${decided.some((r) => r?.status !== 200) ? `; e.g. ${decided.find((r) => r?.status !== 200)?.body.slice(0, 200) ?? "no answer"}` : ""}`,
+          decided.every((r) => r.decided),
+          `${decided.filter((r) => r.decided).length} of ${decided.length} decided${decided.some((r) => !r.decided) ? `; e.g. ${decided.find((r) => !r.decided)?.answer?.body.slice(0, 200) ?? "no answer"}` : ""}`,
         );
         const stored = await s.statuses(pending.map((p) => p.id));
         const isApproved = (x: (typeof final)[number]) => x?.status === 200 && statusOf(x) === "approved";
-        const why = (i: number) => ` (decision ${decided[i]?.status ?? "no answer"}, stored ${stored.get(pending[i].id)})`;
+        const why = (i: number) => ` (decision ${decided[i].answer?.status ?? "no answer"}, stored ${stored.get(pending[i].id)})`;
         const onSurvivor = final.filter((_, i) => i % 2 === 1);
         const movedOver = final.filter((_, i) => i % 2 === 0);
         const approved = (xs: typeof final) => xs.filter(isApproved).length;
