@@ -5,7 +5,7 @@ import { mapLimit, sleep } from "../../bench/stats.ts";
 import { startCreates } from "../load.ts";
 import { decideUntilAnswered, ms, type Scenario, untilGauge, within } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
-import { describe, Traffic } from "../traffic.ts";
+import { count, describe, Traffic } from "../traffic.ts";
 import { outcomes, patientWaiter, statusOf, wrongOnes } from "../waiter.ts";
 
 /**
@@ -79,6 +79,9 @@ export const sigkill: Scenario = {
           decided.every((r) => r.decided),
           `${decided.filter((r) => r.decided).length} of ${decided.length} decided${decided.some((r) => !r.decided) ? `; e.g. ${decided.find((r) => !r.decided)?.answer?.body.slice(0, 200) ?? "no answer"}` : ""}`,
         );
+        // People's calls are not shed, and the database is up: a 503 here is a decision that could not get a connection in time.
+        const refusedDecisions = count(traffic.snapshot(), "decide", "503", "429");
+        checks.that("no decision on the survivor is refused (429/503)", refusedDecisions === 0, `${refusedDecisions} refused, then retried after Retry-After`);
         const stored = await s.statuses(pending.map((p) => p.id));
         const isApproved = (x: (typeof final)[number]) => x?.status === 200 && statusOf(x) === "approved";
         const why = (i: number) => ` (decision ${decided[i].answer?.status ?? "no answer"}, stored ${stored.get(pending[i].id)})`;
