@@ -18,7 +18,9 @@ export default async function setup(project: TestProject) {
     // Before the app connects: scratch databases are copies of the freshly migrated one.
     await createScratchTemplate(database.url);
     // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
-    app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
+    // Suites create dozens of requests at once, several suites at a time, on one app: the overload limits
+    // (checked with their defaults' behaviour by test/api/overload.test.ts on an app of its own) are raised here.
+    app = await startTestApp(database.url, { ...LOCAL_RECEIVERS_ENV, COUNTERSIGN_MAX_INFLIGHT: "10000", COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: "10000" });
   } catch (err) {
     // A failed start must not leave PostgreSQL running behind the failed run.
     await database.stop();
