@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { createScratchTemplate } from "./scratch-database.ts";
-import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
+import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, TEST_RUN_LIMITS } from "./test-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,6 +10,9 @@ declare module "vitest" {
   }
 }
 
+// Every app a test starts, here or in a test file, inherits these (see TEST_RUN_LIMITS).
+Object.assign(process.env, TEST_RUN_LIMITS);
+
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
@@ -18,9 +21,7 @@ export default async function setup(project: TestProject) {
     // Before the app connects: scratch databases are copies of the freshly migrated one.
     await createScratchTemplate(database.url);
     // Webhook, callback, SIEM and email tests deliver to receivers on 127.0.0.1.
-    // Suites create dozens of requests at once, several suites at a time, on one app: the overload limits
-    // (checked with their defaults' behaviour by test/api/overload.test.ts on an app of its own) are raised here.
-    app = await startTestApp(database.url, { ...LOCAL_RECEIVERS_ENV, COUNTERSIGN_MAX_INFLIGHT: "10000", COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: "10000" });
+    app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
   } catch (err) {
     // A failed start must not leave PostgreSQL running behind the failed run.
     await database.stop();
