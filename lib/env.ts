@@ -65,6 +65,8 @@ const schema = z
     COUNTERSIGN_MAX_WAITS: int(1).default(20_000),
     /** Agent and executor calls being worked on at once by one app instance (held long-waits not counted); more get 503 with Retry-After. */
     COUNTERSIGN_MAX_INFLIGHT: int(1).default(256),
+    /** Agent and executor calls are answered 503 with Retry-After while the event loop runs this late (ms, a running average), so people's calls stay fast; 0 turns it off. */
+    COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS: int(0, 10_000).default(40),
     /** Calls of one agent being worked on at once, per app instance (held long-waits not counted); more get 429 with Retry-After. */
     COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: int(1).default(32),
     /** Repeats of one refusal (same grant or account, reason and address) within this many seconds become one summary audit event. */

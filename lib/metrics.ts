@@ -44,7 +44,7 @@ function create() {
     }),
     shed: new Counter({
       name: "countersign_calls_shed_total",
-      help: "Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, waits)",
+      help: "Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, event_loop, waits)",
       labelNames: ["limit"] as const,
       registers: [registry],
     }),

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { type BulkAction, type BulkChoice, bulkPreview, bulkTags } from "@/lib/agents/bulk-preview";
 import type { AgentObject } from "@/lib/schemas/admin-objects";
 import { Notice } from "../ui/notice";
-import { Button, inputClass, selectClass } from "./ui";
+import { Button, ReasonField, selectClass } from "./ui";
 
 interface BulkStatusDialogProps {
   /** The dialog is open for this action, or closed. */
@@ -170,20 +170,7 @@ function BulkStatusForm({
         ) : null}
       </div>
 
-      <div>
-        <label htmlFor="bulk-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
-          Reason <span className="font-normal text-zinc-500">(optional)</span>
-        </label>
-        <textarea
-          id="bulk-reason"
-          rows={2}
-          maxLength={500}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          className={inputClass}
-          placeholder="Recorded in each agent's audit event"
-        />
-      </div>
+      <ReasonField id="bulk-reason" value={reason} onChange={setReason} optional placeholder="Recorded in each agent's audit event" />
       {error ? <Notice tone="error">{error}</Notice> : null}
       <div className="flex flex-wrap justify-end gap-2">
         <Button onClick={onClose} disabled={busy}>

@@ -2,7 +2,7 @@
 
 import { useEffect, useId, useRef, useState } from "react";
 import { Notice } from "../ui/notice";
-import { Button, inputClass } from "./ui";
+import { Button, ReasonField } from "./ui";
 
 interface ConfirmDialogProps {
   open: boolean;
@@ -50,22 +50,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, withReason,
           {title}
         </h2>
         <div className="text-sm text-zinc-600">{children}</div>
-        {withReason ? (
-          <div>
-            <label htmlFor="confirm-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
-              Reason
-            </label>
-            <textarea
-              id="confirm-reason"
-              rows={2}
-              maxLength={500}
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              className={inputClass}
-              placeholder="Recorded in the audit log"
-            />
-          </div>
-        ) : null}
+        {withReason ? <ReasonField id="confirm-reason" value={reason} onChange={setReason} placeholder="Recorded in the audit log" /> : null}
         {error ? <Notice tone="error">{error}</Notice> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose} disabled={busy}>

@@ -47,6 +47,30 @@ export function FormField({ label, htmlFor, hint, children }: { label: string; h
 }
 
 /** Tags as small grey chips (agent-supplied text rendered as text). */
+/** The reason an admin gives for a change (at most 500 characters), recorded in the audit log. */
+export function ReasonField({
+  id,
+  value,
+  onChange,
+  optional,
+  placeholder,
+}: {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  optional?: boolean;
+  placeholder: string;
+}) {
+  return (
+    <div>
+      <label htmlFor={id} className="mb-1.5 block text-sm font-medium text-zinc-800">
+        Reason{optional ? <span className="font-normal text-zinc-500"> (optional)</span> : null}
+      </label>
+      <textarea id={id} rows={2} maxLength={500} value={value} onChange={(e) => onChange(e.target.value)} className={inputClass} placeholder={placeholder} />
+    </div>
+  );
+}
+
 export function Tags({ tags }: { tags: string[] }) {
   if (tags.length === 0) return <span className="text-zinc-400">—</span>;
   return (

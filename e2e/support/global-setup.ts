@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "../../test/support/test-server.ts";
+import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, TEST_RUN_LIMITS } from "../../test/support/test-server.ts";
 import { STATE_FILE_ENV, type E2EState } from "./state.ts";
 
 const password = () => randomBytes(12).toString("base64url");
@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   let app: Awaited<ReturnType<typeof startTestApp>> | undefined;
   const stateDir = mkdtempSync(path.join(tmpdir(), "countersign-e2e-"));
   try {
-    app = await startTestApp(database.url, LOCAL_RECEIVERS_ENV);
+    app = await startTestApp(database.url, { ...LOCAL_RECEIVERS_ENV, ...TEST_RUN_LIMITS });
     process.env.COUNTERSIGN_PUBLIC_URL = app.url;
 
     const { createUser } = await import("../../lib/users/create-user.ts");

@@ -1,11 +1,8 @@
 import "server-only";
-import { sql } from "kysely";
-import { db } from "../db.ts";
-import { isDatabaseUnavailable } from "../db-errors.ts";
 import { publicUrl } from "../env.ts";
-import { AppError } from "../errors.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
 import { authHandler } from "./config.ts";
+import { lookingUpSession } from "./sessions.ts";
 
 export interface CurrentSession {
   user: Reviewer & { name: string | null };
@@ -23,26 +20,13 @@ export interface CurrentSession {
 export async function currentSession(headers: Headers): Promise<CurrentSession | null> {
   const cookie = headers.get("cookie");
   if (!cookie?.includes("authjs.session-token")) return null;
-  const answer = await authHandler(new Request(`${publicUrl()}/api/auth/session`, { headers: { cookie } }));
+  const { result: answer, failure } = await lookingUpSession(() => authHandler(new Request(`${publicUrl()}/api/auth/session`, { headers: { cookie } })));
   const session = (await answer.json().catch(() => null)) as { user?: CurrentSession["user"]; sessionId?: string } | null;
   const u = session?.user;
   if (!u?.id || !session?.sessionId) {
-    await assertDatabaseReachable();
+    // The lookup failed (the database is away, say): that is the caller's answer (503), not "signed out".
+    if (failure) throw failure;
     return null;
   }
   return { user: { id: u.id, email: u.email, role: u.role, name: u.name ?? null }, sessionId: session.sessionId };
-}
-
-/**
- * Auth.js answers "no session" when its session lookup fails, so a cookie
- * that resolves to nobody is either signed out or met a database outage:
- * the outage must be a 503 to retry, not a 401 that sends people to sign in.
- */
-async function assertDatabaseReachable(): Promise<void> {
-  try {
-    await sql`SELECT 1`.execute(db());
-  } catch (err) {
-    if (isDatabaseUnavailable(err)) throw new AppError("unavailable", "the service is temporarily unavailable; try again shortly", { retryAfterSeconds: 5 });
-    throw err;
-  }
 }

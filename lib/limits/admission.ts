@@ -9,6 +9,32 @@ const RETRY_AFTER_SECONDS = 1;
 let inFlight = 0;
 const inFlightByAgent = new Map<string, number>();
 
+/** How often the event loop's delay is sampled, and how much each sample weighs in the running average. */
+const LAG_SAMPLE_MS = 10;
+const LAG_WEIGHT = 0.2;
+let lagMs = 0;
+let sampling: NodeJS.Timeout | undefined;
+
+/**
+ * The event loop's delay, as a running average of how late a 10 ms timer
+ * fires. Every step of every call waits about this long for its turn, so a
+ * reviewer's decision (a dozen steps) slows down with it: agents' calls are
+ * shed while it is over COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS, before people
+ * feel the load. Sampled from the first admitted call on.
+ */
+function eventLoopDelay(): number {
+  if (!sampling) {
+    let last = performance.now();
+    sampling = setInterval(() => {
+      const now = performance.now();
+      lagMs += (Math.max(0, now - last - LAG_SAMPLE_MS) - lagMs) * LAG_WEIGHT;
+      last = now;
+    }, LAG_SAMPLE_MS);
+    sampling.unref();
+  }
+  return lagMs;
+}
+
 /** A call admitted to work; `release` (idempotent) gives its places back, when it ends or starts a long-wait. */
 export interface Admission {
   /** Counts the call against its agent too (once known): throws 429 when the agent already has its maximum in flight. */
@@ -21,7 +47,8 @@ export const UNLIMITED: Admission = { forAgent: () => {}, release: () => {} };
 
 /**
  * Graceful overload for the untrusted side (agents and executors): a call
- * is admitted only while this process works on fewer than
+ * is admitted only while this process's event loop keeps up (its delay under
+ * COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS), it works on fewer than
  * COUNTERSIGN_MAX_INFLIGHT calls, and on fewer than
  * COUNTERSIGN_MAX_INFLIGHT_PER_AGENT of its agent's. Beyond that it is
  * answered at once, 503 (the process is full) or 429 (this agent is), with
@@ -31,8 +58,9 @@ export const UNLIMITED: Admission = { forAgent: () => {}, release: () => {} };
  */
 export function admitCall(): Admission {
   const e = env();
-  if (inFlight >= e.COUNTERSIGN_MAX_INFLIGHT) {
-    metrics().shed.inc({ limit: "process" });
+  const behind = e.COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS > 0 && eventLoopDelay() > e.COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS;
+  if (behind || inFlight >= e.COUNTERSIGN_MAX_INFLIGHT) {
+    metrics().shed.inc({ limit: behind ? "event_loop" : "process" });
     throw new AppError("unavailable", "the server is at capacity; try again shortly", { retryAfterSeconds: RETRY_AFTER_SECONDS });
   }
   inFlight++;

@@ -6,6 +6,7 @@ import { admitCall, callsInFlight } from "./admission.ts";
 beforeAll(() => {
   process.env.COUNTERSIGN_MAX_INFLIGHT = "3";
   process.env.COUNTERSIGN_MAX_INFLIGHT_PER_AGENT = "2";
+  process.env.COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS = "40";
   resetEnv();
 });
 
@@ -49,6 +50,26 @@ describe("admitCall", () => {
     expect(refusal(() => a4.forAgent("agt_a"))).toBeNull();
     a2.release();
     a4.release();
+    expect(callsInFlight()).toBe(0);
+  });
+
+  it("sheds calls with 503 while the event loop runs late, and admits them again once it keeps up", async () => {
+    admitCall().release(); // starts sampling
+    const tick = () => new Promise((r) => setTimeout(r, 15));
+    for (let i = 0; i < 5; i++) {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // the event loop is blocked, as by a flood of work
+      }
+      await tick();
+    }
+    expect(refusal(() => admitCall())).toEqual({ code: "unavailable", retryAfter: 1 });
+    let admitted = false;
+    for (let i = 0; i < 200 && !admitted; i++) {
+      await tick();
+      admitted = refusal(() => admitCall().release()) === null;
+    }
+    expect(admitted).toBe(true);
     expect(callsInFlight()).toBe(0);
   });
 });

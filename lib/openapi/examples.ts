@@ -385,7 +385,7 @@ countersign_waiting_agents 3
 # HELP countersign_calls_in_flight Agent and executor calls being worked on by this instance (held long-waits not counted)
 # TYPE countersign_calls_in_flight gauge
 countersign_calls_in_flight 12
-# HELP countersign_calls_shed_total Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, waits)
+# HELP countersign_calls_shed_total Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, event_loop, waits)
 # TYPE countersign_calls_shed_total counter
 countersign_calls_shed_total{limit="process"} 41
 `;

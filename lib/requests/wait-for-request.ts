@@ -56,10 +56,17 @@ async function hold(
   const h = hub();
   await h.ready();
   const deadline = Date.now() + waitSeconds * 1000;
+  // Set by every wake-up, cleared before each read: a change announced while
+  // a read is in flight (which may have seen the state before it) makes the
+  // loop read again at once instead of sleeping through it.
+  let signalled = false;
   let wake = () => {};
   const unsubscribe = h.onRequest(requestId, (event) => {
     // A vote that leaves the request pending (M-of-N) is not an answer.
-    if (event.kind === "resync" || event.status !== "pending") wake();
+    if (event.kind === "resync" || event.status !== "pending") {
+      signalled = true;
+      wake();
+    }
   });
   const onAbort = () => wake();
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -73,12 +80,15 @@ async function hold(
       if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return fresh ? current : await read();
       const until = Math.min(deadline, current.expiresAt.getTime() + 5) - Date.now();
       if (until <= 0) return await read();
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, fresh ? until : Math.min(until, RETRY_READ_MS));
-      });
-      clearTimeout(timer);
+      if (!signalled) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, fresh ? until : Math.min(until, RETRY_READ_MS));
+        });
+        clearTimeout(timer);
+      }
+      signalled = false;
       fresh = await readOrKeep(read);
     }
   } finally {

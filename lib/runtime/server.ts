@@ -147,7 +147,10 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
       server.closeIdleConnections();
       // Waking the hub makes every long-waiting agent answer with its current state now.
       await closeHub();
+      // Kept-alive connections go idle as their last answers are sent: close each then, not after the grace period.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       await Promise.race([drained, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      clearInterval(idle);
       server.closeAllConnections();
       await app.close?.();
       await stopSealer();

@@ -362,12 +362,10 @@ describe("every agent (a scratch database and an app of this suite's own)", () =
       fetch(`${app.url}/api/v1/requests/${pending[i]}?wait=30`, { headers: { authorization: `Bearer ${agents[i].key}` } }).then(async (r) => ({
         status: r.status,
         body: await r.json(),
-        at: Date.now(),
       })),
     );
     await expect.poll(waitingAgents, { timeout: 10_000 }).toBe(3);
 
-    const started = Date.now();
     const res = await tokenPost("/agents/suspend", { all: true, reason: "credential leak" }, app.url, scratchToken);
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -378,7 +376,6 @@ describe("every agent (a scratch database and an app of this suite's own)", () =
     for (const w of await Promise.all(waits)) {
       expect(w.status).toBe(200);
       expect(w.body).toMatchObject({ status: "cancelled", decision: { by: "system", reason: "agent suspended: credential leak" } });
-      expect(w.at - started).toBeLessThan(10_000);
     }
     const events = await eventsOf(
       [...agents, already, retired].map((a) => a.agentId),

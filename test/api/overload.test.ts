@@ -13,6 +13,8 @@ const LIMITS = {
   COUNTERSIGN_MAX_INFLIGHT: "4",
   COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: "2",
   COUNTERSIGN_MAX_WAITS: "3",
+  // The machine runs other suites meanwhile: shedding by event-loop delay (lib/limits/admission.unit.test.ts) is off here.
+  COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS: "0",
   DATABASE_POOL_SIZE: "4",
   // Long enough that no call held by the test's locks gives up waiting for a connection meanwhile.
   DATABASE_POOL_TIMEOUT_SECONDS: "60",

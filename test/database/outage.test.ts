@@ -134,5 +134,5 @@ describe("a database restart under a running app", () => {
     const verified = await call("/api/v1/admin/audit/verify", { method: "POST", auth: adminToken });
     expect(verified.status).toBe(200);
     expect(verified.body.ok).toBe(true);
-  });
+  }, 180_000);
 });

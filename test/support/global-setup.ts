@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { createScratchTemplate } from "./scratch-database.ts";
-import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET } from "./test-server.ts";
+import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, TEST_RUN_LIMITS } from "./test-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,6 +9,9 @@ declare module "vitest" {
     authSecret: string;
   }
 }
+
+// Every app a test starts, here or in a test file, inherits these (see TEST_RUN_LIMITS).
+Object.assign(process.env, TEST_RUN_LIMITS);
 
 /** One real PostgreSQL and one real app process for the whole integration run. */
 export default async function setup(project: TestProject) {

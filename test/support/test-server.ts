@@ -60,6 +60,20 @@ export const LOCAL_RECEIVERS_ENV = {
 } as const;
 
 /**
+ * What the test runs raise on every app they start (through the environment
+ * children inherit): suites create dozens of requests at once, several
+ * suites at a time, on a loaded machine, so the overload limits (the defaults
+ * are checked by test/api/overload.test.ts and lib/limits/*.unit.test.ts,
+ * and measured by `npm run soak`) would shed their calls. Benchmarks keep
+ * the defaults.
+ */
+export const TEST_RUN_LIMITS = {
+  COUNTERSIGN_MAX_INFLIGHT: "10000",
+  COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: "10000",
+  COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS: "0",
+} as const;
+
+/**
  * Starts the real app (production build, `countersign start`) as a child
  * process on a free port, against `databaseUrl`, and waits until it is healthy.
  */
