@@ -75,9 +75,13 @@ export async function within<T>(p: Promise<T>, timeoutMs: number): Promise<T | u
   }
 }
 
-/** A health poller: `GET /api/health` every `everyMs` until stopped; every answer counted under `health`. */
+/**
+ * A health poller: `GET /api/health` every `everyMs` until stopped; every
+ * answer counted under `health`, and labelled with the phase set last.
+ */
 export function pollHealth(traffic: Traffic, urls: string[], agent: http.Agent, everyMs = 1000) {
-  const results: { url: string; status: number | "no answer"; ms: number }[] = [];
+  const results: { url: string; status: number | "no answer"; ms: number; phase: string }[] = [];
+  let phase = "start";
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
@@ -86,9 +90,9 @@ export function pollHealth(traffic: Traffic, urls: string[], agent: http.Agent, 
           const t0 = performance.now();
           try {
             const res = await send(traffic, "health", `${url}/api/health`, { agent, timeoutMs: 5000 });
-            results.push({ url, status: res.status, ms: res.at - t0 });
+            results.push({ url, status: res.status, ms: res.at - t0, phase });
           } catch {
-            results.push({ url, status: "no answer", ms: performance.now() - t0 });
+            results.push({ url, status: "no answer", ms: performance.now() - t0, phase });
           }
         }),
       );
@@ -97,6 +101,9 @@ export function pollHealth(traffic: Traffic, urls: string[], agent: http.Agent, 
   })();
   return {
     results,
+    phase(name: string) {
+      phase = name;
+    },
     async stop() {
       stopped = true;
       await loop;

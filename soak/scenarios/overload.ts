@@ -55,6 +55,7 @@ export const overload: Scenario = {
       try {
         const requests = await createPendingRequests(url, s.agents, Math.ceil(target / WAITS_PER_REQUEST), s.http, 50);
         log(`  ramping long-waits to ${target} in steps of ${WAIT_STEP} (cap ${cap})...`);
+        health.phase("long-wait ramp");
         const ws: PatientWaiter[] = [];
         const deadline = performance.now() + 600_000;
         let maxHeld = 0;
@@ -110,6 +111,7 @@ export const overload: Scenario = {
           `${maxHeld} held at most of ${ws.length} opened (cap ${cap}); ${waitKnee}; ${shed} refused with 429/503, ${refusals.length - shed} answered otherwise`,
         );
 
+        health.phase("long-waits released");
         stopWaiting.abort();
         waitAgent.destroy();
         let left: number | null = null;
@@ -128,6 +130,7 @@ export const overload: Scenario = {
         let lastStep: TrafficSnapshot | null = null;
         for (const connections of CREATE_STEPS) {
           const before = traffic.snapshot();
+          health.phase(`creates, ${connections} connections`);
           const load = startCreates({ urls: [url], keys: s.agents.map((a) => a.key), connections, traffic });
           await sleep(k.overloadStepSeconds * 1000);
           await load.stop();
@@ -151,10 +154,18 @@ export const overload: Scenario = {
 
         const results = await health.stop();
         const healthy = results.filter((r) => r.status === 200);
+        const slowest = results.reduce((a, b) => (b.ms > a.ms ? b : a), results[0] ?? { ms: 0, phase: "none" });
         checks.that(
           "/api/health answers 200 throughout",
           healthy.length === results.length && results.length > 0,
-          `${healthy.length} of ${results.length} polls 200; slowest ${Math.max(...results.map((r) => r.ms)).toFixed(0)} ms`,
+          `${healthy.length} of ${results.length} polls 200${
+            healthy.length < results.length
+              ? ` (not: ${results
+                  .filter((r) => r.status !== 200)
+                  .map((r) => `${r.status} during ${r.phase}`)
+                  .join(", ")})`
+              : ""
+          }; slowest ${slowest.ms.toFixed(0)} ms during ${slowest.phase}`,
         );
         checks.that("the app stays up", s.apps[0].process.exitCode === null, `exit code ${s.apps[0].process.exitCode}`);
         const missing = await s.missing(acked);
