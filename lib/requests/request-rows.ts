@@ -1,6 +1,6 @@
 import "server-only";
 import DataLoader from "dataloader";
-import { db, type Queryable, type Row } from "../db.ts";
+import { db, onPeopleLane, type Queryable, type Row } from "../db.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
 /** A request row as stored requests carry it. */
@@ -115,18 +115,22 @@ const READ_BATCH = 500;
  * their votes and grants). When a decision, a suspension or a resync wakes
  * thousands of waiting agents at once, they re-read in a few queries, not
  * thousands. Nothing is cached: every read sees what is committed when its
- * batch runs.
+ * batch runs. Agents' plain reads (no wait) go the same way; they are
+ * admitted under the overload limits before they get here.
  */
 const requestReader = new DataLoader<string, StoredRequest | null>(
-  async (ids) => {
-    const rows = await db()
-      .selectFrom("actionRequests")
-      .select(REQUEST_COLUMNS)
-      .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
-      .execute();
-    const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
-    return ids.map((id) => found.get(id) ?? null);
-  },
+  // On the people's connections: a decision or a suspension is done only when the waiting agent has its answer, so
+  // these few batched reads must not queue behind a flood of agents' calls on their pool.
+  (ids) =>
+    onPeopleLane(async () => {
+      const rows = await db()
+        .selectFrom("actionRequests")
+        .select(REQUEST_COLUMNS)
+        .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
+        .execute();
+      const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
+      return ids.map((id) => found.get(id) ?? null);
+    }),
   { cache: false, maxBatchSize: READ_BATCH },
 );
 
