@@ -115,26 +115,30 @@ const READ_BATCH = 500;
  * their votes and grants). When a decision, a suspension or a resync wakes
  * thousands of waiting agents at once, they re-read in a few queries, not
  * thousands. Nothing is cached: every read sees what is committed when its
- * batch runs. Agents' plain reads (no wait) go the same way; they are
- * admitted under the overload limits before they get here.
+ * batch runs.
  */
-const requestReader = new DataLoader<string, StoredRequest | null>(
-  // On the people's connections: a decision or a suspension is done only when the waiting agent has its answer, so
-  // these few batched reads must not queue behind a flood of agents' calls on their pool.
-  (ids) =>
-    onPeopleLane(async () => {
-      const rows = await db()
-        .selectFrom("actionRequests")
-        .select(REQUEST_COLUMNS)
-        .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
-        .execute();
-      const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-  { cache: false, maxBatchSize: READ_BATCH },
-);
+function batchedReader(lane: <T>(work: () => Promise<T>) => Promise<T>) {
+  return new DataLoader<string, StoredRequest | null>(
+    (ids) =>
+      lane(async () => {
+        const rows = await db()
+          .selectFrom("actionRequests")
+          .select(REQUEST_COLUMNS)
+          .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
+          .execute();
+        const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+    { cache: false, maxBatchSize: READ_BATCH },
+  );
+}
+
+const reads = batchedReader((work) => work());
+// Reads by agents that a change woke run on the people's connections: a decision or a suspension is done only
+// when the waiting agent has its answer, so they must not queue behind a flood of agents' calls on their pool.
+const wakeUpReads = batchedReader(onPeopleLane);
 
 /** One request with its votes and grant, read together with the others asked for at the same moment. */
-export async function readStoredRequest(id: string): Promise<StoredRequest | null> {
-  return requestReader.load(id);
+export async function readStoredRequest(id: string, o: { wokenUp?: boolean } = {}): Promise<StoredRequest | null> {
+  return (o.wokenUp ? wakeUpReads : reads).load(id);
 }
