@@ -1,6 +1,6 @@
 import "server-only";
 import DataLoader from "dataloader";
-import { db, type Queryable, type Row } from "../db.ts";
+import { db, onPeopleLane, type Queryable, type Row } from "../db.ts";
 import type { StoredRequest } from "./serialize-request.ts";
 
 /** A request row as stored requests carry it. */
@@ -117,20 +117,28 @@ const READ_BATCH = 500;
  * thousands. Nothing is cached: every read sees what is committed when its
  * batch runs.
  */
-const requestReader = new DataLoader<string, StoredRequest | null>(
-  async (ids) => {
-    const rows = await db()
-      .selectFrom("actionRequests")
-      .select(REQUEST_COLUMNS)
-      .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
-      .execute();
-    const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
-    return ids.map((id) => found.get(id) ?? null);
-  },
-  { cache: false, maxBatchSize: READ_BATCH },
-);
+function batchedReader(lane: <T>(work: () => Promise<T>) => Promise<T>) {
+  return new DataLoader<string, StoredRequest | null>(
+    (ids) =>
+      lane(async () => {
+        const rows = await db()
+          .selectFrom("actionRequests")
+          .select(REQUEST_COLUMNS)
+          .where("id", "=", (eb) => eb.fn.any(eb.val([...ids])))
+          .execute();
+        const found = new Map((await withVotesAndGrants(db(), rows)).map((r) => [r.id, r]));
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+    { cache: false, maxBatchSize: READ_BATCH },
+  );
+}
+
+const reads = batchedReader((work) => work());
+// Reads by agents that a change woke run on the people's connections: a decision or a suspension is done only
+// when the waiting agent has its answer, so they must not queue behind a flood of agents' calls on their pool.
+const wakeUpReads = batchedReader(onPeopleLane);
 
 /** One request with its votes and grant, read together with the others asked for at the same moment. */
-export async function readStoredRequest(id: string): Promise<StoredRequest | null> {
-  return requestReader.load(id);
+export async function readStoredRequest(id: string, o: { wokenUp?: boolean } = {}): Promise<StoredRequest | null> {
+  return (o.wokenUp ? wakeUpReads : reads).load(id);
 }

@@ -8,8 +8,8 @@ export interface WaitOptions {
   requestId: string;
   /** The waiting agent: its concurrent long-waits are capped (lib/limits/wait-slots.ts). */
   agentId: string;
-  /** Reads the request as the caller may see it (throws not_found otherwise). */
-  read: () => Promise<StoredRequest>;
+  /** Reads the request as the caller may see it (throws not_found otherwise); `wokenUp` when a change woke the wait. */
+  read: (wokenUp: boolean) => Promise<StoredRequest>;
   waitSeconds: number;
   signal?: AbortSignal;
   /** Called once the wait holds (the call gives back its place among calls in flight: held waits are capped apart). */
@@ -34,7 +34,7 @@ const RETRY_READ_MS = 1_000;
  * when the wait runs out.
  */
 export async function waitForRequest({ requestId, agentId, read, waitSeconds, signal, onHold }: WaitOptions): Promise<StoredRequest> {
-  const current = await read();
+  const current = await read(false);
   if (waitSeconds <= 0 || effectiveStatus(current) !== "pending") return current;
 
   const release = holdWaitSlot(agentId, requestId);
@@ -48,7 +48,7 @@ export async function waitForRequest({ requestId, agentId, read, waitSeconds, si
 
 async function hold(
   requestId: string,
-  read: () => Promise<StoredRequest>,
+  read: (wokenUp: boolean) => Promise<StoredRequest>,
   first: StoredRequest,
   waitSeconds: number,
   signal?: AbortSignal,
@@ -74,12 +74,12 @@ async function hold(
     // Subscribed before this read, so a decision committed since the first
     // read is either seen here or wakes us below.
     let current = first;
-    let fresh = await readOrKeep(read);
+    let fresh = await readOrKeep(() => read(false));
     for (;;) {
       if (fresh) current = fresh;
-      if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return fresh ? current : await read();
+      if (effectiveStatus(current) !== "pending" || signal?.aborted || h.isClosed()) return fresh ? current : await read(false);
       const until = Math.min(deadline, current.expiresAt.getTime() + 5) - Date.now();
-      if (until <= 0) return await read();
+      if (until <= 0) return await read(false);
       if (!signalled) {
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
@@ -88,8 +88,9 @@ async function hold(
         });
         clearTimeout(timer);
       }
+      const woken = signalled;
       signalled = false;
-      fresh = await readOrKeep(read);
+      fresh = await readOrKeep(() => read(woken));
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);

@@ -194,7 +194,7 @@ Once approved, \`grant.token\` is present (to this agent only, while the grant i
     const request = await waitForRequest({
       requestId: params.id,
       agentId: agent.id,
-      read: () => getAgentRequest(agent.id, params.id),
+      read: (wokenUp) => getAgentRequest(agent.id, params.id, { wokenUp }),
       waitSeconds: query.wait,
       signal: req.signal,
       onHold: admission.release,

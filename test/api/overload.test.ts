@@ -168,7 +168,7 @@ describe("the kill switch while agents exhaust their pool", () => {
     } finally {
       await blocker.query("COMMIT");
     }
-    // The waiter's read needs an agents' connection: it is answered once they are free again.
+    // Woken waiters read on the people's connections too: answered though the agents' pool was full.
     expect((await waiter).body.status).toBe("cancelled");
     for (const r of await Promise.all(held)) expect(r.status).toBe(201);
   });
