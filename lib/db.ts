@@ -104,6 +104,12 @@ function holder() {
  * created on first use.
  */
 export function db(): Kysely<DB> {
+  if (insideTransaction.getStore()) {
+    // A statement outside the open transaction waits for a second connection
+    // while holding one: enough such calls at once exhaust the pool and
+    // deadlock it (every holder waiting for a connection no one returns).
+    throw new Error("db() called inside a transaction: use its trx, or run this before the transaction opens");
+  }
   const h = holder();
   if (lane.getStore() !== "people") return h.agents.kysely;
   h.people ??= createLane(env().DATABASE_PEOPLE_POOL_SIZE);
@@ -124,6 +130,9 @@ export function poolUsage(): { pool: "agents" | "people"; busy: number; idle: nu
 export function pool(): pg.Pool {
   return holder().agents.pool;
 }
+
+/** A data-modifying part of a WITH statement (`.with(name, () => statementPart(…))`), parenthesised. */
+export const statementPart = (statement: RawBuilder<unknown>) => sql<Record<string, unknown>>`(${statement})`;
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -160,6 +169,8 @@ export function announceOnCommit(trx: object, ...changes: Change[]): void {
   else for (const change of changes) list.push(change);
 }
 
+const insideTransaction = new AsyncLocalStorage<true>();
+
 /** Attempts of a transaction PostgreSQL aborted as transient (deadlock, serialization) before the error is the caller's. */
 const TRANSIENT_ATTEMPTS = 3;
 
@@ -176,7 +187,7 @@ export async function transact<T>(work: (trx: Trx) => Promise<T>, on: Kysely<DB>
     try {
       const result = await on.transaction().execute((trx) => {
         open = trx;
-        return work(trx);
+        return insideTransaction.run(true, () => work(trx));
       });
       announceRegistered(open);
       return result;

@@ -1,10 +1,16 @@
 import "server-only";
 import type { AuditEventInput } from "../audit/append-event.ts";
-import type { Queryable, Row } from "../db.ts";
+import type { Row } from "../db.ts";
 import { newId } from "../ids.ts";
-import { activeSigningKey } from "./signing-keys.ts";
+import type { SigningKey } from "./signing-keys.ts";
 
 export interface IssueGrantOptions {
+  /**
+   * From `activeSigningKey()`, loaded by the caller before it opens its
+   * transaction: loading it may take a connection of its own, and a
+   * transaction that waits for a second connection can deadlock the pool.
+   */
+  key: SigningKey;
   requestId: string;
   agentId: string;
   ttlSeconds: number;
@@ -15,19 +21,12 @@ export interface IssueGrantOptions {
 }
 
 /**
- * Issues the grant of an approved request, in the transaction that approves
- * it, and returns it with its audit event (for the caller to append with its
- * others). Only the claims are stored: the token is signed from them whenever
- * the owning agent reads it.
+ * The grant of an approved request and its audit event, for the caller to
+ * insert in the statement that approves it. Only the claims are stored: the
+ * token is signed from them whenever the owning agent reads it.
  */
-export async function issueGrant(trx: Queryable, o: IssueGrantOptions): Promise<{ grant: Row<"grants">; event: AuditEventInput }> {
-  const { grant, event } = await prepareGrant(o);
-  return { grant: await trx.insertInto("grants").values(grant).returningAll().executeTakeFirstOrThrow(), event };
-}
-
-/** The grant row and its audit event, for a caller that inserts them itself (in one statement with the approval). */
-export async function prepareGrant(o: IssueGrantOptions): Promise<{ grant: Row<"grants">; event: AuditEventInput }> {
-  const key = await activeSigningKey();
+export function prepareGrant(o: IssueGrantOptions): { grant: Row<"grants">; event: AuditEventInput } {
+  const { key } = o;
   const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const grant: Row<"grants"> = {
     id: newId("grt"),

@@ -87,7 +87,7 @@ export function checkCondition(source: string): ConditionError | null {
       : { message: (err as Error).message, column: 1 };
   }
   try {
-    const type = new Checker(parsed).check(parsed.expr, new Map());
+    const type = new Checker().check(parsed.expr, new Map());
     if (type !== "bool" && type !== "dyn") throw new CheckError(`a condition must be true or false, but this one is a ${type}`, parsed.expr.id);
     return null;
   } catch (err) {
@@ -199,8 +199,6 @@ const STRING_METHODS = new Set([
 ]);
 
 class Checker {
-  constructor(private readonly parsed: ParsedExpr) {}
-
   check(e: Expr, scope: Map<string, T>): T {
     const k = e.exprKind;
     switch (k.case) {

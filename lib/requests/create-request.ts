@@ -1,16 +1,17 @@
 import "server-only";
-import { type Insertable, type RawBuilder, sql } from "kysely";
+import { type Insertable, sql } from "kysely";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { type AuditEventInput, eventsInsert } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";
 import { deliveryConfig } from "../delivery/config.ts";
 import { urlProblem } from "../delivery/url-safety.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { type DB, db, insertRowWhere, type Row } from "../db.ts";
+import { type DB, db, insertRowWhere, type Row, statementPart } from "../db.ts";
 import { announceRequests } from "../events/notify.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { prepareGrant } from "../grants/issue-grant.ts";
+import { activeSigningKey } from "../grants/signing-keys.ts";
 import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
@@ -21,9 +22,6 @@ import type { CreateRequestBody } from "../schemas/requests.ts";
 import { checkPendingCount, pendingCapReached } from "./pending-cap.ts";
 import { findByIdempotencyKey, findStoredRequest } from "./request-rows.ts";
 import type { StoredRequest } from "./serialize-request.ts";
-
-/** A data-modifying part of a WITH statement, parenthesised. */
-const part = (statement: RawBuilder<unknown>) => sql<Record<string, unknown>>`(${statement})`;
 
 export interface CreateRequestOptions {
   agent: AuthenticatedAgent;
@@ -133,7 +131,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
 
   let grant: Row<"grants"> | null = null;
   if (status === "approved") {
-    const prepared = await prepareGrant({
+    const prepared = prepareGrant({
+      key: await activeSigningKey(),
       requestId: id,
       agentId: agent.id,
       ttlSeconds: policy.grantTtlSeconds,
@@ -196,9 +195,11 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     rows = await db()
       .with("agentOk", () => (waits ? agentRow.forNoKeyUpdate() : agentRow.forKeyShare()))
       .with("room", (qc) => qc.selectFrom("agentOk").select(sql<string>`countersign_pending_count(agent_ok.id, ${max}::int)`.as("pending")))
-      .with("req", () => part(insertRowWhere("actionRequests", row, waits ? sql`(SELECT pending FROM room) < ${max}` : sql`EXISTS (SELECT 1 FROM agent_ok)`)))
-      .with("grantIns", () => part(grant ? insertRowWhere("grants", grant, landed) : sql`SELECT 1 WHERE FALSE`))
-      .with("eventIns", () => part(eventsInsert(events, landed)))
+      .with("req", () =>
+        statementPart(insertRowWhere("actionRequests", row, waits ? sql`(SELECT pending FROM room) < ${max}` : sql`EXISTS (SELECT 1 FROM agent_ok)`)),
+      )
+      .with("grantIns", () => statementPart(grant ? insertRowWhere("grants", grant, landed) : sql`SELECT 1 WHERE FALSE`))
+      .with("eventIns", () => statementPart(eventsInsert(events, landed)))
       .selectFrom("req")
       .selectAll()
       .$castTo<Row<"actionRequests">>()

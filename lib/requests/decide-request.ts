@@ -1,14 +1,15 @@
 import "server-only";
-import { appendEvents, type AuditEventInput } from "../audit/append-event.ts";
+import { type AuditEventInput, eventsInsert } from "../audit/append-event.ts";
 import { containAfterDenial } from "../containment/check-containment.ts";
-import { announceOnCommit, type Queryable, type Row, transact } from "../db.ts";
+import { sql } from "kysely";
+import { announceOnCommit, insertRowWhere, type Queryable, type Row, statementPart, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { issueGrant } from "../grants/issue-grant.ts";
+import { prepareGrant } from "../grants/issue-grant.ts";
+import { activeSigningKey } from "../grants/signing-keys.ts";
 import { isId, newId } from "../ids.ts";
 import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
 import { recordApproval } from "../risk/record-risk-history.ts";
-import { withVotesAndGrant } from "./request-rows.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 import type { Role } from "../users/roles.ts";
 
@@ -72,25 +73,35 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
   }
   if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
+  // Before the transaction: the first load takes a connection of its own.
+  const key = o.decision === "approve" ? await activeSigningKey() : null;
 
   const decided = await transact(async (trx) => {
-    // Lock first, then read in statements of their own. Under READ COMMITTED a
-    // statement that waited for the lock re-checks only the locked row: votes
-    // read by that same statement would come from before the wait, and a
-    // concurrent approval committed meanwhile would go uncounted.
-    const locked = await trx.selectFrom("actionRequests").selectAll().where("id", "=", o.requestId).forUpdate().executeTakeFirst();
+    // Three statements between BEGIN and COMMIT, each a round trip that waits
+    // its turn on a busy server: lock, read the votes, write.
+    // Lock first, then read the votes in a statement of its own. Under READ
+    // COMMITTED a statement that waited for the lock re-checks only the
+    // locked row: votes read by that same statement would come from before
+    // the wait, and a concurrent approval committed meanwhile would go
+    // uncounted. (The agent's owner and the reviewer's groups ride along with
+    // the lock: no decision changes them.)
+    const locked = await trx
+      .selectFrom("actionRequests")
+      .selectAll("actionRequests")
+      .select((eb) => [
+        eb.selectFrom("agents").select("ownerEmail").whereRef("agents.id", "=", "actionRequests.agentId").as("ownerEmail"),
+        sql<
+          string[]
+        >`ARRAY(${eb.selectFrom("groupMembers as m").innerJoin("groups as g", "g.id", "m.groupId").select("g.name").where("m.userId", "=", o.reviewer.id)})`.as(
+          "reviewerGroupNames",
+        ),
+      ])
+      .where("actionRequests.id", "=", o.requestId)
+      .forUpdate("actionRequests")
+      .executeTakeFirst();
     if (!locked) throw new AppError("not_found", "no such request");
-    const [r, owner, groups] = await Promise.all([
-      withVotesAndGrant(trx, locked),
-      trx.selectFrom("agents").select("ownerEmail").where("id", "=", locked.agentId).executeTakeFirst(),
-      locked.reviewerGroups.length ? reviewerGroupNames(trx, o.reviewer.id) : [],
-    ]);
-    const scope = {
-      context: r.context,
-      agent: { ownerEmail: owner?.ownerEmail ?? null },
-      reviewerGroups: r.reviewerGroups,
-      ownerMayDecide: r.ownerMayDecide,
-    };
+    const { ownerEmail, reviewerGroupNames: groups, ...r } = locked;
+    const scope = { context: r.context, agent: { ownerEmail }, reviewerGroups: r.reviewerGroups, ownerMayDecide: r.ownerMayDecide };
     const barrier = decisionBarrier(scope, { ...o.reviewer, groups });
     if (barrier) throw new AppError("forbidden", barrier);
     if (o.decision === "approve" && r.reasonRequiredToApprove && !reason) {
@@ -99,46 +110,49 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const now = new Date();
     const status = effectiveStatus(r, now);
     if (status !== "pending") throw new AppError("conflict", `the request is already ${status}`);
-    if (r.votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
+    // Pending, so it has no grant yet: only its votes are left to read.
+    const votes = await trx.selectFrom("votes").selectAll().where("requestId", "=", r.id).orderBy("createdAt").orderBy("id").execute();
+    if (votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
 
-    const vote = await trx
-      .insertInto("votes")
-      .values({ id: newId("vot"), requestId: r.id, userId: o.reviewer.id, reviewerEmail: o.reviewer.email, decision: o.decision, reason, createdAt: now })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-
+    const vote: Row<"votes"> = {
+      id: newId("vot"),
+      requestId: r.id,
+      userId: o.reviewer.id,
+      reviewerEmail: o.reviewer.email,
+      decision: o.decision,
+      reason,
+      createdAt: now,
+    };
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
     const events: AuditEventInput[] = [{ type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason } }];
-    const approvers = [...r.votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
+    const approvers = [...votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
     const next: "pending" | "approved" | "denied" = o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
 
+    const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     let grant: Row<"grants"> | null = null;
-    let terminal = {};
     if (next !== "pending") {
-      terminal = await trx
-        .updateTable("actionRequests")
-        .set({ status: next, decidedAt: now, decisionBy: actor, decisionReason: reason })
-        .where("id", "=", r.id)
-        .returning(["status", "decidedAt", "decisionBy", "decisionReason"])
-        .executeTakeFirstOrThrow();
       events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers } });
-      if (next === "approved") {
-        const issued = await issueGrant(trx, {
-          requestId: r.id,
-          agentId: r.agentId,
-          ttlSeconds: r.grantTtlSeconds,
-          audience: r.grantAudience,
-          approvedBy: approvers,
-          actor,
-        });
+      if (next === "approved" && key) {
+        const issued = prepareGrant({ key, ...base, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
         grant = issued.grant;
         events.push(issued.event);
       }
     }
-    await appendEvents(trx, events);
+    // One statement writes it all: the vote, the terminal status, the grant and their audit events.
+    const nothing = sql`SELECT 1 WHERE FALSE`;
+    await trx
+      .with("voteIns", () => statementPart(insertRowWhere("votes", vote, sql`TRUE`)))
+      .with("requestUpd", () =>
+        next === "pending" ? statementPart(nothing) : trx.updateTable("actionRequests").set(terminal).where("id", "=", r.id).returning("id"),
+      )
+      .with("grantIns", () => statementPart(grant ? insertRowWhere("grants", grant, sql`TRUE`) : nothing))
+      .with("eventIns", () => statementPart(eventsInsert(events)))
+      .selectFrom("voteIns")
+      .select(sql`1`.as("one"))
+      .execute();
     announceOnCommit(trx, { kind: "request", id: r.id, agent_id: r.agentId, status: next });
-    return { ...r, ...terminal, votes: [...r.votes, vote], grant } satisfies StoredRequest;
+    return { ...r, ...terminal, votes: [...votes, vote], grant } satisfies StoredRequest;
   }).catch((err: unknown) => {
     // The row lock already turns a second vote by one reviewer into a 409 above; should one still reach the unique index, it is the same conflict, never a 500.
     const e = err as { code?: string; constraint?: string };

@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "kysely";
-import { db, poolUsage } from "../db.ts";
+import { db, onPeopleLane, poolUsage } from "../db.ts";
 import { env } from "../env.ts";
 import { callsInFlight } from "../limits/admission.ts";
 import { hub } from "../events/hub.ts";
@@ -38,7 +38,9 @@ const getHealth = defineRoute({
   },
   async handler() {
     try {
-      await sql`SELECT 1`.execute(db());
+      // On the people's pool: a flood of agents' calls that keeps the main pool
+      // busy must not make a load balancer drop a working instance.
+      await onPeopleLane(() => sql`SELECT 1`.execute(db()));
       return json({ status: "ok", database: "ok" });
     } catch {
       return json({ status: "degraded", database: "unavailable" }, { status: 503 });

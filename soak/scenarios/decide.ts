@@ -7,6 +7,8 @@ import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
 import { count, describe, send, Traffic } from "../traffic.ts";
 import { type PatientWaiter, patientWaiter, statusOf } from "../waiter.ts";
 
+/** Decisions timed with no other load first, the baseline of the loaded figures. */
+const BASELINE_DECISIONS = 40;
 /** Requests with an agent long-waiting on them, queued for the reviewers (at most this many at once). */
 const QUEUE = 64;
 /** Far above any wake-up under load, far below the 60 s a missed one waits. */
@@ -48,6 +50,19 @@ export const decide: Scenario = {
 
       const waitAgent = keepAliveAgent();
       const reviewAgent = keepAliveAgent();
+
+      // Baseline, in this run on this machine: the same decisions with nothing else running.
+      const idle: string[] = [];
+      const seed = startCreates({ urls: [url], keys, connections: 1, traffic, onCreated: (a) => a.status === "pending" && idle.push(a.id) });
+      while (idle.length < BASELINE_DECISIONS) await sleep(20);
+      await seed.stop();
+      const baselineMs: number[] = [];
+      for (const [i, id] of idle.slice(0, BASELINE_DECISIONS).entries()) {
+        const t0 = performance.now();
+        const res = await decideCall(traffic, url, s.reviewers[0].cookie, id, i % 4 === 3 ? "deny" : "approve", reviewAgent);
+        if (res.status === 200) baselineMs.push(res.at - t0);
+      }
+
       const stopWaiting = new AbortController();
       const end = performance.now() + k.decideSeconds * 1000;
       const queue: { id: string; waiter: PatientWaiter }[] = [];
@@ -204,7 +219,10 @@ export const decide: Scenario = {
       figures["creates (closed loop)"] =
         `${k.connections} connections, ${seconds(loadSeconds * 1000)}: ${load.acked.length} created, ${Math.round(load.acked.length / loadSeconds)}/s`;
       figures["create latency"] = ms(load.latencies);
+      figures["decision call latency, no other load (baseline)"] = ms(baselineMs);
       figures["decision call latency"] = ms(decisionMs);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      figures["decision p50 under load ÷ baseline p50"] = `${(median(decisionMs) / median(baselineMs)).toFixed(1)}×`;
       figures["decision → agent wake-up"] = ms(wake);
       figures.decisions = `${decided.length} by ${k.reviewers} reviewers (${Math.round(decided.length / loadSeconds)}/s), ¼ denials`;
       figures["policy import under load"] = `${importMs.toFixed(0)} ms`;
