@@ -19,6 +19,13 @@ export type HubEvent = RequestChanged | { kind: "resync" };
  */
 export class NotificationHub {
   private readonly emitter = new EventEmitter();
+  /**
+   * Subscribers to one request each (long-waiting agents: thousands), apart
+   * from the emitter: an emitter keeps one array of listeners per event, so
+   * thousands leaving at once (a burst of disconnects) would each search it.
+   */
+  private readonly requestListeners = new Map<string, Set<(event: HubEvent) => void>>();
+  private waiters = 0;
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private closed = false;
@@ -80,10 +87,7 @@ export class NotificationHub {
     setTimeout(() => {
       if (this.closed) return;
       this.ready().then(
-        () => {
-          this.emitter.emit("all", { kind: "resync" } satisfies HubEvent);
-          this.emitter.emit("resync");
-        },
+        () => this.resync(),
         () => this.reconnect(),
       );
     }, delay).unref();
@@ -106,19 +110,34 @@ export class NotificationHub {
     else if (change.kind === "sessions") this.emitter.emit("sessions", change);
     else if (change.kind === "audit") this.emitter.emit("audit");
     else {
-      this.emitter.emit(`request:${change.id}`, change);
+      for (const listener of [...(this.requestListeners.get(change.id) ?? [])]) listener(change);
       this.emitter.emit("all", change);
     }
   }
 
+  /** Wakes every subscriber to re-read what may have changed while they could not hear it (or to answer, at shutdown). */
+  private resync(): void {
+    const event: HubEvent = { kind: "resync" };
+    for (const listener of [...this.requestListeners.values()].flatMap((set) => [...set])) listener(event);
+    this.emitter.emit("resync");
+    this.emitter.emit("all", event);
+  }
+
   /** Subscribe to changes of one request; also fires on resync and shutdown. Returns the unsubscribe function. */
   onRequest(id: string, listener: (event: HubEvent) => void): () => void {
-    const resync = () => listener({ kind: "resync" });
-    this.emitter.on(`request:${id}`, listener);
-    this.emitter.on("resync", resync);
+    // A function of its own per subscription, so one listener subscribed twice unsubscribes once each.
+    const own = (event: HubEvent) => listener(event);
+    let set = this.requestListeners.get(id);
+    if (!set) this.requestListeners.set(id, (set = new Set()));
+    set.add(own);
+    this.waiters++;
+    let subscribed = true;
     return () => {
-      this.emitter.off(`request:${id}`, listener);
-      this.emitter.off("resync", resync);
+      if (!subscribed) return;
+      subscribed = false;
+      this.waiters--;
+      set.delete(own);
+      if (set.size === 0 && this.requestListeners.get(id) === set) this.requestListeners.delete(id);
     };
   }
 
@@ -160,14 +179,13 @@ export class NotificationHub {
   }
 
   waiterCount(): number {
-    return this.emitter.listenerCount("resync") - this.emitter.listenerCount("policy") - this.emitter.listenerCount("audit");
+    return this.waiters;
   }
 
   /** Wakes every waiter (they answer with the current state) and closes the connection. */
   async close(): Promise<void> {
     this.closed = true;
-    this.emitter.emit("resync");
-    this.emitter.emit("all", { kind: "resync" } satisfies HubEvent);
+    this.resync();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});

@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { resetEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { holdWaitSlot } from "./wait-slots.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { holdWaitSlot, openFileLimit, processWaitCap, waitCapFor } from "./wait-slots.ts";
 
 beforeAll(() => {
   process.env.COUNTERSIGN_MAX_WAITS_PER_AGENT = "3";
@@ -52,5 +55,34 @@ describe("holdWaitSlot", () => {
     const next = holdWaitSlot("agt_t", "req_p9");
     expect(refusal(() => holdWaitSlot("agt_u", "req_p10"))).toMatchObject({ code: "unavailable" });
     for (const release of [...held.slice(1), next]) release();
+  });
+});
+
+describe("the open-file limit", () => {
+  it("is read from the process's limits, and unknown where they cannot be read", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "limits-"));
+    const file = path.join(dir, "limits");
+    writeFileSync(
+      file,
+      [
+        "Limit                     Soft Limit           Hard Limit           Units     ",
+        "Max processes             95047                95047                processes ",
+        "Max open files            4096                 524288               files     ",
+      ].join("\n"),
+    );
+    expect(openFileLimit(file)).toBe(4096);
+    writeFileSync(file, "Max open files            unlimited            unlimited            files\n");
+    expect(openFileLimit(file)).toBeNull();
+    expect(openFileLimit(path.join(dir, "absent"))).toBeNull();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("lowers the cap on long-waits to what the open-file limit holds, never raises it", () => {
+    expect(waitCapFor(20_000, 20_000)).toBe(18_976);
+    expect(waitCapFor(20_000, 1_024)).toBe(512);
+    expect(waitCapFor(10_000, 1_048_576)).toBe(10_000);
+    expect(waitCapFor(20_000, null)).toBe(20_000);
+    expect(processWaitCap().configured).toBe(5);
+    expect(processWaitCap().effective).toBeLessThanOrEqual(5);
   });
 });

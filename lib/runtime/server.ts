@@ -15,6 +15,7 @@ import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
+import { processWaitCap } from "../limits/wait-slots.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
 import { problem } from "../http/problem.ts";
@@ -119,6 +120,14 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     server.once("error", reject);
     server.listen(e.PORT, e.HOST, () => resolve());
   });
+
+  const waits = processWaitCap();
+  if (waits.effective < waits.configured) {
+    logger.warn(
+      { configured: waits.configured, effective: waits.effective, openFileLimit: waits.fileLimit },
+      `holding at most ${waits.effective} long-waits, not COUNTERSIGN_MAX_WAITS=${waits.configured}: the open-file limit is ${waits.fileLimit}; raise it (ulimit -n) to hold more`,
+    );
+  }
 
   // Chains committed audit events (one leader across instances; lib/audit/sealer.ts).
   startSealer();
