@@ -6,6 +6,7 @@ import pg from "pg";
 import type { DB } from "./generated/kysely/types.ts";
 import { env } from "./env.ts";
 import { isTransient } from "./db-errors.ts";
+import { addCallTime } from "./http/call-timing.ts";
 import { announce, type Change } from "./events/notify.ts";
 
 export type { DB } from "./generated/kysely/types.ts";
@@ -60,10 +61,15 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   // would end the process. The next query on it fails and the pool drops it.
   if (client.listenerCount("error") === 0) client.on("error", () => {});
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const named = (text: unknown, values?: unknown) =>
-    typeof text === "string" && Array.isArray(values)
-      ? query({ name: `k_${createHash("sha1").update(text).digest("base64url").slice(0, 24)}`, text, values })
-      : query(text, values);
+  const named = (text: unknown, values?: unknown) => {
+    const started = performance.now();
+    const result =
+      typeof text === "string" && Array.isArray(values)
+        ? query({ name: `k_${createHash("sha1").update(text).digest("base64url").slice(0, 24)}`, text, values })
+        : query(text, values);
+    if (result instanceof Promise) void result.finally(() => addCallTime("db", performance.now() - started)).catch(() => {});
+    return result;
+  };
   const wrapped = new Proxy(client, { get: (target, key) => (key === "query" ? named : Reflect.get(target, key)) });
   prepared.set(client, wrapped);
   return wrapped;
@@ -75,7 +81,17 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
  */
 export function kyselyOver(pool: pg.Pool): Kysely<DB> {
   const dialect = new PostgresDialect({
-    pool: { connect: async () => preparing(await pool.connect()), end: () => pool.end() },
+    pool: {
+      connect: async () => {
+        const started = performance.now();
+        try {
+          return preparing(await pool.connect());
+        } finally {
+          addCallTime("pool", performance.now() - started);
+        }
+      },
+      end: () => pool.end(),
+    },
   });
   // Tables and columns are camelCase in TypeScript and snake_case in SQL. JSON
   // values (params, context, event data) keep their keys exactly as stored.

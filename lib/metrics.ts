@@ -1,5 +1,5 @@
 import "server-only";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 function create() {
   const registry = new Registry();
@@ -46,6 +46,13 @@ function create() {
       name: "countersign_calls_shed_total",
       help: "Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, event_loop, waits)",
       labelNames: ["limit"] as const,
+      registers: [registry],
+    }),
+    callDuration: new Histogram({
+      name: "countersign_http_request_duration_seconds",
+      help: "API calls answered from the route table, by method, route (its path template) and status: from routing to the answer (a long-wait's whole wait included)",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
     reviewStreams: new Gauge({ name: "countersign_review_streams", help: "Open dashboard event streams on this instance", registers: [registry] }),

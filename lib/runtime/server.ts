@@ -15,9 +15,11 @@ import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
+import { metrics } from "../metrics.ts";
 import { processWaitCap } from "../limits/wait-slots.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
+import { serverTiming, timingCall } from "../http/call-timing.ts";
 import { problem } from "../http/problem.ts";
 import { requestTargetProblem } from "../http/request-target.ts";
 import { methodNotAllowed, Router, runRoute } from "../http/router.ts";
@@ -91,7 +93,13 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     const method = req.method ?? "GET";
     const match = router.match(method, pathname);
     if ("route" in match) {
-      const response = await runRoute(match.route, toWebRequest(req, res, origin), match.params);
+      const started = performance.now();
+      const timing = { db: 0, pool: 0 };
+      const response = await timingCall(timing, () => runRoute(match.route, toWebRequest(req, res, origin), match.params));
+      // The app's own time, apart from the network's and the client's.
+      const seconds = (performance.now() - started) / 1000;
+      if (!match.route.streams) res.setHeader("server-timing", serverTiming(seconds * 1000, timing));
+      metrics().callDuration.observe({ method, route: match.route.path, status: String(response.status) }, seconds);
       return sendResponse(res, response, { stream: match.route.streams });
     }
     if (match.allow.length > 0) return sendResponse(res, methodNotAllowed(match.allow));

@@ -16,11 +16,27 @@ const WOKEN_WITHIN_MS = 10_000;
 const MARKER = { action: "soak.marker", summary: "soak: does the rule imported mid-load apply?" };
 const IMPORTED_RULE = { name: "soak-imported-mid-load", actions: ["soak.marker"], effect: "deny", reason: "soak: imported mid-load" };
 
+/** One part of the app's own time for a call (its `Server-Timing`: app, db, pool), ms. */
+function timing(res: HttpResult, part: "app" | "db" | "pool"): number {
+  const m = new RegExp(`${part};dur=([\\d.]+)`).exec(String(res.headers["server-timing"] ?? ""));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+interface Timed {
+  app: number;
+  db: number;
+  pool: number;
+}
+
+const timed = (res: HttpResult): Timed => ({ app: timing(res, "app"), db: timing(res, "db"), pool: timing(res, "pool") });
+
 interface Decided {
   id: string;
   decision: "approve" | "deny";
   /** Round trip of the decision call, ms. */
   ms: number;
+  /** Of which in the app, its queries and its wait for a connection, ms. */
+  server: Timed;
   at: number;
   waiter: PatientWaiter;
 }
@@ -57,10 +73,14 @@ export const decide: Scenario = {
       while (idle.length < BASELINE_DECISIONS) await sleep(20);
       await seed.stop();
       const baselineMs: number[] = [];
+      const baselineServer: Timed[] = [];
       for (const [i, id] of idle.slice(0, BASELINE_DECISIONS).entries()) {
         const t0 = performance.now();
         const res = await decideCall(traffic, url, s.reviewers[0].cookie, id, i % 4 === 3 ? "deny" : "approve", reviewAgent);
-        if (res.status === 200) baselineMs.push(res.at - t0);
+        if (res.status === 200) {
+          baselineMs.push(res.at - t0);
+          baselineServer.push(timed(res));
+        }
       }
 
       const stopWaiting = new AbortController();
@@ -105,7 +125,7 @@ export const decide: Scenario = {
             refused.push(String(err));
             continue;
           }
-          if (res.status === 200) decided.push({ id: item.id, decision, ms: res.at - t0, at: res.at, waiter: item.waiter });
+          if (res.status === 200) decided.push({ id: item.id, decision, ms: res.at - t0, server: timed(res), at: res.at, waiter: item.waiter });
           else refused.push(`${res.status} ${res.body.slice(0, 160)}`);
         }
       });
@@ -221,6 +241,14 @@ export const decide: Scenario = {
       figures["create latency"] = ms(load.latencies);
       figures["decision call latency, no other load (baseline)"] = ms(baselineMs);
       figures["decision call latency"] = ms(decisionMs);
+      for (const [part, label] of [
+        ["app", "in the app"],
+        ["db", "in its queries"],
+        ["pool", "waiting for a connection"],
+      ] as const) {
+        figures[`decision: ${label} (Server-Timing), baseline → under load`] =
+          `${ms(baselineServer.map((t) => t[part]))} → ${ms(decided.map((d) => d.server[part]))}`;
+      }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       figures["decision p50 under load ÷ baseline p50"] = `${(median(decisionMs) / median(baselineMs)).toFixed(1)}×`;
       figures["decision → agent wake-up"] = ms(wake);

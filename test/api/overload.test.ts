@@ -173,3 +173,21 @@ describe("the kill switch while agents exhaust their pool", () => {
     for (const r of await Promise.all(held)) expect(r.status).toBe(201);
   });
 });
+
+describe("what operators see of each call", () => {
+  it("times every API call: Server-Timing (the app, its queries, its wait for a connection) on the answer, and a histogram by route template and status", async () => {
+    const agent = await newAgent();
+    const count = () => metric('countersign_http_request_duration_seconds_count{method="POST",route="/api/v1/requests",status="201"}').catch(() => 0);
+    const before = await count();
+    const res = await fetch(`${app.url}/api/v1/requests`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.key}`, "content-type": "application/json" },
+      body: JSON.stringify(sampleRequest()),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("server-timing")).toMatch(/^app;dur=\d+\.\d, db;dur=\d+\.\d, pool;dur=\d+\.\d$/);
+    // A create reads the key and writes the request: time in queries, always.
+    expect(Number(/db;dur=([\d.]+)/.exec(res.headers.get("server-timing")!)![1])).toBeGreaterThan(0);
+    expect(await count()).toBe(before + 1);
+  });
+});
