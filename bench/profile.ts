@@ -12,7 +12,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { disconnectDb } from "../lib/db.ts";
-import { resetEnv } from "../lib/env.ts";
+import { DEFAULT_DATABASE_POOL_SIZE, resetEnv } from "../lib/env.ts";
 import { PROJECT_ROOT } from "../lib/runtime/migrate.ts";
 import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { cpuTicks, descendants } from "./proc.ts";
@@ -25,7 +25,7 @@ import { runBenchmark } from "./harness.ts";
 const log = (l: string) => process.stdout.write(`${l}\n`);
 const seconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
+const poolSize = Number(process.env.BENCH_POOL_SIZE ?? DEFAULT_DATABASE_POOL_SIZE);
 
 interface ProfileNode {
   id: number;

@@ -22,7 +22,7 @@
  * and the database are stopped even on failure.
  *
  * Knobs (environment): NEXT_DIST_DIR (default .next), BENCH_POOL_SIZE (app
- * and baseline pool, default 10), BENCH_CONNECTIONS (50), BENCH_DURATION
+ * and baseline pool, default the app's DATABASE_POOL_SIZE), BENCH_CONNECTIONS (50), BENCH_DURATION
  * (8 s, app vs baseline), BENCH_SCENARIO_DURATION (5 s, the other
  * comparisons), BENCH_WARMUP (2 s), BENCH_ROUNDS (3), BENCH_LATENCY_REQUESTS
  * (200), BENCH_WAITERS (10000, at most 50 per agent), BENCH_CPU_PROF=1
@@ -34,7 +34,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { disconnectDb } from "../lib/db.ts";
-import { resetEnv } from "../lib/env.ts";
+import { DEFAULT_DATABASE_POOL_SIZE, resetEnv } from "../lib/env.ts";
 import { PROJECT_ROOT } from "../lib/runtime/migrate.ts";
 import { LOCAL_RECEIVERS_ENV, startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { startBaseline, type BaselineServer } from "./baseline.ts";
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const config: BenchConfig = {
     command: `${distDir === ".next" ? "" : `NEXT_DIST_DIR=${distDir} `}node bin/run-ts.mjs bench/run.ts`,
     distDir,
-    databasePoolSize: envInt("BENCH_POOL_SIZE", 10),
+    databasePoolSize: envInt("BENCH_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE),
     connections: envInt("BENCH_CONNECTIONS", 50),
     warmupSeconds: envInt("BENCH_WARMUP", 2),
     durationSeconds: envInt("BENCH_DURATION", 8),

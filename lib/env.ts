@@ -19,6 +19,14 @@ const seconds = int;
 const fraction = number;
 const port = int(1, 65535);
 
+/**
+ * Agents' connections per process. Few on purpose: a pool larger than the
+ * database's cores adds no throughput, only more backends that a reviewer's
+ * decision queues behind (README, "Load and fault suite": on 2 cores 6
+ * created as many requests per second as 10, at half the decision p99).
+ */
+export const DEFAULT_DATABASE_POOL_SIZE = 6;
+
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -26,7 +34,7 @@ const schema = z
     HOST: z.string().default("0.0.0.0"),
     DATABASE_URL: z.string().url().optional(),
     /** Connections for agents, executors and background work. */
-    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    DATABASE_POOL_SIZE: int(1, 200).default(DEFAULT_DATABASE_POOL_SIZE),
     /** Connections kept apart for people: the dashboard, the admin API and the kill switch never queue behind agents. */
     DATABASE_PEOPLE_POOL_SIZE: int(1, 200).default(4),
     /** How long a call waits for a free connection before it is answered 503 with Retry-After. */
