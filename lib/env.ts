@@ -20,12 +20,13 @@ const fraction = number;
 const port = int(1, 65535);
 
 /**
- * Agents' connections per process. Few on purpose: a pool larger than the
- * database's cores adds no throughput, only more backends that a reviewer's
- * decision queues behind (README, "Load and fault suite": on 2 cores 6
- * created as many requests per second as 10, at half the decision p99).
+ * Agents' connections per process. Fewer make reviewers' decisions faster
+ * under a flood of creates (fewer agent backends to queue behind), more
+ * absorb bursts of agents' reads: on 2 cores, 6 decided at half the p99 of
+ * 10 with as many creates per second, but 10,000 agents opening long-waits
+ * at once then met 503s (README, "Load and fault suite").
  */
-export const DEFAULT_DATABASE_POOL_SIZE = 6;
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
 
 const schema = z
   .object({
