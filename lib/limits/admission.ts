@@ -3,8 +3,18 @@ import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
 
-/** Seconds a shed call is told to wait: work in flight drains in milliseconds, so come back soon. */
+/** Seconds an agent over its own limit is told to wait: its calls in flight drain in milliseconds, so come back soon. */
 const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Seconds a call shed because the whole process is full is told to wait:
+ * spread over 1–5 s, so thousands of clients refused in the same second do
+ * not all come back in the same second again (a synchronised retry storm
+ * keeps the process full on refusals alone).
+ */
+export function spreadRetryAfter(min = 1, max = 5): number {
+  return min + Math.floor(Math.random() * (max - min + 1));
+}
 
 let inFlight = 0;
 const inFlightByAgent = new Map<string, number>();
@@ -61,7 +71,7 @@ export function admitCall(): Admission {
   const behind = e.COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS > 0 && eventLoopDelay() > e.COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS;
   if (behind || inFlight >= e.COUNTERSIGN_MAX_INFLIGHT) {
     metrics().shed.inc({ limit: behind ? "event_loop" : "process" });
-    throw new AppError("unavailable", "the server is at capacity; try again shortly", { retryAfterSeconds: RETRY_AFTER_SECONDS });
+    throw new AppError("unavailable", "the server is at capacity; try again shortly", { retryAfterSeconds: spreadRetryAfter() });
   }
   inFlight++;
   let agent: string | undefined;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
+import { spreadRetryAfter } from "./admission.ts";
 
 const held = new Map<string, number>();
 let heldInProcess = 0;
@@ -62,7 +63,9 @@ export function holdWaitSlot(agentId: string, requestId: string): () => void {
   const e = env();
   if (heldInProcess >= processWaitCap().effective) {
     metrics().shed.inc({ limit: "waits" });
-    throw new AppError("unavailable", "the server holds its maximum of long-waits; ask again shortly", { retryAfterSeconds: RETRY_AFTER_SECONDS });
+    throw new AppError("unavailable", "the server holds its maximum of long-waits; ask again shortly", {
+      retryAfterSeconds: spreadRetryAfter(RETRY_AFTER_SECONDS, 2 * RETRY_AFTER_SECONDS),
+    });
   }
   const slots: [string, number, string][] = [
     [`agent:${agentId}`, e.COUNTERSIGN_MAX_WAITS_PER_AGENT, "this agent is already long-waiting on too many requests"],
