@@ -53,6 +53,8 @@ test("a reviewer amends an allowed field, sees the diff, approves with a reason;
 
   // The real correction: the diff shows old → new, and a reason is required.
   await amount.fill("450");
+  // That refusal was about the previous amount: it goes once the amendment changes.
+  await expect(page.getByTestId("decision-error")).toHaveCount(0);
   await page.locator('textarea[data-name="note"]').fill('"partial refund"');
   const diff = page.getByTestId("decision-amendment");
   await expect(diff.getByTestId("amend-change")).toHaveText(["amount: 500→450", 'note: (absent)→"partial refund"']);

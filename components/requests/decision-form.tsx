@@ -95,16 +95,17 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
             <ParamsDiff changes={amendment.changes} />
           </div>
         ) : null}
+        {/* One message at a time: the form's own check, else the server's answer to the last try. */}
         {localError ? (
           <Notice tone="error" testId="decision-error">
             {localError}
           </Notice>
-        ) : null}
-        {serverError ? (
+        ) : serverError ? (
           <Notice tone="error" testId="decision-error">
             {serverError}
           </Notice>
         ) : null}
+
         <div className="grid grid-cols-2 gap-2">
           <button
             type="button"

@@ -27,13 +27,19 @@ export interface RequestDetailProps {
   /** The server's field errors for the last refused decision (`params.<name>` for an edit it refused). */
   serverErrors?: { path: string; message: string }[];
   onDecide(decision: Decision, reason: string, params?: Record<string, unknown>): void;
+  /** The amendment changed: a refusal of the previous one no longer applies. */
+  onEdit?(): void;
 }
 
 /** Everything a reviewer needs to judge one request, and the place to decide it. */
-export function RequestDetail({ item, submitting, serverError, serverErrors, onDecide }: RequestDetailProps) {
+export function RequestDetail({ item, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
   const editable = item.status === "pending" && item.can_decide ? item.reviewers_may_edit : [];
   // Amend on approve: the edited fields' text, or null when not editing.
-  const [draft, setDraft] = useState<Record<string, string> | null>(null);
+  const [draft, setDraftState] = useState<Record<string, string> | null>(null);
+  const setDraft = (next: Record<string, string> | null) => {
+    setDraftState(next);
+    onEdit?.();
+  };
   const amendment = draft && editable.length > 0 ? readAmendment(item.params, editable, draft) : null;
   const fieldErrors: Record<string, string> = {};
   for (const e of serverErrors ?? []) if (e.path.startsWith("params.")) fieldErrors[e.path.slice("params.".length)] = e.message;

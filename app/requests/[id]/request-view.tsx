@@ -40,6 +40,7 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
           serverError={decision.error?.message ?? null}
           serverErrors={decision.error instanceof ProblemError ? decision.error.errors : undefined}
           onDecide={(d, reason, params) => decision.mutate({ decision: d, reason, params })}
+          onEdit={() => decision.reset()}
         />
       ) : error instanceof ProblemError && error.status === 404 ? (
         <EmptyState icon={<InboxIcon className="size-5" />} title="No such request">
