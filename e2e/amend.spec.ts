@@ -74,6 +74,8 @@ test("a reviewer amends an allowed field, sees the diff, approves with a reason;
   await expect(notice).toContainText(`Amended by ${app.reviewer.email}`);
   await expect(notice.getByTestId("amend-change")).toHaveText(["amount: 500→450", 'note: (absent)→"partial refund"']);
   await expect(page.getByTestId("params")).toContainText('"amount": 450');
+  await expect(page.getByTestId("params-editor")).toHaveCount(0);
+  await expect(page.getByTestId("amend-toggle")).toHaveCount(0);
   await screenshot(page, "amend-desktop-approved");
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, "amend-phone-approved");

@@ -119,7 +119,7 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
           <button
             type="submit"
             disabled={disabled}
-            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-4 text-sm font-medium text-white shadow-xs transition-colors hover:bg-emerald-700 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:bg-emerald-600"
+            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-3 text-sm whitespace-nowrap font-medium text-white shadow-xs transition-colors hover:bg-emerald-700 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:bg-emerald-600"
           >
             {submitting === "approve" ? <SpinnerIcon /> : <CheckIcon />}
             {amendment && amendment.changes.length > 0 ? "Approve amended" : "Approve"}

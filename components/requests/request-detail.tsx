@@ -77,7 +77,11 @@ export function RequestDetail({ item, submitting, serverError, serverErrors, onD
             params={item.params}
             sha256={item.params_sha256}
             aside={editToggle}
-            editor={draft ? <ParamsEditor params={item.params} editable={editable} draft={draft} onDraft={setDraft} fieldErrors={fieldErrors} /> : null}
+            editor={
+              draft && editable.length > 0 ? (
+                <ParamsEditor params={item.params} editable={editable} draft={draft} onDraft={setDraft} fieldErrors={fieldErrors} />
+              ) : null
+            }
             amended={item.original_params ? { by: item.amended_by, changes: diffParams(item.original_params, item.params) } : null}
           />
           <ContextView context={item.context} />
