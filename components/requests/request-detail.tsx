@@ -35,9 +35,11 @@ export interface RequestDetailProps {
 export function RequestDetail({ item, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
   const editable = item.status === "pending" && item.can_decide ? item.reviewers_may_edit : [];
   // Amend on approve: the edited fields' text, or null when not editing.
-  const [draft, setDraftState] = useState<Record<string, string> | null>(null);
+  // Kept with the params it was started from: when another reviewer amends them meanwhile, the draft is dropped, not applied to theirs.
+  const [edit, setEdit] = useState<{ basis: string; draft: Record<string, string> } | null>(null);
+  const draft = edit && edit.basis === item.params_sha256 ? edit.draft : null;
   const setDraft = (next: Record<string, string> | null) => {
-    setDraftState(next);
+    setEdit(next ? { basis: item.params_sha256, draft: next } : null);
     onEdit?.();
   };
   const amendment = draft && editable.length > 0 ? readAmendment(item.params, editable, draft) : null;
