@@ -116,7 +116,8 @@ export async function dispatchEmails(
         ? (r: RequestForEmail, c: Candidate) => {
             const made = newDecisionLinks({ requestId: r.id, userId: c.id, requestExpiresAt: r.expiresAt, now });
             links.push(...made.rows);
-            return { ...made.urls, minutes: Math.round(env().COUNTERSIGN_DECISION_LINK_TTL_SECONDS / 60) };
+            // What the email promises is what the link allows: never past the request's own expiry.
+            return { ...made.urls, minutes: Math.max(1, Math.floor((made.rows[0].expiresAt.getTime() - now.getTime()) / 60_000)) };
           }
         : undefined;
       const ctx = { candidates, requests, owners: new Map(owners.map((r) => [r.id, r.ownerEmail])), now, decisionLinks };

@@ -69,8 +69,10 @@ export function DecisionLinkView({ token }: { token: string }) {
       </div>
     );
   }
-  const { decision, request: item } = link.data;
+  const { decision } = link.data;
   const done = confirm.data;
+  // After confirming, the request as the vote left it.
+  const item = done ?? link.data.request;
   const verb = VERB[decision];
   const openRequest = (
     <Link href={`/requests/${item.id}`} className="font-medium text-zinc-900 underline decoration-zinc-300 underline-offset-2">
@@ -83,7 +85,7 @@ export function DecisionLinkView({ token }: { token: string }) {
       <header className="space-y-3">
         <p className="text-sm font-medium text-zinc-500">Decision link from your email</p>
         <div className="flex flex-wrap items-center gap-2">
-          <StatusBadge status={(done ?? item).status} />
+          <StatusBadge status={item.status} />
           <ActionLabel action={item.action} resource={item.resource} />
         </div>
         <h1 className="break-words text-xl font-semibold tracking-tight text-zinc-900 sm:text-2xl" data-testid="request-summary">
@@ -103,9 +105,9 @@ export function DecisionLinkView({ token }: { token: string }) {
       <HiddenCharactersWarning findings={hiddenFindings(item)} />
 
       {done ? (
-        <Notice tone="warning" icon="lock" testId="decision-link-done">
+        <div role="status" data-testid="decision-link-done" className="rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2.5 text-sm text-emerald-900">
           Your vote to {decision} is recorded; the request is now <strong>{done.status}</strong>. {openRequest}
-        </Notice>
+        </div>
       ) : link.data.state === "used" ? (
         <Notice tone="warning" testId="decision-link-used">
           This link was already used: it works once. {openRequest} to see where it stands.
