@@ -31,7 +31,30 @@ const slackInteractionsRoute = defineRoute({
 The Slack user is mapped to a reviewer by the email Slack confirms for them (\`users.info\`, \`is_email_confirmed\`). Approve decides at once (or opens the reason dialog when the rule requires a reason to approve); Deny opens the reason dialog and decides when it is submitted. Every rule of a dashboard decision applies (groups, separation of duties, M-of-N, reasons); refusals are told to that user only (ephemeral). Rules with \`chat_approval: false\` are decided on the dashboard only.`,
     tags,
     security: [],
-    request: { body: { content: { "application/x-www-form-urlencoded": { schema: SlackForm } } } },
+    request: {
+      body: {
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: SlackForm,
+            examples: {
+              approve: {
+                summary: "An Approve button pressed",
+                value: {
+                  payload: JSON.stringify({
+                    type: "block_actions",
+                    user: { id: "U0123ABCD" },
+                    trigger_id: "1234.5678.abcd",
+                    response_url: "https://hooks.slack.com/actions/T0/1/abc",
+                    channel: { id: "C0123ABCD" },
+                    actions: [{ action_id: "approve", value: ex.IDS.request }],
+                  }),
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     responses: {
       200: {
         description: "Received. Empty, or for a reason dialog that cannot be accepted, Slack's `response_action: errors` with the reason field's message.",
