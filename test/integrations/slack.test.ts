@@ -133,6 +133,10 @@ beforeAll(async () => {
     actor: "test",
   });
   await createRule({
+    definition: { name: "reasoned-payments", actions: ["payments.reasoned"], effect: "require_approval", reason_required_to_approve: true },
+    actor: "test",
+  });
+  await createRule({
     definition: { name: "big-refunds", actions: ["payments.refund"], condition: "params.amount >= 10000", effect: "require_approval", approvals_required: 2 },
     actor: "test",
   });
@@ -218,6 +222,23 @@ describe("Slack: deciding", () => {
     expect(await submitted.text()).toBe("");
     expect(await status(id)).toEqual({ status: "denied", decision_reason: "Refunded already on 2026-11-21" });
     await updated(ts, (t) => t.includes(`Denied by ${people.bob.email} (\\"Refunded already on 2026-11-21\\")`));
+  });
+
+  it("where the rule requires a reason to approve, Approve opens the reason dialog too", async () => {
+    const id = await ask({ action: "payments.reasoned", summary: "Reasoned payment" });
+    await press("alice", "approve", id);
+    const [open] = await eventually(
+      async () => slack.of("views.open", (a) => String((a.view as { private_metadata: string }).private_metadata).includes(id)),
+      (c) => c.length > 0,
+      10_000,
+    );
+    const view = open.args.view as { callback_id: string; private_metadata: string; submit: { text: string } };
+    expect(view.submit.text).toBe("Approve");
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ request_id: id, decision: "approve" });
+    expect((await status(id)).status).toBe("pending");
+    const submitted = await interact(slack.signed(slack.submissionPayload({ user: people.alice.slackId, view, reason: "Invoice 42 matches" })));
+    expect(submitted.status).toBe(200);
+    expect(await status(id)).toEqual({ status: "approved", decision_reason: "Invoice 42 matches" });
   });
 
   it("refuses self-approval (the agent's owner) and says why, only to them", async () => {
