@@ -20,6 +20,8 @@ export interface RuleFormValues {
   approvals: string;
   reasonRequired: boolean;
   ownerMayDecide: boolean;
+  /** `chat_approval: false`: decisions on the dashboard only (Slack links there). */
+  dashboardOnly: boolean;
   waitSeconds: string;
   grantTtlSeconds: string;
   audience: string;
@@ -47,6 +49,7 @@ export function fromDefinition(d?: RuleDefinition): RuleFormValues {
     approvals: d?.approvals_required ? String(d.approvals_required) : "",
     reasonRequired: d?.reason_required_to_approve ?? false,
     ownerMayDecide: d?.owner_may_decide ?? false,
+    dashboardOnly: d?.chat_approval === false,
     waitSeconds: d?.wait_seconds ? String(d.wait_seconds) : "",
     grantTtlSeconds: d?.grant_ttl_seconds ? String(d.grant_ttl_seconds) : "",
     audience: d?.audience ?? "",
@@ -73,6 +76,7 @@ export function toDefinition(v: RuleFormValues): RuleDefinition {
     d.approvals_required = num(v.approvals);
     if (v.reasonRequired) d.reason_required_to_approve = true;
     if (v.ownerMayDecide) d.owner_may_decide = true;
+    if (v.dashboardOnly) d.chat_approval = false;
     d.wait_seconds = num(v.waitSeconds);
   }
   d.grant_ttl_seconds = num(v.grantTtlSeconds);
@@ -283,6 +287,14 @@ export function RuleForm({
                 checked={values.ownerMayDecide}
                 disabled={readOnly}
                 onChange={(v) => set("ownerMayDecide", v)}
+              />
+              <Check
+                id="rule-dashboardOnly"
+                label="Decide on the dashboard only"
+                hint="On: chat messages (Slack) link to the dashboard instead of offering Approve and Deny"
+                checked={values.dashboardOnly}
+                disabled={readOnly}
+                onChange={(v) => set("dashboardOnly", v)}
               />
             </div>
           </>
