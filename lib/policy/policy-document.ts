@@ -42,6 +42,8 @@ export const PolicyRuleDefinition = z
       .max(100)
       .refine((names) => new Set(names).size === names.length, "names must be unique")
       .optional(),
+    /** false: reviewers decide on the dashboard only; chat (Slack) messages link there instead of offering buttons. */
+    chat_approval: z.boolean().optional(),
     wait_seconds: seconds(30 * 24 * 3600).optional(),
     grant_ttl_seconds: seconds(24 * 3600).optional(),
     /** The grant's `aud`; "countersign" when omitted. */

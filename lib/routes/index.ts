@@ -8,6 +8,7 @@ import { agentRoutes } from "./agent.ts";
 import { agentAdminRoutes } from "./agents.ts";
 import { auditRoutes } from "./audit.ts";
 import { containmentRoutes } from "./containment.ts";
+import { integrationRoutes } from "./integrations.ts";
 import { peopleRoutes } from "./people.ts";
 import { policyRoutes } from "./policy.ts";
 import { reviewRoutes } from "./review.ts";
@@ -52,6 +53,7 @@ const getOpenApiDocument = defineRoute({
 export const ROUTES: readonly AnyRoute[] = [
   ...agentRoutes,
   ...reviewRoutes,
+  ...integrationRoutes,
   ...agentAdminRoutes,
   ...peopleRoutes,
   ...containmentRoutes,

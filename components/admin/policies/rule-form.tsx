@@ -21,6 +21,8 @@ export interface RuleFormValues {
   reasonRequired: boolean;
   ownerMayDecide: boolean;
   reviewersMayEdit: string;
+  /** `chat_approval: false`: decisions on the dashboard only (Slack links there). */
+  dashboardOnly: boolean;
   waitSeconds: string;
   grantTtlSeconds: string;
   audience: string;
@@ -49,6 +51,7 @@ export function fromDefinition(d?: RuleDefinition): RuleFormValues {
     reasonRequired: d?.reason_required_to_approve ?? false,
     ownerMayDecide: d?.owner_may_decide ?? false,
     reviewersMayEdit: join(d?.reviewers_may_edit),
+    dashboardOnly: d?.chat_approval === false,
     waitSeconds: d?.wait_seconds ? String(d.wait_seconds) : "",
     grantTtlSeconds: d?.grant_ttl_seconds ? String(d.grant_ttl_seconds) : "",
     audience: d?.audience ?? "",
@@ -77,6 +80,7 @@ export function toDefinition(v: RuleFormValues): RuleDefinition {
     if (v.ownerMayDecide) d.owner_may_decide = true;
     const editable = list(v.reviewersMayEdit);
     if (editable.length) d.reviewers_may_edit = editable;
+    if (v.dashboardOnly) d.chat_approval = false;
     d.wait_seconds = num(v.waitSeconds);
   }
   d.grant_ttl_seconds = num(v.grantTtlSeconds);
@@ -295,6 +299,14 @@ export function RuleForm({
                 checked={values.ownerMayDecide}
                 disabled={readOnly}
                 onChange={(v) => set("ownerMayDecide", v)}
+              />
+              <Check
+                id="rule-dashboardOnly"
+                label="Decide on the dashboard only"
+                hint="On: chat messages (Slack) link to the dashboard instead of offering Approve and Deny"
+                checked={values.dashboardOnly}
+                disabled={readOnly}
+                onChange={(v) => set("dashboardOnly", v)}
               />
             </div>
           </>
