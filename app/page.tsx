@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import { requireReviewer } from "./_review/require-reviewer";
+import { parseQueueFilters } from "./_review/queue-filters";
 import { QueueView } from "./queue-view";
 
 export const metadata: Metadata = { title: "Queue" };
 
-export default async function QueuePage({ searchParams }: { searchParams: Promise<{ sort?: string | string[] }> }) {
+export default async function QueuePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireReviewer("/");
-  const { sort } = await searchParams;
-  return <QueueView sort={sort === "risk" ? "risk" : "newest"} />;
+  return <QueueView initialFilters={parseQueueFilters(await searchParams)} />;
 }

@@ -69,13 +69,9 @@ export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferenc
 /** Batch decisions (API 1.1): one decision and reason for 1–100 requests; no edits in a batch. */
 export const BatchDecisionBody = z
   .strictObject({
-    ids: z
-      .array(z.string().max(64))
-      .min(1)
-      .max(100)
-      .openapi({
-        description: "The requests to decide, 1 to 100, decided in this order. A repeated id is decided once; its repetition gets 409 like a second vote.",
-      }),
+    ids: z.array(z.string().max(64)).min(1).max(100).openapi({
+      description: "The requests to decide, 1 to 100, decided in this order. A repeated id is decided once; its repetition gets 409 like a second vote.",
+    }),
     decision: z.enum(["approve", "deny"]),
     reason: text(2000).optional(),
   })

@@ -7,6 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ChevronLeftIcon, InboxIcon, SpinnerIcon } from "@/components/ui/icons";
 import { LoadError } from "@/components/ui/load-error";
 import { ProblemError, useDecision, useReviewRequest } from "../../_review/review-api";
+import { RequestTriage } from "./request-triage";
 
 /** One request, live: another reviewer's decision shows up without a reload. */
 export function RequestView({ id, showAudit = false }: { id: string; showAudit?: boolean }) {
@@ -33,6 +34,7 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
           </Link>
         ) : null}
       </div>
+      {item ? <RequestTriage item={item} decidedHere={decision.isSuccess} /> : null}
       {item ? (
         <RequestDetail
           item={item}
