@@ -33,7 +33,9 @@ export function QueueView({ initialFilters }: { initialFilters: QueueFilters }) 
   const [filters, setFilters] = useState(initialFilters);
   const { items, error, isPending, refetch } = usePendingRequests(filters.sort);
   const now = useNow();
-  const visible = useMemo(() => (items ? filterQueue(items, filters, now) : undefined), [items, filters, now]);
+  // Requests decided here leave at once, before the refetch confirms it: a quick next key must not meet them again.
+  const [gone, setGone] = useState<ReadonlySet<string>>(new Set());
+  const visible = useMemo(() => (items ? filterQueue(items, filters, now).filter((r) => !gone.has(r.id)) : undefined), [items, filters, now, gone]);
   const count = items ? items.length : null;
 
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
@@ -125,6 +127,7 @@ export function QueueView({ initialFilters }: { initialFilters: QueueFilters }) 
       { ids: targets.map((r) => r.id), decision, reason },
       {
         onSuccess: (answered) => {
+          setGone((g) => new Set([...g, ...answered.filter((r) => r.status === 200 && r.request?.status !== "pending").map((r) => r.id)]));
           setSelected((s) => new Set([...s].filter((id) => !answered.some((r) => r.id === id && r.status === 200))));
           setResults({ decision, items: targets, results: answered });
           // All decided as asked: back to the queue at once (the results stay above it); otherwise the dialog shows what was refused.
