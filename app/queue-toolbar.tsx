@@ -145,7 +145,7 @@ export function BatchBar({ count, onApprove, onDeny, onClear }: { count: number;
       data-testid="batch-bar"
     >
       <div className="flex flex-wrap items-center gap-2">
-        <span className="mr-auto text-sm font-medium text-zinc-800">
+        <span className="w-full text-sm font-medium text-zinc-800 sm:mr-auto sm:w-auto">
           {count} selected{" "}
           <button type="button" onClick={onClear} className="ml-1 font-normal text-zinc-500 underline underline-offset-2 hover:text-zinc-900">
             Clear
@@ -154,7 +154,7 @@ export function BatchBar({ count, onApprove, onDeny, onClear }: { count: number;
         <button
           type="button"
           onClick={onDeny}
-          className="inline-flex h-10 items-center gap-1.5 rounded-lg border border-zinc-300 bg-white px-4 text-sm font-medium text-red-700 shadow-xs hover:border-red-300 hover:bg-red-50"
+          className="inline-flex h-10 flex-1 items-center justify-center gap-1.5 rounded-lg border border-zinc-300 bg-white px-4 text-sm font-medium text-red-700 shadow-xs hover:border-red-300 hover:bg-red-50 sm:flex-none"
         >
           <XIcon />
           Deny {count}
@@ -162,7 +162,7 @@ export function BatchBar({ count, onApprove, onDeny, onClear }: { count: number;
         <button
           type="button"
           onClick={onApprove}
-          className="inline-flex h-10 items-center gap-1.5 rounded-lg bg-emerald-600 px-4 text-sm font-medium text-white shadow-xs hover:bg-emerald-700"
+          className="inline-flex h-10 flex-1 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-4 text-sm font-medium text-white shadow-xs hover:bg-emerald-700 sm:flex-none"
         >
           <CheckIcon />
           Approve {count}

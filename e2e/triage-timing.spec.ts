@@ -20,10 +20,14 @@ async function queueOf(page: Page, app: { agents: { billing: { key: string } } }
   return ids;
 }
 
+/** Waits (polling every animation frame, not Playwright's backing-off retries, which would dominate the figure) until the queue shows `n` rows. */
+async function rowsLeft(page: Page, n: number) {
+  await page.waitForFunction((count) => document.querySelectorAll('[data-testid="request-row"]').length === count, n, { polling: "raf", timeout: 10_000 });
+}
+
 test("keystrokes per decision and time to triage 20 requests by keyboard", async ({ page, app }) => {
   test.setTimeout(180_000);
   await signInWithForm(page, app.reviewer);
-  const rows = page.getByTestId("request-row");
   let keys = 0;
   const press = async (key: string) => {
     keys++;
@@ -38,7 +42,7 @@ test("keystrokes per decision and time to triage 20 requests by keyboard", async
   for (let left = N; left > 0; left--) {
     await press("a");
     await press("Enter");
-    await expect(rows).toHaveCount(left - 1);
+    await rowsLeft(page, left - 1);
   }
   const oneByOneMs = performance.now() - started;
   const oneByOneKeys = keys;
@@ -55,7 +59,7 @@ test("keystrokes per decision and time to triage 20 requests by keyboard", async
   await expect(page.getByTestId("batch-bar")).toContainText(`${N} selected`);
   await press("a");
   await press("Enter");
-  await expect(rows).toHaveCount(0);
+  await rowsLeft(page, 0);
   const batchMs = performance.now() - started;
   const batchKeys = keys;
 
@@ -69,7 +73,7 @@ test("keystrokes per decision and time to triage 20 requests by keyboard", async
     await press("d");
     for (const ch of reason) await press(ch);
     await press("Enter");
-    await expect(rows).toHaveCount(left - 1);
+    await rowsLeft(page, left - 1);
   }
   const denyMs = performance.now() - started;
   const denyKeys = keys;
