@@ -91,32 +91,51 @@ export function QueueView({ initialFilters }: { initialFilters: QueueFilters }) 
 
   const move = (delta: number) => {
     if (!visible || visible.length === 0) return;
-    const index = focusedId ? visible.findIndex((r) => r.id === focusedId) : -1;
+    const current = focusedRow();
+    const index = current ? visible.findIndex((r) => r.id === current.id) : -1;
     const next = index < 0 ? (delta > 0 ? 0 : visible.length - 1) : Math.max(0, Math.min(visible.length - 1, index + delta));
     focusRow(visible[next].id);
   };
-  const focused = visible?.find((r) => r.id === focusedId) ?? null;
+  // The row with keyboard focus, when a key is pressed: the DOM's focus wins over state that has not caught up
+  // yet (a key pressed right after a decision, before the row that took the decided one's place is marked).
+  const focusedRow = (): ReviewItem | null => {
+    const active = document.activeElement;
+    const domId = active instanceof HTMLElement && active.dataset.testid === "request-row" ? active.dataset.requestId : undefined;
+    const exact = visible?.find((r) => r.id === (domId ?? focusedId));
+    if (exact) return exact;
+    if (!focusedId || !visible || visible.length === 0 || lastIndex.current === null) return null;
+    return visible[Math.min(lastIndex.current, visible.length - 1)];
+  };
 
   const openConfirm = (decision: Decision, targets?: ReviewItem[]) => {
+    const focused = focusedRow();
     const list = targets ?? (selectedItems.length > 0 ? selectedItems : focused?.can_decide ? [focused] : []);
     if (list.length === 0) return;
     batch.reset();
     setConfirming({ decision, items: list });
   };
 
+  const open = (suffix = "") => {
+    const focused = focusedRow();
+    if (focused) router.push(`/requests/${encodeURIComponent(focused.id)}${suffix}`);
+  };
+
   useShortcuts({
     j: () => move(1),
     k: () => move(-1),
-    o: () => focused && router.push(`/requests/${encodeURIComponent(focused.id)}`),
+    o: () => open(),
     enter: (e) => {
       // A focused row link opens itself; Enter on the page with a row marked opens that row.
       if (e.target instanceof HTMLElement && e.target !== document.body) return false;
-      if (focused) router.push(`/requests/${encodeURIComponent(focused.id)}`);
+      open();
     },
-    x: () => focused?.can_decide && toggle(focused.id),
+    x: () => {
+      const focused = focusedRow();
+      if (focused?.can_decide) toggle(focused.id);
+    },
     a: () => openConfirm("approve"),
     d: () => openConfirm("deny"),
-    e: () => focused && router.push(`/requests/${encodeURIComponent(focused.id)}?edit=1`),
+    e: () => open("?edit=1"),
     "?": () => setHelp(true),
   });
 
