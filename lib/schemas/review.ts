@@ -28,7 +28,18 @@ export const ReviewItem = z
       trust_level: z.string(),
       tags: z.array(z.string()),
     }),
-    votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
+    votes: z.array(
+      z.object({
+        reviewer: z.string(),
+        decision: z.enum(["approve", "deny"]),
+        reason: z.string().nullable(),
+        at: z.string(),
+        counts: z
+          .boolean()
+          .openapi({ description: "An approval of the params as they now stand: approvals of params a reviewer since amended no longer count." }),
+      }),
+    ),
+    reviewers_may_edit: z.array(z.string()).openapi({ description: "The top-level params the rule lets reviewers amend before approving (empty: none)." }),
     can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
     cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
     risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),

@@ -20,6 +20,7 @@ export interface RuleFormValues {
   approvals: string;
   reasonRequired: boolean;
   ownerMayDecide: boolean;
+  reviewersMayEdit: string;
   waitSeconds: string;
   grantTtlSeconds: string;
   audience: string;
@@ -47,6 +48,7 @@ export function fromDefinition(d?: RuleDefinition): RuleFormValues {
     approvals: d?.approvals_required ? String(d.approvals_required) : "",
     reasonRequired: d?.reason_required_to_approve ?? false,
     ownerMayDecide: d?.owner_may_decide ?? false,
+    reviewersMayEdit: join(d?.reviewers_may_edit),
     waitSeconds: d?.wait_seconds ? String(d.wait_seconds) : "",
     grantTtlSeconds: d?.grant_ttl_seconds ? String(d.grant_ttl_seconds) : "",
     audience: d?.audience ?? "",
@@ -73,6 +75,8 @@ export function toDefinition(v: RuleFormValues): RuleDefinition {
     d.approvals_required = num(v.approvals);
     if (v.reasonRequired) d.reason_required_to_approve = true;
     if (v.ownerMayDecide) d.owner_may_decide = true;
+    const editable = list(v.reviewersMayEdit);
+    if (editable.length) d.reviewers_may_edit = editable;
     d.wait_seconds = num(v.waitSeconds);
   }
   d.grant_ttl_seconds = num(v.grantTtlSeconds);
@@ -262,6 +266,14 @@ export function RuleForm({
               <FormField label="Approvals required" htmlFor="rule-approvals" hint="Distinct reviewers; the default when empty">
                 <input {...text("approvals")} type="number" min={1} max={10} className={inputClass} placeholder="1" />
                 <Inline id="error-approvals" message={fieldError(errors, "approvals_required")} />
+              </FormField>
+              <FormField
+                label="Reviewers may edit"
+                htmlFor="rule-reviewersMayEdit"
+                hint="Comma-separated top-level params a reviewer may amend before approving; empty: none"
+              >
+                <input {...text("reviewersMayEdit")} className={`${inputClass} font-mono`} placeholder="amount, note" autoComplete="off" />
+                <Inline id="error-reviewers-may-edit" message={fieldError(errors, "reviewers_may_edit")} />
               </FormField>
               <FormField label="Wait for a decision (seconds)" htmlFor="rule-waitSeconds" hint={secondsHint(values.waitSeconds, "The default when empty")}>
                 <input {...text("waitSeconds")} type="number" min={1} className={inputClass} placeholder="900" />
