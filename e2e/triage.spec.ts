@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
+import { passwordSignIn } from "../test/support/password-sign-in.ts";
 import { agentApi, expect, refundRequest, reviewerSession, signInWithForm, test, waitForLiveQueue } from "./support/fixtures.ts";
 
 // Triage at speed: the queue's keyboard shortcuts, batch decisions with every
@@ -239,4 +240,30 @@ test("filters live in the URL: agent, action, I can decide and expiring soon sur
   await expect(page.getByTestId("filter-decidable")).toBeChecked();
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toHaveAttribute("data-request-id", soon.id);
+});
+
+test("e on a request whose rule lets reviewers edit opens it with the amend editor on", async ({ page, app }) => {
+  const action = uniqueAction("edit");
+  const cookie = await passwordSignIn(app.url, app.admin);
+  const rule = await fetch(`${app.url}/api/v1/admin/policies/rules`, {
+    method: "POST",
+    headers: { cookie: cookie!, origin: app.url, "content-type": "application/json" },
+    body: JSON.stringify({
+      name: `triage-edit-${randomBytes(3).toString("hex")}`,
+      actions: [action],
+      effect: "require_approval",
+      reviewers_may_edit: ["amount"],
+    }),
+  });
+  expect(rule.status).toBe(201);
+  const r = await ask(app.agents.billing.key, action, "Refund to amend");
+
+  await signInWithForm(page, app.reviewer, `/?action=${action}`);
+  await waitForLiveQueue(page);
+  await expect(rows(page)).toHaveCount(1);
+  await page.keyboard.press("j");
+  await page.keyboard.press("e");
+  await expect(page).toHaveURL(new RegExp(`/requests/${r.id}\\?edit=1$`));
+  await expect(page.getByTestId("amend-toggle")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.locator('[data-testid="amend-field"][data-name="amount"]')).toBeVisible();
 });

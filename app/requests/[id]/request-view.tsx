@@ -10,7 +10,7 @@ import { ProblemError, useDecision, useReviewRequest } from "../../_review/revie
 import { RequestTriage } from "./request-triage";
 
 /** One request, live: another reviewer's decision shows up without a reload. */
-export function RequestView({ id, showAudit = false }: { id: string; showAudit?: boolean }) {
+export function RequestView({ id, showAudit = false, startEditing = false }: { id: string; showAudit?: boolean; startEditing?: boolean }) {
   const { data: item, error, isPending, refetch } = useReviewRequest(id);
   const decision = useDecision(id);
 
@@ -38,6 +38,7 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
       {item ? (
         <RequestDetail
           item={item}
+          startEditing={startEditing}
           submitting={decision.isPending ? (decision.variables?.decision ?? null) : null}
           serverError={decision.error?.message ?? null}
           serverErrors={decision.error instanceof ProblemError ? decision.error.errors : undefined}
