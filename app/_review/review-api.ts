@@ -19,7 +19,7 @@ export class ProblemError extends Error {
   }
 }
 
-async function problemFrom(res: Response): Promise<ProblemError> {
+export async function problemFrom(res: Response): Promise<ProblemError> {
   const body = (await res.json().catch(() => null)) as Partial<Problem> | null;
   if (res.status === 401) {
     // The session ended (expired, signed out elsewhere, account disabled).

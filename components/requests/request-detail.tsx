@@ -22,6 +22,8 @@ import { VisibleText } from "./visible-text";
 
 export interface RequestDetailProps {
   item: ReviewItem;
+  /** Open with the amend editor on (the page was opened with `?edit=1`). */
+  startEditing?: boolean;
   submitting: Decision | null;
   serverError: string | null;
   /** The server's field errors for the last refused decision (`params.<name>` for an edit it refused). */
@@ -32,11 +34,13 @@ export interface RequestDetailProps {
 }
 
 /** Everything a reviewer needs to judge one request, and the place to decide it. */
-export function RequestDetail({ item, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
+export function RequestDetail({ item, startEditing = false, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
   const editable = item.status === "pending" && item.can_decide ? item.reviewers_may_edit : [];
   // Amend on approve: the edited fields' text, or null when not editing.
   // Kept with the params it was started from: when another reviewer amends them meanwhile, the draft is dropped, not applied to theirs.
-  const [edit, setEdit] = useState<{ basis: string; draft: Record<string, string> } | null>(null);
+  const [edit, setEdit] = useState<{ basis: string; draft: Record<string, string> } | null>(() =>
+    startEditing && editable.length > 0 ? { basis: item.params_sha256, draft: initialDraft(item.params, editable) } : null,
+  );
   const draft = edit && edit.basis === item.params_sha256 ? edit.draft : null;
   const setDraft = (next: Record<string, string> | null) => {
     setEdit(next ? { basis: item.params_sha256, draft: next } : null);

@@ -7,10 +7,20 @@ import { getPreferences, updatePreferences } from "../notifications/preferences.
 import { errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { decideRequest } from "../requests/decide-request.ts";
+import { decideRequests } from "../requests/decide-requests.ts";
+import { AppError } from "../errors.ts";
 import { getForReviewer, listForReviewer } from "../requests/review-view.ts";
 import { toRequestObject } from "../requests/serialize-request.ts";
 import { DecisionBody, RequestObject } from "../schemas/requests.ts";
-import { NotificationPreferences, NotificationPreferencesUpdate, ReviewItem, ReviewList, ReviewListQuery } from "../schemas/review.ts";
+import {
+  BatchDecisionBody,
+  BatchDecisionResults,
+  NotificationPreferences,
+  NotificationPreferencesUpdate,
+  ReviewItem,
+  ReviewList,
+  ReviewListQuery,
+} from "../schemas/review.ts";
 import { z } from "../schemas/zod.ts";
 
 /*
@@ -94,6 +104,70 @@ Separation of duties is enforced here: nobody decides a request made on their ow
   async handler({ user, params, body }) {
     const request = await decideRequest({ requestId: params.id, reviewer: user, decision: body.decision, reason: body.reason, params: body.params });
     return json(await toRequestObject(request));
+  },
+});
+
+const decideRequestsRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/review/decisions",
+  access: { session: ["admin", "reviewer"] },
+  body: BatchDecisionBody,
+  docs: {
+    operationId: "decideRequests",
+    summary: "Approve or deny several requests",
+    description: `Casts the signed-in reviewer's vote, with one decision and reason, on each of 1 to 100 requests, in the order given. Each item is authorised, decided and audited exactly as \`POST /api/v1/requests/{id}/decisions\` would do it (separation of duties, reviewer groups, reason rules, M-of-N approvals, one winner against concurrent votes), and its \`status\` is the HTTP status that single call would have answered, with the updated \`request\` (200) or the \`problem\`. One item's refusal does not stop the others. No edits in a batch. A repeated id is decided once; its repetition gets 409 like a second vote. A denial without a reason refuses the whole batch (422) before anything is decided.`,
+    tags,
+    request: {
+      bodyExamples: {
+        approve: { value: { ids: [ex.IDS.request, "req_01jd7k2m3n4p5q6r7s8t9v0w1x"], decision: "approve", reason: "Routine refunds, tickets checked" } },
+      },
+    },
+    responses: {
+      200: {
+        description: "One result per id, in the order given.",
+        content: jsonContent(BatchDecisionResults, {
+          mixed: {
+            summary: "One approved, one already decided",
+            value: {
+              results: [
+                {
+                  id: ex.IDS.request,
+                  status: 200,
+                  request: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } },
+                },
+                {
+                  id: "req_01jd7k2m3n4p5q6r7s8t9v0w1x",
+                  status: 409,
+                  problem: {
+                    type: "https://countersign.dev/problems/conflict",
+                    title: "Conflict",
+                    status: 409,
+                    detail: "the request is already approved",
+                    code: "conflict",
+                  },
+                },
+              ],
+            },
+          },
+        }),
+      },
+      ...errors(
+        SIGNED_OUT,
+        roleForbidden("reviewers and admins"),
+        TOO_LARGE,
+        invalid("The body breaks the schema (no ids, more than 100, an unknown field), or a denial has no reason.", [
+          { path: "ids", message: "Too big: expected array to have <=100 items" },
+        ]),
+        UNAVAILABLE,
+      ),
+    },
+  },
+  async handler({ user, body }) {
+    if (body.decision === "deny" && !body.reason?.trim()) {
+      throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
+    }
+    const results = await decideRequests({ requestIds: body.ids, reviewer: user, decision: body.decision, reason: body.reason });
+    return json({ results });
   },
 });
 
@@ -244,6 +318,7 @@ const updateNotificationPreferencesRoute = defineRoute({
 
 export const reviewRoutes = [
   decideRequestRoute,
+  decideRequestsRoute,
   listReviewRequestsRoute,
   getReviewRequestRoute,
   streamReviewEventsRoute,

@@ -1,5 +1,6 @@
 import { ConditionError } from "./policy.ts";
-import { RequestObject, RequestStatus } from "./requests.ts";
+import { Problem, RequestObject, RequestStatus } from "./requests.ts";
+import { text } from "./json.ts";
 import { RiskAssessment } from "./risk.ts";
 import { z } from "./zod.ts";
 
@@ -75,3 +76,26 @@ export const NotificationPreferencesUpdate = z
   })
   .openapi("NotificationPreferencesUpdate", { description: "The preferences to change; the others keep their value." });
 export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdate>;
+
+/** Batch decisions (API 1.1): one decision and reason for 1–100 requests; no edits in a batch. */
+export const BatchDecisionBody = z
+  .strictObject({
+    ids: z.array(z.string().max(64)).min(1).max(100).openapi({
+      description: "The requests to decide, 1 to 100, decided in this order. A repeated id is decided once; its repetition gets 409 like a second vote.",
+    }),
+    decision: z.enum(["approve", "deny"]),
+    reason: text(2000).optional(),
+  })
+  .openapi("BatchDecisionBody");
+export type BatchDecisionBody = z.infer<typeof BatchDecisionBody>;
+
+export const BatchDecisionResult = z
+  .object({
+    id: z.string(),
+    status: z.number().int().openapi({ description: "The HTTP status the single decision would have answered: 200, or the problem's status." }),
+    request: RequestObject.optional().openapi({ description: "With status 200: the request after this vote." }),
+    problem: Problem.optional().openapi({ description: "Otherwise: the problem the single decision would have answered." }),
+  })
+  .openapi("BatchDecisionResult");
+
+export const BatchDecisionResults = z.object({ results: z.array(BatchDecisionResult) }).openapi("BatchDecisionResults");

@@ -419,6 +419,21 @@ describe("real answers match the documented responses", () => {
     );
   });
 
+  it("reviewer: batch decisions", async () => {
+    const path = "/api/v1/review/decisions";
+    const batch = (json: unknown, origin?: string) => reviewerFetch(reviewerCookie, path, { method: "POST", json, origin });
+    const missing = "req_00000000000000000000000000";
+    const { results } = await documented(await batch({ ids: [missing], decision: "approve" }), "post", path);
+    expect(results[0]).toMatchObject({ id: missing, status: 404, problem: { code: "not_found" } });
+    await documented(await batch({ ids: [], decision: "approve" }), "post", path);
+    await documented(await batch({ ids: [missing], decision: "approve" }, "https://evil.example"), "post", path);
+    await documented(
+      await fetch(baseUrl() + path, { method: "POST", headers: { origin: baseUrl(), "content-type": "application/json" }, body: "{}" }),
+      "post",
+      path,
+    );
+  });
+
   it("admin: audit log", async () => {
     const page = await documented(await admin("/api/v1/admin/audit/events?limit=2"), "get", "/api/v1/admin/audit/events");
     await documented(await admin("/api/v1/admin/audit/events?since=yesterday"), "get", "/api/v1/admin/audit/events");

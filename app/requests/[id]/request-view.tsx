@@ -7,9 +7,10 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ChevronLeftIcon, InboxIcon, SpinnerIcon } from "@/components/ui/icons";
 import { LoadError } from "@/components/ui/load-error";
 import { ProblemError, useDecision, useReviewRequest } from "../../_review/review-api";
+import { RequestTriage } from "./request-triage";
 
 /** One request, live: another reviewer's decision shows up without a reload. */
-export function RequestView({ id, showAudit = false }: { id: string; showAudit?: boolean }) {
+export function RequestView({ id, showAudit = false, startEditing = false }: { id: string; showAudit?: boolean; startEditing?: boolean }) {
   const { data: item, error, isPending, refetch } = useReviewRequest(id);
   const decision = useDecision(id);
 
@@ -33,9 +34,11 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
           </Link>
         ) : null}
       </div>
+      {item ? <RequestTriage item={item} decidedHere={decision.isSuccess} /> : null}
       {item ? (
         <RequestDetail
           item={item}
+          startEditing={startEditing}
           submitting={decision.isPending ? (decision.variables?.decision ?? null) : null}
           serverError={decision.error?.message ?? null}
           serverErrors={decision.error instanceof ProblemError ? decision.error.errors : undefined}
