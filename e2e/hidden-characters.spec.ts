@@ -124,3 +124,25 @@ test("a request without hidden characters shows no warning and the same canonica
   await expect(page.getByTestId("canonical-json")).toHaveText('{"amount":120,"currency":"USD","nested":{"a":null,"b":[1,"two"]}}');
   await expect(page.getByTestId("hidden-characters-warning")).toHaveCount(0);
 });
+
+test("a summary that says what the params do not is flagged under the headline; one that agrees is not", async ({ page, app }) => {
+  const agent = agentApi(app.agents.billing.key);
+  await signInWithForm(page, app.reviewer);
+  const tag = unique("summary check");
+  const lying = (await agent.createRequest(
+    refundRequest(`Refund $5 to customer cus_007 (${tag})`, { params: { amount: 5000, currency: "USD", customer: "cus_007" } }),
+  )) as unknown as { id: string };
+  const honest = (await agent.createRequest(
+    refundRequest(`Refund $50.00 to customer cus_007 (${tag})`, { params: { amount: 5000, currency: "USD", customer: "cus_007" } }),
+  )) as unknown as { id: string };
+
+  await page.goto(`/requests/${lying.id}`);
+  const warning = page.getByTestId("summary-mismatch");
+  await expect(warning).toContainText("The summary does not match the parameters.");
+  await expect(warning.locator("code")).toHaveText(["5"]);
+  await screenshot(page, "summary-mismatch-desktop");
+
+  await page.goto(`/requests/${honest.id}`);
+  await expect(page.getByTestId("request-summary")).toContainText("Refund $50.00");
+  await expect(page.getByTestId("summary-mismatch")).toHaveCount(0);
+});

@@ -15,6 +15,7 @@ import { diffParams, initialDraft, ParamsEditor, readAmendment } from "./params-
 import { ParamsView } from "./params-view";
 import { PolicyCard } from "./policy-card";
 import { RiskCard } from "./risk-signals";
+import { SummaryMismatch } from "./summary-mismatch";
 import { StatusBadge } from "./status-badge";
 import { TimeLeft } from "./time-left";
 import type { ReviewItem } from "@/lib/schemas/review";
@@ -125,6 +126,7 @@ function RequestHeader({ item }: { item: ReviewItem }) {
       <h1 className="break-words text-xl font-semibold tracking-tight text-zinc-900 sm:text-2xl" data-testid="request-summary">
         <VisibleText text={item.summary} />
       </h1>
+      <SummaryMismatch item={item} />
       <p className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-500">
         <span>
           from <span className="font-medium text-zinc-700">{item.agent.name}</span>
