@@ -1,5 +1,5 @@
 import type { Metadata, Viewport } from "next";
-import { DashboardShell } from "./_review/dashboard-shell";
+import { DashboardShell, OneTimePasswordShell } from "./_review/dashboard-shell";
 import { signedInUser } from "./_review/require-reviewer";
 import "./globals.css";
 
@@ -19,7 +19,13 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en">
       <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased">
-        {reviewer ? <DashboardShell reviewer={reviewer}>{children}</DashboardShell> : children}
+        {reviewer?.mustChangePassword ? (
+          <OneTimePasswordShell>{children}</OneTimePasswordShell>
+        ) : reviewer ? (
+          <DashboardShell reviewer={reviewer}>{children}</DashboardShell>
+        ) : (
+          children
+        )}
       </body>
     </html>
   );
