@@ -15,15 +15,10 @@ export const RiskFlag = z
 
 export const RiskAssessment = z
   .object({
-    score: z
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .openapi({
-        description:
-          "0 with no flags; each flag adds by severity (low 10, medium 25, high 45), at most 100. An admin-set action severity is a floor: critical ≥ 90, high ≥ 70, medium ≥ 40, low ≥ 10.",
-      }),
+    score: z.number().int().min(0).max(100).openapi({
+      description:
+        "0 with no flags; each flag adds by severity (low 10, medium 25, high 45), at most 100. An admin-set action severity is a floor: critical ≥ 90, high ≥ 70, medium ≥ 40, low ≥ 10.",
+    }),
     flags: z.array(RiskFlag).openapi({ description: "Most severe first." }),
   })
   .openapi("RiskAssessment", {
