@@ -7,7 +7,14 @@ export const metadata: Metadata = {
   title: { default: "Countersign", template: "%s · Countersign" },
   description: "Human approval gateway for AI agents",
 };
-export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#fafafa" };
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#fafafa" },
+    { media: "(prefers-color-scheme: dark)", color: "#09090b" },
+  ],
+};
 
 /**
  * Signed-in people get the dashboard frame; everyone else sees the page bare

@@ -26,7 +26,7 @@ export interface RequestDetailProps {
 /** Everything a reviewer needs to judge one request, and the place to decide it. */
 export function RequestDetail({ item, submitting, serverError, onDecide }: RequestDetailProps) {
   return (
-    <article className="space-y-6" data-testid="request-detail" data-status={item.status}>
+    <article className={`space-y-6 ${item.status === "pending" ? "max-lg:pb-20" : ""}`} data-testid="request-detail" data-status={item.status}>
       <RequestHeader item={item} />
       <HiddenCharactersWarning findings={hiddenFindings(item)} />
       <ConditionErrors errors={item.condition_errors} />

@@ -24,14 +24,9 @@ const filterShape = {
     .openapi({ description: "An event type, or a prefix ending in `.*`.", example: "request.*" }),
   request: z.string().max(100).optional().openapi({ description: "Only events of this request (`req_…`).", example: "req_01JD6TQ0R8E0S5V2YF9M3KQW7B" }),
   agent: z.string().max(100).optional().openapi({ description: "Only events of this agent (`agt_…`).", example: "agt_01JD6TPX3ZVQ9W4N8E2B5HKM1A" }),
-  who: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({
-      description: "Only events whose actor is a person (name or email) or an agent (name) containing this text, case-insensitively (at most 50 such actors).",
-    }),
+  who: z.string().min(1).max(200).optional().openapi({
+    description: "Only events whose actor is a person (name or email) or an agent (name) containing this text, case-insensitively (at most 50 such actors).",
+  }),
 };
 
 export const AuditEventsQuery = z.strictObject({

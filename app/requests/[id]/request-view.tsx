@@ -14,7 +14,7 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
   const decision = useDecision(id);
 
   useEffect(() => {
-    if (item) document.title = `${item.action} · Countersign`;
+    if (item) document.title = `${item.action} · ${item.id} · Countersign`;
   }, [item]);
 
   return (
