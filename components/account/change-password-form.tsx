@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useState } from "react";
 import { SpinnerIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
 
@@ -43,7 +43,15 @@ const input =
 const label = "mb-1.5 block text-sm font-medium text-zinc-800";
 
 export function ChangePasswordForm({ email, oneTime }: { email: string; oneTime: boolean }) {
-  const [state, action, pending] = useActionState((_: FormState, form: FormData) => submit(form), { error: null, done: false });
+  // A plain submit handler, not a form action: an action resets the form, and one typo would clear all three fields.
+  const [state, setState] = useState<FormState>({ error: null, done: false });
+  const [pending, setPending] = useState(false);
+  const onSubmit = async (e: React.FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setPending(true);
+    setState(await submit(new FormData(e.currentTarget)));
+    setPending(false);
+  };
   if (state.done) {
     return (
       <div className="space-y-4" data-testid="password-changed">
@@ -56,7 +64,7 @@ export function ChangePasswordForm({ email, oneTime }: { email: string; oneTime:
     );
   }
   return (
-    <form action={action} className="space-y-4" noValidate>
+    <form onSubmit={(e) => void onSubmit(e)} className="space-y-4" noValidate>
       {/* For password managers: the account the new password belongs to. */}
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
       {state.error ? (
