@@ -136,8 +136,38 @@ const schema = z
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a reviewer group name")
       .optional(),
     COUNTERSIGN_ESCALATE_AT: fraction(0.01, 0.99).default(0.8),
+    /** Emails about new requests carry one-time Approve/Deny links (each opens a confirmation page that needs the reviewer's session). */
+    COUNTERSIGN_EMAIL_DECISION_LINKS: bool.default(false),
+    /** How long a one-time decision link stays usable. */
+    COUNTERSIGN_DECISION_LINK_TTL_SECONDS: seconds(60, 7 * 24 * 3600).default(1800),
+
+    // Slack app (lib/slack): off unless the bot token and the signing secret are both set.
+    SLACK_BOT_TOKEN: z.string().min(10).optional(),
+    SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+    /** The Web API's base URL; only changed for a stand-in in tests. */
+    SLACK_API_URL: z.string().url().default("https://slack.com/api"),
+    /** Reviewer group to channel: `finance:C0123,ops:C0456`. */
+    SLACK_CHANNELS: z
+      .string()
+      .regex(
+        /^\s*[a-z0-9][a-z0-9_-]{0,63}:[A-Z0-9]{2,32}\s*(,\s*[a-z0-9][a-z0-9_-]{0,63}:[A-Z0-9]{2,32}\s*)*$/,
+        "must be group:CHANNEL_ID pairs separated by commas",
+      )
+      .optional(),
+    /** The channel for requests whose groups have no channel of their own (and for requests any reviewer may decide). */
+    SLACK_DEFAULT_CHANNEL: z
+      .string()
+      .regex(/^[A-Z0-9]{2,32}$/, "must be a channel id such as C0123ABCD")
+      .optional(),
   })
   .superRefine((e, ctx) => {
+    if (!!e.SLACK_BOT_TOKEN !== !!e.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: [e.SLACK_BOT_TOKEN ? "SLACK_SIGNING_SECRET" : "SLACK_BOT_TOKEN"],
+        message: "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together",
+      });
+    }
     if (e.COUNTERSIGN_SIEM_HTTPS_URL && !e.COUNTERSIGN_SIEM_HTTPS_SECRET) {
       ctx.addIssue({ code: "custom", path: ["COUNTERSIGN_SIEM_HTTPS_SECRET"], message: "required with COUNTERSIGN_SIEM_HTTPS_URL (whsec_…)" });
     }

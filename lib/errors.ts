@@ -17,6 +17,8 @@ export type ErrorCode =
   | "grant_mismatch"
   | "grant_invalid"
   | "agent_suspended"
+  | "edit_not_allowed"
+  | "edit_changes_policy"
   | "unavailable";
 
 export interface FieldError {
@@ -53,6 +55,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   grant_mismatch: 422,
   grant_invalid: 401,
   agent_suspended: 403,
+  edit_not_allowed: 422,
+  edit_changes_policy: 422,
   unavailable: 503,
 };
 
@@ -71,5 +75,7 @@ export const TITLE_BY_CODE: Record<ErrorCode, string> = {
   grant_mismatch: "Grant does not match",
   grant_invalid: "Grant invalid",
   agent_suspended: "Agent suspended",
+  edit_not_allowed: "Edit not allowed",
+  edit_changes_policy: "Edit changes the policy",
   unavailable: "Service unavailable",
 };

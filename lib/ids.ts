@@ -8,7 +8,7 @@ const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
  * of millisecond time then 16 random ones, so ordering by id orders by
  * creation time, which keyset pagination relies on.
  */
-export function newId(prefix: "agt" | "req" | "grt" | "usr" | "vot" | "key" | "pol"): string {
+export function newId(prefix: "agt" | "req" | "grt" | "usr" | "vot" | "key" | "pol" | "dln"): string {
   let time = Date.now();
   let head = "";
   for (let i = 0; i < 10; i++) {

@@ -12,6 +12,8 @@ export class ProblemError extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** The problem's field errors (`params.amount` for an edit the rule does not allow). */
+    readonly errors?: { path: string; message: string }[],
   ) {
     super(detail);
   }
@@ -23,7 +25,7 @@ async function problemFrom(res: Response): Promise<ProblemError> {
     // The session ended (expired, signed out elsewhere, account disabled).
     window.location.assign("/signin");
   }
-  return new ProblemError(res.status, body?.code ?? "error", body?.detail ?? `The server answered ${res.status}.`);
+  return new ProblemError(res.status, body?.code ?? "error", body?.detail ?? `The server answered ${res.status}.`, body?.errors);
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -93,11 +95,11 @@ export function useHistory(filters: HistoryFilters) {
 export function useDecision(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ decision, reason }: { decision: DecisionBody["decision"]; reason: string }) => {
+    mutationFn: async ({ decision, reason, params }: { decision: DecisionBody["decision"]; reason: string; params?: Record<string, unknown> }) => {
       const res = await fetch(`/api/v1/requests/${encodeURIComponent(id)}/decisions`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ decision, reason: reason || undefined }),
+        body: JSON.stringify({ decision, reason: reason || undefined, params }),
       });
       if (!res.ok) throw await problemFrom(res);
       return (await res.json()) as RequestObject;

@@ -19,8 +19,11 @@ function nextStep(request: ApprovalRequest, status: ApprovalOutput["status"], gr
   switch (status) {
     case "approved":
       if (grant?.token) {
+        const which = request.original_params
+          ? "the approved params shown here (a reviewer AMENDED them: not the ones you asked for)"
+          : "exactly the approved params";
         return (
-          `Call redeem_grant with this token, action "${request.action}" and exactly the approved params immediately before acting; ` +
+          `Call redeem_grant with this token, action "${request.action}" and ${which} immediately before acting; ` +
           `act only if it succeeds, exactly as approved, then call report_outcome. The grant works once and expires at ${grant.expires_at}.`
         );
       }
@@ -55,6 +58,10 @@ export function approvalOutput(result: ApprovalResult): ApprovalOutput {
     decided_by: request.approvals.length ? request.approvals.map((a) => a.reviewer) : request.decision ? [request.decision.by] : [],
     reason,
     request_expires_at: request.expires_at,
+    params: request.params,
+    amended: request.original_params != null,
+    original_params: request.original_params ?? null,
+    amended_by: request.amended_by ?? null,
     grant,
     next_step: nextStep(request, result.status, grant, reason),
   };
@@ -73,6 +80,11 @@ export function approvalToolResult(result: ApprovalResult): CallToolResult {
   const lines = [`${HEADLINES[out.status]}: ${out.action}${out.resource ? ` on ${out.resource}` : ""} (request ${out.request_id})`, `Summary: ${out.summary}`];
   if (out.status === "approved" && out.decided_by.length) lines.push(`Approved by: ${out.decided_by.join(", ")}`);
   if (out.reason) lines.push(`Reason: ${out.reason}`);
+  if (out.amended) {
+    lines.push(`AMENDED by ${out.amended_by ?? "a reviewer"}: the params were changed before approval.`);
+    lines.push(`You asked for: ${JSON.stringify(out.original_params)}`);
+  }
+  if (out.status === "approved") lines.push(`Approved params (act with exactly these): ${JSON.stringify(out.params)}`);
   const { approvals, policy } = result.request;
   if (out.status === "pending" && policy.approvals_required > 1) lines.push(`Approvals so far: ${approvals.length} of ${policy.approvals_required}`);
   if (out.grant?.token) lines.push(`Grant token (single use, expires ${out.grant.expires_at}): ${out.grant.token}`);

@@ -92,6 +92,10 @@ export const approvalOutput = z.object({
   decided_by: z.array(z.string()).describe("Reviewers who approved, or who/what decided"),
   reason: z.string().nullable().describe("The decision's reason, if any"),
   request_expires_at: z.string().describe("Until when a pending request can still be decided"),
+  params: params.describe("The params as they stand: once approved, exactly what you must redeem and act with"),
+  amended: z.boolean().describe("A reviewer changed the params before approving: act with `params`, not what you asked for"),
+  original_params: params.nullable().describe("What you asked for, when a reviewer amended it; null otherwise"),
+  amended_by: z.string().nullable().describe("The reviewer who amended the params; null otherwise"),
   grant: z
     .object({
       id: z.string(),

@@ -6,6 +6,7 @@ import { sentenceCase } from "../format";
 import { Card } from "../ui/card";
 import { CheckIcon, SpinnerIcon, XIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
+import { type Amendment, ParamsDiff } from "./params-editor";
 
 export type Decision = DecisionBody["decision"];
 
@@ -17,16 +18,19 @@ interface DecisionFormProps {
   /** The server's explanation when it refused the decision. */
   serverError: string | null;
   onDecide(decision: Decision, reason: string): void;
+  /** The reviewer's amendment in progress (amend on approve): its changes are shown, and approving needs a reason. */
+  amendment?: Amendment | null;
 }
 
 /**
  * Approve or deny with a reason. A reason is always required to deny; the
  * server enforces that too, and its answer is shown as is.
  */
-export function DecisionForm({ canDecide, cannotDecideReason, submitting, serverError, onDecide }: DecisionFormProps) {
+export function DecisionForm({ canDecide, cannotDecideReason, submitting, serverError, onDecide, amendment }: DecisionFormProps) {
   const [reason, setReason] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
   const disabled = !canDecide || submitting !== null;
+  const amending = amendment != null && (amendment.changes.length > 0 || amendment.problems.length > 0);
 
   function decide(decision: Decision) {
     if (decision === "deny" && !reason.trim()) {
@@ -34,6 +38,16 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
       // On a phone the buttons sit in a bar at the bottom of the screen: bring the reason into view.
       document.getElementById("decision-reason")?.focus();
       return;
+    }
+    if (decision === "approve" && amending) {
+      if (amendment.problems.length > 0) {
+        setLocalError(`Fix the amended ${amendment.problems.map((p) => p.name).join(", ")} first.`);
+        return;
+      }
+      if (!reason.trim()) {
+        setLocalError("A reason is required to amend the params.");
+        return;
+      }
     }
     setLocalError(null);
     onDecide(decision, reason.trim());
@@ -70,23 +84,30 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
               setReason(e.target.value);
               if (localError) setLocalError(null);
             }}
-            placeholder="What did you check? Required to deny."
+            placeholder={amending ? "Why change the params? Required to amend." : "What did you check? Required to deny."}
             className="block w-full resize-y rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10 disabled:cursor-not-allowed disabled:bg-zinc-50 disabled:text-zinc-400 aria-invalid:border-red-400"
           />
           <p id="decision-reason-hint" className="mt-1 text-xs text-zinc-500">
             Recorded in the audit log and sent to the agent.
           </p>
         </div>
+        {amendment && amendment.changes.length > 0 ? (
+          <div className="rounded-lg border border-amber-300 bg-amber-50 p-3" data-testid="decision-amendment">
+            <p className="mb-1.5 text-xs font-medium text-amber-900">Approving will bind the amended params:</p>
+            <ParamsDiff changes={amendment.changes} />
+          </div>
+        ) : null}
+        {/* One message at a time: the form's own check, else the server's answer to the last try. */}
         {localError ? (
           <Notice tone="error" testId="decision-error">
             {localError}
           </Notice>
-        ) : null}
-        {serverError ? (
+        ) : serverError ? (
           <Notice tone="error" testId="decision-error">
             {serverError}
           </Notice>
         ) : null}
+
         {/* On phones a bar fixed at the bottom of the screen, so a decision is one tap away wherever the reader is. */}
         <div
           data-testid="decision-bar"
@@ -104,10 +125,10 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
           <button
             type="submit"
             disabled={disabled}
-            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-4 text-sm font-medium text-white shadow-xs transition-colors hover:bg-emerald-700 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:bg-emerald-600"
+            className="inline-flex h-10 items-center justify-center gap-1.5 rounded-lg bg-emerald-600 px-3 text-sm whitespace-nowrap font-medium text-white shadow-xs transition-colors hover:bg-emerald-700 disabled:cursor-not-allowed disabled:opacity-50 disabled:hover:bg-emerald-600"
           >
             {submitting === "approve" ? <SpinnerIcon /> : <CheckIcon />}
-            Approve
+            {amendment && amendment.changes.length > 0 ? "Approve amended" : "Approve"}
           </button>
         </div>
       </form>

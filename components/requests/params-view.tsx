@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Card } from "../ui/card";
 import { copyText, CopyIcon, type CopyState } from "../ui/copy";
 import { AlertIcon, CheckIcon } from "../ui/icons";
+import { type ParamChange, ParamsDiff } from "./params-editor";
 import { VisibleText } from "./visible-text";
 
 /**
@@ -14,13 +15,37 @@ import { VisibleText } from "./visible-text";
  * grant carries, checked in this browser against `params_sha256`. Everything
  * is React text: whatever the agent put in it stays inert.
  */
-export function ParamsView({ params, sha256 }: { params: Record<string, unknown>; sha256: string }) {
+export function ParamsView({
+  params,
+  sha256,
+  aside,
+  editor,
+  amended,
+}: {
+  params: Record<string, unknown>;
+  sha256: string;
+  /** In the header: the amend toggle, where the rule allows edits. */
+  aside?: React.ReactNode;
+  /** Above the params: the fields being amended. */
+  editor?: React.ReactNode;
+  /** When a reviewer amended the params: who, and what changed from what the agent asked. */
+  amended?: { by: string | null; changes: ParamChange[] } | null;
+}) {
   const empty = Object.keys(params).length === 0;
   return (
-    <Card title="Parameters">
+    <Card title="Parameters" aside={aside}>
       <p className="mb-3 text-xs leading-relaxed text-zinc-500">
         Exactly what the grant binds. Keys in canonical order, line breaks shown as ↵, hidden characters as red ⟨U+…⟩ markers.
       </p>
+      {amended ? (
+        <div className="mb-4 space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="amended-notice">
+          <p>
+            <span className="font-medium">Amended</span> by {amended.by ?? "a reviewer"}: the grant binds the params below, not what the agent asked for.
+          </p>
+          <ParamsDiff changes={amended.changes} testId="amended-diff" />
+        </div>
+      ) : null}
+      {editor}
       {empty ? (
         <p className="mb-4 text-sm text-zinc-400">No parameters</p>
       ) : (

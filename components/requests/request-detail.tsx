@@ -1,3 +1,6 @@
+"use client";
+
+import { useState } from "react";
 import { formatDateTime } from "../format";
 import { Card } from "../ui/card";
 import { ActionLabel } from "./action-label";
@@ -8,6 +11,7 @@ import { DecisionForm, type Decision } from "./decision-form";
 import { DecisionRecord } from "./decision-record";
 import { ExecutionCard } from "./execution-card";
 import { HiddenCharactersWarning, hiddenFindings } from "./hidden-characters-warning";
+import { diffParams, initialDraft, ParamsEditor, readAmendment } from "./params-editor";
 import { ParamsView } from "./params-view";
 import { PolicyCard } from "./policy-card";
 import { RiskCard } from "./risk-signals";
@@ -20,11 +24,40 @@ export interface RequestDetailProps {
   item: ReviewItem;
   submitting: Decision | null;
   serverError: string | null;
-  onDecide(decision: Decision, reason: string): void;
+  /** The server's field errors for the last refused decision (`params.<name>` for an edit it refused). */
+  serverErrors?: { path: string; message: string }[];
+  onDecide(decision: Decision, reason: string, params?: Record<string, unknown>): void;
+  /** The amendment changed: a refusal of the previous one no longer applies. */
+  onEdit?(): void;
 }
 
 /** Everything a reviewer needs to judge one request, and the place to decide it. */
-export function RequestDetail({ item, submitting, serverError, onDecide }: RequestDetailProps) {
+export function RequestDetail({ item, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
+  const editable = item.status === "pending" && item.can_decide ? item.reviewers_may_edit : [];
+  // Amend on approve: the edited fields' text, or null when not editing.
+  // Kept with the params it was started from: when another reviewer amends them meanwhile, the draft is dropped, not applied to theirs.
+  const [edit, setEdit] = useState<{ basis: string; draft: Record<string, string> } | null>(null);
+  const draft = edit && edit.basis === item.params_sha256 ? edit.draft : null;
+  const setDraft = (next: Record<string, string> | null) => {
+    setEdit(next ? { basis: item.params_sha256, draft: next } : null);
+    onEdit?.();
+  };
+  const amendment = draft && editable.length > 0 ? readAmendment(item.params, editable, draft) : null;
+  const fieldErrors: Record<string, string> = {};
+  for (const e of serverErrors ?? []) if (e.path.startsWith("params.")) fieldErrors[e.path.slice("params.".length)] = e.message;
+  for (const p of amendment?.problems ?? []) fieldErrors[p.name] = p.message;
+  const editToggle =
+    editable.length > 0 ? (
+      <button
+        type="button"
+        aria-pressed={draft !== null}
+        data-testid="amend-toggle"
+        onClick={() => setDraft(draft ? null : initialDraft(item.params, editable))}
+        className="inline-flex h-8 items-center rounded-lg border border-zinc-200 bg-white px-2.5 text-xs font-medium text-zinc-700 shadow-xs transition-colors hover:bg-zinc-50 hover:text-zinc-900 aria-pressed:border-amber-400 aria-pressed:bg-amber-50 aria-pressed:text-amber-900"
+      >
+        {draft ? "Cancel edit" : "Edit"}
+      </button>
+    ) : null;
   return (
     <article className={`space-y-6 ${item.status === "pending" ? "max-lg:pb-20" : ""}`} data-testid="request-detail" data-status={item.status}>
       <RequestHeader item={item} />
@@ -42,7 +75,17 @@ export function RequestDetail({ item, submitting, serverError, onDecide }: Reque
             )}
           </Card>
           <RiskCard risk={item.risk} />
-          <ParamsView params={item.params} sha256={item.params_sha256} />
+          <ParamsView
+            params={item.params}
+            sha256={item.params_sha256}
+            aside={editToggle}
+            editor={
+              draft && editable.length > 0 ? (
+                <ParamsEditor params={item.params} editable={editable} draft={draft} onDraft={setDraft} fieldErrors={fieldErrors} />
+              ) : null
+            }
+            amended={item.original_params ? { by: item.amended_by, changes: diffParams(item.original_params, item.params) } : null}
+          />
           <ContextView context={item.context} />
           <AgentCard agent={item.agent} />
         </div>
@@ -53,7 +96,10 @@ export function RequestDetail({ item, submitting, serverError, onDecide }: Reque
               cannotDecideReason={item.cannot_decide_reason}
               submitting={submitting}
               serverError={serverError}
-              onDecide={onDecide}
+              amendment={amendment}
+              onDecide={(decision, reason) =>
+                onDecide(decision, reason, decision === "approve" && amendment?.params && amendment.changes.length > 0 ? amendment.params : undefined)
+              }
             />
           ) : null}
           <DecisionRecord item={item} />

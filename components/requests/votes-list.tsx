@@ -18,6 +18,11 @@ export function VotesList({ votes }: { votes: ReviewItem["votes"] }) {
             <p className="text-zinc-900">
               <span className="font-medium">{v.reviewer}</span> <span className="text-zinc-500">{v.decision === "approve" ? "approved" : "denied"}</span>
             </p>
+            {v.decision === "approve" && !v.counts ? (
+              <p className="mt-0.5 text-xs text-amber-800" data-testid="vote-superseded">
+                Approved params since amended: no longer counts
+              </p>
+            ) : null}
             {v.reason ? <p className="mt-0.5 whitespace-pre-wrap break-words text-zinc-700">{v.reason}</p> : null}
             <p className="mt-0.5 text-xs text-zinc-400">{formatDateTime(v.at)}</p>
           </div>

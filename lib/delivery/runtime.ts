@@ -6,6 +6,8 @@ import { dispatchWebhooks, ensureCursor, WEBHOOK_CURSOR } from "./dispatch.ts";
 import { forwardToSink } from "./siem.ts";
 import { dispatchEmails, EMAIL_CURSOR } from "../notifications/dispatch-email.ts";
 import { closeSmtp } from "../notifications/smtp.ts";
+import { slackConfig } from "../slack/config.ts";
+import { dispatchSlack, SLACK_CURSOR } from "../slack/dispatch-slack.ts";
 import { deliverDue, sendClaimed } from "./worker.ts";
 
 export interface DeliveryRuntime {
@@ -43,13 +45,16 @@ function createRuntime(): DeliveryRuntime {
   let stopped = false;
   let ready = false;
   // Webhooks and callbacks always; email only where SMTP is configured (its cursor waits for such an instance).
-  const dispatchers = config.email ? [dispatchWebhooks, dispatchEmails] : [dispatchWebhooks];
+  // Slack likewise only where its app is configured.
+  const slack = slackConfig();
+  const dispatchers = [dispatchWebhooks, ...(config.email ? [dispatchEmails] : []), ...(slack ? [dispatchSlack] : [])];
 
   const pass = async () => {
     if (!ready) {
       await ensureCursor(WEBHOOK_CURSOR);
       for (const sink of config.sinks) await ensureCursor(sink.id);
       if (config.email) await ensureCursor(EMAIL_CURSOR);
+      if (slack) await ensureCursor(SLACK_CURSOR);
       ready = true;
     }
     for (const dispatch of dispatchers) {

@@ -5,7 +5,9 @@ import { advanceCursor, eventsAfter, insertDeliveries, lockCursor, newDeliveryId
 import { statusAfter, type AuditEventRow } from "../delivery/events.ts";
 import type { Claimed } from "../delivery/worker.ts";
 import { agentSuspendedEmail, requestEmail, type EmailKind, type EmailMessage } from "./messages.ts";
-import { loadCandidates, loadRequests, mayDecide, type Candidate } from "./recipients.ts";
+import { env } from "../env.ts";
+import { type DecisionLinkRow, newDecisionLinks, storeDecisionLinks } from "./decision-links.ts";
+import { loadCandidates, loadRequests, mayDecide, type Candidate, type RequestForEmail } from "./recipients.ts";
 
 /** The audit cursor of email. Only instances with SMTP configured create and advance it. */
 export const EMAIL_CURSOR = "email";
@@ -27,7 +29,14 @@ const REQUEST_EMAILS: Record<string, { kind: EmailKind; wants: (c: Candidate) =>
  */
 export function emailsFor(
   e: AuditEventRow,
-  ctx: { candidates: Candidate[]; requests: Awaited<ReturnType<typeof loadRequests>>; owners: Map<string, string | null>; now: Date },
+  ctx: {
+    candidates: Candidate[];
+    requests: Awaited<ReturnType<typeof loadRequests>>;
+    owners: Map<string, string | null>;
+    now: Date;
+    /** One-time decision links for a new request's email to `c` (when they are on). */
+    decisionLinks?: (r: RequestForEmail, c: Candidate) => { approve: string; deny: string; minutes: number };
+  },
 ): EmailMessage[] {
   const spec = REQUEST_EMAILS[e.type];
   if (spec && e.requestId) {
@@ -43,7 +52,15 @@ export function emailsFor(
         .filter((c) => c.groups.includes(group) && spec.wants(c))
         .map((c) => requestEmail("escalation", c.email, r, { now, canDecide: mayDecide(r, c), group }));
     }
-    return ctx.candidates.filter((c) => spec.wants(c) && mayDecide(r, c)).map((c) => requestEmail(spec.kind, c.email, r, { now, canDecide: true }));
+    return ctx.candidates
+      .filter((c) => spec.wants(c) && mayDecide(r, c))
+      .map((c) =>
+        requestEmail(spec.kind, c.email, r, {
+          now,
+          canDecide: true,
+          decisionLinks: spec.kind === "new_request" && ctx.decisionLinks ? ctx.decisionLinks(r, c) : undefined,
+        }),
+      );
   }
   if (e.type === "agent.suspended" && e.agentId) {
     const owner = ctx.owners.get(e.agentId);
@@ -85,6 +102,7 @@ export async function dispatchEmails(
     const events = all.filter((e) => EMAIL_EVENT_TYPES.has(e.type));
 
     const queued: NewDelivery[] = [];
+    const links: DecisionLinkRow[] = [];
     if (events.length) {
       const requestIds = [...new Set(events.map((e) => e.requestId).filter((id): id is string => !!id))];
       const agentIds = [...new Set(events.filter((e) => e.type === "agent.suspended").map((e) => e.agentId!))];
@@ -93,7 +111,16 @@ export async function dispatchEmails(
         loadRequests(trx, requestIds),
         agentIds.length ? trx.selectFrom("agents").select(["id", "ownerEmail"]).where("id", "=", sql<string>`any(${agentIds}::text[])`).execute() : [],
       ]);
-      const ctx = { candidates, requests, owners: new Map(owners.map((r) => [r.id, r.ownerEmail])), now: o.now ?? new Date() };
+      const now = o.now ?? new Date();
+      const decisionLinks = env().COUNTERSIGN_EMAIL_DECISION_LINKS
+        ? (r: RequestForEmail, c: Candidate) => {
+            const made = newDecisionLinks({ requestId: r.id, userId: c.id, requestExpiresAt: r.expiresAt, now });
+            links.push(...made.rows);
+            // What the email promises is what the link allows: never past the request's own expiry.
+            return { ...made.urls, minutes: Math.max(1, Math.floor((made.rows[0].expiresAt.getTime() - now.getTime()) / 60_000)) };
+          }
+        : undefined;
+      const ctx = { candidates, requests, owners: new Map(owners.map((r) => [r.id, r.ownerEmail])), now, decisionLinks };
       for (const e of events) {
         for (const message of emailsFor(e, ctx)) {
           queued.push({
@@ -109,6 +136,8 @@ export async function dispatchEmails(
         }
       }
     }
+    // The links' rows commit with the emails that carry them (and with the cursor that moved past them).
+    await storeDecisionLinks(trx, links);
     await insertDeliveries(trx, queued, o.claim ?? false);
     await advanceCursor(trx, EMAIL_CURSOR, all[all.length - 1].seq);
     const claimed = o.claim ? queued.map((d) => ({ id: d.id, url: d.url, payload: d.payload, attempts: 1, secretSealed: null, agentId: null })) : [];

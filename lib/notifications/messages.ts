@@ -68,6 +68,8 @@ interface Body {
   warning?: string | null;
   rows: [string, string][];
   link: { label: string; url: string };
+  /** One-time decision links, shown after the main link. */
+  decisionLinks?: { approve: string; deny: string; minutes: number };
   footer: string;
 }
 
@@ -79,6 +81,14 @@ function render(to: string, b: Body): EmailMessage {
     ...b.rows.map(([k, v]) => `${k}: ${v}`),
     "",
     `${b.link.label}: ${b.link.url}`,
+    ...(b.decisionLinks
+      ? [
+          "",
+          `Approve (you confirm on the next page): ${b.decisionLinks.approve}`,
+          `Deny (you give the reason on the next page): ${b.decisionLinks.deny}`,
+          decisionLinksNote(b.decisionLinks.minutes),
+        ]
+      : []),
     "",
     "--",
     b.footer,
@@ -92,15 +102,29 @@ ${b.warning ? `<p style="border:1px solid #fecaca;background:#fef2f2;color:#991b
     )
     .join("")}</table>
 <p><a href="${escapeHtml(b.link.url)}" style="display:inline-block;background:#18181b;color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none">${escapeHtml(b.link.label)}</a></p>
-<p style="color:#71717a;font-size:12px">${escapeHtml(b.footer)}</p>
+${
+  b.decisionLinks
+    ? `<p><a href="${escapeHtml(b.decisionLinks.approve)}" style="display:inline-block;border:1px solid #15803d;color:#15803d;padding:6px 12px;border-radius:6px;text-decoration:none;margin-right:8px">Approve…</a><a href="${escapeHtml(b.decisionLinks.deny)}" style="display:inline-block;border:1px solid #b91c1c;color:#b91c1c;padding:6px 12px;border-radius:6px;text-decoration:none">Deny…</a></p>
+<p style="color:#71717a;font-size:12px">${escapeHtml(decisionLinksNote(b.decisionLinks.minutes))}</p>
+`
+    : ""
+}<p style="color:#71717a;font-size:12px">${escapeHtml(b.footer)}</p>
 </body></html>`;
   return { to, subject: subjectLine(b.subject), text, html };
 }
 
+const decisionLinksNote = (minutes: number) =>
+  `Each decision link works once, for ${minutes} minutes, only for you and only signed in; nothing is decided until you confirm.`;
+
 const preferencesFooter = () => `You get this because you review requests in Countersign. Choose which emails you get: ${publicUrl()}/settings/notifications`;
 
 /** A request email to one reviewer: new work, a reminder before it expires, or an escalation. */
-export function requestEmail(kind: EmailKind, to: string, r: RequestFacts, o: { now: Date; canDecide: boolean; group?: string }): EmailMessage {
+export function requestEmail(
+  kind: EmailKind,
+  to: string,
+  r: RequestFacts,
+  o: { now: Date; canDecide: boolean; group?: string; decisionLinks?: { approve: string; deny: string; minutes: number } },
+): EmailMessage {
   const url = `${publicUrl()}/requests/${r.id}`;
   const summary = inline(r.summary, 200);
   const left = remaining(r.expiresAt, o.now);
@@ -134,6 +158,7 @@ export function requestEmail(kind: EmailKind, to: string, r: RequestFacts, o: { 
     warning: warning && `${warning} Here they are written as ⟨U+…⟩ markers; the request page marks them too.`,
     rows,
     link: { label: o.canDecide ? "Review the request" : "Open the request", url },
+    decisionLinks: o.canDecide ? o.decisionLinks : undefined,
     footer: preferencesFooter(),
   });
 }

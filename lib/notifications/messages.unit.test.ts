@@ -101,3 +101,17 @@ describe("email messages", () => {
     expect(m.text).toMatch(/\/admin\/agents\/agt_1$/m);
   });
 });
+
+describe("decision links in email", () => {
+  it("are shown after the request link, in text and HTML, only to someone who may decide", () => {
+    const links = { approve: "https://cs.example/decide/cdl_a", deny: "https://cs.example/decide/cdl_d", minutes: 30 };
+    const mail = requestEmail("new_request", "a@x.test", request, { now, canDecide: true, decisionLinks: links });
+    expect(mail.text).toContain("Approve (you confirm on the next page): https://cs.example/decide/cdl_a");
+    expect(mail.text).toContain("Deny (you give the reason on the next page): https://cs.example/decide/cdl_d");
+    expect(mail.text).toContain("works once, for 30 minutes, only for you and only signed in");
+    expect(mail.html).toContain('href="https://cs.example/decide/cdl_a"');
+    const escalation = requestEmail("escalation", "m@x.test", request, { now, canDecide: false, group: "on-call", decisionLinks: links });
+    expect(escalation.text).not.toContain("/decide/");
+    expect(requestEmail("new_request", "a@x.test", request, { now, canDecide: true }).text).not.toContain("/decide/");
+  });
+});

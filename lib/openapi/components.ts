@@ -84,12 +84,17 @@ export const TAGS = [
     description:
       "The hash-chained audit log as evidence: events with their place in the chain, verification, signed checkpoints and streamed export (JSON lines, CSV). Admins and auditors, or an admin API token.",
   },
+  {
+    name: "Integrations",
+    description:
+      "Deciding away from the dashboard: Slack's interactivity endpoint (signed by Slack, not by a session) and one-time decision links from email (confirmed with the reviewer's session).",
+  },
   { name: "Service", description: "Health, metrics and this document." },
 ];
 
 export const TAG_GROUPS = [
   { name: "Agents and executors", tags: ["Agent", "Executor"] },
-  { name: "Dashboard", tags: ["Reviewer"] },
+  { name: "Dashboard", tags: ["Reviewer", "Integrations"] },
   { name: "Administration", tags: ["Agents and keys", "Users and groups", "Access", "Policy", "Webhooks", "Audit"] },
   { name: "Operations", tags: ["Service"] },
 ];

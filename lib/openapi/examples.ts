@@ -73,6 +73,9 @@ const PENDING = {
   resource: "customer:cus_123",
   params: PARAMS,
   params_sha256: canonicalSha256(PARAMS),
+  original_params: null as Record<string, unknown> | null,
+  original_params_sha256: null as string | null,
+  amended_by: null as string | null,
   summary: CREATE_REQUEST.summary,
   justification: CREATE_REQUEST.justification,
   context: { ...EXAMPLE_CONTEXT },
@@ -97,6 +100,23 @@ export const REQUEST_APPROVED = {
   ],
   decision: { status: "approved" as const, by: `user:${IDS.secondUser}`, reason: null, at: "2026-11-23T04:02:00.000Z" },
   grant: { id: IDS.grant, token: GRANT_TOKEN, expires_at: "2026-11-23T04:07:00.000Z", redeemed_at: null },
+};
+
+const AMENDED_PARAMS = { ...PARAMS, amount: 450 };
+
+/** Approved after a reviewer amended the amount: the grant binds the amended params. */
+export const REQUEST_APPROVED_AMENDED = {
+  ...PENDING,
+  params: AMENDED_PARAMS,
+  params_sha256: canonicalSha256(AMENDED_PARAMS),
+  original_params: PARAMS,
+  original_params_sha256: canonicalSha256(PARAMS),
+  amended_by: "bob@example.com",
+  status: "approved" as const,
+  policy: { ...PENDING.policy, approvals_required: 1 },
+  approvals: [{ reviewer: "bob@example.com", reason: "The duplicate charge was 450, not 500", at: "2026-11-23T04:01:10.000Z" }],
+  decision: { status: "approved" as const, by: `user:${IDS.user}`, reason: "The duplicate charge was 450, not 500", at: "2026-11-23T04:01:10.000Z" },
+  grant: { id: IDS.grant, expires_at: "2026-11-23T04:06:10.000Z", redeemed_at: null },
 };
 
 export const REQUEST_ALLOWED_BY_POLICY = {
@@ -163,7 +183,8 @@ export const REVIEW_ITEM = {
     trust_level: "standard",
     tags: ["finance"],
   },
-  votes: [{ reviewer: "bob@example.com", decision: "approve" as const, reason: "Matches ticket #4521", at: "2026-11-23T04:01:10.000Z" }],
+  votes: [{ reviewer: "bob@example.com", decision: "approve" as const, reason: "Matches ticket #4521", at: "2026-11-23T04:01:10.000Z", counts: true }],
+  reviewers_may_edit: [] as string[],
   decided_by: null,
   can_decide: true,
   cannot_decide_reason: null,
@@ -345,6 +366,7 @@ export const SIMULATION = {
         reviewer_groups: [],
         reason_required_to_approve: false,
         owner_may_decide: false,
+        reviewers_may_edit: [],
         wait_seconds: 900,
         grant_ttl_seconds: 300,
         audience: "countersign",
@@ -359,6 +381,7 @@ export const SIMULATION = {
         reviewer_groups: [],
         reason_required_to_approve: false,
         owner_may_decide: false,
+        reviewers_may_edit: [],
         wait_seconds: 900,
         grant_ttl_seconds: 120,
         audience: "payments-service",

@@ -141,6 +141,7 @@ export function rulePolicy(rule: StoredRule, defaults: PolicyDefaults): Resolved
     grantTtlSeconds: d.grant_ttl_seconds ?? defaults.grant_ttl_seconds,
     audience: d.audience ?? "countersign",
     ownerMayDecide: d.owner_may_decide ?? false,
+    reviewersMayEdit: d.reviewers_may_edit ?? [],
     conditionErrors: [],
   };
 }

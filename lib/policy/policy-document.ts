@@ -37,6 +37,14 @@ export const PolicyRuleDefinition = z
     approvals_required: z.number().int().min(1).max(10).optional(),
     reason_required_to_approve: z.boolean().optional(),
     owner_may_decide: z.boolean().optional(),
+    /** Top-level params a reviewer may change before approving (API 1.1, "amend on approve"); none when omitted. */
+    reviewers_may_edit: z
+      .array(z.string().min(1).max(256))
+      .max(100)
+      .refine((names) => new Set(names).size === names.length, "names must be unique")
+      .optional(),
+    /** false: reviewers decide on the dashboard only; chat (Slack) messages link there instead of offering buttons. */
+    chat_approval: z.boolean().optional(),
     wait_seconds: seconds(30 * 24 * 3600).optional(),
     grant_ttl_seconds: seconds(24 * 3600).optional(),
     /** The grant's `aud`; "countersign" when omitted. */

@@ -30,6 +30,8 @@ export interface ResolvedPolicy {
   grantTtlSeconds: number;
   audience: string;
   ownerMayDecide: boolean;
+  /** Top-level param names reviewers may amend before approving; empty: no edits. */
+  reviewersMayEdit: string[];
   /** Conditions that errored while the rules were tried (each treated as a match, or for `allow` as no match). */
   conditionErrors: readonly ConditionErrorRecord[];
 }
@@ -47,6 +49,7 @@ export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
   grantTtlSeconds: 300,
   audience: "countersign",
   ownerMayDecide: false,
+  reviewersMayEdit: [],
   conditionErrors: [],
 });
 

@@ -85,6 +85,7 @@ describe("simulating a draft", () => {
     expect(changed({})).toEqual([]);
     expect(changed({ reason_required_to_approve: true })).toEqual(["reason_required_to_approve"]);
     expect(changed({ owner_may_decide: true })).toEqual(["owner_may_decide"]);
+    expect(changed({ reviewers_may_edit: ["amount"] })).toEqual(["reviewers_may_edit"]);
     expect(changed({ wait_seconds: 60, grant_ttl_seconds: 60 })).toEqual(["wait_seconds", "grant_ttl_seconds"]);
     expect(changed({ audience: "payments-service" })).toEqual(["audience"]);
     expect(changed({ effect: "deny", reason: "no" })).toEqual(["effect"]);

@@ -162,6 +162,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     reviewerGroups: policy.reviewerGroups,
     reasonRequiredToApprove: policy.reasonRequiredToApprove,
     ownerMayDecide: policy.ownerMayDecide,
+    reviewersMayEdit: policy.reviewersMayEdit,
     grantTtlSeconds: policy.grantTtlSeconds,
     grantAudience: policy.audience,
     createdAt: now,

@@ -6,10 +6,13 @@ import { announceOnCommit, insertRowWhere, type Queryable, type Row, statementPa
 import { AppError } from "../errors.ts";
 import { prepareGrant } from "../grants/issue-grant.ts";
 import { activeSigningKey } from "../grants/signing-keys.ts";
+import { canonicalSha256 } from "../crypto.ts";
 import { isId, newId } from "../ids.ts";
 import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
 import { recordApproval } from "../risk/record-risk-history.ts";
+import { approvesCurrentParams, changedNames } from "./amend-params.ts";
+import { amendedPolicyProblem } from "./check-amended-policy.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
 import type { Role } from "../users/roles.ts";
 
@@ -35,6 +38,8 @@ export interface DecideRequestOptions {
   reviewer: Reviewer;
   decision: "approve" | "deny";
   reason?: string;
+  /** Only with `approve`: the whole amended params (API 1.1, see amend-params.ts). */
+  params?: Record<string, unknown>;
 }
 
 /**
@@ -73,6 +78,12 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     throw new AppError("validation_failed", "a reason is required to deny", { errors: [{ path: "reason", message: "required to deny" }] });
   }
   if (!isId("req", o.requestId)) throw new AppError("not_found", "no such request");
+  if (o.params !== undefined && o.decision !== "approve") {
+    throw new AppError("validation_failed", "params may be amended only when approving", { errors: [{ path: "params", message: "only with approve" }] });
+  }
+  const proposed = o.params === undefined ? null : { params: o.params, sha256: canonicalSha256(o.params) };
+  // Before the transaction (it may load the rule set); the verdict depends only on the proposed params.
+  const policyProblem = proposed ? await amendedPolicyProblem(o.requestId, proposed.params) : null;
   // Before the transaction: the first load takes a connection of its own.
   const key = o.decision === "approve" ? await activeSigningKey() : null;
 
@@ -114,6 +125,33 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     const votes = await trx.selectFrom("votes").selectAll().where("requestId", "=", r.id).orderBy("createdAt").orderBy("id").execute();
     if (votes.some((v) => v.userId === o.reviewer.id)) throw new AppError("conflict", "you have already voted on this request");
 
+    // An amendment: checked against the params as they are now, under the lock (another reviewer may have amended them meanwhile).
+    const current = r.params as Record<string, unknown>;
+    const changed = proposed && proposed.sha256 !== r.paramsSha256 ? changedNames(current, proposed.params) : [];
+    let amended: Pick<Row<"actionRequests">, "params" | "paramsSha256" | "originalParams" | "originalParamsSha256" | "amendedBy"> | null = null;
+    if (proposed && changed.length > 0) {
+      const notAllowed = changed.filter((name) => !r.reviewersMayEdit.includes(name));
+      if (notAllowed.length > 0) {
+        throw new AppError("edit_not_allowed", `the rule does not let reviewers change ${notAllowed.join(", ")}`, {
+          errors: notAllowed.map((name) => ({ path: `params.${name}`, message: "reviewers may not change this" })),
+        });
+      }
+      if (!reason)
+        throw new AppError("validation_failed", "a reason is required to amend params", { errors: [{ path: "reason", message: "required to amend" }] });
+      if (policyProblem) throw new AppError("edit_changes_policy", policyProblem, { errors: [{ path: "params", message: policyProblem }] });
+      const originalSha256 = r.originalParamsSha256 ?? r.paramsSha256;
+      // Amended back to what the agent asked: the request is unamended again.
+      const reverted = proposed.sha256 === originalSha256;
+      amended = {
+        params: proposed.params,
+        paramsSha256: proposed.sha256,
+        originalParams: reverted ? null : (r.originalParams ?? r.params),
+        originalParamsSha256: reverted ? null : originalSha256,
+        amendedBy: reverted ? null : o.reviewer.email,
+      };
+    }
+    const after = { ...r, ...amended };
+
     const vote: Row<"votes"> = {
       id: newId("vot"),
       requestId: r.id,
@@ -121,18 +159,44 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       reviewerEmail: o.reviewer.email,
       decision: o.decision,
       reason,
+      paramsSha256: o.decision === "approve" ? after.paramsSha256 : null,
       createdAt: now,
     };
     const actor = `user:${o.reviewer.id}`;
     const base = { requestId: r.id, agentId: r.agentId };
-    const events: AuditEventInput[] = [{ type: "request.vote_recorded", actor, ...base, data: { reviewer: o.reviewer.email, decision: o.decision, reason } }];
-    const approvers = [...votes.filter((v) => v.decision === "approve").map((v) => v.reviewerEmail), ...(o.decision === "approve" ? [o.reviewer.email] : [])];
+    const amendment = amended && { from_sha256: r.paramsSha256, to_sha256: amended.paramsSha256, changed };
+    const events: AuditEventInput[] = [
+      {
+        type: "request.vote_recorded",
+        actor,
+        ...base,
+        data: {
+          reviewer: o.reviewer.email,
+          decision: o.decision,
+          reason,
+          ...(vote.paramsSha256 && { params_sha256: vote.paramsSha256 }),
+          ...(amendment && { amendment }),
+        },
+      },
+    ];
+    // Only approvals of the params as they now stand count: an amendment is a new proposal.
+    const approvers = [
+      ...votes.filter((v) => approvesCurrentParams(v, after)).map((v) => v.reviewerEmail),
+      ...(o.decision === "approve" ? [o.reviewer.email] : []),
+    ];
     const next: "pending" | "approved" | "denied" = o.decision === "deny" ? "denied" : approvers.length >= r.approvalsRequired ? "approved" : "pending";
 
     const terminal = next === "pending" ? {} : { status: next, decidedAt: now, decisionBy: actor, decisionReason: reason };
     let grant: Row<"grants"> | null = null;
     if (next !== "pending") {
-      events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers } });
+      const bound =
+        next === "approved"
+          ? {
+              params_sha256: after.paramsSha256,
+              ...(after.originalParamsSha256 && { original_params_sha256: after.originalParamsSha256, amended_by: after.amendedBy }),
+            }
+          : {};
+      events.push({ type: `request.${next}`, actor, ...base, data: { reviewer: o.reviewer.email, reason, approvers, ...bound } });
       if (next === "approved" && key) {
         const issued = prepareGrant({ key, ...base, ttlSeconds: r.grantTtlSeconds, audience: r.grantAudience, approvedBy: approvers, actor });
         grant = issued.grant;
@@ -144,7 +208,13 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
     await trx
       .with("voteIns", () => statementPart(insertRowWhere("votes", vote, sql`TRUE`)))
       .with("requestUpd", () =>
-        next === "pending" ? statementPart(nothing) : trx.updateTable("actionRequests").set(terminal).where("id", "=", r.id).returning("id"),
+        next === "pending" && !amended
+          ? statementPart(nothing)
+          : trx
+              .updateTable("actionRequests")
+              .set({ ...terminal, ...amended })
+              .where("id", "=", r.id)
+              .returning("id"),
       )
       .with("grantIns", () => statementPart(grant ? insertRowWhere("grants", grant, sql`TRUE`) : nothing))
       .with("eventIns", () => statementPart(eventsInsert(events)))
@@ -152,7 +222,7 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       .select(sql`1`.as("one"))
       .execute();
     announceOnCommit(trx, { kind: "request", id: r.id, agent_id: r.agentId, status: next });
-    return { ...r, ...terminal, votes: [...votes, vote], grant } satisfies StoredRequest;
+    return { ...after, ...terminal, votes: [...votes, vote], grant } satisfies StoredRequest;
   }).catch((err: unknown) => {
     // The row lock already turns a second vote by one reviewer into a 409 above; should one still reach the unique index, it is the same conflict, never a 500.
     const e = err as { code?: string; constraint?: string };

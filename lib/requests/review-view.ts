@@ -6,6 +6,7 @@ import { ConditionError } from "../schemas/policy.ts";
 import type { ReviewItem } from "../schemas/review.ts";
 import { RiskAssessment } from "../schemas/risk.ts";
 import { z } from "../schemas/zod.ts";
+import { approvesCurrentParams } from "./amend-params.ts";
 import { decisionBarrier, reviewerGroupNames, type Reviewer } from "./decide-request.ts";
 import { getRequestById } from "./get-request.ts";
 import { listRequests, visibleToReviewer, type ListRequestsOptions } from "./list-requests.ts";
@@ -49,7 +50,14 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
       return {
         ...(await toRequestObject(r, { now })),
         agent: { id: a.id, name: a.name, description: a.description, owner: a.ownerEmail, trust_level: a.trustLevel, tags: a.tags },
-        votes: r.votes.map((v) => ({ reviewer: v.reviewerEmail, decision: v.decision, reason: v.reason, at: v.createdAt.toISOString() })),
+        votes: r.votes.map((v) => ({
+          reviewer: v.reviewerEmail,
+          decision: v.decision,
+          reason: v.reason,
+          at: v.createdAt.toISOString(),
+          counts: approvesCurrentParams(v, r),
+        })),
+        reviewers_may_edit: r.reviewersMayEdit,
         decided_by: (r.decisionBy ? deciders.get(r.decisionBy) : undefined) ?? null,
         can_decide: reason === null,
         cannot_decide_reason: reason,

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Row } from "../db.ts";
+import { approvesCurrentParams } from "./amend-params.ts";
 import { signGrant } from "../grants/grant-token.ts";
 import type { RequestObject } from "../schemas/requests.ts";
 
@@ -73,6 +74,9 @@ export async function toRequestObject(r: StoredRequest, view: { forAgentId?: str
     resource: r.resource,
     params: r.params as Record<string, unknown>,
     params_sha256: r.paramsSha256,
+    original_params: (r.originalParams as Record<string, unknown> | null) ?? null,
+    original_params_sha256: r.originalParamsSha256 ?? null,
+    amended_by: r.amendedBy ?? null,
     summary: r.summary,
     justification: r.justification,
     context: r.context as Record<string, unknown>,
@@ -84,7 +88,8 @@ export async function toRequestObject(r: StoredRequest, view: { forAgentId?: str
       effect: r.policyEffect as RequestObject["policy"]["effect"],
       approvals_required: r.approvalsRequired,
     },
-    approvals: r.votes.filter((v) => v.decision === "approve").map((v) => ({ reviewer: v.reviewerEmail, reason: v.reason, at: v.createdAt.toISOString() })),
+    // Approvals of params since amended no longer count (amend-params.ts); the reviewer view lists every vote.
+    approvals: r.votes.filter((v) => approvesCurrentParams(v, r)).map((v) => ({ reviewer: v.reviewerEmail, reason: v.reason, at: v.createdAt.toISOString() })),
     decision: decisionOf(r, status),
     created_at: r.createdAt.toISOString(),
     expires_at: r.expiresAt.toISOString(),

@@ -9,6 +9,7 @@ import { agentRoutes } from "./agent.ts";
 import { agentAdminRoutes } from "./agents.ts";
 import { auditRoutes } from "./audit.ts";
 import { containmentRoutes } from "./containment.ts";
+import { integrationRoutes } from "./integrations.ts";
 import { peopleRoutes } from "./people.ts";
 import { policyRoutes } from "./policy.ts";
 import { reviewRoutes } from "./review.ts";
@@ -54,6 +55,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...agentRoutes,
   ...reviewRoutes,
   ...accountRoutes,
+  ...integrationRoutes,
   ...agentAdminRoutes,
   ...peopleRoutes,
   ...containmentRoutes,

@@ -39,13 +39,16 @@ const decideRequestRoute = defineRoute({
     summary: "Approve or deny",
     description: `Casts the signed-in reviewer's vote. One denial denies the request; approvals count until the rule's \`approvals_required\` distinct reviewers have approved, and then the grant is issued and the waiting agent wakes.
 
-Separation of duties is enforced here: nobody decides a request made on their own behalf (\`context.on_behalf_of\`), or, unless the rule allows it, one from an agent they own; when the rule names reviewer groups, only their members decide; auditors never do. A reason is required to deny, and to approve when the rule says so.`,
+Separation of duties is enforced here: nobody decides a request made on their own behalf (\`context.on_behalf_of\`), or, unless the rule allows it, one from an agent they own; when the rule names reviewer groups, only their members decide; auditors never do. A reason is required to deny, and to approve when the rule says so.
+
+**Amend on approve.** With \`decision: "approve"\`, \`params\` may carry the whole amended params: only the top-level names the rule lists in \`reviewers_may_edit\` may change (422 \`edit_not_allowed\` names the others), a reason is required, and the amended request is evaluated by policy again (422 \`edit_changes_policy\` when another rule, effect or number of approvals would handle it). The request then carries the amended \`params\` and \`params_sha256\` (what the grant binds and the executor must present), \`original_params\`, \`original_params_sha256\` and \`amended_by\`. With \`approvals_required\` > 1 the edit becomes the proposal: approvals of other params stop counting, and that many approvals of the amended params are needed. Params sent equal to the current ones are a plain approval.`,
     tags,
     request: {
       params: requestId,
       bodyExamples: {
         approve: { value: { decision: "approve", reason: "Matches ticket #4521" } },
         deny: { value: { decision: "deny", reason: "The customer was refunded already on 2026-11-21" } },
+        amend: { value: { decision: "approve", reason: "The duplicate charge was 450, not 500", params: ex.REQUEST_APPROVED_AMENDED.params } },
       },
     },
     responses: {
@@ -56,6 +59,7 @@ Separation of duties is enforced here: nobody decides a request made on their ow
             summary: "The second approval: approved, grant issued",
             value: { ...ex.REQUEST_APPROVED, grant: { id: ex.IDS.grant, expires_at: ex.REQUEST_APPROVED.grant.expires_at, redeemed_at: null } },
           },
+          amended: { summary: "Approved with an amended amount: the grant binds the amended params", value: ex.REQUEST_APPROVED_AMENDED },
         }),
       },
       ...errors(
@@ -68,13 +72,27 @@ Separation of duties is enforced here: nobody decides a request made on their ow
         NOT_FOUND,
         { code: "conflict", when: "The request is no longer pending, or this reviewer already voted.", detail: "you have already voted on this request" },
         TOO_LARGE,
-        invalid("The body breaks the schema, or a required reason is missing.", [{ path: "reason", message: "required to deny" }]),
+        invalid(
+          "The body breaks the schema, or a required reason is missing (to deny, to amend, or to approve where the rule says so), or `params` came with a denial.",
+          [{ path: "reason", message: "required to deny" }],
+        ),
+        {
+          code: "edit_not_allowed",
+          when: "The amended params change a top-level name the rule does not list in `reviewers_may_edit`; `errors` names each.",
+          detail: "the rule does not let reviewers change currency",
+          errors: [{ path: "params.currency", message: "reviewers may not change this" }],
+        },
+        {
+          code: "edit_changes_policy",
+          when: "With the amended params the request would be handled by another rule, effect or number of approvals.",
+          detail: "the amended request would be handled by large-payments (require_approval with 2 approvals), not refunds (require_approval with 1 approval)",
+        },
         UNAVAILABLE,
       ),
     },
   },
   async handler({ user, params, body }) {
-    const request = await decideRequest({ requestId: params.id, reviewer: user, decision: body.decision, reason: body.reason });
+    const request = await decideRequest({ requestId: params.id, reviewer: user, decision: body.decision, reason: body.reason, params: body.params });
     return json(await toRequestObject(request));
   },
 });

@@ -19,6 +19,7 @@ import { metrics } from "../metrics.ts";
 import { processWaitCap } from "../limits/wait-slots.ts";
 import { sweepExpired } from "../requests/sweep-expired.ts";
 import { sweepReminders } from "../notifications/reminders.ts";
+import { dropExpiredDecisionLinks } from "../notifications/decision-links.ts";
 import { serverTiming, timingCall } from "../http/call-timing.ts";
 import { problem } from "../http/problem.ts";
 import { requestTargetProblem } from "../http/request-target.ts";
@@ -152,7 +153,11 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   startSealer();
   // Monthly partitions exist ahead of time (also made at migration); hourly keeps that true on long runs,
   // and drops the months of deliveries and risk history that retention lets go (each detached concurrently).
-  const partitions = setInterval(() => void partitionJob(), 3_600_000);
+  // Spent email decision links go with the same hourly job.
+  const partitions = setInterval(() => {
+    void partitionJob();
+    dropExpiredDecisionLinks().catch((err: Error) => logger.warn({ err: err.message }, "dropping expired decision links failed"));
+  }, 3_600_000);
   partitions.unref();
   const sweeper = setInterval(() => {
     sweepExpired().catch((err: Error) => logger.warn({ err: err.message }, "expiry sweep failed"));

@@ -116,6 +116,12 @@ export const RequestObject = z
     resource: z.string().nullable(),
     params: anyObject,
     params_sha256: z.string().openapi({ description: "Hex SHA-256 of the RFC 8785 canonical JSON of `params`; the grant carries it." }),
+    original_params: anyObject.nullable().openapi({
+      description:
+        "What the agent asked for, when a reviewer amended the params before approving (`params` then holds the amended params, which the grant binds and the executor must present); `null` when unamended.",
+    }),
+    original_params_sha256: z.string().nullable().openapi({ description: "Hex SHA-256 of `original_params`; `null` when unamended." }),
+    amended_by: z.string().nullable().openapi({ description: "The email of the reviewer who amended the params; `null` when unamended." }),
     summary: z.string(),
     justification: z.string().nullable(),
     context: anyObject,
@@ -146,7 +152,14 @@ export const OutcomeBody = z
   .openapi("OutcomeReport", { example: { status: "succeeded", detail: "Refund re_123 created" } });
 
 export const DecisionBody = z
-  .strictObject({ decision: z.enum(["approve", "deny"]), reason: text(2000).optional() })
+  .strictObject({
+    decision: z.enum(["approve", "deny"]),
+    reason: text(2000).optional(),
+    params: jsonObject.optional().openapi({
+      description:
+        "Only with `approve`: the whole amended params. Only the names the rule lists in `reviewers_may_edit` may change; a reason is then required, and the amended request must still be handled by the same rule. With `approvals_required` > 1 the edit becomes the proposal: approvals of other params stop counting.",
+    }),
+  })
   .openapi("DecisionBody", { example: { decision: "approve", reason: "Matches ticket #4521" } });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 

@@ -30,7 +30,18 @@ export const ReviewItem = z
       trust_level: z.string(),
       tags: z.array(z.string()),
     }),
-    votes: z.array(z.object({ reviewer: z.string(), decision: z.enum(["approve", "deny"]), reason: z.string().nullable(), at: z.string() })),
+    votes: z.array(
+      z.object({
+        reviewer: z.string(),
+        decision: z.enum(["approve", "deny"]),
+        reason: z.string().nullable(),
+        at: z.string(),
+        counts: z
+          .boolean()
+          .openapi({ description: "An approval of the params as they now stand: approvals of params a reviewer since amended no longer count." }),
+      }),
+    ),
+    reviewers_may_edit: z.array(z.string()).openapi({ description: "The top-level params the rule lets reviewers amend before approving (empty: none)." }),
     decided_by: z
       .object({ name: z.string().nullable(), email: z.string() })
       .nullable()

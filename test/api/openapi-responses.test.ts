@@ -2,7 +2,9 @@ import type { ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
+import { transact } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
+import { newDecisionLinks, storeDecisionLinks } from "../../lib/notifications/decision-links.ts";
 import { openApiRegistry } from "../../lib/openapi/index.ts";
 import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
 import { ROUTES } from "../../lib/routes/index.ts";
@@ -412,6 +414,37 @@ describe("real answers match the documented responses", () => {
     await documented(await admin(path, { method: "PUT", json: { action_severity: [{ pattern: "db.*", severity: "extreme" }] } }), "put", path);
     await documented(await reviewerFetch(reviewerCookie, path, { method: "PUT", json: current }), "put", path);
     await documented(await reviewerFetch(reviewerCookie, path), "get", path);
+  });
+
+  it("integrations: email decision links and Slack's endpoint", async () => {
+    const created = await documented(
+      await agentFetch(agent.key, "/api/v1/requests", {
+        method: "POST",
+        json: { action: "docs.publish", params: { version: 3 }, summary: "Publish again", context: { on_behalf_of: "someone@example.test" } },
+        headers: { "idempotency-key": unique("docs-link") },
+      }),
+      "post",
+      "/api/v1/requests",
+    );
+    // A pair of links for the reviewer, as the email dispatcher makes them.
+    const made = newDecisionLinks({ requestId: created.id, userId: reviewerId, requestExpiresAt: new Date(created.expires_at), now: new Date() });
+    await transact((trx) => storeDecisionLinks(trx, made.rows));
+    const path = "/api/v1/decision-links/{token}";
+    const link = `/api/v1/decision-links/${made.urls.deny.split("/decide/")[1]}`;
+    await documented(await reviewerFetch(reviewerCookie, link), "get", path);
+    await documented(await reviewerFetch(reviewerCookie, "/api/v1/decision-links/cdl_nope"), "get", path);
+    await documented(await fetch(baseUrl() + link), "get", path);
+    await documented(await reviewerFetch(reviewerCookie, link, { method: "POST", json: {} }), "post", path);
+    await documented(await reviewerFetch(reviewerCookie, link, { method: "POST", json: { reason: "x" }, origin: "https://evil.example" }), "post", path);
+    await documented(await reviewerFetch(reviewerCookie, link, { method: "POST", json: { reason: "Not this version" } }), "post", path);
+    await documented(await reviewerFetch(reviewerCookie, link, { method: "POST", json: { reason: "again" } }), "post", path);
+    // This app has no Slack app configured.
+    const slack = "/api/v1/integrations/slack/interactions";
+    await documented(
+      await fetch(baseUrl() + slack, { method: "POST", body: "payload=%7B%7D", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      "post",
+      slack,
+    );
   });
 
   it("admin: audit log", async () => {

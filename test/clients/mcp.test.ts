@@ -6,6 +6,7 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AutoReviewer } from "../support/auto-reviewer.ts";
+import { createRule } from "../../lib/policy/rules.ts";
 import { autoReviewerFor, baseUrl, decide, getRequest, newAgent, newUser, signIn, unique, type TestAgent } from "../support/fixtures.ts";
 
 // `countersign mcp` as an MCP host runs it: a child process on stdio, spoken to
@@ -137,6 +138,33 @@ describe("countersign mcp", () => {
     const next = await call("request_approval", args);
     expect(next.structuredContent).toMatchObject({ status: "approved" });
     expect(next.structuredContent!.request_id).not.toBe(out.request_id);
+  });
+
+  it("amended: says a reviewer changed the params and gives the approved ones, which redeem", async () => {
+    await createRule({
+      definition: {
+        name: unique("mcp-amend"),
+        agents: { names: [agent.name] },
+        actions: ["payments.partial_refund"],
+        effect: "require_approval",
+        reviewers_may_edit: ["amount"],
+      },
+      actor: "test",
+    });
+    const args = refund({ action: "payments.partial_refund", context: { labels: { test_amend: JSON.stringify({ amount: 80 }) } } });
+    const approved = await call("request_approval", args);
+    const out = approved.structuredContent!;
+    expect(out).toMatchObject({ status: "approved", amended: true, params: { ...args.params, amount: 80 }, original_params: args.params });
+    expect(out.amended_by).toMatch(/@/);
+    expect(textOf(approved)).toContain("AMENDED by");
+    expect(textOf(approved)).toContain(JSON.stringify(out.params));
+    expect(out.next_step).toMatch(/AMENDED/);
+
+    const mismatch = await call("redeem_grant", { token: out.grant.token, action: args.action, params: args.params });
+    expect(mismatch.isError).toBe(true);
+    expect(textOf(mismatch)).toContain("grant_mismatch");
+    const redeemed = await call("redeem_grant", { token: out.grant.token, action: args.action, params: out.params });
+    expect(redeemed.isError).toBeFalsy();
   });
 
   it("denied: the reason, and an instruction not to act", async () => {

@@ -24,6 +24,17 @@ beforeAll(async () => {
     definition: { name: unique("python-sdk-allow"), actions: [allowedAction], agents: { names: [agent.name] }, effect: "allow" },
     actor: "test",
   }));
+  // sdk/python/tests/test_amend.py: reviewers may amend `amount` of these actions.
+  await createRule({
+    definition: {
+      name: unique("python-sdk-amend"),
+      actions: ["test.python_amend.*"],
+      agents: { names: [agent.name] },
+      effect: "require_approval",
+      reviewers_may_edit: ["amount"],
+    },
+    actor: "test",
+  });
   reviewer = await autoReviewerFor(agent);
 });
 

@@ -185,6 +185,8 @@ describe("email to reviewers", () => {
     expect(mail.text).toContain(`Review the request: ${app.url}/requests/${r.id}`);
     expect(mail.html).toContain(`href="${app.url}/requests/${r.id}"`);
     expect(mail.messageId).toMatch(/^<msg_[0-9a-f]{32}@countersign>$/);
+    // One-time decision links are off unless COUNTERSIGN_EMAIL_DECISION_LINKS turns them on (test/notifications/decision-links.test.ts).
+    expect(mail.text).not.toContain("/decide/");
 
     // Each email is a delivery in the admin's history, addressed mailto:.
     const history = await call(await session(admin), `/api/v1/admin/deliveries?limit=100`);

@@ -6,7 +6,9 @@
  *
  * What it decides comes from the request itself, so a client under test (in
  * any language) can steer it: `context.labels.test_decision` is `approve`
- * (the default), `deny`, or `wait` (leave it pending).
+ * (the default), `deny`, or `wait` (leave it pending); with `test_amend`
+ * (a JSON object, e.g. `{"amount":450}`) an approval amends those params
+ * (merged over the request's own; the rule must let reviewers edit them).
  */
 import { serverSentEvents } from "./event-stream.ts";
 
@@ -29,6 +31,7 @@ interface ReviewRequest {
   id: string;
   status: string;
   agent: { id: string };
+  params?: Record<string, unknown>;
   context?: { labels?: Record<string, string> };
 }
 
@@ -50,14 +53,16 @@ export async function startAutoReviewer(options: { baseUrl: string; cookie: stri
     const wanted = request.context?.labels?.test_decision ?? "approve";
     if (wanted !== "approve" && wanted !== "deny") return;
     const decision = wanted;
-    const reason = decision === "deny" ? "Denied by the test reviewer" : "Approved by the test reviewer";
+    const amend = decision === "approve" ? request.context?.labels?.test_amend : undefined;
+    const params = amend ? { ...request.params, ...(JSON.parse(amend) as Record<string, unknown>) } : undefined;
+    const reason = decision === "deny" ? "Denied by the test reviewer" : amend ? "Amended by the test reviewer" : "Approved by the test reviewer";
     // Recorded before it is sent, so whoever sees the decision take effect also finds it here.
     const entry: Decided = { id, decision, status: 0 };
     decided.push(entry);
     const sent = fetch(`${baseUrl}/api/v1/requests/${id}/decisions`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify({ decision, reason }),
+      body: JSON.stringify({ decision, reason, ...(params && { params }) }),
       signal: abort.signal,
     }).then((answer) => {
       entry.status = answer.status;

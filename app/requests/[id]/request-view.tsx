@@ -38,7 +38,9 @@ export function RequestView({ id, showAudit = false }: { id: string; showAudit?:
           item={item}
           submitting={decision.isPending ? (decision.variables?.decision ?? null) : null}
           serverError={decision.error?.message ?? null}
-          onDecide={(d, reason) => decision.mutate({ decision: d, reason })}
+          serverErrors={decision.error instanceof ProblemError ? decision.error.errors : undefined}
+          onDecide={(d, reason, params) => decision.mutate({ decision: d, reason, params })}
+          onEdit={() => decision.reset()}
         />
       ) : error instanceof ProblemError && error.status === 404 ? (
         <EmptyState icon={<InboxIcon className="size-5" />} title="No such request">

@@ -20,6 +20,9 @@ export interface RuleFormValues {
   approvals: string;
   reasonRequired: boolean;
   ownerMayDecide: boolean;
+  reviewersMayEdit: string;
+  /** `chat_approval: false`: decisions on the dashboard only (Slack links there). */
+  dashboardOnly: boolean;
   waitSeconds: string;
   grantTtlSeconds: string;
   audience: string;
@@ -47,6 +50,8 @@ export function fromDefinition(d?: RuleDefinition): RuleFormValues {
     approvals: d?.approvals_required ? String(d.approvals_required) : "",
     reasonRequired: d?.reason_required_to_approve ?? false,
     ownerMayDecide: d?.owner_may_decide ?? false,
+    reviewersMayEdit: join(d?.reviewers_may_edit),
+    dashboardOnly: d?.chat_approval === false,
     waitSeconds: d?.wait_seconds ? String(d.wait_seconds) : "",
     grantTtlSeconds: d?.grant_ttl_seconds ? String(d.grant_ttl_seconds) : "",
     audience: d?.audience ?? "",
@@ -73,6 +78,9 @@ export function toDefinition(v: RuleFormValues): RuleDefinition {
     d.approvals_required = num(v.approvals);
     if (v.reasonRequired) d.reason_required_to_approve = true;
     if (v.ownerMayDecide) d.owner_may_decide = true;
+    const editable = list(v.reviewersMayEdit);
+    if (editable.length) d.reviewers_may_edit = editable;
+    if (v.dashboardOnly) d.chat_approval = false;
     d.wait_seconds = num(v.waitSeconds);
   }
   d.grant_ttl_seconds = num(v.grantTtlSeconds);
@@ -263,6 +271,14 @@ export function RuleForm({
                 <input {...text("approvals")} type="number" min={1} max={10} className={inputClass} placeholder="1" />
                 <Inline id="error-approvals" message={fieldError(errors, "approvals_required")} />
               </FormField>
+              <FormField
+                label="Reviewers may edit"
+                htmlFor="rule-reviewersMayEdit"
+                hint="Comma-separated top-level params a reviewer may amend before approving; empty: none"
+              >
+                <input {...text("reviewersMayEdit")} className={`${inputClass} font-mono`} placeholder="amount, note" autoComplete="off" />
+                <Inline id="error-reviewers-may-edit" message={fieldError(errors, "reviewers_may_edit")} />
+              </FormField>
               <FormField label="Wait for a decision (seconds)" htmlFor="rule-waitSeconds" hint={secondsHint(values.waitSeconds, "The default when empty")}>
                 <input {...text("waitSeconds")} type="number" min={1} className={inputClass} placeholder="900" />
                 <Inline id="error-wait" message={fieldError(errors, "wait_seconds")} />
@@ -283,6 +299,14 @@ export function RuleForm({
                 checked={values.ownerMayDecide}
                 disabled={readOnly}
                 onChange={(v) => set("ownerMayDecide", v)}
+              />
+              <Check
+                id="rule-dashboardOnly"
+                label="Decide on the dashboard only"
+                hint="On: chat messages (Slack) link to the dashboard instead of offering Approve and Deny"
+                checked={values.dashboardOnly}
+                disabled={readOnly}
+                onChange={(v) => set("dashboardOnly", v)}
               />
             </div>
           </>

@@ -23,6 +23,7 @@ const CHANGE_TEXT: Record<Change, (b: Handling, a: Handling) => string> = {
   reviewer_groups: (b, a) => `reviewers ${groups(b.reviewer_groups)} → ${groups(a.reviewer_groups)}`,
   reason_required_to_approve: (b, a) => `reason to approve required: ${yesNo(b.reason_required_to_approve)} → ${yesNo(a.reason_required_to_approve)}`,
   owner_may_decide: (b, a) => `owner may decide: ${yesNo(b.owner_may_decide)} → ${yesNo(a.owner_may_decide)}`,
+  reviewers_may_edit: (b, a) => `reviewers may edit ${b.reviewers_may_edit.join(", ") || "nothing"} → ${a.reviewers_may_edit.join(", ") || "nothing"}`,
   wait_seconds: (b, a) => `wait ${formatSeconds(b.wait_seconds)} → ${formatSeconds(a.wait_seconds)}`,
   grant_ttl_seconds: (b, a) => `grant lifetime ${formatSeconds(b.grant_ttl_seconds)} → ${formatSeconds(a.grant_ttl_seconds)}`,
   audience: (b, a) => `audience ${b.audience} → ${a.audience}`,

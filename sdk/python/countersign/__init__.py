@@ -12,11 +12,12 @@ make a ``Client`` to pass them explicitly.
 """
 
 from .client import Client, __version__, guard, redeem_grant, request_approval
-from .errors import ApprovalDenied, ApprovalNotGranted, CountersignError, CountersignNetworkError
+from .errors import ApprovalAmended, ApprovalDenied, ApprovalNotGranted, CountersignError, CountersignNetworkError
 from .types import ApprovalRequest, ApprovalResult, Grant, Redemption, RequestPage
 from .verify import verify_grant
 
 __all__ = [
+    "ApprovalAmended",
     "ApprovalDenied",
     "ApprovalNotGranted",
     "ApprovalRequest",

@@ -19,7 +19,7 @@ import uuid
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar, cast
 
-from .errors import ApprovalDenied, ApprovalNotGranted, CountersignError, CountersignNetworkError
+from .errors import ApprovalAmended, ApprovalDenied, ApprovalNotGranted, CountersignError, CountersignNetworkError
 from .types import ApprovalRequest, ApprovalResult, Redemption, RequestPage
 
 __version__ = "0.1.0"
@@ -489,6 +489,8 @@ def _guard(
             if not result.approved:
                 raise ApprovalNotGranted(result.status, result.request)
 
+            if result.amended:
+                raise ApprovalAmended(result.request)
             token = (result.grant or {}).get("token")
             if not token:
                 # Only possible when the grant expired, or an idempotency key replayed a request whose grant was used.

@@ -72,6 +72,21 @@ class ApprovalNotGranted(Exception):
         self.request = request
 
 
+class ApprovalAmended(Exception):
+    """``guard`` got an approval whose params a reviewer amended: the function is not run
+    with params nobody approved. ``params`` are the approved ones; the grant is left
+    unredeemed, so the caller may run the amended action itself (``request_approval``
+    then ``redeem_grant`` with ``params``)."""
+
+    def __init__(self, request: Dict[str, Any]) -> None:
+        super().__init__(
+            f"request {request.get('id')} was approved with params amended by {request.get('amended_by') or 'a reviewer'}: "
+            "guard does not run the function with params other than its arguments"
+        )
+        self.request = request
+        self.params = request.get("params") or {}
+
+
 class ApprovalDenied(ApprovalNotGranted):
     """A reviewer (or a rule) denied the request; ``reason`` says why."""
 

@@ -37,6 +37,11 @@ class ApprovalRequest(TypedDict, total=False):
     resource: Optional[str]
     params: Dict[str, Any]
     params_sha256: str
+    # API 1.1: set when a reviewer amended the params before approving (``params`` then
+    # holds the amended ones, which the grant binds); None when unamended.
+    original_params: Optional[Dict[str, Any]]
+    original_params_sha256: Optional[str]
+    amended_by: Optional[str]
     summary: str
     justification: Optional[str]
     context: Dict[str, Any]
@@ -84,6 +89,21 @@ class ApprovalResult:
     @property
     def approved(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def params(self) -> Dict[str, Any]:
+        """The params as they stand; once approved, what the grant binds and the action must run with."""
+        return self.request.get("params") or {}
+
+    @property
+    def amended(self) -> bool:
+        """A reviewer changed the params before approving: run with ``params``, not what was asked."""
+        return self.request.get("original_params") is not None
+
+    @property
+    def original_params(self) -> Optional[Dict[str, Any]]:
+        """What the agent asked for, when a reviewer amended it; None otherwise."""
+        return self.request.get("original_params")
 
     @property
     def request_id(self) -> str:

@@ -183,7 +183,7 @@ export class Countersign {
     action: string,
     fn: (...args: A) => Promise<R> | R,
     describe: (...args: A) => Omit<ApprovalInput, "action">,
-    options: GuardOptions = {},
+    options: GuardOptions<A> = {},
   ): (...args: A) => Promise<R> {
     return guardWith(() => this, action, fn, describe, options);
   }

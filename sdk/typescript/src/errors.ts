@@ -46,6 +46,26 @@ export class ApprovalDeniedError extends Error {
   }
 }
 
+/**
+ * Thrown by `guard` when a reviewer amended the params before approving and
+ * the guard was not told how to run with the amended params (the
+ * `withApprovedParams` option): the function is not run with params nobody
+ * approved. `params` are the approved ones; the grant is left unredeemed.
+ */
+export class ApprovalAmendedError extends Error {
+  readonly request: ApprovalRequest;
+  readonly params: Record<string, unknown>;
+
+  constructor(request: ApprovalRequest) {
+    super(
+      `${request.action} was approved with amended params by ${request.amended_by ?? "a reviewer"}; pass withApprovedParams to guard to run with them (${request.id})`,
+    );
+    this.name = "ApprovalAmendedError";
+    this.request = request;
+    this.params = request.params;
+  }
+}
+
 /** Thrown by `guard` when no approval came: the request expired, was cancelled, or the caller's timeout ran out (`pending`). */
 export class ApprovalNotGrantedError extends Error {
   readonly request: ApprovalRequest;

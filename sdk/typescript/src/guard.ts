@@ -1,13 +1,20 @@
 import type { Countersign } from "./client.js";
-import { ApprovalDeniedError, ApprovalNotGrantedError, CountersignError } from "./errors.js";
+import { ApprovalAmendedError, ApprovalDeniedError, ApprovalNotGrantedError, CountersignError } from "./errors.js";
 import { toResult } from "./result.js";
 import type { ApprovalInput, ApprovalRequest, ApprovalResult } from "./types.js";
 
-export interface GuardOptions {
+export interface GuardOptions<A extends unknown[] = unknown[]> {
   /** Give up after this long without a decision (ApprovalNotGrantedError, status `pending`); the request is then cancelled. */
   timeoutMs?: number;
   /** Called once when a call needs a human, before the wait. */
   onPending?: (request: ApprovalRequest) => void;
+  /**
+   * A reviewer may amend the params before approving (where the rule allows
+   * it): this turns the approved params and the call's arguments into the
+   * arguments to run with. Without it, an amended approval throws
+   * ApprovalAmendedError and the function does not run.
+   */
+  withApprovedParams?: (params: Record<string, unknown>, args: A) => A;
 }
 
 /** The outcome endpoint takes at most this many characters of detail. */
@@ -19,9 +26,10 @@ export function guardWith<A extends unknown[], R>(
   action: string,
   fn: (...args: A) => Promise<R> | R,
   describe: (...args: A) => Omit<ApprovalInput, "action">,
-  options: GuardOptions,
+  options: GuardOptions<A>,
 ): (...args: A) => Promise<R> {
-  return async (...args: A): Promise<R> => {
+  return async (...callArgs: A): Promise<R> => {
+    let args = callArgs;
     const countersign = client();
     const input: ApprovalInput = { ...describe(...args), action };
     let result = await countersign.requestApproval(input, { timeoutMs: options.timeoutMs, onPending: options.onPending });
@@ -31,6 +39,10 @@ export function guardWith<A extends unknown[], R>(
     if (result.status !== "approved") throw new ApprovalNotGrantedError(result.request, result.status);
 
     const { request, grant } = result;
+    if (result.amended) {
+      if (!options.withApprovedParams) throw new ApprovalAmendedError(request);
+      args = options.withApprovedParams(result.params, args);
+    }
     if (!grant.token) {
       // Only possible if the grant expired or was revoked between approval and this read.
       const expired = grant.redeemed_at === null;
@@ -44,7 +56,8 @@ export function guardWith<A extends unknown[], R>(
     }
     // Redeemed right before running, bound to the action and params the call
     // runs with: a grant is used once, and only for what the reviewer saw.
-    await countersign.redeemGrant(grant.token, { action, params: input.params ?? {} });
+    // When amended, the approved params are what the reviewer bound the grant to.
+    await countersign.redeemGrant(grant.token, { action, params: result.amended ? result.params : (input.params ?? {}) });
 
     let value: R;
     try {

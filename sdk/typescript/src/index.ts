@@ -11,7 +11,7 @@ import { guardWith, type GuardOptions } from "./guard.js";
 import type { ApprovalInput, ApprovalResult } from "./types.js";
 
 export { Countersign, type CountersignOptions, type RequestApprovalOptions } from "./client.js";
-export { ApprovalDeniedError, ApprovalNotGrantedError, CountersignError, CountersignNetworkError } from "./errors.js";
+export { ApprovalAmendedError, ApprovalDeniedError, ApprovalNotGrantedError, CountersignError, CountersignNetworkError } from "./errors.js";
 export { redeemGrant, verifyGrant, type VerifyGrantOptions } from "./grants.js";
 export type { GuardOptions } from "./guard.js";
 export type { RetryOptions } from "./http.js";
@@ -60,7 +60,7 @@ export function guard<A extends unknown[], R>(
   action: string,
   fn: (...args: A) => Promise<R> | R,
   describe: (...args: A) => Omit<ApprovalInput, "action">,
-  options: GuardOptions = {},
+  options: GuardOptions<A> = {},
 ): (...args: A) => Promise<R> {
   return guardWith(defaultClient, action, fn, describe, options);
 }

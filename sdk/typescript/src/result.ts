@@ -19,7 +19,15 @@ export function toResult(request: ApprovalRequest): ApprovalResult {
       // replayed idempotency key after the work was done), or it expired or
       // was revoked before this read. Approved it stays; the caller sees
       // `token: null` and cannot redeem.
-      return { status: "approved", request, grant: { id: g.id, token: g.token ?? null, expires_at: g.expires_at, redeemed_at: g.redeemed_at } };
+      const original = request.original_params ?? null;
+      return {
+        status: "approved",
+        request,
+        grant: { id: g.id, token: g.token ?? null, expires_at: g.expires_at, redeemed_at: g.redeemed_at },
+        params: request.params,
+        amended: original !== null,
+        original_params: original,
+      };
     }
     case "denied":
       return { status: "denied", request, reason: request.decision?.reason ?? null };

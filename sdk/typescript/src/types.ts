@@ -78,6 +78,16 @@ export interface ApprovalRequest {
   params: Record<string, unknown>;
   /** Hex SHA-256 of the RFC 8785 canonical JSON of `params`. */
   params_sha256: string;
+  /**
+   * What the agent asked for, when a reviewer amended the params before
+   * approving (`params` then holds the amended ones: what the grant binds and
+   * the executor must present); null when unamended. API 1.1: absent from
+   * older gateways.
+   */
+  original_params?: Record<string, unknown> | null;
+  original_params_sha256?: string | null;
+  /** The email of the reviewer who amended the params; null when unamended. */
+  amended_by?: string | null;
   summary: string;
   justification: string | null;
   context: RequestContext & Record<string, unknown>;
@@ -166,7 +176,17 @@ export interface ApprovalGrant {
 }
 
 export type ApprovalResult =
-  | { status: "approved"; request: ApprovalRequest; grant: ApprovalGrant }
+  | {
+      status: "approved";
+      request: ApprovalRequest;
+      grant: ApprovalGrant;
+      /** The approved params: what the grant binds, and what the action must run with. */
+      params: Record<string, unknown>;
+      /** A reviewer changed the params before approving: `params` differ from what was asked (`original_params`). */
+      amended: boolean;
+      /** What the agent asked for when amended; null otherwise. */
+      original_params: Record<string, unknown> | null;
+    }
   | { status: "denied"; request: ApprovalRequest; reason: string | null }
   | { status: "expired"; request: ApprovalRequest }
   | { status: "cancelled"; request: ApprovalRequest }
