@@ -1,5 +1,5 @@
 import type { Metadata, Viewport } from "next";
-import { DashboardShell } from "./_review/dashboard-shell";
+import { DashboardShell, OneTimePasswordShell } from "./_review/dashboard-shell";
 import { signedInUser } from "./_review/require-reviewer";
 import "./globals.css";
 
@@ -7,7 +7,14 @@ export const metadata: Metadata = {
   title: { default: "Countersign", template: "%s · Countersign" },
   description: "Human approval gateway for AI agents",
 };
-export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#fafafa" };
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#fafafa" },
+    { media: "(prefers-color-scheme: dark)", color: "#09090b" },
+  ],
+};
 
 /**
  * Signed-in people get the dashboard frame; everyone else sees the page bare
@@ -19,7 +26,13 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   return (
     <html lang="en">
       <body className="min-h-screen bg-zinc-50 font-sans text-zinc-900 antialiased">
-        {reviewer ? <DashboardShell reviewer={reviewer}>{children}</DashboardShell> : children}
+        {reviewer?.mustChangePassword ? (
+          <OneTimePasswordShell>{children}</OneTimePasswordShell>
+        ) : reviewer ? (
+          <DashboardShell reviewer={reviewer}>{children}</DashboardShell>
+        ) : (
+          children
+        )}
       </body>
     </html>
   );

@@ -20,7 +20,7 @@ function printWelcome(c: FirstStartCredentials, url: string): void {
       "",
       `  Dashboard   ${url}`,
       `  Admin       ${c.adminEmail}`,
-      `  Password    ${c.adminPassword}`,
+      `  Password    ${c.adminPassword}   (one-time: you choose your own at first sign-in)`,
       "",
       `  Demo agent  ${c.agentName} (${c.agentId})`,
       `  Agent key   ${c.agentKey}`,
@@ -31,6 +31,11 @@ function printWelcome(c: FirstStartCredentials, url: string): void {
       "",
     ].join("\n"),
   );
+}
+
+/** On every start, a line for people among the JSON logs: where to open the dashboard. */
+function printDashboard(url: string): void {
+  console.log(`Dashboard ${url}`);
 }
 
 export async function runStart(opts: { dev?: boolean }): Promise<void> {
@@ -46,6 +51,7 @@ export async function runStart(opts: { dev?: boolean }): Promise<void> {
   const url = publicUrl();
   logger.info({ url, embedded: runtime.embedded }, "countersign started");
   if (firstStart) printWelcome(firstStart, url);
+  else printDashboard(url);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -90,6 +96,7 @@ async function runPrimary(workers: number, runtime: Awaited<ReturnType<typeof pr
   const url = publicUrl();
   logger.info({ url, embedded: runtime.embedded, workers }, "countersign started");
   if (firstStart) printWelcome(firstStart, url);
+  else printDashboard(url);
 }
 
 /** A worker of the cluster: the primary's environment already names the database (migrated) and the secrets. */

@@ -1,4 +1,4 @@
-import { AppHeader } from "@/components/shell/app-header";
+import { AppHeader, BareHeader } from "@/components/shell/app-header";
 import { QueryProvider } from "./query-provider";
 import { NewWorkNotifier } from "./new-work-notifier";
 import { QueueCount } from "./queue-count";
@@ -12,5 +12,19 @@ export function DashboardShell({ reviewer, children }: { reviewer: { email: stri
       <NewWorkNotifier />
       <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
     </QueryProvider>
+  );
+}
+
+/**
+ * The frame while the account's password is one-time: no navigation, queue or
+ * live stream (the server refuses them until the password is changed), only
+ * sign-out.
+ */
+export function OneTimePasswordShell({ children }: { children: React.ReactNode }) {
+  return (
+    <>
+      <BareHeader />
+      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
+    </>
   );
 }

@@ -82,6 +82,9 @@ export function useHistory(filters: HistoryFilters) {
       const q = new URLSearchParams({ limit: "25" });
       q.set("status", filters.status === "all" ? "decided" : filters.status);
       if (filters.action) q.set("action", filters.action);
+      if (filters.agent) q.set("agent", filters.agent);
+      if (filters.from) q.set("from", filters.from);
+      if (filters.to) q.set("to", filters.to);
       if (pageParam) q.set("cursor", pageParam);
       return getJson<ReviewList>(`/api/v1/review/requests?${q}`);
     },

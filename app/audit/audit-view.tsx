@@ -73,12 +73,15 @@ export function AuditView({ initial, canCheckpoint }: { initial: AuditFilters; c
       <VerifyResult state={verification} />
 
       <Card className="mb-6">
-        <form className="grid grid-cols-2 gap-3 lg:grid-cols-6" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
+        <form className="grid grid-cols-2 gap-3 lg:grid-cols-7" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
           <FilterField label="From" id="f-since" wide>
             <input id="f-since" type="datetime-local" step="1" value={filters.since} onChange={set("since")} className={inputClass} />
           </FilterField>
           <FilterField label="Until (exclusive)" id="f-until" wide>
             <input id="f-until" type="datetime-local" step="1" value={filters.until} onChange={set("until")} className={inputClass} />
+          </FilterField>
+          <FilterField label="Person or agent" id="f-who">
+            <input id="f-who" type="search" value={filters.who} onChange={set("who")} placeholder="Name or email" className={inputClass} />
           </FilterField>
           <FilterField label="Actor" id="f-actor">
             <select
@@ -106,7 +109,7 @@ export function AuditView({ initial, canCheckpoint }: { initial: AuditFilters; c
         </form>
         {filtered ? (
           <div className="mt-3 flex justify-end">
-            <Button onClick={() => setFilters({ since: "", until: "", actor: "", type: "", request: "", agent: "" })}>Clear filters</Button>
+            <Button onClick={() => setFilters({ since: "", until: "", actor: "", type: "", request: "", agent: "", who: "" })}>Clear filters</Button>
           </div>
         ) : null}
       </Card>
@@ -115,7 +118,7 @@ export function AuditView({ initial, canCheckpoint }: { initial: AuditFilters; c
         <EventList query={query} filtered={filtered} selected={selected} onOpen={open} />
         <div ref={detailRef} className="scroll-mt-4">
           <div className="lg:sticky lg:top-4">
-            <EventDetail seq={selected} />
+            <EventDetail seq={selected} query={query} />
           </div>
         </div>
       </div>
@@ -141,6 +144,7 @@ function FilterField({ label, id, wide = false, children }: { label: string; id:
 function EventList({ query, filtered, selected, onOpen }: { query: string; filtered: boolean; selected: number | null; onOpen(seq: number): void }) {
   const { data, error, isPending, refetch, fetchNextPage, hasNextPage, isFetchingNextPage } = useAuditEvents(query);
   const events = data?.pages.flatMap((p) => p.data) ?? [];
+  const names = actorNamesOf(data?.pages);
   if (error && !data) return <LoadError what="the audit log" message={error.message} onRetry={() => void refetch()} />;
   if (isPending) return <ListSkeleton rows={8} />;
   if (events.length === 0) {
@@ -173,9 +177,9 @@ function EventList({ query, filtered, selected, onOpen }: { query: string; filte
               <span className="row-span-2 min-w-12 font-mono text-xs tabular-nums text-zinc-500 sm:row-span-1">#{e.seq}</span>
               <span className="truncate font-medium text-zinc-900">{e.type}</span>
               <span className="hidden text-right text-xs tabular-nums text-zinc-500 sm:block">{formatShortDateTime(e.occurred_at)}</span>
-              <span className="col-start-2 truncate font-mono text-xs text-zinc-500 sm:col-end-4">
-                {e.actor}
-                {e.request_id ? ` · ${e.request_id}` : ""}
+              <span className="col-start-2 truncate text-xs text-zinc-500 sm:col-end-4" title={e.actor} data-testid="audit-actor">
+                {names[e.actor] ?? <span className="font-mono">{e.actor}</span>}
+                {e.request_id ? <span className="font-mono"> · {e.request_id}</span> : null}
               </span>
             </button>
           </li>
@@ -192,8 +196,15 @@ function EventList({ query, filtered, selected, onOpen }: { query: string; filte
   );
 }
 
-function EventDetail({ seq }: { seq: number | null }) {
+/** The actors' names the list pages carry (`user:usr_…` → "Ana (ana@…)"). */
+function actorNamesOf(pages: { actors?: Record<string, string> }[] | undefined): Record<string, string> {
+  return Object.assign({}, ...(pages ?? []).map((p) => p.actors ?? {}));
+}
+
+function EventDetail({ seq, query }: { seq: number | null; query: string }) {
   const { data: e, error, isFetching } = useAuditEvent(seq);
+  // The list's cache (same key): the names of the actors it shows.
+  const names = actorNamesOf(useAuditEvents(query).data?.pages);
   if (seq === null) {
     return (
       <Card title="Event">
@@ -219,7 +230,8 @@ function EventDetail({ seq }: { seq: number | null }) {
       <Fields>
         <Field label="When">{formatDateTime(e.occurred_at)}</Field>
         <Field label="Actor">
-          <span className="font-mono text-xs">{e.actor}</span>
+          {names[e.actor] ? <span className="block">{names[e.actor]}</span> : null}
+          <span className="font-mono text-xs text-zinc-500">{e.actor}</span>
         </Field>
         <Field label="Request">
           {e.request_id ? (

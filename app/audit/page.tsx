@@ -17,6 +17,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     type: one(q.type),
     request: one(q.request),
     agent: one(q.agent),
+    who: one(q.who),
   };
   return <AuditView initial={initial} canCheckpoint={user.canEdit} />;
 }

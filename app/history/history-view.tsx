@@ -2,9 +2,8 @@
 
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { HistoryFilters } from "@/components/requests/history-filters";
-import type { HistoryStatus } from "@/components/requests/history-status";
-import { RequestList } from "@/components/requests/request-list";
+import { HistoryFilters, type HistoryFilterValues } from "@/components/requests/history-filters";
+import { HistoryTable } from "@/components/requests/history-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { InboxIcon, SpinnerIcon } from "@/components/ui/icons";
 import { ListSkeleton } from "@/components/ui/list-skeleton";
@@ -12,31 +11,31 @@ import { LoadError } from "@/components/ui/load-error";
 import { PageHeader } from "@/components/ui/page-header";
 import { useSettled } from "@/components/use-settled";
 import { useHistory } from "../_review/review-api";
-import type { HistoryFilters as Filters } from "./filters";
+import { type HistoryFilters as Filters, historyQuery } from "./filters";
 
-/** Decided requests, filterable by status and action, a page at a time; filters live in the URL. */
+/** Decided requests, filterable by status, action, agent and days, a page at a time; filters live in the URL. */
 export function HistoryView({ initial }: { initial: Filters }) {
   const router = useRouter();
   const pathname = usePathname();
-  const [status, setStatus] = useState<HistoryStatus>(initial.status);
-  const [action, setAction] = useState(initial.action);
-  const deferredAction = useSettled(action.trim(), 300);
-  const filters: Filters = { status, action: deferredAction };
+  const [values, setValues] = useState<HistoryFilterValues>(initial);
+  // Typed text settles before it is asked for; choices apply at once.
+  const action = useSettled(values.action.trim(), 300);
+  const agent = useSettled(values.agent.trim(), 300);
+  const filters: Filters = { status: values.status, action, agent, from: values.from, to: values.to };
   const { data, error, isPending, refetch, fetchNextPage, hasNextPage, isFetchingNextPage } = useHistory(filters);
+  const query = historyQuery(filters).toString();
 
   useEffect(() => {
-    const q = new URLSearchParams();
-    if (status !== "all") q.set("status", status);
-    if (deferredAction) q.set("action", deferredAction);
-    router.replace(q.size ? `${pathname}?${q}` : pathname, { scroll: false });
-  }, [status, deferredAction, pathname, router]);
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  }, [query, pathname, router]);
 
   const items = data?.pages.flatMap((p) => p.data) ?? [];
+  const filtered = query !== "";
 
   return (
     <>
-      <PageHeader title="History" description="Requests that were approved, denied, expired or cancelled.">
-        <HistoryFilters status={status} action={action} onStatusChange={setStatus} onActionChange={setAction} />
+      <PageHeader title="History" description="Requests that were approved, denied, expired or cancelled: who decided, why, and what was done.">
+        <HistoryFilters values={values} onChange={(change) => setValues((v) => ({ ...v, ...change }))} />
       </PageHeader>
       {error && !data ? (
         <LoadError what="the history" message={error.message} onRetry={() => void refetch()} />
@@ -45,12 +44,12 @@ export function HistoryView({ initial }: { initial: Filters }) {
       ) : items.length === 0 && !hasNextPage ? (
         <div className="rounded-xl border border-dashed border-zinc-300 bg-white">
           <EmptyState icon={<InboxIcon className="size-5" />} title="No decided requests">
-            {status !== "all" || deferredAction ? "Nothing matches these filters." : "Decisions will be listed here."}
+            {filtered ? "Nothing matches these filters." : "Decisions will be listed here."}
           </EmptyState>
         </div>
       ) : (
         <>
-          {items.length ? <RequestList items={items} mode="history" /> : null}
+          {items.length ? <HistoryTable items={items} /> : null}
           {hasNextPage ? (
             <div className="mt-4 flex justify-center">
               <button

@@ -35,6 +35,8 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
   function decide(decision: Decision) {
     if (decision === "deny" && !reason.trim()) {
       setLocalError("A reason is required to deny a request.");
+      // On a phone the buttons sit in a bar at the bottom of the screen: bring the reason into view.
+      document.getElementById("decision-reason")?.focus();
       return;
     }
     if (decision === "approve" && amending) {
@@ -106,7 +108,11 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
           </Notice>
         ) : null}
 
-        <div className="grid grid-cols-2 gap-2">
+        {/* On phones a bar fixed at the bottom of the screen, so a decision is one tap away wherever the reader is. */}
+        <div
+          data-testid="decision-bar"
+          className="grid grid-cols-2 gap-2 max-lg:fixed max-lg:inset-x-0 max-lg:bottom-0 max-lg:z-30 max-lg:border-t max-lg:border-zinc-200 max-lg:bg-white/95 max-lg:px-4 max-lg:pt-3 max-lg:pb-[max(0.75rem,env(safe-area-inset-bottom))] max-lg:shadow-[0_-4px_12px_rgb(0_0_0/0.06)] max-lg:backdrop-blur"
+        >
           <button
             type="button"
             disabled={disabled}

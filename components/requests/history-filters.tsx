@@ -10,23 +10,34 @@ export const HISTORY_STATUS_OPTIONS: { value: HistoryStatus; label: string }[] =
   { value: "cancelled", label: "Cancelled" },
 ];
 
-interface HistoryFiltersProps {
+export interface HistoryFilterValues {
   status: HistoryStatus;
   action: string;
-  onStatusChange(status: HistoryStatus): void;
-  onActionChange(action: string): void;
+  agent: string;
+  from: string;
+  to: string;
+}
+
+interface HistoryFiltersProps {
+  values: HistoryFilterValues;
+  onChange(change: Partial<HistoryFilterValues>): void;
 }
 
 const control =
   "h-9 rounded-lg border border-zinc-300 bg-white px-3 text-sm text-zinc-900 shadow-xs focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10";
 
-export function HistoryFilters({ status, action, onStatusChange, onActionChange }: HistoryFiltersProps) {
+export function HistoryFilters({ values, onChange }: HistoryFiltersProps) {
   return (
-    <div className="flex w-full flex-col gap-2 sm:w-auto sm:flex-row sm:items-center" role="search">
+    <div className="grid w-full grid-cols-2 gap-2 sm:flex sm:w-auto sm:flex-wrap sm:items-center" role="search">
       <label className="sr-only" htmlFor="history-status">
         Status
       </label>
-      <select id="history-status" value={status} onChange={(e) => onStatusChange(e.target.value as HistoryStatus)} className={`${control} pr-8`}>
+      <select
+        id="history-status"
+        value={values.status}
+        onChange={(e) => onChange({ status: e.target.value as HistoryStatus })}
+        className={`${control} col-span-2 pr-8 sm:col-span-1`}
+      >
         {HISTORY_STATUS_OPTIONS.map((s) => (
           <option key={s.value} value={s.value}>
             {s.label}
@@ -39,13 +50,48 @@ export function HistoryFilters({ status, action, onStatusChange, onActionChange 
       <input
         id="history-action"
         type="search"
-        value={action}
-        onChange={(e) => onActionChange(e.target.value)}
+        value={values.action}
+        onChange={(e) => onChange({ action: e.target.value })}
         placeholder="Action, e.g. payments.refund"
         spellCheck={false}
         autoCapitalize="off"
-        className={`${control} font-mono placeholder:font-sans sm:w-64`}
+        className={`${control} col-span-2 font-mono placeholder:font-sans sm:col-span-1 sm:w-56`}
       />
+      <label className="sr-only" htmlFor="history-agent">
+        Agent
+      </label>
+      <input
+        id="history-agent"
+        type="search"
+        value={values.agent}
+        onChange={(e) => onChange({ agent: e.target.value })}
+        placeholder="Agent name"
+        spellCheck={false}
+        autoCapitalize="off"
+        className={`${control} col-span-2 font-mono placeholder:font-sans sm:col-span-1 sm:w-40`}
+      />
+      <label className="flex items-center gap-1.5 text-xs text-zinc-500">
+        From
+        <input
+          id="history-from"
+          type="date"
+          value={values.from}
+          max={values.to || undefined}
+          onChange={(e) => onChange({ from: e.target.value })}
+          className={`${control} min-w-0 flex-1 px-2`}
+        />
+      </label>
+      <label className="flex items-center gap-1.5 text-xs text-zinc-500">
+        to
+        <input
+          id="history-to"
+          type="date"
+          value={values.to}
+          min={values.from || undefined}
+          onChange={(e) => onChange({ to: e.target.value })}
+          className={`${control} min-w-0 flex-1 px-2`}
+        />
+      </label>
     </div>
   );
 }

@@ -64,7 +64,7 @@ export function RequestDetail({ item, startEditing = false, submitting, serverEr
       </button>
     ) : null;
   return (
-    <article className="space-y-6" data-testid="request-detail" data-status={item.status}>
+    <article className={`space-y-6 ${item.status === "pending" ? "max-lg:pb-20" : ""}`} data-testid="request-detail" data-status={item.status}>
       <RequestHeader item={item} />
       <HiddenCharactersWarning findings={hiddenFindings(item)} />
       <ConditionErrors errors={item.condition_errors} />

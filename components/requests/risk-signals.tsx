@@ -6,6 +6,7 @@ type Risk = NonNullable<ReviewItem["risk"]>;
 type Severity = Risk["flags"][number]["severity"];
 
 const SEVERITY: Record<Severity, { label: string; className: string; dot: string }> = {
+  critical: { label: "Critical", className: "bg-red-600 text-white ring-red-700", dot: "bg-white" },
   high: { label: "High", className: "bg-red-50 text-red-800 ring-red-600/20", dot: "bg-red-500" },
   medium: { label: "Medium", className: "bg-amber-50 text-amber-800 ring-amber-600/20", dot: "bg-amber-500" },
   low: { label: "Low", className: "bg-sky-50 text-sky-800 ring-sky-600/20", dot: "bg-sky-500" },
@@ -24,14 +25,27 @@ export function SeverityBadge({ severity }: { severity: Severity }) {
   );
 }
 
-/** "Risk 70", coloured as its most severe flag; nothing when there is no flag. */
+/**
+ * The band a score falls in, the same cut-offs as admin-set action severity
+ * (critical ≥ 90, high ≥ 70, medium ≥ 40, low above 0): so a badge's colour
+ * only ever gets hotter as the score rises.
+ */
+export function scoreBand(score: number): Severity {
+  if (score >= 90) return "critical";
+  if (score >= 70) return "high";
+  if (score >= 40) return "medium";
+  return "low";
+}
+
+/** "Risk 70", coloured by its score's band; nothing when there is no flag. */
 export function RiskScore({ risk }: { risk: ReviewItem["risk"] }) {
-  const l = risk?.flags[0]?.severity;
-  if (!risk || !l) return null;
+  if (!risk || risk.flags.length === 0) return null;
+  const l = scoreBand(risk.score);
   return (
     <span
       data-testid="risk-score"
-      title={`Risk score ${risk.score} of 100`}
+      title={`Risk score ${risk.score} of 100 (${SEVERITY[l].label.toLowerCase()})`}
+      data-band={l}
       className={`inline-flex shrink-0 items-center rounded-md px-1.5 py-0.5 text-xs font-medium tabular-nums ring-1 ring-inset ${SEVERITY[l].className}`}
     >
       Risk {risk.score}

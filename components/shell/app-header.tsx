@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { BellIcon, LogoMark } from "../ui/icons";
+import { BellIcon, KeyIcon, LogoMark } from "../ui/icons";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 
@@ -32,12 +32,39 @@ export function AppHeader({ reviewer, queueCount, live }: AppHeaderProps) {
           >
             <BellIcon />
           </Link>
+          <Link
+            href="/settings/password"
+            aria-label="Change password"
+            title="Change password"
+            className="flex size-8 items-center justify-center rounded-md text-zinc-500 transition-colors hover:bg-zinc-50 hover:text-zinc-900"
+          >
+            <KeyIcon />
+          </Link>
           <div className="hidden text-right leading-tight sm:block">
             <p className="text-sm text-zinc-900" data-testid="signed-in-as">
               {reviewer.email}
             </p>
             <p className="text-xs capitalize text-zinc-500">{reviewer.role}</p>
           </div>
+          <SignOutButton />
+        </div>
+      </div>
+    </header>
+  );
+}
+
+/** The header without navigation: the logo and sign-out (while a one-time password must be changed). */
+export function BareHeader() {
+  return (
+    <header className="sticky top-0 z-20 border-b border-zinc-200 bg-white/85 backdrop-blur supports-[backdrop-filter]:bg-white/70">
+      <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-2 sm:px-6">
+        <span className="flex h-10 items-center gap-2 font-semibold tracking-tight text-zinc-900">
+          <span className="flex size-7 items-center justify-center rounded-lg bg-zinc-900 text-white">
+            <LogoMark className="size-4" />
+          </span>
+          Countersign
+        </span>
+        <div className="ml-auto">
           <SignOutButton />
         </div>
       </div>

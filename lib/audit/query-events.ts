@@ -20,6 +20,8 @@ export interface EventFilter {
   type?: string;
   requestId?: string;
   agentId?: string;
+  /** Any of these exact actors (people and agents found by name: lib/audit/actor-names.ts); empty matches nothing. */
+  actorIn?: string[];
 }
 
 /** The API's and the CLI's filter query (already validated: RFC 3339 times) as an `EventFilter`. */
@@ -56,6 +58,7 @@ function where(eb: Events, filter: EventFilter): Expression<SqlBool>[] {
   }
   if (filter.requestId) conditions.push(eb("requestId", "=", filter.requestId));
   if (filter.agentId) conditions.push(eb("agentId", "=", filter.agentId));
+  if (filter.actorIn) conditions.push(filter.actorIn.length ? eb("actor", "in", filter.actorIn) : sql<SqlBool>`false`);
   return conditions;
 }
 

@@ -91,7 +91,7 @@ async function userForSso(email: string, name: string | null, address: string): 
 
 declare module "@auth/core/types" {
   interface Session {
-    user: { id: string; email: string; name?: string | null; role: Role };
+    user: { id: string; email: string; name?: string | null; role: Role; mustChangePassword?: boolean };
     /** The server-side session (`user_sessions` row) this cookie names. */
     sessionId: string;
   }
@@ -163,6 +163,7 @@ const authConfig = (): AuthConfig =>
         token.role = live.role;
         token.email = live.email;
         token.name = live.name;
+        token.mustChangePassword = live.mustChangePassword;
         return token;
       },
       session({ session, token }) {
@@ -173,6 +174,7 @@ const authConfig = (): AuthConfig =>
           email: token.email as string,
           name: (token.name as string | null) ?? null,
           role: token.role as Role,
+          mustChangePassword: token.mustChangePassword === true,
         };
         return session;
       },

@@ -5,7 +5,7 @@ import { authHandler } from "./config.ts";
 import { lookingUpSession } from "./sessions.ts";
 
 export interface CurrentSession {
-  user: Reviewer & { name: string | null };
+  user: Reviewer & { name: string | null; mustChangePassword: boolean };
   /** The server-side session (`user_sessions` row) the cookie names. */
   sessionId: string;
 }
@@ -28,5 +28,8 @@ export async function currentSession(headers: Headers): Promise<CurrentSession |
     if (failure) throw failure;
     return null;
   }
-  return { user: { id: u.id, email: u.email, role: u.role, name: u.name ?? null }, sessionId: session.sessionId };
+  return {
+    user: { id: u.id, email: u.email, role: u.role, name: u.name ?? null, mustChangePassword: u.mustChangePassword === true },
+    sessionId: session.sessionId,
+  };
 }

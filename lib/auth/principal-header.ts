@@ -13,7 +13,7 @@ import type { Reviewer } from "../requests/decide-request.ts";
  */
 export const PRINCIPAL_HEADER = "x-countersign-principal";
 
-export type PagePrincipal = Reviewer & { name: string | null };
+export type PagePrincipal = Reviewer & { name: string | null; mustChangePassword?: boolean };
 
 const mac = (payload: string) =>
   createHmac("sha256", `countersign-page-principal:${env().AUTH_SECRET ?? ""}`)
@@ -22,7 +22,9 @@ const mac = (payload: string) =>
 
 /** `<base64url JSON>.<base64url HMAC>`: header values must be plain ASCII, emails and names need not be. */
 export function encodePrincipal(p: PagePrincipal): string {
-  const payload = Buffer.from(JSON.stringify({ id: p.id, email: p.email, name: p.name, role: p.role })).toString("base64url");
+  const payload = Buffer.from(
+    JSON.stringify({ id: p.id, email: p.email, name: p.name, role: p.role, mustChangePassword: p.mustChangePassword === true }),
+  ).toString("base64url");
   return `${payload}.${mac(payload).toString("base64url")}`;
 }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resetEnv } from "../env.ts";
 import { decodePrincipal, encodePrincipal } from "./principal-header.ts";
 
-const alice = { id: "usr_1", email: "ålice@example.test", name: "Ålice ‮", role: "admin" as const };
+const alice = { id: "usr_1", email: "ålice@example.test", name: "Ålice ‮", role: "admin" as const, mustChangePassword: false };
 
 describe("the page principal header", () => {
   const saved = process.env.AUTH_SECRET;
@@ -19,6 +19,10 @@ describe("the page principal header", () => {
     const header = encodePrincipal(alice);
     expect(header).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(decodePrincipal(header)).toEqual(alice);
+  });
+
+  it("carries a one-time password, so pages can send the user to change it", () => {
+    expect(decodePrincipal(encodePrincipal({ ...alice, mustChangePassword: true }))?.mustChangePassword).toBe(true);
   });
 
   it("refuses a forged, altered or foreign-signed value", () => {

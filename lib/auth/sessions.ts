@@ -20,6 +20,8 @@ export interface LiveSession {
   email: string;
   name: string | null;
   role: Role;
+  /** The password is one-time: only sign-out and changing it are allowed (lib/users/change-password.ts). */
+  mustChangePassword: boolean;
 }
 
 /** Sliding expiry is written at most this often, so a session read is normally one indexed SELECT. */
@@ -74,7 +76,14 @@ async function lookUpSession(sessionId: string): Promise<LiveSession | null> {
   const row = await db()
     .selectFrom("userSessions as s")
     .innerJoin("users as u", "u.id", "s.userId")
-    .select((eb) => ["u.id", "u.email", "u.name", "u.role", eb("s.expiresAt", "<", inSeconds(Math.max(0, maxAge - EXTEND_EVERY_SECONDS))).as("extend")])
+    .select((eb) => [
+      "u.id",
+      "u.email",
+      "u.name",
+      "u.role",
+      "u.mustChangePassword",
+      eb("s.expiresAt", "<", inSeconds(Math.max(0, maxAge - EXTEND_EVERY_SECONDS))).as("extend"),
+    ])
     .where("s.id", "=", sessionId)
     .where("s.expiresAt", ">", sql<Date>`now()`)
     .where("u.disabled", "=", false)
@@ -87,7 +96,7 @@ async function lookUpSession(sessionId: string): Promise<LiveSession | null> {
       .where("id", "=", sessionId)
       .execute();
   }
-  return { sessionId, userId: row.id, email: row.email, name: row.name, role: row.role };
+  return { sessionId, userId: row.id, email: row.email, name: row.name, role: row.role, mustChangePassword: row.mustChangePassword };
 }
 
 /** Sign-out: ends exactly this session, audited, and closes its live streams on every instance. */

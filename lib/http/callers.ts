@@ -10,6 +10,9 @@ import type { Access } from "./define-route.ts";
 
 export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | { kind: "token"; tokenId: string; name: string; actor: string };
 
+/** Where a user with a one-time password chooses their own (lib/routes/account.ts). */
+export const CHANGE_PASSWORD_PATH = "/api/v1/me/password";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -34,10 +37,13 @@ function assertSameOrigin(req: Request): void {
 const plural = (roles: readonly string[]) => roles.map((r) => `${r}s`).join(" and ");
 
 /** The signed-in user (same-origin for writes) with one of `roles`; the refusals say what the route expects. */
-async function signedIn(req: Request, roles: readonly Role[], refusal: { unauthenticated: string; forbidden: string }) {
+async function signedIn(req: Request, roles: readonly Role[], refusal: { unauthenticated: string; forbidden: string }, oneTimePassword?: "allowed") {
   assertSameOrigin(req);
   const current = await currentSession(req.headers);
   if (!current) throw new AppError("unauthenticated", refusal.unauthenticated);
+  if (current.user.mustChangePassword && oneTimePassword !== "allowed") {
+    throw new AppError("forbidden", `your password is one-time: choose your own first (POST ${CHANGE_PASSWORD_PATH}, or the page /settings/password)`);
+  }
   if (!roles.includes(current.user.role)) throw new AppError("forbidden", refusal.forbidden);
   const { id, email, role } = current.user;
   return { user: { id, email, role }, sessionId: current.sessionId };
@@ -63,6 +69,7 @@ async function adminCaller(req: Request, roles: readonly Role[]): Promise<AdminP
 export async function authenticateCaller(access: Access, req: Request): Promise<Record<string, unknown>> {
   if (access === "public") return {};
   if (access === "agent") return { agent: await authenticateAgent(req.headers.get("authorization")) };
-  if ("session" in access) return signedIn(req, access.session, { unauthenticated: "sign in first", forbidden: "your role does not allow this" });
+  if ("session" in access)
+    return signedIn(req, access.session, { unauthenticated: "sign in first", forbidden: "your role does not allow this" }, access.oneTimePassword);
   return { admin: await adminCaller(req, access.admin) };
 }

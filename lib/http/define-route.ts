@@ -12,10 +12,12 @@ import type { Role } from "../users/roles.ts";
  * Who may call a route:
  * - `"public"`: anyone (the grant, or nothing, is the capability);
  * - `"agent"`: an agent key (`Authorization: Bearer csk_…`);
- * - `{ session: roles }`: a signed-in user with one of `roles`, same-origin for writes;
+ * - `{ session: roles }`: a signed-in user with one of `roles`, same-origin for writes,
+ *   refused while their password is one-time unless `oneTimePassword: "allowed"`
+ *   (only the password change itself);
  * - `{ admin: roles }`: the same, or an admin API token (`Bearer csa_…`).
  */
-export type Access = "public" | "agent" | { session: readonly Role[] } | { admin: readonly Role[] };
+export type Access = "public" | "agent" | { session: readonly Role[]; oneTimePassword?: "allowed" } | { admin: readonly Role[] };
 
 /** `{ id: string }` for `/api/v1/requests/{id}`: the names in a path template. */
 export type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`

@@ -19,6 +19,8 @@ import {
   type RuleView,
 } from "./rules.ts";
 import { parsePolicyDocument } from "./validate-policy.ts";
+import { getActionSeverities, writeActionSeverities } from "../settings/action-severity.ts";
+import type { ActionSeverityRule } from "../risk/action-severity.ts";
 
 /**
  * Policy as code: the whole rule set as one document (API.md, "Policy
@@ -35,18 +37,20 @@ function ordered<T extends object>(value: T, keys: (keyof T)[]): T {
   return out as T;
 }
 
-function documentOf(rules: RuleView[], defaults: PolicyDefaults): PolicyDocument {
+function documentOf(rules: RuleView[], defaults: PolicyDefaults, severities: ActionSeverityRule[]): PolicyDocument {
   return {
     version: 1,
     default: ordered(defaults, DEFAULT_KEYS),
     rules: rules.map((r) => ordered({ ...r.definition, name: r.name, enabled: r.enabled }, RULE_KEYS)),
+    // Only when set, so a file from before severities existed round-trips unchanged.
+    ...(severities.length > 0 ? { action_severity: severities } : {}),
   };
 }
 
 /** The live rule set in evaluation order (disabled rules with `enabled: false`) and the default. */
 export async function exportPolicyDocument(): Promise<PolicyDocument> {
-  const [rules, defaults] = await Promise.all([listRules(), getPolicyDefaults()]);
-  return documentOf(rules, defaults);
+  const [rules, defaults, severities] = await Promise.all([listRules(), getPolicyDefaults(), getActionSeverities()]);
+  return documentOf(rules, defaults, severities);
 }
 
 export function serializePolicyDocument(document: PolicyDocument, format: "yaml" | "json"): string {
@@ -139,6 +143,8 @@ export async function importPolicyDocument(o: ImportPolicyOptions): Promise<Impo
   return policyTransaction(async (trx) => {
     const plan = planImport(await listRules(trx), await getPolicyDefaults(trx), document);
     await applyPlan(trx, plan, o.actor);
+    // A file without `action_severity` leaves the list as it is.
+    if (document.action_severity !== undefined) await writeActionSeverities(trx, document.action_severity, o.actor);
     return result(plan, false);
   });
 }

@@ -1,3 +1,4 @@
+import { ACTION_SEVERITIES, SEVERITY_PATTERN } from "../risk/action-severity.ts";
 import { z } from "../schemas/zod.ts";
 
 /**
@@ -55,6 +56,33 @@ export const PolicyRuleDefinition = z
   });
 export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
 
+export const ActionSeverityRule = z
+  .strictObject({
+    pattern: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(SEVERITY_PATTERN, "an action name; * stands for any characters")
+      .openapi({ description: "An action, or a pattern where `*` stands for any characters: `db.drop_*`, `payments.*`.", example: "db.drop_*" }),
+    severity: z.enum(ACTION_SEVERITIES),
+  })
+  .openapi("ActionSeverityRule");
+
+export const ActionSeverityList = z
+  .array(ActionSeverityRule)
+  .max(200)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    rules.forEach((r, i) => {
+      if (seen.has(r.pattern)) ctx.addIssue({ code: "custom", path: [i, "pattern"], message: `duplicate pattern ${r.pattern}` });
+      seen.add(r.pattern);
+    });
+  })
+  .openapi("ActionSeverityList", {
+    description:
+      "What is at stake per action pattern. A request's risk score is at least its action's floor (critical 90, high 70, medium 40, low 10); when several patterns match, the most severe wins.",
+  });
+
 export const PolicyDocument = z
   .strictObject({
     version: z.literal(1),
@@ -70,6 +98,10 @@ export const PolicyDocument = z
           seen.add(r.name);
         });
       }),
+    /** Absent: an import leaves the severities as they are. */
+    action_severity: ActionSeverityList.optional().openapi({
+      description: "What is at stake per action pattern (feeds the risk score). Omitted: an import leaves the current list as it is.",
+    }),
   })
   .openapi("PolicyDocument", { description: "The policy file: the default and the rules in evaluation order (the first rule that matches decides)." });
 export type PolicyDocument = z.infer<typeof PolicyDocument>;

@@ -12,6 +12,11 @@ export interface ListRequestsOptions {
   agentId?: string;
   status?: StatusFilter;
   action?: string;
+  /** Only this agent's requests, by name (a name no agent has lists nothing). */
+  agentName?: string;
+  /** Created at or after / before these instants. */
+  createdFrom?: Date;
+  createdBefore?: Date;
   limit: number;
   cursor?: string;
   /** Only requests these reviewer groups may see: those open to any reviewer, or naming one of them. */
@@ -53,12 +58,29 @@ export function filterConditions(eb: Requests, o: ListRequestsOptions, now: Date
   if (o.status) where.push(statusCondition(eb, o.status, now));
   if (o.agentId) where.push(eb("actionRequests.agentId", "=", o.agentId));
   if (o.action) where.push(eb("actionRequests.action", "=", o.action));
+  if (o.agentName) where.push(eb("actionRequests.agentId", "=", eb.selectFrom("agents").select("agents.id").where("agents.name", "=", o.agentName)));
+  // Ids begin with their creation time (lib/ids.ts): a time range is an id range, served by the (status, id) index.
+  if (o.createdFrom) where.push(eb("actionRequests.id", ">=", idAt(o.createdFrom, "0")));
+  if (o.createdBefore) where.push(eb("actionRequests.id", "<", idAt(o.createdBefore, "0")));
   if (o.visibleToGroups) {
     // Open to any reviewer (`= '{}'`, which the planner estimates from the column's statistics), or routed to one of the groups.
     const open = eb("actionRequests.reviewerGroups", "=", eb.val([]));
     where.push(o.visibleToGroups.length ? eb.or([open, eb("actionRequests.reviewerGroups", "&&", eb.val(o.visibleToGroups))]) : open);
   }
   return where;
+}
+
+const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** The least (`fill` "0") request id of a millisecond, as lib/ids.ts makes them. */
+export function idAt(at: Date, fill: "0" | "z"): string {
+  let time = Math.max(0, at.getTime());
+  let head = "";
+  for (let i = 0; i < 10; i++) {
+    head = CROCKFORD[time % 32] + head;
+    time = Math.floor(time / 32);
+  }
+  return `req_${head}${fill.repeat(16)}`;
 }
 
 function decodeCursor(cursor: string): string {

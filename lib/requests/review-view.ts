@@ -18,7 +18,8 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
-  const [groups, agentRows, reviewerOnly] = await Promise.all([
+  const deciderIds = [...new Set(rows.flatMap((r) => (r.decisionBy?.startsWith("user:") ? [r.decisionBy.slice(5)] : [])))];
+  const [groups, agentRows, reviewerOnly, deciderRows] = await Promise.all([
     reviewer.groups ?? reviewerGroupNames(db(), reviewer.id),
     db()
       .selectFrom("agents")
@@ -26,7 +27,15 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
       .where("id", "=", (eb) => eb.fn.any(eb.val(agentIds)))
       .execute(),
     reviewerOnlyOf(ids),
+    deciderIds.length
+      ? db()
+          .selectFrom("users")
+          .select(["id", "name", "email"])
+          .where("id", "=", (eb) => eb.fn.any(eb.val(deciderIds)))
+          .execute()
+      : [],
   ]);
+  const deciders = new Map(deciderRows.map((u) => [`user:${u.id}`, { name: u.name, email: u.email }]));
   const user = { ...reviewer, groups };
   const agents = new Map(agentRows.map((a) => [a.id, a]));
   const now = new Date();
@@ -49,6 +58,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
           counts: approvesCurrentParams(v, r),
         })),
         reviewers_may_edit: r.reviewersMayEdit,
+        decided_by: (r.decisionBy ? deciders.get(r.decisionBy) : undefined) ?? null,
         can_decide: reason === null,
         cannot_decide_reason: reason,
         risk: reviewerOnly.get(r.id)?.risk ?? null,

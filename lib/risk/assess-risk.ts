@@ -3,6 +3,8 @@ import { sql } from "kysely";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { pendingCountSql } from "../requests/pending-cap.ts";
+import { ACTION_SEVERITY_KEY } from "../settings/action-severity.ts";
+import { parseSeverityRules, severityOf } from "./action-severity.ts";
 import { BASELINE_WINDOW, RATE_WINDOW } from "./record-risk-history.ts";
 import {
   computeRisk,
@@ -49,6 +51,7 @@ interface HistoryRow {
   firstHour: Date | null;
   hourly: (number | string)[] | null;
   pending: string;
+  severities: unknown;
 }
 
 /**
@@ -83,7 +86,8 @@ function historyQuery(o: {
       (SELECT json_build_array(window_start, current, previous) FROM risk_agent_rate WHERE agent_id = ${agent}) AS rate,
       least((SELECT min(hour) FROM risk_agent_hourly WHERE agent_id = ${agent}), (SELECT hour_start FROM risk_agent_rate WHERE agent_id = ${agent})) AS first_hour,
       (SELECT json_agg(requests) FROM risk_agent_hourly WHERE agent_id = ${agent} AND hour >= ${o.from}::timestamptz AND hour < ${o.to}::timestamptz) AS hourly,
-      ${sql.raw(pendingCountSql("(SELECT agent_id FROM arg)", "(SELECT pending_up_to FROM arg)"))} AS pending`;
+      ${sql.raw(pendingCountSql("(SELECT agent_id FROM arg)", "(SELECT pending_up_to FROM arg)"))} AS pending,
+      (SELECT value FROM settings WHERE key = ${ACTION_SEVERITY_KEY}) AS severities`;
 }
 
 /** The risk flags and score of a request about to be created, from the agent's own history. */
@@ -138,6 +142,7 @@ export async function assessRisk(o: AssessRiskOptions): Promise<RiskAssessment &
     },
     history,
     { ...DEFAULT_THRESHOLDS, lowConfidence: env().COUNTERSIGN_RISK_LOW_CONFIDENCE },
+    severityOf(parseSeverityRules(r.severities), o.action),
   );
   return { ...risk, pendingCount: Number(r.pending) };
 }

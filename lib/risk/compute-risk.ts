@@ -8,11 +8,20 @@ import "server-only";
  * was only asked for, or denied, does not make the next one look normal.
  */
 
-export type RiskSeverity = "low" | "medium" | "high";
+export type RiskSeverity = "low" | "medium" | "high" | "critical";
 
 import { describeFindings, scanRequest, type HiddenFinding } from "../text/hidden-characters.ts";
+import { SEVERITY_FLOOR, type ActionSeverityRule } from "./action-severity.ts";
 
-export type RiskFlagCode = "first_action" | "rate_spike" | "unusual_amount" | "new_on_behalf_of" | "new_environment" | "low_confidence" | "hidden_characters";
+export type RiskFlagCode =
+  | "first_action"
+  | "rate_spike"
+  | "unusual_amount"
+  | "new_on_behalf_of"
+  | "new_environment"
+  | "low_confidence"
+  | "hidden_characters"
+  | "sensitive_action";
 
 export interface RiskFlag {
   code: RiskFlagCode;
@@ -132,24 +141,46 @@ export function principalOf(context: Record<string, unknown>): string | null {
   return typeof p === "string" && p.trim() ? p.trim().toLowerCase() : null;
 }
 
-const WEIGHT: Record<RiskSeverity, number> = { low: 10, medium: 25, high: 45 };
-const ORDER: Record<RiskSeverity, number> = { high: 0, medium: 1, low: 2 };
+const WEIGHT: Record<RiskSeverity, number> = { low: 10, medium: 25, high: 45, critical: 90 };
+const ORDER: Record<RiskSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
-/** 0 with no flags; each flag adds by severity (low 10, medium 25, high 45); at most 100. */
-export function riskScore(flags: RiskFlag[]): number {
-  return Math.min(
+/**
+ * 0 with no flags; each flag adds by severity (low 10, medium 25, high 45);
+ * at most 100. What an admin says is at stake in the action is a floor
+ * (critical 90, high 70, medium 40, low 10), so `db.drop_database` scores
+ * critical even from an agent whose history is unremarkable.
+ */
+export function riskScore(flags: RiskFlag[], stake: ActionSeverityRule | null = null): number {
+  const sum = Math.min(
     100,
-    flags.reduce((sum, f) => sum + WEIGHT[f.severity], 0),
+    flags.filter((f) => f.code !== "sensitive_action").reduce((s, f) => s + WEIGHT[f.severity], 0),
   );
+  return stake ? Math.max(sum, SEVERITY_FLOOR[stake.severity]) : sum;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 4 }));
 const times = (r: number) => (r >= 10 ? Math.round(r).toLocaleString("en-US") : r.toFixed(1).replace(/\.0$/, ""));
 
 /** The flags for `request` given `history`, most severe first, and their score. */
-export function computeRisk(request: RiskRequest, history: RiskHistory, t: RiskThresholds = DEFAULT_THRESHOLDS): RiskAssessment {
+export function computeRisk(
+  request: RiskRequest,
+  history: RiskHistory,
+  t: RiskThresholds = DEFAULT_THRESHOLDS,
+  stake: ActionSeverityRule | null = null,
+): RiskAssessment {
   const flags: RiskFlag[] = [];
   const { agentName: agent, action } = request;
+
+  if (stake) {
+    flags.push({
+      code: "sensitive_action",
+      severity: stake.severity,
+      explanation:
+        stake.pattern === action
+          ? `An admin marked ${action} as ${stake.severity}`
+          : `An admin marked ${stake.pattern} as ${stake.severity}, which covers ${action}`,
+    });
+  }
 
   if (history.actionApproved === 0) {
     flags.push({
@@ -220,7 +251,7 @@ export function computeRisk(request: RiskRequest, history: RiskHistory, t: RiskT
   }
 
   flags.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
-  return { score: riskScore(flags), flags };
+  return { score: riskScore(flags, stake), flags };
 }
 
 /**

@@ -1,4 +1,5 @@
 import "server-only";
+import { actorNames, actorsNamed } from "../audit/actor-names.ts";
 import { checkpointObject, createCheckpoint, listCheckpoints } from "../audit/checkpoints.ts";
 import { eventFilter, eventObject, exportLines, getEvent, listEvents } from "../audit/query-events.ts";
 import { applyRetention, getChainStart, getRetention, setRetention } from "../audit/retention.ts";
@@ -116,6 +117,11 @@ async function retentionObject() {
   return { days: policy?.days ?? null, chain_start_seq: Number(start.seq) };
 }
 
+/** The query's filter, with `who` (a name or email) resolved to the actors it names. */
+async function namedFilter(query: Parameters<typeof eventFilter>[0] & { who?: string }) {
+  return { ...eventFilter(query), ...(query.who ? { actorIn: await actorsNamed(query.who) } : {}) };
+}
+
 const listAuditEventsRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/audit/events",
@@ -128,15 +134,22 @@ const listAuditEventsRoute = defineRoute({
       "Events matching the filters, newest first, `limit` per page; pass `next_cursor` as `cursor` for the next page. Time bounds are half-open: `since` inclusive, `until` exclusive.",
     tags,
     responses: {
-      200: { description: "A page of events.", content: jsonContent(AuditEventList, { page: { value: { data: [EVENT], next_cursor: "1842" } } }) },
+      200: {
+        description: "A page of events.",
+        content: jsonContent(AuditEventList, {
+          page: { value: { data: [EVENT], next_cursor: "1842", actors: { [EVENT.actor]: "Bob Reviewer (bob@example.com)" } } },
+        }),
+      },
       ...errors(ADMIN_UNAUTHENTICATED, READ_FORBIDDEN, BAD_FILTER, UNAVAILABLE),
     },
   },
   async handler({ query }) {
     // What was recorded before this call is chained before it is read.
     await awaitSealed();
-    const page = await listEvents(eventFilter(query), { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
-    return json({ data: page.events.map(eventObject), next_cursor: page.nextCursor?.toString() ?? null });
+    const filter = await namedFilter(query);
+    const page = await listEvents(filter, { limit: query.limit, before: query.cursor ? BigInt(query.cursor) : undefined });
+    const data = page.events.map(eventObject);
+    return json({ data, next_cursor: page.nextCursor?.toString() ?? null, actors: await actorNames(data.map((e) => e.actor)) });
   },
 });
 
@@ -208,7 +221,7 @@ const exportAuditEventsRoute = defineRoute({
   async handler({ query }) {
     // What was recorded before this call is chained before it is read.
     await awaitSealed();
-    const lines = exportLines(eventFilter(query), query.format);
+    const lines = exportLines(await namedFilter(query), query.format);
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {

@@ -4,6 +4,7 @@ import { type AnyRoute, defineRoute } from "../http/define-route.ts";
 import { openApiDocument } from "../openapi/index.ts";
 import { anyObject } from "../schemas/json.ts";
 import { z } from "../schemas/zod.ts";
+import { accountRoutes } from "./account.ts";
 import { agentRoutes } from "./agent.ts";
 import { agentAdminRoutes } from "./agents.ts";
 import { auditRoutes } from "./audit.ts";
@@ -53,6 +54,7 @@ const getOpenApiDocument = defineRoute({
 export const ROUTES: readonly AnyRoute[] = [
   ...agentRoutes,
   ...reviewRoutes,
+  ...accountRoutes,
   ...integrationRoutes,
   ...agentAdminRoutes,
   ...peopleRoutes,

@@ -18,7 +18,8 @@ import {
 } from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { exportPolicyDocument, importPolicyDocument, serializePolicyDocument } from "../policy/policy-as-code.ts";
-import { PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
+import { ActionSeverityList, PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
+import { getActionSeverities, setActionSeverities } from "../settings/action-severity.ts";
 import { ruleObject, ruleObjects, versionObjects } from "../policy/rule-json.ts";
 import { createRule, deleteRule, getPolicyDefaults, getRuleHistory, moveRule, setPolicyDefault, setRuleEnabled, updateRule } from "../policy/rules.ts";
 import { simulateRule } from "../policy/simulate.ts";
@@ -181,6 +182,63 @@ const setPolicyDefaultRoute = defineRoute({
   },
   async handler({ req, admin }) {
     return json(await setPolicyDefault({ defaults: await readJson(req), actor: admin.actor }));
+  },
+});
+
+const ActionSeverityBody = z.strictObject({ action_severity: ActionSeverityList }).openapi("ActionSeverities");
+const SEVERITY_EXAMPLE = {
+  action_severity: [
+    { pattern: "db.drop_*", severity: "critical" },
+    { pattern: "payments.*", severity: "high" },
+  ],
+};
+
+const getActionSeverityRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/policies/action-severity",
+  access: READERS,
+  docs: {
+    operationId: "getActionSeverity",
+    summary: "Get action severities",
+    description:
+      "What is at stake per action pattern, as admins set it. A request's risk score is at least its action's floor (critical 90, high 70, medium 40, low 10), with a `sensitive_action` flag that says why. Also the `action_severity` list of the policy file.",
+    tags,
+    responses: {
+      200: { description: "The list (empty when none is set).", content: jsonContent(ActionSeverityBody, { severities: { value: SEVERITY_EXAMPLE } }) },
+      ...errors(...READ_ERRORS, UNAVAILABLE),
+    },
+  },
+  async handler() {
+    return json({ action_severity: await getActionSeverities() });
+  },
+});
+
+const setActionSeverityRoute = defineRoute({
+  method: "PUT",
+  path: "/api/v1/admin/policies/action-severity",
+  access: ADMINS,
+  body: ActionSeverityBody,
+  docs: {
+    operationId: "setActionSeverity",
+    summary: "Set action severities",
+    description:
+      "Replaces the whole list. Applies to requests created from now on (a request's risk is computed once, when it is created). Recorded in the audit log as `settings.action_severity_changed`.",
+    tags,
+    request: { bodyExamples: { severities: { value: SEVERITY_EXAMPLE } } },
+    responses: {
+      200: { description: "The list now in force.", content: jsonContent(ActionSeverityBody, { saved: { value: SEVERITY_EXAMPLE } }) },
+      ...errors(
+        ...WRITE_ERRORS,
+        TOO_LARGE,
+        invalid("A pattern or severity is not acceptable, or a pattern is listed twice.", [
+          { path: "action_severity.0.severity", message: 'Invalid option: expected one of "low"|"medium"|"high"|"critical"' },
+        ]),
+        UNAVAILABLE,
+      ),
+    },
+  },
+  async handler({ body, admin }) {
+    return json({ action_severity: await setActionSeverities({ rules: body.action_severity, actor: admin.actor }) });
   },
 });
 
@@ -454,6 +512,8 @@ export const policyRoutes = [
   importPolicyRoute,
   getPolicyDefaultRoute,
   setPolicyDefaultRoute,
+  getActionSeverityRoute,
+  setActionSeverityRoute,
   listRulesRoute,
   createRuleRoute,
   getRuleRoute,

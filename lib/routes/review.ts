@@ -199,6 +199,10 @@ const listReviewRequestsRoute = defineRoute({
     const { data, nextCursor } = await listForReviewer(user, {
       status: query.status,
       action: query.action,
+      agentName: query.agent,
+      createdFrom: query.from ? new Date(`${query.from}T00:00:00Z`) : undefined,
+      // The whole of the `to` day: before the next one begins.
+      createdBefore: query.to ? new Date(Date.parse(`${query.to}T00:00:00Z`) + 86_400_000) : undefined,
       limit: query.limit,
       cursor: query.cursor,
       sort: query.sort,

@@ -19,7 +19,7 @@ export interface FirstStartCredentials {
 export async function bootstrapFirstStart(): Promise<FirstStartCredentials | null> {
   if (await db().selectFrom("users").select("id").limit(1).executeTakeFirst()) return null;
   const adminEmail = "admin@countersign.local";
-  const { password } = await createUser({ email: adminEmail, role: "admin", name: "Administrator", actor: "system" });
+  const { password } = await createUser({ email: adminEmail, role: "admin", name: "Administrator", actor: "system", mustChangePassword: true });
   const agent = await createAgent({
     name: "demo-agent",
     ownerEmail: null,

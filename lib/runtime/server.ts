@@ -31,6 +31,11 @@ import { encodePrincipal, PRINCIPAL_HEADER } from "../auth/principal-header.ts";
 import { PROJECT_ROOT } from "./migrate.ts";
 import { sendResponse, toWebRequest } from "./node-bridge.ts";
 
+/** The page where a signed-in user changes their password (app/settings/password). */
+const CHANGE_PASSWORD_PAGE = "/settings/password";
+/** Pages and files a user with a one-time password may still load besides that page. */
+const OPEN_WITH_ONE_TIME_PASSWORD = new Set(["/icon.svg", "/favicon.ico", "/signin"]);
+
 export interface RunningServer {
   server: Server;
   url: string;
@@ -119,6 +124,12 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     if (!pathname.startsWith("/_next/")) {
       const session = await currentSession(new Headers({ cookie: req.headers.cookie ?? "" })).catch(() => null);
       if (session) req.headers[PRINCIPAL_HEADER] = encodePrincipal(session.user);
+      // A one-time password (invite, reset, first admin) is changed before anything else is shown.
+      if (session?.user.mustChangePassword && pathname !== CHANGE_PASSWORD_PAGE && !OPEN_WITH_ONE_TIME_PASSWORD.has(pathname)) {
+        res.writeHead(303, { location: CHANGE_PASSWORD_PAGE, "cache-control": "no-store" });
+        res.end();
+        return;
+      }
     }
     await handle(req, res);
   }

@@ -24,6 +24,9 @@ const filterShape = {
     .openapi({ description: "An event type, or a prefix ending in `.*`.", example: "request.*" }),
   request: z.string().max(100).optional().openapi({ description: "Only events of this request (`req_…`).", example: "req_01JD6TQ0R8E0S5V2YF9M3KQW7B" }),
   agent: z.string().max(100).optional().openapi({ description: "Only events of this agent (`agt_…`).", example: "agt_01JD6TPX3ZVQ9W4N8E2B5HKM1A" }),
+  who: z.string().min(1).max(200).optional().openapi({
+    description: "Only events whose actor is a person (name or email) or an agent (name) containing this text, case-insensitively (at most 50 such actors).",
+  }),
 };
 
 export const AuditEventsQuery = z.strictObject({
@@ -58,7 +61,16 @@ export const AuditEventObject = z
   .openapi("AuditEvent");
 export type AuditEventObject = z.infer<typeof AuditEventObject>;
 
-export const AuditEventList = z.object({ data: z.array(AuditEventObject), next_cursor: z.string().nullable() }).openapi("AuditEventList");
+export const AuditEventList = z
+  .object({
+    data: z.array(AuditEventObject),
+    next_cursor: z.string().nullable(),
+    actors: z.record(z.string(), z.string()).openapi({
+      description:
+        "The page's actors by name, for people: `user:usr_…` → `Ana (ana@example.com)`, agents, rules and admin tokens by name. Actors no longer found are left out.",
+    }),
+  })
+  .openapi("AuditEventList");
 export type AuditEventList = z.infer<typeof AuditEventList>;
 
 export const AuditCheckpointObject = z

@@ -7,6 +7,9 @@ import { z } from "./zod.ts";
 export const ReviewListQuery = z.strictObject({
   status: z.union([RequestStatus, z.literal("decided")]).optional(),
   action: z.string().max(128).optional(),
+  agent: z.string().max(64).optional().openapi({ description: "Only this agent's requests (by name)." }),
+  from: z.iso.date().optional().openapi({ description: "Only requests created on or after this day (UTC), `YYYY-MM-DD`." }),
+  to: z.iso.date().optional().openapi({ description: "Only requests created on or before this day (UTC), `YYYY-MM-DD`." }),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
   sort: z
@@ -40,6 +43,10 @@ export const ReviewItem = z
       }),
     ),
     reviewers_may_edit: z.array(z.string()).openapi({ description: "The top-level params the rule lets reviewers amend before approving (empty: none)." }),
+    decided_by: z
+      .object({ name: z.string().nullable(), email: z.string() })
+      .nullable()
+      .openapi({ description: "The person whose vote decided the request (`decision.by` is `user:…`), by name and email; null otherwise." }),
     can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
     cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
     risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),

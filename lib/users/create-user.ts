@@ -14,6 +14,8 @@ export interface CreateUserOptions {
   /** Omit to generate one (returned once). Null for SSO-only accounts. */
   password?: string | null;
   actor: string;
+  /** The password is one-time (invite, first admin): the user must choose their own at first sign-in. */
+  mustChangePassword?: boolean;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -37,7 +39,14 @@ export async function createUser(options: CreateUserOptions): Promise<{ userId: 
     }
     await trx
       .insertInto("users")
-      .values({ id: userId, email, name: options.name ?? null, role: options.role, passwordHash })
+      .values({
+        id: userId,
+        email,
+        name: options.name ?? null,
+        role: options.role,
+        passwordHash,
+        mustChangePassword: passwordHash !== null && options.mustChangePassword === true,
+      })
       .execute();
     await appendEvents(trx, [{ type: "user.created", actor: options.actor, data: { user_id: userId, email, role: options.role } }]);
   });

@@ -14,7 +14,7 @@ import { hashPassword } from "./passwords.ts";
  * by email and only the password's hash is kept.
  */
 export async function inviteUser(o: { email: string; role: Role; name?: string | null; actor: string }): Promise<{ userId: string; password: string }> {
-  const { userId, password } = await createUser({ email: o.email, role: o.role, name: o.name ?? null, actor: o.actor });
+  const { userId, password } = await createUser({ email: o.email, role: o.role, name: o.name ?? null, actor: o.actor, mustChangePassword: true });
   return { userId, password: password! };
 }
 
@@ -27,7 +27,7 @@ export async function resetUserPassword(o: UserRef & { actor: string }): Promise
   const passwordHash = await hashPassword(password);
   return transact(async (trx) => {
     const user = await lockUser(trx, o);
-    await trx.updateTable("users").set({ passwordHash }).where("id", "=", user.id).execute();
+    await trx.updateTable("users").set({ passwordHash, mustChangePassword: true }).where("id", "=", user.id).execute();
     await revokeUserSessions(trx, user.id);
     await appendEvents(trx, [
       {

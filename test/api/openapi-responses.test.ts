@@ -388,6 +388,34 @@ describe("real answers match the documented responses", () => {
     await documented(await fetch(baseUrl() + path), "get", path);
   });
 
+  it("account: changing one's password", async () => {
+    const path = "/api/v1/me/password";
+    const user = await newUser("reviewer");
+    const cookie = await signIn(user);
+    const mine = (init: Parameters<typeof reviewerFetch>[2]) => reviewerFetch(cookie, path, { method: "POST", ...init });
+    await documented(await mine({ json: { current_password: "wrong password", new_password: "a brand new password" } }), "post", path);
+    await documented(
+      await mine({ json: { current_password: user.password, new_password: "a brand new password" }, origin: "https://evil.example" }),
+      "post",
+      path,
+    );
+    await documented(await mine({ json: { current_password: user.password, new_password: "a brand new password" } }), "post", path);
+    await documented(
+      await fetch(baseUrl() + path, { method: "POST", headers: { origin: baseUrl(), "content-type": "application/json" }, body: "{}" }),
+      "post",
+      path,
+    );
+  });
+
+  it("admin: action severity (written back unchanged)", async () => {
+    const path = "/api/v1/admin/policies/action-severity";
+    const current = await documented(await admin(path), "get", path);
+    await documented(await admin(path, { method: "PUT", json: current }), "put", path);
+    await documented(await admin(path, { method: "PUT", json: { action_severity: [{ pattern: "db.*", severity: "extreme" }] } }), "put", path);
+    await documented(await reviewerFetch(reviewerCookie, path, { method: "PUT", json: current }), "put", path);
+    await documented(await reviewerFetch(reviewerCookie, path), "get", path);
+  });
+
   it("integrations: email decision links and Slack's endpoint", async () => {
     const created = await documented(
       await agentFetch(agent.key, "/api/v1/requests", {

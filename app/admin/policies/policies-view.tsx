@@ -11,7 +11,18 @@ import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { PolicyFilePanel } from "@/components/admin/policies/policy-file-panel";
-import { downloadPolicyYaml, problemText, useImportPolicy, useMoveRule, useRules, useSetDefault, useSetEnabled } from "./policy-api";
+import { ActionSeverityPanel } from "@/components/admin/policies/action-severity-panel";
+import {
+  downloadPolicyYaml,
+  problemText,
+  useActionSeverity,
+  useImportPolicy,
+  useMoveRule,
+  useRules,
+  useSetActionSeverity,
+  useSetDefault,
+  useSetEnabled,
+} from "./policy-api";
 
 /** The rule set in evaluation order, ending with the fail-closed default. */
 export function PoliciesView({ canEdit }: { canEdit: boolean }) {
@@ -22,6 +33,8 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
   const busyId = move.isPending ? (move.variables?.id ?? null) : toggle.isPending ? (toggle.variables?.id ?? null) : null;
   const changeError = problemText(move.error ?? toggle.error);
   const importPolicy = useImportPolicy();
+  const severity = useActionSeverity();
+  const setSeverity = useSetActionSeverity();
 
   return (
     <>
@@ -71,6 +84,16 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
             />
           </div>
         )}
+        {severity.data ? (
+          <ActionSeverityPanel
+            key={JSON.stringify(severity.data.action_severity)}
+            rows={severity.data.action_severity}
+            canEdit={canEdit}
+            busy={setSeverity.isPending}
+            error={problemText(setSeverity.error)}
+            onSave={(rows, done) => setSeverity.mutate(rows, { onSuccess: done })}
+          />
+        ) : null}
         <PolicyFilePanel
           canEdit={canEdit}
           busy={importPolicy.isPending}

@@ -103,3 +103,15 @@ export async function downloadPolicyYaml(): Promise<void> {
   a.click();
   URL.revokeObjectURL(url);
 }
+
+export interface ActionSeverityRule {
+  pattern: string;
+  severity: "low" | "medium" | "high" | "critical";
+}
+const SEVERITY_URL = "/api/v1/admin/policies/action-severity";
+export const useActionSeverity = () =>
+  useQuery({ queryKey: [...policyKeys.all, "action-severity"], queryFn: () => call<{ action_severity: ActionSeverityRule[] }>(SEVERITY_URL) });
+export const useSetActionSeverity = () =>
+  usePolicyMutation((rules: ActionSeverityRule[]) =>
+    call<{ action_severity: ActionSeverityRule[] }>(SEVERITY_URL, { method: "PUT", json: { action_severity: rules } }),
+  );

@@ -15,7 +15,16 @@ export function RequestView({ id, showAudit = false, startEditing = false }: { i
   const decision = useDecision(id);
 
   useEffect(() => {
-    if (item) document.title = `${item.action} · Countersign`;
+    if (!item) return;
+    // Next.js may write the page's metadata title after this effect (metadata streams in): keep ours.
+    const title = `${item.action} · ${item.id} · Countersign`;
+    const apply = () => {
+      if (document.title !== title) document.title = title;
+    };
+    apply();
+    const observer = new MutationObserver(apply);
+    observer.observe(document.head, { subtree: true, childList: true, characterData: true });
+    return () => observer.disconnect();
   }, [item]);
 
   return (
