@@ -78,10 +78,8 @@ export const ActionSeverityList = z
       seen.add(r.pattern);
     });
   })
-  .openapi("ActionSeverityList", {
-    description:
-      "What is at stake per action pattern. A request's risk score is at least its action's floor (critical 90, high 70, medium 40, low 10); when several patterns match, the most severe wins.",
-  });
+  // No description here: a registered schema with one is referenced through `allOf`, which the API reference's validator refuses.
+  .openapi("ActionSeverityList");
 
 export const PolicyDocument = z
   .strictObject({

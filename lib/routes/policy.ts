@@ -185,7 +185,10 @@ const setPolicyDefaultRoute = defineRoute({
   },
 });
 
-const ActionSeverityBody = z.strictObject({ action_severity: ActionSeverityList }).openapi("ActionSeverities");
+const ActionSeverityBody = z.strictObject({ action_severity: ActionSeverityList }).openapi("ActionSeverities", {
+  description:
+    "What is at stake per action pattern. A request's risk score is at least its action's floor (critical 90, high 70, medium 40, low 10); when several patterns match, the most severe wins.",
+});
 const SEVERITY_EXAMPLE = {
   action_severity: [
     { pattern: "db.drop_*", severity: "critical" },

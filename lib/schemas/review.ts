@@ -100,9 +100,13 @@ export const BatchDecisionResult = z
   .object({
     id: z.string(),
     status: z.number().int().openapi({ description: "The HTTP status the single decision would have answered: 200, or the problem's status." }),
-    request: RequestObject.optional().openapi({ description: "With status 200: the request after this vote." }),
-    problem: Problem.optional().openapi({ description: "Otherwise: the problem the single decision would have answered." }),
+    // Plain references (no sibling description): the API reference's validator refuses `allOf` with a bare description.
+    request: RequestObject.optional(),
+    problem: Problem.optional(),
   })
-  .openapi("BatchDecisionResult");
+  .openapi("BatchDecisionResult", {
+    description:
+      "One item of a batch: with status 200, `request` is the request after this vote; otherwise `problem` is what the single decision would have answered.",
+  });
 
 export const BatchDecisionResults = z.object({ results: z.array(BatchDecisionResult) }).openapi("BatchDecisionResults");

@@ -62,10 +62,10 @@ export function summaryMismatches(summary: string, params: unknown, resource?: s
     if (!IDENTIFIER_SHAPE.test(id)) continue;
     if (!strings.some((s) => s.includes(id.toLowerCase()))) add({ text: id, kind: "identifier" });
   }
-  const identifiers = [...summary.matchAll(IDENTIFIER)].map((m) => m[0]).filter((id) => /[\p{L}_@]/u.test(id));
+  // Where words with letters stand: a number inside one (`cus_007`, `INV-2041`, `ebe85d`) is part of that word, not an amount.
+  const words = [...summary.matchAll(IDENTIFIER)].filter((m) => /[\p{L}_@]/u.test(m[0])).map((m) => [m.index, m.index + m[0].length]);
   for (const m of summary.matchAll(NUMBER)) {
-    // A number that is part of an identifier (`cus_007`, `INV-2041`) was checked as one.
-    if (identifiers.some((id) => id.includes(m[0]))) continue;
+    if (words.some(([from, to]) => m.index >= from && m.index < to)) continue;
     const n = Number(m[0].replaceAll(",", ""));
     if (!numbers.some((p) => close(p, n) || close(p, n * 100))) add({ text: m[0], kind: "number" });
   }

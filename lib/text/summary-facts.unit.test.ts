@@ -23,6 +23,8 @@ describe("what a summary states that its params do not", () => {
     expect(summaryMismatches("Restart the web service", { service: "web" })).toEqual([]);
     expect(summaryMismatches("Deploy v2.3.1 for the 3rd time, build a1b2c3", { version: "2.3.1" })).toEqual([]);
     expect(summaryMismatches("Refund 7 and 7 again", { amount: 5 })).toEqual([{ text: "7", kind: "number" }]);
+    // A digit inside a word elsewhere in the summary does not excuse the amount.
+    expect(summaryMismatches("Refund $5 to cus_007 (ticket ebe85d)", { amount: 5000, customer: "cus_007" })).toEqual([{ text: "5", kind: "number" }]);
   });
 
   it("survives odd params: null, arrays, deep nesting, non-finite numbers", () => {
