@@ -20,13 +20,23 @@ interface DecisionFormProps {
   onDecide(decision: Decision, reason: string): void;
   /** The reviewer's amendment in progress (amend on approve): its changes are shown, and approving needs a reason. */
   amendment?: Amendment | null;
+  /** The rule needs a reason to approve too: said before anyone clicks, not by the server's 422. */
+  reasonRequiredToApprove?: boolean;
 }
 
 /**
  * Approve or deny with a reason. A reason is always required to deny; the
  * server enforces that too, and its answer is shown as is.
  */
-export function DecisionForm({ canDecide, cannotDecideReason, submitting, serverError, onDecide, amendment }: DecisionFormProps) {
+export function DecisionForm({
+  canDecide,
+  cannotDecideReason,
+  submitting,
+  serverError,
+  onDecide,
+  amendment,
+  reasonRequiredToApprove = false,
+}: DecisionFormProps) {
   const [reason, setReason] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
   const disabled = !canDecide || submitting !== null;
@@ -49,6 +59,11 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
         return;
       }
     }
+    if (decision === "approve" && reasonRequiredToApprove && !reason.trim()) {
+      setLocalError("This rule requires a reason to approve.");
+      document.getElementById("decision-reason")?.focus();
+      return;
+    }
     setLocalError(null);
     onDecide(decision, reason.trim());
   }
@@ -70,6 +85,7 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
         <div>
           <label htmlFor="decision-reason" className="mb-1.5 block text-sm font-medium text-zinc-800">
             Reason
+            {reasonRequiredToApprove ? <span className="font-normal text-zinc-500"> (this rule requires one to approve)</span> : null}
           </label>
           <textarea
             id="decision-reason"
@@ -84,7 +100,13 @@ export function DecisionForm({ canDecide, cannotDecideReason, submitting, server
               setReason(e.target.value);
               if (localError) setLocalError(null);
             }}
-            placeholder={amending ? "Why change the params? Required to amend." : "What did you check? Required to deny."}
+            placeholder={
+              amending
+                ? "Why change the params? Required to amend."
+                : reasonRequiredToApprove
+                  ? "What did you check? Required to approve or deny."
+                  : "What did you check? Required to deny."
+            }
             className="block w-full resize-y rounded-lg border border-zinc-300 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs placeholder:text-zinc-400 focus:border-zinc-900 focus:outline-none focus:ring-2 focus:ring-zinc-900/10 disabled:cursor-not-allowed disabled:bg-zinc-50 disabled:text-zinc-400 aria-invalid:border-red-400"
           />
           <p id="decision-reason-hint" className="mt-1 text-xs text-zinc-500">

@@ -102,6 +102,7 @@ export function RequestDetail({ item, startEditing = false, submitting, serverEr
               submitting={submitting}
               serverError={serverError}
               amendment={amendment}
+              reasonRequiredToApprove={item.reason_required_to_approve}
               onDecide={(decision, reason) =>
                 onDecide(decision, reason, decision === "approve" && amendment?.params && amendment.changes.length > 0 ? amendment.params : undefined)
               }

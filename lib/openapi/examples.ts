@@ -185,6 +185,7 @@ export const REVIEW_ITEM = {
   },
   votes: [{ reviewer: "bob@example.com", decision: "approve" as const, reason: "Matches ticket #4521", at: "2026-11-23T04:01:10.000Z", counts: true }],
   reviewers_may_edit: [] as string[],
+  reason_required_to_approve: false,
   decided_by: null,
   can_decide: true,
   cannot_decide_reason: null,

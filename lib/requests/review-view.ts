@@ -58,6 +58,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
           counts: approvesCurrentParams(v, r),
         })),
         reviewers_may_edit: r.reviewersMayEdit,
+        reason_required_to_approve: r.reasonRequiredToApprove,
         decided_by: (r.decisionBy ? deciders.get(r.decisionBy) : undefined) ?? null,
         can_decide: reason === null,
         cannot_decide_reason: reason,

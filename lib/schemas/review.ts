@@ -43,6 +43,9 @@ export const ReviewItem = z
       }),
     ),
     reviewers_may_edit: z.array(z.string()).openapi({ description: "The top-level params the rule lets reviewers amend before approving (empty: none)." }),
+    reason_required_to_approve: z
+      .boolean()
+      .openapi({ description: "Whether the rule needs a reason to approve (a reason is always needed to deny), so a screen can say so before anyone clicks." }),
     decided_by: z
       .object({ name: z.string().nullable(), email: z.string() })
       .nullable()

@@ -152,6 +152,8 @@ describe("rules decide requests", () => {
     const req = await create(agent);
     await expectProblem(await decide(await signIn(outsider), req.id, "approve", "fine"), 403, "forbidden");
     const cookie = await signIn(member);
+    // Said before anyone clicks: the reviewer's view carries the requirement.
+    expect((await (await reviewerFetch(cookie, `/api/v1/review/requests/${req.id}`)).json()).reason_required_to_approve).toBe(true);
     await expectProblem(await decide(cookie, req.id, "approve"), 422, "validation_failed");
     const ok = await decide(cookie, req.id, "approve", "checked the ticket");
     expect(ok.status).toBe(200);
