@@ -2,6 +2,7 @@ import "server-only";
 import { AppError } from "../errors.ts";
 import { json, readText } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
+import { parseStrictJson } from "../http/strict-json.ts";
 import { confirmDecisionLink, readDecisionLink } from "../notifications/decision-links.ts";
 import { errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
@@ -94,9 +95,11 @@ The Slack user is mapped to a reviewer by the email Slack confirms for them (\`u
     await verifySlackRequest(req.headers, raw, config.signingSecret);
     let payload: unknown;
     try {
-      payload = JSON.parse(new URLSearchParams(raw).get("payload") ?? "");
-    } catch {
-      throw new AppError("validation_failed", "the request is not valid", { errors: [{ path: "payload", message: "required, as JSON" }] });
+      // Strictly, like every JSON body: no duplicate names, no `__proto__`, no lone surrogates.
+      payload = parseStrictJson(new URLSearchParams(raw).get("payload") ?? "");
+    } catch (err) {
+      const message = err instanceof AppError ? `required, as strict JSON: ${err.message}` : "required, as JSON";
+      throw new AppError("validation_failed", "the request is not valid", { errors: [{ path: "payload", message }] });
     }
     const answer = await handleInteraction(payload, config);
     return answer.body ? json(answer.body) : new Response(null, { status: 200 });

@@ -302,6 +302,15 @@ describe("Slack: request signatures", () => {
     expect(unsigned.status).toBe(401);
   });
 
+  it("parses the signed payload strictly: a duplicate name or __proto__ is 422, never applied", async () => {
+    const text = JSON.stringify(someButton());
+    for (const payload of [`{"type":"block_actions",${text.slice(1)}`, `{"__proto__":{"x":1},${text.slice(1)}`]) {
+      const res = await interact(slack.signedText(payload));
+      expect(res.status).toBe(422);
+      expect((await res.json()).errors[0].path).toBe("payload");
+    }
+  });
+
   it("refuses a body changed after signing", async () => {
     const signed = slack.signed(someButton());
     const res = await interact({ ...signed, body: signed.body.replace("approve", "deny") });

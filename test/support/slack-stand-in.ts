@@ -111,7 +111,12 @@ export class SlackStandIn {
 
   /** A form body `payload=…` and the headers Slack sends with it, signed with this app's secret (or another), at `timestamp`. */
   signed(payload: unknown, o: { timestamp?: number; secret?: string } = {}): { body: string; headers: Record<string, string> } {
-    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.signedText(JSON.stringify(payload), o);
+  }
+
+  /** The same, for a payload given as the exact JSON text to send (odd encodings). */
+  signedText(payload: string, o: { timestamp?: number; secret?: string } = {}): { body: string; headers: Record<string, string> } {
+    const body = new URLSearchParams({ payload }).toString();
     const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
     const signature = `v0=${createHmac("sha256", o.secret ?? this.signingSecret)
       .update(`v0:${timestamp}:${body}`)
