@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { type HttpResult, keepAliveAgent, parseJson } from "../../bench/http.ts";
-import { sleep } from "../../bench/stats.ts";
+import { sleep, summarize } from "../../bench/stats.ts";
 import { startCreates } from "../load.ts";
 import { decide as decideCall, ms, type Scenario, seconds } from "../scenario.ts";
 import { RAISED_FOR_LOAD, withStack } from "../stack.ts";
@@ -249,8 +249,7 @@ export const decide: Scenario = {
         figures[`decision: ${label} (Server-Timing), baseline → under load`] =
           `${ms(baselineServer.map((t) => t[part]))} → ${ms(decided.map((d) => d.server[part]))}`;
       }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      figures["decision p50 under load ÷ baseline p50"] = `${(median(decisionMs) / median(baselineMs)).toFixed(1)}×`;
+      figures["decision p50 under load ÷ baseline p50"] = `${(summarize(decisionMs).p50 / summarize(baselineMs).p50).toFixed(1)}×`;
       figures["decision → agent wake-up"] = ms(wake);
       figures.decisions = `${decided.length} by ${k.reviewers} reviewers (${Math.round(decided.length / loadSeconds)}/s), ¼ denials`;
       figures["policy import under load"] = `${importMs.toFixed(0)} ms`;
