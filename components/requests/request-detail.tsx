@@ -117,9 +117,11 @@ export function RequestDetail({ item, startEditing = false, submitting, serverEr
   );
 }
 
-function RequestHeader({ item }: { item: ReviewItem }) {
+/** Status, action, the agent's summary (with the summary check), who asked and how long is left: wherever a request is decided. */
+export function RequestHeader({ item, eyebrow }: { item: ReviewItem; eyebrow?: string }) {
   return (
     <header className="space-y-3">
+      {eyebrow ? <p className="text-sm font-medium text-zinc-500">{eyebrow}</p> : null}
       <div className="flex flex-wrap items-center gap-2">
         <StatusBadge status={item.status} />
         <ActionLabel action={item.action} resource={item.resource} />

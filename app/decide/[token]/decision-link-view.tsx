@@ -3,13 +3,10 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { ActionLabel } from "@/components/requests/action-label";
 import { HiddenCharactersWarning, hiddenFindings } from "@/components/requests/hidden-characters-warning";
 import { ParamsView } from "@/components/requests/params-view";
+import { RequestHeader } from "@/components/requests/request-detail";
 import { RiskCard } from "@/components/requests/risk-signals";
-import { StatusBadge } from "@/components/requests/status-badge";
-import { TimeLeft } from "@/components/requests/time-left";
-import { VisibleText } from "@/components/requests/visible-text";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { InboxIcon, SpinnerIcon } from "@/components/ui/icons";
@@ -82,25 +79,7 @@ export function DecisionLinkView({ token }: { token: string }) {
 
   return (
     <div className="mx-auto max-w-3xl space-y-6 pb-24 sm:pb-0" data-testid="decision-link" data-state={done ? "confirmed" : link.data.state}>
-      <header className="space-y-3">
-        <p className="text-sm font-medium text-zinc-500">Decision link from your email</p>
-        <div className="flex flex-wrap items-center gap-2">
-          <StatusBadge status={item.status} />
-          <ActionLabel action={item.action} resource={item.resource} />
-        </div>
-        <h1 className="break-words text-xl font-semibold tracking-tight text-zinc-900 sm:text-2xl" data-testid="request-summary">
-          <VisibleText text={item.summary} />
-        </h1>
-        <p className="text-sm text-zinc-500">
-          from <span className="font-medium text-zinc-700">{item.agent.name}</span>
-          {item.status === "pending" ? (
-            <>
-              {" · "}
-              <TimeLeft expiresAt={item.expires_at} />
-            </>
-          ) : null}
-        </p>
-      </header>
+      <RequestHeader item={item} eyebrow="Decision link from your email" />
 
       <HiddenCharactersWarning findings={hiddenFindings(item)} />
 
