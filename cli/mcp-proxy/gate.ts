@@ -1,4 +1,5 @@
-import { type ApprovalResult, type Countersign, type RequestContext } from "@countersign/sdk";
+import canonicalize from "canonicalize";
+import type { ApprovalResult, Countersign, RequestContext } from "@countersign/sdk";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolRequest, CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
@@ -26,7 +27,8 @@ const DETAIL_MAX = 4000;
 
 const refusal = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
 
-const json = (value: unknown) => JSON.stringify(value);
+// Canonical (RFC 8785) JSON: the same arguments always read the same, whatever order the gateway stored them in.
+const json = (value: unknown) => canonicalize(value) ?? "null";
 
 /**
  * One `tools/call` through the gateway: ask Countersign (or continue the
@@ -112,7 +114,10 @@ export async function gateToolCall(options: GateOptions, params: CallToolRequest
     approved = (await client.redeemGrant(result.grant.token, { action, params: result.params })).params;
   } catch (err) {
     const refused = errorToolResult(err, { url: options.url });
-    refused.content.unshift({ type: "text", text: `NOT RUN: the approval of ${tool} (request ${request.id}) could not be redeemed, so ${tool} was not called.` });
+    refused.content.unshift({
+      type: "text",
+      text: `NOT RUN: the approval of ${tool} (request ${request.id}) could not be redeemed, so ${tool} was not called.`,
+    });
     return refused;
   }
 

@@ -1,4 +1,3 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
@@ -77,7 +76,10 @@ export function createProxyServer(options: ProxyServerOptions): Server {
     const tool = request.params.name;
     if (caps.tools && !known?.has(tool)) await refreshTools(extra.signal);
     if (!known?.has(tool)) {
-      return { content: [{ type: "text", text: `Unknown tool ${JSON.stringify(tool)}: the MCP server ${name} has no such tool. Nothing was asked or run.` }], isError: true };
+      return {
+        content: [{ type: "text", text: `Unknown tool ${JSON.stringify(tool)}: the MCP server ${name} has no such tool. Nothing was asked or run.` }],
+        isError: true,
+      };
     }
     return gateToolCall(options, request.params, extra);
   });
@@ -96,7 +98,8 @@ export function createProxyServer(options: ProxyServerOptions): Server {
     server.setRequestHandler(GetPromptRequestSchema, (request, extra) => upstream.getPrompt(request.params, { signal: extra.signal }));
   }
   if (caps.completions) server.setRequestHandler(CompleteRequestSchema, (request, extra) => upstream.complete(request.params, { signal: extra.signal }));
-  if (caps.logging) server.setRequestHandler(SetLevelRequestSchema, (request, extra) => upstream.setLoggingLevel(request.params.level, { signal: extra.signal }));
+  if (caps.logging)
+    server.setRequestHandler(SetLevelRequestSchema, (request, extra) => upstream.setLoggingLevel(request.params.level, { signal: extra.signal }));
 
   // What the upstream announces, the agent's host hears.
   const forward = (send: () => Promise<void>) => void send().catch(() => {});
