@@ -20,7 +20,7 @@ const SUMMARY_MAX = 200;
  * too long) is mapped by its name alone: lower-cased, every other character
  * replaced by `_`, cut to fit, then `-` and the first 8 hex digits of the
  * SHA-256 of the original name, so two names that differ only in case or
- * punctuation never share an action: `createIssue` → `createissue-1b2c3d4e`.
+ * punctuation never share an action: `createIssue` → `createissue-706a5e2e`.
  */
 export function actionFor(server: string, tool: string): string {
   const prefix = `mcp.${server}.`;
