@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { McpConfigError } from "./mcp/config.ts";
+import { actionFor } from "./mcp-proxy/actions.ts";
 import { resolveMcpProxyConfig, type McpProxyOptions, type Upstream } from "./mcp-proxy/config.ts";
 import { OpenCalls } from "./mcp-proxy/open-calls.ts";
 import { createProxyServer } from "./mcp-proxy/server.ts";
@@ -92,4 +93,13 @@ export async function runMcpProxy(options: McpProxyOptions, command: string[]): 
 
   await server.connect(new StdioServerTransport());
   say(`serving ${where} as mcp.${config.name}.* through ${config.url} (waits up to ${config.maxWaitSeconds} s per call)`);
+  // The actions rules must name, for the admin reading the host's log.
+  if (upstream.getServerCapabilities()?.tools) {
+    try {
+      const { tools } = await upstream.listTools();
+      say(`tools and their actions: ${tools.map((t) => `${t.name} → ${actionFor(config.name, t.name)}`).join(", ") || "(none)"}`);
+    } catch (err) {
+      say(`could not list the upstream's tools: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 }

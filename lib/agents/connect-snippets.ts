@@ -364,6 +364,13 @@ export const MCP_GATEWAY_EXAMPLE = {
   url: "https://mcp.example.com/mcp",
 } as const;
 
+/** JSON with every list item on its own line: a gateway's args are a whole command, read best one word a line. */
+function expandedJson(value: unknown): string {
+  return JSON.stringify(value, null, 2)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
 function mcpGatewaySnippets(t: ConnectTarget, url: string): Snippet[] {
   const env = { COUNTERSIGN_URL: url, COUNTERSIGN_AGENT_KEY: t.agentKey ?? KEY_PLACEHOLDER };
   const stdio = {
@@ -404,14 +411,14 @@ function mcpGatewaySnippets(t: ConnectTarget, url: string): Snippet[] {
       id: "mcp-gateway-stdio",
       title: "Gate an MCP server the host runs",
       language: "json",
-      code: prettyJson(stdio),
+      code: expandedJson(stdio),
       note: "Put this in place of the server's own entry in the MCP host config: the command after -- is the server as it was (keep its own env entries). The agent sees the same tools; each call becomes a request for mcp.filesystem.TOOL and reaches the server only once approved, with exactly the approved arguments.",
     },
     {
       id: "mcp-gateway-http",
       title: "Gate a remote MCP server (Streamable HTTP)",
       language: "json",
-      code: prettyJson(http),
+      code: expandedJson(http),
       note: "For a server the host reached by URL. Add --upstream-header 'Authorization: Bearer …' when it needs a token.",
     },
     {
@@ -419,7 +426,7 @@ function mcpGatewaySnippets(t: ConnectTarget, url: string): Snippet[] {
       title: "Decide which tools need a reviewer",
       language: "yaml",
       code: rules.join("\n"),
-      note: "Without a rule every tool call waits for a reviewer. A call still undecided after 45 s (--max-wait) answers PENDING; the agent calls it again with the same arguments to keep waiting. Tool names outside a-z, 0-9 and _.:- get a short hash suffix (createIssue → createissue-706a5e2e); the gateway's log lists them.",
+      note: "Without a rule every tool call waits for a reviewer. A call still undecided after 45 s (--max-wait) answers PENDING; the agent calls it again with the same arguments to keep waiting. Tool names with other characters than a-z, 0-9 and _.:- get a short hash suffix (createIssue → createissue-706a5e2e); the gateway's log lists each tool's action when it starts.",
     },
   ];
 }

@@ -25,6 +25,9 @@ type ToolResult = CallToolResult;
 const textOf = (result: ToolResult) => result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 const requestIdIn = (text: string) => /req_[A-Za-z0-9]+/.exec(text)?.[0];
 
+/** What each proxy wrote to stderr (its log), by client. */
+const logs = new WeakMap<Client, { text: string }>();
+
 async function connectProxy(args: string[], key: string, extraEnv: Record<string, string> = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -34,6 +37,9 @@ async function connectProxy(args: string[], key: string, extraEnv: Record<string
     stderr: "pipe",
   });
   const client = new Client({ name: "mcp-proxy-test", version: "0.0.0" });
+  const log = { text: "" };
+  transport.stderr?.on("data", (d) => (log.text += d));
+  logs.set(client, log);
   await client.connect(transport);
   return client;
 }
@@ -240,6 +246,9 @@ describe("countersign mcp-proxy", () => {
     expect(request.action).toMatch(/^mcp\.files\.createissue-[0-9a-f]{8}$/);
     expect(request.context.mcp).toEqual({ server: "files", tool: "createIssue" });
     expect(request.summary).toBe('createIssue(title: "Broken build")');
+    // The proxy's log tells the admin which action each tool became.
+    expect(logs.get(files)!.text).toContain(`createIssue → ${request.action}`);
+    expect(logs.get(files)!.text).toContain("transfer → mcp.files.transfer");
     expect((await approve(id)).status).toBe(200);
     expect((await call.result).content).toEqual([{ type: "text", text: 'Filed "Broken build"' }]);
   });
