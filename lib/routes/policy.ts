@@ -38,8 +38,8 @@ const tags = ["Policy"];
 const ruleId = pathParams({ id: { description: "The rule's id (`pol_…`).", example: ex.IDS.rule } });
 const READERS = { admin: ["admin", "auditor"], scope: "policies:read" } as const;
 const ADMINS = { admin: ["admin"], scope: "policies:write" } as const;
-/** Simulation changes nothing (a read for tokens), but stays an admin's tool in the console. */
-const SIMULATE = { admin: ["admin"], scope: "policies:read" } as const;
+/** Reads for tokens that stay an admin's in the console: the whole policy document, and simulation (which changes nothing). */
+const ADMIN_READS = { admin: ["admin"], scope: "policies:read" } as const;
 const RULE_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such rule (or it was deleted).", detail: "no such rule" };
 const READ_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
@@ -55,7 +55,7 @@ const SimulateBodyDocumented = SimulateBody.extend({ rule: PolicyRuleDefinition 
 const exportPolicyRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/policies",
-  access: ADMINS,
+  access: ADMIN_READS,
   docs: {
     operationId: "exportPolicy",
     summary: "Export the policy document",
@@ -459,7 +459,7 @@ const moveRuleRoute = defineRoute({
 const simulateRuleRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/policies/simulate",
-  access: SIMULATE,
+  access: ADMIN_READS,
   docs: {
     operationId: "simulateRule",
     summary: "Simulate a draft rule",
