@@ -2,12 +2,12 @@
 
 import { type AdminScope, SCOPE_AREAS, SCOPE_DESCRIPTIONS } from "@/lib/admin-tokens/scopes";
 
-const AREA_LABELS: Record<(typeof SCOPE_AREAS)[number], string> = {
-  policies: "Policies",
-  agents: "Agents",
-  users: "Users and groups",
-  audit: "Audit log",
-  webhooks: "Webhooks",
+const AREAS: Record<(typeof SCOPE_AREAS)[number], { label: string; covers: string }> = {
+  policies: { label: "Policies", covers: "Rules, the policy document, default, action severity" },
+  agents: { label: "Agents", covers: "Agents, keys, the kill switch, containment" },
+  users: { label: "Users and groups", covers: "Accounts, roles, reviewer groups" },
+  audit: { label: "Audit log", covers: "Events, export, checkpoints, retention" },
+  webhooks: { label: "Webhooks", covers: "Endpoints, deliveries, retries" },
 };
 
 /**
@@ -37,7 +37,7 @@ export function ScopePicker({ value, onChange }: { value: AdminScope[]; onChange
   );
 
   return (
-    <fieldset>
+    <fieldset className="max-w-2xl">
       <legend className="mb-1.5 text-sm font-medium text-zinc-800">Scopes</legend>
       <label className="mb-2 flex items-start gap-2 text-sm text-zinc-700">
         <input
@@ -49,7 +49,7 @@ export function ScopePicker({ value, onChange }: { value: AdminScope[]; onChange
         />
         <span>
           <span className="font-medium text-zinc-900">Everything</span> <span className="font-mono text-xs text-zinc-500">admin</span>
-          <span className="block text-xs text-zinc-500">{SCOPE_DESCRIPTIONS.admin}</span>
+          <span className="block text-xs text-zinc-500">Every area below, plus admin API tokens and single sign-on's default role</span>
         </span>
       </label>
       <div className={`rounded-lg border border-zinc-200 ${everything ? "opacity-60" : ""}`}>
@@ -58,7 +58,10 @@ export function ScopePicker({ value, onChange }: { value: AdminScope[]; onChange
           const read = `${area}:read` as AdminScope;
           return (
             <div key={area} className="flex flex-wrap items-center justify-between gap-x-4 gap-y-1 border-b border-zinc-100 px-3 py-2 last:border-b-0">
-              <span className="min-w-32 text-sm font-medium text-zinc-800">{AREA_LABELS[area]}</span>
+              <span className="min-w-0 flex-1">
+                <span className="block text-sm font-medium text-zinc-800">{AREAS[area].label}</span>
+                <span className="block text-xs text-zinc-500">{AREAS[area].covers}</span>
+              </span>
               <div className="flex gap-4">
                 {box(read, "Read", !everything && value.includes(write))}
                 {box(write, "Write")}
@@ -67,7 +70,7 @@ export function ScopePicker({ value, onChange }: { value: AdminScope[]; onChange
           );
         })}
       </div>
-      <p className="mt-1 text-xs text-zinc-500">Write includes read. Hover a box for what it reaches.</p>
+      <p className="mt-1 text-xs text-zinc-500">Write includes read.</p>
     </fieldset>
   );
 }
