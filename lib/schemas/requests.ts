@@ -14,6 +14,15 @@ export const RequestContext = z
   .strictObject({
     task_id: text(256).optional(),
     on_behalf_of: text(320).optional(),
+    on_behalf_of_token: z
+      .string()
+      .max(8192)
+      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, "must be a compact JWT (header.payload.signature)")
+      .optional()
+      .openapi({
+        description:
+          "The end user's OpenID Connect ID token from a trusted issuer (COUNTERSIGN_OBO_ISSUER). The gateway verifies it and never stores it: the stored context carries `on_behalf_of_verified`, and `on_behalf_of_subject` ({ email, sub, iss }) or `on_behalf_of_unverified_reason` instead. At most 8 KiB.",
+      }),
     delegation_chain: z.array(text(128)).max(32).optional(),
     confidence: z.number().min(0).max(1).optional(),
     environment: z
