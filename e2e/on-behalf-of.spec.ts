@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { startTestIssuer, type TestIssuer } from "../test/support/oidc-provider.ts";
 import { startTestApp, type TestApp } from "../test/support/test-server.ts";
-import { expect, refundRequest, signInWithForm, test, unique } from "./support/fixtures.ts";
+import { expect, refundRequest, signInWithForm, test } from "./support/fixtures.ts";
 
 // Set SCREENSHOT_DIR to keep screenshots (desktop and phone) for a person to look at.
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
@@ -13,6 +13,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOT_DIR) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  // And the screen a reviewer sees with on-behalf-of in view.
+  await page.getByTestId("on-behalf-of-check").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-context.png`) });
 }
 
 // An app of its own that trusts a real OpenID provider's ID tokens for on-behalf-of
@@ -46,10 +49,16 @@ async function create(key: string, body: Record<string, unknown>): Promise<{ id:
 test("reviewers see whether the person an agent acts for was verified", async ({ page, app: seeded }) => {
   const key = seeded.agents.billing.key;
   const token = await issuer.mintIdToken({ sub: "user-alice", email: "alice@example.com", email_verified: true });
-  const verified = await create(key, refundRequest(unique("Refund for a verified customer"), { context: { on_behalf_of: "alice@example.com", on_behalf_of_token: token } }));
-  const stated = await create(key, refundRequest(unique("Refund stated only"), { context: { on_behalf_of: "alice@example.com" } }));
+  const verified = await create(
+    key,
+    refundRequest("Refund $500 to customer cus_123", { context: { on_behalf_of: "alice@example.com", on_behalf_of_token: token } }),
+  );
+  const stated = await create(key, refundRequest("Refund $500 to customer cus_123 (stated)", { context: { on_behalf_of: "alice@example.com" } }));
   const mallory = await issuer.mintIdToken({ sub: "user-mallory", email: "mallory@example.com" });
-  const mismatch = await create(key, refundRequest(unique("Refund with someone else's token"), { context: { on_behalf_of: "alice@example.com", on_behalf_of_token: mallory } }));
+  const mismatch = await create(
+    key,
+    refundRequest("Refund $500 to customer cus_123 (someone else's token)", { context: { on_behalf_of: "alice@example.com", on_behalf_of_token: mallory } }),
+  );
 
   await signInWithForm(page, seeded.reviewer, `${app.url}/requests/${verified.id}`);
   const check = page.getByTestId("on-behalf-of-check");
@@ -71,6 +80,6 @@ test("reviewers see whether the person an agent acts for was verified", async ({
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${app.url}/requests/${mismatch.id}`);
   await expect(check).toHaveAttribute("data-verified", "false");
-  await expect(page.getByTestId("on-behalf-of-reason")).toHaveText("the token is for mallory@example.com, not the stated on_behalf_of");
+  await expect(page.getByTestId("on-behalf-of-reason")).toHaveText("the ID token is for mallory@example.com, not the person the agent names");
   await screenshot(page, "obo-mismatch-desktop");
 });

@@ -160,7 +160,7 @@ export async function verifyOnBehalfOfToken(token: string, stated: string | unde
   const { email, email_verified: emailVerified, sub } = payload;
   if (typeof email !== "string" || email.length === 0 || email.length > 320) return unverified("the token carries no email");
   if (emailVerified === false || emailVerified === "false") return unverified("the issuer has not verified the token's email");
-  if (stated !== undefined && !sameEmail(stated, email)) return unverified(`the token is for ${email}, not the stated on_behalf_of`);
+  if (stated !== undefined && !sameEmail(stated, email)) return unverified(`the ID token is for ${email}, not the person the agent names`);
   return { verified: true, email, sub: String(sub), iss };
 }
 

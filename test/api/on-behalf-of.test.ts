@@ -161,7 +161,7 @@ describe("a token that does not verify is unverified (the request is still creat
     [
       "for someone else than the stated on_behalf_of",
       () => issuer.mintIdToken({ sub: "m", email: "mallory@example.com" }),
-      /mallory@example\.com, not the stated/,
+      /for mallory@example\.com, not the person the agent names/,
     ],
   ];
   for (const [name, token, reason] of cases) {
