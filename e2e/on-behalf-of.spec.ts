@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { startTestIssuer, type TestIssuer } from "../test/support/oidc-provider.ts";
 import { startTestApp, type TestApp } from "../test/support/test-server.ts";
-import { expect, refundRequest, signInWithForm, test } from "./support/fixtures.ts";
+import { expect, refundRequest, signInWithForm, test, waitForLiveQueue } from "./support/fixtures.ts";
 
 // Set SCREENSHOT_DIR to keep screenshots (desktop and phone) for a person to look at.
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
@@ -82,4 +82,17 @@ test("reviewers see whether the person an agent acts for was verified", async ({
   await expect(check).toHaveAttribute("data-verified", "false");
   await expect(page.getByTestId("on-behalf-of-reason")).toHaveText("the ID token is for mallory@example.com, not the person the agent names");
   await screenshot(page, "obo-mismatch-desktop");
+
+  // The queue marks the verified person too.
+  await page.goto(`${app.url}/`);
+  await waitForLiveQueue(page);
+  const row = (id: string) => page.locator(`[data-testid="request-row"][data-request-id="${id}"]`);
+  await expect(row(verified.id).getByTestId("row-on-behalf-of-verified")).toBeVisible();
+  await expect(row(stated.id)).toBeVisible();
+  await expect(row(stated.id).getByTestId("row-on-behalf-of-verified")).toHaveCount(0);
+  await expect(row(mismatch.id).getByTestId("row-on-behalf-of-verified")).toHaveCount(0);
+  if (SCREENSHOT_DIR) await page.screenshot({ path: path.join(SCREENSHOT_DIR, "obo-queue-desktop.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(row(verified.id).getByTestId("row-on-behalf-of-verified")).toBeVisible();
+  if (SCREENSHOT_DIR) await page.screenshot({ path: path.join(SCREENSHOT_DIR, "obo-queue-phone.png") });
 });
