@@ -133,7 +133,10 @@ export const RequestObject = z
     amended_by: z.string().nullable().openapi({ description: "The email of the reviewer who amended the params; `null` when unamended." }),
     summary: z.string(),
     justification: z.string().nullable(),
-    context: anyObject,
+    context: anyObject.openapi({
+      description:
+        "The context as the agent sent it, except `on_behalf_of_token`, which is never stored: when one was sent, `on_behalf_of_verified` (boolean) says whether it verified, with `on_behalf_of_subject` ({ email, sub, iss }: the verified person, who is also `on_behalf_of` when the agent stated nobody) or `on_behalf_of_unverified_reason`.",
+    }),
     status: RequestStatus,
     policy: PolicyRef,
     approvals: z.array(Approval),
