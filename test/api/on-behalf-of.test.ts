@@ -129,6 +129,22 @@ describe("a valid ID token", () => {
   });
 });
 
+describe("a retry with the same idempotency key", () => {
+  it("returns the original request (verified once, the token still not stored)", async () => {
+    const token = await alice();
+    const key = unique("obo-retry");
+    const first = await create({ on_behalf_of_token: token }, { idempotency_key: key });
+    expect(first.status).toBe(201);
+    const original = await first.json();
+    const again = await create({ on_behalf_of_token: token }, { idempotency_key: key });
+    expect(again.status).toBe(200);
+    const replayed = await again.json();
+    expect(replayed.id).toBe(original.id);
+    expect(replayed.context).toEqual(original.context);
+    expect(JSON.stringify(replayed)).not.toContain(token);
+  });
+});
+
 describe("a token that does not verify is unverified (the request is still created)", () => {
   const now = () => Math.floor(Date.now() / 1000);
   const cases: [string, () => Promise<string>, RegExp][] = [
