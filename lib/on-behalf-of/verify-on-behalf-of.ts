@@ -97,6 +97,17 @@ async function keysFor(issuer: string, timeoutMs: number): Promise<IssuerKeys> {
   return pending;
 }
 
+/**
+ * Whether jose failed to fetch the issuer's keys (timeout, refused connection,
+ * a non-200 answer), as opposed to the token failing: only then is the issuer
+ * treated as down for everyone, so no token an agent crafts can do that.
+ */
+function keysUnreachable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout) return true;
+  if (err instanceof TypeError && /fetch/i.test(err.message)) return true;
+  return err instanceof errors.JOSEError && err.code === "ERR_JOSE_GENERIC" && /JSON Web Key Set HTTP response/.test(err.message);
+}
+
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 function reasonFor(err: unknown): string {
@@ -149,7 +160,7 @@ export async function verifyOnBehalfOfToken(token: string, stated: string | unde
       requiredClaims: ["iss", "sub", "aud", "exp", "iat"],
     }));
   } catch (err) {
-    if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
+    if (keysUnreachable(err)) {
       // The keys could not be fetched (timeout, refused connection, bad JSON): the issuer is down for now.
       logger.warn({ issuer: iss, err: err instanceof Error ? err.message : String(err) }, "on-behalf-of issuer keys could not be fetched");
       issuerKeys.set(iss, { failed: "the issuer could not be reached", until: Date.now() + RETRY_AFTER_FAILURE_MS });
