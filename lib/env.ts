@@ -49,6 +49,19 @@ const schema = z
     AUTH_OIDC_CLIENT_ID: z.string().optional(),
     AUTH_OIDC_CLIENT_SECRET: z.string().optional(),
     AUTH_OIDC_NAME: z.string().default("Single sign-on"),
+    // Verified on-behalf-of (lib/on-behalf-of): the ID tokens agents may pass as `context.on_behalf_of_token`.
+    /** Issuers whose ID tokens are trusted, comma-separated; unset: AUTH_OIDC_ISSUER. None: every token is unverified. */
+    COUNTERSIGN_OBO_ISSUER: z
+      .string()
+      .regex(/^\s*https?:\/\/[^\s,]+\s*(,\s*https?:\/\/[^\s,]+\s*)*$/, "must be issuer URLs separated by commas")
+      .optional(),
+    /** Audiences (`aud`) a token must name one of, comma-separated; unset: AUTH_OIDC_CLIENT_ID. */
+    COUNTERSIGN_OBO_AUDIENCE: z
+      .string()
+      .regex(/^\s*[^\s,]+\s*(,\s*[^\s,]+\s*)*$/, "must be audiences separated by commas")
+      .optional(),
+    /** How long one fetch of an issuer's discovery document or keys may take; past it the token is unverified. */
+    COUNTERSIGN_OBO_FETCH_TIMEOUT_SECONDS: seconds(1, 30).default(2),
     COUNTERSIGN_OIDC_DEFAULT_ROLE: z.enum(ROLES).default("reviewer"),
     COUNTERSIGN_SESSION_MAX_AGE: seconds(60).default(8 * 3600),
     /** Open dashboard event streams per user and instance; the next one is answered 429. */
@@ -167,6 +180,9 @@ const schema = z
         path: [e.SLACK_BOT_TOKEN ? "SLACK_SIGNING_SECRET" : "SLACK_BOT_TOKEN"],
         message: "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together",
       });
+    }
+    if (e.COUNTERSIGN_OBO_ISSUER && !(e.COUNTERSIGN_OBO_AUDIENCE ?? e.AUTH_OIDC_CLIENT_ID)) {
+      ctx.addIssue({ code: "custom", path: ["COUNTERSIGN_OBO_AUDIENCE"], message: "required with COUNTERSIGN_OBO_ISSUER (or AUTH_OIDC_CLIENT_ID)" });
     }
     if (e.COUNTERSIGN_SIEM_HTTPS_URL && !e.COUNTERSIGN_SIEM_HTTPS_SECRET) {
       ctx.addIssue({ code: "custom", path: ["COUNTERSIGN_SIEM_HTTPS_SECRET"], message: "required with COUNTERSIGN_SIEM_HTTPS_URL (whsec_…)" });

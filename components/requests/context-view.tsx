@@ -16,13 +16,16 @@ export function ContextView({ context }: { context: RequestObject["context"] }) 
     <Card title="Context">
       <Fields>
         <Field label="On behalf of">
-          {typeof context.on_behalf_of === "string" ? (
-            <span data-testid="on-behalf-of">
-              <VisibleText text={context.on_behalf_of} />
-            </span>
-          ) : (
-            <Muted>Not stated</Muted>
-          )}
+          <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
+            {typeof context.on_behalf_of === "string" ? (
+              <span data-testid="on-behalf-of" className="break-all">
+                <VisibleText text={context.on_behalf_of} />
+              </span>
+            ) : (
+              <Muted>Not stated</Muted>
+            )}
+            {typeof context.on_behalf_of === "string" || context.on_behalf_of_verified !== undefined ? <OnBehalfOfCheck context={context} /> : null}
+          </span>
         </Field>
         <Field label="Delegation chain">{chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}</Field>
         <Field label="Confidence">{confidence === null ? <Muted>Not stated</Muted> : <Confidence value={confidence} />}</Field>
@@ -94,6 +97,48 @@ function Confidence({ value }: { value: number }) {
       <span className="tabular-nums">{pct}%</span>
       <span className="h-1.5 w-24 overflow-hidden rounded-full bg-zinc-200" aria-hidden="true">
         <span className={`block h-full rounded-full ${tone}`} style={{ width: `${pct}%` }} />
+      </span>
+    </span>
+  );
+}
+
+/**
+ * Whether the gateway verified who the agent acts for (an ID token from a
+ * trusted issuer, lib/on-behalf-of): "verified: <email>" only then; a stated
+ * name without a token, or with one that failed, is "unverified", with why.
+ */
+function OnBehalfOfCheck({ context }: { context: RequestObject["context"] }) {
+  const subject = isRecord(context.on_behalf_of_subject) ? context.on_behalf_of_subject : null;
+  if (context.on_behalf_of_verified === true && subject && typeof subject.email === "string") {
+    const issuer = typeof subject.iss === "string" ? subject.iss : "the issuer";
+    return (
+      <span
+        data-testid="on-behalf-of-check"
+        data-verified="true"
+        title={`ID token from ${issuer} verified`}
+        className="inline-flex max-w-full items-center gap-1 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-inset ring-emerald-600/20"
+      >
+        <span className="size-1.5 shrink-0 rounded-full bg-emerald-500" aria-hidden="true" />
+        <span className="break-all">
+          verified: <VisibleText text={subject.email} />
+        </span>
+      </span>
+    );
+  }
+  const reason =
+    typeof context.on_behalf_of_unverified_reason === "string" ? context.on_behalf_of_unverified_reason : "the agent sent no ID token for this person";
+  return (
+    <span className="inline-flex max-w-full flex-wrap items-center gap-x-1.5 gap-y-0.5">
+      <span
+        data-testid="on-behalf-of-check"
+        data-verified="false"
+        className="inline-flex items-center gap-1 rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20"
+      >
+        <span className="size-1.5 shrink-0 rounded-full bg-amber-500" aria-hidden="true" />
+        unverified
+      </span>
+      <span className="text-xs text-zinc-500" data-testid="on-behalf-of-reason">
+        <VisibleText text={reason} />
       </span>
     </span>
   );

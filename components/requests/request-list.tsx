@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { formatShortDateTime, sentenceCase } from "../format";
-import { BotIcon, ChevronRightIcon, LockIcon } from "../ui/icons";
+import { BotIcon, CheckIcon, ChevronRightIcon, LockIcon } from "../ui/icons";
 import { ActionLabel } from "./action-label";
 import { HiddenCharactersBadge } from "./hidden-characters-warning";
 import { RiskScore, RiskSummary } from "./risk-signals";
@@ -106,6 +106,16 @@ function RequestRow({ item, mode, selection }: { item: ReviewItem; mode: "queue"
         <span className="min-w-0 truncate">
           <span className="text-zinc-400 md:hidden">for </span>
           {onBehalfOf !== null ? <VisibleText text={onBehalfOf} /> : <span className="text-zinc-400">—</span>}
+          {onBehalfOf !== null && item.context.on_behalf_of_verified === true ? (
+            <span
+              data-testid="row-on-behalf-of-verified"
+              title="Verified by an ID token from a trusted issuer"
+              className="ml-1 inline-flex align-[-2px] text-emerald-600"
+            >
+              <CheckIcon className="size-3.5" />
+              <span className="sr-only">(verified)</span>
+            </span>
+          ) : null}
         </span>
         {mode === "queue" ? (
           <>

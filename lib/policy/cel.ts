@@ -59,7 +59,8 @@ export function conditionBindings(vars: ConditionVars): ConditionBindings {
       action: vars.action,
       resource: vars.resource,
       params: asMap(vars.params),
-      context: asMap(vars.context),
+      // Always present, so `context.on_behalf_of_verified` is false (not an error) without a token.
+      context: asMap({ on_behalf_of_verified: false, ...vars.context }),
       agent: asMap(vars.agent),
       now: timestampFromDate(vars.now),
       risk: asMap(vars.risk ? { score: BigInt(vars.risk.score), flags: vars.risk.flags } : {}),

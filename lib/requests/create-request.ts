@@ -15,6 +15,7 @@ import { activeSigningKey } from "../grants/signing-keys.ts";
 import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
+import { resolveOnBehalfOf } from "../on-behalf-of/verify-on-behalf-of.ts";
 import { evaluatePolicy } from "../policy/evaluate-policy.ts";
 import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
@@ -62,7 +63,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   await limiter("agent-requests", env().COUNTERSIGN_AGENT_RATE_PER_MINUTE, 60).consume(agent.id, "this agent is sending requests too fast");
 
   const params = body.params ?? {};
-  const context = body.context ?? {};
+  // Before anything reads or stores the context: the on-behalf-of token is verified and dropped.
+  const { context, verification: onBehalfOf } = await resolveOnBehalfOf(body.context ?? {});
   const now = new Date();
   // Before policy: rule conditions may test `risk.flags` and `risk.score`.
   const riskSignals = env().COUNTERSIGN_RISK_SIGNALS;
@@ -116,6 +118,12 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
         params_sha256: paramsSha256,
         summary: body.summary,
         on_behalf_of: context.on_behalf_of ?? null,
+        ...(onBehalfOf && {
+          on_behalf_of_verified: onBehalfOf.verified,
+          ...(onBehalfOf.verified
+            ? { on_behalf_of_subject: { email: onBehalfOf.email, sub: onBehalfOf.sub, iss: onBehalfOf.iss } }
+            : { on_behalf_of_unverified_reason: onBehalfOf.reason }),
+        }),
         policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
         risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
         // A condition error fails closed; the record says so (each with how it was treated).

@@ -14,6 +14,15 @@ export const RequestContext = z
   .strictObject({
     task_id: text(256).optional(),
     on_behalf_of: text(320).optional(),
+    on_behalf_of_token: z
+      .string()
+      .max(8192)
+      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/, "must be a compact JWT (header.payload.signature)")
+      .optional()
+      .openapi({
+        description:
+          "The end user's OpenID Connect ID token from a trusted issuer (COUNTERSIGN_OBO_ISSUER). The gateway verifies it and never stores it: the stored context carries `on_behalf_of_verified`, and `on_behalf_of_subject` ({ email, sub, iss }) or `on_behalf_of_unverified_reason` instead. At most 8 KiB.",
+      }),
     delegation_chain: z.array(text(128)).max(32).optional(),
     confidence: z.number().min(0).max(1).optional(),
     environment: z
@@ -129,7 +138,10 @@ export const RequestObject = z
     amended_by: z.string().nullable().openapi({ description: "The email of the reviewer who amended the params; `null` when unamended." }),
     summary: z.string(),
     justification: z.string().nullable(),
-    context: anyObject,
+    context: anyObject.openapi({
+      description:
+        "The context as the agent sent it, except `on_behalf_of_token`, which is never stored: when one was sent, `on_behalf_of_verified` (boolean) says whether it verified, with `on_behalf_of_subject` ({ email, sub, iss }: the verified person, who is also `on_behalf_of` when the agent stated nobody) or `on_behalf_of_unverified_reason`.",
+    }),
     status: RequestStatus,
     policy: PolicyRef,
     approvals: z.array(Approval),

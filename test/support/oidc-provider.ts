@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration } from "oidc-provider";
@@ -32,6 +33,14 @@ export interface TestIssuer {
    * (its callback) is known.
    */
   registerClient(redirectUris: string[]): Provider;
+  /**
+   * An ID token for anyone, signed with the provider's own key (the one its
+   * JWKS publishes), as the provider would issue it to `clientId`: `iss`,
+   * `aud`, `iat`, `exp` (10 minutes) and the given claims, which override
+   * those. `key` signs with another key under the same `kid` instead (a bad
+   * signature).
+   */
+  mintIdToken(claims: Record<string, unknown>, options?: { key?: KeyObject; alg?: string }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +76,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function startTestIssuer(options: TestIssuerOptions): Promise<TestIssuer> {
   const { clientId, clientSecret } = options;
   const accounts = new Map(options.accounts.map((a) => [a.sub, a]));
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   let provider: Provider | undefined;
   let callback: ReturnType<Provider["callback"]> | undefined;
 
@@ -120,7 +130,6 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     clientSecret,
     registerClient(redirectUris) {
       if (provider) throw new Error("the client is already registered");
-      const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
       const configuration: Configuration = {
         clients: [
           {
@@ -152,6 +161,12 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       provider = new Provider(issuer, configuration);
       callback = provider.callback();
       return provider;
+    },
+    async mintIdToken(claims, mint = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: issuer, aud: clientId, iat: now, exp: now + 600, ...claims })
+        .setProtectedHeader({ alg: mint.alg ?? "RS256", kid: "test-key", typ: "JWT" })
+        .sign(mint.key ?? privateKey);
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {

@@ -25,6 +25,7 @@ export type {
   GrantClaims,
   GrantExpectation,
   GrantRef,
+  OnBehalfOfResult,
   Outcome,
   OutcomeReport,
   PolicyRef,

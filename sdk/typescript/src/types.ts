@@ -10,11 +10,26 @@ export type RequestStatus = "pending" | "approved" | "denied" | "expired" | "can
 export interface RequestContext {
   task_id?: string;
   on_behalf_of?: string;
+  /**
+   * The end user's OpenID Connect ID token from the issuer the gateway trusts
+   * (at most 8 KiB). The gateway verifies it and never stores it: the request
+   * then carries `on_behalf_of_verified` and, when verified, `on_behalf_of_subject`.
+   */
+  on_behalf_of_token?: string;
   delegation_chain?: string[];
   /** In [0, 1]. */
   confidence?: number;
   environment?: Record<string, string | number | boolean | null>;
   labels?: Record<string, string>;
+}
+
+/** What the gateway stored in place of `on_behalf_of_token`, when one was sent. */
+export interface OnBehalfOfResult {
+  on_behalf_of_verified?: boolean;
+  /** The verified person, when `on_behalf_of_verified` is true. */
+  on_behalf_of_subject?: { email: string; sub: string; iss: string };
+  /** Why the token did not verify, when `on_behalf_of_verified` is false. */
+  on_behalf_of_unverified_reason?: string;
 }
 
 /** What an agent asks to do: the body of `POST /api/v1/requests` (the idempotency key travels as a header). */
@@ -90,7 +105,7 @@ export interface ApprovalRequest {
   amended_by?: string | null;
   summary: string;
   justification: string | null;
-  context: RequestContext & Record<string, unknown>;
+  context: Omit<RequestContext, "on_behalf_of_token"> & OnBehalfOfResult & Record<string, unknown>;
   status: RequestStatus;
   policy: PolicyRef;
   approvals: Approval[];
