@@ -2,7 +2,7 @@ import "server-only";
 import { metrics } from "../metrics.ts";
 import type { HistoryTotals } from "./cel.ts";
 import type { HistoryNeed } from "./history-conditions.ts";
-import { decide, historyNeedsFor } from "./match-rules.ts";
+import { decide, historyNeedsFor, type RuleSet } from "./match-rules.ts";
 import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
 import { currentRuleSet } from "./rule-set.ts";
 
@@ -19,12 +19,18 @@ export interface EvaluatePolicyInput extends PolicyInput {
    * unavailable and those conditions fail closed.
    */
   loadHistory?: (needs: HistoryNeed[], now: Date) => Promise<HistoryTotals>;
+  /** The rule set to use, already loaded (the current one when omitted). */
+  ruleSet?: RuleSet;
 }
 
-/** Whether history conditions apply to this request (see `historyNeedsFor`): then creates of its agent are serialised. */
-export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<boolean> {
+/**
+ * Whether history conditions apply to this request (see `historyNeedsFor`):
+ * then creates of its agent are serialised, and evaluated (inside that
+ * transaction, where the rule set cannot be loaded) with `ruleSet`.
+ */
+export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<{ lock: boolean; ruleSet: RuleSet }> {
   const ruleSet = await currentRuleSet(input.policyRevision);
-  return historyNeedsFor(ruleSet.rules, input).lock;
+  return { lock: historyNeedsFor(ruleSet.rules, input).lock, ruleSet };
 }
 
 /**
@@ -35,7 +41,7 @@ export async function historyApplies(input: PolicyInput & { policyRevision?: str
  * the cached, compiled rule set: no database work per request.
  */
 export async function evaluatePolicy(input: EvaluatePolicyInput): Promise<ResolvedPolicy> {
-  const ruleSet = await currentRuleSet(input.policyRevision);
+  const ruleSet = input.ruleSet ?? (await currentRuleSet(input.policyRevision));
   const now = input.now ?? new Date();
   const { needs } = historyNeedsFor(ruleSet.rules, input);
   const history = needs.length > 0 && input.loadHistory ? await input.loadHistory(needs, now) : null;

@@ -91,7 +91,9 @@ describe("history functions: evaluation", () => {
     const allow = rules({ name: "under-limit", actions: ["payments.refund"], condition: LIMIT });
     const policy = decide(allow, input(), now, null);
     expect(policy.effect).toBe("require_approval");
-    expect(policy.conditionErrors).toEqual([expect.objectContaining({ rule_name: "under-limit", error: expect.stringMatching(/history is unavailable/), treated_as: "no_match" })]);
+    expect(policy.conditionErrors).toEqual([
+      expect.objectContaining({ rule_name: "under-limit", error: expect.stringMatching(/history is unavailable/), treated_as: "no_match" }),
+    ]);
     const deny = rules({ name: "over-limit", actions: ["payments.refund"], effect: "deny", condition: LIMIT.replace("<=", ">") });
     expect(decide(deny, input(), now, null)).toMatchObject({ name: "over-limit", effect: "deny" });
   });
@@ -100,7 +102,12 @@ describe("history functions: evaluation", () => {
 describe("which requests read history and take the agent's lock", () => {
   const set = rules(
     { name: "plain", actions: ["search.*"] },
-    { name: "limited", actions: ["payments.refund"], agents: { names: [], tags: ["finance"] }, condition: `${LIMIT} && history.count("payments.*", duration("1h")) < 9` },
+    {
+      name: "limited",
+      actions: ["payments.refund"],
+      agents: { names: [], tags: ["finance"] },
+      condition: `${LIMIT} && history.count("payments.*", duration("1h")) < 9`,
+    },
   );
 
   it("loads the needs of the rules that select the request", () => {

@@ -87,7 +87,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // Under history conditions (history.count/sum) evaluation and insert run
   // in one transaction under a per-agent lock, so parallel requests cannot
   // all pass a limit on the same old total (lib/history/approval-history.ts).
-  const serialised = await historyApplies(policyInput);
+  const history = await historyApplies(policyInput);
+  const serialised = history.lock;
   const signingKey = serialised ? await activeSigningKey() : undefined;
   const land = async (q: Queryable, policy: ResolvedPolicy) => {
     if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
@@ -212,7 +213,9 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   };
   let landed: Awaited<ReturnType<typeof land>>;
   try {
-    landed = serialised ? await landWithHistory(agent.id, policyInput, land) : await land(db(), await evaluatePolicy(policyInput));
+    landed = serialised
+      ? await landWithHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
+      : await land(db(), await evaluatePolicy({ ...policyInput, ruleSet: history.ruleSet }));
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
     if (idempotencyKey && (err as { code?: string }).code === "23505") {

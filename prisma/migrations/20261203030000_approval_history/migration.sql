@@ -1,6 +1,6 @@
 -- Approved requests per agent, action and 5-minute bucket, for history.count and
--- history.sum in rule conditions (issue 15). name '' counts approvals; any other
--- name sums that top-level numeric parameter.
+-- history.sum in rule conditions (issue 15). The empty name counts approvals, and
+-- any other name sums that top-level numeric parameter.
 CREATE TABLE "approval_history" (
     "agent_id" TEXT NOT NULL,
     "action" TEXT NOT NULL,
