@@ -118,6 +118,7 @@ const PAGE_SAFE = new Set([
   "lib/http/safe-redirect.ts",
   "lib/http/security-headers.ts",
   "lib/text/hidden-characters.ts",
+  "lib/text/param-kinds.ts",
   "lib/text/summary-facts.ts",
   "lib/users/roles.ts",
 ]);

@@ -7,6 +7,7 @@ import { sentenceCase } from "../format";
 import { BotIcon, CheckIcon, SpinnerIcon, XIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
 import { ActionLabel } from "./action-label";
+import { RiskScore } from "./risk-signals";
 import type { Decision } from "./decision-form";
 import { VisibleText } from "./visible-text";
 
@@ -51,6 +52,9 @@ export function DecisionConfirm({ decision, items, submitting, results, error, o
   const closeButton = useRef<HTMLButtonElement>(null);
   const [reason, setReason] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
+  // Approving high-risk requests (score ≥ 70) takes a deliberate tick, in a batch as on the request page.
+  const risky = decision === "approve" ? items.filter((i) => (i.risk?.score ?? 0) >= 70) : [];
+  const [riskAck, setRiskAck] = useState(false);
   const verb = decision === "approve" ? "Approve" : "Deny";
   const noun = items.length === 1 ? "request" : "requests";
 
@@ -92,6 +96,10 @@ export function DecisionConfirm({ decision, items, submitting, results, error, o
             setLocalError("A reason is required to deny.");
             return;
           }
+          if (risky.length > 0 && !riskAck) {
+            setLocalError(`Tick the box to confirm you checked the ${risky.length === 1 ? "high-risk request" : `${risky.length} high-risk requests`}.`);
+            return;
+          }
           setLocalError(null);
           onConfirm(reason.trim());
         }}
@@ -117,6 +125,7 @@ export function DecisionConfirm({ decision, items, submitting, results, error, o
                 </p>
                 <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-zinc-600">
                   <ActionLabel action={item.action} resource={item.resource} />
+                  <RiskScore risk={item.risk} />
                   <span className="inline-flex items-center gap-1">
                     <BotIcon className="size-3.5 text-zinc-400" />
                     {item.agent.name}
@@ -165,6 +174,24 @@ export function DecisionConfirm({ decision, items, submitting, results, error, o
               />
             </div>
           )}
+          {risky.length > 0 && !results ? (
+            <label className="flex items-start gap-2 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="risk-ack">
+              <input
+                type="checkbox"
+                checked={riskAck}
+                disabled={submitting}
+                onChange={(e) => {
+                  setRiskAck(e.target.checked);
+                  if (localError) setLocalError(null);
+                }}
+                className="mt-0.5 size-4 accent-red-700"
+              />
+              <span>
+                {risky.length === 1 ? "This request is" : `${risky.length} of these requests are`} high risk (score 70 or more). I checked{" "}
+                {risky.length === 1 ? "its" : "their"} params.
+              </span>
+            </label>
+          ) : null}
           {localError || error ? (
             <Notice tone="error" testId="confirm-error">
               {localError ?? error}

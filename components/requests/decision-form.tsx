@@ -1,12 +1,13 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { DecisionBody } from "@/lib/schemas/requests";
 import { sentenceCase } from "../format";
 import { Card } from "../ui/card";
 import { CheckIcon, SpinnerIcon, XIcon } from "../ui/icons";
 import { Notice } from "../ui/notice";
 import { type Amendment, ParamsDiff } from "./params-editor";
+import { VisibleText } from "./visible-text";
 
 export type Decision = DecisionBody["decision"];
 
@@ -22,6 +23,19 @@ interface DecisionFormProps {
   amendment?: Amendment | null;
   /** The rule needs a reason to approve too: said before anyone clicks, not by the server's 422. */
   reasonRequiredToApprove?: boolean;
+  /** The reason being written: kept by the page, so it survives the form going away (another reviewer decided meanwhile). */
+  reason: string;
+  onReasonChange(reason: string): void;
+  /** A high-risk request: approving asks again, and for a critical one the action's name must be typed. */
+  highRisk?: HighRisk | null;
+}
+
+export interface HighRisk {
+  score: number;
+  band: "high" | "critical";
+  /** The most severe flag's explanation, to say why. */
+  why: string | null;
+  action: string;
 }
 
 /**
@@ -36,11 +50,22 @@ export function DecisionForm({
   onDecide,
   amendment,
   reasonRequiredToApprove = false,
+  reason,
+  onReasonChange,
+  highRisk = null,
 }: DecisionFormProps) {
-  const [reason, setReason] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
+  // Approving a high-risk request takes a second, deliberate step.
+  const [riskCheck, setRiskCheck] = useState<{ typed: string } | null>(null);
+  // The person just asked to approve: the check they must pass next takes focus.
+  const riskFocus = useRef<HTMLElement>(null);
+  const checking = riskCheck !== null;
+  useEffect(() => {
+    if (checking) riskFocus.current?.focus();
+  }, [checking]);
   const disabled = !canDecide || submitting !== null;
   const amending = amendment != null && (amendment.changes.length > 0 || amendment.problems.length > 0);
+  const typedOk = !highRisk || highRisk.band !== "critical" || riskCheck?.typed.trim() === highRisk.action;
 
   function decide(decision: Decision) {
     if (decision === "deny" && !reason.trim()) {
@@ -65,6 +90,12 @@ export function DecisionForm({
       return;
     }
     setLocalError(null);
+    if (decision === "approve" && highRisk && riskCheck === null) {
+      setRiskCheck({ typed: "" });
+      return;
+    }
+    if (decision === "approve" && !typedOk) return;
+    setRiskCheck(null);
     onDecide(decision, reason.trim());
   }
 
@@ -97,7 +128,7 @@ export function DecisionForm({
             aria-invalid={localError ? true : undefined}
             aria-describedby="decision-reason-hint"
             onChange={(e) => {
-              setReason(e.target.value);
+              onReasonChange(e.target.value);
               if (localError) setLocalError(null);
             }}
             placeholder={
@@ -117,6 +148,56 @@ export function DecisionForm({
           <div className="rounded-lg border border-amber-300 bg-amber-50 p-3" data-testid="decision-amendment">
             <p className="mb-1.5 text-xs font-medium text-amber-900">Approving will bind the amended params:</p>
             <ParamsDiff changes={amendment.changes} />
+          </div>
+        ) : null}
+        {highRisk && riskCheck ? (
+          <div
+            role="alertdialog"
+            aria-labelledby="risk-check-title"
+            className="space-y-2 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900"
+            data-testid="risk-confirm"
+          >
+            <p id="risk-check-title" className="font-medium">
+              {highRisk.band === "critical" ? "Critical" : "High"} risk (score {highRisk.score}). Approve anyway?
+            </p>
+            {highRisk.why ? (
+              <p className="text-xs">
+                <VisibleText text={highRisk.why} />
+              </p>
+            ) : null}
+            {highRisk.band === "critical" ? (
+              <label className="block text-xs">
+                Type <span className="font-mono font-semibold">{highRisk.action}</span> to approve
+                <input
+                  ref={riskFocus as React.RefObject<HTMLInputElement>}
+                  value={riskCheck.typed}
+                  onChange={(e) => setRiskCheck({ typed: e.target.value })}
+                  data-testid="risk-confirm-input"
+                  autoComplete="off"
+                  spellCheck={false}
+                  className="mt-1 block h-9 w-full rounded-md border border-red-300 bg-white px-2 font-mono text-sm text-zinc-900 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-600/20"
+                />
+              </label>
+            ) : null}
+            <div className="flex gap-2">
+              <button
+                type="button"
+                disabled={!typedOk || disabled}
+                ref={highRisk.band === "critical" ? undefined : (riskFocus as React.RefObject<HTMLButtonElement>)}
+                onClick={() => decide("approve")}
+                data-testid="risk-confirm-approve"
+                className="inline-flex h-9 items-center gap-1.5 rounded-lg bg-red-700 px-3 text-sm font-medium text-white shadow-xs hover:bg-red-800 disabled:cursor-not-allowed disabled:opacity-50"
+              >
+                <CheckIcon /> Approve anyway
+              </button>
+              <button
+                type="button"
+                onClick={() => setRiskCheck(null)}
+                className="inline-flex h-9 items-center rounded-lg border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-700 hover:bg-zinc-50"
+              >
+                Back
+              </button>
+            </div>
           </div>
         ) : null}
         {/* One message at a time: the form's own check, else the server's answer to the last try. */}

@@ -18,15 +18,15 @@ function decidedBy(item: ReviewItem): string {
 }
 
 /** Where the request stands: status, the clock, approvals, the decision and every vote. */
-export function DecisionRecord({ item }: { item: ReviewItem }) {
+export function DecisionRecord({ item, status = item.status }: { item: ReviewItem; status?: ReviewItem["status"] }) {
   return (
-    <Card title="Decision" aside={<StatusBadge status={item.status} />}>
+    <Card title="Decision" aside={<StatusBadge status={status} />}>
       <div data-testid="decision-record">
         <Fields>
           <Field label="Approvals">
             <VoteCount approvals={item.approvals.length} required={item.policy.approvals_required} />
           </Field>
-          {item.status === "pending" ? (
+          {status === "pending" ? (
             <Field label="Expires">
               <TimeLeft expiresAt={item.expires_at} />
               <span className="block text-xs text-zinc-400">{formatDateTime(item.expires_at)}</span>

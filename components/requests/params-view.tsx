@@ -6,6 +6,7 @@ import { Card } from "../ui/card";
 import { copyText, CopyIcon, type CopyState } from "../ui/copy";
 import { AlertIcon, CheckIcon } from "../ui/icons";
 import { type ParamChange, ParamsDiff } from "./params-editor";
+import { ParamsReadable } from "./params-readable";
 import { VisibleText } from "./visible-text";
 
 /**
@@ -35,7 +36,8 @@ export function ParamsView({
   return (
     <Card title="Parameters" aside={aside}>
       <p className="mb-3 text-xs leading-relaxed text-zinc-500">
-        Exactly what the grant binds. Keys in canonical order, line breaks shown as ↵, hidden characters as red ⟨U+…⟩ markers.
+        Each value as read first (amounts with their currency, emails with the domain in bold), then exactly what the grant binds: keys in canonical order, line
+        breaks shown as ↵, hidden characters as red ⟨U+…⟩ markers.
       </p>
       {amended ? (
         <div className="mb-4 space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="amended-notice">
@@ -46,9 +48,8 @@ export function ParamsView({
         </div>
       ) : null}
       {editor}
-      {empty ? (
-        <p className="mb-4 text-sm text-zinc-400">No parameters</p>
-      ) : (
+      {empty ? <p className="mb-4 text-sm text-zinc-400">No parameters</p> : <ParamsReadable params={params} />}
+      {empty ? null : (
         <div
           data-testid="params"
           className="max-h-[32rem] overflow-y-auto rounded-lg bg-zinc-950 p-4 font-mono text-[13px] leading-relaxed whitespace-pre-wrap text-zinc-100 [overflow-wrap:anywhere]"

@@ -103,9 +103,33 @@ export async function listForReviewer(
   return { data: await toReviewItems(data, { ...reviewer, groups }), nextCursor };
 }
 
-/** One request as `reviewer` sees it; one they may not see answers as missing. */
+/**
+ * One request as `reviewer` sees it, with the agent's last approved request for
+ * the same action to compare it with; one they may not see answers as missing.
+ */
 export async function getForReviewer(reviewer: Reviewer, requestId: string): Promise<ReviewItem> {
   const [r, groups] = await Promise.all([getRequestById(requestId), reviewerGroupNames(db(), reviewer.id)]);
   if (!visibleToReviewer(r, reviewer.role, groups)) throw new AppError("not_found", "no such request");
-  return toReviewItem(r, { ...reviewer, groups });
+  const [item, previous] = await Promise.all([toReviewItem(r, { ...reviewer, groups }), previousApproval(r)]);
+  return { ...item, previous_approval: previous };
+}
+
+/**
+ * The same agent's most recent approved request for the same action, created
+ * before this one: the params a reviewer has already let through, to diff
+ * against. Walks the agent's requests newest first by id (time-ordered), so
+ * it reads one index and stops at the first match.
+ */
+async function previousApproval(r: StoredRequest): Promise<ReviewItem["previous_approval"]> {
+  const row = await db()
+    .selectFrom("actionRequests")
+    .select(["id", "params", "decidedAt"])
+    .where("agentId", "=", r.agentId)
+    .where("id", "<", r.id)
+    .where("action", "=", r.action)
+    .where("status", "=", "approved")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { id: row.id, params: row.params as Record<string, unknown>, decided_at: row.decidedAt?.toISOString() ?? null } : null;
 }

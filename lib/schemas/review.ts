@@ -50,6 +50,14 @@ export const ReviewItem = z
       .object({ name: z.string().nullable(), email: z.string() })
       .nullable()
       .openapi({ description: "The person whose vote decided the request (`decision.by` is `user:…`), by name and email; null otherwise." }),
+    previous_approval: z
+      .object({ id: z.string(), params: z.record(z.string(), z.unknown()), decided_at: z.string().nullable() })
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "On the single-request view only: the same agent's most recent approved request for the same action, created before this one, with the params it was approved with (null when there is none), so a screen can show what changed since.",
+      }),
     can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
     cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
     risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),

@@ -14,6 +14,14 @@ export function RequestView({ id, showAudit = false, startEditing = false }: { i
   const { data: item, error, isPending, refetch } = useReviewRequest(id);
   const decision = useDecision(id);
 
+  // At its expiry a pending request shows as expired at once (RequestDetail); the server's word follows a moment later.
+  const expiresAt = item?.status === "pending" ? Date.parse(item.expires_at) : null;
+  useEffect(() => {
+    if (expiresAt === null) return;
+    const t = setTimeout(() => void refetch(), Math.min(Math.max(expiresAt - Date.now() + 1000, 0), 2 ** 31 - 1));
+    return () => clearTimeout(t);
+  }, [expiresAt, refetch]);
+
   useEffect(() => {
     if (!item) return;
     // Next.js may write the page's metadata title after this effect (metadata streams in): keep ours.
