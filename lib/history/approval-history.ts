@@ -48,12 +48,18 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
 /** The totals `needs` read for `agentId` at `now`, by `historyKey`, in one query. */
 export async function loadHistoryTotals(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
   if (needs.length === 0) return new Map();
+  // One scan of the agent's rows for the names read, back to the earliest window start, joined to the needs.
+  const since = needs.map((n) => windowStart(now, n.windowMs));
+  const earliest = new Date(Math.min(...since.map((d) => d.getTime())));
   const rows = await sql<{ i: string; total: number | null }>`
-    SELECT n.i, (SELECT sum(h.total) FROM approval_history h
-                  WHERE h.agent_id = ${agentId} AND h.name = n.name AND h.bucket >= n.since AND h.action LIKE n.pattern) AS total
+    SELECT n.i, sum(h.total) AS total
       FROM unnest(${needs.map((n) => n.name)}::text[], ${needs.map((n) => patternLike(n.pattern))}::text[],
-                  ${needs.map((n) => windowStart(now, n.windowMs).toISOString())}::timestamptz[]) WITH ORDINALITY AS n(name, pattern, since, i)`.execute(q);
-  const totals = new Map<string, bigint | number>();
+                  ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(name, pattern, since, i)
+      JOIN approval_history h ON h.name = n.name AND h.bucket >= n.since AND h.action LIKE n.pattern
+     WHERE h.agent_id = ${agentId} AND h.name = ANY(${[...new Set(needs.map((n) => n.name))]}::text[]) AND h.bucket >= ${earliest.toISOString()}::timestamptz
+     GROUP BY n.i`.execute(q);
+  // A need with no rows in its window totals 0.
+  const totals = new Map<string, bigint | number>(needs.map((n) => [historyKey(n), n.kind === "count" ? 0n : 0]));
   for (const r of rows.rows) {
     const need = needs[Number(r.i) - 1];
     const total = Number(r.total ?? 0);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
+import { pruneApprovalHistory } from "../../lib/history/approval-history.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import {
   agentFetch,
@@ -165,6 +166,19 @@ describe("saving a rule with history functions", () => {
       expect(problem.errors?.[0], condition).toMatchObject({ path: "condition", message: expect.stringMatching(message) });
     }
     expect((await post(LIMIT)).status).toBe(201);
+  });
+});
+
+describe("retention", () => {
+  it("prunes buckets no window can reach (older than 31 days and a bucket), keeping the rest", async () => {
+    const a = await newAgent();
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'payments.refund', '', date_bin('5 minutes', now() - interval '32 days', 'epoch'), 1, 1),
+      (${a.agentId}, 'payments.refund', '', date_bin('5 minutes', now() - interval '30 days', 'epoch'), 1, 1)`.execute(db());
+    expect(await pruneApprovalHistory()).toBeGreaterThanOrEqual(1);
+    const left = await db().selectFrom("approvalHistory").select("bucket").where("agentId", "=", a.agentId).execute();
+    expect(left).toHaveLength(1);
+    expect(Date.now() - left[0].bucket.getTime()).toBeLessThan(31 * 86_400_000);
   });
 });
 
