@@ -1,8 +1,9 @@
 import "server-only";
-import { celEnv, celMap, CelScalar, isCelError, mapType, objectType, parse, plan } from "@bufbuild/cel";
+import { celEnv, celMap, celMethod, CelScalar, type CelMap, isCelError, mapType, objectType, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import type { Expr, ParsedExpr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
-import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { DurationSchema, timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { type HistoryNeed, HistoryArgumentError, historyKey, historyNeedOf, historyNeedsIn, isHistoryTarget } from "./history-conditions.ts";
 
 /**
  * Rule conditions in CEL over `{ action, resource, params, context, agent, now, risk }`.
@@ -16,6 +17,25 @@ import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
  */
 
 const dynMap = mapType(CelScalar.STRING, CelScalar.DYN);
+const durationType = objectType(DurationSchema);
+
+// `history.count(…)` / `history.sum(…)` are methods of the `history` variable: a
+// map of the totals prefetched for this evaluation (history-conditions.ts). A
+// total that is not there (history unavailable) is an error: fail closed.
+function prefetched(totals: CelMap, kind: string, pattern: string, name: string, window: { message: { seconds: bigint; nanos: number } }) {
+  const windowMs = Number(window.message.seconds) * 1000 + Math.floor(window.message.nanos / 1e6);
+  const value = totals.get(historyKey({ kind, pattern, name, windowMs }));
+  if (value === undefined) throw new Error("this agent's history is unavailable");
+  return value;
+}
+const historyFuncs = [
+  celMethod("count", dynMap, [CelScalar.STRING, durationType], CelScalar.INT, function (pattern, window) {
+    return prefetched(this, "count", pattern, "", window as never) as bigint;
+  }),
+  celMethod("sum", dynMap, [CelScalar.STRING, CelScalar.STRING, durationType], CelScalar.DOUBLE, function (pattern, name, window) {
+    return prefetched(this, "sum", pattern, name, window as never) as number;
+  }),
+];
 const env = celEnv({
   variables: {
     action: CelScalar.STRING,
@@ -25,8 +45,9 @@ const env = celEnv({
     agent: dynMap,
     now: objectType(TimestampSchema),
     risk: dynMap,
+    history: dynMap,
   },
-  funcs: strings,
+  funcs: [...strings, ...historyFuncs],
 });
 
 export interface ConditionVars {
@@ -53,7 +74,13 @@ export interface ConditionBindings {
 // here is what keeps 200 rules' conditions cheap per request.
 const asMap = (o: object) => celMap(new Map(Object.entries(o)));
 
-export function conditionBindings(vars: ConditionVars): ConditionBindings {
+/**
+ * Totals of the agent's history by `historyKey`, prefetched for the conditions
+ * that read them (counts as bigint, sums as number); null when unavailable.
+ */
+export type HistoryTotals = ReadonlyMap<string, bigint | number> | null;
+
+export function conditionBindings(vars: ConditionVars, history: HistoryTotals = null): ConditionBindings {
   return {
     bindings: {
       action: vars.action,
@@ -64,6 +91,7 @@ export function conditionBindings(vars: ConditionVars): ConditionBindings {
       agent: asMap(vars.agent),
       now: timestampFromDate(vars.now),
       risk: asMap(vars.risk ? { score: BigInt(vars.risk.score), flags: vars.risk.flags } : {}),
+      history: celMap(new Map(history ?? [])),
     },
   };
 }
@@ -92,11 +120,16 @@ export function checkCondition(source: string): ConditionError | null {
     if (type !== "bool" && type !== "dyn") throw new CheckError(`a condition must be true or false, but this one is a ${type}`, parsed.expr.id);
     return null;
   } catch (err) {
-    if (!(err instanceof CheckError)) throw err;
+    if (!(err instanceof CheckError) && !(err instanceof HistoryArgumentError)) throw err;
     const offset = parsed.sourceInfo?.positions[Number(err.exprId)] ?? 0;
     const { line, column } = position(source, offset);
     return { message: `${err.message} at ${line > 1 ? `line ${line}, ` : ""}column ${column}`, column };
   }
+}
+
+/** What a checked condition reads of the agent's history (nothing for most). */
+export function conditionHistoryNeeds(source: string): HistoryNeed[] {
+  return historyNeedsIn(parse(source).expr!);
 }
 
 /** Compiles a condition checked by `checkCondition` (throws on a syntax error). */
@@ -126,7 +159,23 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
-type T = "string" | "int" | "uint" | "double" | "bool" | "null" | "bytes" | "list" | "map" | "timestamp" | "duration" | "type" | "dyn" | "agent" | "risk";
+type T =
+  | "string"
+  | "int"
+  | "uint"
+  | "double"
+  | "bool"
+  | "null"
+  | "bytes"
+  | "list"
+  | "map"
+  | "timestamp"
+  | "duration"
+  | "type"
+  | "dyn"
+  | "agent"
+  | "risk"
+  | "history";
 
 class CheckError extends Error {
   constructor(
@@ -137,7 +186,16 @@ class CheckError extends Error {
   }
 }
 
-const VARIABLES: Record<string, T> = { action: "string", resource: "dyn", params: "map", context: "map", agent: "agent", now: "timestamp", risk: "risk" };
+const VARIABLES: Record<string, T> = {
+  action: "string",
+  resource: "dyn",
+  params: "map",
+  context: "map",
+  agent: "agent",
+  now: "timestamp",
+  risk: "risk",
+  history: "history",
+};
 const AGENT_FIELDS: Record<string, T> = { id: "string", name: "string", tags: "list", trust_level: "string", owner: "dyn" };
 const RISK_FIELDS: Record<string, T> = { flags: "list", score: "int" };
 const NUMERIC = new Set<T>(["int", "uint", "double"]);
@@ -224,6 +282,7 @@ class Checker {
       case "identExpr": {
         const t = scope.get(k.value.name) ?? VARIABLES[k.value.name];
         if (!t) throw new CheckError(`undeclared reference to '${k.value.name}' (use action, resource, params, context, agent, now or risk)`, e.id);
+        if (t === "history") throw new CheckError("history is used only as history.count(pattern, window) or history.sum(pattern, name, window)", e.id);
         return t;
       }
       case "selectExpr": {
@@ -269,6 +328,7 @@ class Checker {
   }
 
   private call(e: Expr, fn: string, target: Expr | undefined, args: Expr[], scope: Map<string, T>): T {
+    if (isHistoryTarget(target) && !scope.has("history")) return historyNeedOf(e).kind === "count" ? "int" : "double";
     const types = args.map((a) => this.check(a, scope));
     const [a, b] = types;
     const known = (t: T) => t !== "dyn";

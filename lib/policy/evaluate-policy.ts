@@ -1,6 +1,8 @@
 import "server-only";
 import { metrics } from "../metrics.ts";
-import { decide } from "./match-rules.ts";
+import type { HistoryTotals } from "./cel.ts";
+import type { HistoryNeed } from "./history-conditions.ts";
+import { decide, historyNeedsFor, type RuleSet } from "./match-rules.ts";
 import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
 import { currentRuleSet } from "./rule-set.ts";
 
@@ -11,6 +13,24 @@ export interface EvaluatePolicyInput extends PolicyInput {
   now?: Date;
   /** The policy revision the caller observed (read with its agent key): the rules used are at least that new. */
   policyRevision?: string | null;
+  /**
+   * Loads the agent's history totals that the rules' `history.…` calls read
+   * (called only when some do). Without it, or when it fails, history is
+   * unavailable and those conditions fail closed.
+   */
+  loadHistory?: (needs: HistoryNeed[], now: Date) => Promise<HistoryTotals>;
+  /** The rule set to use, already loaded (the current one when omitted). */
+  ruleSet?: RuleSet;
+}
+
+/**
+ * Whether history conditions apply to this request (see `historyNeedsFor`):
+ * then creates of its agent are serialised, and evaluated (inside that
+ * transaction, where the rule set cannot be loaded) with `ruleSet`.
+ */
+export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<{ lock: boolean; ruleSet: RuleSet }> {
+  const ruleSet = await currentRuleSet(input.policyRevision);
+  return { lock: historyNeedsFor(ruleSet.rules, input).lock, ruleSet };
 }
 
 /**
@@ -21,8 +41,11 @@ export interface EvaluatePolicyInput extends PolicyInput {
  * the cached, compiled rule set: no database work per request.
  */
 export async function evaluatePolicy(input: EvaluatePolicyInput): Promise<ResolvedPolicy> {
-  const ruleSet = await currentRuleSet(input.policyRevision);
-  const policy = decide(ruleSet, input, input.now ?? new Date());
+  const ruleSet = input.ruleSet ?? (await currentRuleSet(input.policyRevision));
+  const now = input.now ?? new Date();
+  const { needs } = historyNeedsFor(ruleSet.rules, input);
+  const history = needs.length > 0 && input.loadHistory ? await input.loadHistory(needs, now) : null;
+  const policy = decide(ruleSet, input, now, history);
   // A condition error fails closed quietly; the count per rule is how an operator notices.
   for (const e of policy.conditionErrors) metrics().conditionErrors.inc({ rule: e.rule_name });
   return policy;

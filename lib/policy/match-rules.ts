@@ -1,5 +1,14 @@
 import "server-only";
-import { compileCondition, conditionBindings, type ConditionBindings, type ConditionProgram, type ConditionVars } from "./cel.ts";
+import {
+  compileCondition,
+  conditionBindings,
+  conditionHistoryNeeds,
+  type ConditionBindings,
+  type ConditionProgram,
+  type ConditionVars,
+  type HistoryTotals,
+} from "./cel.ts";
+import { type HistoryNeed, historyKey } from "./history-conditions.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
 import { BUILTIN_POLICY, type ConditionErrorRecord, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";
 
@@ -22,6 +31,8 @@ export interface StoredRule {
 
 export interface CompiledRule extends StoredRule {
   condition: ConditionProgram | null;
+  /** What the condition reads of the agent's history (`history.count`/`history.sum`); usually nothing. */
+  history?: HistoryNeed[];
 }
 
 export interface RuleSet {
@@ -54,18 +65,50 @@ export function agentSelected(selector: PolicyRuleDefinition["agents"], agent: P
 
 // Compiled programs by rule id and version: a version never changes, so a
 // program compiled once serves every later load of the rule set.
-const programs = new Map<string, ConditionProgram>();
+const programs = new Map<string, { program: ConditionProgram; history: HistoryNeed[] }>();
 
 export function compileRule(rule: StoredRule): CompiledRule {
   const source = rule.definition.condition;
   if (!source) return { ...rule, condition: null };
   const key = `${rule.id}@${rule.version}`;
-  let program = programs.get(key);
-  if (!program) {
-    program = compileCondition(source);
-    programs.set(key, program);
+  let compiled = programs.get(key);
+  if (!compiled) {
+    compiled = { program: compileCondition(source), history: conditionHistoryNeeds(source) };
+    programs.set(key, compiled);
   }
-  return { ...rule, condition: program };
+  return { ...rule, condition: compiled.program, history: compiled.history };
+}
+
+/** The enabled rules that read history, per rule set (most rule sets have none: then this is all it costs). */
+const historyRulesOf = new WeakMap<CompiledRule[], CompiledRule[]>();
+
+/**
+ * What evaluating `input` reads of its agent's history (`needs`, one entry
+ * per distinct total), and whether the evaluation must be serialised with the
+ * agent's other creates (`lock`): when a rule that reads history selects the
+ * request, or when the request, if allowed, would be counted by such a rule's
+ * pattern for this agent.
+ */
+export function historyNeedsFor(rules: CompiledRule[], input: PolicyInput): { needs: HistoryNeed[]; lock: boolean } {
+  let historyRules = historyRulesOf.get(rules);
+  if (!historyRules) {
+    historyRules = rules.filter((r) => r.enabled && r.history && r.history.length > 0);
+    historyRulesOf.set(rules, historyRules);
+  }
+  if (historyRules.length === 0) return { needs: [], lock: false };
+  const needs = new Map<string, HistoryNeed>();
+  let lock = false;
+  for (const rule of historyRules) {
+    if (!agentSelected(rule.definition.agents, input.agent)) continue;
+    const history = rule.history ?? [];
+    if (ruleSelects(rule, input)) {
+      for (const n of history) needs.set(historyKey(n), n);
+      lock = true;
+    } else if (!lock && history.some((n) => actionMatches(n.pattern, input.action))) {
+      lock = true;
+    }
+  }
+  return { needs: [...needs.values()], lock };
 }
 
 /** What a condition error makes of `rule`: never allows (fail closed). */
@@ -103,9 +146,14 @@ export function conditionVars(input: PolicyInput, now: Date): ConditionVars {
 }
 
 /** The first matching enabled rule in order (or null), and every condition that errored on the way to it. */
-export function firstMatch(rules: CompiledRule[], input: PolicyInput, now: Date): { rule: CompiledRule | null; conditionErrors: ConditionErrorRecord[] } {
+export function firstMatch(
+  rules: CompiledRule[],
+  input: PolicyInput,
+  now: Date,
+  history: HistoryTotals = null,
+): { rule: CompiledRule | null; conditionErrors: ConditionErrorRecord[] } {
   let vars: ConditionBindings | undefined;
-  const lazyVars = () => (vars ??= conditionBindings(conditionVars(input, now)));
+  const lazyVars = () => (vars ??= conditionBindings(conditionVars(input, now), history));
   const conditionErrors: ConditionErrorRecord[] = [];
   for (const rule of rules) {
     const { matched, error } = ruleMatches(rule, input, lazyVars);
@@ -147,7 +195,7 @@ export function rulePolicy(rule: StoredRule, defaults: PolicyDefaults): Resolved
 }
 
 /** What applies to `input` under `ruleSet`: the first matching rule, else the default (require approval). */
-export function decide(ruleSet: RuleSet, input: PolicyInput, now: Date): ResolvedPolicy {
-  const { rule, conditionErrors } = firstMatch(ruleSet.rules, input, now);
+export function decide(ruleSet: RuleSet, input: PolicyInput, now: Date, history: HistoryTotals = null): ResolvedPolicy {
+  const { rule, conditionErrors } = firstMatch(ruleSet.rules, input, now, history);
   return { ...(rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults)), conditionErrors };
 }

@@ -52,7 +52,7 @@ export const PolicyRuleDefinition = z
   })
   .openapi("PolicyRule", {
     description:
-      "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`. Omitted settings take the default's.",
+      "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`, and may read the agent's approved requests with `history.count(pattern, window)` and `history.sum(pattern, name, window)` (literal arguments; windows 1m to 744h, counted in 5-minute buckets). Omitted settings take the default's.",
   });
 export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "kysely";
 import { db } from "../db.ts";
+import { loadHistoryTotals } from "../history/approval-history.ts";
 import { evaluatePolicy } from "../policy/evaluate-policy.ts";
 
 /**
@@ -39,6 +40,8 @@ export async function amendedPolicyProblem(requestId: string, params: Record<str
     context: (r.context ?? {}) as Record<string, unknown>,
     agent: { id: r.agentId, name: r.agentName, tags: r.tags, trustLevel: r.trustLevel, ownerEmail: r.ownerEmail },
     risk: (r.risk as { score: number; flags: { code: string }[] } | null) ?? null,
+    // History conditions see the agent's history as it is now (unavailable: they fail closed).
+    loadHistory: (needs, now) => loadHistoryTotals(db(), r.agentId, needs, now).catch(() => null),
   });
   if (policy.id === r.policyId && policy.effect === r.policyEffect && policy.approvalsRequired === r.approvalsRequired) return null;
   const what =

@@ -6,7 +6,8 @@ import { containAfterRequest } from "../containment/check-containment.ts";
 import { deliveryConfig } from "../delivery/config.ts";
 import { urlProblem } from "../delivery/url-safety.ts";
 import { canonicalSha256 } from "../crypto.ts";
-import { type DB, db, insertRowWhere, type Row, statementPart } from "../db.ts";
+import { type DB, db, insertRowWhere, type Queryable, type Row, statementPart, transact } from "../db.ts";
+import { logger } from "../logger.ts";
 import { announceRequests } from "../events/notify.ts";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
@@ -16,7 +17,8 @@ import { newId } from "../ids.ts";
 import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
 import { resolveOnBehalfOf } from "../on-behalf-of/verify-on-behalf-of.ts";
-import { evaluatePolicy } from "../policy/evaluate-policy.ts";
+import { evaluatePolicy, historyApplies, type EvaluatePolicyInput, type ResolvedPolicy } from "../policy/evaluate-policy.ts";
+import { loadHistoryTotals, lockAgentHistory, recordApprovalHistory } from "../history/approval-history.ts";
 import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
@@ -83,125 +85,121 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       })
     : null;
   const risk = assessed && { score: assessed.score, flags: assessed.flags };
-  const policy = await evaluatePolicy({
-    action: body.action,
-    resource: body.resource ?? null,
-    params,
-    context,
-    agent,
-    risk,
-    now,
-    policyRevision: agent.policyRevision,
-  });
-  if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
-    throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
-      errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
-    });
-  }
-  const waits = policy.effect === "require_approval";
-  if (waits) checkPendingCount(assessed?.pendingCount);
+  const policyInput = { action: body.action, resource: body.resource ?? null, params, context, agent, risk, now, policyRevision: agent.policyRevision };
+  // Under history conditions (history.count/sum) evaluation and insert run
+  // in one transaction under a per-agent lock, so parallel requests cannot
+  // all pass a limit on the same old total (lib/history/approval-history.ts).
+  const history = await historyApplies(policyInput);
+  const serialised = history.lock;
+  const signingKey = serialised ? await activeSigningKey() : undefined;
+  const land = async (q: Queryable, policy: ResolvedPolicy) => {
+    if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
+      throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
+        errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
+      });
+    }
+    const waits = policy.effect === "require_approval";
+    if (waits) checkPendingCount(assessed?.pendingCount);
 
-  const id = newId("req");
-  const status = policy.effect === "allow" ? "approved" : policy.effect === "deny" ? "denied" : "pending";
-  const decided = status !== "pending";
-  const by = `policy:${policy.id}`;
-  const paramsSha256 = canonicalSha256(params);
-  const events: AuditEventInput[] = [
-    {
-      type: "request.created",
-      actor: `agent:${agent.id}`,
-      requestId: id,
-      agentId: agent.id,
-      data: {
-        action: body.action,
-        resource: body.resource ?? null,
-        params_sha256: paramsSha256,
-        summary: body.summary,
-        on_behalf_of: context.on_behalf_of ?? null,
-        ...(onBehalfOf && {
-          on_behalf_of_verified: onBehalfOf.verified,
-          ...(onBehalfOf.verified
-            ? { on_behalf_of_subject: { email: onBehalfOf.email, sub: onBehalfOf.sub, iss: onBehalfOf.iss } }
-            : { on_behalf_of_unverified_reason: onBehalfOf.reason }),
-        }),
-        policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
-        risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
-        // A condition error fails closed; the record says so (each with how it was treated).
-        condition_errors: policy.conditionErrors,
+    const id = newId("req");
+    const status = policy.effect === "allow" ? "approved" : policy.effect === "deny" ? "denied" : "pending";
+    const decided = status !== "pending";
+    const by = `policy:${policy.id}`;
+    const paramsSha256 = canonicalSha256(params);
+    const events: AuditEventInput[] = [
+      {
+        type: "request.created",
+        actor: `agent:${agent.id}`,
+        requestId: id,
+        agentId: agent.id,
+        data: {
+          action: body.action,
+          resource: body.resource ?? null,
+          params_sha256: paramsSha256,
+          summary: body.summary,
+          on_behalf_of: context.on_behalf_of ?? null,
+          ...(onBehalfOf && {
+            on_behalf_of_verified: onBehalfOf.verified,
+            ...(onBehalfOf.verified
+              ? { on_behalf_of_subject: { email: onBehalfOf.email, sub: onBehalfOf.sub, iss: onBehalfOf.iss } }
+              : { on_behalf_of_unverified_reason: onBehalfOf.reason }),
+          }),
+          policy: { id: policy.id, version: policy.version, effect: policy.effect, approvals_required: policy.approvalsRequired },
+          risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
+          // A condition error fails closed; the record says so (each with how it was treated).
+          condition_errors: policy.conditionErrors,
+        },
       },
-    },
-  ];
-  if (status === "approved") {
-    events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
-  } else if (status === "denied") {
-    events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
-  }
+    ];
+    if (status === "approved") {
+      events.push({ type: "request.approved", actor: by, requestId: id, agentId: agent.id, data: { reason: "allowed by policy" } });
+    } else if (status === "denied") {
+      events.push({ type: "request.denied", actor: by, requestId: id, agentId: agent.id, data: { reason: policy.denyReason } });
+    }
 
-  let grant: Row<"grants"> | null = null;
-  if (status === "approved") {
-    const prepared = prepareGrant({
-      key: await activeSigningKey(),
-      requestId: id,
+    let grant: Row<"grants"> | null = null;
+    if (status === "approved") {
+      const prepared = prepareGrant({
+        key: signingKey ?? (await activeSigningKey()),
+        requestId: id,
+        agentId: agent.id,
+        ttlSeconds: policy.grantTtlSeconds,
+        audience: policy.audience,
+        approvedBy: [by],
+        actor: by,
+      });
+      grant = prepared.grant;
+      events.push(prepared.event);
+    }
+    const row: Insertable<DB["actionRequests"]> = {
+      id,
       agentId: agent.id,
-      ttlSeconds: policy.grantTtlSeconds,
-      audience: policy.audience,
-      approvedBy: [by],
-      actor: by,
-    });
-    grant = prepared.grant;
-    events.push(prepared.event);
-  }
-  const row: Insertable<DB["actionRequests"]> = {
-    id,
-    agentId: agent.id,
-    action: body.action,
-    resource: body.resource ?? null,
-    params,
-    paramsSha256,
-    summary: body.summary,
-    justification: body.justification ?? null,
-    context,
-    status,
-    policyId: policy.id,
-    policyName: policy.name,
-    policyVersion: policy.version,
-    policyEffect: policy.effect,
-    approvalsRequired: policy.approvalsRequired,
-    reviewerGroups: policy.reviewerGroups,
-    reasonRequiredToApprove: policy.reasonRequiredToApprove,
-    ownerMayDecide: policy.ownerMayDecide,
-    reviewersMayEdit: policy.reviewersMayEdit,
-    grantTtlSeconds: policy.grantTtlSeconds,
-    grantAudience: policy.audience,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
-    decidedAt: decided ? now : null,
-    decisionBy: decided ? by : null,
-    decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
-    idempotencyKey: idempotencyKey ?? null,
-    bodySha256,
-    callbackUrl: body.callback_url ?? null,
-    risk,
-    conditionErrors: policy.conditionErrors.length ? policy.conditionErrors : null,
-  };
+      action: body.action,
+      resource: body.resource ?? null,
+      params,
+      paramsSha256,
+      summary: body.summary,
+      justification: body.justification ?? null,
+      context,
+      status,
+      policyId: policy.id,
+      policyName: policy.name,
+      policyVersion: policy.version,
+      policyEffect: policy.effect,
+      approvalsRequired: policy.approvalsRequired,
+      reviewerGroups: policy.reviewerGroups,
+      reasonRequiredToApprove: policy.reasonRequiredToApprove,
+      ownerMayDecide: policy.ownerMayDecide,
+      reviewersMayEdit: policy.reviewersMayEdit,
+      grantTtlSeconds: policy.grantTtlSeconds,
+      grantAudience: policy.audience,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + (body.expires_in ?? policy.waitSeconds) * 1000),
+      decidedAt: decided ? now : null,
+      decisionBy: decided ? by : null,
+      decisionReason: status === "denied" ? policy.denyReason : status === "approved" ? "allowed by policy" : null,
+      idempotencyKey: idempotencyKey ?? null,
+      bodySha256,
+      callbackUrl: body.callback_url ?? null,
+      risk,
+      conditionErrors: policy.conditionErrors.length ? policy.conditionErrors : null,
+    };
 
-  // One statement, so one round trip and its own transaction: the request,
-  // its grant and their audit events land together or not at all.
-  // - The agent must still be active when the request lands: a suspension
-  //   that committed after this call was authenticated leaves nothing behind
-  //   (the row lock waits for it, and the status is re-read).
-  // - The pending cap is exact: a request that would wait locks its agent's
-  //   row (FOR NO KEY UPDATE: creates of one agent that would wait go one
-  //   at a time; other agents, and requests decided at once, never wait), and
-  //   only then counts, with countersign_pending_count, a VOLATILE function
-  //   that takes a fresh snapshot, so it sees every request committed before
-  //   the lock was granted.
-  const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-  let rows: Row<"actionRequests">[];
-  try {
-    const agentRow = db().selectFrom("agents").select("id").where("id", "=", agent.id).where("status", "=", "active");
+    // One statement, so one round trip and its own transaction: the request,
+    // its grant and their audit events land together or not at all.
+    // - The agent must still be active when the request lands: a suspension
+    //   that committed after this call was authenticated leaves nothing behind
+    //   (the row lock waits for it, and the status is re-read).
+    // - The pending cap is exact: a request that would wait locks its agent's
+    //   row (FOR NO KEY UPDATE: creates of one agent that would wait go one
+    //   at a time; other agents, and requests decided at once, never wait), and
+    //   only then counts, with countersign_pending_count, a VOLATILE function
+    //   that takes a fresh snapshot, so it sees every request committed before
+    //   the lock was granted.
+    const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
+    const agentRow = q.selectFrom("agents").select("id").where("id", "=", agent.id).where("status", "=", "active");
     const landed = sql`EXISTS (SELECT 1 FROM req)`;
-    rows = await db()
+    const rows = await q
       .with("agentOk", () => (waits ? agentRow.forNoKeyUpdate() : agentRow.forKeyShare()))
       .with("room", (qc) => qc.selectFrom("agentOk").select(sql<string>`countersign_pending_count(agent_ok.id, ${max}::int)`.as("pending")))
       .with("req", () =>
@@ -209,10 +207,23 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       )
       .with("grantIns", () => statementPart(grant ? insertRowWhere("grants", grant, landed) : sql`SELECT 1 WHERE FALSE`))
       .with("eventIns", () => statementPart(eventsInsert(events, landed)))
+      // An allow is this agent's history from now on (history.count/sum in conditions).
+      .with("historyIns", () =>
+        statementPart(
+          status === "approved" ? recordApprovalHistory({ agentId: agent.id, action: body.action, params, at: now }, landed) : sql`SELECT 1 WHERE FALSE`,
+        ),
+      )
       .selectFrom("req")
       .selectAll()
       .$castTo<Row<"actionRequests">>()
       .execute();
+    return { id, policy, status, grant, rows };
+  };
+  let landed: Awaited<ReturnType<typeof land>>;
+  try {
+    landed = serialised
+      ? await landWithHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
+      : await land(db(), await evaluatePolicy({ ...policyInput, ruleSet: history.ruleSet }));
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
     if (idempotencyKey && (err as { code?: string }).code === "23505") {
@@ -221,11 +232,12 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     }
     throw err;
   }
+  const { id, policy, status, grant, rows } = landed;
   if (rows.length === 0) {
     // Refused inside the statement: say why (rare, so a second read is fine).
     const still = await db().selectFrom("agents").select("status").where("id", "=", agent.id).executeTakeFirst();
     if (still?.status !== "active") throw new AppError("agent_suspended", "this agent is no longer active");
-    throw pendingCapReached(max);
+    throw pendingCapReached(maxPending);
   }
   announceRequests([{ id, agent_id: agent.id, status }]);
   const created: StoredRequest = { ...rows[0], votes: [], grant };
@@ -241,6 +253,36 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   metrics().requestsCreated.inc({ effect: policy.effect });
   const request = (contained && (await findStoredRequest(db(), { id }))) || created;
   return { request, replayed: false };
+}
+
+class HistoryUnavailable extends Error {}
+
+/**
+ * Evaluates and lands a request that history conditions apply to: in one
+ * transaction holding the agent's history lock, so the totals read are those
+ * of every allow committed before (and this allow is counted before the next
+ * evaluation reads). When the history cannot be read, the transaction is
+ * rolled back and the request is evaluated with history unavailable: those
+ * conditions fail closed.
+ */
+async function landWithHistory<R>(agentId: string, input: EvaluatePolicyInput, land: (q: Queryable, policy: ResolvedPolicy) => Promise<R>): Promise<R> {
+  try {
+    return await transact(async (trx) => {
+      await lockAgentHistory(trx, agentId);
+      const policy = await evaluatePolicy({
+        ...input,
+        loadHistory: (needs, now) =>
+          loadHistoryTotals(trx, agentId, needs, now).catch((err: unknown) => {
+            throw new HistoryUnavailable((err as Error).message);
+          }),
+      });
+      return land(trx, policy);
+    });
+  } catch (err) {
+    if (!(err instanceof HistoryUnavailable)) throw err;
+    logger.warn({ err: err.message, agentId }, "agent history unavailable: history conditions fail closed");
+    return land(db(), await evaluatePolicy({ ...input, loadHistory: async () => null }));
+  }
 }
 
 function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult {

@@ -11,6 +11,7 @@ import { isId, newId } from "../ids.ts";
 import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
 import { recordApproval } from "../risk/record-risk-history.ts";
+import { recordApprovalHistory } from "../history/approval-history.ts";
 import { approvesCurrentParams, changedNames } from "./amend-params.ts";
 import { amendedPolicyProblem } from "./check-amended-policy.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
@@ -218,6 +219,14 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
       )
       .with("grantIns", () => statementPart(grant ? insertRowWhere("grants", grant, sql`TRUE`) : nothing))
       .with("eventIns", () => statementPart(eventsInsert(events)))
+      // The final approval adds the request, with the params as approved, to its agent's history (history.count/sum).
+      .with("historyIns", () =>
+        statementPart(
+          next === "approved"
+            ? recordApprovalHistory({ agentId: r.agentId, action: r.action, params: after.params as Record<string, unknown>, at: now }, sql`TRUE`)
+            : nothing,
+        ),
+      )
       .selectFrom("voteIns")
       .select(sql`1`.as("one"))
       .execute();

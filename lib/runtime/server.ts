@@ -8,6 +8,7 @@ import { flushRefusals } from "../audit/aggregate-refusals.ts";
 import { applyDeliveryRetention } from "../delivery/retention.ts";
 import { ensureAllPartitions } from "../partitions.ts";
 import { dropOldRiskHistory } from "../risk/history-retention.ts";
+import { pruneApprovalHistory } from "../history/approval-history.ts";
 import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb, onPeopleLane } from "../db.ts";
@@ -157,6 +158,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
   const partitions = setInterval(() => {
     void partitionJob();
     dropExpiredDecisionLinks().catch((err: Error) => logger.warn({ err: err.message }, "dropping expired decision links failed"));
+    pruneApprovalHistory().catch((err: Error) => logger.warn({ err: err.message }, "approval history retention failed"));
   }, 3_600_000);
   partitions.unref();
   const sweeper = setInterval(() => {

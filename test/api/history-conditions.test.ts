@@ -1,0 +1,201 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
+import { db } from "../../lib/db.ts";
+import { closeHub } from "../../lib/events/hub.ts";
+import { pruneApprovalHistory } from "../../lib/history/approval-history.ts";
+import { createRule } from "../../lib/policy/rules.ts";
+import {
+  agentFetch,
+  baseUrl,
+  concurrently,
+  decide,
+  expectProblem,
+  newAgent,
+  newUser,
+  reviewerFetch,
+  sampleRequest,
+  signIn,
+  type TestAgent,
+  unique,
+} from "../support/fixtures.ts";
+
+// Cumulative limits (API 1.1): history.count / history.sum in rule conditions
+// read the agent's approved requests (by people or allowed by policy, the
+// current request excluded) from maintained 5-minute buckets.
+
+const LIMIT = 'history.sum("payments.refund", "amount", duration("24h")) + params.amount <= 1000';
+let cookie: string;
+let adminToken: string;
+
+beforeAll(async () => {
+  cookie = await signIn(await newUser("reviewer"));
+  ({ token: adminToken } = await createAdminToken({ name: unique("ci"), actor: "test" }));
+});
+afterAll(async () => {
+  await closeHub();
+});
+
+async function rule(agents: TestAgent[], definition: Record<string, unknown>) {
+  await createRule({ definition: { name: unique("h"), agents: { names: agents.map((a) => a.name) }, ...definition }, position: 0, actor: "test" });
+}
+
+async function create(agent: TestAgent, overrides: Record<string, unknown>): Promise<any> {
+  const res = await agentFetch(agent.key, "/api/v1/requests", { method: "POST", json: sampleRequest(overrides) });
+  expect(res.status).toBe(201);
+  return res.json();
+}
+const refund = (agent: TestAgent, amount: number) => create(agent, { params: { amount, currency: "USD" } });
+
+describe("history.sum over approvals", () => {
+  let agent: TestAgent;
+  let other: TestAgent;
+  beforeAll(async () => {
+    [agent, other] = await Promise.all([newAgent(), newAgent()]);
+    await rule([agent, other], { actions: ["payments.refund"], effect: "allow", condition: LIMIT });
+  });
+
+  it("counts policy allows and people's approvals, never the current request, and not other agents'", async () => {
+    // 600 alone: allowed (were the request itself counted, 1200 would not be).
+    expect((await refund(agent, 600)).status).toBe("approved");
+    expect((await refund(agent, 400)).status).toBe("approved"); // 600 + 400 = 1000
+    const over = await refund(agent, 1);
+    expect(over.status).toBe("pending"); // 1001
+    expect((await decide(cookie, over.id, "approve", "ok")).status).toBe(200);
+    // The approval by a person counts too: now 1001, so a request for 0 is over as well.
+    expect((await refund(agent, 0)).status).toBe("pending");
+    // Another agent under the same rule has its own history.
+    expect((await refund(other, 1000)).status).toBe("approved");
+    expect((await refund(other, 1)).status).toBe("pending");
+    // Denied and pending requests are not history.
+    const rows = await db()
+      .selectFrom("approvalHistory")
+      .select(["name", sql<number>`sum(approvals)::int`.as("approvals"), sql<number>`sum(total)`.as("total")])
+      .where("agentId", "=", agent.agentId)
+      .groupBy("name")
+      .orderBy("name")
+      .execute();
+    expect(rows).toEqual([
+      { name: "", approvals: 3, total: 3 },
+      { name: "amount", approvals: 3, total: 1001 },
+    ]);
+  });
+
+  it("sums amended params as approved", async () => {
+    const a = await newAgent();
+    // Transfers are allowed while approved refunds stay at most 200 a day; refunds need a person, who may change the amount.
+    await rule([a], { actions: ["payments.refund"], effect: "require_approval", reviewers_may_edit: ["amount"] });
+    await rule([a], { actions: ["payments.transfer"], effect: "allow", condition: 'history.sum("payments.refund", "amount", duration("24h")) <= 200' });
+    const asked = await refund(a, 500);
+    expect(asked.status).toBe("pending");
+    const res = await reviewerFetch(cookie, `/api/v1/requests/${asked.id}/decisions`, {
+      method: "POST",
+      json: { decision: "approve", reason: "only 150 is owed", params: { amount: 150, currency: "USD" } },
+    });
+    expect(res.status).toBe(200);
+    expect((await create(a, { action: "payments.transfer", params: { amount: 5 } })).status).toBe("approved"); // 150, not 500
+    const again = await refund(a, 100);
+    expect((await decide(cookie, again.id, "approve", "ok")).status).toBe(200);
+    expect((await create(a, { action: "payments.transfer", params: { amount: 5 } })).status).toBe("pending"); // 250
+  });
+});
+
+describe("history.count and its window", () => {
+  it("counts matching actions within the window (bucket-aligned), not older ones", async () => {
+    const a = await newAgent();
+    await rule([a], { actions: ["reports.*"], effect: "allow", condition: 'history.count("reports.*", duration("1h")) < 2' });
+    const report = () => create(a, { action: "reports.daily", params: {} });
+    expect((await report()).status).toBe("approved");
+    expect((await create(a, { action: "reports.weekly", params: {} })).status).toBe("approved");
+    expect((await report()).status).toBe("pending");
+
+    // Both approvals move to 65 minutes back: before the window's start (the bucket holding now - 1h).
+    await sql`UPDATE approval_history SET bucket = bucket - interval '65 minutes' WHERE agent_id = ${a.agentId}`.execute(db());
+    expect((await report()).status).toBe("approved");
+    // One of those moves back to the window's first bucket (the one holding now - 1h): counted again.
+    const HOUR = 3_600_000;
+    const firstBucket = new Date(Math.floor((Date.now() - HOUR) / 300_000) * 300_000 + 300_000);
+    await sql`UPDATE approval_history SET bucket = ${firstBucket.toISOString()}::timestamptz
+               WHERE agent_id = ${a.agentId} AND action = 'reports.daily' AND bucket < now() - interval '1 hour'`.execute(db());
+    expect((await report()).status).toBe("pending"); // 1 (moved back in) + 1 (just now) = 2
+  });
+});
+
+describe("when history is unavailable", () => {
+  it("fails closed: an allow with a history condition does not match, and the request says why", async () => {
+    const a = await newAgent();
+    await rule([a], { actions: ["payments.refund"], effect: "allow", condition: LIMIT });
+    // Two buckets whose sum overflows: the history query fails for this agent only.
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'payments.refund', 'amount', date_trunc('hour', now()), 1, 1e308),
+      (${a.agentId}, 'payments.refund', 'amount', date_trunc('hour', now()) - interval '1 hour', 1, 1e308)`.execute(db());
+    const created = await refund(a, 1);
+    expect(created.status).toBe("pending");
+    const e = await db()
+      .selectFrom("auditEvents")
+      .select("data")
+      .where("requestId", "=", created.id)
+      .where("type", "=", "request.created")
+      .executeTakeFirstOrThrow();
+    expect((e.data as { condition_errors: unknown[] }).condition_errors).toEqual([
+      expect.objectContaining({ error: expect.stringMatching(/history is unavailable/), treated_as: "no_match" }),
+    ]);
+  });
+});
+
+describe("saving a rule with history functions", () => {
+  const post = (condition: string) =>
+    fetch(`${baseUrl()}/api/v1/admin/policies/rules`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      // Selects no real agent: a name no agent has.
+      body: JSON.stringify({ name: unique("bad"), agents: { names: [unique("nobody")] }, actions: ["payments.refund"], effect: "allow", condition }),
+    });
+
+  it("refuses wrong argument types, bad patterns and bad windows with 422 naming the problem", async () => {
+    const cases: [string, RegExp][] = [
+      ['history.count(params.kind, duration("1h")) < 3', /pattern of history.count must be a string literal/],
+      ['history.count("Payments/*", duration("1h")) < 3', /'Payments\/\*' is not an action pattern/],
+      ['history.count("payments.*", duration("-1h")) < 3', /between 1m and 744h/],
+      ['history.count("payments.*", duration("10000h")) < 3', /between 1m and 744h/],
+      ['history.sum("payments.*", 5, duration("1h")) < 3', /parameter name of history.sum must be a non-empty string literal/],
+      ['history.sum("payments.*", "amount", duration("1h")) == "lots"', /cannot be applied to double and string/],
+    ];
+    for (const [condition, message] of cases) {
+      const problem = await expectProblem(await post(condition), 422, "validation_failed");
+      expect(problem.errors?.[0], condition).toMatchObject({ path: "condition", message: expect.stringMatching(message) });
+    }
+    expect((await post(LIMIT)).status).toBe(201);
+  });
+});
+
+describe("retention", () => {
+  it("prunes buckets no window can reach (older than 31 days and a bucket), keeping the rest", async () => {
+    const a = await newAgent();
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'payments.refund', '', date_bin('5 minutes', now() - interval '32 days', 'epoch'), 1, 1),
+      (${a.agentId}, 'payments.refund', '', date_bin('5 minutes', now() - interval '30 days', 'epoch'), 1, 1)`.execute(db());
+    expect(await pruneApprovalHistory()).toBeGreaterThanOrEqual(1);
+    const left = await db().selectFrom("approvalHistory").select("bucket").where("agentId", "=", a.agentId).execute();
+    expect(left).toHaveLength(1);
+    expect(Date.now() - left[0].bucket.getTime()).toBeLessThan(31 * 86_400_000);
+  });
+});
+
+describe("concurrent creates against a limit", () => {
+  it("20 parallel requests of 100 under a 1000 limit: exactly 10 are allowed", async () => {
+    const a = await newAgent();
+    await rule([a], { actions: ["payments.refund"], effect: "allow", condition: LIMIT });
+    const results = await concurrently(20, (i) => create(a, { params: { amount: 100, note: `refund ${i}` } }));
+    const approved = results.filter((r) => r.status === "approved").length;
+    expect(approved).toBe(10);
+    expect(results.filter((r) => r.status === "pending")).toHaveLength(10);
+    const total = await db()
+      .selectFrom("approvalHistory")
+      .select(sql<number>`sum(total)`.as("t"))
+      .where("agentId", "=", a.agentId)
+      .where("name", "=", "amount")
+      .executeTakeFirstOrThrow();
+    expect(total.t).toBe(1000);
+  });
+});
