@@ -45,19 +45,37 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
   await sql`SELECT pg_advisory_xact_lock(hashtext('countersign.history'), hashtext(${agentId}))`.execute(q);
 }
 
-/** The totals `needs` read for `agentId` at `now`, by `historyKey`, in one query. */
+/**
+ * The totals `needs` read for `agentId` at `now`, by `historyKey`, in one
+ * query. Needs that differ only by window share one scan: the agent's buckets
+ * for each distinct (name, pattern) are summed once per bucket, turned into
+ * running totals from the newest bucket back, and each need reads the running
+ * total at its window's first bucket. So 50 windows over one parameter cost one
+ * pass over its buckets, not 50.
+ */
 export async function loadHistoryTotals(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
   if (needs.length === 0) return new Map();
-  // One scan of the agent's rows for the names read, back to the earliest window start, joined to the needs.
+  const groups = new Map<string, number>();
+  const groupOf = needs.map((n) => {
+    const key = `${n.name}\u0000${patternLike(n.pattern)}`;
+    if (!groups.has(key)) groups.set(key, groups.size + 1);
+    return groups.get(key)!;
+  });
+  const groupKeys = [...groups.keys()].map((k) => k.split("\u0000"));
   const since = needs.map((n) => windowStart(now, n.windowMs));
   const earliest = new Date(Math.min(...since.map((d) => d.getTime())));
   const rows = await sql<{ i: string; total: number | null }>`
-    SELECT n.i, sum(h.total) AS total
-      FROM unnest(${needs.map((n) => n.name)}::text[], ${needs.map((n) => patternLike(n.pattern))}::text[],
-                  ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(name, pattern, since, i)
-      JOIN approval_history h ON h.name = n.name AND h.bucket >= n.since AND h.action LIKE n.pattern
-     WHERE h.agent_id = ${agentId} AND h.name = ANY(${[...new Set(needs.map((n) => n.name))]}::text[]) AND h.bucket >= ${earliest.toISOString()}::timestamptz
-     GROUP BY n.i`.execute(q);
+    WITH g AS (
+      SELECT * FROM unnest(${groupKeys.map(([name]) => name)}::text[], ${groupKeys.map(([, like]) => like)}::text[]) WITH ORDINALITY AS g(name, pattern, gi)
+    ), per_bucket AS (
+      SELECT g.gi, h.bucket, sum(h.total) AS total
+        FROM g JOIN approval_history h ON h.agent_id = ${agentId} AND h.name = g.name AND h.action LIKE g.pattern AND h.bucket >= ${earliest.toISOString()}::timestamptz
+       GROUP BY g.gi, h.bucket
+    ), running AS MATERIALIZED (
+      SELECT gi, bucket, sum(total) OVER (PARTITION BY gi ORDER BY bucket DESC) AS since_here FROM per_bucket
+    )
+    SELECT n.i, (SELECT r.since_here FROM running r WHERE r.gi = n.gi AND r.bucket >= n.since ORDER BY r.bucket LIMIT 1) AS total
+      FROM unnest(${groupOf}::int[], ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(gi, since, i)`.execute(q);
   // A need with no rows in its window totals 0.
   const totals = new Map<string, bigint | number>(needs.map((n) => [historyKey(n), n.kind === "count" ? 0n : 0]));
   for (const r of rows.rows) {
