@@ -343,6 +343,7 @@ export const RULE = {
   definition: RULE_DEFINITION,
   updated_at: "2026-11-20T15:12:00.000Z",
   updated_by: "carol@example.com",
+  shadow_hits: null,
 };
 
 export const RULE_VERSION = {

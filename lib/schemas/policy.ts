@@ -55,6 +55,14 @@ export const RuleObject = z
     definition: PolicyRuleDefinition,
     updated_at: timestamp,
     updated_by: z.string().openapi({ description: "Who saved the current version: an email, `admin token <name>`, or an actor id." }),
+    shadow_hits: z
+      .object({
+        count: z.number().int().openapi({ description: "Requests this version matched (counting stops at 100000: then `capped`)." }),
+        capped: z.boolean(),
+        last_hit_at: timestamp.nullable(),
+      })
+      .nullable()
+      .openapi({ description: "For a shadow rule: how often its current version matched, and when last; null for an enforced rule." }),
   })
   .openapi("Rule");
 export type RuleObject = z.infer<typeof RuleObject>;
@@ -103,6 +111,20 @@ export const ConditionError = z
       .openapi({ description: "A condition error fails closed: a match, except for an `allow` rule, where it is no match." }),
   })
   .openapi("ConditionError", { description: "A rule whose condition errored at evaluation." });
+
+export const ShadowMatch = z
+  .object({
+    rule: z.string().openapi({ description: "The shadow rule's name." }),
+    rule_id: z.string(),
+    version: z.number().int().openapi({ description: "The rule version that matched." }),
+    effect: Effect.openapi({ description: "What the rule would have done, had it been enforced." }),
+    condition_error: z
+      .string()
+      .optional()
+      .openapi({ description: "The condition errored; it counted as a match, as it would (failing closed) when enforced." }),
+  })
+  .openapi("ShadowMatch", { description: "A shadow rule (`mode: shadow`) that matched the request. It changed nothing." });
+export type ShadowMatch = z.infer<typeof ShadowMatch>;
 
 const MatchedRule = z.object({
   rule_id: z.string(),
