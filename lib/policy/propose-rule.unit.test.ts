@@ -34,7 +34,10 @@ function holds(condition: string, params: Record<string, unknown>): boolean {
 
 describe("proposeRule", () => {
   it("allows what people approved for this agent and action, bounded by the params seen, in shadow mode", () => {
-    const p = propose({}, [{ amount: 1200, currency: "EUR" }, { amount: 80, currency: "USD" }]);
+    const p = propose({}, [
+      { amount: 1200, currency: "EUR" },
+      { amount: 80, currency: "USD" },
+    ]);
     expect(p.rule).toMatchObject({
       name: "allow-billing-agent-payments-refund",
       mode: "shadow",
@@ -86,14 +89,20 @@ describe("proposeRule", () => {
   });
 
   it("quotes names and values so they stay inert", () => {
-    const p = propose({ params: { "in": true, "weird-name": 'a"b\\c\n', big: 1e22 } });
+    const p = propose({ params: { in: true, "weird-name": 'a"b\\c\n', big: 1e22 } });
     expect(paramRef("in")).toBe('params["in"]');
-    expect(p.bounds.map((b) => b.condition)).toEqual(["params.big >= 0 && params.big <= 1e+22", 'params["in"] == true', 'params["weird-name"] == "a\\"b\\\\c\\n"']);
+    expect(p.bounds.map((b) => b.condition)).toEqual([
+      "params.big >= 0 && params.big <= 1e+22",
+      'params["in"] == true',
+      'params["weird-name"] == "a\\"b\\\\c\\n"',
+    ]);
     expect(holds(p.rule.condition!, { in: true, "weird-name": 'a"b\\c\n', big: 1e22 })).toBe(true);
     expect(holds(p.rule.condition!, { in: true, "weird-name": "a", big: 1 })).toBe(false);
   });
 
   it("takes a free name", () => {
-    expect(propose({}, [], ["allow-billing-agent-payments-refund", "allow-billing-agent-payments-refund-2"]).rule.name).toBe("allow-billing-agent-payments-refund-3");
+    expect(propose({}, [], ["allow-billing-agent-payments-refund", "allow-billing-agent-payments-refund-2"]).rule.name).toBe(
+      "allow-billing-agent-payments-refund-3",
+    );
   });
 });

@@ -67,5 +67,10 @@ function toRuleObject(r: RuleView, updatedBy: string, hits: ShadowHits | null): 
 
 export async function versionObjects(versions: RuleVersionView[]): Promise<RuleVersionObject[]> {
   const labels = await actorLabels(versions.map((v) => v.createdBy));
-  return versions.map((v) => ({ version: v.version, definition: { ...v.definition, mode: v.definition.mode ?? "enforce" }, created_by: label(labels, v.createdBy), created_at: v.createdAt.toISOString() }));
+  return versions.map((v) => ({
+    version: v.version,
+    definition: { ...v.definition, mode: v.definition.mode ?? "enforce" },
+    created_by: label(labels, v.createdBy),
+    created_at: v.createdAt.toISOString(),
+  }));
 }

@@ -19,7 +19,8 @@ export interface ShadowHits {
  */
 export async function shadowHits(rules: { id: string; version: number }[], q: Queryable = db()): Promise<Map<string, ShadowHits>> {
   if (rules.length === 0) return new Map();
-  const { rows } = await sql<{ id: string; hits: number; last_hit_at: Date | null }>`
+  // Result columns come back camelCased (the Kysely CamelCasePlugin).
+  const { rows } = await sql<{ id: string; hits: number; lastHitAt: Date | null }>`
     SELECT r.id, c.hits, l.last_hit_at
     FROM unnest(${rules.map((r) => r.id)}::text[], ${rules.map((r) => r.version)}::int[]) AS r(id, version)
     CROSS JOIN LATERAL (
@@ -31,6 +32,6 @@ export async function shadowHits(rules: { id: string; version: number }[], q: Qu
       SELECT max(h.created_at) AS last_hit_at FROM policy_shadow_hits h WHERE h.rule_id = r.id AND h.version = r.version
     ) l`.execute(q);
   return new Map(
-    rows.map((r) => [r.id, { count: r.hits, capped: r.hits >= SHADOW_HIT_COUNT_CAP, last_hit_at: r.last_hit_at ? new Date(r.last_hit_at).toISOString() : null }]),
+    rows.map((r) => [r.id, { count: r.hits, capped: r.hits >= SHADOW_HIT_COUNT_CAP, last_hit_at: r.lastHitAt ? new Date(r.lastHitAt).toISOString() : null }]),
   );
 }

@@ -50,7 +50,9 @@ describe("shadow rules", () => {
       { name: "s-approve", mode: "shadow", condition: 'params.amount > "1"' },
     );
     const p = decide(set, refund({ amount: 5 }), now);
-    expect(p.shadowMatches).toEqual([{ rule: "s-approve", rule_id: set.rules[1].id, version: 2, effect: "require_approval", condition_error: expect.any(String) }]);
+    expect(p.shadowMatches).toEqual([
+      { rule: "s-approve", rule_id: set.rules[1].id, version: 2, effect: "require_approval", condition_error: expect.any(String) },
+    ]);
     // A shadow rule's error is not an error of the decision.
     expect(p.conditionErrors).toEqual([]);
   });
@@ -63,7 +65,15 @@ describe("shadow rules", () => {
   it("are simulated as if enforced when drafted, and ignored when already in the set", () => {
     const set = ruleSet({ name: "existing-shadow", mode: "shadow", effect: "deny" });
     const draft = { name: "try-me", mode: "shadow", actions: ["payments.refund"], effect: "allow", condition: "params.amount <= 100" } as PolicyRuleDefinition;
-    const [small, big] = simulateOver(set, draft, [{ source: "a", input: refund({ amount: 10 }) }, { source: "b", input: refund({ amount: 1000 }) }], { now });
+    const [small, big] = simulateOver(
+      set,
+      draft,
+      [
+        { source: "a", input: refund({ amount: 10 }) },
+        { source: "b", input: refund({ amount: 1000 }) },
+      ],
+      { now },
+    );
     expect(small).toMatchObject({ draft_matches: true, effect_changed: true, current: { effect: "require_approval" }, with_draft: { effect: "allow" } });
     expect(big).toMatchObject({ draft_matches: false, effect_changed: false, current: { effect: "require_approval" } });
   });

@@ -87,7 +87,12 @@ async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewIte
   const rows = await db()
     .selectFrom("actionRequests")
     // Both columns are SQL-only (not in the generated types); narrowed here by their schemas.
-    .select(["id", sql.ref<unknown>("risk").as("risk"), sql.ref<unknown>("conditionErrors").as("conditionErrors"), sql.ref<unknown>("shadowMatches").as("shadowMatches")])
+    .select([
+      "id",
+      sql.ref<unknown>("risk").as("risk"),
+      sql.ref<unknown>("conditionErrors").as("conditionErrors"),
+      sql.ref<unknown>("shadowMatches").as("shadowMatches"),
+    ])
     .where("id", "=", (eb) => eb.fn.any(eb.val(ids)))
     .execute();
   return new Map(

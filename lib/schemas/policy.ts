@@ -87,6 +87,20 @@ export type RuleVersionObject = z.infer<typeof RuleVersionObject>;
 export const RuleHistory = z.object({ data: z.array(RuleVersionObject) }).openapi("RuleHistory");
 export type RuleHistory = z.infer<typeof RuleHistory>;
 
+export const ProposedRuleObject = z
+  .object({
+    rule: PolicyRuleDefinition,
+    bounds: z
+      .array(z.object({ param: z.string(), condition: z.string(), seen: z.number().int() }))
+      .openapi({ description: "Each bounded param with its CEL, and how many decisions' values it covers." }),
+    unbounded: z.array(z.string()).openapi({ description: "Params no condition bounds (nested values, mixed types, too many distinct strings)." }),
+    based_on: z.number().int().openapi({ description: "How many decisions (this one included) the bounds cover." }),
+  })
+  .openapi("ProposedRule", {
+    description:
+      "A rule for this agent and this exact action, with the decision's effect (approved: `allow`, denied: `deny`) and a condition that bounds the params seen, in shadow mode. Not saved.",
+  });
+
 export const ImportResult = z
   .object({
     dry_run: z.boolean(),
