@@ -101,6 +101,8 @@ export const ProposedRuleObject = z
       "A rule for this agent and this exact action, with the decision's effect (approved: `allow`, denied: `deny`) and a condition that bounds the params seen, in shadow mode. Not saved.",
   });
 
+export type ProposedRule = z.infer<typeof ProposedRuleObject>;
+
 export const ImportResult = z
   .object({
     dry_run: z.boolean(),
