@@ -102,7 +102,13 @@ async function main(): Promise<void> {
     process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
     resetEnv();
     const { agents } = await seed(200);
-    app = await startTestApp(database.url, { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" });
+    // Default configuration, but for the per-agent rate and pending caps (as bench/run.ts): the load would be throttled by design.
+    app = await startTestApp(database.url, {
+      NEXT_DIST_DIR: distDir,
+      COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000",
+      COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000",
+      LOG_LEVEL: "warn",
+    });
     // Varied bodies: several actions, amounts, shapes and sizes.
     const options = roundOptions();
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
@@ -115,8 +121,10 @@ async function main(): Promise<void> {
         await importPolicyDocument({ document: { version: 1, rules: shadowRules(n) }, actor: "bench" });
         const r = await blast(target, options);
         if (r.non2xx || r.errors) log(`  warning: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        rates[n].push(r.requests.average);
-        log(`  round ${i} ${String(n).padStart(3)} shadow rules ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms`);
+        // Only requests the app accepted count: a refusal is cheaper than a create.
+        const rate = r["2xx"] / r.duration;
+        rates[n].push(rate);
+        log(`  round ${i} ${String(n).padStart(3)} shadow rules ${rate.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms`);
       }
     }
     const med = (n: number) => round(median(rates[n]), 1);
