@@ -6,7 +6,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["lib/**/*.unit.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["lib/**/*.unit.test.ts", "cli/**/*.unit.test.ts"], environment: "node" },
       },
       {
         extends: true,

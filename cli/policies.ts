@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { ADMIN_SCOPES, isAdminScope } from "../lib/admin-tokens/scopes.ts";
 import { withDatabase } from "./support.ts";
 
 export function registerPolicyCommands(program: Command): void {
@@ -68,11 +69,19 @@ export function registerPolicyCommands(program: Command): void {
     .command("create")
     .description("create an admin API token (shown once)")
     .requiredOption("--name <name>")
-    .option("--json", 'print {"token"}')
-    .action(async (o: { name: string; json?: boolean }) => {
+    .option("--scope <scope>", `what it may reach, repeatable; without it: admin (everything). One of: ${ADMIN_SCOPES.join(", ")}`, scopeOption)
+    .option("--json", 'print {"token", "token_id", "scopes"}')
+    .action(async (o: { name: string; scope?: string[]; json?: boolean }) => {
       const { createAdminToken } = await import("../lib/admin-tokens/admin-tokens.ts");
-      const r = await withDatabase(() => createAdminToken({ name: o.name, actor: "cli" }));
-      if (o.json) console.log(JSON.stringify({ token: r.token, token_id: r.tokenId }));
-      else console.log(`created admin token ${o.name} (${r.tokenId})\ntoken: ${r.token}\nThe token is shown once; store it now.`);
+      const r = await withDatabase(() => createAdminToken({ name: o.name, scopes: o.scope, actor: "cli" }));
+      if (o.json) console.log(JSON.stringify({ token: r.token, token_id: r.tokenId, scopes: r.scopes }));
+      else
+        console.log(`created admin token ${o.name} (${r.tokenId}), scopes: ${r.scopes.join(", ")}\ntoken: ${r.token}\nThe token is shown once; store it now.`);
     });
+}
+
+/** `--scope` is checked as it is read, so a typo fails before anything touches the database. */
+function scopeOption(value: string, previous: string[] | undefined): string[] {
+  if (!isAdminScope(value)) throw new InvalidArgumentError(`unknown scope; one of: ${ADMIN_SCOPES.join(", ")}`);
+  return [...(previous ?? []), value];
 }

@@ -1,9 +1,20 @@
 import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { promisify } from "node:util";
 import type { APIRequestContext, Page } from "@playwright/test";
 import { agentApi, expect, reviewerSession, signInWithForm, test, unique, waitForLiveQueue } from "./support/fixtures.ts";
 
 const exec = promisify(execFile);
+
+// Set SCREENSHOT_DIR to keep screenshots (desktop and phone) for a person to look at.
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOT_DIR) return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
 
 /** Runs a snippet as an admin would paste it into a terminal: bash, a bare environment, no profile. */
 async function runInShell(script: string): Promise<string> {
@@ -99,7 +110,7 @@ test("after creating an agent the admin copies Connect snippets with its real ke
   expect(await snippetText(page, "ts-request")).toContain(`import { Countersign } from "@countersign/sdk";`);
   await page.getByRole("tab", { name: "Python" }).click();
   expect(await snippetText(page, "py-request")).toContain("from countersign import Client");
-  await page.getByRole("tab", { name: "MCP" }).click();
+  await page.getByRole("tab", { name: "MCP", exact: true }).click();
   expect(JSON.parse(await snippetText(page, "mcp-config"))).toEqual({
     mcpServers: {
       countersign: {
@@ -109,8 +120,14 @@ test("after creating an agent the admin copies Connect snippets with its real ke
       },
     },
   });
+  // The MCP gateway tab wraps an existing server's command in `countersign mcp-proxy`, with the same URL and key.
+  await page.getByRole("tab", { name: "MCP gateway" }).click();
+  const gateway = JSON.parse(await snippetText(page, "mcp-gateway-stdio")).mcpServers.filesystem;
+  expect(gateway.args.slice(1, 5)).toEqual(["mcp-proxy", "--name", "filesystem", "--"]);
+  expect(gateway.env).toEqual({ COUNTERSIGN_URL: app.url, COUNTERSIGN_AGENT_KEY: agent.key });
+  expect(await snippetText(page, "mcp-gateway-rules")).toContain(`agents: { names: [${JSON.stringify(agent.name)}] }`);
   // Arrow keys move between tabs.
-  await page.getByRole("tab", { name: "MCP" }).press("ArrowRight");
+  await page.getByRole("tab", { name: "MCP gateway" }).press("ArrowRight");
   await expect(page.getByRole("tab", { name: "curl" })).toHaveAttribute("aria-selected", "true");
   await expect(page.getByRole("tab", { name: "curl" })).toBeFocused();
 
@@ -164,6 +181,27 @@ test("issuing a key from the Connect page fills it into the snippets until Done;
   expect(await snippetText(page, "curl-create")).toContain(`Authorization: Bearer ${third}`);
   await page.getByRole("button", { name: "Done" }).click();
   await expect(page.getByTestId("connect-agent")).toHaveCount(0);
+});
+
+test("the MCP gateway tab shows the host config that puts an existing MCP server behind Countersign", async ({ page, app }) => {
+  await signInWithForm(page, app.admin, `/admin/agents/${app.agents.ops.id}/connect`);
+  await page.getByRole("tab", { name: "MCP gateway" }).click();
+  const panel = page.getByTestId("snippets-mcp-gateway");
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText("Gate an MCP server the host runs");
+  await expect(panel).toContainText("Gate a remote MCP server (Streamable HTTP)");
+  await expect(panel).toContainText("mcp.filesystem.*");
+  const stdio = JSON.parse(await snippetText(page, "mcp-gateway-stdio")).mcpServers.filesystem;
+  expect(stdio.env).toEqual({ COUNTERSIGN_URL: app.url, COUNTERSIGN_AGENT_KEY: "csk_…" });
+  expect(JSON.parse(await snippetText(page, "mcp-gateway-http")).mcpServers.tickets.args).toContain("--upstream-url");
+  await screenshot(page, "connect-mcp-gateway-desktop");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.getByRole("tab", { name: "MCP gateway" }).click();
+  await expect(panel).toBeVisible();
+  // On a phone the code scrolls inside its block: the page itself does not widen.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await screenshot(page, "connect-mcp-gateway-phone");
 });
 
 test("an auditor can read an agent's Connect page but cannot issue a key there", async ({ page, app }) => {

@@ -97,16 +97,17 @@ test("approving a critical-risk request takes typing its action; a high-risk one
 });
 
 test("a request shows as expired the moment it expires: no buttons, the reason kept, no silent 409", async ({ page, app }) => {
-  const created = await agentApi(app.agents.billing.key).createRequest(refundRequest(unique("Refund before the window closes"), { expires_in: 6 }));
   const decisions: number[] = [];
   page.on("response", (r) => r.url().includes("/decisions") && decisions.push(r.status()));
-
-  await signInWithForm(page, app.reviewer, `/requests/${created.id}`);
+  await signInWithForm(page, app.reviewer);
+  // Created once signed in, so the page opens well before it expires even on a loaded machine.
+  const created = await agentApi(app.agents.billing.key).createRequest(refundRequest(unique("Refund before the window closes"), { expires_in: 12 }));
+  await page.goto(`/requests/${created.id}`);
   await expect(page.getByTestId("request-detail")).toHaveAttribute("data-status", "pending");
   await page.getByLabel(/^Reason/).fill("Checked the ledger, half done");
 
   // No waiting of our own: the page flips by itself when the clock passes expires_at.
-  await expect(page.getByTestId("request-detail")).toHaveAttribute("data-status", "expired", { timeout: 15_000 });
+  await expect(page.getByTestId("request-detail")).toHaveAttribute("data-status", "expired", { timeout: 25_000 });
   await expect(page.getByTestId("status-badge")).toHaveText(["Expired", "Expired"]);
   await expect(page.getByRole("button", { name: "Approve", exact: true })).toHaveCount(0);
   await expect(page.getByTestId("kept-reason")).toContainText("expired while you were writing");

@@ -111,6 +111,7 @@ describe("the client boundary", () => {
 
 /** The modules of lib/ that Next.js may load: pure ones, holding no state. */
 const PAGE_SAFE = new Set([
+  "lib/admin-tokens/scopes.ts",
   "lib/agents/bulk-preview.ts",
   "lib/agents/connect-snippets.ts",
   "lib/auth/principal-header.ts",

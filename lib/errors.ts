@@ -6,6 +6,7 @@ export type ErrorCode =
   | "validation_failed"
   | "unauthenticated"
   | "forbidden"
+  | "insufficient_scope"
   | "not_found"
   | "method_not_allowed"
   | "conflict"
@@ -44,6 +45,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: 422,
   unauthenticated: 401,
   forbidden: 403,
+  insufficient_scope: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
@@ -64,6 +66,7 @@ export const TITLE_BY_CODE: Record<ErrorCode, string> = {
   validation_failed: "Validation failed",
   unauthenticated: "Unauthenticated",
   forbidden: "Forbidden",
+  insufficient_scope: "Insufficient scope",
   not_found: "Not found",
   method_not_allowed: "Method not allowed",
   conflict: "Conflict",

@@ -1,12 +1,10 @@
 import type { Countersign } from "@countersign/sdk";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { SessionIdempotency } from "./idempotency.ts";
+import { heartbeat } from "./progress.ts";
 import { approvalToolResult, errorToolResult, outcomeToolResult, redemptionToolResult } from "./results.ts";
 import { approvalOutput, checkApprovalInput, outcomeOutput, redeemGrantInput, redemptionOutput, reportOutcomeInput, requestApprovalInput } from "./schemas.ts";
-
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export interface McpServerOptions {
   client: Countersign;
@@ -25,26 +23,6 @@ const INSTRUCTIONS = `Countersign is the approval gateway between you and conseq
 5. expired or cancelled: do not act; ask again only if it is still needed.
 
 An approval covers exactly what was approved, once. Never change the params after approval.`;
-
-const HEARTBEAT_MS = 15_000;
-
-/**
- * While a call waits for a person, tell clients that asked for progress
- * (`_meta.progressToken`) that it is alive, so those that reset their
- * request timeout on progress do not give up on a long wait.
- */
-function heartbeat(extra: Extra, message: string): () => void {
-  const progressToken = extra._meta?.progressToken;
-  if (progressToken === undefined) return () => {};
-  let progress = 0;
-  const send = () => {
-    progress += 1;
-    extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, message } }).catch(() => {});
-  };
-  send();
-  const timer = setInterval(send, HEARTBEAT_MS);
-  return () => clearInterval(timer);
-}
 
 export function createMcpServer({ client, url, version, maxWaitSeconds }: McpServerOptions): McpServer {
   const server = new McpServer({ name: "countersign", title: "Countersign", version }, { instructions: INSTRUCTIONS });

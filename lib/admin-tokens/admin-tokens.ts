@@ -5,6 +5,7 @@ import { safeEqual, sha256Hex } from "../crypto.ts";
 import { db, transact } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { randomSecret } from "../ids.ts";
+import { type AdminScope, normalizeScopes } from "./scopes.ts";
 
 /**
  * Admin API tokens (`csa_<id>_<secret>`) for automation such as applying
@@ -20,6 +21,7 @@ const UNAUTHENTICATED = "a valid admin token is required";
 export interface AdminTokenPrincipal {
   id: string;
   name: string;
+  scopes: string[];
 }
 
 export function parseAdminToken(token: string): { id: string; secret: string } | null {
@@ -27,20 +29,31 @@ export function parseAdminToken(token: string): { id: string; secret: string } |
   return m ? { id: m[1], secret: m[2] } : null;
 }
 
-export async function createAdminToken(o: { name: string; actor: string }): Promise<{ tokenId: string; token: string }> {
+/** A new token with `scopes` (none: `admin`, everything); its creation is audited with the scopes. */
+export async function createAdminToken(o: {
+  name: string;
+  scopes?: readonly string[];
+  actor: string;
+}): Promise<{ tokenId: string; token: string; scopes: AdminScope[] }> {
   const name = o.name.trim();
   if (!name || name.length > 100)
     throw new AppError("validation_failed", "a token name of 1 to 100 characters is required", { errors: [{ path: "name", message: "1 to 100 characters" }] });
+  const checked = normalizeScopes(o.scopes);
+  if ("unknown" in checked)
+    throw new AppError("validation_failed", `unknown scope: ${checked.unknown.join(", ")}`, {
+      errors: checked.unknown.map((s) => ({ path: "scopes", message: `unknown scope ${JSON.stringify(s).slice(0, 80)}` })),
+    });
+  const { scopes } = checked;
   const id = randomSecret(9);
   const secret = randomSecret(32);
   await transact(async (trx) => {
     await trx
       .insertInto("adminTokens")
-      .values({ id, name, secretHash: sha256Hex(secret), createdBy: o.actor })
+      .values({ id, name, secretHash: sha256Hex(secret), createdBy: o.actor, scopes })
       .execute();
-    await appendEvents(trx, [{ type: "admin_token.created", actor: o.actor, data: { token_id: id, name } }]);
+    await appendEvents(trx, [{ type: "admin_token.created", actor: o.actor, data: { token_id: id, name, scopes } }]);
   });
-  return { tokenId: id, token: `csa_${id}_${secret}` };
+  return { tokenId: id, token: `csa_${id}_${secret}`, scopes };
 }
 
 /** Revokes a token; revoking a revoked token changes nothing (of two racing revocations, one records the event). */
@@ -63,7 +76,11 @@ export async function revokeAdminToken(o: { tokenId: string; actor: string }): P
 }
 
 export function listAdminTokens() {
-  return db().selectFrom("adminTokens").select(["id", "name", "createdBy", "createdAt", "lastUsedAt", "revokedAt"]).orderBy("createdAt", "desc").execute();
+  return db()
+    .selectFrom("adminTokens")
+    .select(["id", "name", "scopes", "createdBy", "createdAt", "lastUsedAt", "revokedAt"])
+    .orderBy("createdAt", "desc")
+    .execute();
 }
 
 /**
@@ -73,7 +90,11 @@ export function listAdminTokens() {
 export async function authenticateAdminToken(token: string): Promise<AdminTokenPrincipal> {
   const parsed = parseAdminToken(token);
   const row = parsed
-    ? await db().selectFrom("adminTokens").select(["id", "name", "secretHash", "revokedAt", "lastUsedAt"]).where("id", "=", parsed.id).executeTakeFirst()
+    ? await db()
+        .selectFrom("adminTokens")
+        .select(["id", "name", "scopes", "secretHash", "revokedAt", "lastUsedAt"])
+        .where("id", "=", parsed.id)
+        .executeTakeFirst()
     : undefined;
   const matches = safeEqual(row?.secretHash ?? DUMMY_HASH, sha256Hex(parsed?.secret ?? ""));
   if (!row || !matches || row.revokedAt) throw new AppError("unauthenticated", UNAUTHENTICATED);
@@ -86,5 +107,5 @@ export async function authenticateAdminToken(token: string): Promise<AdminTokenP
       .execute()
       .catch(() => {});
   }
-  return { id: row.id, name: row.name };
+  return { id: row.id, name: row.name, scopes: row.scopes };
 }

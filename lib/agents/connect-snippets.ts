@@ -37,7 +37,7 @@ export interface ConnectTarget {
   agentKey: string | null;
 }
 
-export type SnippetLanguage = "shell" | "typescript" | "python" | "json";
+export type SnippetLanguage = "shell" | "typescript" | "python" | "json" | "yaml";
 
 export interface Snippet {
   /** Stable identifier (tests and copy buttons refer to it). */
@@ -56,6 +56,8 @@ export interface ConnectSnippets {
   typescript: Snippet[];
   python: Snippet[];
   mcp: Snippet[];
+  /** `countersign mcp-proxy` in front of an existing MCP server, and rules for its tools. */
+  mcpGateway: Snippet[];
 }
 
 const SHELL_SAFE = /^[A-Za-z0-9_@%+:,./-]+$/;
@@ -355,6 +357,80 @@ function mcpSnippets(t: ConnectTarget, url: string): Snippet[] {
   ];
 }
 
+/** The example upstream of the MCP gateway snippets: the reference filesystem server, which needs no account. */
+export const MCP_GATEWAY_EXAMPLE = {
+  name: "filesystem",
+  command: ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/path/to/allowed/folder"],
+  url: "https://mcp.example.com/mcp",
+} as const;
+
+/** JSON with every list item on its own line: a gateway's args are a whole command, read best one word a line. */
+function expandedJson(value: unknown): string {
+  return JSON.stringify(value, null, 2)
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+function mcpGatewaySnippets(t: ConnectTarget, url: string): Snippet[] {
+  const env = { COUNTERSIGN_URL: url, COUNTERSIGN_AGENT_KEY: t.agentKey ?? KEY_PLACEHOLDER };
+  const stdio = {
+    mcpServers: {
+      [MCP_GATEWAY_EXAMPLE.name]: {
+        command: "node",
+        args: [MCP_ENTRY_PLACEHOLDER, "mcp-proxy", "--name", MCP_GATEWAY_EXAMPLE.name, "--", ...MCP_GATEWAY_EXAMPLE.command],
+        env,
+      },
+    },
+  };
+  const http = {
+    mcpServers: {
+      tickets: {
+        command: "node",
+        args: [MCP_ENTRY_PLACEHOLDER, "mcp-proxy", "--name", "tickets", "--upstream-url", MCP_GATEWAY_EXAMPLE.url],
+        env,
+      },
+    },
+  };
+  // The agent's name is hostile text: as a JSON string literal it is also a valid YAML flow scalar.
+  const agent = stringLiteral(t.agentName);
+  const rules = [
+    `# Countersign policy: rules for the gated server's tools (actions mcp.NAME.TOOL)`,
+    `rules:`,
+    `  - name: filesystem-reads`,
+    `    agents: { names: [${agent}] }`,
+    `    actions: ["mcp.filesystem.read_text_file", "mcp.filesystem.list_directory", "mcp.filesystem.search_files"]`,
+    `    effect: allow`,
+    `  - name: filesystem-changes`,
+    `    agents: { names: [${agent}] }`,
+    `    actions: ["mcp.filesystem.*"]`,
+    `    effect: require_approval`,
+    `    reviewers_may_edit: ["content"]`,
+  ];
+  return [
+    {
+      id: "mcp-gateway-stdio",
+      title: "Gate an MCP server the host runs",
+      language: "json",
+      code: expandedJson(stdio),
+      note: "Put this in place of the server's own entry in the MCP host config: the command after -- is the server as it was (keep its own env entries). The agent sees the same tools; each call becomes a request for mcp.filesystem.TOOL and reaches the server only once approved, with exactly the approved arguments.",
+    },
+    {
+      id: "mcp-gateway-http",
+      title: "Gate a remote MCP server (Streamable HTTP)",
+      language: "json",
+      code: expandedJson(http),
+      note: "For a server the host reached by URL. Add --upstream-header 'Authorization: Bearer …' when it needs a token.",
+    },
+    {
+      id: "mcp-gateway-rules",
+      title: "Decide which tools need a reviewer",
+      language: "yaml",
+      code: rules.join("\n"),
+      note: "Without a rule every tool call waits for a reviewer. A call still undecided after 45 s (--max-wait) answers PENDING; the agent calls it again with the same arguments to keep waiting. Tool names with other characters than a-z, 0-9 and _.:- get a short hash suffix (createIssue → createissue-706a5e2e); the gateway's log lists each tool's action when it starts.",
+    },
+  ];
+}
+
 /**
  * JSON as people write config files: indented, with short lists of plain
  * strings on one line. JSON.stringify does all the escaping; U+2028/2029 are
@@ -376,5 +452,6 @@ export function buildConnectSnippets(target: ConnectTarget): ConnectSnippets {
     typescript: typescriptSnippets(target),
     python: pythonSnippets(target),
     mcp: mcpSnippets(target, url),
+    mcpGateway: mcpGatewaySnippets(target, url),
   };
 }

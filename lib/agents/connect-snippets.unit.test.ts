@@ -1,8 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import ts from "typescript";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import {
   MCP_ENTRY_PLACEHOLDER,
+  MCP_GATEWAY_EXAMPLE,
   buildConnectSnippets,
   commentText,
   EXAMPLE_ACTION,
@@ -181,6 +183,41 @@ describe("MCP host config", () => {
     const [config] = buildConnectSnippets(hostile).mcp;
     expect(config.code).not.toMatch(/[\u2028\u2029]/);
     expect(JSON.parse(config.code).mcpServers.countersign.env).toEqual({ COUNTERSIGN_URL: hostile.url, COUNTERSIGN_AGENT_KEY: KEY_PLACEHOLDER });
+  });
+});
+
+describe("MCP gateway config", () => {
+  it("wraps the upstream command in `countersign mcp-proxy --name`, with the URL and key", () => {
+    const [stdio, http] = buildConnectSnippets(target).mcpGateway;
+    const server = JSON.parse(stdio.code).mcpServers[MCP_GATEWAY_EXAMPLE.name];
+    expect(server).toEqual({
+      command: "node",
+      args: [MCP_ENTRY_PLACEHOLDER, "mcp-proxy", "--name", MCP_GATEWAY_EXAMPLE.name, "--", ...MCP_GATEWAY_EXAMPLE.command],
+      env: { COUNTERSIGN_URL: "https://gate.example.com", COUNTERSIGN_AGENT_KEY: KEY },
+    });
+    expect(JSON.parse(http.code).mcpServers.tickets.args).toEqual([
+      MCP_ENTRY_PLACEHOLDER,
+      "mcp-proxy",
+      "--name",
+      "tickets",
+      "--upstream-url",
+      MCP_GATEWAY_EXAMPLE.url,
+    ]);
+  });
+
+  it("gives rules for the gated tools that name this agent exactly, even a hostile name", () => {
+    for (const t of [target, hostile]) {
+      const rules = buildConnectSnippets(t).mcpGateway.find((s) => s.id === "mcp-gateway-rules")!;
+      const doc = parseYaml(rules.code) as { rules: { name: string; agents: { names: string[] }; actions: string[]; effect: string }[] };
+      expect(doc.rules.map((r) => [r.name, r.effect])).toEqual([
+        ["filesystem-reads", "allow"],
+        ["filesystem-changes", "require_approval"],
+      ]);
+      for (const rule of doc.rules) expect(rule.agents.names).toEqual([t.agentName]);
+      expect(doc.rules[1].actions).toEqual(["mcp.filesystem.*"]);
+    }
+    const [config] = buildConnectSnippets(hostile).mcpGateway;
+    expect(JSON.parse(config.code).mcpServers.filesystem.env.COUNTERSIGN_URL).toBe(hostile.url);
   });
 });
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { authenticateAdminToken } from "../admin-tokens/admin-tokens.ts";
+import { type AdminScope, insufficientScope, scopeAllows } from "../admin-tokens/scopes.ts";
 import { authenticateAgent } from "../agents/authenticate-agent.ts";
 import { currentSession } from "../auth/current-session.ts";
 import { publicUrl } from "../env.ts";
@@ -8,7 +9,9 @@ import type { Reviewer } from "../requests/decide-request.ts";
 import type { Role } from "../users/roles.ts";
 import type { Access } from "./define-route.ts";
 
-export type AdminPrincipal = { kind: "user"; user: Reviewer; actor: string } | { kind: "token"; tokenId: string; name: string; actor: string };
+export type AdminPrincipal =
+  | { kind: "user"; user: Reviewer; actor: string }
+  | { kind: "token"; tokenId: string; name: string; scopes: string[]; actor: string };
 
 /** Where a user with a one-time password chooses their own (lib/routes/account.ts). */
 export const CHANGE_PASSWORD_PATH = "/api/v1/me/password";
@@ -49,14 +52,16 @@ async function signedIn(req: Request, roles: readonly Role[], refusal: { unauthe
   return { user: { id, email, role }, sessionId: current.sessionId };
 }
 
-async function adminCaller(req: Request, roles: readonly Role[]): Promise<AdminPrincipal> {
+async function adminCaller(req: Request, roles: readonly Role[], scope: AdminScope): Promise<AdminPrincipal> {
   const authorization = req.headers.get("authorization");
   if (authorization !== null) {
     // No cookies are involved, so no cross-site check: a page cannot make a browser send this header.
     // A bearer credential that is not an admin token (an agent key, say) is refused, never a fall back to cookies.
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
     const token = await authenticateAdminToken(m?.[1] ?? "");
-    return { kind: "token", tokenId: token.id, name: token.name, actor: `admin_token:${token.id}` };
+    // Checked on every call from the stored scopes, before the body is read or anything is looked up.
+    if (!scopeAllows(token.scopes, scope)) throw new AppError("insufficient_scope", insufficientScope(scope));
+    return { kind: "token", tokenId: token.id, name: token.name, scopes: token.scopes, actor: `admin_token:${token.id}` };
   }
   const { user } = await signedIn(req, roles, {
     unauthenticated: "sign in as an admin, or send an admin token",
@@ -71,5 +76,5 @@ export async function authenticateCaller(access: Access, req: Request): Promise<
   if (access === "agent") return { agent: await authenticateAgent(req.headers.get("authorization")) };
   if ("session" in access)
     return signedIn(req, access.session, { unauthenticated: "sign in first", forbidden: "your role does not allow this" }, access.oneTimePassword);
-  return { admin: await adminCaller(req, access.admin) };
+  return { admin: await adminCaller(req, access.admin, access.scope) };
 }

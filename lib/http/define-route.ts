@@ -5,6 +5,7 @@ import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import type { Reviewer } from "../requests/decide-request.ts";
 import type { Admission } from "../limits/admission.ts";
 import type { AdminPrincipal } from "./callers.ts";
+import type { AdminScope } from "../admin-tokens/scopes.ts";
 
 import type { Role } from "../users/roles.ts";
 
@@ -15,9 +16,11 @@ import type { Role } from "../users/roles.ts";
  * - `{ session: roles }`: a signed-in user with one of `roles`, same-origin for writes,
  *   refused while their password is one-time unless `oneTimePassword: "allowed"`
  *   (only the password change itself);
- * - `{ admin: roles }`: the same, or an admin API token (`Bearer csa_…`).
+ * - `{ admin: roles, scope }`: the same, or an admin API token (`Bearer csa_…`)
+ *   holding `scope` (lib/admin-tokens/scopes.ts: its `:write`, or `admin`, also do).
+ *   Every route under /api/v1/admin/ is one of these (test/api/admin-token-scopes.test.ts).
  */
-export type Access = "public" | "agent" | { session: readonly Role[]; oneTimePassword?: "allowed" } | { admin: readonly Role[] };
+export type Access = "public" | "agent" | { session: readonly Role[]; oneTimePassword?: "allowed" } | { admin: readonly Role[]; scope: AdminScope };
 
 /** `{ id: string }` for `/api/v1/requests/{id}`: the names in a path template. */
 export type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
@@ -28,7 +31,7 @@ type Caller<A extends Access> = A extends "agent"
   ? { agent: AuthenticatedAgent }
   : A extends { session: readonly Role[] }
     ? { user: Reviewer; sessionId: string }
-    : A extends { admin: readonly Role[] }
+    : A extends { admin: readonly Role[]; scope: AdminScope }
       ? { admin: AdminPrincipal }
       : Record<never, never>;
 

@@ -34,7 +34,7 @@ export function emailsFor(
     requests: Awaited<ReturnType<typeof loadRequests>>;
     owners: Map<string, string | null>;
     now: Date;
-    /** One-time decision links for a new request's email to `c` (when they are on). */
+    /** One-time decision links for `c`, in every email about a request they may decide (when links are on). */
     decisionLinks?: (r: RequestForEmail, c: Candidate) => { approve: string; deny: string; minutes: number };
   },
 ): EmailMessage[] {
@@ -50,7 +50,10 @@ export function emailsFor(
       const group = typeof e.data.group === "string" ? e.data.group : "";
       return ctx.candidates
         .filter((c) => c.groups.includes(group) && spec.wants(c))
-        .map((c) => requestEmail("escalation", c.email, r, { now, canDecide: mayDecide(r, c), group }));
+        .map((c) => {
+          const canDecide = mayDecide(r, c);
+          return requestEmail("escalation", c.email, r, { now, canDecide, group, decisionLinks: canDecide ? ctx.decisionLinks?.(r, c) : undefined });
+        });
     }
     return ctx.candidates
       .filter((c) => spec.wants(c) && mayDecide(r, c))
@@ -58,7 +61,8 @@ export function emailsFor(
         requestEmail(spec.kind, c.email, r, {
           now,
           canDecide: true,
-          decisionLinks: spec.kind === "new_request" && ctx.decisionLinks ? ctx.decisionLinks(r, c) : undefined,
+          // A reminder carries fresh links too: the reviewer it reminds may have deleted the first email.
+          decisionLinks: ctx.decisionLinks?.(r, c),
         }),
       );
   }

@@ -30,7 +30,7 @@ export function registerSecuritySchemes(r: OpenAPIRegistry): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An admin API token for automation (policy as code from CI), `Authorization: Bearer csa_<id>_<secret>`. Created by an admin in the dashboard (Admin → Access) or with `countersign admin-tokens create`; shown once. Accepted by the policy endpoints; everything else needs an admin's session.",
+      "An admin API token for automation (policy as code from CI, provisioning agents, users, groups and webhooks, incident tooling), `Authorization: Bearer csa_<id>_<secret>`. Created by an admin in the dashboard (Admin → Access), with `POST /api/v1/admin/tokens` or with `countersign admin-tokens create [--scope S]…`; shown once. Every endpoint under `/api/v1/admin/` accepts one that holds the scope the operation names (its description says which, and so does its `security` requirement): `policies:read`, `policies:write`, `agents:read`, `agents:write`, `users:read`, `users:write`, `audit:read`, `audit:write`, `webhooks:read`, `webhooks:write`, or `admin`, which reaches everything, including the tokens themselves and single sign-on's default role. A `:write` scope implies its `:read`. A token without the scope gets 403 `insufficient_scope` naming it; a token with no scopes given at creation has `admin`. Calls with a token are audited as the token (`admin_token:<id>`).",
   });
   r.registerComponent("securitySchemes", "metricsToken", {
     type: "http",
@@ -43,8 +43,8 @@ type Security = Record<string, string[]>[];
 
 export const AGENT_AUTH: Security = [{ agentKey: [] }];
 export const SESSION_AUTH: Security = [{ session: [] }];
-/** Either one: an admin's session, or an admin API token. */
-export const ADMIN_AUTH: Security = [{ session: [] }, { adminToken: [] }];
+/** Either one: an admin's session, or an admin API token holding `scope`. */
+export const adminAuth = (scope: string): Security => [{ session: [] }, { adminToken: [scope] }];
 
 /** Tags in the order a reader meets them; `x-tagGroups` groups them in Scalar's sidebar. */
 export const TAGS = [
@@ -65,24 +65,31 @@ export const TAGS = [
   },
   {
     name: "Agents and keys",
-    description: "Register agents, edit them, issue and revoke their keys, and the kill switch (suspend, resume, retire). Admins; auditors may read.",
+    description:
+      "Register agents, edit them, issue and revoke their keys, the kill switch (suspend, resume, retire) and automatic containment. Admins; auditors may read. Admin API tokens with `agents:read` / `agents:write`.",
   },
-  { name: "Users and groups", description: "Accounts, roles and reviewer groups. Admins; auditors may read." },
-  { name: "Access", description: "Single sign-on's default role and admin API tokens. Admins; auditors may read." },
+  {
+    name: "Users and groups",
+    description: "Accounts, roles and reviewer groups. Admins; auditors may read. Admin API tokens with `users:read` / `users:write`.",
+  },
+  {
+    name: "Access",
+    description: "Single sign-on's default role and admin API tokens. Admins; auditors may read. Admin API tokens only with the `admin` scope.",
+  },
   {
     name: "Policy",
     description:
-      "The rules that decide whether a request is allowed, denied or needs approval: the whole policy document (policy as code), single rules, the default, and simulation. Writes accept an admin API token as well as an admin's session.",
+      "The rules that decide whether a request is allowed, denied or needs approval: the whole policy document (policy as code), single rules, the default, action severity, and simulation. Admins; auditors may read. Admin API tokens with `policies:read` / `policies:write`.",
   },
   {
     name: "Webhooks",
     description:
-      "Signed webhooks (Standard Webhooks) to admin-configured endpoints, their delivery history and manual retries. Admins; auditors may read. Changes accept an admin API token too.",
+      "Signed webhooks (Standard Webhooks) to admin-configured endpoints, their delivery history and manual retries. Admins; auditors may read. Admin API tokens with `webhooks:read` / `webhooks:write`.",
   },
   {
     name: "Audit",
     description:
-      "The hash-chained audit log as evidence: events with their place in the chain, verification, signed checkpoints and streamed export (JSON lines, CSV). Admins and auditors, or an admin API token.",
+      "The hash-chained audit log as evidence: events with their place in the chain, verification, signed checkpoints, streamed export (JSON lines, CSV) and retention. Admins and auditors; changes are for admins. Admin API tokens with `audit:read` / `audit:write`.",
   },
   {
     name: "Integrations",
@@ -207,6 +214,15 @@ export const ADMIN_UNAUTHENTICATED: ErrorCase = {
   when: "Neither an admin session nor a valid admin token. A bearer credential that is not an admin token (an agent key, say) is refused rather than falling back to the session.",
   detail: "sign in as an admin, or send an admin token",
 };
+
+/** What a route under `/api/v1/admin/` answers a token without its scope (added to every such operation by lib/openapi). */
+export function insufficientScopeCase(scope: string, detail: string): ErrorCase {
+  return {
+    code: "insufficient_scope",
+    when: `An admin API token without the scope \`${scope}\`${scope.endsWith(":read") ? ` (or \`${scope.replace(/:read$/, ":write")}\`, or \`admin\`)` : scope === "admin" ? "" : " (or `admin`)"}.`,
+    detail,
+  };
+}
 
 export const ADMIN_FORBIDDEN: ErrorCase = {
   code: "forbidden",

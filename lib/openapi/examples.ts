@@ -254,6 +254,7 @@ export const GROUP = {
 export const ADMIN_TOKEN_INFO = {
   id: IDS.adminToken,
   name: "policy-ci",
+  scopes: ["policies:write"],
   created_by: `user:${IDS.secondUser}`,
   created_at: "2026-11-02T10:00:00.000Z",
   last_used_at: "2026-11-22T17:45:00.000Z",

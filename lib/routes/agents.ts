@@ -21,7 +21,6 @@ import {
   jsonContent,
   pathParams,
   roleForbidden,
-  SIGNED_OUT,
   TOO_LARGE,
   UNAVAILABLE,
 } from "../openapi/components.ts";
@@ -44,19 +43,18 @@ import { RotatedSecret } from "../schemas/webhooks.ts";
 
 /*
  * The agent inventory for admins (auditors may read): registering, editing,
- * the kill switch (suspend, resume, retire), keys and callback secrets. These
- * need a session; admin API tokens are not accepted here, except by bulk
- * containment (suspend or resume every agent with a tag, or all), which
- * incident tooling calls with a token.
+ * the kill switch (suspend, resume, retire), keys and callback secrets. An
+ * admin's (or auditor's) session, or an admin API token with `agents:read`
+ * or `agents:write`, so provisioning and incident tooling can be automated.
  */
 
 const tags = ["Agents and keys"];
-const READ = { session: ["admin", "auditor"] } as const;
-const WRITE = { session: ["admin"] } as const;
-/** The kill switch (suspend, resume; one agent or many): admins, or an admin token, so incident scripts can pull it. */
-const KILL_SWITCH = { admin: ["admin"] } as const;
-const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
-const WRITE_ERRORS = [SIGNED_OUT, roleForbidden("admins")];
+const READ = { admin: ["admin", "auditor"], scope: "agents:read" } as const;
+const WRITE = { admin: ["admin"], scope: "agents:write" } as const;
+/** The kill switch (suspend, resume; one agent or many): admins, or a token with `agents:write`, so incident scripts can pull it. */
+const KILL_SWITCH = WRITE;
+const READ_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins and auditors", false)];
+const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins")];
 const AGENT_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such agent.", detail: "no such agent" };
 const agentIdParam = { id: { description: "The agent's id (`agt_…`).", example: ex.IDS.agent } };
 const agentId = pathParams(agentIdParam);
@@ -145,7 +143,7 @@ const createAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, body: b }) {
+  async handler({ admin, body: b }) {
     const created = await createAgent({
       name: b.name,
       description: b.description ?? null,
@@ -153,7 +151,7 @@ const createAgentRoute = defineRoute({
       trustLevel: b.trust_level,
       tags: b.tags ?? [],
       keyExpiresAt: b.key_expires_in_days ? new Date(Date.now() + b.key_expires_in_days * DAY_MS) : null,
-      actor: `user:${user.id}`,
+      actor: admin.actor,
     });
     const agent = await getAgentSummary(created.agentId);
     return json({ agent: agent && toAgentObject(agent), key: created.key, key_id: created.keyId, callback_secret: created.callbackSecret }, { status: 201 });
@@ -206,7 +204,7 @@ const updateAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body: b }) {
+  async handler({ admin, params, body: b }) {
     await updateAgent({
       agentId: params.id,
       changes: {
@@ -215,7 +213,7 @@ const updateAgentRoute = defineRoute({
         trustLevel: b.trust_level,
         tags: b.tags,
       },
-      actor: `user:${user.id}`,
+      actor: admin.actor,
     });
     return json(await agentWithKeys(params.id));
   },
@@ -316,8 +314,8 @@ const retireAgentRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
-    const result = await retireAgent({ agentId: params.id, reason: body.reason ?? null, actor: `user:${user.id}` });
+  async handler({ admin, params, body }) {
+    const result = await retireAgent({ agentId: params.id, reason: body.reason ?? null, actor: admin.actor });
     const agent = await getAgentSummary(result.agentId);
     return json({ agent: agent && toAgentObject(agent), cancelled_requests: result.cancelledRequests, revoked_grants: result.revokedGrants });
   },
@@ -487,9 +485,9 @@ const issueAgentKeyRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body: b }) {
+  async handler({ admin, params, body: b }) {
     const expiresAt = b.expires_in_days ? new Date(Date.now() + b.expires_in_days * DAY_MS) : null;
-    const issued = await issueAgentKey({ agentId: params.id, expiresAt, actor: `user:${user.id}` });
+    const issued = await issueAgentKey({ agentId: params.id, expiresAt, actor: admin.actor });
     return json({ key_id: issued.keyId, key: issued.key, expires_at: issued.expiresAt?.toISOString() ?? null }, { status: 201 });
   },
 });
@@ -517,8 +515,8 @@ const revokeAgentKeyRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params }) {
-    const key = await revokeAgentKey({ agentId: params.id, keyId: params.keyId, actor: `user:${user.id}` });
+  async handler({ admin, params }) {
+    const key = await revokeAgentKey({ agentId: params.id, keyId: params.keyId, actor: admin.actor });
     return json(toKeyObject(key));
   },
 });
@@ -539,8 +537,8 @@ const rotateCallbackSecretRoute = defineRoute({
       ...errors(...WRITE_ERRORS, AGENT_NOT_FOUND, UNAVAILABLE),
     },
   },
-  async handler({ user, params }) {
-    return json({ secret: await rotateCallbackSecret({ agentId: params.id, actor: `user:${user.id}` }) });
+  async handler({ admin, params }) {
+    return json({ secret: await rotateCallbackSecret({ agentId: params.id, actor: admin.actor }) });
   },
 });
 

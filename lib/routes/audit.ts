@@ -28,13 +28,14 @@ import { z } from "../schemas/zod.ts";
 /*
  * The audit log as evidence: events with their place in the hash chain,
  * verification, signed checkpoints, streamed export and retention. An
- * admin's or auditor's session, or an admin API token; changes (a
- * checkpoint now, the retention policy) are for admins (and tokens).
+ * admin's or auditor's session, or an admin API token with `audit:read`;
+ * changes (a checkpoint now, the retention policy) are for admins, or a
+ * token with `audit:write`.
  */
 
 const tags = ["Audit"];
-const READERS = { admin: ["admin", "auditor"] } as const;
-const ADMINS = { admin: ["admin"] } as const;
+const READERS = { admin: ["admin", "auditor"], scope: "audit:read" } as const;
+const ADMINS = { admin: ["admin"], scope: "audit:write" } as const;
 const READ_FORBIDDEN: ErrorCase = {
   code: "forbidden",
   when: "Signed in, but neither an admin nor an auditor; or the browser marked the call cross-site (`Sec-Fetch-Site: cross-site`, or a foreign `Origin` on POST).",

@@ -9,7 +9,8 @@ import { ADMIN_FORBIDDEN, ADMIN_UNAUTHENTICATED, errors, invalid, jsonContent, T
 /*
  * Automatic containment: the rules that suspend an agent by themselves (off
  * until an admin sets one). Admins and auditors read them, admins change them;
- * both also with an admin API token.
+ * both also with an admin API token (`agents:read`, `agents:write`: they
+ * pull the same kill switch as suspending an agent).
  */
 
 const tags = ["Agents and keys"];
@@ -24,7 +25,7 @@ const what =
 const getContainmentRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/containment",
-  access: { admin: ["admin", "auditor"] },
+  access: { admin: ["admin", "auditor"], scope: "agents:read" },
   docs: {
     operationId: "getContainment",
     summary: "Automatic containment rules",
@@ -53,7 +54,7 @@ const getContainmentRoute = defineRoute({
 const setContainmentRoute = defineRoute({
   method: "PUT",
   path: "/api/v1/admin/containment",
-  access: { admin: ["admin"] },
+  access: { admin: ["admin"], scope: "agents:write" },
   body: ContainmentSettings,
   docs: {
     operationId: "setContainment",

@@ -3,7 +3,17 @@ import { oidcEnabled } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { json } from "../http/body.ts";
 import { defineRoute } from "../http/define-route.ts";
-import { type ErrorCase, errors, invalid, jsonContent, pathParams, roleForbidden, SIGNED_OUT, TOO_LARGE, UNAVAILABLE } from "../openapi/components.ts";
+import {
+  ADMIN_UNAUTHENTICATED,
+  type ErrorCase,
+  errors,
+  invalid,
+  jsonContent,
+  pathParams,
+  roleForbidden,
+  TOO_LARGE,
+  UNAVAILABLE,
+} from "../openapi/components.ts";
 import * as ex from "../openapi/examples.ts";
 import { CreateAdminTokenBody, CreateGroupBody, GroupMemberBody, InviteUserBody, SsoSettingsBody, UpdateUserBody } from "../schemas/admin.ts";
 import {
@@ -29,13 +39,19 @@ import { toGroupObject, toUserObject } from "../users/user-view.ts";
 
 /*
  * People and access, for the admin console: users, reviewer groups, single
- * sign-on's default role and admin API tokens. A signed-in session is needed
- * (auditors may read); admin API tokens cannot call these, so a token cannot
- * mint tokens.
+ * sign-on's default role and admin API tokens. An admin's session (auditors
+ * may read), or an admin API token: `users:read`/`users:write` for users and
+ * groups; access (SSO's default role, the tokens themselves) only with
+ * `admin`, since it decides who holds admin power, so a narrower token cannot
+ * mint a broader one.
  */
 
-const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
-const WRITE_ERRORS = [SIGNED_OUT, roleForbidden("admins")];
+const USERS_READ = { admin: ["admin", "auditor"], scope: "users:read" } as const;
+const USERS_WRITE = { admin: ["admin"], scope: "users:write" } as const;
+const ACCESS_READ = { admin: ["admin", "auditor"], scope: "admin" } as const;
+const ACCESS_WRITE = { admin: ["admin"], scope: "admin" } as const;
+const READ_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins and auditors", false)];
+const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins")];
 
 const userId = pathParams({ id: { description: "The user's id (`usr_…`).", example: ex.IDS.user } });
 const groupName = { name: { description: "The group's name.", example: "finance" } };
@@ -65,7 +81,7 @@ const usersTags = ["Users and groups"];
 const listUsersRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/users",
-  access: { session: ["admin", "auditor"] },
+  access: USERS_READ,
   docs: {
     operationId: "listUsers",
     summary: "List users",
@@ -84,7 +100,7 @@ const listUsersRoute = defineRoute({
 const inviteUserRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/users",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   body: InviteUserBody,
   docs: {
     operationId: "inviteUser",
@@ -107,8 +123,8 @@ const inviteUserRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, body }) {
-    const { userId, password } = await inviteUser({ email: body.email, role: body.role, name: body.name ?? null, actor: `user:${user.id}` });
+  async handler({ admin, body }) {
+    const { userId, password } = await inviteUser({ email: body.email, role: body.role, name: body.name ?? null, actor: admin.actor });
     const created = (await listUsers()).find((u) => u.id === userId);
     return json({ user: created && toUserObject(created), password }, { status: 201 });
   },
@@ -117,7 +133,7 @@ const inviteUserRoute = defineRoute({
 const getUserRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/users/{id}",
-  access: { session: ["admin", "auditor"] },
+  access: USERS_READ,
   docs: {
     operationId: "getUser",
     summary: "Get a user",
@@ -137,7 +153,7 @@ const getUserRoute = defineRoute({
 const updateUserRoute = defineRoute({
   method: "PATCH",
   path: "/api/v1/admin/users/{id}",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   body: UpdateUserBody,
   docs: {
     operationId: "updateUser",
@@ -159,8 +175,8 @@ const updateUserRoute = defineRoute({
     },
   },
   /** Each change (role, disabled) is its own audit event. */
-  async handler({ user, params, body }) {
-    const actor = `user:${user.id}`;
+  async handler({ admin, params, body }) {
+    const { actor } = admin;
     if (body.role !== undefined) await setUserRole({ userId: params.id, role: body.role, actor });
     if (body.disabled !== undefined) await setUserDisabled({ userId: params.id, disabled: body.disabled, actor });
     return json(await userObject(params.id));
@@ -170,7 +186,7 @@ const updateUserRoute = defineRoute({
 const resetUserPasswordRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/users/{id}/reset-password",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   docs: {
     operationId: "resetUserPassword",
     summary: "Reset a password",
@@ -185,8 +201,8 @@ const resetUserPasswordRoute = defineRoute({
       ...errors(...WRITE_ERRORS, USER_NOT_FOUND, UNAVAILABLE),
     },
   },
-  async handler({ user, params }) {
-    const { userId, password } = await resetUserPassword({ userId: params.id, actor: `user:${user.id}` });
+  async handler({ admin, params }) {
+    const { userId, password } = await resetUserPassword({ userId: params.id, actor: admin.actor });
     return json({ user_id: userId, password });
   },
 });
@@ -194,7 +210,7 @@ const resetUserPasswordRoute = defineRoute({
 const listGroupsRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/groups",
-  access: { session: ["admin", "auditor"] },
+  access: USERS_READ,
   docs: {
     operationId: "listGroups",
     summary: "List reviewer groups",
@@ -213,7 +229,7 @@ const listGroupsRoute = defineRoute({
 const createGroupRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/groups",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   body: CreateGroupBody,
   docs: {
     operationId: "createGroup",
@@ -232,8 +248,8 @@ const createGroupRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, body }) {
-    const group = await createGroup({ name: body.name, actor: `user:${user.id}` });
+  async handler({ admin, body }) {
+    const group = await createGroup({ name: body.name, actor: admin.actor });
     return json({ id: group.id, name: group.name, members: [] }, { status: 201 });
   },
 });
@@ -241,7 +257,7 @@ const createGroupRoute = defineRoute({
 const addGroupMemberRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/groups/{name}/members",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   body: GroupMemberBody,
   docs: {
     operationId: "addGroupMember",
@@ -263,9 +279,9 @@ const addGroupMemberRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, params, body }) {
+  async handler({ admin, params, body }) {
     const ref = "user_id" in body ? { userId: body.user_id } : { email: body.email };
-    await addGroupMember({ ...ref, group: params.name, actor: `user:${user.id}` });
+    await addGroupMember({ ...ref, group: params.name, actor: admin.actor });
     return json(await groupObject(params.name));
   },
 });
@@ -273,7 +289,7 @@ const addGroupMemberRoute = defineRoute({
 const removeGroupMemberRoute = defineRoute({
   method: "DELETE",
   path: "/api/v1/admin/groups/{name}/members/{userId}",
-  access: { session: ["admin"] },
+  access: USERS_WRITE,
   docs: {
     operationId: "removeGroupMember",
     summary: "Remove a member",
@@ -288,8 +304,8 @@ const removeGroupMemberRoute = defineRoute({
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such group or user.", detail: "no group named finance" }, UNAVAILABLE),
     },
   },
-  async handler({ user, params }) {
-    await removeGroupMember({ userId: params.userId, group: params.name, actor: `user:${user.id}` });
+  async handler({ admin, params }) {
+    await removeGroupMember({ userId: params.userId, group: params.name, actor: admin.actor });
     return json(await groupObject(params.name));
   },
 });
@@ -299,7 +315,7 @@ const accessTags = ["Access"];
 const getAccessSettingsRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/access",
-  access: { session: ["admin", "auditor"] },
+  access: ACCESS_READ,
   docs: {
     operationId: "getAccessSettings",
     summary: "Access settings",
@@ -322,6 +338,7 @@ const getAccessSettingsRoute = defineRoute({
       tokens: tokens.map((t) => ({
         id: t.id,
         name: t.name,
+        scopes: t.scopes,
         created_by: t.createdBy,
         created_at: t.createdAt.toISOString(),
         last_used_at: iso(t.lastUsedAt),
@@ -334,7 +351,7 @@ const getAccessSettingsRoute = defineRoute({
 const setSsoDefaultRoleRoute = defineRoute({
   method: "PUT",
   path: "/api/v1/admin/access",
-  access: { session: ["admin"] },
+  access: ACCESS_WRITE,
   body: SsoSettingsBody,
   docs: {
     operationId: "setSsoDefaultRole",
@@ -357,8 +374,8 @@ const setSsoDefaultRoleRoute = defineRoute({
       ),
     },
   },
-  async handler({ user, body }) {
-    await setSsoDefaultRole({ role: body.default_role, actor: `user:${user.id}` });
+  async handler({ admin, body }) {
+    await setSsoDefaultRole({ role: body.default_role, actor: admin.actor });
     return json({ sso: { enabled: oidcEnabled(), default_role: body.default_role } });
   },
 });
@@ -366,38 +383,48 @@ const setSsoDefaultRoleRoute = defineRoute({
 const createAdminTokenRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/tokens",
-  access: { session: ["admin"] },
+  access: ACCESS_WRITE,
   body: CreateAdminTokenBody,
   docs: {
     operationId: "createAdminToken",
     summary: "Create an admin API token",
     description:
-      "For automation, such as applying the policy file from CI (`Authorization: Bearer csa_…` on the policy endpoints). The token is in this answer only. Only a signed-in admin may create one: a token cannot mint tokens.",
+      "For automation: applying the policy file from CI, provisioning agents, users, groups and webhooks, incident tooling (`Authorization: Bearer csa_…` on any endpoint under `/api/v1/admin/` whose scope the token holds). The token is in this answer only. `scopes` limits what it reaches (omitted: `admin`, everything); its `admin_token.created` audit event records them. Only an admin, or a token with `admin`, may create one, so a narrower token cannot mint a broader one.",
     tags: accessTags,
-    request: { bodyExamples: { ci: { value: { name: "policy-ci" } } } },
+    request: {
+      bodyExamples: {
+        ci: { summary: "Policy as code from CI", value: { name: "policy-ci", scopes: ["policies:write"] } },
+        provisioning: { summary: "Provisioning", value: { name: "provisioning", scopes: ["agents:write", "users:write", "webhooks:write"] } },
+        everything: { summary: "Everything (the `admin` scope)", value: { name: "break-glass" } },
+      },
+    },
     responses: {
       201: {
         description: "Created; the token is shown once.",
-        content: jsonContent(CreatedAdminToken, { created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN } } }),
+        content: jsonContent(CreatedAdminToken, {
+          created: { value: { id: ex.IDS.adminToken, token: ex.ADMIN_TOKEN, scopes: ["policies:write" as const] } },
+        }),
       },
       ...errors(
         ...WRITE_ERRORS,
         TOO_LARGE,
-        invalid("The name is empty or longer than 100 characters.", [{ path: "name", message: "Too small: expected string to have >=1 characters" }]),
+        invalid("The name is empty or longer than 100 characters, or a scope is unknown, or `scopes` is empty.", [
+          { path: "name", message: "Too small: expected string to have >=1 characters" },
+        ]),
         UNAVAILABLE,
       ),
     },
   },
-  async handler({ user, body }) {
-    const { tokenId, token } = await createAdminToken({ name: body.name, actor: `user:${user.id}` });
-    return json({ id: tokenId, token }, { status: 201 });
+  async handler({ admin, body }) {
+    const { tokenId, token, scopes } = await createAdminToken({ name: body.name, scopes: body.scopes, actor: admin.actor });
+    return json({ id: tokenId, token, scopes }, { status: 201 });
   },
 });
 
 const revokeAdminTokenRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/tokens/{id}/revoke",
-  access: { session: ["admin"] },
+  access: ACCESS_WRITE,
   docs: {
     operationId: "revokeAdminToken",
     summary: "Revoke an admin API token",
@@ -409,8 +436,8 @@ const revokeAdminTokenRoute = defineRoute({
       ...errors(...WRITE_ERRORS, { code: "not_found", when: "No such token.", detail: "no such admin token" }, UNAVAILABLE),
     },
   },
-  async handler({ user, params }) {
-    await revokeAdminToken({ tokenId: params.id, actor: `user:${user.id}` });
+  async handler({ admin, params }) {
+    await revokeAdminToken({ tokenId: params.id, actor: admin.actor });
     return json({ id: params.id, revoked: true });
   },
 });

@@ -12,7 +12,6 @@ import {
   jsonContent,
   pathParams,
   roleForbidden,
-  SIGNED_OUT,
   TOO_LARGE,
   UNAVAILABLE,
 } from "../openapi/components.ts";
@@ -50,18 +49,21 @@ import { z } from "../schemas/zod.ts";
 
 /*
  * The policy: the whole document (policy as code) and single rules. Reads
- * need an admin's or auditor's session; writes take an admin's session or an
- * admin API token, so CI can apply the policy file. Rule definitions and the
+ * take an admin's or auditor's session, writes an admin's; either also an
+ * admin API token with `policies:read` (simulation too, which changes
+ * nothing) or `policies:write`, so CI can apply the policy file. Rule definitions and the
  * default are read as plain JSON and validated by lib/policy (its errors name
  * the rule), so those routes read their bodies themselves.
  */
 
 const tags = ["Policy"];
 const ruleId = pathParams({ id: { description: "The rule's id (`pol_…`).", example: ex.IDS.rule } });
-const READERS = { session: ["admin", "auditor"] } as const;
-const ADMINS = { admin: ["admin"] } as const;
+const READERS = { admin: ["admin", "auditor"], scope: "policies:read" } as const;
+const ADMINS = { admin: ["admin"], scope: "policies:write" } as const;
+/** Reads for tokens that stay an admin's in the console: the whole policy document, and simulation (which changes nothing). */
+const ADMIN_READS = { admin: ["admin"], scope: "policies:read" } as const;
 const RULE_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such rule (or it was deleted).", detail: "no such rule" };
-const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
+const READ_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
 const INVALID_RULE = invalid(
   "The definition breaks the schema, or its `condition` does not compile (CEL over `action`, `resource`, `params`, `context`, `agent`, `now` and `risk`: `risk.flags`, a list of flag codes, and `risk.score`, 0 to 100).",
@@ -75,7 +77,7 @@ const SimulateBodyDocumented = SimulateBody.extend({ rule: PolicyRuleDefinition 
 const exportPolicyRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/policies",
-  access: ADMINS,
+  access: ADMIN_READS,
   docs: {
     operationId: "exportPolicy",
     summary: "Export the policy document",
@@ -563,7 +565,7 @@ const proposeRuleRoute = defineRoute({
 const simulateRuleRoute = defineRoute({
   method: "POST",
   path: "/api/v1/admin/policies/simulate",
-  access: ADMINS,
+  access: ADMIN_READS,
   docs: {
     operationId: "simulateRule",
     summary: "Simulate a draft rule",

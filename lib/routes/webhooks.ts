@@ -15,7 +15,6 @@ import {
   jsonContent,
   pathParams,
   roleForbidden,
-  SIGNED_OUT,
   TOO_LARGE,
   UNAVAILABLE,
 } from "../openapi/components.ts";
@@ -34,14 +33,15 @@ import {
 
 /*
  * Webhook endpoints, their delivery history (webhooks and agents' callbacks)
- * and manual retries. Reads need an admin's or an auditor's session; changes
- * accept an admin's session or an admin API token.
+ * and manual retries. Reads take an admin's or an auditor's session, changes
+ * an admin's; either also an admin API token with `webhooks:read` or
+ * `webhooks:write`.
  */
 
 const tags = ["Webhooks"];
-const READERS = { session: ["admin", "auditor"] } as const;
-const ADMINS = { admin: ["admin"] } as const;
-const READ_ERRORS = [SIGNED_OUT, roleForbidden("admins and auditors", false)];
+const READERS = { admin: ["admin", "auditor"], scope: "webhooks:read" } as const;
+const ADMINS = { admin: ["admin"], scope: "webhooks:write" } as const;
+const READ_ERRORS = [ADMIN_UNAUTHENTICATED, roleForbidden("admins and auditors", false)];
 const WRITE_ERRORS = [ADMIN_UNAUTHENTICATED, ADMIN_FORBIDDEN];
 const ENDPOINT_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such webhook endpoint.", detail: "no such webhook endpoint" };
 const DELIVERY_NOT_FOUND: ErrorCase = { code: "not_found", when: "No such delivery.", detail: "no such delivery" };

@@ -1,4 +1,4 @@
-import { Role } from "./admin.ts";
+import { AdminScope, Role } from "./admin.ts";
 import { z } from "./zod.ts";
 
 // What the admin endpoints answer (agents, keys, users, groups, access). The
@@ -151,7 +151,8 @@ export const AdminTokenObject = z
   .object({
     id: z.string(),
     name: z.string(),
-    created_by: z.string().openapi({ description: "Who created it, as an actor (`user:usr_…`)." }),
+    scopes: z.array(AdminScope),
+    created_by: z.string().openapi({ description: "Who created it, as an actor (`user:usr_…`, or `admin_token:…`)." }),
     created_at: timestamp,
     last_used_at: timestamp.nullable(),
     revoked_at: timestamp.nullable(),
@@ -168,7 +169,11 @@ export const SsoSettingsResult = z.object({ sso: SsoSettings }).openapi("SsoSett
 export type SsoSettingsResult = z.infer<typeof SsoSettingsResult>;
 
 export const CreatedAdminToken = z
-  .object({ id: z.string(), token: z.string().openapi({ description: "`csa_<id>_<secret>`, shown in this answer only.", example: "csa_9ZkQ2mX4pL7a_Q8r…" }) })
+  .object({
+    id: z.string(),
+    token: z.string().openapi({ description: "`csa_<id>_<secret>`, shown in this answer only.", example: "csa_9ZkQ2mX4pL7a_Q8r…" }),
+    scopes: z.array(AdminScope),
+  })
   .openapi("CreatedAdminToken");
 export type CreatedAdminToken = z.infer<typeof CreatedAdminToken>;
 export const RevokedAdminToken = z.object({ id: z.string(), revoked: z.literal(true) }).openapi("RevokedAdminToken");

@@ -1,3 +1,4 @@
+import { ADMIN_SCOPES } from "../admin-tokens/scopes.ts";
 import { ROLES } from "../users/roles.ts";
 import { text } from "./json.ts";
 import { z } from "./zod.ts";
@@ -83,4 +84,17 @@ export const GroupMemberBody = z.union([z.strictObject({ user_id: z.string().max
 /** Single sign-on's role for accounts it creates. */
 export const SsoSettingsBody = z.strictObject({ default_role: Role });
 
-export const CreateAdminTokenBody = z.strictObject({ name: z.string().min(1).max(100) });
+export const AdminScope = z.enum(ADMIN_SCOPES).openapi("AdminScope", {
+  description:
+    "What an admin API token may reach: `policies`, `agents`, `users`, `audit` or `webhooks`, each `:read` or `:write` (`:write` implies `:read`), or `admin` (everything, including the tokens themselves and single sign-on's default role).",
+});
+
+export const CreateAdminTokenBody = z.strictObject({
+  name: z.string().min(1).max(100),
+  scopes: z
+    .array(AdminScope)
+    .min(1)
+    .max(ADMIN_SCOPES.length)
+    .optional()
+    .openapi({ description: 'The token\'s scopes; omitted: `["admin"]` (everything). An empty list is refused rather than read as everything.' }),
+});

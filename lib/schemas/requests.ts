@@ -24,6 +24,11 @@ export const RequestContext = z
       .record(text(64), text(256))
       .refine((o) => Object.keys(o).length <= 50, "at most 50 labels")
       .optional(),
+    // Set by `countersign mcp-proxy`: which MCP server and tool the call was for (the tool's own name, before mapping to an action).
+    mcp: z
+      .strictObject({ server: text(64, 1), tool: text(128, 1) })
+      .optional()
+      .openapi({ description: "The MCP server (its `--name`) and tool a call through `countersign mcp-proxy` was for." }),
   })
   .openapi("RequestContext", {
     example: EXAMPLE_CONTEXT,

@@ -61,6 +61,7 @@ const DESCRIBE = `
  */
 const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "column webhook_endpoints.event_types": "Prisma never declares a list column NOT NULL",
+  "column admin_tokens.scopes": "Prisma never declares a list column NOT NULL",
   "constraint deliveries.deliveries_status_check": "CHECK constraint",
   "index deliveries_due_idx": "partial index (WHERE status IN ('pending', 'failed'))",
   "index action_requests_status_risk_score_idx": "expression index (the risk score in the risk JSON column)",

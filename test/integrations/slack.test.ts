@@ -284,6 +284,36 @@ describe("Slack: deciding", () => {
     await decideRequest({ requestId: id, reviewer: { id: people.bob.id, email: people.bob.email, role: "reviewer" }, decision: "approve" });
     await updated(ts, (t) => t.includes(`Approved by ${people.alice.email}, ${people.bob.email}`));
   });
+
+  it("a decision made while Slack is still answering the post reaches the message (Slack is called outside any transaction)", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    slack.holdAnswer = async (method, args) => {
+      if (method === "chat.postMessage" && JSON.stringify(args.blocks).includes("Held refund")) await held;
+    };
+    try {
+      const id = await ask({ summary: "Held refund" });
+      await posted(id);
+      // Slack has not answered yet, and the Slack cursor is not locked: no transaction waits on Slack.
+      const client = await pool().connect();
+      try {
+        await client.query("BEGIN");
+        const locked = await client.query("SELECT id FROM delivery_cursors WHERE id = 'slack' FOR UPDATE NOWAIT");
+        expect(locked.rows).toEqual([{ id: "slack" }]);
+      } finally {
+        await client.query("ROLLBACK");
+        client.release();
+      }
+      await decideRequest({ requestId: id, reviewer: { id: people.bob.id, email: people.bob.email, role: "reviewer" }, decision: "approve" });
+      expect((await status(id)).status).toBe("approved");
+      release();
+      const { ts } = await messageTs(id);
+      await updated(ts, (t) => t.includes(`Approved by ${people.bob.email}`));
+    } finally {
+      slack.holdAnswer = undefined;
+      release();
+    }
+  });
 });
 
 describe("Slack: request signatures", () => {

@@ -28,6 +28,8 @@ export class SlackStandIn {
   readonly calls: SlackCall[] = [];
   /** Slack user id → profile. */
   readonly users = new Map<string, SlackUser>();
+  /** Called (and awaited) before a Web API call is answered: a test can hold an answer back while it acts. */
+  holdAnswer?: (method: string, args: Record<string, unknown>) => Promise<void>;
   private server!: http.Server;
   private seq = 0;
   url = "";
@@ -42,7 +44,7 @@ export class SlackStandIn {
     s.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => s.answer(req, Buffer.concat(chunks).toString("utf8"), res));
+      req.on("end", () => void s.answer(req, Buffer.concat(chunks).toString("utf8"), res));
     });
     await new Promise<void>((resolve) => s.server.listen(0, "127.0.0.1", resolve));
     s.url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
@@ -62,7 +64,7 @@ export class SlackStandIn {
     return this.calls.filter((c) => c.method === method && pred(c.args));
   }
 
-  private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse) {
+  private async answer(req: http.IncomingMessage, body: string, res: http.ServerResponse) {
     const send = (value: unknown) => {
       res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(value));
@@ -82,6 +84,7 @@ export class SlackStandIn {
     const method = path.replace(/^\/api\//, "");
     const authorization = req.headers.authorization ?? null;
     this.calls.push({ method, args, authorization });
+    await this.holdAnswer?.(method, args);
     if (authorization !== `Bearer ${this.token}`) return send({ ok: false, error: "invalid_auth" });
     const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, "0")}`;
     switch (method) {

@@ -126,6 +126,6 @@ export const useAccess = () => useQuery({ queryKey: adminKeys.access, queryFn: (
 export const useSetSsoDefaultRole = () =>
   useAdminMutation((role: Role) => call<unknown>("/api/v1/admin/access", { method: "PUT", json: { default_role: role } }));
 export const useCreateAdminToken = () =>
-  useAdminMutation((name: string) => call<CreatedAdminToken>("/api/v1/admin/tokens", { method: "POST", json: { name } }));
+  useAdminMutation((token: { name: string; scopes: string[] }) => call<CreatedAdminToken>("/api/v1/admin/tokens", { method: "POST", json: token }));
 export const useRevokeAdminToken = () =>
   useAdminMutation((id: string) => call<unknown>(`/api/v1/admin/tokens/${encodeURIComponent(id)}/revoke`, { method: "POST" }));

@@ -11,7 +11,9 @@ import { ListSkeleton } from "@/components/ui/list-skeleton";
 import { LoadError } from "@/components/ui/load-error";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
+import type { AdminScope } from "@/lib/admin-tokens/scopes";
 import { useAccess, useCreateAdminToken, useRevokeAdminToken, useSetSsoDefaultRole } from "../_admin/admin-api";
+import { ScopePicker } from "./scope-picker";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
 
@@ -22,6 +24,7 @@ export function AccessView({ canEdit }: { canEdit: boolean }) {
   const createToken = useCreateAdminToken();
   const revoke = useRevokeAdminToken();
   const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<AdminScope[]>(["admin"]);
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
 
   if (access.error && !access.data) return <LoadError what="access settings" message={access.error.message} onRetry={() => void access.refetch()} />;
@@ -31,7 +34,10 @@ export function AccessView({ canEdit }: { canEdit: boolean }) {
   return (
     <>
       <AdminTabs active="access" readOnly={!canEdit} />
-      <PageHeader title="Access" description="Single sign-on and API tokens for automation such as policy-as-code from CI." />
+      <PageHeader
+        title="Access"
+        description="Single sign-on and API tokens for automation: policy as code from CI, provisioning agents, people and webhooks, incident tooling."
+      />
       <div className="space-y-6">
         <Card title="Single sign-on">
           <p className="mb-4 text-sm text-zinc-500">
@@ -61,25 +67,29 @@ export function AccessView({ canEdit }: { canEdit: boolean }) {
           ) : null}
           {canEdit ? (
             <form
-              className="mb-4 flex flex-wrap items-end gap-2"
+              className="mb-4 space-y-4"
               onSubmit={(e) => {
                 e.preventDefault();
-                createToken.mutate(name.trim(), {
-                  onSuccess: (r) => {
-                    setName("");
-                    setSecret({ label: `Token for ${name.trim()} (shown once)`, value: r.token });
+                createToken.mutate(
+                  { name: name.trim(), scopes },
+                  {
+                    onSuccess: (r) => {
+                      setName("");
+                      setScopes(["admin"]);
+                      setSecret({ label: `Token for ${name.trim()} (${r.scopes.join(", ")}; shown once)`, value: r.token });
+                    },
                   },
-                });
+                );
               }}
             >
-              <div className="min-w-0 flex-1">
-                <FormField label="Name" htmlFor="token-name" hint="Where it is used, e.g. policy-ci">
-                  <input id="token-name" className={inputClass} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
-                </FormField>
-              </div>
-              <Button type="submit" variant="primary" busy={createToken.isPending} disabled={!name.trim()}>
+              <FormField label="Name" htmlFor="token-name" hint="Where it is used, e.g. policy-ci">
+                <input id="token-name" className={inputClass} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+              </FormField>
+              <ScopePicker value={scopes} onChange={setScopes} />
+              <Button type="submit" variant="primary" busy={createToken.isPending} disabled={!name.trim() || scopes.length === 0}>
                 Create token
               </Button>
+              {scopes.length === 0 ? <p className="text-xs text-zinc-500">Choose at least one scope.</p> : null}
             </form>
           ) : null}
           {createToken.error ? <Notice tone="error">{createToken.error.message}</Notice> : null}
@@ -94,7 +104,14 @@ export function AccessView({ canEdit }: { canEdit: boolean }) {
                       {t.name} <span className="font-mono text-xs text-zinc-500">csa_{t.id}_…</span>
                       {t.revoked_at ? <span className="ml-2 rounded-full bg-zinc-100 px-2 py-0.5 text-xs text-zinc-600">Revoked</span> : null}
                     </p>
-                    <p className="text-xs text-zinc-500">
+                    <p className="mt-1 flex flex-wrap gap-1" data-testid="token-scopes">
+                      {t.scopes.map((s) => (
+                        <span key={s} className="rounded-full bg-zinc-100 px-2 py-0.5 font-mono text-xs text-zinc-700">
+                          {s}
+                        </span>
+                      ))}
+                    </p>
+                    <p className="mt-1 text-xs text-zinc-500">
                       Created {when(t.created_at)} by {t.created_by} · last used {when(t.last_used_at)}
                     </p>
                   </div>

@@ -11,6 +11,7 @@ const TABS = [
   { id: "typescript", label: "TypeScript" },
   { id: "python", label: "Python" },
   { id: "mcp", label: "MCP" },
+  { id: "mcp-gateway", label: "MCP gateway" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -206,7 +207,9 @@ export function ConnectAgent({
           <CodeSnippet snippet={snippets.env} label="Environment" />
         </section>
 
-        <SnippetTabs tabs={{ curl: snippets.curl, typescript: snippets.typescript, python: snippets.python, mcp: snippets.mcp }} />
+        <SnippetTabs
+          tabs={{ curl: snippets.curl, typescript: snippets.typescript, python: snippets.python, mcp: snippets.mcp, "mcp-gateway": snippets.mcpGateway }}
+        />
       </div>
       <NextSteps />
     </div>

@@ -54,6 +54,8 @@ log = logging.getLogger("countersign")
 
 F = TypeVar("F", bound=Callable[..., Any])
 Describe = Callable[..., Mapping[str, Any]]
+# guard: (approved params, args, kwargs) -> (args, kwargs) to run an amended approval with.
+WithApprovedParams = Callable[[Dict[str, Any], Tuple[Any, ...], Dict[str, Any]], Tuple[Tuple[Any, ...], Dict[str, Any]]]
 
 
 class Client:
@@ -234,6 +236,7 @@ class Client:
         *,
         timeout: Optional[float] = None,
         on_pending: Optional[Callable[[ApprovalRequest], None]] = None,
+        with_approved_params: Optional[WithApprovedParams] = None,
     ) -> Callable[[F], F]:
         """Decorates a function so that it runs only with a human's (or a rule's) approval.
 
@@ -248,8 +251,14 @@ class Client:
         denial raises ``ApprovalDenied``; expiry, cancellation or ``timeout``
         raise ``ApprovalNotGranted`` (a request still pending at the timeout
         is cancelled).
+
+        When a reviewer amended the params before approving, the function runs
+        only if ``with_approved_params`` says how: it receives the approved
+        params and the call's ``args`` and ``kwargs`` and returns the
+        ``(args, kwargs)`` to run with (the grant is redeemed for the approved
+        params). Without it an amended approval raises ``ApprovalAmended``.
         """
-        return _guard(lambda: self, action, describe, timeout, on_pending)
+        return _guard(lambda: self, action, describe, timeout, on_pending, with_approved_params)
 
     # -- transport ------------------------------------------------------------
 
@@ -471,6 +480,7 @@ def _guard(
     describe: Optional[Describe],
     timeout: Optional[float],
     on_pending: Optional[Callable[[ApprovalRequest], None]],
+    with_approved_params: Optional[WithApprovedParams] = None,
 ) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         if inspect.iscoroutinefunction(fn):
@@ -490,7 +500,11 @@ def _guard(
                 raise ApprovalNotGranted(result.status, result.request)
 
             if result.amended:
-                raise ApprovalAmended(result.request)
+                if with_approved_params is None:
+                    raise ApprovalAmended(result.request)
+                # Run with what the reviewer approved, and redeem for exactly that.
+                args, kwargs = with_approved_params(dict(result.params), args, dict(kwargs))
+                params = result.params
             token = (result.grant or {}).get("token")
             if not token:
                 # Only possible when the grant expired, or an idempotency key replayed a request whose grant was used.
@@ -578,9 +592,10 @@ def guard(
     *,
     timeout: Optional[float] = None,
     on_pending: Optional[Callable[[ApprovalRequest], None]] = None,
+    with_approved_params: Optional[WithApprovedParams] = None,
 ) -> Callable[[F], F]:
     """``Client().guard(...)``; the client is made from the environment at each call, not at import."""
-    return _guard(Client, action, describe, timeout, on_pending)
+    return _guard(Client, action, describe, timeout, on_pending, with_approved_params)
 
 
 def redeem_grant(token: str, action: Optional[str] = None, params: Optional[Mapping[str, Any]] = None, url: Optional[str] = None) -> Redemption:

@@ -56,6 +56,23 @@ class AmendTest(unittest.TestCase):
         self.assertEqual(caught.exception.params, {"amount": 1})
         self.assertEqual(calls, [])
 
+    def test_guard_runs_an_amended_approval_with_the_approved_params_when_told_how(self) -> None:
+        action = unique_action(AMENDABLE)
+        calls: List[Any] = []
+
+        @self.client.guard(
+            action,
+            describe=lambda amount, currency: {"summary": f"Refund {amount} {currency}", "params": {"amount": amount, "currency": currency}, "context": amend(amount=450)},
+            timeout=30,
+            with_approved_params=lambda params, args, kwargs: ((), {"amount": params["amount"], "currency": params["currency"]}),
+        )
+        def refund(amount: int, currency: str) -> str:
+            calls.append((amount, currency))
+            return "done"
+
+        self.assertEqual(refund(500, "USD"), "done")
+        self.assertEqual(calls, [(450, "USD")])
+
 
 if __name__ == "__main__":
     unittest.main()
