@@ -510,7 +510,7 @@ const promoteRuleRoute = defineRoute({
 const proposeRuleRoute = defineRoute({
   method: "GET",
   path: "/api/v1/admin/requests/{id}/proposed-rule",
-  access: ADMINS,
+  access: ADMIN_READS,
   docs: {
     operationId: "proposeRule",
     summary: "Propose a rule from a decided request",
