@@ -570,7 +570,7 @@ const simulateRuleRoute = defineRoute({
     operationId: "simulateRule",
     summary: "Simulate a draft rule",
     description:
-      "Before saving a rule: which rule decides a sample request, and each of the last `last_n` real requests (up to 500), now and with the draft in place; what changes in how each is handled (`changes`: the effect, approvals, reviewer groups, reason and owner rules, wait, grant TTL, audience); and where the draft's condition errors (`draft_condition_error`; an error fails closed, so saving such a condition silently changes handling). A draft with the name of an existing rule replaces it. Changes nothing. The rows are camelCase, as the console uses them.",
+      "Before saving a rule: which rule decides a sample request, and each of the last `last_n` real requests (up to 500), now and with the draft in place; what changes in how each is handled (`changes`: the effect, approvals, reviewer groups, reason and owner rules, wait, grant TTL, audience); and where the draft's condition errors (`draft_condition_error`; an error fails closed, so saving such a condition silently changes handling). A draft with the name of an existing rule replaces it. A draft with `mode: shadow` is simulated as if enforced (what promoting it would do); saved shadow rules never decide, so they change neither column. Changes nothing. The rows are camelCase, as the console uses them.",
     tags,
     request: {
       body: body(SimulateBodyDocumented, {
