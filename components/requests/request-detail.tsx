@@ -35,10 +35,21 @@ export interface RequestDetailProps {
   onDecide(decision: Decision, reason: string, params?: Record<string, unknown>): void;
   /** The amendment changed: a refusal of the previous one no longer applies. */
   onEdit?(): void;
+  /** Show "Propose a rule" on a request people approved or denied (admins). */
+  canProposeRule?: boolean;
 }
 
 /** Everything a reviewer needs to judge one request, and the place to decide it. */
-export function RequestDetail({ item, startEditing = false, submitting, serverError, serverErrors, onDecide, onEdit }: RequestDetailProps) {
+export function RequestDetail({
+  item,
+  startEditing = false,
+  submitting,
+  serverError,
+  serverErrors,
+  onDecide,
+  onEdit,
+  canProposeRule = false,
+}: RequestDetailProps) {
   const status = useLiveStatus(item);
   const pending = status === "pending";
   // The reason is kept here, not in the form: when the request is decided elsewhere (or expires) while it is being written, the text stays.
@@ -129,7 +140,15 @@ export function RequestDetail({ item, startEditing = false, submitting, serverEr
           ) : null}
           <DecisionRecord item={item} status={status} />
           <ExecutionCard item={item} />
-          <PolicyCard policy={item.policy} />
+          <PolicyCard
+            policy={item.policy}
+            shadowMatches={item.shadow_matches}
+            proposeHref={
+              canProposeRule && (status === "approved" || status === "denied") && item.decision?.by.startsWith("user:")
+                ? `/admin/policies/new?from=${encodeURIComponent(item.id)}`
+                : null
+            }
+          />
         </aside>
       </div>
     </article>

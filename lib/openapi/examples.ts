@@ -201,6 +201,7 @@ export const REVIEW_ITEM = {
     ],
   },
   condition_errors: [] as { rule_id: string; rule_name: string; rule_version: number; error: string; treated_as: "match" | "no_match" }[],
+  shadow_matches: [{ rule: "auto-refunds-under-1000", rule_id: "pol_01k9w3c8e4g2j6k9m3n5p7q1rs", version: 1, effect: "allow" as const }],
 };
 
 export const AGENT = {
@@ -344,6 +345,7 @@ export const RULE = {
   definition: RULE_DEFINITION,
   updated_at: "2026-11-20T15:12:00.000Z",
   updated_by: "carol@example.com",
+  shadow_hits: null,
 };
 
 export const RULE_VERSION = {

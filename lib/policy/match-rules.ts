@@ -10,9 +10,9 @@ import {
 } from "./cel.ts";
 import { type HistoryNeed, historyKey } from "./history-conditions.ts";
 import type { PolicyDefaults, PolicyRuleDefinition } from "./policy-document.ts";
-import { BUILTIN_POLICY, type ConditionErrorRecord, type PolicyInput, type ResolvedPolicy } from "./resolve-policy.ts";
+import { BUILTIN_POLICY, type ConditionErrorRecord, type PolicyInput, type ResolvedPolicy, type ShadowMatchRecord } from "./resolve-policy.ts";
 
-export type { ConditionErrorRecord };
+export type { ConditionErrorRecord, ShadowMatchRecord };
 
 /**
  * Rule matching, free of I/O: the evaluator runs it over the cached rule set,
@@ -36,9 +36,18 @@ export interface CompiledRule extends StoredRule {
 }
 
 export interface RuleSet {
-  /** Enabled and disabled rules in evaluation order. */
+  /** Enabled and disabled rules in evaluation order, shadow rules among them (skipped when deciding). */
   rules: CompiledRule[];
   defaults: PolicyDefaults;
+  /** The shadow rules of `rules`, picked out once when the set is compiled; derived from `rules` when absent. */
+  shadow?: CompiledRule[];
+}
+
+export const isShadow = (rule: StoredRule): boolean => rule.definition.mode === "shadow";
+
+/** A rule set with its shadow rules picked out, so evaluation does not filter them per request. */
+export function withShadowIndex(ruleSet: RuleSet): RuleSet {
+  return { ...ruleSet, shadow: ruleSet.rules.filter(isShadow) };
 }
 
 export const BUILTIN_DEFAULTS: PolicyDefaults = Object.freeze({
@@ -150,12 +159,12 @@ export function firstMatch(
   rules: CompiledRule[],
   input: PolicyInput,
   now: Date,
-  history: HistoryTotals = null,
+  lazyVars: () => ConditionBindings = lazyBindings(input, now),
 ): { rule: CompiledRule | null; conditionErrors: ConditionErrorRecord[] } {
-  let vars: ConditionBindings | undefined;
-  const lazyVars = () => (vars ??= conditionBindings(conditionVars(input, now), history));
   const conditionErrors: ConditionErrorRecord[] = [];
   for (const rule of rules) {
+    // A shadow rule never decides (see shadowMatches).
+    if (isShadow(rule)) continue;
     const { matched, error } = ruleMatches(rule, input, lazyVars);
     if (error !== undefined) {
       conditionErrors.push({ rule_id: rule.id, rule_name: rule.name, rule_version: rule.version, error, treated_as: matched ? "match" : "no_match" });
@@ -163,6 +172,33 @@ export function firstMatch(
     if (matched) return { rule, conditionErrors };
   }
   return { rule: null, conditionErrors };
+}
+
+/** The condition bindings of `input`, built on first use and then shared by every rule. */
+/** The condition variables, built once on first use; `history` holds the prefetched totals for history.count/sum. */
+export function lazyBindings(input: PolicyInput, now: Date, history: HistoryTotals = null): () => ConditionBindings {
+  let vars: ConditionBindings | undefined;
+  return () => (vars ??= conditionBindings(conditionVars(input, now), history));
+}
+
+/**
+ * Every enabled shadow rule that matches `input`, in order. Matching is
+ * exactly as if the rule were enforced (a condition error fails closed the
+ * same way, and is noted), so the record says what promoting it would do;
+ * the outcome is never touched.
+ */
+export function shadowMatches(shadow: CompiledRule[], input: PolicyInput, lazyVars: () => ConditionBindings): ShadowMatchRecord[] {
+  const matches: ShadowMatchRecord[] = [];
+  for (const rule of shadow) {
+    const { matched, error } = ruleMatches(rule, input, lazyVars);
+    if (!matched) continue;
+    matches.push(
+      error === undefined
+        ? { rule: rule.name, rule_id: rule.id, version: rule.version, effect: rule.definition.effect }
+        : { rule: rule.name, rule_id: rule.id, version: rule.version, effect: rule.definition.effect, condition_error: error },
+    );
+  }
+  return matches;
 }
 
 export function defaultPolicy(defaults: PolicyDefaults): ResolvedPolicy {
@@ -191,11 +227,14 @@ export function rulePolicy(rule: StoredRule, defaults: PolicyDefaults): Resolved
     ownerMayDecide: d.owner_may_decide ?? false,
     reviewersMayEdit: d.reviewers_may_edit ?? [],
     conditionErrors: [],
+    shadowMatches: [],
   };
 }
 
 /** What applies to `input` under `ruleSet`: the first matching rule, else the default (require approval). */
 export function decide(ruleSet: RuleSet, input: PolicyInput, now: Date, history: HistoryTotals = null): ResolvedPolicy {
-  const { rule, conditionErrors } = firstMatch(ruleSet.rules, input, now, history);
-  return { ...(rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults)), conditionErrors };
+  const lazyVars = lazyBindings(input, now, history);
+  const { rule, conditionErrors } = firstMatch(ruleSet.rules, input, now, lazyVars);
+  const shadow = shadowMatches(ruleSet.shadow ?? ruleSet.rules.filter(isShadow), input, lazyVars);
+  return { ...(rule ? rulePolicy(rule, ruleSet.defaults) : defaultPolicy(ruleSet.defaults)), conditionErrors, shadowMatches: shadow };
 }

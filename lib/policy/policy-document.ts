@@ -27,6 +27,8 @@ export const PolicyRuleDefinition = z
     name: z.string().min(1).max(64).regex(RULE_NAME, "must match ^[a-z0-9][a-z0-9_-]*$"),
     description: z.string().max(1000).optional(),
     enabled: z.boolean().default(true),
+    /** `shadow`: evaluated for every request and its matches recorded, but it never changes an outcome (API 1.1). */
+    mode: z.enum(["enforce", "shadow"]).optional().openapi({ description: "`enforce` (the default) or `shadow`." }),
     actions: z.array(z.string().max(128).regex(ACTION_GLOB, "an action, a prefix ending in .*, or *")).min(1).max(100),
     agents: z.strictObject({ names: z.array(z.string().max(64)).max(100).optional(), tags: z.array(z.string().max(64)).max(100).optional() }).optional(),
     condition: z.string().max(4000).optional(),
@@ -52,7 +54,7 @@ export const PolicyRuleDefinition = z
   })
   .openapi("PolicyRule", {
     description:
-      "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`, and may read the agent's approved requests with `history.count(pattern, window)` and `history.sum(pattern, name, window)` (literal arguments; windows 1m to 744h, counted in 5-minute buckets). Omitted settings take the default's.",
+      "A rule, as in the policy file. `actions` are exact names, prefixes ending in `.*`, or `*`; `condition` is CEL over `action`, `resource`, `params`, `context`, `agent` (`id`, `name`, `tags`, `trust_level`, `owner`) and `now`, and may read the agent's approved requests with `history.count(pattern, window)` and `history.sum(pattern, name, window)` (literal arguments; windows 1m to 744h, counted in 5-minute buckets). Omitted settings take the default's. A rule with `mode: shadow` never changes an outcome: it is tried on every request and its matches are recorded (`shadow_matches`) until it is promoted to `enforce`.",
   });
 export type PolicyRuleDefinition = z.infer<typeof PolicyRuleDefinition>;
 

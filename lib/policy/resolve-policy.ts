@@ -9,6 +9,16 @@ export interface ConditionErrorRecord {
   treated_as: "match" | "no_match";
 }
 
+/** A shadow rule (`mode: shadow`) that matched a request; it changed nothing (API 1.1 `shadow_matches`). */
+export interface ShadowMatchRecord {
+  rule: string;
+  rule_id: string;
+  version: number;
+  effect: "allow" | "deny" | "require_approval";
+  /** The rule's condition errored and, failing closed as an enforced rule would, counted as a match. */
+  condition_error?: string;
+}
+
 /**
  * The rule that decided how a request is handled, as recorded on the request
  * (see evaluate-policy.ts). `BUILTIN_POLICY` is what applies when no rule
@@ -34,6 +44,8 @@ export interface ResolvedPolicy {
   reviewersMayEdit: string[];
   /** Conditions that errored while the rules were tried (each treated as a match, or for `allow` as no match). */
   conditionErrors: readonly ConditionErrorRecord[];
+  /** Shadow rules that matched: recorded, never applied. */
+  shadowMatches: readonly ShadowMatchRecord[];
 }
 
 export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
@@ -51,6 +63,7 @@ export const BUILTIN_POLICY: ResolvedPolicy = Object.freeze({
   ownerMayDecide: false,
   reviewersMayEdit: [],
   conditionErrors: [],
+  shadowMatches: [],
 });
 
 export interface PolicyInput {

@@ -4,6 +4,7 @@ import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { RuleObject, RuleVersionObject } from "../schemas/policy.ts";
 import { listRules, type RuleVersionView, type RuleView } from "./rules.ts";
+import { type ShadowHits, shadowHits } from "./shadow-hits.ts";
 
 /**
  * The console's view of rules: actors (`user:usr_…`, `admin_token:…`) become
@@ -40,8 +41,8 @@ export async function ruleObjects(): Promise<RuleObject[]> {
     .where(sql<boolean>`(rule_id, version) IN (SELECT * FROM unnest(${rules.map((r) => r.id)}::text[], ${rules.map((r) => r.version)}::int[]))`)
     .execute();
   const authors = new Map(current.map((v) => [v.ruleId, v.createdBy]));
-  const labels = await actorLabels([...authors.values()]);
-  return rules.map((r) => toRuleObject(r, label(labels, authors.get(r.id) ?? "")));
+  const [labels, hits] = await Promise.all([actorLabels([...authors.values()]), shadowHits(rules.filter((r) => r.definition.mode === "shadow"))]);
+  return rules.map((r) => toRuleObject(r, label(labels, authors.get(r.id) ?? ""), hits.get(r.id) ?? null));
 }
 
 export async function ruleObject(id: string): Promise<RuleObject> {
@@ -50,20 +51,26 @@ export async function ruleObject(id: string): Promise<RuleObject> {
   return rule;
 }
 
-function toRuleObject(r: RuleView, updatedBy: string): RuleObject {
+function toRuleObject(r: RuleView, updatedBy: string, hits: ShadowHits | null): RuleObject {
   return {
     id: r.id,
     name: r.name,
     position: r.position,
     enabled: r.enabled,
     version: r.version,
-    definition: { ...r.definition, enabled: r.enabled },
+    definition: { ...r.definition, enabled: r.enabled, mode: r.definition.mode ?? "enforce" },
     updated_at: r.updatedAt.toISOString(),
     updated_by: updatedBy,
+    shadow_hits: hits,
   };
 }
 
 export async function versionObjects(versions: RuleVersionView[]): Promise<RuleVersionObject[]> {
   const labels = await actorLabels(versions.map((v) => v.createdBy));
-  return versions.map((v) => ({ version: v.version, definition: v.definition, created_by: label(labels, v.createdBy), created_at: v.createdAt.toISOString() }));
+  return versions.map((v) => ({
+    version: v.version,
+    definition: { ...v.definition, mode: v.definition.mode ?? "enforce" },
+    created_by: label(labels, v.createdBy),
+    created_at: v.createdAt.toISOString(),
+  }));
 }

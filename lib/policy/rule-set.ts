@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { db, type Queryable } from "../db.ts";
 import { hub, type NotificationHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
-import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule } from "./match-rules.ts";
+import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule, withShadowIndex } from "./match-rules.ts";
 import { PolicyDefaults, type PolicyRuleDefinition } from "./policy-document.ts";
 
 export const DEFAULT_SETTING_KEY = "policy.default";
@@ -101,7 +101,7 @@ export async function loadRuleSet(q: Queryable = db()): Promise<RuleSet & { revi
   // The revision is read first: rules read after it are at least that new.
   const revision = await loadPolicyRevision(q);
   const [rules, defaults] = await Promise.all([loadStoredRules(q), loadPolicyDefaults(q)]);
-  return { rules: rules.map(compileRule), defaults, revision };
+  return { ...withShadowIndex({ rules: rules.map(compileRule), defaults }), revision };
 }
 
 async function loadPolicyRevision(q: Queryable): Promise<bigint> {

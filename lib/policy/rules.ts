@@ -56,8 +56,9 @@ export async function policyTransaction<T>(work: (trx: Trx) => Promise<T>): Prom
 
 /** What a version stores: the definition without `enabled`, which is the rule's switch, not its content. */
 export function storedDefinition(definition: PolicyRuleDefinition): PolicyRuleDefinition {
-  const { enabled: _enabled, ...rest } = definition;
-  return JSON.parse(JSON.stringify(rest)) as PolicyRuleDefinition;
+  const { enabled: _enabled, mode, ...rest } = definition;
+  // `enforce` is the default and is not stored, so versions saved before modes existed compare equal.
+  return JSON.parse(JSON.stringify(mode === "shadow" ? { ...rest, mode } : rest)) as PolicyRuleDefinition;
 }
 
 export function sameDefinition(a: PolicyRuleDefinition, b: PolicyRuleDefinition): boolean {
@@ -234,6 +235,23 @@ export async function setRuleEnabled(o: { ruleId: string; enabled: boolean; acto
     const rule = await liveRule(trx, o.ruleId);
     const result = await reviseRule(trx, rule, { ...rule.definition, enabled: o.enabled }, o.actor);
     if (result.event) await appendEvents(trx, [result.event]);
+  });
+}
+
+/**
+ * Turns a shadow rule into an enforced one: a new version (the mode is part
+ * of the definition) and its `policy.rule_promoted` event in one policy
+ * transaction. Policy changes are serialised, so of two concurrent promotes
+ * exactly one changes the rule; the other finds it enforced (409).
+ */
+export async function promoteRule(o: { ruleId: string; actor: string }): Promise<{ ruleId: string; version: number }> {
+  return policyTransaction(async (trx) => {
+    const rule = await liveRule(trx, o.ruleId);
+    if (rule.definition.mode !== "shadow") throw new AppError("conflict", `rule ${rule.name} is already enforced`);
+    const result = await reviseRule(trx, rule, { ...rule.definition, enabled: rule.enabled, mode: "enforce" }, o.actor);
+    if (!result.event) throw new Error("promoting a shadow rule must change it");
+    await appendEvents(trx, [{ ...result.event, type: "policy.rule_promoted" }]);
+    return { ruleId: rule.id, version: result.version };
   });
 }
 

@@ -85,7 +85,8 @@ export function simulateOver(
     version: 0,
     position: 0,
     enabled: draft.enabled ?? true,
-    definition: draft,
+    // A shadow draft is simulated as if enforced: what promoting it would do.
+    definition: { ...draft, mode: "enforce" },
     condition: draft.condition ? compileCondition(draft.condition) : null,
   };
   const others = current.rules.filter((r) => r.name !== draft.name);

@@ -1,5 +1,5 @@
 import "server-only";
-import { type Insertable, sql } from "kysely";
+import { type Insertable, type RawBuilder, sql } from "kysely";
 import type { AuthenticatedAgent } from "../agents/authenticate-agent.ts";
 import { type AuditEventInput, eventsInsert } from "../audit/append-event.ts";
 import { containAfterRequest } from "../containment/check-containment.ts";
@@ -19,6 +19,7 @@ import { metrics } from "../metrics.ts";
 import { resolveOnBehalfOf } from "../on-behalf-of/verify-on-behalf-of.ts";
 import { evaluatePolicy, historyApplies, type EvaluatePolicyInput, type ResolvedPolicy } from "../policy/evaluate-policy.ts";
 import { loadHistoryTotals, lockAgentHistory, recordApprovalHistory } from "../history/approval-history.ts";
+import type { ShadowMatchRecord } from "../policy/resolve-policy.ts";
 import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
 import type { CreateRequestBody } from "../schemas/requests.ts";
@@ -128,6 +129,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
           risk: risk && { score: risk.score, flags: risk.flags.map((f) => f.code) },
           // A condition error fails closed; the record says so (each with how it was treated).
           condition_errors: policy.conditionErrors,
+          // Shadow rules that matched: what they would have done, with no effect on this request.
+          shadow_matches: policy.shadowMatches,
         },
       },
     ];
@@ -183,6 +186,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       callbackUrl: body.callback_url ?? null,
       risk,
       conditionErrors: policy.conditionErrors.length ? policy.conditionErrors : null,
+      shadowMatches: policy.shadowMatches.length ? policy.shadowMatches : null,
     };
 
     // One statement, so one round trip and its own transaction: the request,
@@ -213,6 +217,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
           status === "approved" ? recordApprovalHistory({ agentId: agent.id, action: body.action, params, at: now }, landed) : sql`SELECT 1 WHERE FALSE`,
         ),
       )
+      .with("shadowIns", () => statementPart(shadowHitsInsert(policy.shadowMatches, id, now, landed)))
       .selectFrom("req")
       .selectAll()
       .$castTo<Row<"actionRequests">>()
@@ -283,6 +288,15 @@ async function landWithHistory<R>(agentId: string, input: EvaluatePolicyInput, l
     logger.warn({ err: err.message, agentId }, "agent history unavailable: history conditions fail closed");
     return land(db(), await evaluatePolicy({ ...input, loadHistory: async () => null }));
   }
+}
+
+/** One row per shadow match (the console's hit counts), insert-only so creates never wait on a counter row. */
+function shadowHitsInsert(matches: readonly ShadowMatchRecord[], requestId: string, at: Date, guard: RawBuilder<unknown>) {
+  if (matches.length === 0) return sql`SELECT 1 WHERE FALSE`;
+  return sql`INSERT INTO policy_shadow_hits (rule_id, version, request_id, created_at)
+    SELECT h.rule_id, h.version, ${requestId}, ${at.toISOString()}::timestamptz
+    FROM unnest(${matches.map((m) => m.rule_id)}::text[], ${matches.map((m) => m.version)}::int[]) AS h(rule_id, version)
+    WHERE ${guard}`;
 }
 
 function replay(earlier: StoredRequest, bodySha256: string): CreateRequestResult {

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "kysely";
 import { db } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { ConditionError } from "../schemas/policy.ts";
+import { ConditionError, ShadowMatch } from "../schemas/policy.ts";
 import type { ReviewItem } from "../schemas/review.ts";
 import { RiskAssessment } from "../schemas/risk.ts";
 import { z } from "../schemas/zod.ts";
@@ -64,6 +64,7 @@ export async function toReviewItems(rows: StoredRequest[], reviewer: Reviewer): 
         cannot_decide_reason: reason,
         risk: reviewerOnly.get(r.id)?.risk ?? null,
         condition_errors: reviewerOnly.get(r.id)?.condition_errors ?? [],
+        shadow_matches: reviewerOnly.get(r.id)?.shadow_matches ?? [],
       };
     }),
   );
@@ -75,20 +76,35 @@ export async function toReviewItem(r: StoredRequest, user: Reviewer): Promise<Re
 
 const StoredRisk = RiskAssessment.nullable();
 const StoredConditionErrors = z.array(ConditionError).nullable();
+const StoredShadowMatches = z.array(ShadowMatch).nullable();
 
 /**
  * Risk signals and condition errors are reviewer-only (the agent's own view
  * of a request leaves them out, so they cannot teach it what looks usual or
  * how policy read it); read here by id.
  */
-async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewItem, "risk" | "condition_errors">>> {
+async function reviewerOnlyOf(ids: string[]): Promise<Map<string, Pick<ReviewItem, "risk" | "condition_errors" | "shadow_matches">>> {
   const rows = await db()
     .selectFrom("actionRequests")
     // Both columns are SQL-only (not in the generated types); narrowed here by their schemas.
-    .select(["id", sql.ref<unknown>("risk").as("risk"), sql.ref<unknown>("conditionErrors").as("conditionErrors")])
+    .select([
+      "id",
+      sql.ref<unknown>("risk").as("risk"),
+      sql.ref<unknown>("conditionErrors").as("conditionErrors"),
+      sql.ref<unknown>("shadowMatches").as("shadowMatches"),
+    ])
     .where("id", "=", (eb) => eb.fn.any(eb.val(ids)))
     .execute();
-  return new Map(rows.map((r) => [r.id, { risk: StoredRisk.parse(r.risk), condition_errors: StoredConditionErrors.parse(r.conditionErrors) ?? [] }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        risk: StoredRisk.parse(r.risk),
+        condition_errors: StoredConditionErrors.parse(r.conditionErrors) ?? [],
+        shadow_matches: StoredShadowMatches.parse(r.shadowMatches) ?? [],
+      },
+    ]),
+  );
 }
 
 /** The review queue or history as `reviewer` may see it (see `visibleToReviewer`), newest or riskiest first. */

@@ -9,7 +9,7 @@ import type { RequestObject } from "../schemas/requests.ts";
  * the reviewer-only columns (`risk`, `condition_errors`) and the reminder
  * bookkeeping: what any read of a request may carry.
  */
-export type StoredRequest = Omit<Row<"actionRequests">, "risk" | "conditionErrors" | "remindedAt" | "escalatedAt"> & {
+export type StoredRequest = Omit<Row<"actionRequests">, "risk" | "conditionErrors" | "shadowMatches" | "remindedAt" | "escalatedAt"> & {
   votes: Row<"votes">[];
   grant: Row<"grants"> | null;
 };

@@ -20,9 +20,31 @@ import { exportPolicyDocument, importPolicyDocument, serializePolicyDocument } f
 import { ActionSeverityList, PolicyDefaults, PolicyDocument, PolicyRuleDefinition } from "../policy/policy-document.ts";
 import { getActionSeverities, setActionSeverities } from "../settings/action-severity.ts";
 import { ruleObject, ruleObjects, versionObjects } from "../policy/rule-json.ts";
-import { createRule, deleteRule, getPolicyDefaults, getRuleHistory, moveRule, setPolicyDefault, setRuleEnabled, updateRule } from "../policy/rules.ts";
+import { proposeRuleForRequest } from "../policy/propose-rule-for-request.ts";
+import {
+  createRule,
+  deleteRule,
+  getPolicyDefaults,
+  getRuleHistory,
+  moveRule,
+  promoteRule,
+  setPolicyDefault,
+  setRuleEnabled,
+  updateRule,
+} from "../policy/rules.ts";
 import { simulateRule } from "../policy/simulate.ts";
-import { ImportResult, MoveBody, PositionQuery, RuleHistory, RuleList, RuleObject, RuleOrder, SimulateBody, SimulationResult } from "../schemas/policy.ts";
+import {
+  ImportResult,
+  MoveBody,
+  PositionQuery,
+  ProposedRuleObject,
+  RuleHistory,
+  RuleList,
+  RuleObject,
+  RuleOrder,
+  SimulateBody,
+  SimulationResult,
+} from "../schemas/policy.ts";
 import { z } from "../schemas/zod.ts";
 
 /*
@@ -455,6 +477,90 @@ const moveRuleRoute = defineRoute({
   },
 });
 
+const promoteRuleRoute = defineRoute({
+  method: "POST",
+  path: "/api/v1/admin/policies/rules/{id}/promote",
+  access: ADMINS,
+  docs: {
+    operationId: "promoteRule",
+    summary: "Promote a shadow rule to enforce",
+    description:
+      "Turns a shadow rule (`mode: shadow`, tried on every request without effect) into an enforced one: a new version with `mode: enforce` and its `policy.rule_promoted` audit event, in one step. It decides from the very next request. Of concurrent promotions exactly one succeeds.",
+    tags,
+    request: { params: ruleId },
+    responses: {
+      200: {
+        description: "The rule, now enforced.",
+        content: jsonContent(RuleObject, { promoted: { value: { ...ex.RULE, version: 4, definition: { ...ex.RULE_DEFINITION, mode: "enforce" } } } }),
+      },
+      ...errors(
+        ...WRITE_ERRORS,
+        RULE_NOT_FOUND,
+        { code: "conflict", when: "The rule is already enforced.", detail: "rule large-payments is already enforced" },
+        UNAVAILABLE,
+      ),
+    },
+  },
+  async handler({ admin, params }) {
+    await promoteRule({ ruleId: params.id, actor: admin.actor });
+    return json(await ruleObject(params.id));
+  },
+});
+
+const proposeRuleRoute = defineRoute({
+  method: "GET",
+  path: "/api/v1/admin/requests/{id}/proposed-rule",
+  access: ADMIN_READS,
+  docs: {
+    operationId: "proposeRule",
+    summary: "Propose a rule from a decided request",
+    description:
+      "Approve and remember, narrowly: a rule for this request's agent and exact action, `allow` for an approval and `deny` for a denial by people, whose condition bounds the params of this and the agent's last 20 such decisions (numbers by range, strings and booleans by the values seen, and for an allow no params beyond those). Never a blanket allow: when nothing bounds the params, 409. In `mode: shadow`; simulate it (`POST /api/v1/admin/policies/simulate`), create it, watch its hits, then promote it. Changes nothing.",
+    tags,
+    request: { params: pathParams({ id: { description: "The decided request's id (`req_…`).", example: ex.IDS.request } }) },
+    responses: {
+      200: {
+        description: "The proposed rule (not saved).",
+        content: jsonContent(ProposedRuleObject, {
+          proposal: {
+            value: {
+              rule: {
+                name: "allow-billing-agent-payments-refund",
+                description: `Proposed from ${ex.IDS.request} (approved by a reviewer), bounding the params of 1 such decision.`,
+                enabled: true,
+                mode: "shadow",
+                actions: ["payments.refund"],
+                agents: { names: ["billing-agent"] },
+                condition: 'params.all(k, k in ["amount", "currency"]) && (params.amount >= 0 && params.amount <= 500) && params.currency == "USD"',
+                effect: "allow",
+              },
+              bounds: [
+                { param: "amount", condition: "params.amount >= 0 && params.amount <= 500", seen: 1 },
+                { param: "currency", condition: 'params.currency == "USD"', seen: 1 },
+              ],
+              unbounded: [],
+              based_on: 1,
+            },
+          },
+        }),
+      },
+      ...errors(
+        ...WRITE_ERRORS,
+        { code: "not_found", when: "No such request.", detail: "no such request" },
+        {
+          code: "conflict",
+          when: "The request is not approved or denied by people, or nothing can bound its params for an allow.",
+          detail: "this request has no params to bound, and a rule that allows every such request is not proposed",
+        },
+        UNAVAILABLE,
+      ),
+    },
+  },
+  async handler({ params }) {
+    return json(await proposeRuleForRequest(params.id));
+  },
+});
+
 /** Reads its body itself: the router would document `rule` as the unknown it is parsed as, while the document names its real shape. */
 const simulateRuleRoute = defineRoute({
   method: "POST",
@@ -464,7 +570,7 @@ const simulateRuleRoute = defineRoute({
     operationId: "simulateRule",
     summary: "Simulate a draft rule",
     description:
-      "Before saving a rule: which rule decides a sample request, and each of the last `last_n` real requests (up to 500), now and with the draft in place; what changes in how each is handled (`changes`: the effect, approvals, reviewer groups, reason and owner rules, wait, grant TTL, audience); and where the draft's condition errors (`draft_condition_error`; an error fails closed, so saving such a condition silently changes handling). A draft with the name of an existing rule replaces it. Changes nothing. The rows are camelCase, as the console uses them.",
+      "Before saving a rule: which rule decides a sample request, and each of the last `last_n` real requests (up to 500), now and with the draft in place; what changes in how each is handled (`changes`: the effect, approvals, reviewer groups, reason and owner rules, wait, grant TTL, audience); and where the draft's condition errors (`draft_condition_error`; an error fails closed, so saving such a condition silently changes handling). A draft with the name of an existing rule replaces it. A draft with `mode: shadow` is simulated as if enforced (what promoting it would do); saved shadow rules never decide, so they change neither column. Changes nothing. The rows are camelCase, as the console uses them.",
     tags,
     request: {
       body: body(SimulateBodyDocumented, {
@@ -513,6 +619,8 @@ const simulateRuleRoute = defineRoute({
 });
 
 export const policyRoutes = [
+  promoteRuleRoute,
+  proposeRuleRoute,
   exportPolicyRoute,
   importPolicyRoute,
   getPolicyDefaultRoute,

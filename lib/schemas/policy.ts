@@ -55,6 +55,14 @@ export const RuleObject = z
     definition: PolicyRuleDefinition,
     updated_at: timestamp,
     updated_by: z.string().openapi({ description: "Who saved the current version: an email, `admin token <name>`, or an actor id." }),
+    shadow_hits: z
+      .object({
+        count: z.number().int().openapi({ description: "Requests this version matched (counting stops at 100000: then `capped`)." }),
+        capped: z.boolean(),
+        last_hit_at: timestamp.nullable(),
+      })
+      .nullable()
+      .openapi({ description: "For a shadow rule: how often its current version matched, and when last; null for an enforced rule." }),
   })
   .openapi("Rule");
 export type RuleObject = z.infer<typeof RuleObject>;
@@ -78,6 +86,22 @@ export type RuleVersionObject = z.infer<typeof RuleVersionObject>;
 
 export const RuleHistory = z.object({ data: z.array(RuleVersionObject) }).openapi("RuleHistory");
 export type RuleHistory = z.infer<typeof RuleHistory>;
+
+export const ProposedRuleObject = z
+  .object({
+    rule: PolicyRuleDefinition,
+    bounds: z
+      .array(z.object({ param: z.string(), condition: z.string(), seen: z.number().int() }))
+      .openapi({ description: "Each bounded param with its CEL, and how many decisions' values it covers." }),
+    unbounded: z.array(z.string()).openapi({ description: "Params no condition bounds (nested values, mixed types, too many distinct strings)." }),
+    based_on: z.number().int().openapi({ description: "How many decisions (this one included) the bounds cover." }),
+  })
+  .openapi("ProposedRule", {
+    description:
+      "A rule for this agent and this exact action, with the decision's effect (approved: `allow`, denied: `deny`) and a condition that bounds the params seen, in shadow mode. Not saved.",
+  });
+
+export type ProposedRule = z.infer<typeof ProposedRuleObject>;
 
 export const ImportResult = z
   .object({
@@ -103,6 +127,20 @@ export const ConditionError = z
       .openapi({ description: "A condition error fails closed: a match, except for an `allow` rule, where it is no match." }),
   })
   .openapi("ConditionError", { description: "A rule whose condition errored at evaluation." });
+
+export const ShadowMatch = z
+  .object({
+    rule: z.string().openapi({ description: "The shadow rule's name." }),
+    rule_id: z.string(),
+    version: z.number().int().openapi({ description: "The rule version that matched." }),
+    effect: Effect.openapi({ description: "What the rule would have done, had it been enforced." }),
+    condition_error: z
+      .string()
+      .optional()
+      .openapi({ description: "The condition errored; it counted as a match, as it would (failing closed) when enforced." }),
+  })
+  .openapi("ShadowMatch", { description: "A shadow rule (`mode: shadow`) that matched the request. It changed nothing." });
+export type ShadowMatch = z.infer<typeof ShadowMatch>;
 
 const MatchedRule = z.object({
   rule_id: z.string(),

@@ -1,4 +1,4 @@
-import { ConditionError } from "./policy.ts";
+import { ConditionError, ShadowMatch } from "./policy.ts";
 import { Problem, RequestObject, RequestStatus } from "./requests.ts";
 import { text } from "./json.ts";
 import { RiskAssessment } from "./risk.ts";
@@ -61,6 +61,9 @@ export const ReviewItem = z
     can_decide: z.boolean().openapi({ description: "Whether the signed-in reviewer may vote now." }),
     cannot_decide_reason: z.string().nullable().openapi({ description: "Why not, when `can_decide` is false." }),
     risk: RiskAssessment.nullable().openapi({ description: "Risk signals; null for a request created before they were computed." }),
+    shadow_matches: z
+      .array(ShadowMatch)
+      .openapi({ description: "Shadow rules that matched the request when it was created: what each would have done. They never change the outcome." }),
     condition_errors: z
       .array(ConditionError)
       .openapi({ description: "Rule conditions that errored when the request was evaluated, each treated as a match (for an `allow` rule: as no match)." }),

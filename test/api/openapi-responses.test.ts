@@ -8,7 +8,7 @@ import { newDecisionLinks, storeDecisionLinks } from "../../lib/notifications/de
 import { openApiRegistry } from "../../lib/openapi/index.ts";
 import { parsePolicyText } from "../../lib/policy/policy-as-code.ts";
 import { ROUTES } from "../../lib/routes/index.ts";
-import { agentFetch, baseUrl, newUser, redeem, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
+import { agentFetch, baseUrl, createPending, decide, newUser, redeem, reviewerFetch, signIn, unique } from "../support/fixtures.ts";
 
 // Walks the API as an integrator would and checks every answer against the
 // operation's documented response for that status: the schema accepts it and
@@ -185,6 +185,22 @@ describe("real answers match the documented responses", () => {
       "post",
       "/api/v1/admin/policies/simulate",
     );
+
+    // Shadow rules: promoted once (200), then already enforced (409).
+    const shadow = await (
+      await withToken("/api/v1/admin/policies/rules", {
+        method: "POST",
+        body: JSON.stringify({ ...definition, name: unique("openapi-shadow"), mode: "shadow" }),
+      })
+    ).json();
+    await documented(await admin(`/api/v1/admin/policies/rules/${shadow.id}/promote`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/promote");
+    await documented(await admin(`/api/v1/admin/policies/rules/${shadow.id}/promote`, { method: "POST" }), "post", "/api/v1/admin/policies/rules/{id}/promote");
+    // Propose a rule: from an approved request (200), from a pending one (409).
+    const asked = await createPending({ ...agent, agentId: agent.id }, { action: "docs.publish", params: { pages: 3 } });
+    expect((await decide(reviewerCookie, asked.id, "approve", "ok")).status).toBe(200);
+    await documented(await admin(`/api/v1/admin/requests/${asked.id}/proposed-rule`), "get", "/api/v1/admin/requests/{id}/proposed-rule");
+    const waiting = await createPending({ ...agent, agentId: agent.id }, { action: "docs.publish", params: { pages: 4 } });
+    await documented(await admin(`/api/v1/admin/requests/${waiting.id}/proposed-rule`), "get", "/api/v1/admin/requests/{id}/proposed-rule");
 
     const defaults = await documented(await admin("/api/v1/admin/policies/default"), "get", "/api/v1/admin/policies/default");
     await documented(

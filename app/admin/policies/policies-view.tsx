@@ -1,6 +1,9 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
+import { ConfirmDialog } from "@/components/admin/confirm-dialog";
+import type { RuleObject } from "@/lib/schemas/policy";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { DefaultRule } from "@/components/admin/policies/default-rule";
 import { RuleList } from "@/components/admin/policies/rule-list";
@@ -18,6 +21,7 @@ import {
   useActionSeverity,
   useImportPolicy,
   useMoveRule,
+  usePromoteRule,
   useRules,
   useSetActionSeverity,
   useSetDefault,
@@ -29,6 +33,8 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
   const { data, error, isPending, refetch } = useRules();
   const move = useMoveRule();
   const toggle = useSetEnabled();
+  const promote = usePromoteRule();
+  const [promoting, setPromoting] = useState<RuleObject | null>(null);
   const setDefault = useSetDefault();
   const busyId = move.isPending ? (move.variables?.id ?? null) : toggle.isPending ? (toggle.variables?.id ?? null) : null;
   const changeError = problemText(move.error ?? toggle.error);
@@ -72,6 +78,10 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
                 busyId={busyId}
                 onMove={(r, direction) => move.mutate({ id: r.id, direction })}
                 onToggle={(r) => toggle.mutate({ id: r.id, enabled: !r.enabled })}
+                onPromote={(r) => {
+                  promote.reset();
+                  setPromoting(r);
+                }}
               />
             )}
             <DefaultRule
@@ -94,6 +104,19 @@ export function PoliciesView({ canEdit }: { canEdit: boolean }) {
             onSave={(rows, done) => setSeverity.mutate(rows, { onSuccess: done })}
           />
         ) : null}
+        <ConfirmDialog
+          open={promoting !== null}
+          title={`Enforce ${promoting?.name ?? "this rule"}?`}
+          confirmLabel="Promote to enforce"
+          busy={promote.isPending}
+          error={problemText(promote.error)}
+          onClose={() => setPromoting(null)}
+          onConfirm={() => promoting && promote.mutate({ id: promoting.id }, { onSuccess: () => setPromoting(null) })}
+        >
+          From the very next request it decides what it matches
+          {promoting?.shadow_hits ? ` (its current version matched ${promoting.shadow_hits.count}${promoting.shadow_hits.capped ? "+" : ""} so far)` : ""}, in
+          its place in the order. Saved as a new version, and audited.
+        </ConfirmDialog>
         <PolicyFilePanel
           canEdit={canEdit}
           busy={importPolicy.isPending}

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FieldError, RuleDefinition } from "@/components/admin/policies/types";
 import type { PolicyDefaults } from "@/lib/policy/policy-document";
-import type { ImportResult, RuleHistory, RuleList, RuleObject, RuleOrder, SimulationResult } from "@/lib/schemas/policy";
+import type { ImportResult, ProposedRule, RuleHistory, RuleList, RuleObject, RuleOrder, SimulationResult } from "@/lib/schemas/policy";
 import type { Problem } from "@/lib/schemas/requests";
 import { ProblemError } from "../../_review/review-api";
 
@@ -66,6 +66,17 @@ export const useUpdateRule = (id: string) => usePolicyMutation((d: RuleDefinitio
 export const useDeleteRule = (id: string) => usePolicyMutation(() => call<null>(ruleUrl(id), { method: "DELETE" }));
 export const useSetEnabled = () =>
   usePolicyMutation((v: { id: string; enabled: boolean }) => call<RuleObject>(`${ruleUrl(v.id)}/${v.enabled ? "enable" : "disable"}`, { method: "POST" }));
+/** Shadow to enforce, in one audited step. */
+export const usePromoteRule = () => usePolicyMutation((v: { id: string }) => call<RuleObject>(`${ruleUrl(v.id)}/promote`, { method: "POST" }));
+/** The rule proposed from a decided request (nothing fetched while `requestId` is null). */
+export const useProposedRule = (requestId: string | null) =>
+  useQuery({
+    queryKey: ["admin", "proposed-rule", requestId ?? ""],
+    queryFn: () => call<ProposedRule>(`/api/v1/admin/requests/${encodeURIComponent(requestId!)}/proposed-rule`),
+    retry: noRetryOn4xx,
+    enabled: requestId !== null,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
 export const useMoveRule = () =>
   usePolicyMutation((v: { id: string; direction: "up" | "down" }) =>
     call<RuleOrder>(`${ruleUrl(v.id)}/move`, { method: "POST", json: { direction: v.direction } }),

@@ -10,14 +10,25 @@ import { RuleForm, fromDefinition, toDefinition, type RuleFormValues } from "@/c
 import { RuleHistory } from "@/components/admin/policies/rule-history";
 import { conditionErrorText, SimulationPanel } from "@/components/admin/policies/simulation-panel";
 import type { FieldError, RuleDefinition } from "@/components/admin/policies/types";
-import type { RuleObject, SimulatedOutcome } from "@/lib/schemas/policy";
+import type { ProposedRule, RuleObject, SimulatedOutcome } from "@/lib/schemas/policy";
 import { Button, selectClass } from "@/components/admin/ui";
 import { formatDateTime } from "@/components/format";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ChevronLeftIcon, LockIcon, SpinnerIcon } from "@/components/ui/icons";
 import { LoadError } from "@/components/ui/load-error";
-import { PolicyProblem, problemText, useCreateRule, useDeleteRule, useRule, useRuleHistory, useRules, useSimulate, useUpdateRule } from "./policy-api";
+import {
+  PolicyProblem,
+  problemText,
+  useCreateRule,
+  useDeleteRule,
+  useProposedRule,
+  useRule,
+  useRuleHistory,
+  useRules,
+  useSimulate,
+  useUpdateRule,
+} from "./policy-api";
 
 /** Fields the form marks inline; anything else goes in the notice. */
 const INLINE = /^(rule\.)?(name|actions|agents|condition|approvals_required|wait_seconds|grant_ttl_seconds)(\.|$)/;
@@ -44,8 +55,28 @@ const back = (
 );
 
 /** `/admin/policies/new` and `/admin/policies/[id]`: the editor, the simulation, and (for a saved rule) its history. */
-export function RuleEditorView({ id, canEdit }: { id: string | null; canEdit: boolean }) {
+export function RuleEditorView({ id, canEdit, proposeFrom = null }: { id: string | null; canEdit: boolean; proposeFrom?: string | null }) {
   const rule = useRule(id);
+  const proposal = useProposedRule(id === null ? proposeFrom : null);
+  if (id === null && proposeFrom) {
+    if (proposal.data) return <Editor rule={null} canEdit={canEdit} proposal={{ from: proposeFrom, ...proposal.data }} />;
+    return (
+      <>
+        <AdminTabs active="policies" readOnly={!canEdit} />
+        {back}
+        {proposal.error ? (
+          <div className="rounded-xl border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" role="alert" data-testid="proposal-refused">
+            <p className="font-medium">No rule proposed from {proposeFrom}</p>
+            <p className="mt-1">{proposal.error.message}</p>
+          </div>
+        ) : (
+          <div className="flex items-center gap-2 py-16 text-sm text-zinc-500" aria-busy="true">
+            <SpinnerIcon /> Proposing a rule…
+          </div>
+        )}
+      </>
+    );
+  }
   if (id === null) return <Editor rule={null} canEdit={canEdit} />;
   if (!rule.data) {
     return (
@@ -67,9 +98,9 @@ export function RuleEditorView({ id, canEdit }: { id: string | null; canEdit: bo
   return <Editor key={rule.data.id} rule={rule.data} canEdit={canEdit} />;
 }
 
-function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }) {
+function Editor({ rule, canEdit, proposal }: { rule: RuleObject | null; canEdit: boolean; proposal?: ProposedRule & { from: string } }) {
   const router = useRouter();
-  const [values, setValues] = useState<RuleFormValues>(() => fromDefinition(rule?.definition));
+  const [values, setValues] = useState<RuleFormValues>(() => fromDefinition(proposal?.rule ?? rule?.definition));
   const [fieldErrors, setFieldErrors] = useState<FieldError[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
@@ -93,6 +124,23 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
   useEffect(() => {
     document.title = `${rule ? rule.name : "New rule"} · Policies · Countersign`;
   }, [rule]);
+
+  // A proposed rule is shown with its simulation over recent requests before anyone saves it.
+  const proposedRule = proposal?.rule;
+  const simulateProposal = simulate.mutate;
+  useEffect(() => {
+    if (!proposedRule) return;
+    simulateProposal(
+      { rule: proposedRule, last_n: 50 },
+      {
+        onSuccess: (r) => {
+          setResults(r.data);
+          setResultsCondition(proposedRule.condition ?? "");
+        },
+        onError: (err) => setSimError(problemText(err)),
+      },
+    );
+  }, [proposedRule, simulateProposal]);
 
   const refused = (err: Error) => {
     const errors = err instanceof PolicyProblem ? err.errors : [];
@@ -222,6 +270,7 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
         ) : null}
       </div>
 
+      {proposal ? <ProposalNotice proposal={proposal} /> : null}
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1.2fr)_minmax(0,1fr)] lg:items-start">
         <Card title="Rule">
           <div className="space-y-4">
@@ -317,6 +366,38 @@ function Editor({ rule, canEdit }: { rule: RuleObject | null; canEdit: boolean }
         Requests it would have matched fall through to the next rule. Its versions stay, with the requests they decided.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** What a proposed rule is drawn from and what it bounds, above the pre-filled form. */
+function ProposalNotice({ proposal }: { proposal: ProposedRule & { from: string } }) {
+  return (
+    <div className="mb-6 rounded-xl border border-violet-200 bg-violet-50/60 px-4 py-3 text-sm text-violet-950" data-testid="proposal">
+      <p>
+        Proposed from{" "}
+        <Link href={`/requests/${encodeURIComponent(proposal.from)}`} className="font-medium underline underline-offset-2">
+          {proposal.from}
+        </Link>{" "}
+        and {proposal.based_on - 1 === 0 ? "no earlier decision" : `${proposal.based_on - 1} earlier ${proposal.based_on === 2 ? "decision" : "decisions"}`}{" "}
+        like it: <span className="font-medium">{proposal.rule.effect === "allow" ? "allow" : "deny"}</span> for this agent and this action only, in{" "}
+        <span className="font-medium">shadow</span> mode (recorded, changes nothing until you promote it). The simulation beside the form shows what it would
+        change if enforced.
+      </p>
+      {proposal.bounds.length ? (
+        <ul className="mt-2 flex flex-wrap gap-1.5">
+          {proposal.bounds.map((b) => (
+            <li key={b.param} className="break-all rounded-md bg-white px-2 py-0.5 font-mono text-xs text-violet-900 ring-1 ring-violet-200 ring-inset">
+              {b.condition}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {proposal.unbounded.length ? (
+        <p className="mt-2 text-xs text-amber-800" data-testid="proposal-unbounded">
+          Not bounded (any value passes): {proposal.unbounded.join(", ")}. Narrow the condition by hand if these matter.
+        </p>
+      ) : null}
+    </div>
   );
 }
 

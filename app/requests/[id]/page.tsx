@@ -15,5 +15,5 @@ export default async function RequestPage({
   // `?edit=1` (the queue's `e` key): open with the amend editor on, where the rule lets reviewers edit.
   const edit = (await searchParams).edit === "1";
   const user = await requireReviewer(`/requests/${encodeURIComponent(id)}${edit ? "?edit=1" : ""}`);
-  return <RequestView id={id} showAudit={user.role === "admin" || user.role === "auditor"} startEditing={edit} />;
+  return <RequestView id={id} showAudit={user.role === "admin" || user.role === "auditor"} canProposeRule={user.role === "admin"} startEditing={edit} />;
 }

@@ -10,7 +10,18 @@ import { ProblemError, useDecision, useReviewRequest } from "../../_review/revie
 import { RequestTriage } from "./request-triage";
 
 /** One request, live: another reviewer's decision shows up without a reload. */
-export function RequestView({ id, showAudit = false, startEditing = false }: { id: string; showAudit?: boolean; startEditing?: boolean }) {
+export function RequestView({
+  id,
+  showAudit = false,
+  canProposeRule = false,
+  startEditing = false,
+}: {
+  id: string;
+  showAudit?: boolean;
+  /** Admins may turn a decision into a proposed rule. */
+  canProposeRule?: boolean;
+  startEditing?: boolean;
+}) {
   const { data: item, error, isPending, refetch } = useReviewRequest(id);
   const decision = useDecision(id);
 
@@ -56,6 +67,7 @@ export function RequestView({ id, showAudit = false, startEditing = false }: { i
         <RequestDetail
           item={item}
           startEditing={startEditing}
+          canProposeRule={canProposeRule}
           submitting={decision.isPending ? (decision.variables?.decision ?? null) : null}
           serverError={decision.error?.message ?? null}
           serverErrors={decision.error instanceof ProblemError ? decision.error.errors : undefined}

@@ -10,6 +10,8 @@ export interface RuleFormValues {
   name: string;
   description: string;
   enabled: boolean;
+  /** `mode: shadow`: tried on every request and recorded, never applied. */
+  shadow: boolean;
   actions: string;
   agentNames: string;
   agentTags: string;
@@ -40,6 +42,7 @@ export function fromDefinition(d?: RuleDefinition): RuleFormValues {
     name: d?.name ?? "",
     description: d?.description ?? "",
     enabled: d?.enabled ?? true,
+    shadow: d?.mode === "shadow",
     actions: join(d?.actions),
     agentNames: join(d?.agents?.names),
     agentTags: join(d?.agents?.tags),
@@ -65,6 +68,7 @@ export function toDefinition(v: RuleFormValues): RuleDefinition {
   const names = list(v.agentNames);
   const tags = list(v.agentTags);
   const d: RuleDefinition = { name: v.name.trim(), enabled: v.enabled, actions: list(v.actions), effect: v.effect };
+  if (v.shadow) d.mode = "shadow";
   if (v.description.trim()) d.description = v.description.trim();
   if (names.length || tags.length) d.agents = { ...(names.length ? { names } : {}), ...(tags.length ? { tags } : {}) };
   if (v.condition.trim()) d.condition = v.condition.trim();
@@ -255,6 +259,13 @@ export function RuleForm({
             <option value="deny">Deny</option>
           </select>
           <Check id="rule-enabled" label="Enabled" checked={values.enabled} disabled={readOnly} onChange={(v) => set("enabled", v)} />
+          <Check
+            id="rule-shadow"
+            label="Shadow (record matches, change nothing)"
+            checked={values.shadow}
+            disabled={readOnly}
+            onChange={(v) => set("shadow", v)}
+          />
         </div>
         {values.effect === "deny" ? (
           <FormField label="Reason shown to the agent" htmlFor="rule-reason">

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { ChevronRightIcon } from "../../ui/icons";
 import { Tags } from "../ui";
 import { EffectBadge } from "./effect-badge";
+import { formatDateTime } from "../../format";
 import type { PolicyDefaults } from "@/lib/policy/policy-document";
 import type { RuleObject } from "@/lib/schemas/policy";
 
@@ -79,6 +80,21 @@ function Scope({ rule }: { rule: RuleObject }) {
   );
 }
 
+/** A shadow rule's hits: how often its current version matched, and when last. */
+function ShadowHits({ rule }: { rule: RuleObject }) {
+  const hits = rule.shadow_hits;
+  if (!hits) return null;
+  const count = `${hits.count.toLocaleString("en-US")}${hits.capped ? "+" : ""} ${hits.count === 1 ? "hit" : "hits"}`;
+  return (
+    <p className="text-xs text-violet-800" data-testid="shadow-hits" data-count={hits.count}>
+      <span className="font-medium">{count}</span>
+      <span className="text-violet-700/80">
+        {hits.last_hit_at ? ` · last ${formatDateTime(hits.last_hit_at)}` : " · no request has matched this version yet"}
+      </span>
+    </p>
+  );
+}
+
 /** The rules in evaluation order: first enabled match wins. */
 export function RuleList({
   rules,
@@ -87,6 +103,7 @@ export function RuleList({
   busyId,
   onMove,
   onToggle,
+  onPromote,
 }: {
   rules: RuleObject[];
   defaults: PolicyDefaults;
@@ -94,6 +111,8 @@ export function RuleList({
   busyId: string | null;
   onMove(rule: RuleObject, direction: "up" | "down"): void;
   onToggle(rule: RuleObject): void;
+  /** Shadow to enforce; no button without it. */
+  onPromote?(rule: RuleObject): void;
 }) {
   return (
     <ol className="divide-y divide-zinc-100" data-testid="rule-list">
@@ -104,6 +123,7 @@ export function RuleList({
           data-rule-id={r.id}
           data-rule-name={r.name}
           data-enabled={r.enabled}
+          data-mode={r.definition.mode ?? "enforce"}
           className={`grid grid-cols-[1.5rem_minmax(0,1fr)] gap-3 px-4 py-3.5 sm:px-5 ${r.enabled ? "" : "bg-zinc-50/60"}`}
         >
           <span className="pt-0.5 text-right text-xs font-medium tabular-nums text-zinc-400">{i + 1}</span>
@@ -118,12 +138,31 @@ export function RuleList({
                   <ChevronRightIcon className="size-3.5 shrink-0 text-zinc-300 group-hover:text-zinc-500" />
                 </Link>
                 <EffectBadge definition={r.definition} defaultApprovals={defaults.approvals_required} />
+                {r.definition.mode === "shadow" ? (
+                  <span
+                    className="rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-violet-200 ring-inset"
+                    title="Tried on every request and recorded; it changes nothing until promoted"
+                  >
+                    Shadow
+                  </span>
+                ) : null}
                 {!r.enabled ? <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-600">Disabled</span> : null}
               </div>
+              <ShadowHits rule={r} />
               {r.definition.description ? <p className="text-xs text-zinc-500">{r.definition.description}</p> : null}
               <Scope rule={r} />
             </div>
-            <div className="flex items-center gap-3 md:justify-end">
+            <div className="flex flex-wrap items-center gap-3 md:justify-end">
+              {canEdit && onPromote && r.definition.mode === "shadow" ? (
+                <button
+                  type="button"
+                  disabled={busyId !== null}
+                  onClick={() => onPromote(r)}
+                  className="inline-flex h-7 items-center rounded-md border border-violet-200 bg-white px-2.5 text-xs font-medium text-violet-800 shadow-xs transition-colors hover:bg-violet-50 disabled:cursor-not-allowed disabled:opacity-50"
+                >
+                  Promote to enforce
+                </button>
+              ) : null}
               <span className="text-xs text-zinc-400" title={`Version ${r.version}, saved by ${r.updated_by}`}>
                 v{r.version}
               </span>
