@@ -17,21 +17,18 @@
  */
 import { sql } from "kysely";
 import { performance } from "node:perf_hooks";
-import { db, disconnectDb } from "../lib/db.ts";
+import { db } from "../lib/db.ts";
 import { loadHistoryTotals } from "../lib/history/approval-history.ts";
 import { conditionHistoryNeeds } from "../lib/policy/cel.ts";
 import { historyKey } from "../lib/policy/history-conditions.ts";
 import { BUILTIN_DEFAULTS, compileRule, decide, historyNeedsFor, type RuleSet } from "../lib/policy/match-rules.ts";
 import type { PolicyInput } from "../lib/policy/resolve-policy.ts";
-import { resetEnv } from "../lib/env.ts";
-import { closeHub } from "../lib/events/hub.ts";
 import { importPolicyDocument } from "../lib/policy/policy-as-code.ts";
 import type { PolicyRuleDefinition } from "../lib/policy/policy-document.ts";
-import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { roundOptions, runBenchmark } from "./harness.ts";
-import { requestBody, seed } from "./setup.ts";
+import { withSeededApp } from "./seeded-app.ts";
+import { requestBody } from "./setup.ts";
 import { median, round } from "./stats.ts";
-import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -115,21 +112,13 @@ async function main(): Promise<void> {
   if (plain.some((r) => r.condition?.includes("history"))) throw new Error("a history call was left in the plain rules");
   log(`  200 rules, history calls replaced by 0: ${evaluationCost(plain, false)} µs`);
   log(`  200 history rules (50 totals prefetched): ${evaluationCost(historyRules(), true)} µs`);
-  const distDir = process.env.NEXT_DIST_DIR || ".next";
-  let database: TestDatabase | undefined;
-  let app: TestApp | undefined;
-  try {
-    database = await startTestDatabase();
-    process.env.DATABASE_URL = database.url;
-    process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
-    resetEnv();
-    const { agents } = await seed(200);
+  await withSeededApp({ agents: 200, log, env: { COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" } }, async ({ app, agents }) => {
     // A day of refunds for every agent: one bucket in 5 minutes, with amounts.
     await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total)
-      SELECT a.id, 'payments.refund', n.name, b.bucket, 1, CASE WHEN n.name = '' THEN 1 ELSE 10 + (extract(epoch FROM b.bucket)::bigint % 500) END
-        FROM agents a
-       CROSS JOIN generate_series(date_bin('5 minutes', now() - interval '24 hours', 'epoch'), now(), interval '5 minutes') AS b(bucket)
-       CROSS JOIN (VALUES (''), ('amount')) AS n(name)`.execute(db());
+    SELECT a.id, 'payments.refund', n.name, b.bucket, 1, CASE WHEN n.name = '' THEN 1 ELSE 10 + (extract(epoch FROM b.bucket)::bigint % 500) END
+      FROM agents a
+     CROSS JOIN generate_series(date_bin('5 minutes', now() - interval '24 hours', 'epoch'), now(), interval '5 minutes') AS b(bucket)
+     CROSS JOIN (VALUES (''), ('amount')) AS n(name)`.execute(db());
     const rows = await db().selectFrom("approvalHistory").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     log(`seeded ${rows.n} history rows for ${agents.length} agents`);
     // The one prefetch query a refund request costs under the 200 rules: 50 distinct totals over up to 50 hours.
@@ -157,7 +146,6 @@ async function main(): Promise<void> {
     log(
       `2. History prefetch over a day of 5-minute buckets (median): ${needs.length} totals ${med("all")} ms, 2 totals ${med("two")} ms, bare round trip ${med("roundTrip")} ms`,
     );
-    app = await startTestApp(database.url, { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" });
     const options = roundOptions();
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
 
@@ -193,12 +181,7 @@ async function main(): Promise<void> {
     log(`| create throughput, 200 history rules (median) | ${withRules} req/s |`);
     log(`| ratio | ${round(withRules / none, 3)} |`);
     log(`| throughput cost of 200 history rules | ${cost} % (target < 10 %) |`);
-  } finally {
-    await closeHub().catch(() => {});
-    if (app) await stopBounded(app, log);
-    await disconnectDb().catch(() => {});
-    await database?.stop().catch(() => {});
-  }
+  });
 }
 
 runBenchmark("history", main);

@@ -12,19 +12,15 @@
  * Knobs: BENCH_CONNECTIONS (50), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_ROUNDS (3).
  */
 import { performance } from "node:perf_hooks";
-import { disconnectDb } from "../lib/db.ts";
-import { resetEnv } from "../lib/env.ts";
-import { closeHub } from "../lib/events/hub.ts";
 import { BUILTIN_DEFAULTS, compileRule, decide, type RuleSet } from "../lib/policy/match-rules.ts";
 import { importPolicyDocument } from "../lib/policy/policy-as-code.ts";
 import type { PolicyRuleDefinition } from "../lib/policy/policy-document.ts";
 import type { PolicyInput } from "../lib/policy/resolve-policy.ts";
-import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
-import { requestBody, seed } from "./setup.ts";
+import { requestBody } from "./setup.ts";
 import { median, round } from "./stats.ts";
-import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 import { roundOptions, runBenchmark } from "./harness.ts";
+import { withSeededApp } from "./seeded-app.ts";
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -91,16 +87,7 @@ async function main(): Promise<void> {
   const cost = evaluationCost();
   log(`  median ${cost.medianMicros} µs per request (p99 of 100-request batches ${cost.p99Micros} µs)`);
 
-  const distDir = process.env.NEXT_DIST_DIR || ".next";
-  let database: TestDatabase | undefined;
-  let app: TestApp | undefined;
-  try {
-    database = await startTestDatabase();
-    process.env.DATABASE_URL = database.url;
-    process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
-    resetEnv();
-    const { agents } = await seed(200);
-    app = await startTestApp(database.url, { NEXT_DIST_DIR: distDir, COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" });
+  await withSeededApp({ agents: 200, log, env: { COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", LOG_LEVEL: "warn" } }, async ({ app, agents }) => {
     const options = roundOptions(requestBody());
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
 
@@ -131,12 +118,7 @@ async function main(): Promise<void> {
     log(`| create throughput, no rules | ${none.medianRequestsPerSecond} req/s |`);
     log(`| create throughput, 200 rules | ${withRules.medianRequestsPerSecond} req/s |`);
     log(`| throughput cost of 200 rules | ${round(cost200 * 100, 1)} % (target < 10 %) |`);
-  } finally {
-    await closeHub().catch(() => {});
-    if (app) await stopBounded(app, log);
-    await disconnectDb().catch(() => {});
-    await database?.stop().catch(() => {});
-  }
+  });
 }
 
 runBenchmark("policy", main);

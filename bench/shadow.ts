@@ -14,19 +14,14 @@
  * Knobs: BENCH_CONNECTIONS (50), BENCH_DURATION (5 s), BENCH_WARMUP (2 s), BENCH_ROUNDS (3).
  */
 import { performance } from "node:perf_hooks";
-import { disconnectDb } from "../lib/db.ts";
-import { resetEnv } from "../lib/env.ts";
-import { closeHub } from "../lib/events/hub.ts";
 import { BUILTIN_DEFAULTS, compileRule, decide, withShadowIndex } from "../lib/policy/match-rules.ts";
 import { importPolicyDocument } from "../lib/policy/policy-as-code.ts";
 import type { PolicyRuleDefinition } from "../lib/policy/policy-document.ts";
 import type { PolicyInput } from "../lib/policy/resolve-policy.ts";
-import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
 import { bodyPool } from "./bodies.ts";
 import { roundOptions, runBenchmark } from "./harness.ts";
-import { seed } from "./setup.ts";
+import { withSeededApp } from "./seeded-app.ts";
 import { median, round } from "./stats.ts";
-import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -93,50 +88,34 @@ async function main(): Promise<void> {
   const costs = Object.fromEntries([0, 50, 200].map((n) => [n, evaluationCost(n)]));
   log(`  0 shadow rules ${costs[0]} µs · 50: ${costs[50]} µs · 200: ${costs[200]} µs`);
 
-  const distDir = process.env.NEXT_DIST_DIR || ".next";
-  let database: TestDatabase | undefined;
-  let app: TestApp | undefined;
-  try {
-    database = await startTestDatabase();
-    process.env.DATABASE_URL = database.url;
-    process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
-    resetEnv();
-    const { agents } = await seed(200);
-    // Default configuration, but for the per-agent rate and pending caps (as bench/run.ts): the load would be throttled by design.
-    app = await startTestApp(database.url, {
-      NEXT_DIST_DIR: distDir,
-      COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000",
-      COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000",
-      LOG_LEVEL: "warn",
-    });
-    // Varied bodies: several actions, amounts, shapes and sizes.
-    const options = roundOptions();
-    const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
-    const counts = [0, 50, 200] as const;
-    log(`\n2. Create-request throughput, ${options.rounds} alternating rounds of ${options.durationSeconds} s: 0 vs 50 vs 200 shadow rules`);
-    await blast(target, { ...options, durationSeconds: options.warmupSeconds });
-    const rates: Record<number, number[]> = { 0: [], 50: [], 200: [] };
-    for (let i = 1; i <= options.rounds; i++) {
-      for (const n of counts) {
-        await importPolicyDocument({ document: { version: 1, rules: shadowRules(n) }, actor: "bench" });
-        const r = await blast(target, options);
-        if (r.non2xx || r.errors) log(`  warning: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        // Only requests the app accepted count: a refusal is cheaper than a create.
-        const rate = r["2xx"] / r.duration;
-        rates[n].push(rate);
-        log(`  round ${i} ${String(n).padStart(3)} shadow rules ${rate.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms`);
+  await withSeededApp(
+    { agents: 200, log, env: { COUNTERSIGN_AGENT_RATE_PER_MINUTE: "100000000", COUNTERSIGN_MAX_PENDING_PER_AGENT: "1000000", LOG_LEVEL: "warn" } },
+    async ({ app, agents }) => {
+      // Default configuration, but for the per-agent rate and pending caps (as bench/run.ts): the load would be throttled by design.
+      // Varied bodies: several actions, amounts, shapes and sizes.
+      const options = roundOptions();
+      const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
+      const counts = [0, 50, 200] as const;
+      log(`\n2. Create-request throughput, ${options.rounds} alternating rounds of ${options.durationSeconds} s: 0 vs 50 vs 200 shadow rules`);
+      await blast(target, { ...options, durationSeconds: options.warmupSeconds });
+      const rates: Record<number, number[]> = { 0: [], 50: [], 200: [] };
+      for (let i = 1; i <= options.rounds; i++) {
+        for (const n of counts) {
+          await importPolicyDocument({ document: { version: 1, rules: shadowRules(n) }, actor: "bench" });
+          const r = await blast(target, options);
+          if (r.non2xx || r.errors) log(`  warning: ${r.non2xx} non-2xx, ${r.errors} errors`);
+          // Only requests the app accepted count: a refusal is cheaper than a create.
+          const rate = r["2xx"] / r.duration;
+          rates[n].push(rate);
+          log(`  round ${i} ${String(n).padStart(3)} shadow rules ${rate.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms`);
+        }
       }
-    }
-    const med = (n: number) => round(median(rates[n]), 1);
-    log("\n## Shadow rules benchmark\n");
-    log("| shadow rules | evaluation (median) | create throughput (median) | ratio to 0 |\n|---|---|---|---|");
-    for (const n of counts) log(`| ${n} | ${costs[n]} µs | ${med(n)} req/s | ${round(med(n) / med(0), 3)} |`);
-  } finally {
-    await closeHub().catch(() => {});
-    if (app) await stopBounded(app, log);
-    await disconnectDb().catch(() => {});
-    await database?.stop().catch(() => {});
-  }
+      const med = (n: number) => round(median(rates[n]), 1);
+      log("\n## Shadow rules benchmark\n");
+      log("| shadow rules | evaluation (median) | create throughput (median) | ratio to 0 |\n|---|---|---|---|");
+      for (const n of counts) log(`| ${n} | ${costs[n]} µs | ${med(n)} req/s | ${round(med(n) / med(0), 3)} |`);
+    },
+  );
 }
 
 runBenchmark("shadow", main);
