@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +10,7 @@ import { createRule } from "../../lib/policy/rules.ts";
 import { agentFetch, baseUrl, getRequest, newAgent, newUser, reviewerFetch, signIn, unique, type TestAgent } from "../support/fixtures.ts";
 import { startHttpUpstream, type HttpUpstream } from "../support/mcp-upstream-http.ts";
 import type { UpstreamCall } from "../support/mcp-upstream.ts";
+import { runCli } from "../support/run-cli.ts";
 
 // `countersign mcp-proxy` as an MCP host runs it: a child process on stdio,
 // spoken to with the MCP SDK's own client, in front of real upstream MCP
@@ -71,18 +71,6 @@ async function requestsFor(agent: TestAgent, action: string): Promise<any[]> {
   const res = await agentFetch(agent.key, "/api/v1/requests?limit=100");
   expect(res.status).toBe(200);
   return ((await res.json()) as { data: any[] }).data.filter((r) => r.action === action);
-}
-
-function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/countersign.mjs", ...args], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("countersign mcp-proxy", () => {
@@ -318,13 +306,13 @@ describe("countersign mcp-proxy", () => {
 
   it("refuses a name that cannot be an action segment, and a missing upstream, before starting", async () => {
     const env = { ...getDefaultEnvironment(), COUNTERSIGN_URL: baseUrl(), COUNTERSIGN_AGENT_KEY: agent.key };
-    const bad = await runToExit(["mcp-proxy", "--name", "My.Server", "--", ...upstreamCommand], env);
+    const bad = await runCli(["mcp-proxy", "--name", "My.Server", "--", ...upstreamCommand], env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe("");
     expect(bad.stderr).toContain('--name "My.Server" is refused');
     expect(bad.stderr).toContain("mcp.NAME.TOOL");
 
-    const none = await runToExit(["mcp-proxy", "--name", "files"], env);
+    const none = await runCli(["mcp-proxy", "--name", "files"], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no upstream MCP server");
   });

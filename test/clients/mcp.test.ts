@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AutoReviewer } from "../support/auto-reviewer.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import { autoReviewerFor, baseUrl, decide, getRequest, newAgent, newUser, signIn, unique, type TestAgent } from "../support/fixtures.ts";
+import { runCli } from "../support/run-cli.ts";
 
 // `countersign mcp` as an MCP host runs it: a child process on stdio, spoken to
 // with the MCP SDK's own client, against the real gateway over HTTP. The child
@@ -37,19 +37,6 @@ type ToolResult = CallToolResult & { structuredContent?: Record<string, any> };
 
 function textOf(result: ToolResult): string {
   return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-}
-
-/** Runs the command to completion with exactly `env`; its exit code and output. */
-function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/countersign.mjs", ...args], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("countersign mcp", () => {
@@ -236,13 +223,13 @@ describe("countersign mcp", () => {
   });
 
   it("will not start without a gateway URL and an agent key, and says why on stderr", async () => {
-    const missing = await runToExit(["mcp"], serverEnv({}));
+    const missing = await runCli(["mcp"], serverEnv({}));
     expect(missing.code).not.toBe(0);
     expect(missing.stdout).toBe("");
     expect(missing.stderr).toContain("COUNTERSIGN_URL is not set");
     expect(missing.stderr).toContain("COUNTERSIGN_AGENT_KEY is not set");
 
-    const malformed = await runToExit(["mcp"], serverEnv({ COUNTERSIGN_URL: "ftp://example.test", COUNTERSIGN_AGENT_KEY: "sk-secret-value" }));
+    const malformed = await runCli(["mcp"], serverEnv({ COUNTERSIGN_URL: "ftp://example.test", COUNTERSIGN_AGENT_KEY: "sk-secret-value" }));
     expect(malformed.code).not.toBe(0);
     expect(malformed.stdout).toBe("");
     expect(malformed.stderr).toContain("COUNTERSIGN_URL is not an http(s) URL");

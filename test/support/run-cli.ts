@@ -9,11 +9,12 @@ export interface CliResult {
 }
 
 /** Runs the real `countersign` command as a child process with this environment; answers its exit code and output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string | undefined> = process.env): Promise<CliResult> {
+  const childEnv: Record<string, string | undefined> = { LOG_LEVEL: "warn", ...env };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "countersign.mjs"), ...args], {
       cwd: PROJECT_ROOT,
-      env: { LOG_LEVEL: "warn", ...env },
+      env: childEnv as NodeJS.ProcessEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
