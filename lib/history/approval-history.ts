@@ -54,7 +54,19 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
  * pass over its buckets, not 50.
  */
 export async function loadHistoryTotals(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
-  if (needs.length === 0) return new Map();
+  return (await loadHistorySnapshot(q, agentId, needs, now)).totals;
+}
+
+/** What a guard checks later: the agent's approvals (of any action) since `since`, as this read saw them. */
+export interface HistorySnapshot {
+  totals: Map<string, bigint | number>;
+  since: Date;
+  approvals: number;
+}
+
+/** `loadHistoryTotals`, and in the same query the count `historyUnchanged` compares with when the create lands. */
+export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<HistorySnapshot> {
+  if (needs.length === 0) return { totals: new Map(), since: now, approvals: 0 };
   const groups = new Map<string, number>();
   const groupOf = needs.map((n) => {
     const key = `${n.name}\u0000${patternLike(n.pattern)}`;
@@ -75,15 +87,37 @@ export async function loadHistoryTotals(q: Queryable, agentId: string, needs: Hi
       SELECT gi, bucket, sum(total) OVER (PARTITION BY gi ORDER BY bucket DESC) AS since_here FROM per_bucket
     )
     SELECT n.i, (SELECT r.since_here FROM running r WHERE r.gi = n.gi AND r.bucket >= n.since ORDER BY r.bucket LIMIT 1) AS total
-      FROM unnest(${groupOf}::int[], ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(gi, since, i)`.execute(q);
+      FROM unnest(${groupOf}::int[], ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(gi, since, i)
+    UNION ALL
+    SELECT 0, (SELECT coalesce(sum(approvals), 0)::float8 FROM approval_history
+                WHERE agent_id = ${agentId} AND name = '' AND bucket >= ${earliest.toISOString()}::timestamptz)`.execute(q);
   // A need with no rows in its window totals 0.
   const totals = new Map<string, bigint | number>(needs.map((n) => [historyKey(n), n.kind === "count" ? 0n : 0]));
+  let approvals = 0;
   for (const r of rows.rows) {
+    if (Number(r.i) === 0) {
+      approvals = Number(r.total ?? 0);
+      continue;
+    }
     const need = needs[Number(r.i) - 1];
     const total = Number(r.total ?? 0);
     totals.set(historyKey(need), need.kind === "count" ? BigInt(Math.round(total)) : total);
   }
-  return totals;
+  return { totals, since: earliest, approvals };
+}
+
+/**
+ * Part of a create's statement, evaluated before its agent row is locked:
+ * takes the agent's history lock (held to the end of the statement) and is
+ * true when the agent's approvals since the snapshot's window start are still
+ * the number the evaluation read (countersign_history_approvals: a fresh
+ * snapshot after the lock). False: some approval landed in between, and the
+ * create is evaluated again under the lock.
+ */
+export function historyUnchanged(agentId: string, snapshot: Pick<HistorySnapshot, "since" | "approvals">) {
+  // The lock is the function's argument: taken before the function runs its query (on a fresh snapshot).
+  const lock = sql`(SELECT true FROM (SELECT pg_advisory_xact_lock(hashtext('countersign.history'), hashtext(${agentId}))) AS l)`;
+  return sql<boolean>`countersign_history_approvals(${agentId}, ${snapshot.since.toISOString()}::timestamptz, ${lock}) = ${snapshot.approvals}::bigint`;
 }
 
 /** Drops buckets no window can reach any more; returns how many rows went. */

@@ -24,13 +24,14 @@ export interface EvaluatePolicyInput extends PolicyInput {
 }
 
 /**
- * Whether history conditions apply to this request (see `historyNeedsFor`):
- * then creates of its agent are serialised, and evaluated (inside that
- * transaction, where the rule set cannot be loaded) with `ruleSet`.
+ * Whether conditions that select this request read the agent's history (see
+ * `historyNeedsFor`): then its create guards against approvals landing
+ * between the read and the insert (lib/requests/create-request.ts). With the
+ * rule set, so the evaluation uses the very one that was checked.
  */
-export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<{ lock: boolean; ruleSet: RuleSet }> {
+export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<{ reads: boolean; ruleSet: RuleSet }> {
   const ruleSet = await currentRuleSet(input.policyRevision);
-  return { lock: historyNeedsFor(ruleSet.rules, input).lock, ruleSet };
+  return { reads: historyNeedsFor(ruleSet.rules, input).needs.length > 0, ruleSet };
 }
 
 /**

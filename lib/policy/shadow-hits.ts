@@ -35,3 +35,17 @@ export async function shadowHits(rules: { id: string; version: number }[], q: Qu
     rows.map((r) => [r.id, { count: r.hits, capped: r.hits >= SHADOW_HIT_COUNT_CAP, last_hit_at: r.lastHitAt ? new Date(r.lastHitAt).toISOString() : null }]),
   );
 }
+
+/**
+ * Hits only count for a rule's current version: those of older versions (a
+ * rule edited or promoted) and of deleted rules are dropped, at most `batch`
+ * rows a run (the hourly maintenance job). Returns how many went.
+ */
+export async function pruneShadowHits(o: { batch?: number; q?: Queryable } = {}): Promise<number> {
+  const result = await sql`
+    DELETE FROM policy_shadow_hits WHERE ctid IN (
+      SELECT h.ctid FROM policy_shadow_hits h
+       WHERE NOT EXISTS (SELECT 1 FROM policy_rules r WHERE r.id = h.rule_id AND r.current_version = h.version AND r.deleted_at IS NULL)
+       LIMIT ${o.batch ?? 50_000})`.execute(o.q ?? db());
+  return Number(result.numAffectedRows ?? 0);
+}

@@ -18,7 +18,14 @@ import { limiter } from "../limits/rate-limit.ts";
 import { metrics } from "../metrics.ts";
 import { resolveOnBehalfOf } from "../on-behalf-of/verify-on-behalf-of.ts";
 import { evaluatePolicy, historyApplies, type EvaluatePolicyInput, type ResolvedPolicy } from "../policy/evaluate-policy.ts";
-import { loadHistoryTotals, lockAgentHistory, recordApprovalHistory } from "../history/approval-history.ts";
+import {
+  type HistorySnapshot,
+  historyUnchanged,
+  loadHistorySnapshot,
+  loadHistoryTotals,
+  lockAgentHistory,
+  recordApprovalHistory,
+} from "../history/approval-history.ts";
 import type { ShadowMatchRecord } from "../policy/resolve-policy.ts";
 import { assessRisk } from "../risk/assess-risk.ts";
 import { recordRequest } from "../risk/record-risk-history.ts";
@@ -87,13 +94,13 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     : null;
   const risk = assessed && { score: assessed.score, flags: assessed.flags };
   const policyInput = { action: body.action, resource: body.resource ?? null, params, context, agent, risk, now, policyRevision: agent.policyRevision };
-  // Under history conditions (history.count/sum) evaluation and insert run
-  // in one transaction under a per-agent lock, so parallel requests cannot
-  // all pass a limit on the same old total (lib/history/approval-history.ts).
+  // Conditions that read history (history.count/sum) must not pass a limit on
+  // a stale total: such a create lands only if no approval of its agent
+  // landed since its read (a guard in its statement, under the agent's history
+  // lock); otherwise it is evaluated again, in a transaction holding that lock.
   const history = await historyApplies(policyInput);
-  const serialised = history.lock;
-  const signingKey = serialised ? await activeSigningKey() : undefined;
-  const land = async (q: Queryable, policy: ResolvedPolicy) => {
+  const signingKey = history.reads ? await activeSigningKey() : undefined;
+  const land = async (q: Queryable, policy: ResolvedPolicy, guard?: RawBuilder<boolean>) => {
     if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
       throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
         errors: [{ path: "expires_in", message: `must be at most ${policy.waitSeconds}` }],
@@ -201,7 +208,13 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     //   that takes a fresh snapshot, so it sees every request committed before
     //   the lock was granted.
     const max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT;
-    const agentRow = q.selectFrom("agents").select("id").where("id", "=", agent.id).where("status", "=", "active");
+    // The history guard is checked (and its lock taken) before the agent row is locked, the order of the locked path too.
+    const agentRow = q
+      .selectFrom("agents")
+      .select("id")
+      .where("id", "=", agent.id)
+      .where("status", "=", "active")
+      .$if(guard !== undefined, (qb) => qb.where(guard!));
     const landed = sql`EXISTS (SELECT 1 FROM req)`;
     const rows = await q
       .with("agentOk", () => (waits ? agentRow.forNoKeyUpdate() : agentRow.forKeyShare()))
@@ -226,8 +239,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   };
   let landed: Awaited<ReturnType<typeof land>>;
   try {
-    landed = serialised
-      ? await landWithHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
+    landed = history.reads
+      ? await landReadingHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
       : await land(db(), await evaluatePolicy({ ...policyInput, ruleSet: history.ruleSet }));
   } catch (err) {
     // Two retries with one key raced: the loser returns the winner's request.
@@ -261,6 +274,41 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
 }
 
 class HistoryUnavailable extends Error {}
+
+/**
+ * Evaluates and lands a request whose conditions read history, in one
+ * statement when it can: the totals are read without a lock, and the insert
+ * carries a guard that takes the agent's history lock and checks that no
+ * approval of the agent landed since the read. When one did (the insert did
+ * not land), or nothing landed for another reason, it is done again the
+ * careful way, under the lock (`landWithHistory`), which also says why.
+ */
+async function landReadingHistory<R extends { rows: unknown[] }>(
+  agentId: string,
+  input: EvaluatePolicyInput,
+  land: (q: Queryable, policy: ResolvedPolicy, guard?: RawBuilder<boolean>) => Promise<R>,
+): Promise<R> {
+  let snapshot: HistorySnapshot | undefined;
+  let policy: ResolvedPolicy;
+  try {
+    policy = await evaluatePolicy({
+      ...input,
+      loadHistory: async (needs, now) => {
+        snapshot = await loadHistorySnapshot(db(), agentId, needs, now).catch((err: unknown) => {
+          throw new HistoryUnavailable((err as Error).message);
+        });
+        return snapshot.totals;
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof HistoryUnavailable)) throw err;
+    logger.warn({ err: err.message, agentId }, "agent history unavailable: history conditions fail closed");
+    return land(db(), await evaluatePolicy({ ...input, loadHistory: async () => null }));
+  }
+  if (!snapshot) return land(db(), policy);
+  const first = await land(db(), policy, historyUnchanged(agentId, snapshot));
+  return first.rows.length > 0 ? first : landWithHistory(agentId, input, land);
+}
 
 /**
  * Evaluates and lands a request that history conditions apply to: in one

@@ -9,6 +9,7 @@ import { applyDeliveryRetention } from "../delivery/retention.ts";
 import { ensureAllPartitions } from "../partitions.ts";
 import { dropOldRiskHistory } from "../risk/history-retention.ts";
 import { pruneApprovalHistory } from "../history/approval-history.ts";
+import { pruneShadowHits } from "../policy/shadow-hits.ts";
 import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb, onPeopleLane } from "../db.ts";
@@ -159,6 +160,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     void partitionJob();
     dropExpiredDecisionLinks().catch((err: Error) => logger.warn({ err: err.message }, "dropping expired decision links failed"));
     pruneApprovalHistory().catch((err: Error) => logger.warn({ err: err.message }, "approval history retention failed"));
+    pruneShadowHits().catch((err: Error) => logger.warn({ err: err.message }, "shadow hit pruning failed"));
   }, 3_600_000);
   partitions.unref();
   const sweeper = setInterval(() => {

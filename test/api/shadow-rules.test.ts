@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
+import { pruneShadowHits } from "../../lib/policy/shadow-hits.ts";
 import { baseUrl, createPending, decide, getRequest, newAgent, newUser, reviewerFetch, signIn, unique, type TestAgent } from "../support/fixtures.ts";
 
 // Shadow rules (API 1.1): tried on every request, recorded on it, its audit
@@ -143,6 +144,23 @@ describe("shadow rules", () => {
     // Enforced now: the very next big request is denied by it.
     const res = await createPending(agent, { params: { amount: 3000, currency: "USD" } }).catch((e) => e);
     expect(res.body).toMatchObject({ status: "denied", policy: { id: denyBig.id, version: 2, effect: "deny" } });
+    // Its shadow version's hits are pruned by the maintenance job; a current shadow rule's stay.
+    const hitsOf = async (id: string) =>
+      Number(
+        (
+          await db()
+            .selectFrom("policyShadowHits")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where("ruleId", "=", id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await hitsOf(denyBig.id)).toBeGreaterThan(0);
+    const keptBefore = await hitsOf(allowSmall.id);
+    expect(keptBefore).toBeGreaterThan(0);
+    await pruneShadowHits();
+    expect(await hitsOf(denyBig.id)).toBe(0);
+    expect(await hitsOf(allowSmall.id)).toBe(keptBefore);
     // And its history keeps the shadow version.
     const history = await (await reviewerFetch(adminCookie, `/api/v1/admin/policies/rules/${denyBig.id}/history`)).json();
     expect(history.data.map((v: any) => [v.version, v.definition.mode])).toEqual([
