@@ -99,7 +99,7 @@ describe("history functions: evaluation", () => {
   });
 });
 
-describe("which requests read history and take the agent's lock", () => {
+describe("which requests read history", () => {
   const set = rules(
     { name: "plain", actions: ["search.*"] },
     {
@@ -111,19 +111,18 @@ describe("which requests read history and take the agent's lock", () => {
   );
 
   it("loads the needs of the rules that select the request", () => {
-    const { needs, lock } = historyNeedsFor(set.rules, input());
-    expect(lock).toBe(true);
+    const { needs } = historyNeedsFor(set.rules, input());
     expect(needs.map(historyKey).sort()).toEqual(["count|payments.*||3600000", "sum|payments.refund|amount|86400000"]);
   });
 
-  it("locks without loading when an allow of this action would be counted by a limit on another action", () => {
-    expect(historyNeedsFor(set.rules, input({ action: "payments.charge" }))).toEqual({ needs: [], lock: true });
+  it("reads nothing for a request a limit on another action would only count", () => {
+    expect(historyNeedsFor(set.rules, input({ action: "payments.charge" }))).toEqual({ needs: [] });
   });
 
   it("does nothing for other actions, other agents, and rule sets without history", () => {
-    expect(historyNeedsFor(set.rules, input({ action: "search.web" }))).toEqual({ needs: [], lock: false });
-    expect(historyNeedsFor(set.rules, input({ agent: { ...agent, tags: [] } }))).toEqual({ needs: [], lock: false });
-    expect(historyNeedsFor(rules({ name: "x", condition: "params.amount > 1" }).rules, input())).toEqual({ needs: [], lock: false });
+    expect(historyNeedsFor(set.rules, input({ action: "search.web" }))).toEqual({ needs: [] });
+    expect(historyNeedsFor(set.rules, input({ agent: { ...agent, tags: [] } }))).toEqual({ needs: [] });
+    expect(historyNeedsFor(rules({ name: "x", condition: "params.amount > 1" }).rules, input())).toEqual({ needs: [] });
   });
 });
 

@@ -93,31 +93,22 @@ const historyRulesOf = new WeakMap<CompiledRule[], CompiledRule[]>();
 
 /**
  * What evaluating `input` reads of its agent's history (`needs`, one entry
- * per distinct total), and whether the evaluation must be serialised with the
- * agent's other creates (`lock`): when a rule that reads history selects the
- * request, or when the request, if allowed, would be counted by such a rule's
- * pattern for this agent.
+ * per distinct total): the history calls of the rules that select the
+ * request. A request that only would be counted by them (it reads nothing)
+ * needs no guard: it orders after any evaluation that did not see it.
  */
-export function historyNeedsFor(rules: CompiledRule[], input: PolicyInput): { needs: HistoryNeed[]; lock: boolean } {
+export function historyNeedsFor(rules: CompiledRule[], input: PolicyInput): { needs: HistoryNeed[] } {
   let historyRules = historyRulesOf.get(rules);
   if (!historyRules) {
     historyRules = rules.filter((r) => r.enabled && r.history && r.history.length > 0);
     historyRulesOf.set(rules, historyRules);
   }
-  if (historyRules.length === 0) return { needs: [], lock: false };
   const needs = new Map<string, HistoryNeed>();
-  let lock = false;
   for (const rule of historyRules) {
-    if (!agentSelected(rule.definition.agents, input.agent)) continue;
-    const history = rule.history ?? [];
-    if (ruleSelects(rule, input)) {
-      for (const n of history) needs.set(historyKey(n), n);
-      lock = true;
-    } else if (!lock && history.some((n) => actionMatches(n.pattern, input.action))) {
-      lock = true;
-    }
+    if (!agentSelected(rule.definition.agents, input.agent) || !ruleSelects(rule, input)) continue;
+    for (const n of rule.history ?? []) needs.set(historyKey(n), n);
   }
-  return { needs: [...needs.values()], lock };
+  return { needs: [...needs.values()] };
 }
 
 /** What a condition error makes of `rule`: never allows (fail closed). */
