@@ -73,6 +73,8 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/partitions.ts)",
   "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
   "function countersign_pending_count(agent text, up_to integer)": "a VOLATILE SQL function: the exact pending cap in one statement",
+  "function countersign_history_approvals(agent text, since timestamp with time zone, locked boolean)":
+    "a VOLATILE SQL function: the history guard counts approvals on a fresh snapshot after the lock",
   "partitioned deliveries": "PARTITION BY RANGE (created_at): monthly partitions (lib/partitions.ts)",
   "partitioned risk_agent_hourly": "PARTITION BY RANGE (hour): monthly partitions (lib/partitions.ts)",
 };
