@@ -24,8 +24,12 @@ let app: TestApp;
 let blocker: pg.Client;
 let cookie: string;
 
+/** Every call of this suite gives up after 30 s: a call stuck behind the test's own locks then fails the step it is in, and the lock is let go. */
+const CALL_TIMEOUT_MS = 30_000;
+
 async function send(agent: TestAgent, path: string, init: { method?: string; json?: unknown } = {}) {
   const res = await fetch(app.url + path, {
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     method: init.method ?? "GET",
     headers: { authorization: `Bearer ${agent.key}`, ...(init.json ? { "content-type": "application/json" } : {}) },
     body: init.json ? JSON.stringify(init.json) : undefined,
@@ -93,7 +97,7 @@ describe("graceful overload", () => {
       expect((await send(c, "/api/v1/requests")).status).toBe(503);
 
       // People are not shed, and have connections of their own while agents hold both of theirs.
-      const list = await fetch(`${app.url}/api/v1/admin/agents`, { headers: { cookie } });
+      const list = await fetch(`${app.url}/api/v1/admin/agents`, { headers: { cookie }, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
       expect(list.status).toBe(200);
     } finally {
       await blocker.query("COMMIT");
