@@ -36,6 +36,11 @@ function create() {
       help: "Agent and executor calls being worked on by this instance (held long-waits not counted)",
       registers: [registry],
     }),
+    agentsAtCallLimit: new Gauge({
+      name: "countersign_agents_at_call_limit",
+      help: "Agents with their maximum of calls in flight on this instance (COUNTERSIGN_MAX_INFLIGHT_PER_AGENT): their next call is answered 429",
+      registers: [registry],
+    }),
     poolConnections: new Gauge({
       name: "countersign_db_pool_connections",
       help: "Database connections of this instance by pool (agents, people) and state (busy, idle, waiting: calls waiting for one)",

@@ -101,6 +101,14 @@ export function admitCall(): Admission {
   };
 }
 
+/** Agents whose calls in flight are at their limit now: their next call is refused (a gauge on /api/metrics). */
+export function agentsAtCallLimit(): number {
+  const max = env().COUNTERSIGN_MAX_INFLIGHT_PER_AGENT;
+  let n = 0;
+  for (const calls of inFlightByAgent.values()) if (calls >= max) n++;
+  return n;
+}
+
 /** Calls being worked on now (the gauge on /api/metrics). */
 export function callsInFlight(): number {
   return inFlight;

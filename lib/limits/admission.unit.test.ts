@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { resetEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { admitCall, callsInFlight } from "./admission.ts";
+import { admitCall, agentsAtCallLimit, callsInFlight } from "./admission.ts";
 
 beforeAll(() => {
   process.env.COUNTERSIGN_MAX_INFLIGHT = "3";
@@ -36,8 +36,10 @@ describe("admitCall", () => {
   it("counts each agent's calls apart and refuses the one over its limit with 429", () => {
     const a1 = admitCall();
     a1.forAgent("agt_a");
+    expect(agentsAtCallLimit()).toBe(0);
     const a2 = admitCall();
     a2.forAgent("agt_a");
+    expect(agentsAtCallLimit()).toBe(1);
     const a3 = admitCall();
     expect(refusal(() => a3.forAgent("agt_a"))).toEqual({ code: "rate_limited", retryAfter: 1 });
     a3.release();
@@ -45,6 +47,7 @@ describe("admitCall", () => {
     const b = admitCall();
     expect(refusal(() => b.forAgent("agt_b"))).toBeNull();
     a1.release();
+    expect(agentsAtCallLimit()).toBe(0);
     b.release();
     const a4 = admitCall();
     expect(refusal(() => a4.forAgent("agt_a"))).toBeNull();

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "kysely";
 import { db, onPeopleLane, poolUsage } from "../db.ts";
 import { env } from "../env.ts";
-import { callsInFlight } from "../limits/admission.ts";
+import { agentsAtCallLimit, callsInFlight } from "../limits/admission.ts";
 import { hub } from "../events/hub.ts";
 import { json } from "../http/body.ts";
 import { clientAddress } from "../http/client-address.ts";
@@ -95,6 +95,7 @@ const getMetrics = defineRoute({
     const m = metrics();
     m.waiting.set(hub().waiterCount());
     m.inFlight.set(callsInFlight());
+    m.agentsAtCallLimit.set(agentsAtCallLimit());
     for (const u of poolUsage()) for (const state of ["busy", "idle", "waiting"] as const) m.poolConnections.set({ pool: u.pool, state }, u[state]);
     return new Response(await m.registry.metrics(), { headers: { "content-type": m.registry.contentType } });
   },
