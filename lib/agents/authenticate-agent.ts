@@ -21,6 +21,8 @@ const UNAUTHENTICATED = "a valid agent key is required";
 const DUMMY_HASH = sha256Hex("countersign-dummy-secret");
 // last_used_at / last_seen_at are refreshed at most this often, to keep a write off every call.
 const TOUCH_INTERVAL_MS = 30_000;
+/** Keys whose touch is under way in this process. */
+const touching = new Set<string>();
 
 /**
  * Resolves `Authorization: Bearer csk_…` to an active agent. Missing,
@@ -38,16 +40,27 @@ export async function authenticateAgent(authorization: string | null): Promise<A
   }
   if (key.status === "suspended") throw new AppError("agent_suspended", "this agent is suspended");
 
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+  if ((!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) && !touching.has(key.id)) {
     // Best effort and off the request path: a missed touch loses nothing that matters.
-    // One statement: the key's and the agent's timestamps move together.
+    // One statement: the key's and the agent's timestamps move together. It never
+    // waits: rows locked by someone else (a suspension, a create waiting for its
+    // agent) are skipped, and one touch per key at a time, so touches can never
+    // pile up on a lock holding the agents' connections.
+    touching.add(key.id);
     void db()
-      .with("touched", (q) => q.updateTable("agentKeys").set({ lastUsedAt: now }).where("id", "=", key.id).returning("id"))
+      .with("touched", (q) =>
+        q
+          .updateTable("agentKeys")
+          .set({ lastUsedAt: now })
+          .where("id", "=", (eb) => eb.selectFrom("agentKeys").select("id").where("id", "=", key.id).forUpdate().skipLocked())
+          .returning("id"),
+      )
       .updateTable("agents")
       .set({ lastSeenAt: now })
-      .where("id", "=", key.agentId)
+      .where("id", "=", (eb) => eb.selectFrom("agents").select("id").where("id", "=", key.agentId).forNoKeyUpdate().skipLocked())
       .execute()
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => touching.delete(key.id));
   }
   return {
     id: key.agentId,

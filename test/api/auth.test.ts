@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { db } from "../../lib/db.ts";
+import { db, pool } from "../../lib/db.ts";
 import { randomSecret } from "../../lib/ids.ts";
 import { agentFetch, baseUrl, createPending, expectProblem, keyIdOf, newAgent, sampleRequest } from "../support/fixtures.ts";
 
@@ -12,6 +12,26 @@ async function attempt(authorization: string | null): Promise<{ status: number; 
 }
 
 describe("agent authentication", () => {
+  it("records a key's last use without waiting on a locked agent row (a touch never holds a connection on a lock)", async () => {
+    const agent = await newAgent();
+    const client = await pool().connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", [agent.agentId]);
+      expect((await agentFetch(agent.key, "/api/v1/requests")).status).toBe(200);
+      // The touch skips the locked agent row and still records the key's use: it did not wait for the lock.
+      let usedAt: Date | null = null;
+      for (let i = 0; i < 100 && !usedAt; i++) {
+        usedAt = (await pool().query("SELECT last_used_at FROM agent_keys WHERE id = $1", [keyIdOf(agent.key)])).rows[0]?.last_used_at ?? null;
+        if (!usedAt) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(usedAt).not.toBeNull();
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+  });
+
   it("answers every kind of bad key with the same 401 body", async () => {
     const valid = await newAgent();
     const id = keyIdOf(valid.key);
