@@ -35,14 +35,17 @@ export function recordApprovalHistory(o: { agentId: string; action: string; para
     ON CONFLICT (agent_id, name, action, bucket) DO UPDATE SET approvals = h.approvals + 1, total = h.total + EXCLUDED.total`;
 }
 
+/** The agent's history lock, held to the end of the transaction (or of the statement, outside one). */
+const historyLock = (agentId: string) => sql`pg_advisory_xact_lock(hashtext('countersign.history'), hashtext(${agentId}))`;
+
 /**
  * Serialises, until the transaction ends, the evaluations and allows of one
- * agent's requests that history conditions apply to: each sees every allow
- * before it, so N parallel requests cannot all pass a limit on the same old
- * total. Taken only when the rule set has such a condition for the request.
+ * agent's requests whose conditions read history: each sees every allow
+ * before it. Taken by the careful path of a create, after its guard
+ * (`historyUnchanged`) found that an approval landed since its read.
  */
 export async function lockAgentHistory(q: Queryable, agentId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('countersign.history'), hashtext(${agentId}))`.execute(q);
+  await sql`SELECT ${historyLock(agentId)}`.execute(q);
 }
 
 /**
@@ -116,7 +119,7 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
  */
 export function historyUnchanged(agentId: string, snapshot: Pick<HistorySnapshot, "since" | "approvals">) {
   // The lock is the function's argument: taken before the function runs its query (on a fresh snapshot).
-  const lock = sql`(SELECT true FROM (SELECT pg_advisory_xact_lock(hashtext('countersign.history'), hashtext(${agentId}))) AS l)`;
+  const lock = sql`(SELECT true FROM (SELECT ${historyLock(agentId)}) AS l)`;
   return sql<boolean>`countersign_history_approvals(${agentId}, ${snapshot.since.toISOString()}::timestamptz, ${lock}) = ${snapshot.approvals}::bigint`;
 }
 
