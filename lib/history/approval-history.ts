@@ -50,11 +50,13 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
 
 /**
  * The totals `needs` read for `agentId` at `now`, by `historyKey`, in one
- * query. Needs that differ only by window share one scan: the agent's buckets
- * for each distinct (name, pattern) are summed once per bucket, turned into
- * running totals from the newest bucket back, and each need reads the running
- * total at its window's first bucket. So 50 windows over one parameter cost one
- * pass over its buckets, not 50.
+ * query. Needs that differ only by window share one scan: the distinct window
+ * starts, sorted, cut time into segments, each of the agent's buckets for a
+ * distinct (name, pattern) is put in its segment by binary search
+ * (width_bucket), and the query returns one sum per group and segment; a
+ * need's total is the sum of its group's segments from its window's start on.
+ * So 50 windows over one parameter cost one pass over its buckets and at most
+ * 50 rows, not 50 passes.
  */
 export async function loadHistoryTotals(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
   return (await loadHistorySnapshot(q, agentId, needs, now)).totals;
@@ -77,36 +79,35 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
     return groups.get(key)!;
   });
   const groupKeys = [...groups.keys()].map((k) => k.split("\u0000"));
-  const since = needs.map((n) => windowStart(now, n.windowMs));
-  const earliest = new Date(Math.min(...since.map((d) => d.getTime())));
-  const rows = await sql<{ i: string; total: number | null }>`
+  const startOf = needs.map((n) => windowStart(now, n.windowMs).getTime());
+  // Ascending and distinct, as width_bucket wants; segment k (1-based) runs from starts[k - 1] to the next start.
+  const starts = [...new Set(startOf)].sort((a, b) => a - b);
+  const earliest = new Date(starts[0]).toISOString();
+  const rows = await sql<{ gi: number; seg: number; total: number | null }>`
     WITH g AS (
       SELECT * FROM unnest(${groupKeys.map(([name]) => name)}::text[], ${groupKeys.map(([, like]) => like)}::text[]) WITH ORDINALITY AS g(name, pattern, gi)
-    ), per_bucket AS (
-      SELECT g.gi, h.bucket, sum(h.total) AS total
-        FROM g JOIN approval_history h ON h.agent_id = ${agentId} AND h.name = g.name AND h.action LIKE g.pattern AND h.bucket >= ${earliest.toISOString()}::timestamptz
-       GROUP BY g.gi, h.bucket
-    ), running AS MATERIALIZED (
-      SELECT gi, bucket, sum(total) OVER (PARTITION BY gi ORDER BY bucket DESC) AS since_here FROM per_bucket
     )
-    SELECT n.i, (SELECT r.since_here FROM running r WHERE r.gi = n.gi AND r.bucket >= n.since ORDER BY r.bucket LIMIT 1) AS total
-      FROM unnest(${groupOf}::int[], ${since.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS n(gi, since, i)
+    SELECT g.gi::int AS gi, width_bucket(h.bucket, ${starts.map((t) => new Date(t).toISOString())}::timestamptz[]) AS seg, sum(h.total) AS total
+      FROM g JOIN approval_history h ON h.agent_id = ${agentId} AND h.name = g.name AND h.action LIKE g.pattern AND h.bucket >= ${earliest}::timestamptz
+     GROUP BY 1, 2
     UNION ALL
-    SELECT 0, (SELECT coalesce(sum(approvals), 0)::float8 FROM approval_history
-                WHERE agent_id = ${agentId} AND name = '' AND bucket >= ${earliest.toISOString()}::timestamptz)`.execute(q);
-  // A need with no rows in its window totals 0.
-  const totals = new Map<string, bigint | number>(needs.map((n) => [historyKey(n), n.kind === "count" ? 0n : 0]));
+    SELECT 0, 0, (SELECT coalesce(sum(approvals), 0)::float8 FROM approval_history
+                   WHERE agent_id = ${agentId} AND name = '' AND bucket >= ${earliest}::timestamptz)`.execute(q);
+  // Per group, the total from each segment on (index = segment): suffix sums.
+  const fromSegment = [...groups.values()].map(() => new Float64Array(starts.length + 2));
   let approvals = 0;
   for (const r of rows.rows) {
-    if (Number(r.i) === 0) {
-      approvals = Number(r.total ?? 0);
-      continue;
-    }
-    const need = needs[Number(r.i) - 1];
-    const total = Number(r.total ?? 0);
-    totals.set(historyKey(need), need.kind === "count" ? BigInt(Math.round(total)) : total);
+    if (Number(r.gi) === 0) approvals = Number(r.total ?? 0);
+    else fromSegment[Number(r.gi) - 1][Number(r.seg)] += Number(r.total ?? 0);
   }
-  return { totals, since: earliest, approvals };
+  for (const sums of fromSegment) for (let k = starts.length - 1; k >= 1; k--) sums[k] += sums[k + 1];
+  const totals = new Map<string, bigint | number>();
+  needs.forEach((need, i) => {
+    // A need with no rows in its window totals 0.
+    const total = fromSegment[groupOf[i] - 1][starts.indexOf(startOf[i]) + 1];
+    totals.set(historyKey(need), need.kind === "count" ? BigInt(Math.round(total)) : total);
+  });
+  return { totals, since: new Date(starts[0]), approvals };
 }
 
 /**

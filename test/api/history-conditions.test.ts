@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
-import { pruneApprovalHistory } from "../../lib/history/approval-history.ts";
+import { loadHistorySnapshot, pruneApprovalHistory } from "../../lib/history/approval-history.ts";
+import { type HistoryNeed, historyKey, windowStart } from "../../lib/policy/history-conditions.ts";
 import { createRule } from "../../lib/policy/rules.ts";
 import {
   agentFetch,
@@ -118,6 +119,48 @@ describe("history.count and its window", () => {
     await sql`UPDATE approval_history SET bucket = ${firstBucket.toISOString()}::timestamptz
                WHERE agent_id = ${a.agentId} AND action = 'reports.daily' AND bucket < now() - interval '1 hour'`.execute(db());
     expect((await report()).status).toBe("pending"); // 1 (moved back in) + 1 (just now) = 2
+  });
+});
+
+describe("the prefetch of many windows", () => {
+  it("gives every window over shared buckets the same total as summing its buckets one by one", async () => {
+    const a = await newAgent();
+    const now = new Date();
+    // 12 hours of buckets over three actions, with uneven totals, some buckets empty.
+    const rows: { action: string; name: string; bucket: Date; total: number }[] = [];
+    for (let b = 0; b < 144; b++) {
+      const bucket = new Date(Math.floor(now.getTime() / 300_000) * 300_000 - b * 300_000);
+      for (const action of ["payments.refund", "payments.charge", "ops.deploy"]) {
+        if ((b + action.length) % 5 === 0) continue;
+        rows.push({ action, name: "", bucket, total: 1 + (b % 3) }, { action, name: "amount", bucket, total: ((b * 37) % 101) + 0.5 });
+      }
+    }
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total)
+      SELECT ${a.agentId}, r.action, r.name, r.bucket, CASE WHEN r.name = '' THEN r.total::int ELSE 1 END, r.total
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(action text, name text, bucket timestamptz, total float8)`.execute(db());
+    const windows = [60_000, 3_600_000, 5_400_000, 7_200_000, 12_345_000, 36_000_000, 86_400_000];
+    const needs: HistoryNeed[] = windows.flatMap((windowMs) => [
+      { kind: "count", pattern: "payments.*", name: "", windowMs },
+      { kind: "count", pattern: "*", name: "", windowMs },
+      { kind: "sum", pattern: "payments.refund", name: "amount", windowMs },
+      { kind: "sum", pattern: "ops.deploy", name: "amount", windowMs },
+      { kind: "sum", pattern: "nothing.here", name: "amount", windowMs },
+    ]);
+    const snapshot = await loadHistorySnapshot(db(), a.agentId, needs, now);
+    const matches = (pattern: string, action: string) =>
+      pattern === "*" || (pattern.endsWith(".*") ? action.startsWith(pattern.slice(0, -1)) : action === pattern);
+    for (const need of needs) {
+      const since = windowStart(now, need.windowMs).getTime();
+      const expected = rows
+        .filter((r) => r.name === need.name && matches(need.pattern, r.action) && r.bucket.getTime() >= since)
+        .reduce((sum, r) => sum + r.total, 0);
+      const got = snapshot.totals.get(historyKey(need));
+      if (need.kind === "count") expect(got, historyKey(need)).toBe(BigInt(expected));
+      else expect(Number(got), historyKey(need)).toBeCloseTo(expected, 6);
+    }
+    // The guard's figure: every approval (any action) since the earliest window.
+    const earliest = windowStart(now, 86_400_000).getTime();
+    expect(snapshot.approvals).toBe(rows.filter((r) => r.name === "" && r.bucket.getTime() >= earliest).reduce((sum, r) => sum + r.total, 0));
   });
 });
 
