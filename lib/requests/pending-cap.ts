@@ -2,16 +2,11 @@ import "server-only";
 import { env } from "../env.ts";
 import { AppError } from "../errors.ts";
 
-/**
- * SQL for how many requests of the agent `agentId` (an SQL expression) still
- * wait for a decision: pending and not yet past their expiry. With `upTo`,
- * counting stops there (all the pending cap needs); an index-only scan of
- * (agent_id, status, expires_at) either way.
- */
-export function pendingCountSql(agentId: string, upTo?: string): string {
-  const waiting = `SELECT 1 FROM action_requests WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at > now()`;
-  return `(SELECT count(*) FROM (${waiting}${upTo ? ` LIMIT ${upTo}` : ""}) waiting)`;
-}
+// How many requests of an agent still wait for a decision (pending, not yet
+// past their expiry) is counted by one SQL function, countersign_pending_count
+// (agent, up_to): in the risk assessment's read and in the statement that
+// inserts a request. It is planned on each call, with the agent's id, so it
+// always uses the (agent_id, status, expires_at) index.
 
 /** The 429 of a create that would take its agent past the cap. */
 export function pendingCapReached(max = env().COUNTERSIGN_MAX_PENDING_PER_AGENT): AppError {

@@ -2,7 +2,6 @@ import "server-only";
 import { sql } from "kysely";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
-import { pendingCountSql } from "../requests/pending-cap.ts";
 import { ACTION_SEVERITY_KEY } from "../settings/action-severity.ts";
 import { parseSeverityRules, severityOf } from "./action-severity.ts";
 import { BASELINE_WINDOW, RATE_WINDOW } from "./record-risk-history.ts";
@@ -71,7 +70,6 @@ function historyQuery(o: {
 }) {
   const agent = o.agentId;
   return sql<HistoryRow>`
-    WITH arg AS (SELECT ${agent}::text AS agent_id, ${o.pendingUpTo}::bigint AS pending_up_to)
     SELECT
       (SELECT approved FROM risk_action_stats WHERE agent_id = ${agent} AND action = ${o.action}) AS action_approved,
       EXISTS (SELECT 1 FROM risk_action_stats WHERE agent_id = ${agent} AND approved > 0) AS agent_approved,
@@ -86,7 +84,7 @@ function historyQuery(o: {
       (SELECT json_build_array(window_start, current, previous) FROM risk_agent_rate WHERE agent_id = ${agent}) AS rate,
       least((SELECT min(hour) FROM risk_agent_hourly WHERE agent_id = ${agent}), (SELECT hour_start FROM risk_agent_rate WHERE agent_id = ${agent})) AS first_hour,
       (SELECT json_agg(requests) FROM risk_agent_hourly WHERE agent_id = ${agent} AND hour >= ${o.from}::timestamptz AND hour < ${o.to}::timestamptz) AS hourly,
-      ${sql.raw(pendingCountSql("(SELECT agent_id FROM arg)", "(SELECT pending_up_to FROM arg)"))} AS pending,
+      countersign_pending_count(${agent}, ${o.pendingUpTo}::int) AS pending,
       (SELECT value FROM settings WHERE key = ${ACTION_SEVERITY_KEY}) AS severities`;
 }
 

@@ -72,6 +72,7 @@ const NOT_EXPRESSIBLE_IN_PRISMA: Record<string, string> = {
   "storage risk_agent_rate": "storage parameter (fillfactor = 20)",
   "partitioned audit_events": "PARTITION BY RANGE (occurred_at): monthly partitions (lib/partitions.ts)",
   "index audit_events_unsealed_idx": "partial index (WHERE seq IS NULL)",
+  "index action_requests_pending_by_agent_idx": "partial index (WHERE status = 'pending'): an agent's pending requests",
   "function countersign_pending_count(agent text, up_to integer)": "a VOLATILE SQL function: the exact pending cap in one statement",
   "function countersign_history_approvals(agent text, since timestamp with time zone, locked boolean)":
     "a VOLATILE SQL function: the history guard counts approvals on a fresh snapshot after the lock",
