@@ -30,6 +30,11 @@ function create() {
       labelNames: ["rule"] as const,
       registers: [registry],
     }),
+    ruleSetLoads: new Counter({
+      name: "countersign_policy_rule_set_loads_total",
+      help: "Times this instance loaded and compiled the policy rules it evaluates requests with (on first use and after each policy change)",
+      registers: [registry],
+    }),
     waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
     inFlight: new Gauge({
       name: "countersign_calls_in_flight",

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { db, type Queryable } from "../db.ts";
 import { hub, type NotificationHub } from "../events/hub.ts";
 import { logger } from "../logger.ts";
+import { metrics } from "../metrics.ts";
 import { BUILTIN_DEFAULTS, compileRule, type RuleSet, type StoredRule, withShadowIndex } from "./match-rules.ts";
 import { PolicyDefaults, type PolicyRuleDefinition } from "./policy-document.ts";
 
@@ -42,12 +43,21 @@ interface Cache {
   ruleSet?: Promise<RuleSet>;
   /** The policy revision the cached rule set was loaded at. */
   revision?: bigint;
+  /** The newest revision a caller has named (seen with its agent key). */
+  newestSeen: bigint;
+  /**
+   * `newestSeen` when the load in `ruleSet` started: that load reads at
+   * least this revision (every revision a caller named was committed before
+   * it read the revision), so a caller naming no newer one waits for it
+   * instead of starting another.
+   */
+  loadCovers?: bigint;
   /** Bumped by every invalidation, so a load that raced a change is not kept. */
   generation: number;
   subscribedTo?: NotificationHub;
 }
 
-const cached: Cache = { generation: 0 };
+const cached: Cache = { generation: 0, newestSeen: -1n };
 
 /** Drops the cached rule set; the next evaluation reloads it. */
 export function invalidateRuleSet(): void {
@@ -66,8 +76,16 @@ export function invalidateRuleSet(): void {
 export async function currentRuleSet(atLeastRevision?: string | null): Promise<RuleSet> {
   const c = cached;
   // The caller saw a newer policy than the cache holds (its notification is
-  // still on the way): reload now rather than evaluate against old rules.
-  if (atLeastRevision && c.revision !== undefined && BigInt(atLeastRevision) > c.revision) invalidateRuleSet();
+  // still on the way): reload now rather than evaluate against old rules,
+  // unless a load already under way will read that revision. Without that
+  // check, under load every call arriving during a reload started another:
+  // the rules were compiled once per call for as long as calls kept coming.
+  if (atLeastRevision) {
+    const wanted = BigInt(atLeastRevision);
+    if (wanted > c.newestSeen) c.newestSeen = wanted;
+    const loadUnderWay = c.ruleSet !== undefined && c.loadCovers !== undefined && wanted <= c.loadCovers;
+    if (c.revision !== undefined && wanted > c.revision && !loadUnderWay) invalidateRuleSet();
+  }
   const h = hub();
   if (c.subscribedTo !== h) {
     await h.ready();
@@ -81,6 +99,8 @@ export async function currentRuleSet(atLeastRevision?: string | null): Promise<R
   }
   while (!c.ruleSet) {
     const generation = c.generation;
+    c.loadCovers = c.newestSeen;
+    metrics().ruleSetLoads.inc();
     const loading = loadRuleSet();
     c.ruleSet = loading;
     try {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAdminToken, revokeAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { awaitSealed } from "../../lib/audit/sealer.ts";
 import { verifyChain } from "../../lib/audit/verify-chain.ts";
@@ -190,6 +191,45 @@ describe("rules decide requests", () => {
       [2, "test"],
       [1, "test"],
     ]);
+  });
+
+  it("after a policy change, calls arriving while the rules reload wait for that load instead of each starting another", async () => {
+    const agents = await Promise.all(Array.from({ length: 4 }, () => newAgent()));
+    const { ruleId } = await createRule({
+      definition: ruleFor(agents[0], { effect: "deny", reason: "never", actions: ["never.asked.*"] }),
+      position: 0,
+      actor: "test",
+    });
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${baseUrl()}/api/metrics`)).text();
+      const m = new RegExp(`^${name} (\\d+)`, "m").exec(text);
+      expect(m, `${name} on /api/metrics`).not.toBeNull();
+      return Number(m![1]);
+    };
+    const blocker = new pg.Client({ connectionString: inject("databaseUrl") });
+    await blocker.connect();
+    try {
+      await create(agents[0]); // the rules are loaded
+      const loads = await metric("countersign_policy_rule_set_loads_total");
+      const inFlight = await metric("countersign_calls_in_flight");
+      // A policy change; then the reload it causes is held (the rules table is locked), and 40 creates arrive meanwhile.
+      await setRuleEnabled({ ruleId, enabled: false, actor: "test" });
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE policy_rules IN ACCESS EXCLUSIVE MODE");
+      let answers: Promise<Response>[] = [];
+      try {
+        answers = Array.from({ length: 40 }, (_, i) => createRequestRaw(agents[i % agents.length], sampleRequest()));
+        for (let i = 0; i < 400 && (await metric("countersign_calls_in_flight")) < inFlight + 40; i++) await new Promise((r) => setTimeout(r, 25));
+      } finally {
+        await blocker.query("COMMIT");
+      }
+      expect((await Promise.all(answers)).map((r) => r.status)).toEqual(answers.map(() => 201));
+      // One load served them all (other suites' policy changes may add a few); before the fix, each call started its own.
+      expect((await metric("countersign_policy_rule_set_loads_total")) - loads).toBeLessThan(10);
+    } finally {
+      await blocker.end();
+      await deleteRule({ ruleId, actor: "test" });
+    }
   });
 
   it("simulates a draft against a sample and recent requests", async () => {
