@@ -62,7 +62,16 @@ export async function loadHistoryTotals(q: Queryable, agentId: string, needs: Hi
   return (await loadHistorySnapshot(q, agentId, needs, now)).totals;
 }
 
-/** What a guard checks later: the agent's approvals (of any action) since `since`, as this read saw them. */
+/**
+ * Where the guard starts counting the agent's approvals: an approval landing
+ * between a read and its insert is in the bucket of its own time, the current
+ * one, or the one before across a bucket's end (or a little clock skew between
+ * instances). Counting those two buckets, not the whole of the longest window,
+ * keeps the guard's count a few index entries.
+ */
+const guardSince = (now: Date) => new Date(bucketOf(now).getTime() - HISTORY_BUCKET_MS);
+
+/** What a guard checks later: the agent's approvals (of any action) since `since` (recent buckets), as this read saw them. */
 export interface HistorySnapshot {
   totals: Map<string, bigint | number>;
   since: Date;
@@ -83,6 +92,7 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
   // Ascending and distinct, as width_bucket wants; segment k (1-based) runs from starts[k - 1] to the next start.
   const starts = [...new Set(startOf)].sort((a, b) => a - b);
   const earliest = new Date(starts[0]).toISOString();
+  const since = guardSince(now);
   const rows = await sql<{ gi: number; seg: number; total: number | null }>`
     WITH g AS (
       SELECT * FROM unnest(${groupKeys.map(([name]) => name)}::text[], ${groupKeys.map(([, like]) => like)}::text[]) WITH ORDINALITY AS g(name, pattern, gi)
@@ -92,7 +102,7 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
      GROUP BY 1, 2
     UNION ALL
     SELECT 0, 0, (SELECT coalesce(sum(approvals), 0)::float8 FROM approval_history
-                   WHERE agent_id = ${agentId} AND name = '' AND bucket >= ${earliest}::timestamptz)`.execute(q);
+                   WHERE agent_id = ${agentId} AND name = '' AND bucket >= ${since.toISOString()}::timestamptz)`.execute(q);
   // Per group, the total from each segment on (index = segment): suffix sums.
   const fromSegment = [...groups.values()].map(() => new Float64Array(starts.length + 2));
   let approvals = 0;
@@ -107,14 +117,14 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
     const total = fromSegment[groupOf[i] - 1][starts.indexOf(startOf[i]) + 1];
     totals.set(historyKey(need), need.kind === "count" ? BigInt(Math.round(total)) : total);
   });
-  return { totals, since: new Date(starts[0]), approvals };
+  return { totals, since, approvals };
 }
 
 /**
  * Part of a create's statement, evaluated before its agent row is locked:
  * takes the agent's history lock (held to the end of the statement) and is
- * true when the agent's approvals since the snapshot's window start are still
- * the number the evaluation read (countersign_history_approvals: a fresh
+ * true when the agent's approvals in the recent buckets are still the number
+ * the evaluation read (countersign_history_approvals: a fresh
  * snapshot after the lock). False: some approval landed in between, and the
  * create is evaluated again under the lock.
  */
