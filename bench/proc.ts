@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { sleep } from "./stats.ts";
 
 /** Linux /proc readings for the app process (and any children it has). */
@@ -48,6 +49,12 @@ export function cpuTicks(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU ticks of the embedded PostgreSQL whose data folder is `dataDir`: the postmaster and all its backends. */
+export function postgresCpuTicks(dataDir: string): number {
+  const root = Number(readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+  return cpuTicks(root) + descendants(root).reduce((sum, pid) => sum + cpuTicks(pid), 0);
 }
 
 export interface MemorySample {

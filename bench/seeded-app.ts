@@ -1,12 +1,10 @@
 // The real app on a fresh embedded PostgreSQL with seeded agents: what the
 // throughput benchmarks run against, started and stopped the same way.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { disconnectDb } from "../lib/db.ts";
 import { resetEnv } from "../lib/env.ts";
 import { closeHub } from "../lib/events/hub.ts";
 import { startTestApp, startTestDatabase, TEST_AUTH_SECRET, type TestApp, type TestDatabase } from "../test/support/test-server.ts";
-import { cpuTicks, descendants } from "./proc.ts";
+import { cpuTicks, postgresCpuTicks } from "./proc.ts";
 import { seed } from "./setup.ts";
 import { stopBounded } from "./stop.ts";
 
@@ -39,12 +37,9 @@ export async function withSeededApp<T>(
     const { agents } = await seed(o.agents);
     await o.beforeApp?.();
     app = await startTestApp(database.url, { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next", ...o.env });
-    const pgRoot = Number(readFileSync(path.join(database.dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
     const appPid = app.process.pid!;
-    const cpuMs = (): CpuMs => ({
-      app: cpuTicks(appPid) * TICK_MS,
-      db: (cpuTicks(pgRoot) + descendants(pgRoot).reduce((sum, pid) => sum + cpuTicks(pid), 0)) * TICK_MS,
-    });
+    const { dataDir } = database;
+    const cpuMs = (): CpuMs => ({ app: cpuTicks(appPid) * TICK_MS, db: postgresCpuTicks(dataDir) * TICK_MS });
     return await body({ app, agents, cpuMs });
   } finally {
     await closeHub().catch(() => {});
