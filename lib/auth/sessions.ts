@@ -1,5 +1,4 @@
 import "server-only";
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Role } from "../users/roles.ts";
 import { sql } from "kysely";
 import { appendEvents } from "../audit/append-event.ts";
@@ -48,30 +47,6 @@ const inSeconds = (seconds: number) => sql<Date>`now() + make_interval(secs => $
  * primary key, no cache, so a revocation applies on every instance at once.
  */
 export async function findLiveSession(sessionId: string): Promise<LiveSession | null> {
-  try {
-    return await lookUpSession(sessionId);
-  } catch (err) {
-    // Auth.js turns a failed lookup into "no session": keep the cause for the caller (see `lookingUpSession`).
-    const box = lookups.getStore();
-    if (box) box.failure = err;
-    throw err;
-  }
-}
-
-const lookups = new AsyncLocalStorage<{ failure?: unknown }>();
-
-/**
- * Runs `work` (a session read through Auth.js) and answers its result and
- * why a session lookup inside it failed, if one did: Auth.js answers "no
- * session" either way, and a database outage must not read as signed out.
- */
-export async function lookingUpSession<T>(work: () => Promise<T>): Promise<{ result: T; failure?: unknown }> {
-  const box: { failure?: unknown } = {};
-  const result = await lookups.run(box, work);
-  return { result, failure: box.failure };
-}
-
-async function lookUpSession(sessionId: string): Promise<LiveSession | null> {
   const maxAge = env().COUNTERSIGN_SESSION_MAX_AGE;
   const row = await db()
     .selectFrom("userSessions as s")
