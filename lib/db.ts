@@ -8,6 +8,7 @@ import { env } from "./env.ts";
 import { isTransient } from "./db-errors.ts";
 import { addCallTime } from "./http/call-timing.ts";
 import { announce, type Change } from "./events/notify.ts";
+import { yieldToPeople } from "./limits/people-first.ts";
 
 export type { DB } from "./generated/kysely/types.ts";
 
@@ -52,7 +53,7 @@ export function onPeopleLane<T>(work: () => T): T {
  */
 const prepared = new WeakMap<pg.PoolClient, pg.PoolClient>();
 
-function preparing(client: pg.PoolClient): pg.PoolClient {
+function preparing(client: pg.PoolClient, yieldsToPeople: boolean): pg.PoolClient {
   // The same wrapper for the same connection: the query builder keeps its own per-connection state by identity.
   const known = prepared.get(client);
   if (known) return known;
@@ -61,7 +62,11 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   // would end the process. The next query on it fails and the pool drops it.
   if (client.listenerCount("error") === 0) client.on("error", () => {});
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const named = (text: unknown, values?: unknown) => {
+  const named = (text: unknown, values?: unknown): unknown => {
+    const turn = yieldsToPeople ? yieldToPeople(env().COUNTERSIGN_PEOPLE_FIRST_MS) : undefined;
+    return turn ? turn.then(() => send(text, values)) : send(text, values);
+  };
+  const send = (text: unknown, values?: unknown) => {
     const started = performance.now();
     const result =
       typeof text === "string" && Array.isArray(values)
@@ -78,14 +83,16 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
 /**
  * A query builder over `pool` (the app's, or a dedicated one such as the
  * audit sealer's single session). The caller owns the pool and ends it.
+ * With `yieldsToPeople`, each statement first yields to people's calls being
+ * served (lib/limits/people-first.ts).
  */
-export function kyselyOver(pool: pg.Pool): Kysely<DB> {
+export function kyselyOver(pool: pg.Pool, options: { yieldsToPeople?: boolean } = {}): Kysely<DB> {
   const dialect = new PostgresDialect({
     pool: {
       connect: async () => {
         const started = performance.now();
         try {
-          return preparing(await pool.connect());
+          return preparing(await pool.connect(), options.yieldsToPeople === true);
         } finally {
           addCallTime("pool", performance.now() - started);
         }
@@ -98,7 +105,7 @@ export function kyselyOver(pool: pg.Pool): Kysely<DB> {
   return new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
-function createLane(max: number): Lane {
+function createLane(max: number, options: { yieldsToPeople?: boolean } = {}): Lane {
   const e = env();
   if (!e.DATABASE_URL) throw new Error("DATABASE_URL is not set (start the app with `countersign start`)");
   // A call that cannot get a connection in time fails as "unavailable" (503 with Retry-After) before it starts
@@ -106,11 +113,11 @@ function createLane(max: number): Lane {
   const pool = new pg.Pool({ connectionString: e.DATABASE_URL, max, connectionTimeoutMillis: e.DATABASE_POOL_TIMEOUT_SECONDS * 1000 });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  return { pool, kysely: kyselyOver(pool) };
+  return { pool, kysely: kyselyOver(pool, options) };
 }
 
 function holder() {
-  current ??= { agents: createLane(env().DATABASE_POOL_SIZE) };
+  current ??= { agents: createLane(env().DATABASE_POOL_SIZE, { yieldsToPeople: true }) };
   return current;
 }
 

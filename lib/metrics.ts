@@ -52,6 +52,11 @@ function create() {
       labelNames: ["pool", "state"] as const,
       registers: [registry],
     }),
+    yieldsToPeople: new Counter({
+      name: "countersign_db_yields_to_people_total",
+      help: "Times agents' or background work waited before taking a database connection because people's calls were being served (at most COUNTERSIGN_PEOPLE_FIRST_MS each)",
+      registers: [registry],
+    }),
     shed: new Counter({
       name: "countersign_calls_shed_total",
       help: "Calls answered 429 or 503 with Retry-After by the overload limits, by the limit reached (agent, process, event_loop, waits)",

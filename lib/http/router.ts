@@ -1,6 +1,7 @@
 import "server-only";
 import { readJson, parseWith, readQuery } from "./body.ts";
 import { onPeopleLane } from "../db.ts";
+import { personServed } from "../limits/people-first.ts";
 import { type Admission, admitCall, UNLIMITED } from "../limits/admission.ts";
 import { authenticateCaller } from "./callers.ts";
 import type { AnyRoute } from "./define-route.ts";
@@ -113,14 +114,19 @@ async function runAdmitted(route: AnyRoute, req: Request, params: Record<string,
 }
 
 async function run(route: AnyRoute, req: Request, params: Record<string, string>, admission: Admission = UNLIMITED): Promise<Response> {
+  let served: (() => void) | undefined;
   try {
     const caller = await authenticateCaller(route.access, req);
     if ("agent" in caller) admission.forAgent((caller.agent as { id: string }).id);
+    // A signed-in person or an admin token: agents' work yields to this call while it runs (lib/limits/people-first.ts).
+    else if ("user" in caller || "admin" in caller) served = personServed();
     const query = route.query ? readQuery(req, route.query) : undefined;
     const body = route.body ? parseWith(route.body, await readJson(req, route.bodyLimit, { optional: route.bodyOptional })) : undefined;
     return await route.handler({ req, params, query, body, admission, ...caller });
   } catch (err) {
     return toProblem(err);
+  } finally {
+    served?.();
   }
 }
 

@@ -13,6 +13,7 @@ import { pruneShadowHits } from "../policy/shadow-hits.ts";
 import { startSealer, stopSealer } from "../audit/sealer.ts";
 import { startCheckpointTimer } from "../audit/checkpoints.ts";
 import { disconnectDb, onPeopleLane } from "../db.ts";
+import { personServed } from "../limits/people-first.ts";
 import { env, publicUrl } from "../env.ts";
 import { startDelivery } from "../delivery/runtime.ts";
 import { closeHub } from "../events/hub.ts";
@@ -123,6 +124,7 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
     if (pathname.startsWith("/api/auth/")) return sendResponse(res, await authRoute(toWebRequest(req, res, publicOrigin)));
     // A page: Next.js renders it, with the signed-in user set here (replacing any the client sent).
     delete req.headers[PRINCIPAL_HEADER];
+    let served: (() => void) | undefined;
     if (!pathname.startsWith("/_next/")) {
       const session = await currentSession(new Headers({ cookie: req.headers.cookie ?? "" })).catch(() => null);
       if (session) req.headers[PRINCIPAL_HEADER] = encodePrincipal(session.user);
@@ -132,8 +134,14 @@ export async function startServer(options: { dev?: boolean } = {}): Promise<Runn
         res.end();
         return;
       }
+      // A signed-in person's page: agents' work yields to it while it renders (lib/limits/people-first.ts).
+      if (session) served = personServed();
     }
-    await handle(req, res);
+    try {
+      await handle(req, res);
+    } finally {
+      served?.();
+    }
   }
 
   server.keepAliveTimeout = 65_000;
