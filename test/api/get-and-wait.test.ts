@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { db } from "../../lib/db.ts";
+import { getAgentRequest } from "../../lib/requests/get-request.ts";
 import { sweepExpired } from "../../lib/requests/sweep-expired.ts";
+import { waitForRequest } from "../../lib/requests/wait-for-request.ts";
 import {
   agentFetch,
   createPending,
@@ -167,5 +169,31 @@ describe("waking a parked long-wait", () => {
     const answer = await waiting;
     expect(answer.status).toBe("approved");
     expect(answer.approvals).toHaveLength(2);
+  });
+});
+
+describe("a long-wait whose client goes away", () => {
+  it("is answered with what it holds, without reading the request again (thousands leaving at once cost no reads)", async () => {
+    const { id } = await createPending(agent);
+    const client = new AbortController();
+    let reads = 0;
+    let secondRead!: () => void;
+    const holding = new Promise<void>((resolve) => (secondRead = resolve));
+    const answer = waitForRequest({
+      requestId: id,
+      agentId: agent.agentId,
+      waitSeconds: 30,
+      signal: client.signal,
+      read: async () => {
+        const r = await getAgentRequest(agent.agentId, id);
+        // The read on arrival, then the one after subscribing: from here the wait sleeps.
+        if (++reads === 2) setImmediate(secondRead);
+        return r;
+      },
+    });
+    await holding;
+    client.abort();
+    expect((await answer).status).toBe("pending");
+    expect(reads).toBe(2);
   });
 });
