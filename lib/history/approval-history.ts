@@ -58,7 +58,7 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
  * So 50 windows over one parameter cost one pass over its buckets and at most
  * 50 rows, not 50 passes.
  */
-export async function loadHistoryTotals(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
+export async function loadHistoryTotals(q: Queryable, agentId: string, needs: readonly HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
   return (await loadHistorySnapshot(q, agentId, needs, now)).totals;
 }
 
@@ -79,7 +79,7 @@ export interface HistorySnapshot {
 }
 
 /** `loadHistoryTotals`, and in the same query the count `historyUnchanged` compares with when the create lands. */
-export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: HistoryNeed[], now: Date): Promise<HistorySnapshot> {
+export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: readonly HistoryNeed[], now: Date): Promise<HistorySnapshot> {
   if (needs.length === 0) return { totals: new Map(), since: now, approvals: 0 };
   const groups = new Map<string, number>();
   const groupOf = needs.map((n) => {

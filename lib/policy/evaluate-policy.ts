@@ -18,20 +18,23 @@ export interface EvaluatePolicyInput extends PolicyInput {
    * (called only when some do). Without it, or when it fails, history is
    * unavailable and those conditions fail closed.
    */
-  loadHistory?: (needs: HistoryNeed[], now: Date) => Promise<HistoryTotals>;
+  loadHistory?: (needs: readonly HistoryNeed[], now: Date) => Promise<HistoryTotals>;
   /** The rule set to use, already loaded (the current one when omitted). */
   ruleSet?: RuleSet;
 }
 
 /**
- * Whether conditions that select this request read the agent's history (see
- * `historyNeedsFor`): then its create guards against approvals landing
- * between the read and the insert (lib/requests/create-request.ts). With the
- * rule set, so the evaluation uses the very one that was checked.
+ * What of the agent's history the conditions that select this request read
+ * (see `historyNeedsFor`): when anything, its create guards against
+ * approvals landing between the read and the insert
+ * (lib/requests/create-request.ts). With the rule set, so the evaluation
+ * uses the very one that was checked.
  */
-export async function historyApplies(input: PolicyInput & { policyRevision?: string | null }): Promise<{ reads: boolean; ruleSet: RuleSet }> {
+export async function historyApplies(
+  input: Pick<PolicyInput, "action" | "agent"> & { policyRevision?: string | null },
+): Promise<{ needs: readonly HistoryNeed[]; ruleSet: RuleSet }> {
   const ruleSet = await currentRuleSet(input.policyRevision);
-  return { reads: historyNeedsFor(ruleSet.rules, input).needs.length > 0, ruleSet };
+  return { needs: historyNeedsFor(ruleSet.rules, input).needs, ruleSet };
 }
 
 /**

@@ -124,6 +124,15 @@ describe("which requests read history", () => {
     expect(historyNeedsFor(set.rules, input({ agent: { ...agent, tags: [] } }))).toEqual({ needs: [] });
     expect(historyNeedsFor(rules({ name: "x", condition: "params.amount > 1" }).rules, input())).toEqual({ needs: [] });
   });
+
+  it("answers for the agent as it is now, however often asked: a tag added or removed selects again", () => {
+    const untagged = input({ agent: { ...agent, tags: [] } });
+    for (let i = 0; i < 3; i++) {
+      expect(historyNeedsFor(set.rules, untagged).needs).toHaveLength(0);
+      expect(historyNeedsFor(set.rules, input()).needs).toHaveLength(2);
+    }
+    expect(historyNeedsFor(set.rules, input({ agent: { ...agent, name: "renamed", tags: ["other", "finance"] } })).needs).toHaveLength(2);
+  });
 });
 
 describe("windows, durations, patterns and summed params", () => {

@@ -99,7 +99,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   // landed since its read (a guard in its statement, under the agent's history
   // lock); otherwise it is evaluated again, in a transaction holding that lock.
   const history = await historyApplies(policyInput);
-  const signingKey = history.reads ? await activeSigningKey() : undefined;
+  const readsHistory = history.needs.length > 0;
+  const signingKey = readsHistory ? await activeSigningKey() : undefined;
   const land = async (q: Queryable, policy: ResolvedPolicy, guard?: RawBuilder<boolean>) => {
     if (body.expires_in !== undefined && body.expires_in > policy.waitSeconds) {
       throw new AppError("validation_failed", `expires_in may be at most ${policy.waitSeconds} seconds for this action`, {
@@ -239,7 +240,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
   };
   let landed: Awaited<ReturnType<typeof land>>;
   try {
-    landed = history.reads
+    landed = readsHistory
       ? await landReadingHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
       : await land(db(), await evaluatePolicy({ ...policyInput, ruleSet: history.ruleSet }));
   } catch (err) {
