@@ -89,7 +89,7 @@ const schema = z
     COUNTERSIGN_MAX_INFLIGHT: int(1).default(256),
     /** Agent and executor calls are answered 503 with Retry-After while the event loop runs this late (ms, a running average), so people's calls stay fast; 0 turns it off. */
     COUNTERSIGN_MAX_EVENT_LOOP_DELAY_MS: int(0, 10_000).default(40),
-    /** While people's calls are being served, agents' and background work waits up to this long (ms) before each new database connection; 0 turns it off (lib/limits/people-first.ts). */
+    /** While a signed-in person's or an admin token's call is being served, each statement of agents' and background work waits up to this long (ms) for it; 0 turns it off (lib/limits/people-first.ts). */
     COUNTERSIGN_PEOPLE_FIRST_MS: int(0, 1_000).default(20),
     /** Calls of one agent being worked on at once, per app instance (held long-waits not counted); more get 429 with Retry-After. */
     COUNTERSIGN_MAX_INFLIGHT_PER_AGENT: int(1).default(32),
