@@ -54,7 +54,7 @@ function create() {
     }),
     yieldsToPeople: new Counter({
       name: "countersign_db_yields_to_people_total",
-      help: "Times agents' or background work waited before taking a database connection because people's calls were being served (at most COUNTERSIGN_PEOPLE_FIRST_MS each)",
+      help: "Statements of agents' or background work that waited before being sent because people's calls were being served (at most COUNTERSIGN_PEOPLE_FIRST_MS each)",
       registers: [registry],
     }),
     shed: new Counter({
