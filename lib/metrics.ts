@@ -35,6 +35,12 @@ function create() {
       help: "Times this instance loaded and compiled the policy rules it evaluates requests with (on first use and after each policy change)",
       registers: [registry],
     }),
+    historyReads: new Counter({
+      name: "countersign_history_snapshots_total",
+      help: "History totals that creates evaluated history.count/history.sum conditions with, by where they came from: memory (read earlier by this instance, still current) or database",
+      labelNames: ["from"] as const,
+      registers: [registry],
+    }),
     waiting: new Gauge({ name: "countersign_waiting_agents", help: "Agents long-waiting on this instance", registers: [registry] }),
     inFlight: new Gauge({
       name: "countersign_calls_in_flight",

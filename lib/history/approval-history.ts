@@ -1,6 +1,8 @@
 import "server-only";
 import { type RawBuilder, sql } from "kysely";
 import { db, type Queryable } from "../db.ts";
+import { metrics } from "../metrics.ts";
+import { actionMatches } from "../policy/match-rules.ts";
 import {
   type HistoryNeed,
   HISTORY_MAX_WINDOW_MS,
@@ -118,6 +120,105 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
     totals.set(historyKey(need), need.kind === "count" ? BigInt(Math.round(total)) : total);
   });
   return { totals, since, approvals };
+}
+
+/** A snapshot this process read (or carried forward past its own approvals), with what it covers. */
+export interface KeptSnapshot extends HistorySnapshot {
+  needs: readonly HistoryNeed[];
+  /** Where each need's window started when it was read: it is reused only while they all still do. */
+  starts: number[];
+}
+
+/** By agent, then by the totals covered (`needsKey`). */
+const kept = new Map<string, Map<string, KeptSnapshot>>();
+const AGENTS_KEPT = 10_000;
+const NEEDS_KEPT_PER_AGENT = 8;
+
+/** The totals `needs` cover, as a key: the same for equal needs of two rule sets (the cache survives a policy change). */
+const needsKeys = new WeakMap<readonly HistoryNeed[], string>();
+function needsKey(needs: readonly HistoryNeed[]): string {
+  let key = needsKeys.get(needs);
+  if (key === undefined) needsKeys.set(needs, (key = needs.map(historyKey).join("\n")));
+  return key;
+}
+
+/**
+ * The snapshot a create of `agentId` evaluates its history conditions with:
+ * one this process kept for the same totals while every window still starts
+ * where it did (window starts move in 5-minute steps), else a fresh read,
+ * kept for the next create.
+ *
+ * Why a kept snapshot is safe: the create's guard (`historyUnchanged`) counts
+ * the agent's approvals since the snapshot's `since` and lands only when the
+ * count is still the snapshot's. Approvals are only ever added, and every one
+ * that landed after the read (here, by a person, on another instance) is in
+ * a bucket from `since` on: it fails the guard, and the create reads again
+ * (lib/requests/create-request.ts). A create this process allows carries the
+ * snapshot it was evaluated with forward (`historyApproved`), so an agent
+ * whose requests are allowed keeps its snapshot too. So an agent costs one
+ * history read per window step and per approval landing elsewhere, not one
+ * per create.
+ */
+export async function recentHistorySnapshot(
+  agentId: string,
+  needs: readonly HistoryNeed[],
+  now: Date,
+  o: { reuse: boolean },
+): Promise<{ snapshot: KeptSnapshot; reused: boolean }> {
+  const key = needsKey(needs);
+  const starts = needs.map((n) => windowStart(now, n.windowMs).getTime());
+  const byNeeds = kept.get(agentId);
+  const earlier = o.reuse ? byNeeds?.get(key) : undefined;
+  if (earlier?.starts.every((t, i) => t === starts[i])) {
+    metrics().historyReads.inc({ from: "memory" });
+    return { snapshot: earlier, reused: true };
+  }
+  const snapshot: KeptSnapshot = { ...(await loadHistorySnapshot(db(), agentId, needs, now)), needs, starts };
+  metrics().historyReads.inc({ from: "database" });
+  keep(agentId, snapshot);
+  return { snapshot, reused: false };
+}
+
+function keep(agentId: string, snapshot: KeptSnapshot): void {
+  const key = needsKey(snapshot.needs);
+  const byNeeds = kept.get(agentId) ?? new Map<string, KeptSnapshot>();
+  // Least recently kept first, for both maps: the first key is the one to drop.
+  kept.delete(agentId);
+  byNeeds.delete(key);
+  if (byNeeds.size >= NEEDS_KEPT_PER_AGENT) byNeeds.delete(byNeeds.keys().next().value!);
+  if (kept.size >= AGENTS_KEPT) kept.delete(kept.keys().next().value!);
+  kept.set(agentId, byNeeds.set(key, snapshot));
+}
+
+/** Drops the snapshots kept for `agentId`: a guard found its history changed since they were read. */
+export function forgetHistorySnapshots(agentId: string): void {
+  kept.delete(agentId);
+}
+
+/**
+ * After this process landed an approval of `agentId` (its statement added it
+ * to the history): the agent's other snapshots are dropped, and the one its
+ * create was evaluated with, when given and still kept, is carried forward
+ * with the approval added. That is exact: the create's guard passed, so no
+ * approval landed between that snapshot's read and this one; any landing
+ * after it fails the next guard (the count is one more than the snapshot's).
+ */
+export function historyApproved(agentId: string, approval: { action: string; params: Record<string, unknown>; at: Date }, evaluatedWith?: KeptSnapshot): void {
+  const current = evaluatedWith && kept.get(agentId)?.get(needsKey(evaluatedWith.needs));
+  kept.delete(agentId);
+  const bucket = bucketOf(approval.at).getTime();
+  if (!evaluatedWith || current !== evaluatedWith || bucket < evaluatedWith.since.getTime()) return;
+  const summed = new Map(summedParams(approval.params));
+  const totals = new Map(evaluatedWith.totals);
+  evaluatedWith.needs.forEach((need, i) => {
+    if (bucket < evaluatedWith.starts[i] || !actionMatches(need.pattern, approval.action)) return;
+    const added = need.name === "" ? 1 : summed.get(need.name);
+    if (added === undefined) return;
+    const key = historyKey(need);
+    const total = totals.get(key) ?? 0;
+    totals.set(key, typeof total === "bigint" ? total + BigInt(added) : total + added);
+  });
+  keep(agentId, { ...evaluatedWith, totals, approvals: evaluatedWith.approvals + 1 });
 }
 
 /**

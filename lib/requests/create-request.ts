@@ -19,11 +19,13 @@ import { metrics } from "../metrics.ts";
 import { resolveOnBehalfOf } from "../on-behalf-of/verify-on-behalf-of.ts";
 import { evaluatePolicy, historyApplies, type EvaluatePolicyInput, type ResolvedPolicy } from "../policy/evaluate-policy.ts";
 import {
-  type HistorySnapshot,
+  forgetHistorySnapshots,
+  historyApproved,
   historyUnchanged,
-  loadHistorySnapshot,
+  type KeptSnapshot,
   loadHistoryTotals,
   lockAgentHistory,
+  recentHistorySnapshot,
   recordApprovalHistory,
 } from "../history/approval-history.ts";
 import type { ShadowMatchRecord } from "../policy/resolve-policy.ts";
@@ -238,7 +240,7 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
       .execute();
     return { id, policy, status, grant, rows };
   };
-  let landed: Awaited<ReturnType<typeof land>>;
+  let landed: Awaited<ReturnType<typeof land>> & { evaluatedWith?: KeptSnapshot };
   try {
     landed = readsHistory
       ? await landReadingHistory(agent.id, { ...policyInput, ruleSet: history.ruleSet }, land)
@@ -258,6 +260,8 @@ export async function createRequest(o: CreateRequestOptions): Promise<CreateRequ
     if (still?.status !== "active") throw new AppError("agent_suspended", "this agent is no longer active");
     throw pendingCapReached(maxPending);
   }
+  // Its history changed: the snapshot its evaluation read (if any) is carried forward, other kept ones dropped.
+  if (status === "approved") historyApproved(agent.id, { action: body.action, params, at: now }, landed.evaluatedWith);
   announceRequests([{ id, agent_id: agent.id, status }]);
   const created: StoredRequest = { ...rows[0], votes: [], grant };
   const [, contained] = await Promise.all([
@@ -288,17 +292,18 @@ async function landReadingHistory<R extends { rows: unknown[] }>(
   agentId: string,
   input: EvaluatePolicyInput,
   land: (q: Queryable, policy: ResolvedPolicy, guard?: RawBuilder<boolean>) => Promise<R>,
-): Promise<R> {
-  let snapshot: HistorySnapshot | undefined;
+  reuse = true,
+): Promise<R & { evaluatedWith?: KeptSnapshot }> {
+  let read: Awaited<ReturnType<typeof recentHistorySnapshot>> | undefined;
   let policy: ResolvedPolicy;
   try {
     policy = await evaluatePolicy({
       ...input,
       loadHistory: async (needs, now) => {
-        snapshot = await loadHistorySnapshot(db(), agentId, needs, now).catch((err: unknown) => {
+        read = await recentHistorySnapshot(agentId, needs, now, { reuse }).catch((err: unknown) => {
           throw new HistoryUnavailable((err as Error).message);
         });
-        return snapshot.totals;
+        return read.snapshot.totals;
       },
     });
   } catch (err) {
@@ -306,9 +311,13 @@ async function landReadingHistory<R extends { rows: unknown[] }>(
     logger.warn({ err: err.message, agentId }, "agent history unavailable: history conditions fail closed");
     return land(db(), await evaluatePolicy({ ...input, loadHistory: async () => null }));
   }
-  if (!snapshot) return land(db(), policy);
-  const first = await land(db(), policy, historyUnchanged(agentId, snapshot));
-  return first.rows.length > 0 ? first : landWithHistory(agentId, input, land);
+  if (!read) return land(db(), policy);
+  const first = await land(db(), policy, historyUnchanged(agentId, read.snapshot));
+  if (first.rows.length > 0) return { ...first, evaluatedWith: read.snapshot };
+  // The history moved since the snapshot (or the agent is refused): a kept
+  // snapshot is read again first; a fresh one that lost goes the careful way.
+  forgetHistorySnapshots(agentId);
+  return read.reused ? landReadingHistory(agentId, input, land, false) : landWithHistory(agentId, input, land);
 }
 
 /**

@@ -102,23 +102,28 @@ describe("history.sum over approvals", () => {
 });
 
 describe("history.count and its window", () => {
-  it("counts matching actions within the window (bucket-aligned), not older ones", async () => {
+  it("counts the agent's approvals of every action the pattern matches", async () => {
     const a = await newAgent();
     await rule([a], { actions: ["reports.*"], effect: "allow", condition: 'history.count("reports.*", duration("1h")) < 2' });
     const report = () => create(a, { action: "reports.daily", params: {} });
     expect((await report()).status).toBe("approved");
     expect((await create(a, { action: "reports.weekly", params: {} })).status).toBe("approved");
     expect((await report()).status).toBe("pending");
+  });
 
-    // Both approvals move to 65 minutes back: before the window's start (the bucket holding now - 1h).
-    await sql`UPDATE approval_history SET bucket = bucket - interval '65 minutes' WHERE agent_id = ${a.agentId}`.execute(db());
-    expect((await report()).status).toBe("approved");
-    // One of those moves back to the window's first bucket (the one holding now - 1h): counted again.
-    const HOUR = 3_600_000;
-    const firstBucket = new Date(Math.floor((Date.now() - HOUR) / 300_000) * 300_000 + 300_000);
-    await sql`UPDATE approval_history SET bucket = ${firstBucket.toISOString()}::timestamptz
-               WHERE agent_id = ${a.agentId} AND action = 'reports.daily' AND bucket < now() - interval '1 hour'`.execute(db());
-    expect((await report()).status).toBe("pending"); // 1 (moved back in) + 1 (just now) = 2
+  it("starts a window at the bucket holding now - window: that bucket counts, the one before does not", async () => {
+    // History is only ever added at the time of an approval (instances keep
+    // snapshots on that promise); older rows are placed here before the
+    // agent's first request, as if approved then.
+    const a = await newAgent();
+    await rule([a], { actions: ["reports.*"], effect: "allow", condition: 'history.count("reports.*", duration("1h")) < 2' });
+    const first = Math.floor((Date.now() - 3_600_000) / 300_000) * 300_000;
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'reports.daily', '', ${new Date(first - 300_000).toISOString()}::timestamptz, 2, 2),
+      (${a.agentId}, 'reports.weekly', '', ${new Date(first).toISOString()}::timestamptz, 1, 1)`.execute(db());
+    const report = () => create(a, { action: "reports.daily", params: {} });
+    expect((await report()).status).toBe("approved"); // 1: the two before the window are not counted
+    expect((await report()).status).toBe("pending"); // 1 in the window's first bucket + 1 just now = 2
   });
 });
 
