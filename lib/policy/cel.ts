@@ -1,9 +1,17 @@
 import "server-only";
-import { celEnv, celMap, celMethod, CelScalar, type CelMap, isCelError, mapType, objectType, parse, plan } from "@bufbuild/cel";
+import { celEnv, celMap, celMethod, CelScalar, isCelError, mapType, objectType, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import type { Expr, ParsedExpr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
-import { DurationSchema, timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { type HistoryNeed, HistoryArgumentError, historyKey, historyNeedOf, historyNeedsIn, isHistoryTarget } from "./history-conditions.ts";
+import type { Expr, Expr_Call, ParsedExpr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
+import { timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import {
+  forEachHistoryCall,
+  type HistoryNeed,
+  HistoryArgumentError,
+  historyKey,
+  historyNeedOf,
+  historyNeedsIn,
+  isHistoryTarget,
+} from "./history-conditions.ts";
 
 /**
  * Rule conditions in CEL over `{ action, resource, params, context, agent, now, risk }`.
@@ -17,25 +25,32 @@ import { type HistoryNeed, HistoryArgumentError, historyKey, historyNeedOf, hist
  */
 
 const dynMap = mapType(CelScalar.STRING, CelScalar.DYN);
-const durationType = objectType(DurationSchema);
 
-// `history.count(…)` / `history.sum(…)` are methods of the `history` variable: a
-// map of the totals prefetched for this evaluation (history-conditions.ts). A
-// total that is not there (history unavailable) is an error: fail closed.
-function prefetched(totals: CelMap, kind: string, pattern: string, name: string, window: { message: { seconds: bigint; nanos: number } }) {
-  const windowMs = Number(window.message.seconds) * 1000 + Math.floor(window.message.nanos / 1e6);
-  const value = totals.get(historyKey({ kind, pattern, name, windowMs }));
-  if (value === undefined) throw new Error("this agent's history is unavailable");
-  return value;
-}
+// `history.count(…)` / `history.sum(…)` read the `history` variable: a map of
+// the totals prefetched for this evaluation (history-conditions.ts). Their
+// arguments are literals, so `compileCondition` turns each call into
+// `history.total("<its historyKey>")`: one lookup when evaluated, no window
+// parsed per call. A total that is not there (history unavailable) is an
+// error: fail closed.
 const historyFuncs = [
-  celMethod("count", dynMap, [CelScalar.STRING, durationType], CelScalar.INT, function (pattern, window) {
-    return prefetched(this, "count", pattern, "", window as never) as bigint;
-  }),
-  celMethod("sum", dynMap, [CelScalar.STRING, CelScalar.STRING, durationType], CelScalar.DOUBLE, function (pattern, name, window) {
-    return prefetched(this, "sum", pattern, name, window as never) as number;
+  celMethod("total", dynMap, [CelScalar.STRING], CelScalar.DYN, function (key) {
+    const value = this.get(key);
+    if (value === undefined) throw new Error("this agent's history is unavailable");
+    return value as bigint | number;
   }),
 ];
+
+/** Turns each history call of a checked condition into its prefetched total's lookup (see `historyFuncs`). */
+function lookUpHistoryTotals(root: Expr): void {
+  forEachHistoryCall(root, (e) => {
+    const call = e.exprKind.value as Expr_Call;
+    const key = call.args[0];
+    if (key.exprKind.case !== "constExpr") throw new Error("a history call's pattern is a literal");
+    key.exprKind.value.constantKind = { case: "stringValue", value: historyKey(historyNeedOf(e)) };
+    call.function = "total";
+    call.args = [key];
+  });
+}
 const env = celEnv({
   variables: {
     action: CelScalar.STRING,
@@ -134,7 +149,9 @@ export function conditionHistoryNeeds(source: string): HistoryNeed[] {
 
 /** Compiles a condition checked by `checkCondition` (throws on a syntax error). */
 export function compileCondition(source: string): ConditionProgram {
-  const run = plan(env, parse(source));
+  const parsed = parse(source);
+  if (parsed.expr) lookUpHistoryTotals(parsed.expr);
+  const run = plan(env, parsed);
   return (vars) => {
     let result: unknown;
     try {

@@ -109,19 +109,14 @@ export function historyNeedOf(call: Expr): HistoryNeed {
   return { kind: fn, pattern, name, windowMs };
 }
 
-/** Every history call in a parsed condition (checked conditions only: throws on a malformed one). */
-export function historyNeedsIn(root: Expr): HistoryNeed[] {
-  const found = new Map<string, HistoryNeed>();
+/** Calls `visit` with each `history.…(…)` call in a parsed condition, outermost first (not inside one: its arguments are literals). */
+export function forEachHistoryCall(root: Expr, visit: (call: Expr) => void): void {
   const walk = (e: Expr | undefined) => {
     if (!e) return;
     const k = e.exprKind;
     switch (k.case) {
       case "callExpr":
-        if (isHistoryTarget(k.value.target)) {
-          const need = historyNeedOf(e);
-          found.set(historyKey(need), need);
-          return;
-        }
+        if (isHistoryTarget(k.value.target)) return visit(e);
         walk(k.value.target);
         for (const a of k.value.args) walk(a);
         return;
@@ -142,6 +137,15 @@ export function historyNeedsIn(root: Expr): HistoryNeed[] {
     }
   };
   walk(root);
+}
+
+/** Every history call in a parsed condition (checked conditions only: throws on a malformed one). */
+export function historyNeedsIn(root: Expr): HistoryNeed[] {
+  const found = new Map<string, HistoryNeed>();
+  forEachHistoryCall(root, (call) => {
+    const need = historyNeedOf(call);
+    found.set(historyKey(need), need);
+  });
   return [...found.values()];
 }
 

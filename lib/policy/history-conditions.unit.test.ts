@@ -87,6 +87,18 @@ describe("history functions: evaluation", () => {
     expect(decide(set, input(), now, count(3n)).effect).toBe("require_approval");
   });
 
+  it("reads each call's prefetched total, inside macros too; history.total is not for rule authors", () => {
+    const set = rules({
+      name: "quiet",
+      condition: '[1, 2].all(x, history.count("payments.*", duration("1h")) < x + 1) && history.count("payments.*", duration("1h")) == 0',
+    });
+    const count = (c: bigint): HistoryTotals => new Map([[historyKey({ kind: "count", pattern: "payments.*", name: "", windowMs: 3_600_000 }), c]]);
+    expect(decide(set, input(), now, count(0n)).name).toBe("quiet");
+    expect(decide(set, input(), now, count(1n)).effect).toBe("require_approval");
+    // What compiled conditions call: saving a rule that calls it directly is refused.
+    expect(checkCondition('history.total("count|payments.*||3600000") == 0')?.message).toMatch(/history has no function 'total'/);
+  });
+
   it("fails closed when history is unavailable: an allow does not match, a deny does", () => {
     const allow = rules({ name: "under-limit", actions: ["payments.refund"], condition: LIMIT });
     const policy = decide(allow, input(), now, null);
