@@ -6,6 +6,10 @@
  * doing or waiting on) and the CPU time of the app and of PostgreSQL. Prints
  * the app's hottest functions and packages, the wait-event mix and the
  * statements seen running. Bounded like bench/run.ts.
+ *
+ * BENCH_RULES=history (or plain) profiles under the history benchmark's 200
+ * rules (bench/history-rules.ts) and its day of history per agent; the
+ * default is no rules.
  */
 import { readFileSync, readdirSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -21,10 +25,13 @@ import { bodyPool } from "./bodies.ts";
 import { stopBounded } from "./stop.ts";
 import { blast } from "./throughput.ts";
 import { runBenchmark } from "./harness.ts";
+import { historyRules, plainRules, seedHistory } from "./history-rules.ts";
+import { importPolicyDocument } from "../lib/policy/policy-as-code.ts";
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
 const seconds = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 3);
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? DEFAULT_DATABASE_POOL_SIZE);
 
 interface ProfileNode {
@@ -100,6 +107,12 @@ async function main(): Promise<void> {
     process.env.AUTH_SECRET ??= TEST_AUTH_SECRET;
     resetEnv();
     const { agents } = await seed(200);
+    const rules = process.env.BENCH_RULES;
+    if (rules === "history" || rules === "plain") {
+      await seedHistory();
+      await importPolicyDocument({ document: { version: 1, rules: rules === "history" ? historyRules() : plainRules() }, actor: "bench" });
+      log(`under the history benchmark's 200 rules (${rules})`);
+    } else if (rules) throw new Error(`BENCH_RULES is history or plain, not ${rules}`);
     const startedAt = Date.now();
     app = await startTestApp(database.url, {
       NEXT_DIST_DIR: distDir,
@@ -112,8 +125,8 @@ async function main(): Promise<void> {
     const pid = app.process.pid!;
     const target = { name: "app" as const, url: app.url, keys: agents.map((a) => a.key) };
     const bodies = bodyPool().bodies;
-    log(`warm-up 3 s, then ${seconds} s at ${connections} connections (pool ${poolSize})`);
-    await blast(target, { connections, durationSeconds: 3, bodies });
+    log(`warm-up ${warmupSeconds} s, then ${seconds} s at ${connections} connections (pool ${poolSize})`);
+    await blast(target, { connections, durationSeconds: warmupSeconds, bodies });
 
     const monitor = new pg.Client({ connectionString: database.url });
     await monitor.connect();
