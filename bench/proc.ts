@@ -40,21 +40,26 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** utime + stime of a process, in clock ticks (usually 10 ms each). */
-export function cpuTicks(pid: number): number {
+/** utime + stime of a process, in clock ticks (usually 10 ms each); with `reaped`, plus that of its children that exited (cutime + cstime). */
+export function cpuTicks(pid: number, o: { reaped?: boolean } = {}): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
+    return Number(fields[11]) + Number(fields[12]) + (o.reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   } catch {
     return 0;
   }
 }
 
-/** CPU ticks of the embedded PostgreSQL whose data folder is `dataDir`: the postmaster and all its backends. */
+/**
+ * CPU ticks of the embedded PostgreSQL whose data folder is `dataDir`: the
+ * postmaster, its live backends, and those that exited (autovacuum workers,
+ * closed connections: counted in the postmaster's children's time once it
+ * reaped them, where summing live processes alone would lose their time).
+ */
 export function postgresCpuTicks(dataDir: string): number {
   const root = Number(readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
-  return cpuTicks(root) + descendants(root).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  return cpuTicks(root, { reaped: true }) + descendants(root).reduce((sum, pid) => sum + cpuTicks(pid), 0);
 }
 
 export interface MemorySample {
