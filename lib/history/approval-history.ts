@@ -44,7 +44,9 @@ const historyLock = (agentId: string) => sql`pg_advisory_xact_lock(hashtext('cou
  * Serialises, until the transaction ends, the evaluations and allows of one
  * agent's requests whose conditions read history: each sees every allow
  * before it. Taken by the careful path of a create, after its guard
- * (`historyUnchanged`) found that an approval landed since its read.
+ * (`historyUnchanged`) found that an approval landed since its read, and by
+ * a person's final approval (lib/requests/decide-request.ts), so a guard
+ * never misses one committing at the same moment.
  */
 export async function lockAgentHistory(q: Queryable, agentId: string): Promise<void> {
   await sql`SELECT ${historyLock(agentId)}`.execute(q);

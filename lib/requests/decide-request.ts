@@ -11,7 +11,7 @@ import { isId, newId } from "../ids.ts";
 import { env } from "../env.ts";
 import { metrics } from "../metrics.ts";
 import { recordApproval } from "../risk/record-risk-history.ts";
-import { recordApprovalHistory } from "../history/approval-history.ts";
+import { lockAgentHistory, recordApprovalHistory } from "../history/approval-history.ts";
 import { approvesCurrentParams, changedNames } from "./amend-params.ts";
 import { amendedPolicyProblem } from "./check-amended-policy.ts";
 import { effectiveStatus, type StoredRequest } from "./serialize-request.ts";
@@ -204,6 +204,10 @@ export async function decideRequest(o: DecideRequestOptions): Promise<StoredRequ
         events.push(issued.event);
       }
     }
+    // A final approval joins the agent's history under its history lock, held
+    // to the commit: a create's guard (which takes that lock, then counts) sees
+    // this approval, or landed before it (lib/history/approval-history.ts).
+    if (next === "approved") await lockAgentHistory(trx, r.agentId);
     // One statement writes it all: the vote, the terminal status, the grant and their audit events.
     const nothing = sql`SELECT 1 WHERE FALSE`;
     await trx

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createAdminToken } from "../../lib/admin-tokens/admin-tokens.ts";
 import { db } from "../../lib/db.ts";
 import { closeHub } from "../../lib/events/hub.ts";
@@ -10,6 +11,7 @@ import {
   agentFetch,
   baseUrl,
   concurrently,
+  createPending,
   decide,
   expectProblem,
   newAgent,
@@ -228,6 +230,43 @@ describe("retention", () => {
     const left = await db().selectFrom("approvalHistory").select("bucket").where("agentId", "=", a.agentId).execute();
     expect(left).toHaveLength(1);
     expect(Date.now() - left[0].bucket.getTime()).toBeLessThan(31 * 86_400_000);
+  });
+});
+
+describe("a person's approval and the history guard", () => {
+  it("waits for the agent's history lock, so a create's guard (which takes it, then counts) either sees the approval or landed before it", async () => {
+    const a = await newAgent();
+    const { id } = await createPending(a);
+    const holder = new pg.Client({ connectionString: inject("databaseUrl") });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('countersign.history'), hashtext($1))", [a.agentId]);
+      const approving = decide(cookie, id, "approve", "ok");
+      // The approval's transaction waits for the lock: seen in pg_locks, and nothing of it committed yet.
+      await expect
+        .poll(
+          async () =>
+            (
+              await holder.query(
+                `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                    AND objid::bigint = (hashtext($1)::bigint & 4294967295) AND classid::bigint = (hashtext('countersign.history')::bigint & 4294967295)`,
+                [a.agentId],
+              )
+            ).rows[0].n,
+          { timeout: 10_000 },
+        )
+        .toBe(1);
+      const before = await db().selectFrom("actionRequests").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+      expect(before.status).toBe("pending");
+      await holder.query("COMMIT");
+      expect((await approving).status).toBe(200);
+      const history = await db().selectFrom("approvalHistory").select("approvals").where("agentId", "=", a.agentId).where("name", "=", "").execute();
+      expect(history.map((h) => h.approvals)).toEqual([1]);
+    } finally {
+      await holder.query("ROLLBACK").catch(() => {});
+      await holder.end();
+    }
   });
 });
 
