@@ -84,9 +84,9 @@ function summarizeProfile(file: string, fromEndS: number, toEndS: number): void 
       .map(([name, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   log(`\nApp CPU profile ${path.relative(PROJECT_ROOT, file)}, main thread, measured window only: ${(total / 1e6).toFixed(1)} s sampled`);
   log("By package / area (self time):");
-  top(pkg, 20).forEach((l) => log(l));
+  for (const l of top(pkg, 20)) log(l);
   log("Hottest functions (self time):");
-  top(fn, 30).forEach((l) => log(l));
+  for (const l of top(fn, 30)) log(l);
 }
 
 async function main(): Promise<void> {
@@ -173,12 +173,9 @@ async function main(): Promise<void> {
     );
     log(`CPU per created request: app ${(((cpuTicks(pid) - appTicks0) * tick) / result["2xx"]).toFixed(2)} ms`);
     log(`\nBackends of the app (pg_stat_activity, ${samples} samples every 50 ms; average count per sample):`);
-    [...waits.entries()].sort((a, b) => b[1] - a[1]).forEach(([k, n]) => log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`));
+    for (const [k, n] of [...waits.entries()].sort((a, b) => b[1] - a[1])) log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`);
     log("Statements seen active / idle in transaction (average count per sample):");
-    [...statements.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 15)
-      .forEach(([k, n]) => log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`));
+    for (const [k, n] of [...statements.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) log(`  ${(n / samples).toFixed(2).padStart(6)}  ${k}`);
 
     await stopBounded(app, log);
     app = undefined;

@@ -23,7 +23,6 @@ import { existsSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { createUser } from "../lib/users/create-user.ts";
 import { disconnectDb } from "../lib/db.ts";
 import { resetEnv } from "../lib/env.ts";

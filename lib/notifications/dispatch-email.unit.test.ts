@@ -53,7 +53,7 @@ const event = (type: string, data: Record<string, unknown> = {}): AuditEventRow 
 });
 
 describe("which emails carry decision links", () => {
-  const links = (r: RequestForEmail, c: Candidate) => ({
+  const links = (_r: RequestForEmail, c: Candidate) => ({
     approve: `https://cs.example/decide/a-${c.id}`,
     deny: `https://cs.example/decide/d-${c.id}`,
     minutes: 5,

@@ -1,6 +1,6 @@
 import "server-only";
 import { type ExpressionBuilder, type ExpressionWrapper, type SqlBool, sql } from "kysely";
-import { db, type DB, type Queryable, type Row } from "../db.ts";
+import { db, type DB, type Queryable } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { REQUEST_COLUMNS, withVotesAndGrants } from "./request-rows.ts";
 import type { StoredRequest } from "./serialize-request.ts";

@@ -121,7 +121,7 @@ export function paramLeaves(params: Record<string, unknown>, locale?: string): {
     const container = value !== null && typeof value === "object";
     const nonEmpty = container && (Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0);
     if (nonEmpty && depth < MAX_DEPTH) {
-      if (Array.isArray(value)) value.forEach((v, i) => visit(`${path}[${i}]`, null, v, {}, depth + 1));
+      if (Array.isArray(value)) for (const [i, v] of value.entries()) visit(`${path}[${i}]`, null, v, {}, depth + 1);
       else {
         const obj = value as Record<string, unknown>;
         for (const k of Object.keys(obj).sort()) visit(childPath(path, k), k, obj[k], obj, depth + 1);

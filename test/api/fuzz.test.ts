@@ -380,7 +380,7 @@ function caseFor(op: Operation): fc.Arbitrary<Case> {
     })
     .map(({ auth, junk, segments, query, headers, contentType, body, twice }) => {
       let path = op.path;
-      pathParams.forEach((name, i) => (path = path.replace(`{${name}}`, segments[i])));
+      for (const [i, name] of pathParams.entries()) path = path.replace(`{${name}}`, segments[i]);
       // PUT /admin/policies answers a dry run only, whatever the fuzz does to the other inputs.
       if (key === "PUT /api/v1/admin/policies") query = [...query.filter(([name]) => name !== "dry_run"), ["dry_run", "true"]];
       const qs = query.map(([k, v]) => `${k}=${v}`).join("&");
