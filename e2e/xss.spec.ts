@@ -22,6 +22,7 @@ test("agent text is shown literally and never runs, on the queue and on the deta
       delegation_chain: [SCRIPT, IMG],
       environment: { name: IMG, shell: SCRIPT },
       labels: { [SCRIPT]: IMG },
+      mcp: { server: "billing-tools", tool: IMG },
     },
   });
 
@@ -40,6 +41,7 @@ test("agent text is shown literally and never runs, on the queue and on the deta
   await expect(page.getByTestId("on-behalf-of")).toHaveText(IMG);
   await expect(page.getByRole("list", { name: "Delegation chain" })).toContainText(SCRIPT);
   await expect(page.getByText(`${SCRIPT}: ${IMG}`)).toBeVisible();
+  await expect(page.getByTestId("mcp-tool")).toHaveText(`billing-tools${IMG}`);
   await expectNothingRan(page);
 });
 

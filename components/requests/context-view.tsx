@@ -12,6 +12,8 @@ export function ContextView({ context }: { context: RequestObject["context"] }) 
   const confidence = typeof context.confidence === "number" ? context.confidence : null;
   const environment = isRecord(context.environment) ? Object.entries(context.environment) : [];
   const labels = isRecord(context.labels) ? Object.entries(context.labels) : [];
+  // Set by `countersign mcp-proxy` (or by the agent: like all context, reported, not verified).
+  const mcp = isRecord(context.mcp) ? { server: scalarText(context.mcp.server), tool: scalarText(context.mcp.tool) } : null;
   return (
     <Card title="Context">
       <Fields>
@@ -27,6 +29,19 @@ export function ContextView({ context }: { context: RequestObject["context"] }) 
             {typeof context.on_behalf_of === "string" || context.on_behalf_of_verified !== undefined ? <OnBehalfOfCheck context={context} /> : null}
           </span>
         </Field>
+        {mcp ? (
+          <Field label="MCP tool">
+            <span data-testid="mcp-tool" className="flex flex-wrap items-center gap-1.5 font-mono text-xs">
+              <span className="rounded-md border border-zinc-200 bg-white px-1.5 py-0.5 text-zinc-600">
+                <VisibleText text={mcp.server} />
+              </span>
+              <ArrowRightIcon className="size-3.5 text-zinc-400" />
+              <span className="break-all text-zinc-900">
+                <VisibleText text={mcp.tool} />
+              </span>
+            </span>
+          </Field>
+        ) : null}
         <Field label="Delegation chain">{chain.length ? <DelegationChain steps={chain} /> : <Muted>None</Muted>}</Field>
         <Field label="Confidence">{confidence === null ? <Muted>Not stated</Muted> : <Confidence value={confidence} />}</Field>
         <Field label="Task">
