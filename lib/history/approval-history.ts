@@ -62,8 +62,19 @@ export async function lockAgentHistory(q: Queryable, agentId: string): Promise<v
  * So 50 windows over one parameter cost one pass over its buckets and at most
  * 50 rows, not 50 passes.
  */
-export async function loadHistoryTotals(q: Queryable, agentId: string, needs: readonly HistoryNeed[], now: Date): Promise<Map<string, bigint | number>> {
-  return (await loadHistorySnapshot(q, agentId, needs, now)).totals;
+export async function loadHistoryTotals(
+  q: Queryable,
+  agentId: string,
+  needs: readonly HistoryNeed[],
+  now: Date,
+  o: HistoryReadOptions = {},
+): Promise<Map<string, bigint | number>> {
+  return (await loadHistorySnapshot(q, agentId, needs, now, o)).totals;
+}
+
+export interface HistoryReadOptions {
+  /** Counts only the buckets before the one holding this time (history as of a past request, for the simulator); every bucket when omitted. */
+  before?: Date;
 }
 
 /**
@@ -83,7 +94,13 @@ export interface HistorySnapshot {
 }
 
 /** `loadHistoryTotals`, and in the same query the count `historyUnchanged` compares with when the create lands. */
-export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: readonly HistoryNeed[], now: Date): Promise<HistorySnapshot> {
+export async function loadHistorySnapshot(
+  q: Queryable,
+  agentId: string,
+  needs: readonly HistoryNeed[],
+  now: Date,
+  o: HistoryReadOptions = {},
+): Promise<HistorySnapshot> {
   if (needs.length === 0) return { totals: new Map(), since: now, approvals: 0 };
   const groups = new Map<string, number>();
   const groupOf = needs.map((n) => {
@@ -103,6 +120,7 @@ export async function loadHistorySnapshot(q: Queryable, agentId: string, needs: 
     )
     SELECT g.gi::int AS gi, width_bucket(h.bucket, ${starts.map((t) => new Date(t).toISOString())}::timestamptz[]) AS seg, sum(h.total) AS total
       FROM g JOIN approval_history h ON h.agent_id = ${agentId} AND h.name = g.name AND h.action LIKE g.pattern AND h.bucket >= ${earliest}::timestamptz
+           ${o.before ? sql`AND h.bucket < ${bucketOf(o.before).toISOString()}::timestamptz` : sql``}
      GROUP BY 1, 2
     UNION ALL
     SELECT 0, 0, (SELECT coalesce(sum(approvals), 0)::float8 FROM approval_history

@@ -1,8 +1,10 @@
 import "server-only";
 import { sql } from "kysely";
 import { db } from "../db.ts";
-import { compileCondition, conditionBindings } from "./cel.ts";
-import { conditionVars, decide, firstMatch, ruleSelects, treatedAs, type CompiledRule, type RuleSet } from "./match-rules.ts";
+import { loadHistoryTotals } from "../history/approval-history.ts";
+import { compileCondition, conditionBindings, conditionHistoryNeeds, type HistoryTotals } from "./cel.ts";
+import { historyKey } from "./history-conditions.ts";
+import { conditionVars, decide, firstMatch, historyNeedsFor, lazyBindings, ruleSelects, treatedAs, type CompiledRule, type RuleSet } from "./match-rules.ts";
 import type { PolicyRuleDefinition } from "./policy-document.ts";
 import type { PolicyInput, ResolvedPolicy } from "./resolve-policy.ts";
 import { loadRuleSet } from "./rule-set.ts";
@@ -64,21 +66,49 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
     });
   }
   if (o.lastN) inputs.push(...(await recentRequests(Math.min(o.lastN, 500))));
-  return simulateOver(current, draft, inputs, { position: o.position, now: o.now ?? new Date() });
+  const now = o.now ?? new Date();
+  return simulateOver(current, draft, await withHistory(placeDraft(current, draft, o.position), inputs, now), { position: o.position, now });
 }
 
-export interface SimulationInput {
-  source: string;
-  input: PolicyInput;
+/**
+ * Each input with the history totals that the rules selecting it read, with
+ * the draft in place or not: the agent's approvals as of the replayed
+ * request (to 5-minute precision: the buckets before the one it was made
+ * in), or as of now for the sample. A total that cannot be read is left out:
+ * that condition fails closed, as it would have.
+ */
+async function withHistory(placed: PlacedDraft, inputs: SimulationInput[], now: Date): Promise<SimulationInput[]> {
+  const out: SimulationInput[] = [];
+  // A few reads at a time: at most 500 requests, most of them reading nothing.
+  for (let i = 0; i < inputs.length; i += 8) {
+    out.push(
+      ...(await Promise.all(
+        inputs.slice(i, i + 8).map(async (item) => {
+          const needs = new Map(
+            [...historyNeedsFor(placed.current.rules, item.input).needs, ...historyNeedsFor(placed.withDraft.rules, item.input).needs].map((n) => [
+              historyKey(n),
+              n,
+            ]),
+          );
+          if (needs.size === 0) return item;
+          const at = item.at ?? now;
+          const history = await loadHistoryTotals(db(), item.input.agent.id, [...needs.values()], at, item.at ? { before: at } : {}).catch(() => undefined);
+          return { ...item, history };
+        }),
+      )),
+    );
+  }
+  return out;
 }
 
-/** The simulation proper, free of I/O: `current` as it is, and with `draft` placed as `simulateRule` describes. */
-export function simulateOver(
-  current: RuleSet,
-  draft: PolicyRuleDefinition,
-  inputs: SimulationInput[],
-  o: { position?: number; now: Date },
-): SimulatedOutcome[] {
+interface PlacedDraft {
+  current: RuleSet;
+  drafted: CompiledRule;
+  withDraft: RuleSet;
+}
+
+/** The rule set with `draft` placed as `simulateRule` describes (replacing the rule of its name, else at `position` or last). */
+function placeDraft(current: RuleSet, draft: PolicyRuleDefinition, position: number | undefined): PlacedDraft {
   const drafted: CompiledRule = {
     id: current.rules.find((r) => r.name === draft.name)?.id ?? DRAFT_RULE_ID,
     name: draft.name,
@@ -88,15 +118,39 @@ export function simulateOver(
     // A shadow draft is simulated as if enforced: what promoting it would do.
     definition: { ...draft, mode: "enforce" },
     condition: draft.condition ? compileCondition(draft.condition) : null,
+    history: draft.condition ? conditionHistoryNeeds(draft.condition) : undefined,
   };
   const others = current.rules.filter((r) => r.name !== draft.name);
   const replacedAt = current.rules.findIndex((r) => r.name === draft.name);
-  const at = Math.max(0, Math.min(o.position ?? (replacedAt >= 0 ? replacedAt : others.length), others.length));
-  const withDraft: RuleSet = { defaults: current.defaults, rules: [...others.slice(0, at), drafted, ...others.slice(at)] };
+  const at = Math.max(0, Math.min(position ?? (replacedAt >= 0 ? replacedAt : others.length), others.length));
+  return { current, drafted, withDraft: { defaults: current.defaults, rules: [...others.slice(0, at), drafted, ...others.slice(at)] } };
+}
 
-  return inputs.map(({ source, input }) => {
-    const before = handling(decide(current, input, o.now));
-    const after = handling(decide(withDraft, input, o.now));
+export interface SimulationInput {
+  source: string;
+  input: PolicyInput;
+  /** When a replayed request was made: its history is read as of then (the sample's as of now). */
+  at?: Date;
+  /**
+   * The agent's history totals the rules' history calls read for this
+   * request (`historyInputs`); without them those conditions fail closed, as
+   * when history is unavailable in production.
+   */
+  history?: HistoryTotals;
+}
+
+/** The simulation proper, free of I/O: `current` as it is, and with `draft` placed as `simulateRule` describes. */
+export function simulateOver(
+  current: RuleSet,
+  draft: PolicyRuleDefinition,
+  inputs: SimulationInput[],
+  o: { position?: number; now: Date },
+): SimulatedOutcome[] {
+  const { drafted, withDraft } = placeDraft(current, draft, o.position);
+
+  return inputs.map(({ source, input, history = null }) => {
+    const before = handling(decide(current, input, o.now, history));
+    const after = handling(decide(withDraft, input, o.now, history));
     const changes = handlingChanges(before, after);
     return {
       source,
@@ -104,11 +158,11 @@ export function simulateOver(
       agent_name: input.agent.name,
       current: before,
       with_draft: after,
-      draft_matches: firstMatch(withDraft.rules, input, o.now).rule === drafted,
+      draft_matches: firstMatch(withDraft.rules, input, o.now, lazyBindings(input, o.now, history)).rule === drafted,
       effect_changed: before.effect !== after.effect,
       handling_changed: changes.length > 0,
       changes,
-      draft_condition_error: draftConditionError(drafted, input, o.now),
+      draft_condition_error: draftConditionError(drafted, input, o.now, history),
     };
   });
 }
@@ -118,9 +172,9 @@ export function simulateOver(
  * error here is what saving it would record (and count) for every such
  * request the draft is tried on.
  */
-function draftConditionError(drafted: CompiledRule, input: PolicyInput, now: Date): SimulatedOutcome["draft_condition_error"] {
+function draftConditionError(drafted: CompiledRule, input: PolicyInput, now: Date, history: HistoryTotals): SimulatedOutcome["draft_condition_error"] {
   if (!drafted.condition || !ruleSelects(drafted, input)) return null;
-  const result = drafted.condition(conditionBindings(conditionVars(input, now)));
+  const result = drafted.condition(conditionBindings(conditionVars(input, now), history));
   return result.ok ? null : { error: result.error, treated_as: treatedAs(drafted.definition.effect) };
 }
 
@@ -173,6 +227,7 @@ async function recentRequests(n: number): Promise<SimulationInput[]> {
     .innerJoin("agents as a", "a.id", "r.agentId")
     .select([
       "r.id",
+      "r.createdAt",
       "r.action",
       "r.resource",
       "r.params",
@@ -190,6 +245,7 @@ async function recentRequests(n: number): Promise<SimulationInput[]> {
     .execute();
   return rows.map((r) => ({
     source: r.id,
+    at: r.createdAt,
     input: {
       action: r.action,
       resource: r.resource,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { historyKey } from "./history-conditions.ts";
 import { BUILTIN_DEFAULTS, compileRule, decide, firstMatch, type RuleSet } from "./match-rules.ts";
 import type { PolicyRuleDefinition } from "./policy-document.ts";
 import type { PolicyInput } from "./resolve-policy.ts";
@@ -96,6 +97,31 @@ describe("simulating a draft", () => {
     expect(simulateOver(allow, draft({ effect: "allow", grant_ttl_seconds: 60 }), [refund({})], { now })[0].changes).toEqual(["grant_ttl_seconds"]);
     const deny = ruleSet({ name: "refunds", actions: ["payments.refund"], effect: "deny", reason: "a" });
     expect(simulateOver(deny, draft({ effect: "deny", reason: "b" }), [refund({})], { now })[0].changes).toEqual(["reason"]);
+  });
+
+  it("evaluates a draft's history conditions with each request's totals; without them they fail closed", () => {
+    const limit = draft({
+      effect: "deny",
+      reason: "over the daily limit",
+      condition: 'history.sum("payments.refund", "amount", duration("24h")) + params.amount > 1000',
+    });
+    const day = (total: number) => new Map([[historyKey({ kind: "sum", pattern: "payments.refund", name: "amount", windowMs: 86_400_000 }), total]]);
+    const [over, under, unread] = simulateOver(
+      ruleSet(),
+      limit,
+      [
+        { ...refund({ amount: 300 }, "req_1"), history: day(900) },
+        { ...refund({ amount: 300 }, "req_2"), history: day(100) },
+        refund({ amount: 300 }, "req_3"),
+      ],
+      { now },
+    );
+    expect(over).toMatchObject({ draft_matches: true, effect_changed: true, draft_condition_error: null, with_draft: { effect: "deny" } });
+    expect(under).toMatchObject({ draft_matches: false, effect_changed: false, draft_condition_error: null });
+    expect(unread).toMatchObject({
+      draft_matches: true,
+      draft_condition_error: { error: expect.stringMatching(/history is unavailable/), treated_as: "match" },
+    });
   });
 
   it("a request the draft does not select is unchanged and has no draft error", () => {

@@ -7,6 +7,7 @@ import { closeHub } from "../../lib/events/hub.ts";
 import { loadHistorySnapshot, pruneApprovalHistory } from "../../lib/history/approval-history.ts";
 import { type HistoryNeed, historyKey, windowStart } from "../../lib/policy/history-conditions.ts";
 import { createRule } from "../../lib/policy/rules.ts";
+import { simulateRule } from "../../lib/policy/simulate.ts";
 import {
   agentFetch,
   baseUrl,
@@ -230,6 +231,40 @@ describe("retention", () => {
     const left = await db().selectFrom("approvalHistory").select("bucket").where("agentId", "=", a.agentId).execute();
     expect(left).toHaveLength(1);
     expect(Date.now() - left[0].bucket.getTime()).toBeLessThan(31 * 86_400_000);
+  });
+});
+
+describe("the policy simulator", () => {
+  it("replays recent requests with their agent's history as of each (the buckets before theirs), the sample with the history of now", async () => {
+    const a = await newAgent();
+    const bucket = (ms: number) => new Date(Math.floor(ms / 300_000) * 300_000).toISOString();
+    // 900 approved an hour ago (placed before the agent's first request, as if approved then).
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'payments.refund', '', ${bucket(Date.now() - 3_600_000)}::timestamptz, 2, 2),
+      (${a.agentId}, 'payments.refund', 'amount', ${bucket(Date.now() - 3_600_000)}::timestamptz, 2, 900)`.execute(db());
+    const small = await refund(a, 50);
+    const big = await refund(a, 300);
+    // 500 more approved since those requests were made: not their history, but the sample's.
+    await sql`INSERT INTO approval_history (agent_id, action, name, bucket, approvals, total) VALUES
+      (${a.agentId}, 'payments.refund', '', ${bucket(Date.now())}::timestamptz, 1, 1),
+      (${a.agentId}, 'payments.refund', 'amount', ${bucket(Date.now())}::timestamptz, 1, 500)`.execute(db());
+    const results = await simulateRule({
+      draft: {
+        name: unique("daily-limit"),
+        enabled: true,
+        actions: ["payments.refund"],
+        agents: { names: [a.name] },
+        effect: "deny",
+        reason: "over the daily limit",
+        condition: 'history.sum("payments.refund", "amount", duration("24h")) + params.amount > 1000',
+      },
+      lastN: 500,
+      sample: { action: "payments.refund", params: { amount: 1 }, agent: { id: a.agentId, name: a.name } },
+    });
+    const of = (source: string) => results.find((r) => r.source === source);
+    expect(of(small.id)).toMatchObject({ draft_matches: false, draft_condition_error: null }); // 900 + 50
+    expect(of(big.id)).toMatchObject({ draft_matches: true, draft_condition_error: null, with_draft: { effect: "deny" } }); // 900 + 300
+    expect(of("sample")).toMatchObject({ draft_matches: true, draft_condition_error: null }); // 900 + 500 + 1
   });
 });
 
