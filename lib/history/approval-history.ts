@@ -3,6 +3,7 @@ import { type RawBuilder, sql } from "kysely";
 import { db, type Queryable } from "../db.ts";
 import { metrics } from "../metrics.ts";
 import { actionMatches } from "../policy/match-rules.ts";
+import { KeptSnapshots } from "./kept-snapshots.ts";
 import {
   type HistoryNeed,
   HISTORY_MAX_WINDOW_MS,
@@ -149,10 +150,8 @@ export interface KeptSnapshot extends HistorySnapshot {
   starts: number[];
 }
 
-/** By agent, then by the totals covered (`needsKey`). */
-const kept = new Map<string, Map<string, KeptSnapshot>>();
-const AGENTS_KEPT = 10_000;
-const NEEDS_KEPT_PER_AGENT = 8;
+/** By agent, then by the totals covered (`needsKey`): 100,000 totals at most in all, 8 snapshots per agent. */
+const kept = new KeptSnapshots<KeptSnapshot>({ totals: 100_000, perAgent: 8 });
 
 /** The totals `needs` cover, as a key: the same for equal needs of two rule sets (the cache survives a policy change). */
 const needsKeys = new WeakMap<readonly HistoryNeed[], string>();
@@ -187,32 +186,20 @@ export async function recentHistorySnapshot(
 ): Promise<{ snapshot: KeptSnapshot; reused: boolean }> {
   const key = needsKey(needs);
   const starts = needs.map((n) => windowStart(now, n.windowMs).getTime());
-  const byNeeds = kept.get(agentId);
-  const earlier = o.reuse ? byNeeds?.get(key) : undefined;
+  const earlier = o.reuse ? kept.get(agentId, key) : undefined;
   if (earlier?.starts.every((t, i) => t === starts[i])) {
     metrics().historyReads.inc({ from: "memory" });
     return { snapshot: earlier, reused: true };
   }
   const snapshot: KeptSnapshot = { ...(await loadHistorySnapshot(db(), agentId, needs, now)), needs, starts };
   metrics().historyReads.inc({ from: "database" });
-  keep(agentId, snapshot);
+  kept.set(agentId, key, snapshot);
   return { snapshot, reused: false };
-}
-
-function keep(agentId: string, snapshot: KeptSnapshot): void {
-  const key = needsKey(snapshot.needs);
-  const byNeeds = kept.get(agentId) ?? new Map<string, KeptSnapshot>();
-  // Least recently kept first, for both maps: the first key is the one to drop.
-  kept.delete(agentId);
-  byNeeds.delete(key);
-  if (byNeeds.size >= NEEDS_KEPT_PER_AGENT) byNeeds.delete(byNeeds.keys().next().value!);
-  if (kept.size >= AGENTS_KEPT) kept.delete(kept.keys().next().value!);
-  kept.set(agentId, byNeeds.set(key, snapshot));
 }
 
 /** Drops the snapshots kept for `agentId`: a guard found its history changed since they were read. */
 export function forgetHistorySnapshots(agentId: string): void {
-  kept.delete(agentId);
+  kept.forget(agentId);
 }
 
 /**
@@ -224,8 +211,8 @@ export function forgetHistorySnapshots(agentId: string): void {
  * after it fails the next guard (the count is one more than the snapshot's).
  */
 export function historyApproved(agentId: string, approval: { action: string; params: Record<string, unknown>; at: Date }, evaluatedWith?: KeptSnapshot): void {
-  const current = evaluatedWith && kept.get(agentId)?.get(needsKey(evaluatedWith.needs));
-  kept.delete(agentId);
+  const current = evaluatedWith && kept.get(agentId, needsKey(evaluatedWith.needs));
+  kept.forget(agentId);
   const bucket = bucketOf(approval.at).getTime();
   if (!evaluatedWith || current !== evaluatedWith || bucket < evaluatedWith.since.getTime()) return;
   const summed = new Map(summedParams(approval.params));
@@ -238,7 +225,7 @@ export function historyApproved(agentId: string, approval: { action: string; par
     const total = totals.get(key) ?? 0;
     totals.set(key, typeof total === "bigint" ? total + BigInt(added) : total + added);
   });
-  keep(agentId, { ...evaluatedWith, totals, approvals: evaluatedWith.approvals + 1 });
+  kept.set(agentId, needsKey(evaluatedWith.needs), { ...evaluatedWith, totals, approvals: evaluatedWith.approvals + 1 });
 }
 
 /**
