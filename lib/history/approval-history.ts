@@ -211,10 +211,11 @@ export function forgetHistorySnapshots(agentId: string): void {
  * after it fails the next guard (the count is one more than the snapshot's).
  */
 export function historyApproved(agentId: string, approval: { action: string; params: Record<string, unknown>; at: Date }, evaluatedWith?: KeptSnapshot): void {
-  const current = evaluatedWith && kept.get(agentId, needsKey(evaluatedWith.needs));
+  const key = evaluatedWith && needsKey(evaluatedWith.needs);
+  const current = key && kept.get(agentId, key);
   kept.forget(agentId);
   const bucket = bucketOf(approval.at).getTime();
-  if (!evaluatedWith || current !== evaluatedWith || bucket < evaluatedWith.since.getTime()) return;
+  if (!key || current !== evaluatedWith || bucket < evaluatedWith.since.getTime()) return;
   const summed = new Map(summedParams(approval.params));
   const totals = new Map(evaluatedWith.totals);
   evaluatedWith.needs.forEach((need, i) => {
@@ -225,7 +226,7 @@ export function historyApproved(agentId: string, approval: { action: string; par
     const total = totals.get(key) ?? 0;
     totals.set(key, typeof total === "bigint" ? total + BigInt(added) : total + added);
   });
-  kept.set(agentId, needsKey(evaluatedWith.needs), { ...evaluatedWith, totals, approvals: evaluatedWith.approvals + 1 });
+  kept.set(agentId, key, { ...evaluatedWith, totals, approvals: evaluatedWith.approvals + 1 });
 }
 
 /**

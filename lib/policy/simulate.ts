@@ -67,7 +67,8 @@ export async function simulateRule(o: SimulateRuleOptions): Promise<SimulatedOut
   }
   if (o.lastN) inputs.push(...(await recentRequests(Math.min(o.lastN, 500))));
   const now = o.now ?? new Date();
-  return simulateOver(current, draft, await withHistory(placeDraft(current, draft, o.position), inputs, now), { position: o.position, now });
+  const placed = placeDraft(current, draft, o.position);
+  return simulatePlaced(placed, await withHistory(placed, inputs, now), now);
 }
 
 /**
@@ -133,7 +134,7 @@ export interface SimulationInput {
   at?: Date;
   /**
    * The agent's history totals the rules' history calls read for this
-   * request (`historyInputs`); without them those conditions fail closed, as
+   * request (`withHistory`); without them those conditions fail closed, as
    * when history is unavailable in production.
    */
   history?: HistoryTotals;
@@ -146,11 +147,13 @@ export function simulateOver(
   inputs: SimulationInput[],
   o: { position?: number; now: Date },
 ): SimulatedOutcome[] {
-  const { drafted, withDraft } = placeDraft(current, draft, o.position);
+  return simulatePlaced(placeDraft(current, draft, o.position), inputs, o.now);
+}
 
+function simulatePlaced({ current, drafted, withDraft }: PlacedDraft, inputs: SimulationInput[], now: Date): SimulatedOutcome[] {
   return inputs.map(({ source, input, history = null }) => {
-    const before = handling(decide(current, input, o.now, history));
-    const after = handling(decide(withDraft, input, o.now, history));
+    const before = handling(decide(current, input, now, history));
+    const after = handling(decide(withDraft, input, now, history));
     const changes = handlingChanges(before, after);
     return {
       source,
@@ -158,11 +161,11 @@ export function simulateOver(
       agent_name: input.agent.name,
       current: before,
       with_draft: after,
-      draft_matches: firstMatch(withDraft.rules, input, o.now, lazyBindings(input, o.now, history)).rule === drafted,
+      draft_matches: firstMatch(withDraft.rules, input, now, lazyBindings(input, now, history)).rule === drafted,
       effect_changed: before.effect !== after.effect,
       handling_changed: changes.length > 0,
       changes,
-      draft_condition_error: draftConditionError(drafted, input, o.now, history),
+      draft_condition_error: draftConditionError(drafted, input, now, history),
     };
   });
 }
